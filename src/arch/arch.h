@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * What each architecture (src/arch/<arch>/) provides to the generic VMM. The memory map lives in
+ * arch_layout; the generic code never hard-codes an address.
+ */
+#ifndef NESTVM_ARCH_H
+#define NESTVM_ARCH_H
+
+#include <stdint.h>
+
+#include "arch_types.h"   /* struct arch_vm, struct arch_vcpu: src/arch/<arch>/arch_types.h */
+
+struct vm;
+struct vcpu;
+
+struct arch_layout {
+	uint64_t ram_base;          /* guest RAM starts here */
+	uint64_t ram_max;           /* largest RAM the map allows */
+	uint64_t pci_ecam_base, pci_ecam_size;
+	uint64_t pci_mmio32_base, pci_mmio32_size;
+	uint64_t pci_mmio64_base, pci_mmio64_size;
+	uint64_t pci_pio_base, pci_pio_size;    /* x86 port I/O window; 0 size where none */
+	uint32_t pci_irq_base;                  /* first wired IRQ for PCI INTx (arch numbering) */
+};
+extern const struct arch_layout arch_layout;
+
+int arch_vm_create(struct vm *vm);                 /* irqchip, timers, fixed devices; after KVM_CREATE_VM + RAM */
+int arch_vcpu_create(struct vm *vm, struct vcpu *v);   /* after KVM_CREATE_VCPU */
+int arch_load_kernel(struct vm *vm);               /* kernel + initrd into RAM, boot registers */
+int arch_finalize(struct vm *vm);                  /* device tree / ACPI, once all devices exist */
+int arch_vcpu_exit(struct vcpu *v);                /* exits not handled generically: enum vcpu_action or -errno */
+void arch_vm_destroy(struct vm *vm);
+/* MSI doorbell for PCI devices: the address a guest programs (ITS translater / LAPIC window). */
+
+#endif

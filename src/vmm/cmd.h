@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Subcommands of the nestvm binary: one file each (cmd_<name>.c), dispatched by main.c. */
+#ifndef NESTVM_CMD_H
+#define NESTVM_CMD_H
+
+struct cmd {
+	const char *name;
+	const char *summary;
+	int (*main)(int argc, char **argv);   /* argv[0] is the subcommand name; returns enum nestvm_exit */
+	void (*usage)(void);
+};
+
+int cmd_run(int argc, char **argv);
+void cmd_run_usage(void);
+int cmd_version(int argc, char **argv);
+void cmd_version_usage(void);
+
+#endif

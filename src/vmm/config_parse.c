@@ -1,0 +1,258 @@
+// SPDX-License-Identifier: GPL-2.0-only
+#include "vmm/config_parse.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "vmm/log.h"
+
+int parse_size(const char *s, uint64_t *out)
+{
+	unsigned int shift = 0;
+	unsigned long long v;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno)
+		return -ERANGE;
+	switch (toupper((unsigned char)*end)) {
+	case '\0': break;
+	case 'K': shift = 10; break;
+	case 'M': shift = 20; break;
+	case 'G': shift = 30; break;
+	case 'T': shift = 40; break;
+	default: return -EINVAL;
+	}
+	if (*end) {
+		end++;
+		/* Accept "2G", "2GB", "2GiB" alike. */
+		if (!strcasecmp(end, "B") || !strcasecmp(end, "iB"))
+			end += strlen(end);
+		if (*end)
+			return -EINVAL;
+	}
+	if (shift && v > (UINT64_MAX >> shift))
+		return -ERANGE;
+	*out = (uint64_t)v << shift;
+	return 0;
+}
+
+int parse_uint(const char *s, unsigned int min, unsigned int max, unsigned int *out)
+{
+	unsigned long v;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end)
+		return errno ? -ERANGE : -EINVAL;
+	if (v < min || v > max)
+		return -ERANGE;
+	*out = (unsigned int)v;
+	return 0;
+}
+
+int parse_bool(const char *s, bool *out)
+{
+	static const char *const on[] = { "on", "yes", "true", "1" }, *const off[] = { "off", "no", "false", "0" };
+
+	for (size_t i = 0; s && i < 4; i++) {
+		if (!strcasecmp(s, on[i]))
+			return *out = true, 0;
+		if (!strcasecmp(s, off[i]))
+			return *out = false, 0;
+	}
+	return -EINVAL;
+}
+
+int kv_split(char *s, struct kv *out, unsigned int *nr)
+{
+	unsigned int n = 0;
+	char *save = NULL, *tok;
+
+	if (!s || !*s)
+		return -EINVAL;
+	for (tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *eq = strchr(tok, '=');
+
+		if (n == KV_MAX)
+			return -E2BIG;
+		if (eq) {
+			*eq = '\0';
+			if (!*tok)
+				return -EINVAL;
+			out[n].key = tok;
+			out[n].val = eq + 1;
+		} else {
+			out[n].key = tok;
+			out[n].val = NULL;
+		}
+		n++;
+	}
+	*nr = n;
+	return n ? 0 : -EINVAL;
+}
+
+void config_run_usage(void)
+{
+	printf("usage: nestvm run --kernel IMAGE [options]\n"
+	       "Boots a virtual machine on KVM; the guest console is this terminal. Exits 0 when the guest\n"
+	       "powers off, 3 on guest reset, 4 on guest crash, 1 on a VMM error, 2 on bad usage.\n\n"
+	       "  --kernel IMAGE          arm64 Image or x86_64 bzImage (required)\n"
+	       "  --initrd FILE           initramfs\n"
+	       "  --cmdline STR           kernel command line (console= is added for the chosen console)\n"
+	       "  --cpus N                vCPUs (default 1, max %d)\n"
+	       "  --memory SIZE[,hugepages=on]  guest RAM, e.g. 512M or size=2G,hugepages=on (default 512M)\n"
+	       "  --disk path=FILE[,readonly]   virtio-blk disk from a raw file (repeatable, max %d)\n"
+	       "  --console serial|virtio guest console device (default serial)\n"
+	       "  --seccomp on|log|off    per-thread syscall filters (default on; log: report, don't kill)\n"
+	       "  -v, --verbose           debug messages\n"
+	       "  -h, --help              this text\n",
+	       CFG_MAX_CPUS, CFG_MAX_DISKS);
+}
+
+static int bad(const char *opt, const char *val, const char *why)
+{
+	pr_err("run: %s%s%s: %s (see 'nestvm run --help')", opt, val ? " " : "", val ? val : "", why);
+	return -EINVAL;
+}
+
+static int parse_memory(struct vm_config *cfg, char *arg)
+{
+	const char *orig = strdupa(arg);
+	struct kv kv[KV_MAX];
+	unsigned int n;
+
+	if (kv_split(arg, kv, &n))
+		return bad("--memory", orig, "expected SIZE or size=SIZE[,hugepages=on|off]");
+	for (unsigned int i = 0; i < n; i++) {
+		const char *k = kv[i].key, *v = kv[i].val;
+
+		if ((i == 0 && !v) || (v && !strcmp(k, "size"))) {
+			if (parse_size(v ? v : k, &cfg->mem_size))
+				return bad("--memory", orig, "size must be a number with an optional K/M/G/T suffix");
+		} else if (v && !strcmp(k, "hugepages")) {
+			if (parse_bool(v, &cfg->hugepages))
+				return bad("--memory", orig, "hugepages takes on or off");
+		} else {
+			return bad("--memory", orig, "unknown key (size=, hugepages=)");
+		}
+	}
+	if (cfg->mem_size < (16ULL << 20))
+		return bad("--memory", orig, "a guest needs at least 16M");
+	if (cfg->mem_size & 0xfffff)
+		return bad("--memory", orig, "must be a multiple of 1M");
+	return 0;
+}
+
+static int parse_disk(struct vm_config *cfg, char *arg)
+{
+	const char *orig = strdupa(arg);
+	struct disk_config *d;
+	struct kv kv[KV_MAX];
+	unsigned int n;
+
+	if (cfg->nr_disks == CFG_MAX_DISKS)
+		return bad("--disk", orig, "too many disks");
+	d = &cfg->disks[cfg->nr_disks];
+	*d = (struct disk_config){ 0 };
+	if (kv_split(arg, kv, &n))
+		return bad("--disk", orig, "expected path=FILE[,readonly]");
+	for (unsigned int i = 0; i < n; i++) {
+		const char *k = kv[i].key, *v = kv[i].val;
+
+		if (v && !strcmp(k, "path") && *v) {
+			d->path = v;
+		} else if (!strcmp(k, "readonly") || !strcmp(k, "ro")) {
+			bool ro = true;
+
+			if (v && parse_bool(v, &ro))
+				return bad("--disk", orig, "readonly takes on or off");
+			d->readonly = ro;
+		} else {
+			return bad("--disk", orig, "unknown key (path=, readonly)");
+		}
+	}
+	if (!d->path)
+		return bad("--disk", orig, "path= is required");
+	cfg->nr_disks++;
+	return 0;
+}
+
+int config_parse_run(struct vm_config *cfg, int argc, char **argv)
+{
+	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_CPUS, O_MEMORY, O_DISK, O_CONSOLE, O_SECCOMP };
+	static const struct option opts[] = {
+		{ "kernel", required_argument, NULL, O_KERNEL },
+		{ "initrd", required_argument, NULL, O_INITRD },
+		{ "cmdline", required_argument, NULL, O_CMDLINE },
+		{ "cpus", required_argument, NULL, O_CPUS },
+		{ "memory", required_argument, NULL, O_MEMORY },
+		{ "disk", required_argument, NULL, O_DISK },
+		{ "console", required_argument, NULL, O_CONSOLE },
+		{ "seccomp", required_argument, NULL, O_SECCOMP },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ 0 },
+	};
+	int c;
+
+	*cfg = (struct vm_config){ .cpus = 1, .mem_size = 512ULL << 20, .cmdline = "" };
+	optind = 0;   /* full getopt reset: config_parse_run may run more than once (tests) */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
+		switch (c) {
+		case O_KERNEL: cfg->kernel = optarg; break;
+		case O_INITRD: cfg->initrd = optarg; break;
+		case O_CMDLINE: cfg->cmdline = optarg; break;
+		case O_CPUS:
+			if (parse_uint(optarg, 1, CFG_MAX_CPUS, &cfg->cpus))
+				return bad("--cpus", optarg, "must be a number from 1 to " CFG_MAX_CPUS_STR);
+			break;
+		case O_MEMORY:
+			if (parse_memory(cfg, optarg))
+				return -EINVAL;
+			break;
+		case O_DISK:
+			if (parse_disk(cfg, optarg))
+				return -EINVAL;
+			break;
+		case O_CONSOLE:
+			if (!strcmp(optarg, "serial"))
+				cfg->console = CONSOLE_SERIAL;
+			else if (!strcmp(optarg, "virtio"))
+				cfg->console = CONSOLE_VIRTIO;
+			else
+				return bad("--console", optarg, "use serial or virtio");
+			break;
+		case O_SECCOMP:
+			if (!strcmp(optarg, "on"))
+				cfg->seccomp = SECCOMP_ON;
+			else if (!strcmp(optarg, "log"))
+				cfg->seccomp = SECCOMP_LOG;
+			else if (!strcmp(optarg, "off"))
+				cfg->seccomp = SECCOMP_OFF;
+			else
+				return bad("--seccomp", optarg, "use on, log or off");
+			break;
+		case 'v': log_verbose = true; break;
+		case 'h': config_run_usage(); return 1;
+		case ':': return bad(argv[optind - 1], NULL, "needs a value");
+		default: return bad(argv[optind - 1], NULL, "unknown option");
+		}
+	}
+	if (optind < argc)
+		return bad(argv[optind], NULL, "unexpected argument");
+	if (!cfg->kernel)
+		return bad("--kernel", NULL, "is required");
+	return 0;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The event loop: one thread, one io_uring. Everything that is not a vCPU runs here: console input,
+ * ioeventfd-driven virtqueue processing, block I/O completions, vIOMMU event queues. Handlers run on
+ * the loop thread only, so device back-ends need no locking against each other.
+ */
+#ifndef NESTVM_EVLOOP_H
+#define NESTVM_EVLOOP_H
+
+#include <liburing.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct evloop;
+
+/* Completion of one submitted operation: RES is the io_uring cqe->res (bytes or -errno). */
+typedef void (*ev_complete_fn)(void *opaque, int res);
+/* FD became readable (a multishot poll); return false to stop watching it. */
+typedef bool (*ev_ready_fn)(void *opaque, int fd);
+
+struct ev_op {
+	ev_complete_fn fn;
+	void *opaque;
+};
+
+struct ev_watch;
+
+int evloop_init(struct evloop **out, unsigned int entries);
+void evloop_destroy(struct evloop *l);
+/* Watch FD for readability. May be called from any thread before evloop_run, or from the loop. */
+int evloop_watch(struct evloop *l, int fd, ev_ready_fn fn, void *opaque, struct ev_watch **out);
+void evloop_unwatch(struct evloop *l, struct ev_watch *w);
+/*
+ * An SQE to fill for an async operation (loop thread only); OP must stay valid until completion.
+ * Returns NULL if the ring is full even after submitting: the caller retries on the next turn.
+ */
+struct io_uring_sqe *evloop_sqe(struct evloop *l, struct ev_op *op);
+/* Runs until evloop_stop(); returns 0 or a negative errno on a fatal loop error. */
+int evloop_run(struct evloop *l);
+/* Any thread, async-signal-safe. */
+void evloop_stop(struct evloop *l);
+/* Queue FN(OPAQUE, 0) to run on the loop thread (any thread). */
+int evloop_call(struct evloop *l, ev_complete_fn fn, void *opaque);
+
+#endif

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Guest RAM: memfd-backed regions (size sealed, MAP_SHARED), registered as KVM memslots.
+ * memfd because iommufd maps the same pages with IOMMU_IOAS_MAP_FILE (VA-independent) and live
+ * update preserves them by fd. Every guest-physical access from device models goes through
+ * gmem_ptr(), which bounds-checks the whole [gpa, gpa+len) range against one region.
+ */
+#ifndef NESTVM_GUEST_MEM_H
+#define NESTVM_GUEST_MEM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define GMEM_MAX_REGIONS 8
+
+struct gmem_region {
+	uint64_t gpa;
+	uint64_t size;
+	uint8_t *hva;
+	int memfd;          /* owned; -1 for regions that are not RAM-backed by us */
+	uint32_t slot;      /* KVM memslot id */
+};
+
+struct guest_mem {
+	struct gmem_region r[GMEM_MAX_REGIONS];
+	unsigned int nr;
+};
+
+/* Creates a memfd of SIZE (hugetlb if asked), seals its size, maps it shared, records it at GPA. */
+int gmem_add_ram(struct guest_mem *gm, uint64_t gpa, uint64_t size, bool hugepages);
+/* Host pointer for [gpa, gpa+len) if it lies entirely inside one region, else NULL. Overflow-safe. */
+void *gmem_ptr(const struct guest_mem *gm, uint64_t gpa, uint64_t len);
+/* Copies in/out of guest RAM; -EFAULT when the range is not entirely RAM. */
+int gmem_read(const struct guest_mem *gm, uint64_t gpa, void *buf, size_t len);
+int gmem_write(const struct guest_mem *gm, uint64_t gpa, const void *buf, size_t len);
+uint64_t gmem_total(const struct guest_mem *gm);
+void gmem_destroy(struct guest_mem *gm);
+
+#endif

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Interrupt plumbing over KVM: wired lines (KVM_IRQ_LINE), and the GSI routing table for MSIs that
+ * devices deliver through irqfds. KVM_SET_GSI_ROUTING replaces the whole table, so we keep it here.
+ */
+#ifndef NESTVM_IRQ_H
+#define NESTVM_IRQ_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vm;
+struct kvm_irq_routing_entry;
+
+struct irq_routes {
+	pthread_mutex_t lock;
+	struct kvm_irq_routing_entry *e;
+	unsigned int nr, cap;
+	uint32_t next_gsi;      /* GSIs below this are taken (arch reserves the wired ones first) */
+	bool msi_devid;         /* arm64 ITS: MSIs carry the requester id (KVM_MSI_VALID_DEVID) */
+};
+
+int irq_init(struct vm *vm);
+void irq_destroy(struct vm *vm);
+/* Adds a wired route (x86: IOAPIC/PIC pins) during arch setup. */
+int irq_add_irqchip_route(struct vm *vm, uint32_t gsi, uint32_t irqchip, uint32_t pin);
+/* Allocates a GSI for MSI delivery (not yet routed). */
+int irq_alloc_msi_gsi(struct vm *vm, uint32_t *gsi);
+/* (Re)routes GSI to an MSI (ADDR, DATA) from requester DEVID, and commits the table. */
+int irq_set_msi_route(struct vm *vm, uint32_t gsi, uint64_t addr, uint32_t data, uint32_t devid);
+/* KVM_IRQFD: EFD raises GSI; RESAMPLE_FD >= 0 makes it level-triggered (INTx). */
+int irq_irqfd(struct vm *vm, uint32_t gsi, int efd, int resample_fd, bool assign);
+/* Sets a wired line (arch-encoded irq number for KVM_IRQ_LINE). */
+int irq_line(struct vm *vm, uint32_t irq, bool level);
+
+#endif

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* A vCPU: its KVM fd and shared kvm_run page, and the thread that runs it. */
+#ifndef NESTVM_VCPU_H
+#define NESTVM_VCPU_H
+
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "arch/arch.h"
+
+struct vm;
+
+struct vcpu {
+	struct vm *vm;
+	unsigned int id;
+	int fd;
+	struct kvm_run *run;
+	pthread_t thread;
+	bool started;
+	struct arch_vcpu arch;
+};
+
+/* What the exit handlers tell the run loop. */
+enum vcpu_action { VCPU_CONTINUE, VCPU_STOP };
+
+int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int id);
+int vcpu_start(struct vcpu *v);
+/* Makes a vCPU thread leave KVM_RUN promptly (immediate_exit + signal). */
+void vcpu_kick(struct vcpu *v);
+void vcpu_join(struct vcpu *v);
+void vcpu_destroy(struct vcpu *v);
+
+#endif

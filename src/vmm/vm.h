@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* A virtual machine: the KVM VM fd, guest RAM, buses, vCPUs, interrupts and devices. */
+#ifndef NESTVM_VM_H
+#define NESTVM_VM_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/arch.h"
+#include "vmm/bus.h"
+#include "vmm/config.h"
+#include "vmm/guest_mem.h"
+#include "vmm/irq.h"
+
+struct evloop;
+struct pci_host;
+struct vcpu;
+
+struct vm {
+	const struct vm_config *cfg;
+	int kvm_fd;
+	int vm_fd;
+	int vcpu_mmap_size;
+
+	struct guest_mem mem;
+	struct bus mmio;
+	struct bus pio;
+	struct irq_routes irq;
+	struct evloop *loop;
+	struct pci_host *pci;
+
+	struct vcpu *vcpus;
+	unsigned int nr_vcpus;
+
+	/* First reason to stop wins (enum nestvm_exit); 0 while running. */
+	atomic_int exit_code;
+	atomic_bool stopping;
+
+	struct arch_vm arch;
+};
+
+/* Opens /dev/kvm, creates the VM, RAM, buses, event loop, arch devices; loads the kernel. */
+int vm_create(struct vm *vm, const struct vm_config *cfg);
+/* Starts vCPU threads and runs the event loop on the calling thread until the guest stops. */
+int vm_run(struct vm *vm);
+void vm_destroy(struct vm *vm);
+/* Any thread: records CODE (first one wins) and stops vCPUs and the loop. */
+void vm_request_exit(struct vm *vm, int code);
+/* Registers KVM memslot(s) for a guest-memory region (RAM or a device BAR mapping). */
+int vm_set_memslot(struct vm *vm, uint32_t slot, uint64_t gpa, uint64_t size, void *hva, bool readonly);
+uint32_t vm_alloc_memslot(struct vm *vm);
+
+#endif

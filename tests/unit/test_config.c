@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* `nestvm run` command-line parsing: values, option lists, and every rejection path. */
+#include <errno.h>
+#include <string.h>
+
+#include "tap.h"
+#include "vmm/config_parse.h"
+
+static int run(struct vm_config *cfg, const char *const *args)
+{
+	static char buf[32][256];
+	char *argv[33];
+	int argc = 0;
+
+	for (; args[argc]; argc++) {
+		snprintf(buf[argc], sizeof(buf[argc]), "%s", args[argc]);
+		argv[argc] = buf[argc];
+	}
+	argv[argc] = NULL;
+	return config_parse_run(cfg, argc, argv);
+}
+
+#define RUN(cfg, ...) run(cfg, (const char *const[]){ "run", __VA_ARGS__, NULL })
+
+int main(void)
+{
+	struct vm_config c;
+	uint64_t sz;
+	unsigned int u;
+	bool b;
+	struct kv kv[KV_MAX];
+	unsigned int n;
+	char s[256];
+
+	CHECK(!parse_size("512M", &sz) && sz == 512ULL << 20, "512M");
+	CHECK(!parse_size("2G", &sz) && sz == 2ULL << 30, "2G");
+	CHECK(!parse_size("2GiB", &sz) && sz == 2ULL << 30, "2GiB");
+	CHECK(!parse_size("4096", &sz) && sz == 4096, "plain bytes");
+	CHECK(parse_size("", &sz) == -EINVAL, "empty size rejected");
+	CHECK(parse_size("-1G", &sz) == -EINVAL, "negative size rejected");
+	CHECK(parse_size("1X", &sz) == -EINVAL, "unknown suffix rejected");
+	CHECK(parse_size("1Gx", &sz) == -EINVAL, "trailing junk rejected");
+	CHECK(parse_size("99999999999T", &sz) == -ERANGE, "overflowing size rejected");
+	CHECK(parse_size("99999999999999999999999", &sz) == -ERANGE, "huge number rejected");
+	CHECK(!parse_uint("8", 1, 64, &u) && u == 8, "uint in range");
+	CHECK(parse_uint("0", 1, 64, &u) == -ERANGE, "uint below range");
+	CHECK(parse_uint("65", 1, 64, &u) == -ERANGE, "uint above range");
+	CHECK(parse_uint("3a", 1, 64, &u) == -EINVAL, "uint junk");
+	CHECK(!parse_bool("on", &b) && b && !parse_bool("OFF", &b) && !b, "bools");
+	CHECK(parse_bool("maybe", &b) == -EINVAL, "bad bool");
+
+	strcpy(s, "path=/a,readonly");
+	CHECK(!kv_split(s, kv, &n) && n == 2 && !strcmp(kv[0].key, "path") && !strcmp(kv[0].val, "/a") &&
+	      !strcmp(kv[1].key, "readonly") && !kv[1].val, "kv_split");
+	strcpy(s, "=x");
+	CHECK(kv_split(s, kv, &n) == -EINVAL, "kv_split empty key");
+	strcpy(s, "a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q");
+	CHECK(kv_split(s, kv, &n) == -E2BIG, "kv_split too many");
+
+	CHECK(!RUN(&c, "--kernel", "k") && c.cpus == 1 && c.mem_size == 512ULL << 20 &&
+	      c.console == CONSOLE_SERIAL && c.seccomp == SECCOMP_ON, "defaults");
+	CHECK(!RUN(&c, "--kernel", "k", "--cpus", "2", "--memory", "size=1G,hugepages=on", "--disk",
+		   "path=d.img,readonly", "--disk", "path=e.img", "--console", "virtio", "--seccomp", "log",
+		   "--initrd", "i", "--cmdline", "quiet") &&
+	      c.cpus == 2 && c.mem_size == 1ULL << 30 && c.hugepages && c.nr_disks == 2 &&
+	      c.disks[0].readonly && !c.disks[1].readonly && !strcmp(c.disks[1].path, "e.img") &&
+	      c.console == CONSOLE_VIRTIO && c.seccomp == SECCOMP_LOG && !strcmp(c.initrd, "i") &&
+	      !strcmp(c.cmdline, "quiet"), "all options");
+	CHECK(!RUN(&c, "--kernel", "k", "--memory", "256M") && c.mem_size == 256ULL << 20, "bare memory size");
+	CHECK(RUN(&c, "--cpus", "1") == -EINVAL, "missing --kernel");
+	CHECK(RUN(&c, "--kernel", "k", "--cpus", "0") == -EINVAL, "--cpus 0");
+	CHECK(RUN(&c, "--kernel", "k", "--cpus", "1000") == -EINVAL, "--cpus too many");
+	CHECK(RUN(&c, "--kernel", "k", "--memory", "1M") == -EINVAL, "--memory too small");
+	CHECK(RUN(&c, "--kernel", "k", "--memory", "20000000T") == -EINVAL, "--memory overflow");
+	CHECK(RUN(&c, "--kernel", "k", "--memory", "size=1G,colour=red") == -EINVAL, "--memory unknown key");
+	CHECK(RUN(&c, "--kernel", "k", "--disk", "readonly") == -EINVAL, "--disk without path");
+	CHECK(RUN(&c, "--kernel", "k", "--console", "vga") == -EINVAL, "--console bad");
+	CHECK(RUN(&c, "--kernel", "k", "--seccomp", "maybe") == -EINVAL, "--seccomp bad");
+	CHECK(RUN(&c, "--kernel", "k", "--bogus") == -EINVAL, "unknown option");
+	CHECK(RUN(&c, "--kernel") == -EINVAL, "option without value");
+	CHECK(RUN(&c, "--kernel", "k", "stray") == -EINVAL, "stray argument");
+	CHECK(RUN(&c, "--help") == 1, "--help");
+	return tap_done();
+}

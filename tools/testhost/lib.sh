@@ -1,0 +1,71 @@
+# Shared by the testhost scripts (sourced, not run). Paths, kit lookup and the private sid apt state.
+# shellcheck shell=bash
+TH_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP=$(cd "$TH_DIR/../.." && pwd)
+CACHE=${NESTVM_CACHE:-$HOME/.cache/nestvm}
+KVER=7.2
+mkdir -p "$CACHE"
+
+th_die() { printf '%s: %s\n' "${TH_PROG:-testhost}" "$*" >&2; exit "${2:-1}"; }
+th_say() { printf '%s: %s\n' "${TH_PROG:-testhost}" "$*" >&2; }
+
+th_arch_check() {  # normalise and validate an --arch value
+	case "$1" in
+		arm64|aarch64) echo arm64 ;;
+		x86_64|x86|amd64) echo x86_64 ;;
+		*) th_die "unknown arch '$1' (use arm64 or x86_64)" 2 ;;
+	esac
+}
+
+th_kimage_name() { [ "$1" = arm64 ] && echo Image || echo bzImage; }
+
+# The kernel build is keyed by source version + fragment + patch, so any change rebuilds.
+th_kernel_key() {
+	cat "$TH_DIR/fragments/$1.config" "$TH_DIR"/patches/*.patch | { echo "linux-source-$KVER"; cat; } |
+		sha256sum | cut -c1-16
+}
+
+# Where the testhost parts for ARCH live: a kit (NESTVM_TESTHOST_KIT) or our own build cache.
+th_kit_dir() {
+	local arch=$1
+	if [ -n "${NESTVM_TESTHOST_KIT:-}" ]; then
+		[ -d "$NESTVM_TESTHOST_KIT/$arch" ] || th_die "kit $NESTVM_TESTHOST_KIT has no $arch/ (unset NESTVM_TESTHOST_KIT to build one)"
+		echo "$(cd "$NESTVM_TESTHOST_KIT" && pwd)/$arch"
+	else
+		echo "$CACHE/kit-$(th_kernel_key "$arch")/$arch"
+	fi
+}
+
+# Private apt state for parts taken from sid: the system's sources and package state stay untouched.
+th_sid_apt() {
+	local st="$CACHE/apt-sid"
+	mkdir -p "$st/lists/partial"
+	if [ ! -f "$st/sid.sources" ]; then
+		awk 'BEGIN{RS="";ORS="\n"} NR==1' /etc/apt/sources.list.d/debian.sources |
+			sed -e 's/^Suites:.*/Suites: sid/' > "$st/sid.sources"
+	fi
+	TH_APT=(-o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts="$st" -o Dir::State::Lists="$st/lists"
+		-o Dir::State::Status=/dev/null -o APT::Sandbox::User=root
+		-o APT::Architectures::=amd64 -o APT::Architectures::=arm64)
+	if [ ! -f "$st/lists/.updated" ] || [ -n "$(find "$st/lists/.updated" -mmin +1440)" ]; then
+		apt-get "${TH_APT[@]}" update -qq || th_die "apt-get update (sid, private state) failed"
+		touch "$st/lists/.updated"
+	fi
+}
+
+# Unpacked, patched linux-source-7.2 (shared by the kernel build and the kernel selftests).
+th_linux_source() {
+	local src="$CACHE/linux-source-$KVER" key
+	key=$(sha256sum "$TH_DIR"/patches/*.patch | sha256sum | cut -c1-16)
+	if [ ! -f "$src/.nestvm-$key" ]; then
+		th_sid_apt
+		th_say "fetching linux-source-$KVER from sid (private apt state, unpacked under $CACHE)"
+		local dl="$CACHE/dl"; rm -rf "$dl" "$src"; mkdir -p "$dl"
+		(cd "$dl" && apt-get "${TH_APT[@]}" download -qq "linux-source-$KVER") || th_die "download of linux-source-$KVER failed"
+		dpkg -x "$dl"/linux-source-${KVER}_*_all.deb "$dl/pkg"
+		mkdir -p "$src.tmp" && tar -C "$src.tmp" --strip-components=1 -xf "$dl/pkg/usr/src/linux-source-$KVER.tar.xz"
+		for p in "$TH_DIR"/patches/*.patch; do patch -s -d "$src.tmp" -p1 < "$p" || th_die "patch $p failed"; done
+		mv "$src.tmp" "$src" && rm -rf "$dl" && touch "$src/.nestvm-$key"
+	fi
+	echo "$src"
+}
