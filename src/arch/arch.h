@@ -24,12 +24,13 @@ struct arch_layout {
 };
 extern const struct arch_layout arch_layout;
 
+/* The `type` argument of KVM_CREATE_VM (arm64: IPA size for the layout; x86: 0). */
+int arch_kvm_vm_type(int kvm_fd);
 int arch_vm_create(struct vm *vm);                 /* irqchip, timers, fixed devices; after KVM_CREATE_VM + RAM */
 int arch_vcpu_create(struct vm *vm, struct vcpu *v);   /* after KVM_CREATE_VCPU */
 int arch_load_kernel(struct vm *vm);               /* kernel + initrd into RAM, boot registers */
 int arch_finalize(struct vm *vm);                  /* device tree / ACPI, once all devices exist */
 int arch_vcpu_exit(struct vcpu *v);                /* exits not handled generically: enum vcpu_action or -errno */
 void arch_vm_destroy(struct vm *vm);
-/* MSI doorbell for PCI devices: the address a guest programs (ITS translater / LAPIC window). */
 
 #endif
