@@ -6,6 +6,7 @@
 #ifndef NESTVM_ARCH_H
 #define NESTVM_ARCH_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "arch_types.h"   /* struct arch_vm, struct arch_vcpu: src/arch/<arch>/arch_types.h */
@@ -21,6 +22,7 @@ struct arch_layout {
 	uint64_t pci_mmio64_base, pci_mmio64_size;
 	uint64_t pci_pio_base, pci_pio_size;    /* x86 port I/O window; 0 size where none */
 	uint32_t pci_irq_base;                  /* first wired IRQ for PCI INTx (arch numbering) */
+	bool pci_cf8;                           /* x86: also the 0xCF8/0xCFC config mechanism (PCI 3.0 3.2.2.3.2) */
 };
 extern const struct arch_layout arch_layout;
 

@@ -32,7 +32,11 @@ void bus_destroy(struct bus *b);
 /* -EEXIST on overlap with an existing range, -EINVAL on an empty or wrapping range. */
 int bus_register(struct bus *b, uint64_t base, uint64_t len, bus_access_fn fn, void *opaque, const char *name);
 int bus_unregister(struct bus *b, uint64_t base, void *opaque);
-/* Returns false when no range claims ADDR; reads of unclaimed space should then return all-ones. */
+/*
+ * Returns false when no range claims the whole [ADDR, ADDR+LEN); reads of unclaimed space should
+ * then return all-ones. The handler is called without the bus lock, so it may (un)register ranges
+ * (BAR programming); OPAQUE must stay valid until no vCPU runs.
+ */
 bool bus_dispatch(struct bus *b, uint64_t addr, uint8_t *data, uint32_t len, bool is_write);
 
 #endif

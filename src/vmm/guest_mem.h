@@ -36,5 +36,12 @@ int gmem_read(const struct guest_mem *gm, uint64_t gpa, void *buf, size_t len);
 int gmem_write(const struct guest_mem *gm, uint64_t gpa, const void *buf, size_t len);
 uint64_t gmem_total(const struct guest_mem *gm);
 void gmem_destroy(struct guest_mem *gm);
+/*
+ * Before anything is created: fails with a one-line message saying what the host has when SIZE
+ * exceeds its physical RAM (or, with HUGEPAGES, its free hugetlb pages / their size granule).
+ */
+int gmem_check_host(uint64_t size, bool hugepages);
+/* The host's default hugetlb page size (what MFD_HUGETLB uses), 0 when it has none. */
+uint64_t gmem_hugepage_size(void);
 
 #endif

@@ -19,6 +19,7 @@ struct irq_routes {
 	unsigned int nr, cap;
 	uint32_t next_gsi;      /* GSIs below this are taken (arch reserves the wired ones first) */
 	bool msi_devid;         /* arm64 ITS: MSIs carry the requester id (KVM_MSI_VALID_DEVID) */
+	uint32_t max_routes;    /* KVM's table size (KVM_CAP_IRQ_ROUTING); GSIs must be below it */
 };
 
 int irq_init(struct vm *vm);

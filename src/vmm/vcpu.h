@@ -21,7 +21,11 @@ struct vcpu {
 	struct arch_vcpu arch;
 };
 
-/* What the exit handlers tell the run loop. */
+/*
+ * What the exit handlers tell the run loop. VCPU_STOP ends this vCPU's thread; the handler has
+ * called vm_request_exit() first (if not, the VM stops with EXIT_VMM_ERROR). A negative errno
+ * (already reported) stops the VM with EXIT_VMM_ERROR.
+ */
 enum vcpu_action { VCPU_CONTINUE, VCPU_STOP };
 
 int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int id);

@@ -38,6 +38,10 @@ struct vm {
 	atomic_int exit_code;
 	atomic_bool stopping;
 
+	atomic_uint next_memslot;     /* vm_alloc_memslot */
+	uint32_t max_memslots;        /* KVM_CAP_NR_MEMSLOTS */
+	unsigned int built;           /* VM_BUILT_* steps vm_create completed, for vm_destroy */
+
 	struct arch_vm arch;
 };
 
@@ -50,6 +54,7 @@ void vm_destroy(struct vm *vm);
 void vm_request_exit(struct vm *vm, int code);
 /* Registers KVM memslot(s) for a guest-memory region (RAM or a device BAR mapping). */
 int vm_set_memslot(struct vm *vm, uint32_t slot, uint64_t gpa, uint64_t size, void *hva, bool readonly);
+/* A free memslot id, or UINT32_MAX (reported) when KVM has no more. SIZE 0 in vm_set_memslot deletes one. */
 uint32_t vm_alloc_memslot(struct vm *vm);
 
 #endif

@@ -6,7 +6,7 @@ CACHE=${NESTVM_CACHE:-$HOME/.cache/nestvm}
 KVER=7.2
 mkdir -p "$CACHE"
 
-th_die() { printf '%s: %s\n' "${TH_PROG:-testhost}" "$*" >&2; exit "${2:-1}"; }
+th_die() { printf '%s: %s\n' "${TH_PROG:-testhost}" "$1" >&2; exit "${2:-1}"; }
 th_say() { printf '%s: %s\n' "${TH_PROG:-testhost}" "$*" >&2; }
 
 th_arch_check() {  # normalise and validate an --arch value

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* The arm64 parts of struct vm and struct vcpu (see src/arch/arch.h). */
+#ifndef NESTVM_ARM64_ARCH_TYPES_H
+#define NESTVM_ARM64_ARCH_TYPES_H
+
+#include <linux/kvm.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct pl011;
+
+struct arch_vm {
+	bool created;                   /* arch_vm_create ran: the fds below are ours to close */
+	int gic_fd, its_fd;             /* KVM vGICv3 and ITS devices */
+	struct kvm_vcpu_init target;    /* KVM_ARM_PREFERRED_TARGET */
+	struct pl011 *uart;
+
+	/* Boot state: arch_load_kernel and arch_finalize may come in either order; see boot.c. */
+	bool kernel_loaded, finalized;
+	uint64_t entry;                 /* PC of the boot vCPU: the Image's first byte */
+	uint64_t dtb_gpa;
+	uint64_t initrd_gpa, initrd_size;
+	unsigned int page_size_kb;      /* from the Image header flags; 0 unspecified */
+};
+
+struct arch_vcpu {
+	uint64_t mpidr;                 /* MPIDR_EL1 as KVM set it; the FDT cpu reg */
+};
+
+#endif

@@ -1,0 +1,29 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The arm64 memory map as the generic code sees it (see layout.h for the picture). */
+#include "arch/arm64/layout.h"
+
+#include "arch/arch.h"
+
+const struct arch_layout arch_layout = {
+	.ram_base = ARM64_RAM_BASE,
+	.ram_max = ARM64_RAM_MAX,
+	.pci_ecam_base = ARM64_PCI_ECAM_BASE,
+	.pci_ecam_size = ARM64_PCI_ECAM_SIZE,
+	.pci_mmio32_base = ARM64_PCI_MMIO32_BASE,
+	.pci_mmio32_size = ARM64_PCI_MMIO32_SIZE,
+	.pci_mmio64_base = ARM64_PCI_MMIO64_BASE,
+	.pci_mmio64_size = ARM64_PCI_MMIO64_SIZE,
+	/* The PIO window (ARM64_PCI_PIO_*) is memory-mapped and described in the device tree, but the
+	 * generic PCI code treats this field as x86 port I/O: offer no I/O BAR space. */
+	.pci_pio_base = 0,
+	.pci_pio_size = 0,
+	.pci_irq_base = ARM64_PCI_INTX_SPI,     /* SPI number; also the GSI under KVM's default routing */
+	.pci_cf8 = false,
+};
+
+unsigned int arm64_ipa_bits(void)
+{
+	uint64_t top = ARM64_PCI_MMIO64_BASE + ARM64_PCI_MMIO64_SIZE - 1;   /* highest byte of the map */
+
+	return 64 - __builtin_clzll(top);
+}

@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The arm64 guest physical memory map, QEMU `virt` compatible (hw/arm/virt.c base_memmap and
+ * extended_memmap with RAM below 256 GiB) so firmware written for `virt` (AAVMF/EDK2) fits unchanged.
+ *
+ *   0x0800_0000  GICv3 distributor (64K)          0x0808_0000  GIC ITS (128K)
+ *   0x080a_0000  GICv3 redistributors (123 CPUs)  0x0900_0000  PL011 UART (4K), SPI 1
+ *   0x1000_0000  PCIe MMIO32 window               0x3eff_0000  PCIe PIO window (64K)
+ *   0x4000_0000  RAM (up to 255 GiB)              0x40_1000_0000  PCIe ECAM (256 buses)
+ *   0x80_0000_0000  PCIe MMIO64 window (512 GiB), which ends at 1 TiB: a 40-bit IPA space.
+ */
+#ifndef NESTVM_ARM64_LAYOUT_H
+#define NESTVM_ARM64_LAYOUT_H
+
+#include <stdint.h>
+
+#define SZ_2M           0x200000ull
+
+#define ARM64_GIC_DIST_BASE     0x08000000ull
+#define ARM64_GIC_DIST_SIZE     0x00010000ull
+#define ARM64_GIC_ITS_BASE      0x08080000ull
+#define ARM64_GIC_ITS_SIZE      0x00020000ull
+#define ARM64_GIC_REDIST_BASE   0x080a0000ull
+#define ARM64_GIC_REDIST_SIZE   0x00f60000ull
+#define ARM64_GIC_REDIST_STRIDE 0x20000ull      /* RD_base + SGI_base frames, IHI0069 12.10 */
+#define ARM64_UART_BASE         0x09000000ull
+#define ARM64_UART_SIZE         0x1000ull
+#define ARM64_PCI_MMIO32_BASE   0x10000000ull
+#define ARM64_PCI_MMIO32_SIZE   0x2eff0000ull
+#define ARM64_PCI_PIO_BASE      0x3eff0000ull
+#define ARM64_PCI_PIO_SIZE      0x10000ull
+#define ARM64_RAM_BASE          0x40000000ull
+#define ARM64_RAM_MAX           (0x4000000000ull - ARM64_RAM_BASE)  /* up to the extended map at 256 GiB */
+#define ARM64_PCI_ECAM_BASE     0x4010000000ull
+#define ARM64_PCI_ECAM_SIZE     0x10000000ull
+#define ARM64_PCI_MMIO64_BASE   0x8000000000ull
+#define ARM64_PCI_MMIO64_SIZE   0x8000000000ull
+
+/* Interrupts, as GIC SPI numbers (INTID - 32), like QEMU virt's a15irqmap. */
+#define ARM64_UART_SPI          1
+#define ARM64_PCI_INTX_SPI      3               /* INTA..INTD: SPIs 3..6 */
+#define ARM64_GIC_NR_IRQS       256             /* 32 private + 224 SPIs (KVM_DEV_ARM_VGIC_GRP_NR_IRQS) */
+
+/* PPIs of the architected timer (INTID - 16), as QEMU virt and the Arm BSA use them. */
+#define ARM64_TIMER_PPI_SEC     13
+#define ARM64_TIMER_PPI_PHYS    14
+#define ARM64_TIMER_PPI_VIRT    11
+#define ARM64_TIMER_PPI_HYP     10
+
+/* Guest physical address bits the map needs (KVM_VM_TYPE_ARM_IPA_SIZE). */
+unsigned int arm64_ipa_bits(void);
+
+#endif

@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The arm64 machine: VM type (IPA size), vGIC + ITS, PL011, and finalization before the first run. */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <sys/ioctl.h>
+
+#include "arch/arch.h"
+#include "arch/arm64/boot.h"
+#include "arch/arm64/gic.h"
+#include "arch/arm64/layout.h"
+#include "arch/arm64/uart.h"
+#include "vmm/log.h"
+#include "vmm/vm.h"
+
+int arch_kvm_vm_type(int kvm_fd)
+{
+	unsigned int need = arm64_ipa_bits();
+	int max = ioctl(kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_VM_IPA_SIZE);
+
+	/* Without the capability KVM gives every VM a 40-bit IPA space (api.rst, KVM_CREATE_VM). */
+	if (max <= 0)
+		max = 40;
+	if ((unsigned int)max < need) {
+		pr_err("this host's KVM supports %d-bit guest physical addresses; the arm64 memory map needs %u",
+		       max, need);
+		return -EOPNOTSUPP;
+	}
+	return max == 40 && need <= 40 ? 0 : (int)KVM_VM_TYPE_ARM_IPA_SIZE(need);
+}
+
+/* Optional: report undecodable MMIO accesses as KVM_EXIT_ARM_NISV instead of failing KVM_RUN. */
+static void enable_nisv_exits(struct vm *vm)
+{
+	struct kvm_enable_cap cap = { .cap = KVM_CAP_ARM_NISV_TO_USER };
+
+	if (ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_ARM_NISV_TO_USER) > 0 &&
+	    ioctl(vm->vm_fd, KVM_ENABLE_CAP, &cap) < 0)
+		pr_debug("KVM_ENABLE_CAP ARM_NISV_TO_USER failed (errno %d)", errno);
+}
+
+int arch_vm_create(struct vm *vm)
+{
+	struct arch_vm *a = &vm->arch;
+	int r;
+
+	*a = (struct arch_vm){ .created = true, .gic_fd = -1, .its_fd = -1 };
+	if (vm->cfg->mem_size > ARM64_RAM_MAX) {
+		pr_err("--memory: the arm64 machine holds at most %llu GiB of RAM", ARM64_RAM_MAX >> 30);
+		return -EINVAL;
+	}
+	if (ioctl(vm->vm_fd, KVM_ARM_PREFERRED_TARGET, &a->target) < 0)
+		return err_errno("KVM_ARM_PREFERRED_TARGET");
+	enable_nisv_exits(vm);
+	r = arm64_gic_create(vm);
+	if (r)
+		return r;
+	/* PCI MSIs go through the ITS, which needs the requester ID as DeviceID. */
+	vm->irq.msi_devid = true;
+	r = arm64_uart_create(vm);
+	if (r)
+		arm64_gic_destroy(vm);
+	return r;
+}
+
+int arch_finalize(struct vm *vm)
+{
+	int r = arm64_gic_init(vm);
+
+	if (r)
+		return r;
+	vm->arch.finalized = true;
+	return arm64_boot_commit(vm);
+}
+
+void arch_vm_destroy(struct vm *vm)
+{
+	if (!vm->arch.created)
+		return;
+	arm64_uart_destroy(vm);
+	arm64_gic_destroy(vm);
+	vm->arch.created = false;
+}

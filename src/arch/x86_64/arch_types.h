@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* x86_64 parts of struct vm and struct vcpu. */
+#ifndef NESTVM_ARCH_TYPES_H
+#define NESTVM_ARCH_TYPES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "devices/serial8250.h"
+
+struct arch_vm {
+	struct serial8250 com1;
+	bool com1_ready;         /* initialised (and maybe registered on vm->pio) */
+	bool legacy_ready;       /* legacy ports registered */
+	bool kernel_loaded;      /* boot registers known: set them on the BSP when it exists */
+	uint64_t entry;          /* 64-bit entry point (load address + 0x200) */
+};
+
+struct arch_vcpu {
+	bool boot_regs_set;
+};
+
+#endif

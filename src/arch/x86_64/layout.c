@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The x86_64 memory map (see layout.h) as the generic code sees it. */
+#include "arch/arch.h"
+#include "arch/x86_64/layout.h"
+
+const struct arch_layout arch_layout = {
+	.ram_base = 0,
+	.ram_max = X86_HOLE_START,
+	.pci_ecam_base = X86_ECAM_BASE,
+	.pci_ecam_size = X86_ECAM_SIZE,
+	.pci_mmio32_base = X86_MMIO32_BASE,
+	.pci_mmio32_size = X86_MMIO32_SIZE,
+	.pci_mmio64_base = X86_MMIO64_BASE,
+	.pci_mmio64_size = X86_MMIO64_SIZE,
+	.pci_pio_base = X86_PCI_PIO_BASE,
+	.pci_pio_size = X86_PCI_PIO_SIZE,
+	.pci_irq_base = 16,     /* IOAPIC pins 16-23 (unused while PCI functions have no INTx) */
+	.pci_cf8 = true,
+};
+
+int arch_kvm_vm_type(int kvm_fd)
+{
+	return 0;   /* KVM_X86_DEFAULT_VM */
+}

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The x86_64 guest physical address map (close to Firecracker's and cloud-hypervisor's):
+ *
+ *   0x0000_0500  GDT (boot descriptors __BOOT_CS 0x10, __BOOT_DS 0x18, TSS 0x20)
+ *   0x0000_7000  zero page (struct boot_params)
+ *   0x0000_8ff0  boot stack top
+ *   0x0000_9000  PML4, 0xa000 PDPT, 0xb000-0xefff four PDs: 2 MiB pages identity-mapping 0-4 GiB
+ *   0x0002_0000  kernel command line
+ *   0x0009_fc00  EBDA .. 0x10_0000 reserved in e820 (EBDA, VGA hole, BIOS area)
+ *   0x000e_0000  ACPI: RSDP (where OSPM scans for it, ACPI 6.5 5.2.5.1), then the tables
+ *   0x0010_0000  RAM continues up to the guest's size, at most 3 GiB (ram_max)
+ *   0xc000_0000  PCI MMIO32 window, 512 MiB        } the 32-bit PCI hole: nothing but
+ *   0xe000_0000  PCI ECAM, 256 MiB (buses 0-255)   } devices between 3 GiB and 4 GiB
+ *   0xfec0_0000  IOAPIC
+ *   0xfee0_0000  LAPIC
+ *   0xfffb_c000  KVM identity-map page, 0xfffb_d000 KVM TSS (3 pages; used by VMX only)
+ *   0x10_0000_0000  PCI MMIO64 window, 64 GiB (below 2^37, inside any host's MAXPHYADDR)
+ *
+ * Port I/O: 0x3f8 COM1, 0x600-0x602 ACPI sleep control/status/reset, 0xcf9 reset control, 0x60/0x64
+ * i8042 (reset command only), 0x80 POST port, 0xcf8/0xcfc PCI config, 0x1000-0xffff PCI I/O window.
+ * RAM is one region from 0 (vm.c), so guests are limited to 3 GiB until RAM can be split around the
+ * hole.
+ */
+#ifndef NESTVM_X86_LAYOUT_H
+#define NESTVM_X86_LAYOUT_H
+
+#define X86_GDT_ADDR        0x500ull
+#define X86_ZERO_PAGE_ADDR  0x7000ull
+#define X86_BOOT_STACK      0x8ff0ull
+#define X86_PML4_ADDR       0x9000ull
+#define X86_PDPT_ADDR       0xa000ull
+#define X86_PD_ADDR         0xb000ull        /* four PDs, 0xb000-0xefff */
+#define X86_PT_GIB          4                /* identity-mapped GiB */
+#define X86_CMDLINE_ADDR    0x20000ull
+#define X86_CMDLINE_MAX     0x10000ull       /* our limit; the kernel's cmdline_size also applies */
+#define X86_EBDA_START      0x9fc00ull
+#define X86_HIGH_RAM_START  0x100000ull
+#define X86_ACPI_ADDR       0xe0000ull       /* RSDP; tables follow, up to 1 MiB */
+#define X86_ACPI_SIZE       0x20000ull
+
+#define X86_HOLE_START      0xc0000000ull    /* 32-bit PCI hole: 3 GiB - 4 GiB */
+#define X86_MMIO32_BASE     0xc0000000ull
+#define X86_MMIO32_SIZE     0x20000000ull
+#define X86_ECAM_BASE       0xe0000000ull
+#define X86_ECAM_SIZE       0x10000000ull
+#define X86_IOAPIC_ADDR     0xfec00000ull
+#define X86_LAPIC_ADDR      0xfee00000ull
+#define X86_IDENTITY_MAP    0xfffbc000ull
+#define X86_TSS_ADDR        0xfffbd000ull
+#define X86_MMIO64_BASE     0x1000000000ull
+#define X86_MMIO64_SIZE     0x1000000000ull
+
+#define X86_PCI_PIO_BASE    0x1000
+#define X86_PCI_PIO_SIZE    0xf000
+
+#define X86_COM1_PORT       0x3f8
+#define X86_COM1_IRQ        4
+#define X86_PM_PORT         0x600            /* +0 SLEEP_CONTROL, +1 SLEEP_STATUS, +2 RESET */
+#define X86_PM_LEN          3
+#define X86_RESET_VALUE     0x06             /* what the FADT's RESET_REG takes (as 0xcf9's hard reset) */
+#define X86_RCR_PORT        0xcf9            /* reset control register (Intel ICH/PCH datasheets) */
+#define X86_I8042_DATA      0x60
+#define X86_I8042_CMD       0x64
+#define X86_POST_PORT       0x80
+
+#define X86_IOAPIC_PINS     24
+#define X86_S5_SLP_TYP      5                /* the \_S5 value our DSDT gives, checked on SLEEP_CONTROL writes */
+
+#endif

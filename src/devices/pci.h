@@ -1,0 +1,155 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * PCI: one PCIe root complex (bus 0, ECAM + optional 0xCF8/0xCFC), generic type-0 functions with an
+ * emulated 4 KiB config space, and MSI-X delivered through KVM irqfds. A function is a struct
+ * pci_dev embedded in its device model; the model supplies struct pci_dev_ops. The ops are shaped for
+ * a future vfio-pci function too: config reads can be overlaid by the real device, and BAR moves are
+ * reported so region mmaps can follow.
+ */
+#ifndef NESTVM_DEVICES_PCI_H
+#define NESTVM_DEVICES_PCI_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct vm;
+struct pci_dev;
+struct pci_host;
+struct pci_msix;
+
+#define PCI_CFG_SPACE_SIZE_EXP 4096
+#define PCI_NR_BARS 6
+#define PCI_NR_SLOTS 32
+
+struct pci_dev_ops {
+	/*
+	 * Optional: after the emulated value of [reg, reg+len) is in DATA, the device may replace
+	 * bytes (vfio-pci: forward non-emulated registers to the real function).
+	 */
+	void (*cfg_read)(struct pci_dev *d, uint32_t reg, uint8_t *data, uint32_t len);
+	/* Optional: told after an emulated config write of [reg, reg+len) took effect. */
+	void (*cfg_write)(struct pci_dev *d, uint32_t reg, const uint8_t *data, uint32_t len);
+	/* Access at OFF inside BAR; called with no PCI lock held (the model locks itself). */
+	void (*bar_access)(struct pci_dev *d, unsigned int bar, uint64_t off, uint8_t *data, uint32_t len,
+			   bool is_write);
+	/*
+	 * Optional: BAR now decodes at ADDR (MAPPED) or stopped decoding at ADDR (!MAPPED). Called with
+	 * the function's lock held. virtio moves its ioeventfds; vfio-pci moves its region mmaps.
+	 */
+	void (*bar_remap)(struct pci_dev *d, unsigned int bar, uint64_t addr, bool mapped);
+	/* Frees the model (which embeds the pci_dev); called by pci_host_destroy after removal. */
+	void (*destroy)(struct pci_dev *d);
+};
+
+struct pci_bar {
+	struct pci_dev *dev;        /* back pointer: the bus callback's opaque is the bar */
+	unsigned int idx;
+	uint64_t size;              /* power of two >= 16 (memory) / 4 (I/O); 0: unimplemented */
+	bool is64, prefetch, io;
+	bool mapped;                /* registered on vm->mmio / vm->pio at addr */
+	uint64_t addr;
+};
+
+struct pci_dev {
+	struct vm *vm;
+	struct pci_host *host;
+	const struct pci_dev_ops *ops;
+	const char *name;
+	uint8_t devfn;              /* slot << 3 | function */
+	pthread_mutex_t lock;       /* config space, BAR state */
+	uint8_t cfg[PCI_CFG_SPACE_SIZE_EXP];
+	uint8_t wmask[PCI_CFG_SPACE_SIZE_EXP];  /* bits the guest may change */
+	uint8_t w1c[PCI_CFG_SPACE_SIZE_EXP];    /* bits the guest clears by writing 1 */
+	struct pci_bar bar[PCI_NR_BARS];
+	uint8_t cap_last;           /* offset of the last capability in the list, 0: none */
+	uint8_t cap_free;           /* next free offset for a capability */
+	struct pci_msix *msix;      /* set by pci_msix_init */
+};
+
+/* Header type 0 function with these ids (PCI 3.0 6.2.1); no INTx (interrupt pin 0). */
+void pci_dev_init(struct pci_dev *d, struct vm *vm, const struct pci_dev_ops *ops, const char *name,
+		  uint16_t vendor, uint16_t device, uint32_t class_rev, uint16_t subsys_vendor, uint16_t subsys);
+void pci_dev_fini(struct pci_dev *d);
+/* Declares a memory BAR (SIZE a power of two >= 4 KiB is advised); a 64-bit BAR uses IDX and IDX+1. */
+int pci_dev_add_bar(struct pci_dev *d, unsigned int idx, uint64_t size, bool is64, bool prefetch);
+/* Appends a capability of LEN bytes (BODY starts after the id/next bytes; may be NULL); returns its offset or -ENOSPC. */
+int pci_dev_add_cap(struct pci_dev *d, uint8_t id, uint8_t len, const void *body);
+/* PCIe capability (PCIe 4.0 7.5.3) as a Root Complex Integrated Endpoint, so Linux treats it as PCIe. */
+int pci_dev_add_pcie_cap(struct pci_dev *d);
+
+/* Config accesses (from the host bridge); REG+LEN inside 4 KiB and naturally aligned, else ignored/all-ones. */
+void pci_dev_cfg_read(struct pci_dev *d, uint32_t reg, uint8_t *data, uint32_t len);
+void pci_dev_cfg_write(struct pci_dev *d, uint32_t reg, const uint8_t *data, uint32_t len);
+/* Sets BAR's address in config space (pre-assignment before the guest runs). */
+void pci_dev_set_bar_addr(struct pci_dev *d, unsigned int idx, uint64_t addr);
+/* Unregisters all BARs from the buses. */
+void pci_dev_unmap_bars(struct pci_dev *d);
+
+static inline uint16_t pci_dev_requester_id(const struct pci_dev *d)
+{
+	return d->devfn;    /* bus 0: bus << 8 | devfn */
+}
+
+/* Little-endian config space helpers. */
+static inline void pci_cfg_set8(struct pci_dev *d, uint32_t reg, uint8_t v)
+{
+	d->cfg[reg] = v;
+}
+static inline void pci_cfg_set16(struct pci_dev *d, uint32_t reg, uint16_t v)
+{
+	d->cfg[reg] = (uint8_t)v;
+	d->cfg[reg + 1] = (uint8_t)(v >> 8);
+}
+static inline void pci_cfg_set32(struct pci_dev *d, uint32_t reg, uint32_t v)
+{
+	pci_cfg_set16(d, reg, (uint16_t)v);
+	pci_cfg_set16(d, reg + 2, (uint16_t)(v >> 16));
+}
+static inline uint16_t pci_cfg_get16(const struct pci_dev *d, uint32_t reg)
+{
+	return (uint16_t)(d->cfg[reg] | d->cfg[reg + 1] << 8);
+}
+static inline uint32_t pci_cfg_get32(const struct pci_dev *d, uint32_t reg)
+{
+	return pci_cfg_get16(d, reg) | (uint32_t)pci_cfg_get16(d, reg + 2) << 16;
+}
+
+/* Little-endian helpers for register handlers (DATA of LEN 1, 2, 4 or 8 bytes). */
+static inline uint64_t pci_le_get(const uint8_t *data, uint32_t len)
+{
+	uint64_t v = 0;
+
+	for (uint32_t i = 0; i < len && i < 8; i++)
+		v |= (uint64_t)data[i] << (8 * i);
+	return v;
+}
+static inline void pci_le_put(uint8_t *data, uint32_t len, uint64_t v)
+{
+	for (uint32_t i = 0; i < len && i < 8; i++)
+		data[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* The root complex. */
+struct pci_host {
+	struct vm *vm;
+	pthread_mutex_t lock;               /* slots, BAR allocator, CF8 latch */
+	struct pci_dev *slot[PCI_NR_SLOTS];
+	struct pci_dev bridge;              /* 00.0, class 0x0600 */
+	uint32_t cf8;                       /* CONFIG_ADDRESS (PCI 3.0 3.2.2.3.2) */
+	uint64_t mmio32_next, mmio64_next;  /* BAR pre-assignment bump pointers */
+	bool ecam_on, cf8_on;
+};
+
+/* Creates the root complex in vm->pci: ECAM on vm->mmio, 0xCF8 on vm->pio when the arch wants it. */
+int pci_host_create(struct vm *vm);
+/* Removes and destroys every function, then the host. */
+void pci_host_destroy(struct vm *vm);
+/* Puts D in the next free slot (1..31) and pre-assigns its memory BARs from the windows. */
+int pci_host_add(struct pci_host *h, struct pci_dev *d);
+void pci_host_remove(struct pci_host *h, struct pci_dev *d);
+/* Config access by bus/devfn for tests and the CF8 path. */
+void pci_host_cfg_access(struct pci_host *h, uint32_t bus, uint32_t devfn, uint32_t reg, uint8_t *data,
+			 uint32_t len, bool is_write);
+
+#endif

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The PCIe root complex: bus 0 only, ECAM (PCIe 4.0 7.2.2) at the arch layout's window and, on x86,
+ * configuration mechanism #1 at 0xCF8/0xCFC (PCI 3.0 3.2.2.3.2). A host bridge function sits at
+ * 00.0; devices take slots 1..31 (single-function). Memory BARs are pre-assigned from the windows
+ * the way firmware would, because x86 Linux with ACPI _CRS may keep what it finds; the guest may
+ * move them and the function follows.
+ */
+#include <errno.h>
+#include <linux/pci_regs.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "devices/pci.h"
+#include "vmm/bus.h"
+#include "vmm/exitcode.h"
+#include "vmm/log.h"
+#include "vmm/vm.h"
+
+#define CF8_PORT 0xcf8
+#define CFC_PORT 0xcfc
+#define CF9_RST_CPU 0x04        /* Reset Control Register (ICH/PIIX 0xCF9) */
+
+static const struct pci_dev_ops bridge_ops = { 0 };
+
+void pci_host_cfg_access(struct pci_host *h, uint32_t bus, uint32_t devfn, uint32_t reg, uint8_t *data,
+			 uint32_t len, bool is_write)
+{
+	struct pci_dev *d = NULL;
+
+	if (len <= 4 && bus == 0 && devfn < 256 && !(devfn & 7))
+		d = h->slot[devfn >> 3];
+	if (!d) {
+		/* No function: reads complete with all-ones (PCIe 4.0 2.3.2, unsupported request). */
+		if (!is_write)
+			memset(data, 0xff, len > 8 ? 8 : len);
+		return;
+	}
+	if (is_write)
+		pci_dev_cfg_write(d, reg, data, len);
+	else
+		pci_dev_cfg_read(d, reg, data, len);
+}
+
+static void ecam_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write)
+{
+	/* PCIe 4.0 7.2.2: offset = bus << 20 | device << 15 | function << 12 | register. */
+	pci_host_cfg_access(opaque, (uint32_t)(off >> 20), (uint32_t)(off >> 12) & 0xff, (uint32_t)off & 0xfff,
+			    data, len, is_write);
+}
+
+static void cf8_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write)
+{
+	struct pci_host *h = opaque;
+
+	if (off == 0 && len == 4) {
+		pthread_mutex_lock(&h->lock);
+		if (is_write)
+			h->cf8 = (uint32_t)pci_le_get(data, 4);
+		else
+			pci_le_put(data, 4, h->cf8);
+		pthread_mutex_unlock(&h->lock);
+		return;
+	}
+	if (off == 1 && len == 1 && is_write) {
+		if (data[0] & CF9_RST_CPU)
+			vm_request_exit(h->vm, EXIT_GUEST_RESET);
+		return;
+	}
+	if (!is_write)
+		memset(data, 0, len);
+}
+
+static void cfc_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write)
+{
+	struct pci_host *h = opaque;
+	uint32_t a;
+
+	pthread_mutex_lock(&h->lock);
+	a = h->cf8;
+	pthread_mutex_unlock(&h->lock);
+	/* Bit 31 enables the data window; bits 23:16 bus, 15:8 devfn, 7:2 dword register. */
+	if (!(a & 0x80000000u) || off + len > 4) {
+		if (!is_write)
+			memset(data, 0xff, len > 8 ? 8 : len);
+		return;
+	}
+	pci_host_cfg_access(h, (a >> 16) & 0xff, (a >> 8) & 0xff, (a & 0xfc) + (uint32_t)off, data, len, is_write);
+}
+
+int pci_host_create(struct vm *vm)
+{
+	struct pci_host *h = calloc(1, sizeof(*h));
+	int r;
+
+	if (!h)
+		return err_num(ENOMEM, "PCI host");
+	h->vm = vm;
+	pthread_mutex_init(&h->lock, NULL);
+	/* Red Hat / QEMU PCIe host bridge ids: Linux has no quirks for them. */
+	pci_dev_init(&h->bridge, vm, &bridge_ops, "pci-host", 0x1b36, 0x0008, PCI_CLASS_BRIDGE_HOST << 16, 0x1af4,
+		     0x1100);
+	h->bridge.host = h;
+	h->slot[0] = &h->bridge;
+	h->mmio32_next = arch_layout.pci_mmio32_base;
+	h->mmio64_next = arch_layout.pci_mmio64_base;
+	if (arch_layout.pci_ecam_size) {
+		r = bus_register(&vm->mmio, arch_layout.pci_ecam_base, arch_layout.pci_ecam_size, ecam_access, h,
+				 "pci-ecam");
+		if (r) {
+			err_num(r, "PCI ECAM at 0x%llx", (unsigned long long)arch_layout.pci_ecam_base);
+			goto err;
+		}
+		h->ecam_on = true;
+	}
+	if (arch_layout.pci_cf8) {
+		r = bus_register(&vm->pio, CF8_PORT, 4, cf8_access, h, "pci-cf8");
+		if (!r) {
+			r = bus_register(&vm->pio, CFC_PORT, 4, cfc_access, h, "pci-cfc");
+			if (r)
+				bus_unregister(&vm->pio, CF8_PORT, h);
+		}
+		if (r) {
+			err_num(r, "PCI ports 0xcf8/0xcfc");
+			goto err;
+		}
+		h->cf8_on = true;
+	}
+	vm->pci = h;
+	return 0;
+err:
+	if (h->ecam_on)
+		bus_unregister(&vm->mmio, arch_layout.pci_ecam_base, h);
+	pci_dev_fini(&h->bridge);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+	return r;
+}
+
+void pci_host_destroy(struct vm *vm)
+{
+	struct pci_host *h = vm->pci;
+
+	if (!h)
+		return;
+	if (h->ecam_on)
+		bus_unregister(&vm->mmio, arch_layout.pci_ecam_base, h);
+	if (h->cf8_on) {
+		bus_unregister(&vm->pio, CF8_PORT, h);
+		bus_unregister(&vm->pio, CFC_PORT, h);
+	}
+	for (unsigned int s = PCI_NR_SLOTS - 1; s > 0; s--) {
+		struct pci_dev *d = h->slot[s];
+
+		if (!d)
+			continue;
+		pci_host_remove(h, d);
+		if (d->ops->destroy)
+			d->ops->destroy(d);
+	}
+	pci_dev_fini(&h->bridge);
+	pthread_mutex_destroy(&h->lock);
+	free(h);
+	vm->pci = NULL;
+}
+
+/* Bump allocation of a naturally aligned SIZE from [base, base+wsize); bounded by the window. */
+static bool window_alloc(uint64_t *next, uint64_t base, uint64_t wsize, uint64_t size, uint64_t *out)
+{
+	uint64_t a = (*next + size - 1) & ~(size - 1);
+
+	if (!wsize || a < *next || a + size < a || a + size > base + wsize)
+		return false;
+	*out = a;
+	*next = a + size;
+	return true;
+}
+
+int pci_host_add(struct pci_host *h, struct pci_dev *d)
+{
+	const struct arch_layout *l = &arch_layout;
+	unsigned int s;
+
+	pthread_mutex_lock(&h->lock);
+	for (s = 1; s < PCI_NR_SLOTS && h->slot[s]; s++)
+		;
+	if (s == PCI_NR_SLOTS) {
+		pthread_mutex_unlock(&h->lock);
+		pr_err("%s: no free PCI slot", d->name);
+		return -ENOSPC;
+	}
+	/*
+	 * Non-prefetchable BARs go in the 32-bit window, which every OS treats as non-prefetchable;
+	 * 64-bit BARs fall back to the 64-bit window when it is full.
+	 */
+	for (unsigned int i = 0; i < PCI_NR_BARS; i++) {
+		struct pci_bar *b = &d->bar[i];
+		uint64_t addr;
+
+		if (!b->size || b->io)
+			continue;
+		if (!window_alloc(&h->mmio32_next, l->pci_mmio32_base, l->pci_mmio32_size, b->size, &addr) &&
+		    !(b->is64 && window_alloc(&h->mmio64_next, l->pci_mmio64_base, l->pci_mmio64_size, b->size, &addr))) {
+			pthread_mutex_unlock(&h->lock);
+			pr_err("%s: no room for BAR%u (0x%llx bytes) in the PCI windows", d->name, i,
+			       (unsigned long long)b->size);
+			return -ENOSPC;
+		}
+		pci_dev_set_bar_addr(d, i, addr);
+	}
+	d->host = h;
+	d->devfn = (uint8_t)(s << 3);
+	h->slot[s] = d;
+	pthread_mutex_unlock(&h->lock);
+	pr_debug("%s: PCI 00:%02x.0", d->name, s);
+	return 0;
+}
+
+void pci_host_remove(struct pci_host *h, struct pci_dev *d)
+{
+	pthread_mutex_lock(&h->lock);
+	if (d->devfn >> 3 && h->slot[d->devfn >> 3] == d)
+		h->slot[d->devfn >> 3] = NULL;
+	pthread_mutex_unlock(&h->lock);
+	pci_dev_unmap_bars(d);
+}

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * MSI-X (PCI 3.0 6.8.2): the capability, the vector table and the PBA inside one of the function's
+ * BARs. Each vector owns an eventfd; once the guest enables MSI-X and unmasks the vector, the eventfd
+ * is an irqfd on a GSI routed to the vector's (address, data), so a device fires a vector by writing
+ * the eventfd (pci_msix_notify). Masked vectors latch their PBA bit and fire on unmask.
+ */
+#ifndef NESTVM_DEVICES_PCI_MSIX_H
+#define NESTVM_DEVICES_PCI_MSIX_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+struct pci_dev;
+
+#define PCI_MSIX_MAX_VECTORS 64
+#define PCI_MSIX_ENTRY_SIZE 16
+
+struct pci_msix_vector {
+	uint32_t addr_lo, addr_hi, data, ctrl;  /* the guest-visible table entry */
+	int efd;                                /* fired by the device model */
+	uint32_t gsi;
+	bool has_gsi, irqfd;                    /* GSI allocated; efd registered as its irqfd */
+	bool routed;                            /* the GSI route matches addr/data below */
+	uint64_t r_addr;
+	uint32_t r_data;
+};
+
+struct pci_msix {
+	struct pci_dev *dev;
+	pthread_mutex_t lock;       /* vCPU table/cap writes vs the loop thread firing vectors */
+	unsigned int nr;
+	unsigned int bar;
+	uint32_t table_off, pba_off;
+	uint8_t cap;                /* capability offset in config space */
+	bool enabled, fmask;
+	uint64_t pba[(PCI_MSIX_MAX_VECTORS + 63) / 64];
+	struct pci_msix_vector v[PCI_MSIX_MAX_VECTORS];
+};
+
+/*
+ * Adds the capability to D and sets up NR vectors whose table sits at TABLE_OFF and PBA at PBA_OFF
+ * of BAR (which D must already declare). Unwinds on failure.
+ */
+int pci_msix_init(struct pci_msix *m, struct pci_dev *d, unsigned int nr, unsigned int bar, uint32_t table_off,
+		  uint32_t pba_off);
+void pci_msix_fini(struct pci_msix *m);
+/* True and handled when [off, off+len) of the MSI-X BAR is the table or PBA. */
+bool pci_msix_bar_access(struct pci_msix *m, uint64_t off, uint8_t *data, uint32_t len, bool is_write);
+/* Called by pci_dev after a config write that touched the capability's Message Control. */
+void pci_msix_ctrl_written(struct pci_msix *m);
+/* Fires VEC (any thread): delivers, or sets its PBA bit while masked. Out-of-range VEC is ignored. */
+void pci_msix_notify(struct pci_msix *m, unsigned int vec);
+bool pci_msix_enabled(struct pci_msix *m);
+
+#endif

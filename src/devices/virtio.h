@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Modern virtio-pci transport (virtio 1.2 4.1) and the interface device models (virtio-blk,
+ * virtio-console) implement. One 64-bit memory BAR holds the common/ISR/device/notify structures,
+ * another the MSI-X table. Guest notifications are eventfds: KVM_IOEVENTFD on the notify address,
+ * watched on the event loop; queue processing and completions run on the loop thread only.
+ */
+#ifndef NESTVM_DEVICES_VIRTIO_H
+#define NESTVM_DEVICES_VIRTIO_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "devices/pci.h"
+#include "devices/pci_msix.h"
+#include "devices/virtqueue.h"
+
+struct vm;
+struct ev_watch;
+struct virtio_dev;
+
+#define VIRTIO_MAX_QUEUES 8
+#define VIRTIO_NO_VECTOR 0xffff
+
+struct virtio_dev_ops {
+	/* Loop thread, device lock held, driver OK: the driver notified queue Q. */
+	void (*queue_notify)(struct virtio_dev *v, unsigned int q);
+	/* Optional, vCPU thread, device lock held: driver writes DATA at OFF of the device config (in bounds). */
+	void (*config_write)(struct virtio_dev *v, uint32_t off, const uint8_t *data, uint32_t len);
+	/* Device lock held: the driver reset the device; drop per-queue state. */
+	void (*reset)(struct virtio_dev *v);
+	/* Frees the model after virtio_pci_fini. */
+	void (*destroy)(struct virtio_dev *v);
+};
+
+struct virtio_queue {
+	struct virtio_dev *vdev;
+	unsigned int idx;
+	/* Driver-programmed (common config, 4.1.4.3), latched into vq at queue_enable. */
+	uint16_t size, msix_vector;
+	bool enabled;
+	uint64_t desc, driver, device;
+	struct virtq vq;
+	int kick_fd;                 /* eventfd: ioeventfd target and MMIO notify fallback */
+	struct ev_watch *watch;
+	bool ioeventfd;              /* registered with KVM at ioeventfd_addr */
+	uint64_t ioeventfd_addr;
+};
+
+struct virtio_dev {
+	struct pci_dev pci;          /* first: container_of from the pci_dev */
+	struct pci_msix msix;
+	const struct virtio_dev_ops *ops;
+	struct vm *vm;
+	const char *name;
+	uint16_t device_id;          /* virtio device id (5: 2 block, 3 console) */
+	pthread_mutex_t lock;        /* transport state; queue processing runs with it held */
+	uint64_t host_features, guest_features;
+	uint32_t dfselect, gfselect;
+	uint8_t status, isr, config_gen;
+	uint16_t msix_config, queue_select;
+	uint16_t nr_queues, max_queue_size;
+	struct virtio_queue q[VIRTIO_MAX_QUEUES];
+	uint8_t *config;             /* device-specific config (5.x.4), owned by the model */
+	uint32_t config_len;
+	uint8_t cfg_cap;             /* VIRTIO_PCI_CAP_PCI_CFG offset in config space */
+	unsigned int reset_gen;      /* bumped at reset: completions from before are dropped */
+};
+
+/*
+ * Sets up the transport for a model: PCI ids (0x1af4:0x1040+DEVICE_ID, revision 1), BARs, vendor
+ * capabilities, MSI-X (NR_QUEUES+1 vectors), kick eventfds watched on vm->loop. HOST_FEATURES are
+ * the device's feature bits; VERSION_1 is added. Unwinds on failure. Then pci_host_add().
+ */
+int virtio_pci_init(struct virtio_dev *v, struct vm *vm, const struct virtio_dev_ops *ops, const char *name,
+		    uint16_t device_id, uint64_t host_features, uint16_t nr_queues, uint16_t max_queue_size,
+		    uint8_t *config, uint32_t config_len);
+void virtio_pci_fini(struct virtio_dev *v);
+/* Loop thread, lock held: interrupt for queue Q if the driver wants one. */
+void virtio_queue_interrupt(struct virtio_dev *v, unsigned int q);
+/* Lock held: a bad chain or request from the driver: DEVICE_NEEDS_RESET + config interrupt (2.1.2). */
+void virtio_set_needs_reset(struct virtio_dev *v);
+/* Lock held: whether queue Q may be processed (DRIVER_OK, enabled, not broken). */
+bool virtio_queue_ready(struct virtio_dev *v, unsigned int q);
+/* Loop thread: runs the notify handler of queue Q as if the driver had kicked it. */
+void virtio_queue_kick(struct virtio_dev *v, unsigned int q);
+bool virtio_has_feature(const struct virtio_dev *v, unsigned int bit);
+
+/* BAR layout (BAR0, 64-bit memory): offsets of the structures the vendor caps point at. */
+#define VIRTIO_BAR 0
+#define VIRTIO_BAR_SIZE 0x4000
+#define VIRTIO_COMMON_OFF 0x0000
+#define VIRTIO_COMMON_LEN 0x0040
+#define VIRTIO_ISR_OFF 0x1000
+#define VIRTIO_ISR_LEN 0x0004
+#define VIRTIO_DEVCFG_OFF 0x2000
+#define VIRTIO_DEVCFG_LEN 0x1000
+#define VIRTIO_NOTIFY_OFF 0x3000
+#define VIRTIO_NOTIFY_MULT 4
+#define VIRTIO_MSIX_BAR 2
+#define VIRTIO_MSIX_BAR_SIZE 0x1000
+#define VIRTIO_MSIX_PBA_OFF 0x800
+
+/* Models. */
+struct disk_config;
+int virtio_blk_create(struct vm *vm, const struct disk_config *disk, unsigned int index);
+int virtio_console_create(struct vm *vm);
+
+#endif

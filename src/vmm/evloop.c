@@ -1,0 +1,367 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The io_uring event loop. Each SQE's user_data is a pointer with its low bit as a tag: an
+ * ev_op (tag 0, the caller's async operation) or an ev_watch (tag 1, a multishot poll). Our own
+ * bookkeeping SQEs (poll removal) carry user_data 0 and their CQEs are ignored.
+ */
+#include "vmm/evloop.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "vmm/log.h"
+
+#define TAG_WATCH 1ULL
+#define CQE_BATCH 64   /* CQEs handled per turn before submitting again */
+
+struct ev_watch {
+	struct evloop *l;
+	int fd;
+	ev_ready_fn fn;
+	void *opaque;
+	bool armed;        /* a multishot poll is in flight */
+	bool removed;      /* unwatched: free once the poll is gone */
+	bool in_cb;        /* fn is running: the CQE handler frees it afterwards */
+	bool dead;         /* the poll failed: kept (inert) until evloop_unwatch or evloop_destroy */
+	struct ev_watch *next, *prev;  /* all watches, for evloop_destroy */
+};
+
+struct ev_call {
+	ev_complete_fn fn;
+	void *opaque;
+	struct ev_call *next;
+};
+
+struct evloop {
+	struct io_uring ring;
+	int wake_fd;                 /* eventfd: evloop_stop and evloop_call wake the loop */
+	struct ev_watch *wake;
+	atomic_bool stop;
+	atomic_bool running;
+	pthread_t thread;
+	pthread_mutex_t calls_lock;
+	struct ev_call *calls, **calls_tail;
+	struct ev_watch *watches;
+};
+
+static bool on_loop(struct evloop *l)
+{
+	return atomic_load(&l->running) && pthread_equal(pthread_self(), l->thread);
+}
+
+/* Loop thread (or before run): an SQE, submitting queued ones when the SQ ring is full. */
+static struct io_uring_sqe *get_sqe(struct evloop *l)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&l->ring);
+
+	if (!sqe) {
+		io_uring_submit(&l->ring);
+		sqe = io_uring_get_sqe(&l->ring);
+	}
+	return sqe;
+}
+
+struct io_uring_sqe *evloop_sqe(struct evloop *l, struct ev_op *op)
+{
+	struct io_uring_sqe *sqe = get_sqe(l);
+
+	if (sqe)
+		io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)op);
+	return sqe;
+}
+
+static int arm(struct evloop *l, struct ev_watch *w)
+{
+	struct io_uring_sqe *sqe = get_sqe(l);
+
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_poll_multishot(sqe, w->fd, POLLIN);
+	io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)w | TAG_WATCH);
+	w->armed = true;
+	return 0;
+}
+
+static void watch_free(struct ev_watch *w)
+{
+	struct evloop *l = w->l;
+
+	if (w->prev)
+		w->prev->next = w->next;
+	else
+		l->watches = w->next;
+	if (w->next)
+		w->next->prev = w->prev;
+	free(w);
+}
+
+static void link_watch(struct evloop *l, struct ev_watch *w)
+{
+	w->prev = NULL;
+	w->next = l->watches;
+	if (l->watches)
+		l->watches->prev = w;
+	l->watches = w;
+}
+
+/* Deferred from another thread while the loop runs: the ring is the loop's alone. */
+static void arm_on_loop(void *opaque, int res)
+{
+	struct ev_watch *w = opaque;
+
+	link_watch(w->l, w);
+	if (arm(w->l, w) < 0) {
+		pr_err("event loop: cannot watch fd %d: submission queue full", w->fd);
+		w->dead = true;
+	}
+}
+
+static void unwatch_on_loop(void *opaque, int res)
+{
+	evloop_unwatch(((struct ev_watch *)opaque)->l, opaque);
+}
+
+int evloop_watch(struct evloop *l, int fd, ev_ready_fn fn, void *opaque, struct ev_watch **out)
+{
+	struct ev_watch *w = calloc(1, sizeof(*w));
+	int r;
+
+	if (!w)
+		return err_num(ENOMEM, "event loop: watching fd %d", fd);
+	*w = (struct ev_watch){ .l = l, .fd = fd, .fn = fn, .opaque = opaque };
+	if (atomic_load(&l->running) && !on_loop(l)) {
+		/* The ring and the watch list belong to the loop thread: let it arm the poll. */
+		r = evloop_call(l, arm_on_loop, w);
+		if (r) {
+			free(w);
+			return r;
+		}
+	} else {
+		link_watch(l, w);
+		r = arm(l, w);
+		if (r) {
+			watch_free(w);
+			return err_num(r, "event loop: watching fd %d", fd);
+		}
+	}
+	if (out)
+		*out = w;
+	return 0;
+}
+
+void evloop_unwatch(struct evloop *l, struct ev_watch *w)
+{
+	struct io_uring_sqe *sqe;
+
+	if (!w || w->removed)
+		return;
+	if (atomic_load(&l->running) && !on_loop(l)) {
+		if (evloop_call(l, unwatch_on_loop, w))
+			pr_err("event loop: cannot unwatch fd %d", w->fd);
+		return;
+	}
+	w->removed = true;
+	if (w->in_cb)
+		return;   /* the CQE handler finishes the job */
+	if (!w->armed) {
+		watch_free(w);
+		return;
+	}
+	/* The poll's last CQE (-ECANCELED, no F_MORE) frees it. */
+	sqe = get_sqe(l);
+	if (sqe) {
+		io_uring_prep_poll_remove(sqe, (uint64_t)(uintptr_t)w | TAG_WATCH);
+		io_uring_sqe_set_data64(sqe, 0);
+	}
+}
+
+static void watch_cqe(struct evloop *l, struct ev_watch *w, int res, unsigned int flags)
+{
+	if (!(flags & IORING_CQE_F_MORE))
+		w->armed = false;
+	if (res >= 0 && !w->removed) {
+		w->in_cb = true;
+		if (!w->fn(w->opaque, w->fd))
+			evloop_unwatch(l, w);
+		w->in_cb = false;
+	} else if (res < 0 && res != -ECANCELED && !w->removed) {
+		/* The fd is unusable (closed, not pollable): stop watching rather than spin. */
+		pr_err("event loop: poll on fd %d failed: %s", w->fd, strerror(-res));
+		w->dead = true;
+	}
+	if (w->armed)
+		return;
+	if (w->removed) {
+		watch_free(w);
+		return;
+	}
+	if (w->dead)
+		return;
+	/* The kernel ended the multishot (e.g. CQ overflow): arm it again. */
+	if (arm(l, w) < 0) {
+		pr_err("event loop: cannot re-arm fd %d", w->fd);
+		w->dead = true;
+	}
+}
+
+static void run_calls(struct evloop *l)
+{
+	struct ev_call *c, *n;
+
+	pthread_mutex_lock(&l->calls_lock);
+	c = l->calls;
+	l->calls = NULL;
+	l->calls_tail = &l->calls;
+	pthread_mutex_unlock(&l->calls_lock);
+	for (; c; c = n) {
+		n = c->next;
+		c->fn(c->opaque, 0);
+		free(c);
+	}
+}
+
+static bool wake_ready(void *opaque, int fd)
+{
+	uint64_t v;
+
+	/* Non-blocking eventfd: EAGAIN when another wake-up already drained it. */
+	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN && errno != EINTR)
+		pr_debug("event loop: wake eventfd read: %s", strerror(errno));
+	run_calls(opaque);
+	return true;
+}
+
+int evloop_init(struct evloop **out, unsigned int entries)
+{
+	struct evloop *l = calloc(1, sizeof(*l));
+	int r;
+
+	if (!l)
+		return err_num(ENOMEM, "event loop");
+	l->calls_tail = &l->calls;
+	r = pthread_mutex_init(&l->calls_lock, NULL);
+	if (r) {
+		free(l);
+		return err_num(r, "event loop lock");
+	}
+	l->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (l->wake_fd < 0) {
+		r = err_errno("event loop eventfd");
+		goto err_lock;
+	}
+	r = io_uring_queue_init(entries ? entries : 256, &l->ring, 0);
+	if (r < 0) {
+		r = err_num(r, "io_uring_queue_init");
+		goto err_fd;
+	}
+	r = evloop_watch(l, l->wake_fd, wake_ready, l, &l->wake);
+	if (r)
+		goto err_ring;
+	*out = l;
+	return 0;
+err_ring:
+	io_uring_queue_exit(&l->ring);
+err_fd:
+	close(l->wake_fd);
+err_lock:
+	pthread_mutex_destroy(&l->calls_lock);
+	free(l);
+	return r;
+}
+
+void evloop_destroy(struct evloop *l)
+{
+	struct ev_call *c, *n;
+
+	if (!l)
+		return;
+	/* Closing the ring cancels what is in flight; then nothing refers to the watches. */
+	io_uring_queue_exit(&l->ring);
+	while (l->watches)
+		watch_free(l->watches);
+	for (c = l->calls; c; c = n) {
+		n = c->next;
+		free(c);
+	}
+	close(l->wake_fd);
+	pthread_mutex_destroy(&l->calls_lock);
+	free(l);
+}
+
+static void handle_cqe(struct evloop *l, uint64_t ud, int res, unsigned int flags)
+{
+	if (!ud || ud == LIBURING_UDATA_TIMEOUT)
+		return;
+	if (ud & TAG_WATCH) {
+		watch_cqe(l, (struct ev_watch *)(uintptr_t)(ud & ~TAG_WATCH), res, flags);
+	} else {
+		struct ev_op *op = (struct ev_op *)(uintptr_t)ud;
+
+		op->fn(op->opaque, res);
+	}
+}
+
+int evloop_run(struct evloop *l)
+{
+	int r = 0;
+
+	l->thread = pthread_self();
+	atomic_store(&l->running, true);
+	while (!atomic_load(&l->stop)) {
+		struct io_uring_cqe *cqe;
+		unsigned int n = 0;
+
+		r = io_uring_submit_and_wait(&l->ring, 1);
+		if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY) {
+			r = err_num(r, "event loop: io_uring_enter");
+			break;
+		}
+		r = 0;
+		/* Bounded batch; each CQE is consumed before its handler runs (handlers may submit). */
+		while (n++ < CQE_BATCH && io_uring_peek_cqe(&l->ring, &cqe) == 0) {
+			uint64_t ud = cqe->user_data;
+			int res = cqe->res;
+			unsigned int flags = cqe->flags;
+
+			io_uring_cqe_seen(&l->ring, cqe);
+			handle_cqe(l, ud, res, flags);
+		}
+	}
+	atomic_store(&l->running, false);
+	atomic_store(&l->stop, false);
+	return r;
+}
+
+void evloop_stop(struct evloop *l)
+{
+	uint64_t one = 1;
+
+	atomic_store(&l->stop, true);
+	/* Only write(2) and atomics: callable from a signal handler. */
+	if (write(l->wake_fd, &one, sizeof(one)) < 0) {
+		/* EAGAIN: the counter is saturated, so the loop is being woken anyway. */
+	}
+}
+
+int evloop_call(struct evloop *l, ev_complete_fn fn, void *opaque)
+{
+	struct ev_call *c = malloc(sizeof(*c));
+	uint64_t one = 1;
+
+	if (!c)
+		return err_num(ENOMEM, "event loop call");
+	*c = (struct ev_call){ .fn = fn, .opaque = opaque };
+	pthread_mutex_lock(&l->calls_lock);
+	*l->calls_tail = c;
+	l->calls_tail = &c->next;
+	pthread_mutex_unlock(&l->calls_lock);
+	if (write(l->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		return err_errno("event loop wake");
+	return 0;
+}

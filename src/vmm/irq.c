@@ -1,0 +1,200 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* GSI routing table (kept whole: KVM_SET_GSI_ROUTING replaces it), irqfds and wired lines. */
+#include "vmm/irq.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "vmm/log.h"
+#include "vmm/vm.h"
+
+int irq_init(struct vm *vm)
+{
+	struct irq_routes *ir = &vm->irq;
+	int r;
+
+	*ir = (struct irq_routes){ 0 };
+	r = pthread_mutex_init(&ir->lock, NULL);
+	if (r)
+		return err_num(r, "irq routing lock");
+	/* KVM_CAP_IRQ_ROUTING answers with the table size (KVM_MAX_IRQ_ROUTES); GSIs index it. */
+	r = ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, KVM_CAP_IRQ_ROUTING);
+	ir->max_routes = r > 0 ? (uint32_t)r : 0;
+	return 0;
+}
+
+void irq_destroy(struct vm *vm)
+{
+	free(vm->irq.e);
+	vm->irq.e = NULL;
+	vm->irq.nr = vm->irq.cap = 0;
+	pthread_mutex_destroy(&vm->irq.lock);
+}
+
+/* Hands the whole table to KVM. Called with the lock held. */
+static int commit(struct vm *vm)
+{
+	struct irq_routes *ir = &vm->irq;
+	struct kvm_irq_routing *t;
+	int r = 0;
+
+	t = calloc(1, sizeof(*t) + ir->nr * sizeof(t->entries[0]));
+	if (!t)
+		return -ENOMEM;
+	t->nr = ir->nr;
+	if (ir->nr)
+		memcpy(t->entries, ir->e, ir->nr * sizeof(t->entries[0]));
+	if (ioctl(vm->vm_fd, KVM_SET_GSI_ROUTING, t) < 0)
+		r = -errno;
+	free(t);
+	return r;
+}
+
+/* A free slot at the end of the table (lock held); NULL when out of memory or routes. */
+static struct kvm_irq_routing_entry *append(struct irq_routes *ir)
+{
+	if (ir->max_routes && ir->nr >= ir->max_routes)
+		return NULL;
+	if (ir->nr == ir->cap) {
+		unsigned int cap = ir->cap ? ir->cap * 2 : 64;
+		struct kvm_irq_routing_entry *n = realloc(ir->e, cap * sizeof(*n));
+
+		if (!n)
+			return NULL;
+		ir->e = n;
+		ir->cap = cap;
+	}
+	memset(&ir->e[ir->nr], 0, sizeof(ir->e[0]));
+	return &ir->e[ir->nr++];
+}
+
+int irq_add_irqchip_route(struct vm *vm, uint32_t gsi, uint32_t irqchip, uint32_t pin)
+{
+	struct irq_routes *ir = &vm->irq;
+	struct kvm_irq_routing_entry *e;
+	int r;
+
+	if (ir->max_routes && gsi >= ir->max_routes) {
+		pr_err("irq route: GSI %u beyond KVM's %u routes", gsi, ir->max_routes);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&ir->lock);
+	e = append(ir);
+	if (!e) {
+		pthread_mutex_unlock(&ir->lock);
+		pr_err("irq route: no room for GSI %u", gsi);
+		return -ENOSPC;
+	}
+	/* One GSI may have several irqchip routes (x86: the PIC and the IOAPIC for GSIs 0-15). */
+	*e = (struct kvm_irq_routing_entry){
+		.gsi = gsi, .type = KVM_IRQ_ROUTING_IRQCHIP, .u.irqchip = { .irqchip = irqchip, .pin = pin },
+	};
+	if (gsi >= ir->next_gsi)
+		ir->next_gsi = gsi + 1;
+	r = commit(vm);
+	if (r)
+		ir->nr--;
+	pthread_mutex_unlock(&ir->lock);
+	if (r)
+		return err_num(r, "KVM_SET_GSI_ROUTING (GSI %u -> irqchip %u pin %u)", gsi, irqchip, pin);
+	return 0;
+}
+
+int irq_alloc_msi_gsi(struct vm *vm, uint32_t *gsi)
+{
+	struct irq_routes *ir = &vm->irq;
+	int r = 0;
+
+	pthread_mutex_lock(&ir->lock);
+	if (ir->max_routes && ir->next_gsi >= ir->max_routes)
+		r = -ENOSPC;
+	else
+		*gsi = ir->next_gsi++;
+	pthread_mutex_unlock(&ir->lock);
+	if (r)
+		pr_err("irq: all %u GSIs are in use", ir->max_routes);
+	return r;
+}
+
+int irq_set_msi_route(struct vm *vm, uint32_t gsi, uint64_t addr, uint32_t data, uint32_t devid)
+{
+	struct irq_routes *ir = &vm->irq;
+	struct kvm_irq_routing_entry *e = NULL, old;
+	bool added = false;
+	int r;
+
+	pthread_mutex_lock(&ir->lock);
+	if (gsi >= ir->next_gsi) {
+		/* Only GSIs from irq_alloc_msi_gsi: a stray one would steal another device's route. */
+		pthread_mutex_unlock(&ir->lock);
+		pr_debug("irq: MSI route for unallocated GSI %u ignored", gsi);
+		return -EINVAL;
+	}
+	for (unsigned int i = 0; i < ir->nr; i++) {
+		if (ir->e[i].gsi == gsi && ir->e[i].type == KVM_IRQ_ROUTING_MSI) {
+			e = &ir->e[i];
+			break;
+		}
+	}
+	if (!e) {
+		e = append(ir);
+		if (!e) {
+			pthread_mutex_unlock(&ir->lock);
+			pr_err("irq route: no room for MSI GSI %u", gsi);
+			return -ENOSPC;
+		}
+		added = true;
+	}
+	old = *e;
+	*e = (struct kvm_irq_routing_entry){
+		.gsi = gsi,
+		.type = KVM_IRQ_ROUTING_MSI,
+		.u.msi = { .address_lo = (uint32_t)addr, .address_hi = (uint32_t)(addr >> 32), .data = data },
+	};
+	if (ir->msi_devid) {
+		/* GICv3 ITS: the DeviceID selects the ITS device table entry (IHI0069 6.1). */
+		e->flags = KVM_MSI_VALID_DEVID;
+		e->u.msi.devid = devid;
+	}
+	r = commit(vm);
+	if (r) {
+		/* Keep our table equal to what KVM has. */
+		if (added)
+			ir->nr--;
+		else
+			*e = old;
+	}
+	pthread_mutex_unlock(&ir->lock);
+	if (r)
+		return err_num(r, "KVM_SET_GSI_ROUTING (GSI %u -> MSI 0x%" PRIx64 "/0x%x)", gsi, addr, data);
+	return 0;
+}
+
+int irq_irqfd(struct vm *vm, uint32_t gsi, int efd, int resample_fd, bool assign)
+{
+	struct kvm_irqfd f = { .fd = (uint32_t)efd, .gsi = gsi };
+
+	if (!assign)
+		f.flags = KVM_IRQFD_FLAG_DEASSIGN;
+	else if (resample_fd >= 0) {
+		/* Level-triggered (INTx): KVM signals RESAMPLE_FD on EOI so the device re-asserts. */
+		f.flags = KVM_IRQFD_FLAG_RESAMPLE;
+		f.resamplefd = (uint32_t)resample_fd;
+	}
+	if (ioctl(vm->vm_fd, KVM_IRQFD, &f) < 0)
+		return err_errno("KVM_IRQFD %s GSI %u fd %d", assign ? "assign" : "deassign", gsi, efd);
+	return 0;
+}
+
+int irq_line(struct vm *vm, uint32_t irq, bool level)
+{
+	struct kvm_irq_level l = { .irq = irq, .level = level };
+
+	if (ioctl(vm->vm_fd, KVM_IRQ_LINE, &l) < 0)
+		return err_errno("KVM_IRQ_LINE 0x%x=%d", irq, level);
+	return 0;
+}

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Per-thread seccomp allow-lists, built with libseccomp and loaded on the calling thread only. */
+#include "vmm/seccomp.h"
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <seccomp.h>
+#include <stddef.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+
+#include "vmm/log.h"
+
+#define N(a) (sizeof(a) / sizeof((a)[0]))
+
+/*
+ * Both kinds of thread. SCMP_SYS() of a syscall the architecture lacks (poll on arm64) is a
+ * negative pseudo-number and is skipped.
+ */
+static const int common_syscalls[] = {
+	SCMP_SYS(read), SCMP_SYS(write),            /* eventfds; console output; log lines on stderr */
+	SCMP_SYS(readv), SCMP_SYS(writev),          /* stdio */
+	SCMP_SYS(close),                            /* device teardown (eventfds, vfio fds) */
+	SCMP_SYS(futex),                            /* pthread mutexes/rwlocks (bus, irq, devices), join */
+	SCMP_SYS(clock_gettime), SCMP_SYS(gettimeofday), /* vDSO fallback: timers, RTC, ratelimits */
+	SCMP_SYS(nanosleep), SCMP_SYS(clock_nanosleep),
+	SCMP_SYS(sched_yield),
+	SCMP_SYS(munmap), SCMP_SYS(madvise), SCMP_SYS(brk), SCMP_SYS(mremap), /* malloc/free */
+	SCMP_SYS(rt_sigreturn),                     /* the vCPU kick handler (SIGUSR1) returns */
+	SCMP_SYS(rt_sigprocmask),                   /* pthread internals, console teardown */
+	SCMP_SYS(getpid), SCMP_SYS(gettid), SCMP_SYS(tgkill), /* vcpu_kick: pthread_kill(SIGUSR1) */
+	SCMP_SYS(exit), SCMP_SYS(exit_group),       /* thread end, process end */
+	SCMP_SYS(restart_syscall),
+	SCMP_SYS(poll), SCMP_SYS(ppoll),            /* console_write waits (bounded) on a full stdout */
+	SCMP_SYS(fstat), SCMP_SYS(newfstatat),      /* stdio buffers on first use */
+	SCMP_SYS(lseek),
+	SCMP_SYS(getrandom),                        /* glibc malloc arena setup */
+	SCMP_SYS(pread64), SCMP_SYS(pwrite64),      /* vfio-pci config space / region access */
+};
+
+/*
+ * The event loop thread; it is the main thread, so it also tears the VM down. ioctl is not here
+ * (nor anywhere unconditionally): only the requests in loop_ioctls / vcpu_ioctls are allowed.
+ */
+static const int loop_syscalls[] = {
+	SCMP_SYS(io_uring_enter),                   /* the loop itself, block I/O */
+	SCMP_SYS(preadv), SCMP_SYS(pwritev),        /* block back-end fallbacks */
+	SCMP_SYS(fsync), SCMP_SYS(fdatasync),       /* virtio-blk flush */
+	SCMP_SYS(fcntl),                            /* stdio / console fd flags */
+};
+
+/* vCPU threads: KVM_RUN and what MMIO/PIO emulation does synchronously. */
+static const unsigned long vcpu_ioctls[] = {
+	KVM_RUN,
+	KVM_IRQ_LINE, KVM_SIGNAL_MSI,               /* UART / platform interrupt lines, MSIs */
+	KVM_SET_GSI_ROUTING, KVM_IRQFD,             /* MSI-X table / INTx routing writes */
+	KVM_IOEVENTFD, KVM_SET_USER_MEMORY_REGION,  /* BAR (re)programming moves notify regions, vfio maps */
+	KVM_GET_ONE_REG, KVM_SET_ONE_REG,           /* arm64 exits (PSCI, sysreg traps); x86 unused */
+	KVM_GET_MP_STATE, KVM_SET_MP_STATE,
+#ifdef __x86_64__
+	KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS, KVM_SET_SREGS, /* x86 exits: string I/O, hypercalls */
+	KVM_GET_MSRS, KVM_SET_MSRS,
+	KVM_GET_VCPU_EVENTS, KVM_SET_VCPU_EVENTS,
+#endif
+};
+
+static const unsigned long loop_ioctls[] = {
+	TCGETS, TCSETS, TCSETSW, TCSETSF,           /* isatty(), console raw mode restore */
+	TIOCGWINSZ,                                 /* virtio-console size */
+	KVM_IRQ_LINE, KVM_SIGNAL_MSI,               /* device completions */
+	KVM_SET_GSI_ROUTING, KVM_IRQFD, KVM_IOEVENTFD, /* device (re)setup and teardown */
+	KVM_SET_USER_MEMORY_REGION,
+};
+
+static int add_list(scmp_filter_ctx ctx, const int *nr, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		int r;
+
+		if (nr[i] < 0)
+			continue;
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr[i], 0);
+		if (r < 0)
+			return err_num(r, "seccomp: allowing syscall %d", nr[i]);
+	}
+	return 0;
+}
+
+static int add_ioctls(scmp_filter_ctx ctx, const unsigned long *req, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		/* The kernel takes the request as an unsigned int: compare the low 32 bits only. */
+		int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+					 SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, req[i]));
+
+		if (r < 0)
+			return err_num(r, "seccomp: allowing ioctl 0x%lx", req[i]);
+	}
+	return 0;
+}
+
+/* Anonymous/shared memory for malloc and thread stacks, never executable. */
+static int add_mem(scmp_filter_ctx ctx)
+{
+	int r;
+
+	r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	if (r >= 0)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
+				     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	return r < 0 ? err_num(r, "seccomp: allowing mmap") : 0;
+}
+
+int seccomp_install_extra(enum seccomp_thread t, enum seccomp_mode m, const int *extra, unsigned int nr_extra)
+{
+	const char *who = t == SECCOMP_THREAD_VCPU ? "vCPU" : "event loop";
+	scmp_filter_ctx ctx;
+	int r;
+
+	if (m == SECCOMP_OFF)
+		return 0;
+	ctx = seccomp_init(m == SECCOMP_ON ? SCMP_ACT_KILL_PROCESS : SCMP_ACT_LOG);
+	if (!ctx)
+		return err_num(ENOMEM, "seccomp_init (%s)", who);
+	/* Log what gets killed too, so a missing entry shows up in the audit log / dmesg. */
+	r = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_LOG, 1);
+	if (r < 0)
+		pr_debug("seccomp: no SECCOMP_FILTER_FLAG_LOG: %d", r);
+	r = add_list(ctx, common_syscalls, N(common_syscalls));
+	if (!r)
+		r = add_mem(ctx);
+	if (!r && t == SECCOMP_THREAD_VCPU) {
+		r = add_ioctls(ctx, vcpu_ioctls, N(vcpu_ioctls));
+	} else if (!r) {
+		r = add_list(ctx, loop_syscalls, N(loop_syscalls));
+		if (!r)
+			r = add_ioctls(ctx, loop_ioctls, N(loop_ioctls));
+	}
+	if (!r && extra)
+		r = add_list(ctx, extra, nr_extra);
+	if (!r) {
+		r = seccomp_load(ctx);
+		if (r < 0)
+			r = err_num(r, "seccomp_load (%s thread)", who);
+	}
+	seccomp_release(ctx);
+	return r;
+}
+
+int seccomp_install(enum seccomp_thread t, enum seccomp_mode m)
+{
+	return seccomp_install_extra(t, m, NULL, 0);
+}

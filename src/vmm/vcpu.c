@@ -1,0 +1,243 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* vCPU threads: KVM_RUN and the exits every architecture shares (MMIO, PIO, system events). */
+#include "vmm/vcpu.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "vmm/exitcode.h"
+#include "vmm/log.h"
+#include "vmm/seccomp.h"
+#include "vmm/vm.h"
+
+/* The kick signal: its only job is to interrupt KVM_RUN (EINTR), so the handler is empty. */
+#define VCPU_KICK_SIGNAL SIGUSR1
+
+static void kick_handler(int sig)
+{
+}
+
+static pthread_once_t kick_once = PTHREAD_ONCE_INIT;
+static int kick_err;
+
+static void install_kick_handler(void)
+{
+	/* No SA_RESTART: KVM_RUN must return -EINTR rather than be restarted. */
+	struct sigaction sa = { .sa_handler = kick_handler };
+
+	sigemptyset(&sa.sa_mask);
+	if (sigaction(VCPU_KICK_SIGNAL, &sa, NULL) < 0)
+		kick_err = err_errno("sigaction(SIGUSR1) for vCPU kicks");
+}
+
+int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int id)
+{
+	int r;
+
+	*v = (struct vcpu){ .vm = vm, .id = id, .fd = -1 };
+	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
+	if (v->fd < 0)
+		return err_errno("KVM_CREATE_VCPU %u", id);
+	v->run = mmap(NULL, (size_t)vm->vcpu_mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
+	if (v->run == MAP_FAILED) {
+		v->run = NULL;
+		r = err_errno("mmap kvm_run of vCPU %u", id);
+		goto err;
+	}
+	r = arch_vcpu_create(vm, v);
+	if (r)
+		goto err;
+	return 0;
+err:
+	vcpu_destroy(v);
+	return r;
+}
+
+static enum vcpu_action exit_mmio(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	uint32_t len = run->mmio.len;
+
+	if (!len || len > sizeof(run->mmio.data)) {
+		pr_debug("vcpu%u: MMIO at 0x%llx with length %u ignored", v->id, run->mmio.phys_addr, len);
+		return VCPU_CONTINUE;
+	}
+	/* Unclaimed reads see all-ones, like a PCIe master abort / unassigned address. */
+	if (!run->mmio.is_write)
+		memset(run->mmio.data, 0xff, len);
+	if (!bus_dispatch(&v->vm->mmio, run->mmio.phys_addr, run->mmio.data, len, run->mmio.is_write))
+		pr_debug("vcpu%u: unclaimed MMIO %s 0x%llx/%u", v->id, run->mmio.is_write ? "write" : "read",
+			 run->mmio.phys_addr, len);
+	return VCPU_CONTINUE;
+}
+
+static enum vcpu_action exit_io(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	uint32_t size = run->io.size, count = run->io.count;
+	uint64_t off = run->io.data_offset;
+	bool is_write = run->io.direction == KVM_EXIT_IO_OUT;
+	uint8_t *p;
+
+	/* String I/O (rep ins/outs) comes as COUNT items of SIZE at DATA_OFFSET in the run page. */
+	if ((size != 1 && size != 2 && size != 4) || !count ||
+	    off > (uint64_t)v->vm->vcpu_mmap_size ||
+	    (uint64_t)size * count > (uint64_t)v->vm->vcpu_mmap_size - off) {
+		pr_debug("vcpu%u: port I/O 0x%x size %u count %u ignored", v->id, run->io.port, size, count);
+		return VCPU_CONTINUE;
+	}
+	p = (uint8_t *)run + off;
+	for (uint32_t i = 0; i < count; i++, p += size) {
+		if (!is_write)
+			memset(p, 0xff, size);
+		if (!bus_dispatch(&v->vm->pio, run->io.port, p, size, is_write) && i == 0)
+			pr_debug("vcpu%u: unclaimed port %s 0x%x/%u", v->id, is_write ? "out" : "in",
+				 run->io.port, size);
+	}
+	return VCPU_CONTINUE;
+}
+
+static enum vcpu_action stop_vm(struct vcpu *v, int code)
+{
+	vm_request_exit(v->vm, code);
+	return VCPU_STOP;
+}
+
+/* Generic exits; the rest go to the architecture. Returns enum vcpu_action or -errno. */
+static int handle_exit(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_MMIO:
+		return exit_mmio(v);
+	case KVM_EXIT_IO:
+		return exit_io(v);
+	case KVM_EXIT_INTR:
+		return VCPU_CONTINUE;
+	case KVM_EXIT_SYSTEM_EVENT:
+		switch (run->system_event.type) {
+		case KVM_SYSTEM_EVENT_SHUTDOWN:
+			pr_debug("vcpu%u: guest powered off", v->id);
+			return stop_vm(v, EXIT_OK);
+		case KVM_SYSTEM_EVENT_RESET:
+			pr_info("guest requested a reset; stopping (exit code %d)", EXIT_GUEST_RESET);
+			return stop_vm(v, EXIT_GUEST_RESET);
+		case KVM_SYSTEM_EVENT_CRASH:
+			pr_err("guest crashed (vCPU %u system event)", v->id);
+			return stop_vm(v, EXIT_GUEST_CRASH);
+		default:
+			return arch_vcpu_exit(v);
+		}
+	case KVM_EXIT_SHUTDOWN:
+		/* x86: a triple fault; KVM leaves the vCPU unusable. */
+		pr_err("guest crashed: vCPU %u shut down (triple fault)", v->id);
+		return stop_vm(v, EXIT_GUEST_CRASH);
+	case KVM_EXIT_INTERNAL_ERROR:
+		pr_err("guest crashed: KVM internal error on vCPU %u (suberror %u, %u data words)", v->id,
+		       run->internal.suberror, run->internal.ndata);
+		return stop_vm(v, EXIT_GUEST_CRASH);
+	case KVM_EXIT_FAIL_ENTRY:
+		pr_err("guest crashed: vCPU %u entry failed (hardware reason 0x%llx, cpu %u)", v->id,
+		       (unsigned long long)run->fail_entry.hardware_entry_failure_reason, run->fail_entry.cpu);
+		return stop_vm(v, EXIT_GUEST_CRASH);
+	default:
+		return arch_vcpu_exit(v);
+	}
+}
+
+static void *vcpu_thread(void *arg)
+{
+	struct vcpu *v = arg;
+	struct vm *vm = v->vm;
+	char name[16];
+	sigset_t set;
+	int r;
+
+	snprintf(name, sizeof(name), "vcpu%u", v->id);
+	pthread_setname_np(pthread_self(), name);
+	/* The kick must get through, whatever mask the creating thread had. */
+	sigemptyset(&set);
+	sigaddset(&set, VCPU_KICK_SIGNAL);
+	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+
+	r = seccomp_install(SECCOMP_THREAD_VCPU, vm->cfg->seccomp);
+	if (r) {
+		vm_request_exit(vm, EXIT_VMM_ERROR);
+		return NULL;
+	}
+	while (!atomic_load(&vm->stopping)) {
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+			if (errno == EINTR || errno == EAGAIN) {
+				/* A kick: clear it, then look at vm->stopping (set before the kick). */
+				__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
+				continue;
+			}
+			err_errno("KVM_RUN on vCPU %u", v->id);
+			vm_request_exit(vm, EXIT_VMM_ERROR);
+			break;
+		}
+		r = handle_exit(v);
+		if (r == VCPU_CONTINUE)
+			continue;
+		if (r < 0) {
+			/* The handler reported it. */
+			vm_request_exit(vm, EXIT_VMM_ERROR);
+		} else if (!atomic_load(&vm->stopping)) {
+			pr_err("vCPU %u stopped (exit reason %u) without a VM exit request", v->id,
+			       v->run->exit_reason);
+			vm_request_exit(vm, EXIT_VMM_ERROR);
+		}
+		break;
+	}
+	return NULL;
+}
+
+int vcpu_start(struct vcpu *v)
+{
+	int r;
+
+	pthread_once(&kick_once, install_kick_handler);
+	if (kick_err)
+		return kick_err;
+	r = pthread_create(&v->thread, NULL, vcpu_thread, v);
+	if (r)
+		return err_num(r, "starting vCPU %u thread", v->id);
+	/* Release: vcpu_kick on another thread reads v->thread only after seeing started. */
+	__atomic_store_n(&v->started, true, __ATOMIC_RELEASE);
+	return 0;
+}
+
+void vcpu_kick(struct vcpu *v)
+{
+	if (!v->run)
+		return;
+	/* Makes the next (or a just-entered) KVM_RUN return -EINTR at once (api.rst, immediate_exit). */
+	__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&v->started, __ATOMIC_ACQUIRE))
+		pthread_kill(v->thread, VCPU_KICK_SIGNAL);
+}
+
+void vcpu_join(struct vcpu *v)
+{
+	if (!__atomic_load_n(&v->started, __ATOMIC_ACQUIRE))
+		return;
+	pthread_join(v->thread, NULL);
+	__atomic_store_n(&v->started, false, __ATOMIC_RELEASE);
+}
+
+void vcpu_destroy(struct vcpu *v)
+{
+	if (v->run)
+		munmap(v->run, (size_t)v->vm->vcpu_mmap_size);
+	v->run = NULL;
+	if (v->fd >= 0)
+		close(v->fd);
+	v->fd = -1;
+}

@@ -1,0 +1,314 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The VM: creation in dependency order, unwinding in reverse, and the run/stop protocol. */
+#include "vmm/vm.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "devices/devices.h"
+#include "vmm/console.h"
+#include "vmm/evloop.h"
+#include "vmm/exitcode.h"
+#include "vmm/log.h"
+#include "vmm/seccomp.h"
+#include "vmm/vcpu.h"
+
+enum {
+	VM_BUILT_MMIO = 1 << 0,
+	VM_BUILT_PIO = 1 << 1,
+	VM_BUILT_IRQ = 1 << 2,
+	VM_BUILT_ARCH = 1 << 3,
+	VM_BUILT_DEVICES = 1 << 4,
+	VM_BUILT_CONSOLE = 1 << 5,
+};
+
+#define KVM_API_VERSION_REQUIRED 12   /* the only stable KVM API version (api.rst 4.1) */
+#define EVLOOP_ENTRIES 256
+
+static int open_kvm(void)
+{
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+
+	if (fd >= 0)
+		return fd;
+	if (errno == ENOENT || errno == ENXIO || errno == ENODEV) {
+		pr_err("/dev/kvm: this host has no KVM (enable virtualization, load the kvm module)");
+		return -EOPNOTSUPP;
+	}
+	if (errno == EACCES || errno == EPERM) {
+		pr_err("/dev/kvm: permission denied (add this user to the kvm group)");
+		return -EACCES;
+	}
+	return err_errno("open /dev/kvm");
+}
+
+static int check_caps(struct vm *vm)
+{
+	static const struct { int cap; const char *name; } caps[] = {
+		{ KVM_CAP_USER_MEMORY, "USER_MEMORY" },
+		{ KVM_CAP_IRQFD, "IRQFD" },
+		{ KVM_CAP_IOEVENTFD, "IOEVENTFD" },
+		{ KVM_CAP_IRQ_ROUTING, "IRQ_ROUTING" },
+		{ KVM_CAP_IMMEDIATE_EXIT, "IMMEDIATE_EXIT" },   /* vcpu_kick */
+	};
+	int r, max;
+
+	r = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
+	if (r < 0)
+		return err_errno("KVM_GET_API_VERSION");
+	if (r != KVM_API_VERSION_REQUIRED) {
+		pr_err("KVM API version %d, nestvm needs %d", r, KVM_API_VERSION_REQUIRED);
+		return -EOPNOTSUPP;
+	}
+	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
+		if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, caps[i].cap) <= 0) {
+			pr_err("the host's KVM lacks KVM_CAP_%s", caps[i].name);
+			return -EOPNOTSUPP;
+		}
+	}
+	/* KVM_CAP_MAX_VCPUS, falling back to the recommended count (api.rst KVM_CAP_NR_VCPUS). */
+	max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS);
+	if (max <= 0)
+		max = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_VCPUS);
+	if (max > 0 && vm->cfg->cpus > (unsigned int)max) {
+		pr_err("--cpus %u: the host's KVM allows at most %d vCPUs", vm->cfg->cpus, max);
+		return -EINVAL;
+	}
+	r = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_NR_MEMSLOTS);
+	vm->max_memslots = r > 0 ? (uint32_t)r : 32;   /* 32: the pre-NR_MEMSLOTS minimum */
+	vm->vcpu_mmap_size = ioctl(vm->kvm_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
+	if (vm->vcpu_mmap_size < 0)
+		return err_errno("KVM_GET_VCPU_MMAP_SIZE");
+	if ((size_t)vm->vcpu_mmap_size < sizeof(struct kvm_run)) {
+		pr_err("KVM_GET_VCPU_MMAP_SIZE %d is smaller than struct kvm_run", vm->vcpu_mmap_size);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int vm_set_memslot(struct vm *vm, uint32_t slot, uint64_t gpa, uint64_t size, void *hva, bool readonly)
+{
+	struct kvm_userspace_memory_region m = {
+		.slot = slot,
+		.flags = readonly ? KVM_MEM_READONLY : 0,
+		.guest_phys_addr = gpa,
+		.memory_size = size,
+		.userspace_addr = (uint64_t)(uintptr_t)hva,
+	};
+
+	if (ioctl(vm->vm_fd, KVM_SET_USER_MEMORY_REGION, &m) < 0)
+		return err_errno("KVM_SET_USER_MEMORY_REGION slot %u (0x%" PRIx64 "+0x%" PRIx64 ")", slot, gpa, size);
+	return 0;
+}
+
+uint32_t vm_alloc_memslot(struct vm *vm)
+{
+	uint32_t s = atomic_fetch_add(&vm->next_memslot, 1);
+
+	if (s >= vm->max_memslots) {
+		pr_err("out of KVM memslots (the host allows %u)", vm->max_memslots);
+		return UINT32_MAX;
+	}
+	return s;
+}
+
+static int create_ram(struct vm *vm)
+{
+	struct gmem_region *r;
+	uint32_t slot;
+	int ret;
+
+	ret = gmem_add_ram(&vm->mem, arch_layout.ram_base, vm->cfg->mem_size, vm->cfg->hugepages);
+	if (ret)
+		return ret;
+	r = &vm->mem.r[vm->mem.nr - 1];
+	slot = vm_alloc_memslot(vm);
+	if (slot == UINT32_MAX)
+		return -ENOSPC;
+	ret = vm_set_memslot(vm, slot, r->gpa, r->size, r->hva, false);
+	if (ret)
+		return ret;
+	r->slot = slot;
+	return 0;
+}
+
+static int create_vcpus(struct vm *vm)
+{
+	vm->vcpus = calloc(vm->cfg->cpus, sizeof(*vm->vcpus));
+	if (!vm->vcpus)
+		return err_num(ENOMEM, "allocating %u vCPUs", vm->cfg->cpus);
+	for (unsigned int i = 0; i < vm->cfg->cpus; i++) {
+		int r = vcpu_create(vm, &vm->vcpus[i], i);
+
+		if (r)
+			return r;
+		vm->nr_vcpus++;
+	}
+	return 0;
+}
+
+int vm_create(struct vm *vm, const struct vm_config *cfg)
+{
+	int r, type;
+
+	memset(vm, 0, sizeof(*vm));
+	vm->cfg = cfg;
+	vm->kvm_fd = vm->vm_fd = -1;
+
+	/* Refuse impossible sizes before anything exists, saying what the host has. */
+	if (arch_layout.ram_max && cfg->mem_size > arch_layout.ram_max) {
+		pr_err("--memory: at most %" PRIu64 "M fits this architecture's guest memory map",
+		       arch_layout.ram_max >> 20);
+		return -EINVAL;
+	}
+	r = gmem_check_host(cfg->mem_size, cfg->hugepages);
+	if (r)
+		return r;
+
+	r = open_kvm();
+	if (r < 0)
+		return r;
+	vm->kvm_fd = r;
+	r = check_caps(vm);
+	if (r)
+		goto err;
+	type = arch_kvm_vm_type(vm->kvm_fd);
+	if (type < 0) {
+		r = type;
+		goto err;
+	}
+	do
+		vm->vm_fd = ioctl(vm->kvm_fd, KVM_CREATE_VM, (unsigned long)type);
+	while (vm->vm_fd < 0 && errno == EINTR);   /* documented: may be interrupted (api.rst 4.2) */
+	if (vm->vm_fd < 0) {
+		r = err_errno("KVM_CREATE_VM");
+		goto err;
+	}
+	r = create_ram(vm);
+	if (r)
+		goto err;
+	r = bus_init(&vm->mmio, "mmio");
+	if (r)
+		goto err;
+	vm->built |= VM_BUILT_MMIO;
+	r = bus_init(&vm->pio, "pio");
+	if (r)
+		goto err;
+	vm->built |= VM_BUILT_PIO;
+	r = irq_init(vm);
+	if (r)
+		goto err;
+	vm->built |= VM_BUILT_IRQ;
+	r = evloop_init(&vm->loop, EVLOOP_ENTRIES);
+	if (r)
+		goto err;
+	r = arch_vm_create(vm);
+	if (r)
+		goto err;
+	vm->built |= VM_BUILT_ARCH;
+	r = create_vcpus(vm);
+	if (r)
+		goto err;
+	r = devices_create(vm);
+	if (r)
+		goto err;
+	vm->built |= VM_BUILT_DEVICES;
+	r = console_init(vm);
+	if (r)
+		goto err;
+	vm->built |= VM_BUILT_CONSOLE;
+	r = arch_load_kernel(vm);
+	if (r)
+		goto err;
+	r = arch_finalize(vm);
+	if (r)
+		goto err;
+	return 0;
+err:
+	vm_destroy(vm);
+	return r < 0 ? r : -EINVAL;
+}
+
+void vm_request_exit(struct vm *vm, int code)
+{
+	bool was = false;
+
+	if (!atomic_compare_exchange_strong(&vm->stopping, &was, true))
+		return;   /* the first reason wins */
+	atomic_store(&vm->exit_code, code);
+	/* vCPUs first: vm_run starts joining them once the loop has stopped. */
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	if (vm->loop)
+		evloop_stop(vm->loop);
+}
+
+int vm_run(struct vm *vm)
+{
+	int r = 0;
+
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
+		r = vcpu_start(&vm->vcpus[i]);
+		if (r) {
+			vm_request_exit(vm, EXIT_VMM_ERROR);
+			break;
+		}
+	}
+	if (!r) {
+		/* Everything exists now: from here on this thread only runs the loop and tears down. */
+		r = seccomp_install(SECCOMP_THREAD_LOOP, vm->cfg->seccomp);
+		if (!r)
+			r = evloop_run(vm->loop);
+		if (r)
+			vm_request_exit(vm, EXIT_VMM_ERROR);
+	}
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vcpu_join(&vm->vcpus[i]);
+	return r;
+}
+
+void vm_destroy(struct vm *vm)
+{
+	if (vm->vcpus) {
+		/* Threads still running only if vm_run was not used to the end. */
+		atomic_store(&vm->stopping, true);
+		for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+			vcpu_kick(&vm->vcpus[i]);
+		for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+			vcpu_join(&vm->vcpus[i]);
+	}
+	if (vm->built & VM_BUILT_CONSOLE)
+		console_destroy(vm);
+	if (vm->built & VM_BUILT_DEVICES)
+		devices_destroy(vm);
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vcpu_destroy(&vm->vcpus[i]);
+	free(vm->vcpus);
+	vm->vcpus = NULL;
+	vm->nr_vcpus = 0;
+	if (vm->built & VM_BUILT_ARCH)
+		arch_vm_destroy(vm);
+	evloop_destroy(vm->loop);
+	vm->loop = NULL;
+	if (vm->built & VM_BUILT_IRQ)
+		irq_destroy(vm);
+	if (vm->built & VM_BUILT_PIO)
+		bus_destroy(&vm->pio);
+	if (vm->built & VM_BUILT_MMIO)
+		bus_destroy(&vm->mmio);
+	/* Closing the VM fd drops the memslots before the RAM they point at is unmapped. */
+	if (vm->vm_fd >= 0)
+		close(vm->vm_fd);
+	vm->vm_fd = -1;
+	gmem_destroy(&vm->mem);
+	if (vm->kvm_fd >= 0)
+		close(vm->kvm_fd);
+	vm->kvm_fd = -1;
+	vm->built = 0;
+}

@@ -1,0 +1,30 @@
+# Sourced by the testhost tests (tests/testhost/*.sh), which run INSIDE L1 under busybox sh (POSIX sh,
+# no bash). Gives TAP helpers and `guest`, which boots an L2 guest with nestvm: the kit's kernel, the
+# initramfs of tools/testhost/guest-initramfs, and a command for the guest's /init to run.
+# shellcheck shell=sh
+: "${NESTVM_ARCH:?tests/testhost scripts run inside the testhost (tools/testhost/run)}"
+NESTVM=${NESTVM:-/nestvm/build-testhost/$NESTVM_ARCH/nestvm}
+if [ "$NESTVM_ARCH" = arm64 ]; then GUEST_KERNEL=/kit/arm64/Image; else GUEST_KERNEL=/kit/x86_64/bzImage; fi
+GUEST_INITRD=/nestvm/build-testhost/guest/$NESTVM_ARCH.cpio.gz
+T=$(mktemp -d /tmp/t.XXXXXX)
+t_n=0 t_fail=0
+
+ok() { t_n=$((t_n + 1)); echo "ok $t_n - $*"; }
+not_ok() { t_n=$((t_n + 1)); t_fail=$((t_fail + 1)); echo "not ok $t_n - $*"; }
+skip() { t_n=$((t_n + 1)); echo "ok $t_n - $2 # SKIP $1"; }
+# check DESC CMD...: one test point, passing when CMD succeeds.
+check() { d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
+# show FILE: a failed test's evidence, as TAP comments.
+show() { sed 's/^/#   /' "$1" | tail -n "${2:-30}"; }
+done_testing() { echo "1..$t_n"; rm -rf "$T"; [ "$t_fail" = 0 ]; }
+
+# guest OUT GCMD KCMDLINE [nestvm run options...]: boots L2 with its /init running GCMD, the console
+# going to OUT, and returns nestvm's exit status. KCMDLINE is added to the guest kernel command line.
+guest() {
+	out=$1 gcmd=$2 kcmd=$3; shift 3
+	b64=$(printf '%s' "$gcmd" | base64 -w0)
+	timeout 300 "$NESTVM" run --kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" \
+		--cmdline "$kcmd panic=-1 nestvm.gcmd=$b64" "$@" < /dev/null > "$out" 2>&1
+}
+# The guest's /init status (tools/testhost/guest-init prints it), or empty if it never got there.
+guest_exit() { sed -n 's/^nestvm-guest: exit=\([0-9]*\).*/\1/p' "$1" | tr -d '\r' | tail -n1; }
