@@ -22,6 +22,12 @@ struct pci_msix;
 #define PCI_NR_BARS 6
 #define PCI_NR_SLOTS 32
 
+/* Class codes (PCI Code and ID Assignment 1.x): base class << 16 | subclass << 8 | prog-if. */
+#define PCI_CLASSCODE_HOST_BRIDGE 0x060000
+#define PCI_CLASSCODE_STORAGE_OTHER 0x018000
+#define PCI_CLASSCODE_COMM_OTHER 0x078000
+#define PCI_CLASSCODE_OTHER 0xff0000
+
 struct pci_dev_ops {
 	/*
 	 * Optional: after the emulated value of [reg, reg+len) is in DATA, the device may replace

@@ -98,7 +98,7 @@ int pci_host_create(struct vm *vm)
 	h->vm = vm;
 	pthread_mutex_init(&h->lock, NULL);
 	/* Red Hat / QEMU PCIe host bridge ids: Linux has no quirks for them. */
-	pci_dev_init(&h->bridge, vm, &bridge_ops, "pci-host", 0x1b36, 0x0008, PCI_CLASS_BRIDGE_HOST << 16, 0x1af4,
+	pci_dev_init(&h->bridge, vm, &bridge_ops, "pci-host", 0x1b36, 0x0008, PCI_CLASSCODE_HOST_BRIDGE << 8, 0x1af4,
 		     0x1100);
 	h->bridge.host = h;
 	h->slot[0] = &h->bridge;

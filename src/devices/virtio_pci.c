@@ -51,7 +51,7 @@ void virtio_queue_interrupt(struct virtio_dev *v, unsigned int q)
 {
 	if (q >= v->nr_queues || !virtq_need_notify(&v->q[q].vq))
 		return;
-	v->isr |= VIRTIO_PCI_ISR_QUEUE;
+	v->isr |= 1;        /* 4.1.4.5: queue interrupt */
 	fire_vector(v, v->q[q].msix_vector);
 }
 
@@ -420,9 +420,9 @@ static int add_vcap(struct virtio_dev *v, uint8_t type, uint8_t bar, uint32_t of
 static uint32_t class_of(uint16_t device_id)
 {
 	switch (device_id) {
-	case 2: return PCI_CLASS_STORAGE_OTHER;                 /* block */
-	case 3: return PCI_CLASS_COMMUNICATION_OTHER;           /* console */
-	default: return PCI_CLASS_OTHERS << 8;
+	case 2: return PCI_CLASSCODE_STORAGE_OTHER;     /* block */
+	case 3: return PCI_CLASSCODE_COMM_OTHER;        /* console */
+	default: return PCI_CLASSCODE_OTHER;
 	}
 }
 

@@ -73,7 +73,7 @@ int bzimage_parse(const uint8_t *img, size_t size, struct bzimage_info *bi)
 	bi->hdr_end = 0x202 + img[0x201];
 	if (bi->hdr_end > 0x1f1 + sizeof(struct setup_header))
 		bi->hdr_end = 0x1f1 + sizeof(struct setup_header);
-	if (bi->hdr_end < HDR(pref_address) + 8) {
+	if (bi->hdr_end < HDR(init_size) + 4) {
 		pr_err("kernel: setup header too short (ends at %#zx)", bi->hdr_end);
 		return -ENOEXEC;
 	}

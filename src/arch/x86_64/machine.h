@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/* Internal interfaces between the x86_64 machine's files. */
+#ifndef NESTVM_X86_MACHINE_H
+#define NESTVM_X86_MACHINE_H
+
+struct vm;
+struct vcpu;
+
+/* Sets the BSP's 64-bit boot registers once both it and the loaded kernel exist. */
+int x86_boot_bsp(struct vm *vm, struct vcpu *v);
+/* ACPI sleep/reset registers, 0xcf9, i8042 reset, POST port on vm->pio. */
+int x86_legacy_ports_register(struct vm *vm);
+void x86_legacy_ports_unregister(struct vm *vm);
+
+#endif

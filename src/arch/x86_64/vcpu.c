@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* x86_64 vCPU setup: CPUID, MSRs, LAPIC LINT pins, and the boot registers of the BSP. */
+#include <asm/kvm.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "arch/arch.h"
+#include "arch/x86_64/boot64.h"
+#include "arch/x86_64/cpuid.h"
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/machine.h"
+#include "vmm/log.h"
+#include "vmm/vcpu.h"
+#include "vmm/vm.h"
+
+#define MSR_IA32_MISC_ENABLE 0x1a0
+#define MISC_ENABLE_FAST_STRING 1ull
+#define MSR_MTRR_DEF_TYPE 0x2ff
+#define MTRR_DEF_ENABLE (1ull << 11)
+#define MTRR_TYPE_WB 6
+
+/* LAPIC registers (SDM Vol. 3A 11.5.1): LVT LINT0/LINT1, delivery mode in bits 10:8. */
+#define APIC_LVT0 0x350
+#define APIC_LVT1 0x360
+#define APIC_DM_MASK (7u << 8)
+#define APIC_DM_NMI (4u << 8)
+#define APIC_DM_EXTINT (7u << 8)
+
+static int set_cpuid(struct vm *vm, struct vcpu *v)
+{
+	struct kvm_cpuid2 *c;
+	int r;
+
+	r = cpuid_get_supported(vm->kvm_fd, &c);
+	if (r)
+		return r;
+	cpuid_filter(c, v->id, vm->cfg->cpus, ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_TSC_DEADLINE_TIMER) > 0);
+	r = ioctl(v->fd, KVM_SET_CPUID2, c) < 0 ? err_errno("KVM_SET_CPUID2 vCPU %u", v->id) : 0;
+	free(c);
+	return r;
+}
+
+static int set_msrs(struct vcpu *v)
+{
+	static const struct { uint32_t index; uint64_t data; } want[] = {
+		/* What firmware leaves: fast strings on, MTRRs enabled with write-back default (SDM 11.11.2.1). */
+		{ MSR_IA32_MISC_ENABLE, MISC_ENABLE_FAST_STRING },
+		{ MSR_MTRR_DEF_TYPE, MTRR_DEF_ENABLE | MTRR_TYPE_WB },
+	};
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[1];
+	} m;
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		memset(&m, 0, sizeof(m));
+		m.hdr.nmsrs = 1;
+		m.e[0].index = want[i].index;
+		m.e[0].data = want[i].data;
+		int r = ioctl(v->fd, KVM_SET_MSRS, &m);
+
+		if (r < 0)
+			return err_errno("KVM_SET_MSRS %#x vCPU %u", want[i].index, v->id);
+		if (r != 1) {
+			pr_err("KVM_SET_MSRS: KVM refused MSR %#x on vCPU %u", want[i].index, v->id);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Virtual-wire mode as firmware sets it (MP spec 3.6.2.2): LINT0 ExtINT (the PIC), LINT1 NMI. */
+static int set_lint(struct vcpu *v)
+{
+	struct kvm_lapic_state s;
+	uint32_t lvt;
+
+	if (ioctl(v->fd, KVM_GET_LAPIC, &s) < 0)
+		return err_errno("KVM_GET_LAPIC vCPU %u", v->id);
+	memcpy(&lvt, &s.regs[APIC_LVT0], 4);
+	lvt = (lvt & ~APIC_DM_MASK) | APIC_DM_EXTINT;
+	memcpy(&s.regs[APIC_LVT0], &lvt, 4);
+	memcpy(&lvt, &s.regs[APIC_LVT1], 4);
+	lvt = (lvt & ~APIC_DM_MASK) | APIC_DM_NMI;
+	memcpy(&s.regs[APIC_LVT1], &lvt, 4);
+	if (ioctl(v->fd, KVM_SET_LAPIC, &s) < 0)
+		return err_errno("KVM_SET_LAPIC vCPU %u", v->id);
+	return 0;
+}
+
+int x86_boot_bsp(struct vm *vm, struct vcpu *v)
+{
+	int r;
+
+	if (!vm->arch.kernel_loaded || v->id != 0 || v->arch.boot_regs_set)
+		return 0;
+	r = boot64_set_regs(v->fd, v->id, vm->arch.entry, X86_ZERO_PAGE_ADDR);
+	if (!r)
+		v->arch.boot_regs_set = true;
+	return r;
+}
+
+int arch_vcpu_create(struct vm *vm, struct vcpu *v)
+{
+	int r;
+
+	v->arch.boot_regs_set = false;
+	r = set_cpuid(vm, v);
+	if (!r)
+		r = set_msrs(v);
+	if (!r)
+		r = set_lint(v);
+	/* APs wait for INIT/SIPI in the in-kernel LAPIC; only the BSP gets boot registers. */
+	if (!r)
+		r = x86_boot_bsp(vm, v);
+	return r;
+}

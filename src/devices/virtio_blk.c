@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * virtio-blk (virtio 1.2 5.2) backed by a raw file or block device. Requests are validated (header
+ * and status present, 512-byte multiples, sector range inside the capacity) and run as io_uring
+ * readv/writev/fsync on the event loop; the completion writes the status byte, the used ring and
+ * fires the queue's vector. At most BLK_MAX_INFLIGHT requests are in flight; the rest wait in the
+ * ring until one completes.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/fs.h>
+#include <linux/virtio_blk.h>
+#include <linux/virtio_ids.h>
+#include <linux/virtio_ring.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "devices/virtio.h"
+#include "vmm/config.h"
+#include "vmm/evloop.h"
+#include "vmm/log.h"
+#include "vmm/vm.h"
+
+#define BLK_QUEUE_SIZE 256
+#define BLK_MAX_INFLIGHT 64
+#define BLK_SECTOR 512ULL
+#define BLK_HDR_LEN 16          /* struct virtio_blk_outhdr (5.2.6) */
+
+struct virtio_blk;
+
+struct blk_req {
+	struct virtio_blk *b;
+	struct ev_op op;
+	bool busy;
+	unsigned int gen;           /* reset generation it was started in */
+	uint32_t type;
+	uint64_t expect;            /* bytes the I/O must transfer */
+	uint32_t used_len;
+	struct virtq_elem e;
+	struct iovec data[VIRTQ_MAX_SEGS];
+};
+
+struct virtio_blk {
+	struct virtio_dev v;        /* first: the transport frees us through it */
+	struct virtio_blk_config cfg;
+	int fd;
+	bool ro;
+	bool retry_pending;
+	char name[24];
+	char id[VIRTIO_BLK_ID_BYTES];
+	uint64_t sectors;
+	struct blk_req req[BLK_MAX_INFLIGHT];
+};
+
+static void blk_process(struct virtio_blk *b);
+
+static struct blk_req *free_req(struct virtio_blk *b)
+{
+	for (unsigned int i = 0; i < BLK_MAX_INFLIGHT; i++)
+		if (!b->req[i].busy)
+			return &b->req[i];
+	return NULL;
+}
+
+/* Writes the status byte (the last writable byte, 5.2.6) and returns the chain. */
+static void finish(struct virtio_blk *b, struct blk_req *r, uint8_t status)
+{
+	virtq_elem_write(&r->e, r->e.in_len - 1, &status, 1);
+	virtq_push(&b->v.q[0].vq, r->e.head, r->used_len + 1);
+	r->busy = false;
+}
+
+static void io_done(void *opaque, int res)
+{
+	struct blk_req *r = opaque;
+	struct virtio_blk *b = r->b;
+	uint8_t status = VIRTIO_BLK_S_OK;
+
+	pthread_mutex_lock(&b->v.lock);
+	if (r->gen != b->v.reset_gen || !virtio_queue_ready(&b->v, 0)) {
+		/* The driver reset the device meanwhile: the chain is no longer ours to complete. */
+		r->busy = false;
+		pthread_mutex_unlock(&b->v.lock);
+		return;
+	}
+	if (res < 0 || (uint64_t)res != r->expect) {
+		pr_debug("%s: request type %u: %d of %llu bytes", b->name, r->type, res, (unsigned long long)r->expect);
+		status = VIRTIO_BLK_S_IOERR;
+		r->used_len = 0;
+	}
+	finish(b, r, status);
+	virtio_queue_interrupt(&b->v, 0);
+	blk_process(b);     /* requests may be waiting for a free slot */
+	pthread_mutex_unlock(&b->v.lock);
+}
+
+/* Returns 1 when completed synchronously, 0 when submitted, -EAGAIN when the ring is full. */
+static int blk_start(struct virtio_blk *b, struct blk_req *r)
+{
+	struct virtio_blk_outhdr hdr;
+	struct io_uring_sqe *sqe;
+	uint64_t len, sector;
+	bool in;
+	int n;
+
+	r->used_len = 0;
+	virtq_elem_read(&r->e, 0, &hdr, sizeof(hdr));
+	r->type = hdr.type;
+	sector = hdr.sector;
+	switch (r->type) {
+	case VIRTIO_BLK_T_IN:
+	case VIRTIO_BLK_T_OUT:
+		in = r->type == VIRTIO_BLK_T_IN;
+		if (!in && b->ro)
+			break;
+		len = in ? r->e.in_len - 1 : r->e.out_len - BLK_HDR_LEN;
+		/* 5.2.6.1: whole sectors, inside the disk; written without overflow. */
+		if (len % BLK_SECTOR || sector > b->sectors || len / BLK_SECTOR > b->sectors - sector) {
+			pr_debug("%s: request sector %llu +%llu bytes rejected", b->name, (unsigned long long)sector,
+				 (unsigned long long)len);
+			break;
+		}
+		if (!len)
+			return finish(b, r, VIRTIO_BLK_S_OK), 1;
+		n = virtq_elem_slice(&r->e, in, in ? 0 : BLK_HDR_LEN, len, r->data, VIRTQ_MAX_SEGS);
+		if (n <= 0)
+			break;
+		sqe = evloop_sqe(b->v.vm->loop, &r->op);
+		if (!sqe)
+			return -EAGAIN;
+		if (in)
+			io_uring_prep_readv(sqe, b->fd, r->data, (unsigned int)n, sector * BLK_SECTOR);
+		else
+			io_uring_prep_writev(sqe, b->fd, r->data, (unsigned int)n, sector * BLK_SECTOR);
+		r->expect = len;
+		r->used_len = in ? (uint32_t)len : 0;
+		return 0;
+	case VIRTIO_BLK_T_FLUSH:
+		/* 5.2.6.2: completed writes are durable once the flush completes. */
+		sqe = evloop_sqe(b->v.vm->loop, &r->op);
+		if (!sqe)
+			return -EAGAIN;
+		io_uring_prep_fsync(sqe, b->fd, IORING_FSYNC_DATASYNC);
+		r->expect = 0;
+		return 0;
+	case VIRTIO_BLK_T_GET_ID:
+		/* 5.2.6: up to 20 bytes, not NUL-terminated when all are used. */
+		r->used_len = (uint32_t)virtq_elem_write(&r->e, 0, b->id,
+							 r->e.in_len - 1 < sizeof(b->id) ? r->e.in_len - 1 : sizeof(b->id));
+		finish(b, r, VIRTIO_BLK_S_OK);
+		return 1;
+	default:
+		finish(b, r, VIRTIO_BLK_S_UNSUPP);
+		return 1;
+	}
+	finish(b, r, VIRTIO_BLK_S_IOERR);
+	return 1;
+}
+
+static void retry(void *opaque, int res)
+{
+	struct virtio_blk *b = opaque;
+
+	pthread_mutex_lock(&b->v.lock);
+	b->retry_pending = false;
+	if (virtio_queue_ready(&b->v, 0))
+		blk_process(b);
+	pthread_mutex_unlock(&b->v.lock);
+}
+
+/* Loop thread, device lock held. */
+static void blk_process(struct virtio_blk *b)
+{
+	struct virtq *q = &b->v.q[0].vq;
+	bool pushed = false;
+	struct blk_req *r;
+
+	while (virtio_queue_ready(&b->v, 0) && (r = free_req(b))) {
+		int ret = virtq_pop(q, &r->e);
+
+		if (!ret)
+			break;
+		if (ret < 0 || r->e.out_len < BLK_HDR_LEN || r->e.in_len < 1) {
+			/* No header or no status byte: nothing sensible to answer (5.2.6.1). */
+			pr_debug("%s: malformed request chain", b->name);
+			virtio_set_needs_reset(&b->v);
+			break;
+		}
+		r->busy = true;
+		r->gen = b->v.reset_gen;
+		ret = blk_start(b, r);
+		if (ret == -EAGAIN) {
+			r->busy = false;
+			virtq_unpop(q);
+			if (!b->retry_pending && !evloop_call(b->v.vm->loop, retry, b))
+				b->retry_pending = true;
+			break;
+		}
+		pushed |= ret == 1;
+	}
+	if (pushed)
+		virtio_queue_interrupt(&b->v, 0);
+}
+
+static void blk_notify(struct virtio_dev *v, unsigned int q)
+{
+	blk_process((struct virtio_blk *)v);
+}
+
+static void blk_destroy(struct virtio_dev *v)
+{
+	struct virtio_blk *b = (struct virtio_blk *)v;
+
+	virtio_pci_fini(v);
+	close(b->fd);
+	free(b);
+}
+
+static const struct virtio_dev_ops blk_ops = {
+	.queue_notify = blk_notify,
+	.destroy = blk_destroy,
+};
+
+static int disk_open(struct virtio_blk *b, const struct disk_config *disk)
+{
+	struct stat st;
+	uint64_t size;
+
+	b->fd = open(disk->path, (disk->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
+	if (b->fd < 0)
+		return err_errno("disk %s", disk->path);
+	/* Two writers of one image corrupt it: take the image like QEMU does. */
+	if (flock(b->fd, (disk->readonly ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0)
+		return err_errno("disk %s: locking", disk->path);
+	if (fstat(b->fd, &st) < 0)
+		return err_errno("disk %s: stat", disk->path);
+	if (S_ISBLK(st.st_mode)) {
+		if (ioctl(b->fd, BLKGETSIZE64, &size) < 0)
+			return err_errno("disk %s: BLKGETSIZE64", disk->path);
+	} else if (S_ISREG(st.st_mode)) {
+		size = (uint64_t)st.st_size;
+	} else {
+		pr_err("disk %s: not a regular file or block device", disk->path);
+		return -EINVAL;
+	}
+	b->sectors = size / BLK_SECTOR;
+	return 0;
+}
+
+int virtio_blk_create(struct vm *vm, const struct disk_config *disk, unsigned int index)
+{
+	struct virtio_blk *b = calloc(1, sizeof(*b));
+	const char *base;
+	uint64_t features;
+	int r;
+
+	if (!b)
+		return err_num(ENOMEM, "disk %s", disk->path);
+	r = disk_open(b, disk);
+	if (r)
+		goto err_free;
+	b->ro = disk->readonly;
+	snprintf(b->name, sizeof(b->name), "virtio-blk%u", index);
+	base = strrchr(disk->path, '/');
+	strncpy(b->id, base ? base + 1 : disk->path, sizeof(b->id));
+	for (unsigned int i = 0; i < BLK_MAX_INFLIGHT; i++)
+		b->req[i] = (struct blk_req){ .b = b, .op = { .fn = io_done, .opaque = &b->req[i] } };
+	/* 5.2.4: capacity in 512-byte sectors; the chain carries header + data + status. */
+	b->cfg.capacity = b->sectors;
+	b->cfg.seg_max = VIRTQ_MAX_SEGS - 2;
+	b->cfg.blk_size = BLK_SECTOR;
+	features = 1ULL << VIRTIO_BLK_F_SEG_MAX | 1ULL << VIRTIO_BLK_F_BLK_SIZE | 1ULL << VIRTIO_BLK_F_FLUSH |
+		   1ULL << VIRTIO_RING_F_INDIRECT_DESC | 1ULL << VIRTIO_RING_F_EVENT_IDX;
+	if (b->ro)
+		features |= 1ULL << VIRTIO_BLK_F_RO;
+	r = virtio_pci_init(&b->v, vm, &blk_ops, b->name, VIRTIO_ID_BLOCK, features, 1, BLK_QUEUE_SIZE,
+			    (uint8_t *)&b->cfg, sizeof(b->cfg));
+	if (r)
+		goto err_close;
+	r = pci_host_add(vm->pci, &b->v.pci);
+	if (r) {
+		virtio_pci_fini(&b->v);
+		goto err_close;
+	}
+	return 0;
+err_close:
+	close(b->fd);
+	goto out;
+err_free:
+	if (b->fd >= 0)
+		close(b->fd);
+out:
+	free(b);
+	return r;
+}

@@ -1,0 +1,59 @@
+# nestvm run boots an unmodified Linux guest (the testhost kernel + tools/testhost/guest-init) to its
+# /init, which checks nproc against --cpus, reads a known pattern from the virtio-blk disk, writes and
+# flushes another, and powers off; then bad input, each a one-line error with a non-zero status.
+. tests/testhost/lib.sh
+
+# A 4 MiB disk: sector 0 holds a pattern the guest must read; the guest writes sector 8.
+mkdisk() { dd if=/dev/zero of="$1" bs=1M count=4 2>/dev/null; printf 'nestvm-disk-pattern-%s' "$2" |
+	dd of="$1" conv=notrunc 2>/dev/null; }
+gcmd='echo "nproc=$(nproc)"; echo "read=$(head -c 27 /dev/vda)";
+printf guest-wrote-this | dd of=/dev/vda bs=512 seek=8 conv=notrunc,fsync 2>/dev/null && echo write-ok; sync'
+
+# boot NAME CPUS [options...]: one boot with checks of everything the guest reported.
+boot() {
+	name=$1 cpus=$2; shift 2
+	mkdisk "$T/disk" "$name"
+	guest "$T/$name.out" "$gcmd" "" --cpus "$cpus" --memory 256M --disk "path=$T/disk" "$@"; rc=$?
+	check "$name: nestvm exits 0 when the guest powers off" [ "$rc" = 0 ] || show "$T/$name.out"
+	check "$name: the guest reached /init" grep -q '^nestvm-guest: init reached' "$T/$name.out"
+	check "$name: the guest sees $cpus CPU(s)" grep -q "^nproc=$cpus" "$T/$name.out"
+	check "$name: the guest read the disk's pattern" grep -q "^read=nestvm-disk-pattern-$name" "$T/$name.out"
+	check "$name: the guest's /init ran to completion" [ "$(guest_exit "$T/$name.out")" = 0 ]
+	check "$name: the guest's flushed write is in the file" \
+		[ "$(dd if="$T/disk" bs=512 skip=8 count=1 2>/dev/null | head -c 16)" = guest-wrote-this ]
+}
+boot up 1
+boot smp 2
+boot virtio-console 1 --console virtio
+
+# Read-only disk: the guest's write fails and the file stays as it was.
+mkdisk "$T/disk" ro
+guest "$T/ro.out" "$gcmd" "" --memory 256M --disk "path=$T/disk,readonly"; rc=$?
+check "readonly disk: guest boots and powers off" [ "$rc" = 0 ] || show "$T/ro.out"
+check "readonly disk: the guest's write is refused" sh -c "! grep -q '^write-ok' '$T/ro.out'"
+check "readonly disk: the file is unchanged" \
+	[ "$(dd if="$T/disk" bs=512 skip=8 count=1 2>/dev/null | tr -d '\0')" = "" ]
+
+# bad DESC PATTERN nestvm-run-args...: non-zero status below 128 (no crash), exactly one stderr line
+# matching PATTERN.
+bad() {
+	d=$1 pat=$2; shift 2
+	timeout 60 "$NESTVM" run "$@" < /dev/null > "$T/bad.out" 2> "$T/bad.err"; rc=$?
+	if [ "$rc" != 0 ] && [ "$rc" -lt 124 ] && [ "$(wc -l < "$T/bad.err")" = 1 ] && grep -Eq "$pat" "$T/bad.err"; then
+		ok "bad input: $d (status $rc)"
+	else
+		not_ok "bad input: $d (status $rc)"; show "$T/bad.err" 5
+	fi
+}
+head -c 65536 "$GUEST_KERNEL" > "$T/trunc"
+printf 'this is not a kernel' > "$T/text"
+bad "missing kernel" "$T/nope" --kernel "$T/nope"
+bad "truncated kernel" "truncated" --kernel "$T/trunc"
+bad "not a kernel image" "not an? (arm64 Image|bzImage)" --kernel "$T/text"
+bad "a program is not a kernel" "not an? (arm64 Image|bzImage)" --kernel /bin/busybox
+bad "memory larger than the host" "memory" --kernel "$GUEST_KERNEL" --memory 1T
+bad "--cpus 0" "--cpus 0" --kernel "$GUEST_KERNEL" --cpus 0
+bad "--cpus too many" "--cpus 65" --kernel "$GUEST_KERNEL" --cpus 65
+bad "unreadable disk" "$T/nodisk" --kernel "$GUEST_KERNEL" --disk "path=$T/nodisk"
+bad "missing initrd" "$T/noinitrd" --kernel "$GUEST_KERNEL" --initrd "$T/noinitrd"
+done_testing

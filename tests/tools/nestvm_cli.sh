@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The nestvm command line on this machine (the native ASan/UBSan build): usage errors are one line
+# and exit 2, help texts exit 0, and `nestvm host` tells whether KVM/iommufd are usable (0 or 5).
+. "$(dirname "$0")/tap.sh"
+nv=${NESTVM:-$TOP/build/nestvm}
+
+expect_fail "no command" 2 "usage: nestvm <command>|commands:" "$nv"
+expect_fail "unknown command" 2 "^nestvm: unknown command 'frobnicate' \(see 'nestvm help'\)$" "$nv" frobnicate
+expect_fail "help for an unknown command" 2 "unknown command 'nope'" "$nv" help nope
+expect_fail "run: unknown option" 2 "^nestvm: run: --bogus: unknown option" "$nv" run --bogus
+expect_fail "run: no kernel" 2 "^nestvm: run: --kernel: is required" "$nv" run
+expect_fail "run: --cpus 0" 2 "--cpus 0: must be a number from 1 to" "$nv" run --kernel /dev/null --cpus 0
+expect_fail "run: bad memory size" 2 "--memory lots" "$nv" run --kernel /dev/null --memory lots
+expect_fail "version: stray argument" 2 "version takes no arguments" "$nv" version extra
+expect_fail "host: stray argument" 2 "unexpected argument 'x'" "$nv" host x
+
+for c in "--help" "help run" "run --help" "version --help" "host --help"; do
+	# shellcheck disable=SC2086
+	if "$nv" $c > "$T/out" 2>&1 && grep -q usage "$T/out"; then ok "'nestvm $c' prints usage"; else not_ok "'nestvm $c'"; fi
+done
+if "$nv" version | grep -Eq '^nestvm [0-9.]+ \((x86_64|arm64), built against Linux uAPI 7\.2\)$'; then
+	ok "version"; else not_ok "version: $("$nv" version 2>&1)"; fi
+"$nv" host > "$T/out" 2> "$T/err"; rc=$?
+if [ -e /dev/kvm ] && [ -e /dev/iommu ]; then
+	if [ $rc = 0 ] && grep -q '^kvm: /dev/kvm API 12' "$T/out"; then ok "host: KVM and iommufd usable"; else not_ok "host: status $rc"; fi
+elif [ $rc = 5 ] && grep -q 'open /dev/kvm' "$T/err"; then
+	ok "host without /dev/kvm: status 5 and a hint"
+else
+	not_ok "host without /dev/kvm: status $rc"; sed 's/^/#   /' "$T/err"
+fi
+done_testing

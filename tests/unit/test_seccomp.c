@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Per-thread seccomp: a confined thread is killed (SIGSYS) on a forbidden syscall and may make the
+ * allowed ones. Each case runs in a forked child whose confined thread makes only raw syscalls and
+ * ends with a raw exit_group, so no sanitizer runtime code runs under the filter.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include "tap.h"
+#include "vmm/seccomp.h"
+
+enum action { DO_SOCKET, DO_EXEC_MMAP, DO_TTY_IOCTL, DO_ALLOWED, DO_KVM_RUN_IOCTL };
+
+struct job {
+	enum seccomp_thread t;
+	enum seccomp_mode m;
+	enum action a;
+	int efd;
+};
+
+static void *confined(void *arg)
+{
+	struct job *j = arg;
+	uint64_t one = 1;
+	long r;
+
+	if (seccomp_install(j->t, j->m))
+		syscall(SYS_exit_group, 3);
+	switch (j->a) {
+	case DO_SOCKET:
+		r = syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+		syscall(SYS_exit_group, r >= 0 ? 0 : 4);
+		break;
+	case DO_EXEC_MMAP:
+		r = syscall(SYS_mmap, NULL, 4096, PROT_READ | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		syscall(SYS_exit_group, r != -1 ? 0 : 4);
+		break;
+	case DO_TTY_IOCTL: {
+		struct termios t;
+
+		syscall(SYS_ioctl, 0, TCGETS, &t);
+		syscall(SYS_exit_group, 0);
+		break;
+	}
+	case DO_ALLOWED:
+		/* What device emulation does: signal an eventfd, read it back, allocate memory. */
+		if (syscall(SYS_write, j->efd, &one, sizeof(one)) != sizeof(one) ||
+		    syscall(SYS_read, j->efd, &one, sizeof(one)) != sizeof(one))
+			syscall(SYS_exit_group, 5);
+		r = syscall(SYS_mmap, NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (r == -1 || syscall(SYS_munmap, r, 4096))
+			syscall(SYS_exit_group, 6);
+		syscall(SYS_exit_group, 0);
+		break;
+	case DO_KVM_RUN_IOCTL:
+		/* Allowed by request number; the bad fd gives EBADF from the kernel, not SIGSYS. */
+		r = syscall(SYS_ioctl, -1, KVM_RUN, 0);
+		syscall(SYS_exit_group, r == -1 && errno == EBADF ? 0 : 7);
+		break;
+	}
+	syscall(SYS_exit_group, 8);
+	return NULL;
+}
+
+/* Runs JOB in a child; returns its wait status. */
+static int run_child(struct job j)
+{
+	int status = 0;
+	pid_t pid;
+
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		pthread_t t;
+
+		j.efd = eventfd(0, EFD_CLOEXEC);
+		if (pthread_create(&t, NULL, confined, &j))
+			_exit(2);
+		pthread_join(t, NULL);
+		_exit(9);   /* not reached: the thread ends the process */
+	}
+	if (pid < 0 || waitpid(pid, &status, 0) != pid)
+		return -1;
+	return status;
+}
+
+static bool killed_by_sigsys(int st)
+{
+	return WIFSIGNALED(st) && WTERMSIG(st) == SIGSYS;
+}
+
+static bool exited_ok(int st)
+{
+	return WIFEXITED(st) && WEXITSTATUS(st) == 0;
+}
+
+int main(void)
+{
+	static const char *const kind[] = { "vCPU", "loop" };
+	int st;
+
+	for (int t = SECCOMP_THREAD_VCPU; t <= SECCOMP_THREAD_LOOP; t++) {
+		st = run_child((struct job){ .t = t, .m = SECCOMP_ON, .a = DO_SOCKET });
+		CHECK(killed_by_sigsys(st), "%s thread: socket() kills the process (status 0x%x)", kind[t], st);
+		st = run_child((struct job){ .t = t, .m = SECCOMP_ON, .a = DO_EXEC_MMAP });
+		CHECK(killed_by_sigsys(st), "%s thread: executable mmap kills (status 0x%x)", kind[t], st);
+		st = run_child((struct job){ .t = t, .m = SECCOMP_ON, .a = DO_ALLOWED });
+		CHECK(exited_ok(st), "%s thread: eventfd read/write and mmap are allowed (status 0x%x)", kind[t], st);
+		st = run_child((struct job){ .t = t, .m = SECCOMP_OFF, .a = DO_SOCKET });
+		CHECK(exited_ok(st), "%s thread, seccomp off: socket() works (status 0x%x)", kind[t], st);
+		st = run_child((struct job){ .t = t, .m = SECCOMP_LOG, .a = DO_SOCKET });
+		CHECK(exited_ok(st), "%s thread, seccomp log: socket() is logged, not stopped (status 0x%x)",
+		      kind[t], st);
+	}
+	st = run_child((struct job){ .t = SECCOMP_THREAD_VCPU, .m = SECCOMP_ON, .a = DO_KVM_RUN_IOCTL });
+	CHECK(exited_ok(st), "vCPU thread: ioctl(KVM_RUN) passes the filter (status 0x%x)", st);
+	st = run_child((struct job){ .t = SECCOMP_THREAD_VCPU, .m = SECCOMP_ON, .a = DO_TTY_IOCTL });
+	CHECK(killed_by_sigsys(st), "vCPU thread: ioctl(TCGETS) is not a vCPU request: killed (status 0x%x)", st);
+	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_TTY_IOCTL });
+	CHECK(exited_ok(st), "loop thread: ioctl(TCGETS) allowed (console) (status 0x%x)", st);
+	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_KVM_RUN_IOCTL });
+	CHECK(killed_by_sigsys(st), "loop thread: ioctl(KVM_RUN) killed (status 0x%x)", st);
+
+	/* The filter is per thread: the process that forked the children is unconfined. */
+	{
+		int s = socket(AF_INET, SOCK_STREAM, 0);
+
+		CHECK(s >= 0, "the test process itself is not confined");
+		if (s >= 0)
+			close(s);
+	}
+	return tap_done();
+}
