@@ -235,8 +235,12 @@ static int disk_open(struct virtio_blk *b, const struct disk_config *disk)
 	if (b->fd < 0)
 		return err_errno("disk %s", disk->path);
 	/* Two writers of one image corrupt it: take the image like QEMU does. */
-	if (flock(b->fd, (disk->readonly ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0)
-		return err_errno("disk %s: locking", disk->path);
+	if (flock(b->fd, (disk->readonly ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK)
+			return err_errno("disk %s: flock", disk->path);
+		pr_err("disk %s: in use (locked by another user of the image)", disk->path);
+		return -EBUSY;
+	}
 	if (fstat(b->fd, &st) < 0)
 		return err_errno("disk %s: stat", disk->path);
 	if (S_ISBLK(st.st_mode)) {
@@ -267,7 +271,9 @@ int virtio_blk_create(struct vm *vm, const struct disk_config *disk, unsigned in
 	b->ro = disk->readonly;
 	snprintf(b->name, sizeof(b->name), "virtio-blk%u", index);
 	base = strrchr(disk->path, '/');
-	strncpy(b->id, base ? base + 1 : disk->path, sizeof(b->id));
+	base = base ? base + 1 : disk->path;
+	/* 5.2.6: the id is up to 20 bytes, NUL-padded, not necessarily terminated. */
+	memcpy(b->id, base, strnlen(base, sizeof(b->id)));
 	for (unsigned int i = 0; i < BLK_MAX_INFLIGHT; i++)
 		b->req[i] = (struct blk_req){ .b = b, .op = { .fn = io_done, .opaque = &b->req[i] } };
 	/* 5.2.4: capacity in 512-byte sectors; the chain carries header + data + status. */

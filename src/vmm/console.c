@@ -164,6 +164,9 @@ int console_init(struct vm *vm)
 		con.raw = true;
 	}
 
+	/* A closed stdout pipe must not kill the VMM: console_write sees EPIPE and drops output. */
+	signal(SIGPIPE, SIG_IGN);
+
 	/* Blocked in every thread (vCPU threads inherit the mask) and read on the loop instead. */
 	sigemptyset(&con.sigs);
 	sigaddset(&con.sigs, SIGINT);

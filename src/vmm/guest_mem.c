@@ -134,7 +134,8 @@ int gmem_add_ram(struct guest_mem *gm, uint64_t gpa, uint64_t size, bool hugepag
 		close(fd);
 		return e;
 	}
-	hva = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+	/* hugetlb: reserve the pages now, so a shortage fails here rather than SIGBUS at first touch. */
+	hva = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | (hugepages ? 0 : MAP_NORESERVE), fd, 0);
 	if (hva == MAP_FAILED) {
 		int e = err_errno("mmap guest RAM (0x%" PRIx64 " bytes)", size);
 		close(fd);

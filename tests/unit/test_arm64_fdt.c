@@ -106,7 +106,8 @@ static void test_machine(void)
 	CHECK(has_compat(fdt, "/timer", "arm,armv8-timer"), "timer node");
 	p = getprop(fdt, "/timer", "interrupts", &len);
 	CHECK(p && len == 48 && cell(p, 0) == 1 && cell(p, 1) == 13 && cell(p, 4) == 14 && cell(p, 7) == 11 &&
-	      cell(p, 10) == 10 && cell(p, 2) == 4 && cell(p, 11) == 4, "timer PPIs 13,14,11,10 level-high");
+	      cell(p, 10) == 10 && cell(p, 2) == 4 && cell(p, 5) == 4 && cell(p, 8) == 4 && cell(p, 11) == 4 &&
+	      cell(p, 3) == 1 && cell(p, 6) == 1 && cell(p, 9) == 1, "timer PPIs 13,14,11,10 level-high");
 
 	CHECK(has_compat(fdt, "/pl011@9000000", "arm,pl011") && has_compat(fdt, "/pl011@9000000", "arm,primecell"),
 	      "PL011 compatible arm,pl011 + arm,primecell");

@@ -70,7 +70,11 @@ static void test_forged(void)
 	buf[0x38] = 'X';
 	CHECK(parse(sizeof(buf), 0x180000, &img, &why) == -EINVAL && strstr(why, "not an arm64 Image"),
 	      "bad magic: %s", why);
-	memcpy(buf, "\x7f" "ELF", 4);
+	memcpy(buf, "\x1f\x8b\x08\x00", 4);
+	CHECK(parse(sizeof(buf), 0x180000, &img, &why) == -EINVAL && strstr(why, "gzip"), "Image.gz: %s", why);
+	memcpy(buf, "MZ\0\0zimg", 8);
+	CHECK(parse(sizeof(buf), 0x180000, &img, &why) == -EINVAL && strstr(why, "zboot"), "vmlinuz.efi: %s", why);
+	memcpy(buf, "\x7f" "ELF\0\0\0\0", 8);
 	CHECK(parse(sizeof(buf), 0x180000, &img, &why) == -EINVAL, "an ELF file is rejected");
 	mk(0, 0x200000, 0);
 	CHECK(parse(63, 63, &img, &why) == -EINVAL && strstr(why, "not an arm64 Image"), "63-byte file: %s", why);

@@ -3,6 +3,7 @@
 #include "arch/arm64/image.h"
 
 #include <errno.h>
+#include <string.h>
 
 static uint16_t le16(const uint8_t *p) { return p[0] | p[1] << 8; }
 static uint32_t le32(const uint8_t *p) { return le16(p) | (uint32_t)le16(p + 2) << 16; }
@@ -54,8 +55,14 @@ int arm64_image_parse(const uint8_t *buf, size_t len, uint64_t file_size, struct
 	*why = NULL;
 	if (len < ARM64_IMAGE_HDR_SIZE || file_size < ARM64_IMAGE_HDR_SIZE)
 		return bad(why, "not an arm64 Image (shorter than its 64-byte header)");
-	if (le32(buf + 0x38) != ARM64_IMAGE_MAGIC)
+	if (le32(buf + 0x38) != ARM64_IMAGE_MAGIC) {
+		/* Say so for the compressed forms people pass by mistake. */
+		if (buf[0] == 0x1f && buf[1] == 0x8b)
+			return bad(why, "not an arm64 Image but a gzip file (Image.gz?): decompress it first");
+		if (!memcmp(buf + 4, "zimg", 4))
+			return bad(why, "not an arm64 Image but an EFI zboot image (vmlinuz.efi): pass the Image");
 		return bad(why, "not an arm64 Image (no \"ARM\\x64\" magic at 0x38)");
+	}
 	img->text_offset = le64(buf + 8);
 	img->image_size = le64(buf + 16);
 	flags = le64(buf + 24);

@@ -44,10 +44,6 @@ int arch_vm_create(struct vm *vm)
 	int r;
 
 	*a = (struct arch_vm){ .created = true, .gic_fd = -1, .its_fd = -1 };
-	if (vm->cfg->mem_size > ARM64_RAM_MAX) {
-		pr_err("--memory: the arm64 machine holds at most %llu GiB of RAM", ARM64_RAM_MAX >> 30);
-		return -EINVAL;
-	}
 	if (ioctl(vm->vm_fd, KVM_ARM_PREFERRED_TARGET, &a->target) < 0)
 		return err_errno("KVM_ARM_PREFERRED_TARGET");
 	enable_nisv_exits(vm);

@@ -6,12 +6,16 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "arch/x86_64/ioapic.h"
 #include "devices/serial8250.h"
 
 struct arch_vm {
+	struct ioapic ioapic;
+	bool ioapic_ready;       /* initialised and registered on vm->mmio */
 	struct serial8250 com1;
 	bool com1_ready;         /* initialised (and maybe registered on vm->pio) */
 	bool legacy_ready;       /* legacy ports registered */
+	bool rcr_ready;          /* 0xcf9 registered */
 	bool kernel_loaded;      /* boot registers known: set them on the BSP when it exists */
 	uint64_t entry;          /* 64-bit entry point (load address + 0x200) */
 };

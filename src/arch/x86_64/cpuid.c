@@ -4,6 +4,7 @@
  * Linux parses it (arch/x86/kernel/cpu/topology_common.c, topology_ext.c, topology_amd.c).
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>

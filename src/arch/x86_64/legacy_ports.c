@@ -7,6 +7,7 @@
  *   0x80         POST code port (Linux's io_delay writes it): a sink
  * The interrupt controllers, PIT and speaker port (0x61) are in KVM.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -97,14 +98,35 @@ static const struct {
 	const char *name;
 } ports[] = {
 	{ X86_PM_PORT, X86_PM_LEN, pm_access, "acpi-pm" },
-	{ X86_RCR_PORT, 1, rcr_access, "reset-control" },
 	{ X86_I8042_CMD, 1, i8042_access, "i8042-cmd" },
 	{ X86_I8042_DATA, 1, i8042_access, "i8042-data" },
 	{ X86_POST_PORT, 1, sink_access, "post" },
 };
 
+/*
+ * After the devices exist: 0xcf9 sits inside the PCI host's 0xcf8 dword. If the PCI host claims
+ * that whole dword, it has 0xcf9 and this is skipped (the FADT reset register and the i8042 still
+ * reset the guest); if it claims only the dword access at 0xcf8, we take 0xcf9 here.
+ */
+int x86_reset_control_register(struct vm *vm)
+{
+	int r = bus_register(&vm->pio, X86_RCR_PORT, 1, rcr_access, vm, "reset-control");
+
+	if (r == -EEXIST) {
+		pr_debug("port 0xcf9 belongs to the PCI host; no reset control register");
+		return 0;
+	}
+	if (r)
+		return err_num(r, "port 0xcf9 (reset control)");
+	vm->arch.rcr_ready = true;
+	return 0;
+}
+
 void x86_legacy_ports_unregister(struct vm *vm)
 {
+	if (vm->arch.rcr_ready)
+		bus_unregister(&vm->pio, X86_RCR_PORT, vm);
+	vm->arch.rcr_ready = false;
 	if (!vm->arch.legacy_ready)
 		return;
 	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)

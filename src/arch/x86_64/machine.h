@@ -11,5 +11,7 @@ int x86_boot_bsp(struct vm *vm, struct vcpu *v);
 /* ACPI sleep/reset registers, 0xcf9, i8042 reset, POST port on vm->pio. */
 int x86_legacy_ports_register(struct vm *vm);
 void x86_legacy_ports_unregister(struct vm *vm);
+/* 0xcf9, once the PCI host has taken its ports (arch_finalize); skipped when it owns 0xcf9. */
+int x86_reset_control_register(struct vm *vm);
 
 #endif

@@ -1,0 +1,173 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The x86_64 machine: split irqchip (LAPICs in KVM, our IOAPIC), COM1, the power and reset ports,
+ * ACPI tables, and the exits the generic vCPU loop leaves to us.
+ */
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+
+#include "arch/arch.h"
+#include "arch/x86_64/acpi_tables.h"
+#include "arch/x86_64/layout.h"
+#include "arch/x86_64/machine.h"
+#include "vmm/console.h"
+#include "vmm/exitcode.h"
+#include "vmm/log.h"
+#include "vmm/vcpu.h"
+#include "vmm/vm.h"
+
+static int need_cap(struct vm *vm, int cap, const char *name)
+{
+	if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, cap) > 0)
+		return 0;
+	pr_err("KVM lacks %s", name);
+	return -EOPNOTSUPP;
+}
+
+static int ioapic_msi(void *opaque, uint64_t addr, uint32_t data)
+{
+	struct vm *vm = opaque;
+	struct kvm_msi msi = { .address_lo = (uint32_t)addr, .address_hi = (uint32_t)(addr >> 32), .data = data };
+
+	/* > 0 delivered, 0 blocked by the guest (e.g. a disabled LAPIC): both are fine. */
+	if (ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0)
+		return err_errno("KVM_SIGNAL_MSI (IOAPIC) %#llx/%#x", (unsigned long long)addr, data);
+	return 0;
+}
+
+/* Level pins need an MSI route at GSI = pin: KVM scans those for the vectors whose EOI exits to us. */
+static void ioapic_route(void *opaque, unsigned int pin, uint64_t addr, uint32_t data)
+{
+	irq_set_msi_route(opaque, pin, addr, data, 0);   /* reports its own failure */
+}
+
+static void com1_irq(void *opaque, bool level)
+{
+	struct vm *vm = opaque;
+
+	ioapic_set_irq(&vm->arch.ioapic, X86_COM1_IRQ, level);   /* ISA IRQ 4 = IOAPIC pin 4 */
+}
+
+static void com1_tx(void *opaque, const uint8_t *buf, size_t len)
+{
+	console_write(buf, len);
+}
+
+int arch_vm_create(struct vm *vm)
+{
+	struct kvm_enable_cap split = { .cap = KVM_CAP_SPLIT_IRQCHIP, .args = { X86_IOAPIC_PINS } };
+	uint64_t ident = X86_IDENTITY_MAP;
+	int r;
+
+	vm->arch.ioapic_ready = vm->arch.com1_ready = vm->arch.legacy_ready = vm->arch.rcr_ready = false;
+	vm->arch.kernel_loaded = false;
+	r = need_cap(vm, KVM_CAP_SPLIT_IRQCHIP, "KVM_CAP_SPLIT_IRQCHIP");
+	if (!r)
+		r = need_cap(vm, KVM_CAP_IRQ_ROUTING, "KVM_CAP_IRQ_ROUTING");
+	if (r)
+		return r;
+	/* Used by VMX for real mode only, but must lie outside RAM and devices: the top of the hole. */
+	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)X86_TSS_ADDR) < 0)
+		return err_errno("KVM_SET_TSS_ADDR");
+	if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &ident) < 0)
+		return err_errno("KVM_SET_IDENTITY_MAP_ADDR");
+	/*
+	 * LAPICs in KVM, IOAPIC here; no PIC and no PIT: the FADT is hardware-reduced, so Linux uses
+	 * neither (it takes the LAPIC TSC-deadline timer and kvmclock). Kernels built without
+	 * CONFIG_KVM_IOAPIC (the testhost's) have no KVM_CREATE_IRQCHIP/PIT2 at all, and a VT-d
+	 * interrupt-remapping front-end needs the IOAPIC in userspace anyway.
+	 */
+	if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &split) < 0)
+		return err_errno("KVM_ENABLE_CAP KVM_CAP_SPLIT_IRQCHIP");
+	/* GSIs 0-23 are the IOAPIC pins (KVM reserves them for it); MSIs get GSIs from 24. */
+	if (vm->irq.next_gsi < X86_IOAPIC_PINS)
+		vm->irq.next_gsi = X86_IOAPIC_PINS;
+
+	ioapic_init(&vm->arch.ioapic, ioapic_msi, ioapic_route, vm);
+	r = bus_register(&vm->mmio, X86_IOAPIC_ADDR, IOAPIC_MMIO_SIZE, ioapic_mmio, &vm->arch.ioapic, "ioapic");
+	if (r) {
+		ioapic_destroy(&vm->arch.ioapic);
+		return err_num(r, "IOAPIC at %#llx", (unsigned long long)X86_IOAPIC_ADDR);
+	}
+	vm->arch.ioapic_ready = true;
+
+	serial8250_init(&vm->arch.com1, com1_irq, com1_tx, vm);
+	r = bus_register(&vm->pio, X86_COM1_PORT, 8, serial8250_access, &vm->arch.com1, "com1");
+	if (r) {
+		serial8250_destroy(&vm->arch.com1);
+		arch_vm_destroy(vm);
+		return err_num(r, "COM1 at port %#x", X86_COM1_PORT);
+	}
+	vm->arch.com1_ready = true;
+	r = x86_legacy_ports_register(vm);
+	if (r) {
+		arch_vm_destroy(vm);
+		return r;
+	}
+	if (vm->cfg->console == CONSOLE_SERIAL)
+		console_set_input(serial8250_input, &vm->arch.com1);
+	return 0;
+}
+
+int arch_finalize(struct vm *vm)
+{
+	struct x86_acpi_machine m = { .nr_cpus = vm->cfg->cpus, .layout = &arch_layout };
+	uint8_t *buf;
+	size_t used;
+	int r;
+
+	r = x86_reset_control_register(vm);
+	if (r)
+		return r;
+	buf = calloc(1, X86_ACPI_SIZE);
+	if (!buf)
+		return err_num(-ENOMEM, "ACPI tables");
+	r = x86_acpi_build(&m, buf, X86_ACPI_SIZE, X86_ACPI_ADDR, &used);
+	if (!r) {
+		r = gmem_write(&vm->mem, X86_ACPI_ADDR, buf, used);
+		if (r)
+			pr_err("ACPI: tables at %#llx are outside guest RAM", (unsigned long long)X86_ACPI_ADDR);
+	}
+	free(buf);
+	return r;
+}
+
+int arch_vcpu_exit(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+
+	switch (run->exit_reason) {
+	case KVM_EXIT_SHUTDOWN:
+		/* A triple fault: Linux only does this on purpose as its last reboot method. */
+		pr_err("vCPU %u: triple fault (KVM_EXIT_SHUTDOWN), guest crashed", v->id);
+		vm_request_exit(v->vm, EXIT_GUEST_CRASH);
+		return VCPU_STOP;
+	case KVM_EXIT_IOAPIC_EOI:
+		ioapic_eoi(&v->vm->arch.ioapic, run->eoi.vector);
+		return VCPU_CONTINUE;
+	case KVM_EXIT_HLT:
+		return VCPU_CONTINUE;   /* not with an in-kernel LAPIC; harmless */
+	default:
+		pr_err("vCPU %u: unexpected KVM exit reason %u", v->id, run->exit_reason);
+		return -EINVAL;
+	}
+}
+
+void arch_vm_destroy(struct vm *vm)
+{
+	x86_legacy_ports_unregister(vm);
+	if (vm->arch.com1_ready) {
+		if (vm->cfg && vm->cfg->console == CONSOLE_SERIAL)
+			console_set_input(NULL, NULL);
+		bus_unregister(&vm->pio, X86_COM1_PORT, &vm->arch.com1);
+		serial8250_destroy(&vm->arch.com1);
+		vm->arch.com1_ready = false;
+	}
+	if (vm->arch.ioapic_ready) {
+		bus_unregister(&vm->mmio, X86_IOAPIC_ADDR, &vm->arch.ioapic);
+		ioapic_destroy(&vm->arch.ioapic);
+		vm->arch.ioapic_ready = false;
+	}
+}

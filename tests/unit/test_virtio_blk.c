@@ -1,0 +1,408 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * virtio-blk over virtio-pci driven like a guest driver: config space through ECAM, feature
+ * negotiation and queue setup through BAR0, MSI-X through BAR2, requests in guest RAM, a notify
+ * write, then the event loop (in a thread) runs the I/O on a temp file.
+ */
+#include <fcntl.h>
+#include <linux/pci_regs.h>
+#include <linux/virtio_blk.h>
+#include <linux/virtio_config.h>
+#include <linux/virtio_pci.h>
+#include <linux/virtio_ring.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "arch/arch.h"
+#include "devices/pci.h"
+#include "devices/virtio.h"
+#include "tap.h"
+#include "vmm/config.h"
+#include "vmm/evloop.h"
+#include "vmm/vm.h"
+
+#define QSZ 32
+#define SECTORS 128
+#define DEVFN (1 << 3)
+
+static struct vm vm;
+static uint64_t ram, bar0, bar2;
+static struct vring_desc *desc;
+static struct vring_avail *avail;
+static struct vring_used *used;
+static uint64_t desc_gpa, avail_gpa, used_gpa, buf_gpa;
+static struct virtio_dev *vdev;
+
+static uint64_t ecam(unsigned int reg)
+{
+	return arch_layout.pci_ecam_base + ((uint64_t)DEVFN << 12 | reg);
+}
+
+static uint32_t cfg_rd(unsigned int reg, unsigned int len)
+{
+	uint8_t b[4] = { 0 };
+
+	bus_dispatch(&vm.mmio, ecam(reg), b, len, false);
+	return (uint32_t)pci_le_get(b, len);
+}
+
+static void cfg_wr(unsigned int reg, unsigned int len, uint32_t v)
+{
+	uint8_t b[4];
+
+	pci_le_put(b, len, v);
+	bus_dispatch(&vm.mmio, ecam(reg), b, len, true);
+}
+
+static uint64_t mrd(uint64_t addr, unsigned int len)
+{
+	uint8_t b[8] = { 0 };
+
+	if (!bus_dispatch(&vm.mmio, addr, b, len, false))
+		return ~0ULL;
+	return pci_le_get(b, len);
+}
+
+static void mwr(uint64_t addr, unsigned int len, uint64_t v)
+{
+	uint8_t b[8];
+
+	pci_le_put(b, len, v);
+	bus_dispatch(&vm.mmio, addr, b, len, true);
+}
+
+#define COMMON(off) (bar0 + VIRTIO_COMMON_OFF + (off))
+
+static void *gp(uint64_t gpa, uint64_t len)
+{
+	return gmem_ptr(&vm.mem, gpa, len);
+}
+
+static void *loop_thread(void *arg)
+{
+	evloop_run(vm.loop);
+	return NULL;
+}
+
+static uint16_t want_used;
+
+static bool used_reached(void)
+{
+	return __atomic_load_n(&used->idx, __ATOMIC_ACQUIRE) == want_used;
+}
+
+static bool needs_reset(void);
+
+/* Runs the loop until DONE() (or 5 s pass). */
+static bool run_while_not(bool (*done)(void))
+{
+	struct timespec t0, t;
+	pthread_t th;
+	bool ok = false;
+
+	pthread_create(&th, NULL, loop_thread, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		if (done()) {
+			ok = true;
+			break;
+		}
+		usleep(1000);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec < 5);
+	usleep(20000);      /* let stray completions land before stopping */
+	evloop_stop(vm.loop);
+	pthread_join(th, NULL);
+	return ok;
+}
+
+static bool run_until(uint16_t want)
+{
+	want_used = want;
+	return run_while_not(used_reached);
+}
+
+static bool fired(unsigned int vec)
+{
+	struct pollfd p = { .fd = vdev->msix.v[vec].efd, .events = POLLIN };
+	uint64_t cnt;
+
+	return poll(&p, 1, 0) == 1 && read(p.fd, &cnt, sizeof(cnt)) == sizeof(cnt);
+}
+
+/* Builds a request: header, optional data (out or in), status; returns its head. */
+static unsigned int ndesc;
+static uint16_t req(uint32_t type, uint64_t sector, uint64_t data_gpa, uint32_t len, bool data_in, uint64_t status_gpa,
+		    uint64_t hdr_gpa)
+{
+	struct virtio_blk_outhdr *h = gp(hdr_gpa, sizeof(*h));
+	uint16_t head = (uint16_t)ndesc;
+
+	*h = (struct virtio_blk_outhdr){ .type = type, .sector = sector };
+	desc[ndesc] = (struct vring_desc){ hdr_gpa, sizeof(*h), VRING_DESC_F_NEXT, (uint16_t)(ndesc + 1) };
+	ndesc++;
+	if (len) {
+		desc[ndesc] = (struct vring_desc){ data_gpa, len, VRING_DESC_F_NEXT | (data_in ? VRING_DESC_F_WRITE : 0),
+						   (uint16_t)(ndesc + 1) };
+		ndesc++;
+	}
+	desc[ndesc] = (struct vring_desc){ status_gpa, 1, VRING_DESC_F_WRITE, 0 };
+	ndesc++;
+	*(uint8_t *)gp(status_gpa, 1) = 0xee;
+	avail->ring[avail->idx % QSZ] = head;
+	__atomic_store_n(&avail->idx, avail->idx + 1, __ATOMIC_RELEASE);
+	return head;
+}
+
+static uint8_t st(unsigned int i)
+{
+	return *(uint8_t *)gp(buf_gpa + 0x10000 + i, 1);
+}
+
+static void setup_queue(void)
+{
+	mwr(COMMON(VIRTIO_PCI_COMMON_STATUS), 1, 0);
+	mwr(COMMON(VIRTIO_PCI_COMMON_STATUS), 1, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+	mwr(COMMON(VIRTIO_PCI_COMMON_GFSELECT), 4, 0);
+	mwr(COMMON(VIRTIO_PCI_COMMON_GF), 4, 1u << VIRTIO_BLK_F_FLUSH | 1u << VIRTIO_BLK_F_SEG_MAX);
+	mwr(COMMON(VIRTIO_PCI_COMMON_GFSELECT), 4, 1);
+	mwr(COMMON(VIRTIO_PCI_COMMON_GF), 4, 1);   /* VIRTIO_F_VERSION_1 */
+	mwr(COMMON(VIRTIO_PCI_COMMON_STATUS), 1, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+					      VIRTIO_CONFIG_S_FEATURES_OK);
+	memset(gp(ram, 0x10000), 0, 0x10000);
+	ndesc = 0;
+	mwr(COMMON(VIRTIO_PCI_COMMON_Q_SELECT), 2, 0);
+	mwr(COMMON(VIRTIO_PCI_COMMON_Q_SIZE), 2, QSZ);
+	mwr(COMMON(VIRTIO_PCI_COMMON_Q_DESCLO), 4, (uint32_t)desc_gpa);
+	mwr(COMMON(VIRTIO_PCI_COMMON_Q_DESCHI), 4, (uint32_t)(desc_gpa >> 32));
+	mwr(COMMON(VIRTIO_PCI_COMMON_Q_AVAILLO), 8, avail_gpa);
+	mwr(COMMON(VIRTIO_PCI_COMMON_Q_USEDLO), 4, (uint32_t)used_gpa);
+	mwr(COMMON(VIRTIO_PCI_COMMON_Q_USEDHI), 4, (uint32_t)(used_gpa >> 32));
+	mwr(COMMON(VIRTIO_PCI_COMMON_Q_MSIX), 2, 1);
+	mwr(COMMON(VIRTIO_PCI_COMMON_MSIX), 2, 0);
+	mwr(COMMON(VIRTIO_PCI_COMMON_Q_ENABLE), 2, 1);
+	mwr(COMMON(VIRTIO_PCI_COMMON_STATUS), 1, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+					      VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);
+}
+
+static bool needs_reset(void)
+{
+	return mrd(COMMON(VIRTIO_PCI_COMMON_STATUS), 1) & VIRTIO_CONFIG_S_NEEDS_RESET;
+}
+
+static void notify(void)
+{
+	mwr(bar0 + VIRTIO_NOTIFY_OFF, 2, 0);
+}
+
+int main(void)
+{
+	char path[] = "/tmp/nestvm-blk-XXXXXX", id[21] = { 0 };
+	struct disk_config disk = { .path = path };
+	uint8_t sector[512], *p;
+	uint8_t caps[16] = { 0 };
+	uint32_t notify_mult = 0;
+	int fd;
+
+	vm.vm_fd = -1;
+	ram = arch_layout.ram_base;
+	if (bus_init(&vm.mmio, "mmio") || bus_init(&vm.pio, "pio") || gmem_add_ram(&vm.mem, ram, 16 << 20, false) ||
+	    evloop_init(&vm.loop, 64) || pci_host_create(&vm)) {
+		CHECK(0, "VM scaffolding");
+		return tap_done();
+	}
+	desc_gpa = ram + 0x1000;
+	avail_gpa = ram + 0x2000;
+	used_gpa = ram + 0x3000;
+	buf_gpa = ram + 0x100000;
+	desc = gp(desc_gpa, 16 * QSZ);
+	avail = gp(avail_gpa, 6 + 2 * QSZ);
+	used = gp(used_gpa, 6 + 8 * QSZ);
+
+	fd = mkstemp(path);
+	for (unsigned int s = 0; s < SECTORS; s++) {
+		memset(sector, (int)(s + 1), sizeof(sector));
+		if (write(fd, sector, sizeof(sector)) != sizeof(sector))
+			CHECK(0, "temp file");
+	}
+
+	disk.path = "/nonexistent/disk.img";
+	CHECK(virtio_blk_create(&vm, &disk, 0) < 0 && !vm.pci->slot[1], "missing disk file: error, no device");
+	disk.path = path;
+	CHECK(virtio_blk_create(&vm, &disk, 0) == 0, "virtio-blk created");
+	CHECK(virtio_blk_create(&vm, &disk, 1) < 0, "the same image twice read-write is refused (locked)");
+	vdev = (struct virtio_dev *)vm.pci->slot[1];
+
+	CHECK(cfg_rd(PCI_VENDOR_ID, 4) == 0x10421af4, "ids 1af4:1042");
+	CHECK(cfg_rd(PCI_REVISION_ID, 1) == 1 && cfg_rd(PCI_SUBSYSTEM_ID, 2) == 2, "revision 1, subsystem id 2");
+	bar0 = (cfg_rd(PCI_BASE_ADDRESS_0, 4) & ~0xfULL) | (uint64_t)cfg_rd(PCI_BASE_ADDRESS_1, 4) << 32;
+	bar2 = (cfg_rd(PCI_BASE_ADDRESS_2, 4) & ~0xfULL) | (uint64_t)cfg_rd(PCI_BASE_ADDRESS_3, 4) << 32;
+	CHECK(bar0 && bar2 && (cfg_rd(PCI_BASE_ADDRESS_0, 4) & 0x6) == 4, "64-bit BARs pre-assigned");
+	cfg_wr(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+
+	for (uint32_t c = cfg_rd(PCI_CAPABILITY_LIST, 1), n = 0; c && n < 48; c = cfg_rd(c + 1, 1), n++) {
+		uint32_t id8 = cfg_rd(c, 1);
+
+		if (id8 == PCI_CAP_ID_VNDR) {
+			uint32_t type = cfg_rd(c + 3, 1);
+
+			if (type < 16)
+				caps[type] = (uint8_t)c;
+			if (type == VIRTIO_PCI_CAP_NOTIFY_CFG)
+				notify_mult = cfg_rd(c + 16, 4);
+		} else if (id8 == PCI_CAP_ID_MSIX) {
+			cfg_wr(c + PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_ENABLE);
+		}
+	}
+	CHECK(caps[VIRTIO_PCI_CAP_COMMON_CFG] && caps[VIRTIO_PCI_CAP_NOTIFY_CFG] && caps[VIRTIO_PCI_CAP_ISR_CFG] &&
+	      caps[VIRTIO_PCI_CAP_DEVICE_CFG] && caps[VIRTIO_PCI_CAP_PCI_CFG], "all five virtio capabilities");
+	CHECK(notify_mult == VIRTIO_NOTIFY_MULT, "notify_off_multiplier");
+	CHECK(cfg_rd(caps[VIRTIO_PCI_CAP_DEVICE_CFG] + 8, 4) == VIRTIO_DEVCFG_OFF, "device config offset");
+	/* MSI-X vectors 0 (config) and 1 (queue): table in BAR2, unmasked. */
+	for (unsigned int v = 0; v < 2; v++) {
+		mwr(bar2 + 16 * v, 4, 0xfee00000);
+		mwr(bar2 + 16 * v + 8, 4, 0x40 + v);
+		mwr(bar2 + 16 * v + 12, 4, 0);
+	}
+
+	/* Feature negotiation. */
+	mwr(COMMON(VIRTIO_PCI_COMMON_DFSELECT), 4, 0);
+	CHECK(mrd(COMMON(VIRTIO_PCI_COMMON_DF), 4) & 1u << VIRTIO_BLK_F_FLUSH, "FLUSH offered");
+	mwr(COMMON(VIRTIO_PCI_COMMON_DFSELECT), 4, 1);
+	CHECK(mrd(COMMON(VIRTIO_PCI_COMMON_DF), 4) & 1, "VERSION_1 offered");
+	CHECK(mrd(COMMON(VIRTIO_PCI_COMMON_NUMQ), 2) == 1, "one queue");
+	CHECK(mrd(bar0 + VIRTIO_DEVCFG_OFF, 8) == SECTORS, "capacity in sectors");
+	CHECK(mrd(bar0 + VIRTIO_DEVCFG_OFF + 12, 4) == VIRTQ_MAX_SEGS - 2, "seg_max");
+	mwr(COMMON(VIRTIO_PCI_COMMON_STATUS), 1, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+	mwr(COMMON(VIRTIO_PCI_COMMON_GFSELECT), 4, 0);
+	mwr(COMMON(VIRTIO_PCI_COMMON_GF), 4, 1u << VIRTIO_BLK_F_FLUSH);
+	mwr(COMMON(VIRTIO_PCI_COMMON_STATUS), 1, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+					      VIRTIO_CONFIG_S_FEATURES_OK);
+	CHECK(!(mrd(COMMON(VIRTIO_PCI_COMMON_STATUS), 1) & VIRTIO_CONFIG_S_FEATURES_OK),
+	      "FEATURES_OK refused without VERSION_1");
+	mwr(COMMON(VIRTIO_PCI_COMMON_GFSELECT), 4, 1);
+	mwr(COMMON(VIRTIO_PCI_COMMON_GF), 4, 1 | 1u << 30);
+	mwr(COMMON(VIRTIO_PCI_COMMON_STATUS), 1, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+					      VIRTIO_CONFIG_S_FEATURES_OK);
+	CHECK(!(mrd(COMMON(VIRTIO_PCI_COMMON_STATUS), 1) & VIRTIO_CONFIG_S_FEATURES_OK),
+	      "FEATURES_OK refused for a feature not offered");
+	mwr(COMMON(VIRTIO_PCI_COMMON_Q_SELECT), 2, 5);
+	CHECK(mrd(COMMON(VIRTIO_PCI_COMMON_Q_SIZE), 2) == 0, "nonexistent queue has size 0");
+	mwr(COMMON(VIRTIO_PCI_COMMON_Q_ENABLE), 2, 1);
+	mwr(COMMON(VIRTIO_PCI_COMMON_Q_SELECT), 2, 0);
+	CHECK(mrd(COMMON(VIRTIO_PCI_COMMON_Q_SIZE), 2) == 256, "queue 0 max size 256");
+	mwr(COMMON(VIRTIO_PCI_COMMON_Q_MSIX), 2, 999);
+	CHECK(mrd(COMMON(VIRTIO_PCI_COMMON_Q_MSIX), 2) == VIRTIO_NO_VECTOR, "unmappable vector reads NO_VECTOR");
+
+	setup_queue();
+	CHECK(mrd(COMMON(VIRTIO_PCI_COMMON_STATUS), 1) == 0xf, "DRIVER_OK with FEATURES_OK");
+	CHECK(mrd(COMMON(VIRTIO_PCI_COMMON_Q_ENABLE), 2) == 1 && mrd(COMMON(VIRTIO_PCI_COMMON_Q_MSIX), 2) == 1,
+	      "queue enabled on vector 1");
+	mwr(COMMON(VIRTIO_PCI_COMMON_Q_DESCLO), 4, 0x1234);
+	CHECK(mrd(COMMON(VIRTIO_PCI_COMMON_Q_DESCLO), 4) == (uint32_t)desc_gpa, "queue address fixed while enabled");
+
+	/* The requests: 0 write, 1 read, 2 flush, 3 get id, 4 past the end, 5 partial sector, 6 unknown, 7 split read. */
+	p = gp(buf_gpa, 4096);
+	memset(p, 'W', 1024);
+	req(VIRTIO_BLK_T_OUT, 2, buf_gpa, 1024, false, buf_gpa + 0x10000, buf_gpa + 0x20000);
+	req(VIRTIO_BLK_T_IN, 5, buf_gpa + 0x1000, 512, true, buf_gpa + 0x10001, buf_gpa + 0x20010);
+	req(VIRTIO_BLK_T_FLUSH, 0, 0, 0, false, buf_gpa + 0x10002, buf_gpa + 0x20020);
+	req(VIRTIO_BLK_T_GET_ID, 0, buf_gpa + 0x2000, 20, true, buf_gpa + 0x10003, buf_gpa + 0x20030);
+	req(VIRTIO_BLK_T_IN, SECTORS - 1, buf_gpa + 0x3000, 1024, true, buf_gpa + 0x10004, buf_gpa + 0x20040);
+	req(VIRTIO_BLK_T_OUT, 0, buf_gpa, 100, false, buf_gpa + 0x10005, buf_gpa + 0x20050);
+	req(99, 0, 0, 0, false, buf_gpa + 0x10006, buf_gpa + 0x20060);
+	{
+		uint16_t head = req(VIRTIO_BLK_T_IN, 6, buf_gpa + 0x4000, 256, true, buf_gpa + 0x10007, buf_gpa + 0x20070);
+
+		/* Split its data in two descriptors: 256 + 256 bytes. */
+		desc[head + 1].next = (uint16_t)ndesc;
+		desc[ndesc] = (struct vring_desc){ buf_gpa + 0x4100, 256, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE,
+						   (uint16_t)(head + 2) };
+		ndesc++;
+	}
+	notify();
+	CHECK(run_until(8), "all 8 requests completed");
+	CHECK(st(0) == VIRTIO_BLK_S_OK && st(1) == VIRTIO_BLK_S_OK && st(2) == VIRTIO_BLK_S_OK &&
+	      st(3) == VIRTIO_BLK_S_OK, "write, read, flush, get-id: OK");
+	CHECK(st(4) == VIRTIO_BLK_S_IOERR, "read past the capacity: IOERR");
+	CHECK(st(5) == VIRTIO_BLK_S_IOERR, "partial-sector write: IOERR");
+	CHECK(st(6) == VIRTIO_BLK_S_UNSUPP, "unknown request type: UNSUPP");
+	CHECK(st(7) == VIRTIO_BLK_S_OK, "split read: OK");
+	CHECK(pread(fd, sector, 512, 3 * 512) == 512 && sector[0] == 'W' && sector[511] == 'W', "write reached the file");
+	CHECK(pread(fd, sector, 512, 4 * 512) == 512 && sector[0] == 5, "write stayed inside its sectors");
+	p = gp(buf_gpa + 0x1000, 512);
+	CHECK(p[0] == 6 && p[511] == 6, "read returned sector 5");
+	p = gp(buf_gpa + 0x4000, 512);
+	CHECK(p[0] == 7 && p[255] == 7 && p[256] == 7 && p[511] == 7, "split read filled both buffers");
+	memcpy(id, gp(buf_gpa + 0x2000, 20), 20);
+	CHECK(!strncmp(id, strrchr(path, '/') + 1, 20), "GET_ID returns the image name (%s)", id);
+	{
+		bool lens = true;
+
+		for (unsigned int i = 0; i < 8; i++) {
+			uint32_t h = used->ring[i].id, l = used->ring[i].len;
+
+			if ((h == 3 && l != 513) || (h == 0 && l != 1) || (h == 5 && l != 1))
+				lens = false;
+		}
+		CHECK(lens, "used lengths count the bytes written (data + status)");
+	}
+	CHECK(fired(1), "queue vector fired");
+	CHECK(mrd(bar0 + VIRTIO_ISR_OFF, 1) & 1, "ISR shows a queue interrupt");
+	CHECK(mrd(bar0 + VIRTIO_ISR_OFF, 1) == 0, "ISR read clears it");
+
+	/* Hostile: a descriptor loop. The device enters NEEDS_RESET; nothing crashes or hangs. */
+	desc[ndesc] = (struct vring_desc){ buf_gpa, 16, VRING_DESC_F_NEXT, (uint16_t)ndesc };
+	avail->ring[avail->idx % QSZ] = (uint16_t)ndesc;
+	avail->idx++;
+	notify();
+	run_while_not(needs_reset);
+	CHECK(mrd(COMMON(VIRTIO_PCI_COMMON_STATUS), 1) & VIRTIO_CONFIG_S_NEEDS_RESET, "looping chain: NEEDS_RESET");
+	CHECK(fired(0), "config vector fired");
+	CHECK(used->idx == 8, "looping chain not completed");
+	mwr(COMMON(VIRTIO_PCI_COMMON_STATUS), 1, 0);
+	CHECK(mrd(COMMON(VIRTIO_PCI_COMMON_STATUS), 1) == 0 && mrd(COMMON(VIRTIO_PCI_COMMON_Q_ENABLE), 2) == 0,
+	      "reset clears status and queues");
+
+	/* Hostile: a request without a status byte, then rings outside RAM. */
+	setup_queue();
+	desc[0] = (struct vring_desc){ buf_gpa + 0x20000, 16, 0, 0 };
+	avail->ring[0] = 0;
+	avail->idx = 1;
+	notify();
+	run_while_not(needs_reset);
+	CHECK(mrd(COMMON(VIRTIO_PCI_COMMON_STATUS), 1) & VIRTIO_CONFIG_S_NEEDS_RESET, "no status byte: NEEDS_RESET");
+	mwr(COMMON(VIRTIO_PCI_COMMON_STATUS), 1, 0);
+	mwr(COMMON(VIRTIO_PCI_COMMON_Q_SELECT), 2, 0);
+	mwr(COMMON(VIRTIO_PCI_COMMON_Q_USEDLO), 8, ram + (16 << 20) - 8);
+	mwr(COMMON(VIRTIO_PCI_COMMON_Q_ENABLE), 2, 1);
+	CHECK(mrd(COMMON(VIRTIO_PCI_COMMON_Q_ENABLE), 2) == 0 &&
+	      (mrd(COMMON(VIRTIO_PCI_COMMON_STATUS), 1) & VIRTIO_CONFIG_S_NEEDS_RESET), "used ring outside RAM refused");
+
+	/* And it still works after a reset. */
+	setup_queue();
+	req(VIRTIO_BLK_T_IN, 3, buf_gpa + 0x1000, 512, true, buf_gpa + 0x10000, buf_gpa + 0x20000);
+	notify();
+	CHECK(run_until(1) && st(0) == VIRTIO_BLK_S_OK && *(uint8_t *)gp(buf_gpa + 0x1000, 1) == 'W',
+	      "device works again after reset");
+
+	/* Hostile: MMIO garbage at every BAR0 offset class. */
+	mwr(bar0 + 0x7, 1, 0xff);
+	mwr(bar0 + VIRTIO_DEVCFG_OFF, 8, ~0ULL);
+	mwr(bar0 + VIRTIO_DEVCFG_OFF + 0x800, 4, 1);
+	mwr(bar0 + VIRTIO_NOTIFY_OFF + 0x100, 2, 0);
+	CHECK(mrd(bar0 + VIRTIO_DEVCFG_OFF, 8) == SECTORS, "garbage writes change nothing read-only");
+
+	pci_host_destroy(&vm);
+	evloop_destroy(vm.loop);
+	gmem_destroy(&vm.mem);
+	bus_destroy(&vm.mmio);
+	bus_destroy(&vm.pio);
+	close(fd);
+	unlink(path);
+	return tap_done();
+}
