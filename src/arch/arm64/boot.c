@@ -84,7 +84,7 @@ static int load_initrd(struct vm *vm, uint64_t ram_end)
 {
 	struct arch_vm *a = &vm->arch;
 	const char *path = vm->cfg->initrd;
-	uint64_t size;
+	uint64_t size = 0;
 	int fd, r;
 
 	fd = open_sized(path, &size);
@@ -112,7 +112,7 @@ int arch_load_kernel(struct vm *vm)
 	uint8_t hdr[4096];
 	struct arm64_image img;
 	const char *why;
-	uint64_t size;
+	uint64_t size = 0;
 	ssize_t n;
 	int fd, r;
 
