@@ -35,7 +35,7 @@ int main(int argc, char **argv)
 	const struct cmd *c;
 
 	if (argc < 2) {
-		usage(stderr);
+		fprintf(stderr, "nestvm: no command given (see 'nestvm help')\n");
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help")) {

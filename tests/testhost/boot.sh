@@ -6,7 +6,7 @@
 # A 4 MiB disk: sector 0 holds a pattern the guest must read; the guest writes sector 8.
 mkdisk() { dd if=/dev/zero of="$1" bs=1M count=4 2>/dev/null; printf 'nestvm-disk-pattern-%s' "$2" |
 	dd of="$1" conv=notrunc 2>/dev/null; }
-gcmd='echo "nproc=$(nproc)"; echo "read=$(head -c 27 /dev/vda)";
+gcmd='echo "nproc=$(nproc)"; echo "read=$(head -c 64 /dev/vda | tr -d "\\000")";
 printf guest-wrote-this | dd of=/dev/vda bs=512 seek=8 conv=notrunc,fsync 2>/dev/null && echo write-ok; sync'
 
 # boot NAME CPUS [options...]: one boot with checks of everything the guest reported.
@@ -17,7 +17,7 @@ boot() {
 	check "$name: nestvm exits 0 when the guest powers off" [ "$rc" = 0 ] || show "$T/$name.out"
 	check "$name: the guest reached /init" grep -q '^nestvm-guest: init reached' "$T/$name.out"
 	check "$name: the guest sees $cpus CPU(s)" grep -q "^nproc=$cpus" "$T/$name.out"
-	check "$name: the guest read the disk's pattern" grep -q "^read=nestvm-disk-pattern-$name" "$T/$name.out"
+	check "$name: the guest read the disk's pattern" grep -qx "read=nestvm-disk-pattern-$name" "$T/$name.out" || show "$T/$name.out"
 	check "$name: the guest's /init ran to completion" [ "$(guest_exit "$T/$name.out")" = 0 ]
 	check "$name: the guest's flushed write is in the file" \
 		[ "$(dd if="$T/disk" bs=512 skip=8 count=1 2>/dev/null | head -c 16)" = guest-wrote-this ]
@@ -39,7 +39,7 @@ check "readonly disk: the file is unchanged" \
 bad() {
 	d=$1 pat=$2; shift 2
 	timeout 60 "$NESTVM" run "$@" < /dev/null > "$T/bad.out" 2> "$T/bad.err"; rc=$?
-	if [ "$rc" != 0 ] && [ "$rc" -lt 124 ] && [ "$(wc -l < "$T/bad.err")" = 1 ] && grep -Eq "$pat" "$T/bad.err"; then
+	if [ "$rc" != 0 ] && [ "$rc" -lt 124 ] && [ "$(wc -l < "$T/bad.err")" = 1 ] && grep -Eq -- "$pat" "$T/bad.err"; then
 		ok "bad input: $d (status $rc)"
 	else
 		not_ok "bad input: $d (status $rc)"; show "$T/bad.err" 5

@@ -13,7 +13,7 @@ ok() { t_n=$((t_n + 1)); echo "ok $t_n - $*"; }
 not_ok() { t_n=$((t_n + 1)); t_fail=$((t_fail + 1)); echo "not ok $t_n - $*"; }
 skip() { t_n=$((t_n + 1)); echo "ok $t_n - $2 # SKIP $1"; }
 # check DESC CMD...: one test point, passing when CMD succeeds.
-check() { d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
+check() { d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; return 1; fi; }
 # show FILE: a failed test's evidence, as TAP comments.
 show() { sed 's/^/#   /' "$1" | tail -n "${2:-30}"; }
 done_testing() { echo "1..$t_n"; rm -rf "$T"; [ "$t_fail" = 0 ]; }
@@ -24,7 +24,10 @@ guest() {
 	out=$1 gcmd=$2 kcmd=$3; shift 3
 	b64=$(printf '%s' "$gcmd" | base64 -w0)
 	timeout 300 "$NESTVM" run --kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" \
-		--cmdline "$kcmd panic=-1 nestvm.gcmd=$b64" "$@" < /dev/null > "$out" 2>&1
+		--cmdline "$kcmd panic=-1 nestvm.gcmd=$b64" "$@" < /dev/null > "$out.raw" 2>&1
+	rc=$?
+	tr -d '\r' < "$out.raw" > "$out" && rm -f "$out.raw"
+	return $rc
 }
 # The guest's /init status (tools/testhost/guest-init prints it), or empty if it never got there.
-guest_exit() { sed -n 's/^nestvm-guest: exit=\([0-9]*\).*/\1/p' "$1" | tr -d '\r' | tail -n1; }
+guest_exit() { sed -n 's/^nestvm-guest: exit=\([0-9]*\).*/\1/p' "$1" | tail -n1; }

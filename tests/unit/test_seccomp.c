@@ -42,7 +42,7 @@ static void *confined(void *arg)
 		syscall(SYS_exit_group, 3);
 	switch (j->a) {
 	case DO_SOCKET:
-		r = syscall(SYS_socket, AF_INET, SOCK_STREAM, 0);
+		r = syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0);
 		syscall(SYS_exit_group, r >= 0 ? 0 : 4);
 		break;
 	case DO_EXEC_MMAP:
@@ -137,7 +137,7 @@ int main(void)
 
 	/* The filter is per thread: the process that forked the children is unconfined. */
 	{
-		int s = socket(AF_INET, SOCK_STREAM, 0);
+		int s = socket(AF_UNIX, SOCK_STREAM, 0);
 
 		CHECK(s >= 0, "the test process itself is not confined");
 		if (s >= 0)
