@@ -9,6 +9,7 @@
 #define CFG_MAX_DISKS 8
 #define CFG_MAX_CPUS 64
 #define CFG_MAX_CPUS_STR "64"
+#define CFG_MAX_VFIO 8
 
 enum console_kind { CONSOLE_SERIAL, CONSOLE_VIRTIO };
 enum seccomp_mode { SECCOMP_ON, SECCOMP_LOG, SECCOMP_OFF };
@@ -16,6 +17,14 @@ enum seccomp_mode { SECCOMP_ON, SECCOMP_LOG, SECCOMP_OFF };
 struct disk_config {
 	const char *path;
 	bool readonly;
+};
+
+/* --device vfio,...: exactly one of path / host / fd names the VFIO device cdev. */
+struct vfio_config {
+	const char *path;       /* /dev/vfio/devices/vfioN */
+	const char *host;       /* PCI address DDDD:BB:DD.F, resolved through sysfs vfio-dev/ */
+	int fd;                 /* pre-opened cdev fd (passed by a manager), -1 if none */
+	bool rom;               /* expose the expansion ROM (hidden by default) */
 };
 
 struct vm_config {
@@ -29,6 +38,9 @@ struct vm_config {
 	unsigned int nr_disks;
 	enum console_kind console;
 	enum seccomp_mode seccomp;
+	struct vfio_config vfio[CFG_MAX_VFIO];
+	unsigned int nr_vfio;
+	int iommufd_fd;         /* --iommufd fd=N: pre-opened /dev/iommu, -1: nestvm opens it */
 };
 
 #endif

@@ -114,10 +114,13 @@ void config_run_usage(void)
 	       "  --memory SIZE[,hugepages=on]  guest RAM, e.g. 512M or size=2G,hugepages=on (default 512M)\n"
 	       "  --disk path=FILE[,readonly]   virtio-blk disk from a raw file (repeatable, max %d)\n"
 	       "  --console serial|virtio guest console device (default serial)\n"
+	       "  --device vfio,path=/dev/vfio/devices/vfioN|host=DDDD:BB:DD.F|fd=N[,rom=on]\n"
+	       "                          assign a host PCI device bound to vfio-pci (repeatable, max %d)\n"
+	       "  --iommufd fd=N          use this pre-opened /dev/iommu fd for device assignment\n"
 	       "  --seccomp on|log|off    per-thread syscall filters (default on; log: report, don't kill)\n"
 	       "  -v, --verbose           debug messages\n"
 	       "  -h, --help              this text\n",
-	       CFG_MAX_CPUS, CFG_MAX_DISKS);
+	       CFG_MAX_CPUS, CFG_MAX_DISKS, CFG_MAX_VFIO);
 }
 
 static int bad(const char *opt, const char *val, const char *why)
@@ -188,9 +191,79 @@ static int parse_disk(struct vm_config *cfg, char *arg)
 	return 0;
 }
 
+/* A file descriptor number given on the command line (fd=N); 0-2 are stdio, never a device. */
+static int parse_fd(const char *s, int *out)
+{
+	unsigned int v;
+
+	if (parse_uint(s, 3, 1u << 30, &v))
+		return -EINVAL;
+	*out = (int)v;
+	return 0;
+}
+
+static int parse_device(struct vm_config *cfg, char *arg)
+{
+	const char *orig = strdupa(arg);
+	struct vfio_config *d;
+	struct kv kv[KV_MAX];
+	unsigned int n, names = 0;
+
+	if (kv_split(arg, kv, &n) || kv[0].val || strcmp(kv[0].key, "vfio"))
+		return bad("--device", orig, "expected vfio,path=CDEV|host=BDF|fd=N[,rom=on]");
+	if (cfg->nr_vfio == CFG_MAX_VFIO)
+		return bad("--device", orig, "too many vfio devices");
+	d = &cfg->vfio[cfg->nr_vfio];
+	*d = (struct vfio_config){ .fd = -1 };
+	for (unsigned int i = 1; i < n; i++) {
+		const char *k = kv[i].key, *v = kv[i].val;
+
+		if (v && !strcmp(k, "path") && *v) {
+			d->path = v;
+			names++;
+		} else if (v && !strcmp(k, "host") && *v) {
+			unsigned int dom, bus, dev, fn;
+			char end;
+
+			/* PCI Firmware 3.3 segment:bus:device.function, as sysfs names devices. */
+			if (sscanf(v, "%4x:%2x:%2x.%1x%c", &dom, &bus, &dev, &fn, &end) != 4 || strlen(v) != 12 ||
+			    dev > 31 || fn > 7)
+				return bad("--device", orig, "host= takes a PCI address DDDD:BB:DD.F");
+			d->host = v;
+			names++;
+		} else if (v && !strcmp(k, "fd")) {
+			if (parse_fd(v, &d->fd))
+				return bad("--device", orig, "fd= takes a file descriptor number >= 3");
+			names++;
+		} else if (v && !strcmp(k, "rom")) {
+			if (parse_bool(v, &d->rom))
+				return bad("--device", orig, "rom takes on or off");
+		} else {
+			return bad("--device", orig, "unknown key (path=, host=, fd=, rom=)");
+		}
+	}
+	if (names != 1)
+		return bad("--device", orig, "give exactly one of path=, host=, fd=");
+	cfg->nr_vfio++;
+	return 0;
+}
+
+static int parse_iommufd(struct vm_config *cfg, char *arg)
+{
+	const char *orig = strdupa(arg);
+	struct kv kv[KV_MAX];
+	unsigned int n;
+
+	if (kv_split(arg, kv, &n) || n != 1 || !kv[0].val || strcmp(kv[0].key, "fd") ||
+	    parse_fd(kv[0].val, &cfg->iommufd_fd))
+		return bad("--iommufd", orig, "expected fd=N (a pre-opened /dev/iommu, N >= 3)");
+	return 0;
+}
+
 int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 {
-	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_CPUS, O_MEMORY, O_DISK, O_CONSOLE, O_SECCOMP };
+	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_CPUS, O_MEMORY, O_DISK, O_CONSOLE, O_SECCOMP, O_DEVICE,
+	       O_IOMMUFD };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, O_KERNEL },
 		{ "initrd", required_argument, NULL, O_INITRD },
@@ -200,13 +273,15 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 		{ "disk", required_argument, NULL, O_DISK },
 		{ "console", required_argument, NULL, O_CONSOLE },
 		{ "seccomp", required_argument, NULL, O_SECCOMP },
+		{ "device", required_argument, NULL, O_DEVICE },
+		{ "iommufd", required_argument, NULL, O_IOMMUFD },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	int c;
 
-	*cfg = (struct vm_config){ .cpus = 1, .mem_size = 512ULL << 20, .cmdline = "" };
+	*cfg = (struct vm_config){ .cpus = 1, .mem_size = 512ULL << 20, .cmdline = "", .iommufd_fd = -1 };
 	optind = 0;   /* full getopt reset: config_parse_run may run more than once (tests) */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
@@ -244,6 +319,14 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 			else
 				return bad("--seccomp", optarg, "use on, log or off");
 			break;
+		case O_DEVICE:
+			if (parse_device(cfg, optarg))
+				return -EINVAL;
+			break;
+		case O_IOMMUFD:
+			if (parse_iommufd(cfg, optarg))
+				return -EINVAL;
+			break;
 		case 'v': log_verbose = true; break;
 		case 'h': config_run_usage(); return 1;
 		case ':': return bad(argv[optind - 1], NULL, "needs a value");
@@ -254,5 +337,7 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 		return bad(argv[optind], NULL, "unexpected argument");
 	if (!cfg->kernel)
 		return bad("--kernel", NULL, "is required");
+	if (cfg->iommufd_fd >= 0 && !cfg->nr_vfio)
+		return bad("--iommufd", NULL, "is only used with --device vfio,...");
 	return 0;
 }

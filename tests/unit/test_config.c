@@ -80,5 +80,38 @@ int main(void)
 	CHECK(RUN(&c, "--kernel") == -EINVAL, "option without value");
 	CHECK(RUN(&c, "--kernel", "k", "stray") == -EINVAL, "stray argument");
 	CHECK(RUN(&c, "--help") == 1, "--help");
+
+	/* --device vfio / --iommufd */
+	CHECK(!RUN(&c, "--kernel", "k") && c.nr_vfio == 0 && c.iommufd_fd == -1, "no vfio by default");
+	CHECK(!RUN(&c, "--kernel", "k", "--device", "vfio,path=/dev/vfio/devices/vfio0", "--device",
+		   "vfio,host=0000:00:02.0,rom=on", "--device", "vfio,fd=7", "--iommufd", "fd=5") &&
+	      c.nr_vfio == 3 && !strcmp(c.vfio[0].path, "/dev/vfio/devices/vfio0") && c.vfio[0].fd == -1 &&
+	      !c.vfio[0].rom && !strcmp(c.vfio[1].host, "0000:00:02.0") && c.vfio[1].rom && c.vfio[2].fd == 7 &&
+	      !c.vfio[2].path && c.iommufd_fd == 5, "vfio devices and --iommufd");
+	CHECK(RUN(&c, "--kernel", "k", "--device", "virtio,path=x") == -EINVAL, "--device kind other than vfio");
+	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio") == -EINVAL, "--device vfio without a device");
+	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,path=/a,fd=4") == -EINVAL, "--device two names");
+	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,fd=2") == -EINVAL, "--device fd= stdio refused");
+	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,fd=x") == -EINVAL, "--device fd= junk");
+	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,host=00:02.0") == -EINVAL, "--device short host=");
+	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,host=0000:00:20.0") == -EINVAL, "--device host= slot > 31");
+	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,host=0000:00:02.0x") == -EINVAL, "--device host= junk");
+	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,path=/a,rom=maybe") == -EINVAL, "--device bad rom=");
+	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,path=/a,colour=red") == -EINVAL, "--device unknown key");
+	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,path=") == -EINVAL, "--device empty path");
+	CHECK(RUN(&c, "--kernel", "k", "--iommufd", "fd=5") == -EINVAL, "--iommufd without a device");
+	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,fd=4", "--iommufd", "5") == -EINVAL, "--iommufd bare number");
+	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,fd=4", "--iommufd", "fd=1") == -EINVAL, "--iommufd stdio");
+	{
+		const char *a[CFG_MAX_VFIO * 2 + 8] = { "run", "--kernel", "k" };
+		unsigned int k = 3;
+
+		for (unsigned int i = 0; i <= CFG_MAX_VFIO; i++) {
+			a[k++] = "--device";
+			a[k++] = "vfio,fd=9";
+		}
+		a[k] = NULL;
+		CHECK(run(&c, a) == -EINVAL, "too many vfio devices");
+	}
 	return tap_done();
 }

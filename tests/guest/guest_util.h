@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Small helpers shared by the guest test programs (tests/guest): errors reported once with context
+ * ("edu_test: what: reason", returning -errno like the VMM's err_errno) and sysfs file access.
+ */
+#ifndef NESTVM_GUEST_UTIL_H
+#define NESTVM_GUEST_UTIL_H
+
+#include <stddef.h>
+
+/* Set by main: the prefix of every message. */
+extern const char *gu_prog;
+
+/* Prints "prog: what: strerror(errno)" to stderr and returns -errno (never 0). */
+int gu_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Same with an explicit error number (positive or negative). */
+int gu_err(int err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Reads a sysfs attribute into buf (NUL-terminated, trailing newline removed): 0 or -errno. */
+int gu_read_file(const char *path, char *buf, size_t len);
+/* Writes s to a sysfs attribute: 0 or -errno. */
+int gu_write_file(const char *path, const char *s);
+
+#endif
