@@ -8,11 +8,11 @@
 #include "dma_space.h"
 #include "guest_util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -38,19 +38,22 @@ void dma_space_init(struct dma_space *ds, const struct dma_space_ops *ops, uint6
 static int cdev_path(const char *bdf, char *path, size_t len)
 {
 	char dir[PATH_MAX];
-	int n;
+	struct dirent *e;
+	DIR *d;
 
-	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s/vfio-dev/vfio0", bdf);
-	/* The index is global, not per device: scan for the one entry. */
-	for (n = 0; n < 4096; n++) {
-		snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s/vfio-dev/vfio%d", bdf, n);
-		if (access(dir, F_OK) == 0) {
-			snprintf(path, len, "/dev/vfio/devices/vfio%d", n);
+	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
+	d = opendir(dir);
+	if (!d)
+		return gu_errno("%s (is %s bound to vfio-pci?)", dir, bdf);
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, "vfio", 4) == 0) {
+			snprintf(path, len, "/dev/vfio/devices/%s", e->d_name);
+			closedir(d);
 			return 0;
 		}
 	}
-	errno = ENODEV;
-	return gu_errno("%s has no VFIO cdev (not bound to vfio-pci?)", bdf);
+	closedir(d);
+	return gu_err(ENODEV, "%s: no vfioN entry", dir);
 }
 
 /* Picks the first IOVA: the preferred one when an allowed range holds it, else the first aligned
@@ -81,12 +84,9 @@ static int choose_iova(struct dma_space *ds)
 	for (i = 0; i < n; i++) {
 		uint64_t start = (ranges[i].start + IOVA_ALIGN - 1) & ~(IOVA_ALIGN - 1);
 
-		if (start > ranges[i].start && start != 0 && start < ranges[i].last) {
-			ds->next_iova = start;
-			ds->iova_last = ranges[i].last;
-			return 0;
-		}
-		if (start == ranges[i].start && start != 0) {
+		if (start == 0)  /* 0 means "not chosen yet" here */
+			start = IOVA_ALIGN;
+		if (start >= ranges[i].start && start < ranges[i].last) {
 			ds->next_iova = start;
 			ds->iova_last = ranges[i].last;
 			return 0;

@@ -30,7 +30,8 @@ struct dma_space_ops {
 	int (*open_device)(struct dma_space *ds, const char *dev, int *dev_fd);
 	/* Makes [va, va + len) reachable by the device and returns the address it must use. */
 	int (*map)(struct dma_space *ds, void *va, size_t len, uint64_t *iova);
-	/* Releases everything open_device and map made; call after closing the device fd. */
+	/* Releases everything open_device and map made, also after a failed open_device; call
+	 * after closing the device fd. */
 	void (*close)(struct dma_space *ds);
 };
 

@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * vfio-pci: a host PCI function assigned to the guest through a VFIO device cdev bound to the VM's
+ * iommufd (no legacy container/group path). The function sits on our PCI host like any model:
+ *   vfio_pci.c         opening the cdev (path / host BDF / fd), BIND + ATTACH_PT, reset, lifetime
+ *   vfio_pci_config.c  virtualized config space: header and capability list filtered, the rest of
+ *                      the kept capabilities passed through with VFIO config-region reads/writes
+ *   vfio_pci_bars.c    BAR regions: mmapped into KVM memslots (sparse-mmap aware), MSI-X table/PBA
+ *                      and unmappable parts trapped and forwarded; the expansion ROM when asked
+ *   vfio_pci_irq.c     MSI and MSI-X (VFIO_DEVICE_SET_IRQS eventfds = KVM irqfds on MSI routes),
+ *                      INTx (irqfd + resample eventfd on arm64's in-kernel GIC)
+ * After setup, BAR accesses and interrupts never exit to nestvm.
+ */
+#ifndef NESTVM_DEVICES_VFIO_PCI_H
+#define NESTVM_DEVICES_VFIO_PCI_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "devices/pci.h"
+#include "devices/pci_msix.h"
+
+struct vm;
+struct vfio_config;
+
+#define VFIO_PCI_MAX_AREAS 8        /* mmapped pieces of one BAR (sparse areas minus MSI-X pages) */
+#define VFIO_PCI_MAX_MSI 32         /* PCI 3.0 6.8.1.3: at most 32 MSI vectors */
+
+struct vfio_pci_area {
+	uint64_t off, size;             /* inside the BAR, page aligned */
+	uint8_t *hva;                   /* inside vfio_pci_bar.map */
+	uint32_t slot;                  /* KVM memslot while the BAR decodes */
+	bool in_slot;
+};
+
+struct vfio_pci_bar {
+	uint64_t size;                  /* region size = BAR size; 0: not exposed */
+	uint64_t region_off;            /* offset of the region in the device fd */
+	uint32_t flags;                 /* VFIO_REGION_INFO_FLAG_* */
+	uint8_t *map;                   /* mmap of [map_off, map_off+map_len) of the region, or NULL */
+	uint64_t map_off, map_len;
+	struct vfio_pci_area area[VFIO_PCI_MAX_AREAS];
+	unsigned int nr_areas;
+	uint64_t gpa;                   /* where it decodes while mapped */
+	bool mapped;
+};
+
+/* One kept capability of the real function (vfio_pci_caps_scan). */
+struct vfio_pci_cap {
+	uint8_t id, off, len;
+};
+
+struct vfio_pci_msi {
+	uint8_t cap;                    /* 0: the function has no MSI */
+	bool is64;
+	unsigned int max_vec;           /* from Multiple Message Capable */
+	bool enabled;
+	unsigned int nvec;
+	uint64_t addr;
+	uint32_t data;
+	int efd[VFIO_PCI_MAX_MSI];
+	uint32_t gsi[VFIO_PCI_MAX_MSI];
+	bool has_gsi[VFIO_PCI_MAX_MSI];
+};
+
+struct vfio_pci {
+	struct pci_dev pci;
+	char name[48];
+	int fd;                         /* the VFIO device cdev, bound to the VM's iommufd */
+	uint32_t devid;                 /* iommufd device id from BIND */
+	uint64_t cfg_off, cfg_size;     /* config region */
+	uint8_t pt[PCI_CFG_SPACE_SIZE_EXP / 8];    /* bit per byte: passed through to the device */
+	struct vfio_pci_bar bar[PCI_NR_BARS];
+	bool rom;                       /* --device ...,rom=on */
+	uint64_t rom_size, rom_off, rom_gpa;
+	bool rom_mapped;
+	pthread_mutex_t irq_lock;       /* interrupt state: config writes come from any vCPU */
+	struct vfio_pci_msi msi;
+	struct pci_msix msix;
+	bool has_msix, msix_on;
+	unsigned int msix_real_nr;      /* vectors the function has (we expose at most 64) */
+	uint8_t msix_bar;
+	uint32_t msix_table_off, msix_pba_off;
+	bool intx, intx_on;             /* INTx offered to the guest; currently armed in VFIO */
+	int intx_efd, intx_rfd;
+	uint32_t intx_gsi;
+	uint8_t intx_pin;               /* 1..4 */
+};
+
+/* Opens, binds and attaches the device of CFG, builds the model and puts it on the VM's PCI host. */
+int vfio_pci_create(struct vm *vm, const struct vfio_config *cfg, unsigned int idx);
+
+/* vfio_pci_config.c */
+/*
+ * Walks the real function's capability list in CFG (LEN bytes, at least 256) and returns how many
+ * capabilities are kept (at most MAX, in list order, with their lengths) in OUT. Kept: power
+ * management, MSI, MSI-X, PCI Express, vendor-specific. The walk is bounded and loop-safe.
+ */
+unsigned int vfio_pci_caps_scan(const uint8_t *cfg, unsigned int len, struct vfio_pci_cap *out, unsigned int max);
+/*
+ * Fills V's emulated config space from the real header in REAL: ids, class, status, interrupt pin
+ * (INTX_PIN, 0: none), an empty capability list; and marks what is passed through (nothing yet).
+ * BARs, capabilities and ROM are added by the callers after this.
+ */
+void vfio_pci_config_header(struct vfio_pci *v, const uint8_t *real, uint8_t intx_pin);
+/* Adds the kept capabilities at their real offsets: MSI emulated, MSI-X by pci_msix, the rest passed through. */
+int vfio_pci_config_caps(struct vfio_pci *v, const uint8_t *real, const struct vfio_pci_cap *caps, unsigned int n);
+bool vfio_pci_cfg_is_pt(const struct vfio_pci *v, uint32_t reg);
+void vfio_pci_cfg_read(struct pci_dev *d, uint32_t reg, uint8_t *data, uint32_t len);
+void vfio_pci_cfg_write(struct pci_dev *d, uint32_t reg, const uint8_t *data, uint32_t len);
+/* pread/pwrite of the device's config region; -errno. */
+int vfio_pci_cfg_pread(struct vfio_pci *v, uint32_t reg, void *buf, uint32_t len);
+int vfio_pci_cfg_pwrite(struct vfio_pci *v, uint32_t reg, const void *buf, uint32_t len);
+
+/* vfio_pci_bars.c */
+/* Queries the BAR and ROM regions, declares the BARs and mmaps what may be mapped. */
+int vfio_pci_bars_init(struct vfio_pci *v, const uint8_t *real);
+void vfio_pci_bars_fini(struct vfio_pci *v);
+void vfio_pci_bar_access(struct pci_dev *d, unsigned int bar, uint64_t off, uint8_t *data, uint32_t len,
+			 bool is_write);
+void vfio_pci_bar_remap(struct pci_dev *d, unsigned int bar, uint64_t addr, bool mapped);
+/* ROM BAR register written / COMMAND changed: (un)registers the trapped ROM window. */
+void vfio_pci_rom_update(struct vfio_pci *v);
+/*
+ * Page-aligned pieces of [0, size) that can be mmapped: AREAS (sparse mmap, or the whole BAR) minus
+ * the pages holding [hole_off, hole_off+hole_len) ranges (MSI-X table, PBA; len 0: none). Pure.
+ */
+unsigned int vfio_pci_split_areas(const uint64_t (*areas)[2], unsigned int nr, const uint64_t (*holes)[2],
+				  unsigned int nr_holes, uint64_t page, uint64_t (*out)[2], unsigned int max);
+
+/* vfio_pci_irq.c */
+int vfio_pci_irq_init(struct vfio_pci *v);
+void vfio_pci_irq_fini(struct vfio_pci *v);
+/* After a config write touching the MSI capability / MSI-X Message Control. */
+void vfio_pci_msi_update(struct vfio_pci *v);
+void vfio_pci_msix_update(struct vfio_pci *v);
+
+#endif

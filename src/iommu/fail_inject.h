@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * Debug fault injection for the device-assignment setup path: NESTVM_FAIL_AT=<step>[,<step>...] makes
+ * nestvm fail that step as if its ioctl had failed with ENOMEM, so every unwind path of
+ * iommufd/VFIO setup can be reached in a test (tests/testhost/vfio_errors.sh). Steps:
+ * iommufd-open, ioas-alloc, bind, attach, reset, iova-ranges, map-file, region-info, irq-setup.
+ * Unset (the normal case), it costs one getenv per step.
+ */
+#ifndef NESTVM_IOMMU_FAIL_INJECT_H
+#define NESTVM_IOMMU_FAIL_INJECT_H
+
+#include <stdbool.h>
+
+/* True (errno = ENOMEM) when STEP is listed in NESTVM_FAIL_AT: the caller fails as if its call had. */
+bool fail_inject(const char *step);
+/* True when NESTVM_FAIL_AT is set at all (tests: extra fd-leak accounting). */
+bool fail_inject_active(void);
+/* Open file descriptors of this process (/proc/self/fd), or -1: leak checks around unwinding. */
+int fail_inject_count_fds(void);
+
+#endif
