@@ -172,12 +172,13 @@ bool virtq_need_notify(struct virtq *q)
 	return (uint16_t)(cur - LOAD(used_event(q)) - 1) < (uint16_t)(cur - old);
 }
 
-size_t virtq_elem_read(const struct virtq_elem *e, uint64_t off, void *buf, size_t len)
+/* Copies between BUF and the byte stream of IOV[0..N) starting OFF bytes in; TO_IOV picks the way. */
+static size_t iov_copy(const struct iovec *iov, unsigned int n, uint64_t off, void *buf, size_t len, bool to_iov)
 {
 	size_t done = 0;
 
-	for (unsigned int i = 0; i < e->nout && done < len; i++) {
-		size_t l = e->iov[i].iov_len;
+	for (unsigned int i = 0; i < n && done < len; i++) {
+		size_t l = iov[i].iov_len;
 
 		if (off >= l) {
 			off -= l;
@@ -186,32 +187,24 @@ size_t virtq_elem_read(const struct virtq_elem *e, uint64_t off, void *buf, size
 		l -= off;
 		if (l > len - done)
 			l = len - done;
-		memcpy((uint8_t *)buf + done, (uint8_t *)e->iov[i].iov_base + off, l);
+		if (to_iov)
+			memcpy((uint8_t *)iov[i].iov_base + off, (const uint8_t *)buf + done, l);
+		else
+			memcpy((uint8_t *)buf + done, (const uint8_t *)iov[i].iov_base + off, l);
 		done += l;
 		off = 0;
 	}
 	return done;
 }
 
+size_t virtq_elem_read(const struct virtq_elem *e, uint64_t off, void *buf, size_t len)
+{
+	return iov_copy(e->iov, e->nout, off, buf, len, false);
+}
+
 size_t virtq_elem_write(const struct virtq_elem *e, uint64_t off, const void *buf, size_t len)
 {
-	size_t done = 0;
-
-	for (unsigned int i = e->nout; i < e->nout + e->nin && done < len; i++) {
-		size_t l = e->iov[i].iov_len;
-
-		if (off >= l) {
-			off -= l;
-			continue;
-		}
-		l -= off;
-		if (l > len - done)
-			l = len - done;
-		memcpy((uint8_t *)e->iov[i].iov_base + off, (const uint8_t *)buf + done, l);
-		done += l;
-		off = 0;
-	}
-	return done;
+	return iov_copy(e->iov + e->nout, e->nin, off, (void *)buf, len, true);
 }
 
 int virtq_elem_slice(const struct virtq_elem *e, bool in, uint64_t off, uint64_t len, struct iovec *dst,

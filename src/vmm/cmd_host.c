@@ -17,6 +17,7 @@
 #include "vmm/cmd.h"
 #include "vmm/exitcode.h"
 #include "vmm/log.h"
+#include "vmm/vm.h"
 
 void cmd_host_usage(void)
 {
@@ -25,21 +26,32 @@ void cmd_host_usage(void)
 	       "  Exit status 0 when KVM and iommufd are usable, 5 when one of them is not.\n");
 }
 
-static const struct { int cap; const char *name; } kvm_caps[] = {
-	{ KVM_CAP_USER_MEMORY, "user_memory" },   { KVM_CAP_IRQFD, "irqfd" },
-	{ KVM_CAP_IOEVENTFD, "ioeventfd" },       { KVM_CAP_IRQ_ROUTING, "irq_routing" },
-	{ KVM_CAP_IMMEDIATE_EXIT, "immediate_exit" }, { KVM_CAP_SIGNAL_MSI, "signal_msi" },
+/* Beyond what every VM needs (vm_kvm_caps): what the arch code relies on. */
+static const struct vm_kvm_cap arch_caps[] = {
 #ifdef __aarch64__
-	{ KVM_CAP_ARM_PSCI_0_2, "psci_0_2" },     { KVM_CAP_ARM_VM_IPA_SIZE, "ipa_size" },
+	{ KVM_CAP_ARM_PSCI_0_2, "ARM_PSCI_0_2" }, { KVM_CAP_ARM_VM_IPA_SIZE, "ARM_VM_IPA_SIZE" },
 #else
-	{ KVM_CAP_SPLIT_IRQCHIP, "split_irqchip" }, { KVM_CAP_X2APIC_API, "x2apic_api" },
+	{ KVM_CAP_SPLIT_IRQCHIP, "SPLIT_IRQCHIP" }, { KVM_CAP_X2APIC_API, "X2APIC_API" },
 #endif
 };
+
+static bool check_caps(int fd, const struct vm_kvm_cap *caps, size_t n)
+{
+	bool ok = true;
+
+	for (size_t i = 0; i < n; i++) {
+		int r = ioctl(fd, KVM_CHECK_EXTENSION, caps[i].cap);
+
+		printf(" %s%s", r > 0 ? "" : "!", caps[i].name);
+		ok &= r > 0;
+	}
+	return ok;
+}
 
 static bool probe_kvm(void)
 {
 	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC), v;
-	bool ok = true;
+	bool ok;
 
 	if (fd < 0) {
 		err_errno("open /dev/kvm (load kvm, or run in the testhost: tools/testhost/run)");
@@ -47,14 +59,8 @@ static bool probe_kvm(void)
 	}
 	v = ioctl(fd, KVM_GET_API_VERSION, 0);
 	printf("kvm: /dev/kvm API %d, max vCPUs %d, caps:", v, ioctl(fd, KVM_CHECK_EXTENSION, KVM_CAP_MAX_VCPUS));
-	for (size_t i = 0; i < sizeof(kvm_caps) / sizeof(kvm_caps[0]); i++) {
-		int r = ioctl(fd, KVM_CHECK_EXTENSION, kvm_caps[i].cap);
-
-		printf(" %s%s", r > 0 ? "" : "!", kvm_caps[i].name);
-		if (r > 1 && kvm_caps[i].cap != KVM_CAP_SIGNAL_MSI)
-			printf("=%d", r);
-		ok &= r > 0;
-	}
+	ok = check_caps(fd, vm_kvm_caps, vm_nr_kvm_caps);
+	ok &= check_caps(fd, arch_caps, sizeof(arch_caps) / sizeof(arch_caps[0]));
 	printf("\n");
 	close(fd);
 	if (v != KVM_API_VERSION) {

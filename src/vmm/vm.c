@@ -48,15 +48,17 @@ static int open_kvm(void)
 	return err_errno("open /dev/kvm");
 }
 
+const struct vm_kvm_cap vm_kvm_caps[] = {
+	{ KVM_CAP_USER_MEMORY, "USER_MEMORY" },
+	{ KVM_CAP_IRQFD, "IRQFD" },
+	{ KVM_CAP_IOEVENTFD, "IOEVENTFD" },
+	{ KVM_CAP_IRQ_ROUTING, "IRQ_ROUTING" },
+	{ KVM_CAP_IMMEDIATE_EXIT, "IMMEDIATE_EXIT" },   /* vcpu_kick */
+};
+const size_t vm_nr_kvm_caps = sizeof(vm_kvm_caps) / sizeof(vm_kvm_caps[0]);
+
 static int check_caps(struct vm *vm)
 {
-	static const struct { int cap; const char *name; } caps[] = {
-		{ KVM_CAP_USER_MEMORY, "USER_MEMORY" },
-		{ KVM_CAP_IRQFD, "IRQFD" },
-		{ KVM_CAP_IOEVENTFD, "IOEVENTFD" },
-		{ KVM_CAP_IRQ_ROUTING, "IRQ_ROUTING" },
-		{ KVM_CAP_IMMEDIATE_EXIT, "IMMEDIATE_EXIT" },   /* vcpu_kick */
-	};
 	int r, max;
 
 	r = ioctl(vm->kvm_fd, KVM_GET_API_VERSION, 0);
@@ -66,9 +68,9 @@ static int check_caps(struct vm *vm)
 		pr_err("KVM API version %d, nestvm needs %d", r, KVM_API_VERSION_REQUIRED);
 		return -EOPNOTSUPP;
 	}
-	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++) {
-		if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, caps[i].cap) <= 0) {
-			pr_err("the host's KVM lacks KVM_CAP_%s", caps[i].name);
+	for (size_t i = 0; i < vm_nr_kvm_caps; i++) {
+		if (ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, vm_kvm_caps[i].cap) <= 0) {
+			pr_err("the host's KVM lacks KVM_CAP_%s", vm_kvm_caps[i].name);
 			return -EOPNOTSUPP;
 		}
 	}

@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "arch/arch.h"
@@ -44,6 +45,14 @@ struct vm {
 
 	struct arch_vm arch;
 };
+
+/* The KVM capabilities every VM needs (checked by vm_create, shown by `nestvm host`). */
+struct vm_kvm_cap {
+	int cap;
+	const char *name;
+};
+extern const struct vm_kvm_cap vm_kvm_caps[];
+extern const size_t vm_nr_kvm_caps;
 
 /* Opens /dev/kvm, creates the VM, RAM, buses, event loop, arch devices; loads the kernel. */
 int vm_create(struct vm *vm, const struct vm_config *cfg);

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The software path's IOTLB (see iotlb.h). */
+#include "iommu/iotlb.h"
+
+#include <string.h>
+
+static unsigned int slot(uint32_t sid, uint16_t asid, uint64_t page)
+{
+	uint64_t h = page ^ ((uint64_t)sid * 0x9e3779b1u) ^ ((uint64_t)asid << 7);
+
+	h ^= h >> 17;
+	return (unsigned int)(h & (IOTLB_ENTRIES - 1));
+}
+
+void iotlb_init(struct iotlb *t)
+{
+	memset(t, 0, sizeof(*t));
+}
+
+bool iotlb_lookup(struct iotlb *t, uint32_t sid, uint16_t asid, uint64_t iova, bool write, uint64_t *pa)
+{
+	uint64_t page = iova >> 12;
+	struct iotlb_entry *e = &t->e[slot(sid, asid, page)];
+
+	if (!e->valid || e->sid != sid || e->asid != asid || e->page != page || (write && !e->writable)) {
+		t->misses++;
+		return false;
+	}
+	t->hits++;
+	*pa = (e->pa_page << 12) | (iova & 0xfff);
+	return true;
+}
+
+void iotlb_insert(struct iotlb *t, uint32_t sid, uint16_t asid, uint64_t iova, uint64_t pa,
+		  unsigned int leaf_shift, bool writable)
+{
+	uint64_t page = iova >> 12;
+	struct iotlb_entry *e = &t->e[slot(sid, asid, page)];
+
+	if (leaf_shift < 12 || leaf_shift > 63)
+		return;
+	*e = (struct iotlb_entry){
+		.valid = true, .writable = writable, .asid = asid, .sid = sid, .page = page,
+		.pa_page = pa >> 12,
+		.leaf_base = iova & ~((1ull << leaf_shift) - 1),
+		.leaf_size = 1ull << leaf_shift,
+	};
+}
+
+void iotlb_inv_all(struct iotlb *t)
+{
+	for (unsigned int i = 0; i < IOTLB_ENTRIES; i++)
+		t->e[i].valid = false;
+}
+
+void iotlb_inv_asid(struct iotlb *t, uint16_t asid)
+{
+	for (unsigned int i = 0; i < IOTLB_ENTRIES; i++)
+		if (t->e[i].asid == asid)
+			t->e[i].valid = false;
+}
+
+void iotlb_inv_sid(struct iotlb *t, uint32_t sid)
+{
+	for (unsigned int i = 0; i < IOTLB_ENTRIES; i++)
+		if (t->e[i].sid == sid)
+			t->e[i].valid = false;
+}
+
+void iotlb_inv_range(struct iotlb *t, uint16_t asid, bool all_asids, uint64_t iova, uint64_t size)
+{
+	/* Overflow-safe: a range running past 2^64 covers everything above IOVA. */
+	uint64_t last = size == 0 ? iova : (iova + size - 1 < iova ? UINT64_MAX : iova + size - 1);
+
+	for (unsigned int i = 0; i < IOTLB_ENTRIES; i++) {
+		struct iotlb_entry *e = &t->e[i];
+		uint64_t e_last = e->leaf_base + (e->leaf_size - 1);
+
+		if (!e->valid || (!all_asids && e->asid != asid))
+			continue;
+		if (e->leaf_base <= last && iova <= e_last)
+			e->valid = false;
+	}
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * AArch64 VMSAv8-64 stage-1 translation table walker for DMA (ARM DDI 0487 D8 "The AArch64
+ * Virtual Memory System Architecture"), as an SMMUv3 performs it for a CD (IHI 0070 3.4, 5.4).
+ * Every descriptor is read through a callback, so the walker works on guest RAM (gmem) and can be
+ * fed arbitrary tables: the number of levels is bounded by the granule, never by the tables.
+ */
+#ifndef NESTVM_S1WALK_H
+#define NESTVM_S1WALK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* One translation table (TTB0 or TTB1) of a context descriptor. */
+struct s1walk_tt {
+	uint64_t ttb;               /* table base, as in CD.TTBx[51:4] */
+	uint8_t tsz;                /* TxSZ: input range is 2^(64 - tsz) bytes */
+	uint8_t granule_shift;      /* 12, 14 or 16 */
+	bool disabled;              /* EPDx: walks through this table fault */
+	bool had;                   /* HADx: hierarchical APTable bits ignored */
+};
+
+struct s1walk_cfg {
+	struct s1walk_tt tt[2];
+	uint8_t oas_bits;           /* effective output size: min(CD.IPS, SMMU_IDR5.OAS), <= 48 */
+	bool tbi[2];                /* top byte ignored for the TTB0 / TTB1 half */
+	bool affd;                  /* CD.AFFD: AF == 0 does not fault */
+	bool priv;                  /* transactions are privileged (STE.PRIVCFG) */
+	bool pan;                   /* CD.PAN: privileged access to unprivileged-accessible pages faults */
+	uint16_t asid;
+};
+
+enum s1walk_fault {
+	S1_OK = 0,
+	S1_F_TRANSLATION,
+	S1_F_ADDR_SIZE,
+	S1_F_ACCESS,
+	S1_F_PERMISSION,
+	S1_F_WALK_EABT,             /* a descriptor read failed (not guest RAM) */
+};
+
+struct s1walk_result {
+	enum s1walk_fault fault;
+	int level;                  /* level of the leaf, or where the fault happened */
+	uint64_t pa;                /* output address of the input address (S1_OK) */
+	uint8_t block_shift;        /* the leaf maps 2^block_shift bytes around the input address */
+	bool writable;              /* the leaf also allows writes (for caching a read translation) */
+	uint64_t fetch_addr;        /* S1_F_WALK_EABT: descriptor address that failed */
+};
+
+/* Reads the 64-bit little-endian descriptor at PA; nonzero when PA is not readable memory. */
+typedef int (*s1walk_read_fn)(void *opaque, uint64_t pa, uint64_t *desc);
+
+/* Translates IOVA for a data read or write. Returns 0 on success, -EFAULT with RES->fault set. */
+int s1walk(const struct s1walk_cfg *cfg, uint64_t iova, bool write, s1walk_read_fn rd, void *opaque,
+	   struct s1walk_result *res);
+
+/* TGx field to a granule shift (0 when reserved); TG0 and TG1 encode sizes differently (IHI 0070 5.4). */
+uint8_t s1walk_tg0_shift(unsigned int tg0);
+uint8_t s1walk_tg1_shift(unsigned int tg1);
+/* CD.IPS / SMMU_IDR5.OAS encoding to bits (IHI 0070 6.3.6): 32, 36, 40, 42, 44, 48, 52. */
+uint8_t s1walk_ps_bits(unsigned int ps);
+
+#endif
