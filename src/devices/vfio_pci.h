@@ -38,8 +38,6 @@ struct vfio_pci_bar {
 	uint64_t size;                  /* region size = BAR size; 0: not exposed */
 	uint64_t region_off;            /* offset of the region in the device fd */
 	uint32_t flags;                 /* VFIO_REGION_INFO_FLAG_* */
-	uint8_t *map;                   /* mmap of [map_off, map_off+map_len) of the region, or NULL */
-	uint64_t map_off, map_len;
 	struct vfio_pci_area area[VFIO_PCI_MAX_AREAS];
 	unsigned int nr_areas;
 	uint64_t gpa;                   /* where it decodes while mapped */

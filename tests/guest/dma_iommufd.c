@@ -114,8 +114,8 @@ static int iommufd_open_device(struct dma_space *ds, const char *dev, int *dev_f
 	if (ds->iommufd < 0)
 		return gu_errno("open /dev/iommu");
 	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0)
-		return gu_errno("open %s", path);
+	if (fd < 0)  /* no-IOMMU devices have a sysfs vfio-dev entry but no cdev node */
+		return gu_errno("open %s (a device without an IOMMU needs --noiommu)", path);
 	bind.iommufd = ds->iommufd;
 	if (ioctl(fd, VFIO_DEVICE_BIND_IOMMUFD, &bind) < 0) {
 		ret = gu_errno("VFIO_DEVICE_BIND_IOMMUFD %s", path);

@@ -1,0 +1,249 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vfio-pci config space. The type 0 header is emulated (ids and class copied from the function;
+ * BARs, ROM, command, interrupt line/pin, capability pointer ours). The capability list is rebuilt at
+ * the function's own offsets with only what a guest driver needs: MSI (emulated, delivered through
+ * VFIO_DEVICE_SET_IRQS), MSI-X (emulated by pci_msix), and power management, PCI Express and
+ * vendor-specific capabilities, whose bodies are passed through to the device (VFIO's own config
+ * virtualization guards them on the host side). Extended capabilities (0x100+) read as none.
+ */
+#include <errno.h>
+#include <linux/pci_regs.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "devices/vfio_pci.h"
+#include "vmm/log.h"
+
+#define CAP_WALK_MAX 48     /* (256 - 64) / 4 capabilities fit in the legacy space */
+
+static uint16_t le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+/* Length of the capability at OFF, or 0 to hide it (PCI 3.0 6.7, PCIe 4.0 7.5.3). */
+static unsigned int cap_len(const uint8_t *cfg, unsigned int off)
+{
+	uint16_t ctrl = le16(cfg + off + 2);
+
+	switch (cfg[off]) {
+	case PCI_CAP_ID_PM:
+		return PCI_PM_SIZEOF;
+	case PCI_CAP_ID_MSI:
+		/* 6.8.1: 64-bit address adds 4 bytes; per-vector masking adds mask + pending (10). */
+		return 10 + (ctrl & PCI_MSI_FLAGS_64BIT ? 4 : 0) + (ctrl & PCI_MSI_FLAGS_MASKBIT ? 10 : 0);
+	case PCI_CAP_ID_MSIX:
+		return PCI_CAP_MSIX_SIZEOF;
+	case PCI_CAP_ID_EXP:
+		/* 7.5.3.2: version 1 ends after the root registers, version 2 adds the *2 registers. */
+		return (ctrl & PCI_EXP_FLAGS_VERS) >= 2 ? PCI_CAP_EXP_SIZEOF : 0x24;
+	case PCI_CAP_ID_VNDR:
+		return cfg[off + 2] >= 3 ? cfg[off + 2] : 3;
+	default:
+		return 0;
+	}
+}
+
+unsigned int vfio_pci_caps_scan(const uint8_t *cfg, unsigned int len, struct vfio_pci_cap *out, unsigned int max)
+{
+	uint8_t seen[PCI_CFG_SPACE_SIZE / 8] = { 0 };
+	unsigned int n = 0, off;
+
+	if (len < PCI_CFG_SPACE_SIZE || !(le16(cfg + PCI_STATUS) & PCI_STATUS_CAP_LIST))
+		return 0;
+	off = cfg[PCI_CAPABILITY_LIST] & ~3u;
+	for (unsigned int i = 0; i < CAP_WALK_MAX && off >= PCI_STD_HEADER_SIZEOF && off <= PCI_CFG_SPACE_SIZE - 4; i++) {
+		unsigned int l;
+
+		if (seen[off / 8] & (1u << (off % 8)))
+			break;      /* a loop in the list */
+		seen[off / 8] |= (uint8_t)(1u << (off % 8));
+		l = cap_len(cfg, off);
+		if (l && n < max) {
+			if (off + l > PCI_CFG_SPACE_SIZE)
+				l = PCI_CFG_SPACE_SIZE - off;
+			out[n++] = (struct vfio_pci_cap){ .id = cfg[off], .off = (uint8_t)off, .len = (uint8_t)l };
+		}
+		off = cfg[off + PCI_CAP_LIST_NEXT] & ~3u;
+	}
+	return n;
+}
+
+static void set_pt(struct vfio_pci *v, unsigned int from, unsigned int to)
+{
+	for (unsigned int r = from; r < to && r < PCI_CFG_SPACE_SIZE_EXP; r++)
+		v->pt[r / 8] |= (uint8_t)(1u << (r % 8));
+}
+
+bool vfio_pci_cfg_is_pt(const struct vfio_pci *v, uint32_t reg)
+{
+	return reg < PCI_CFG_SPACE_SIZE_EXP && (v->pt[reg / 8] & (1u << (reg % 8)));
+}
+
+void vfio_pci_config_header(struct vfio_pci *v, const uint8_t *real, uint8_t intx_pin)
+{
+	struct pci_dev *d = &v->pci;
+
+	memset(v->pt, 0, sizeof(v->pt));
+	/* Status: keep the function's timing bits; CAP_LIST follows our list, error bits are RW1C ours. */
+	pci_cfg_set16(d, PCI_STATUS, le16(real + PCI_STATUS) &
+		      (PCI_STATUS_66MHZ | PCI_STATUS_FAST_BACK | PCI_STATUS_DEVSEL_MASK));
+	d->cfg[PCI_LATENCY_TIMER] = real[PCI_LATENCY_TIMER];
+	d->cfg[PCI_MIN_GNT] = real[PCI_MIN_GNT];
+	d->cfg[PCI_MAX_LAT] = real[PCI_MAX_LAT];
+	d->cfg[PCI_INTERRUPT_PIN] = intx_pin <= 4 ? intx_pin : 0;
+	d->cfg[PCI_CAPABILITY_LIST] = 0;
+	d->cap_last = 0;
+	d->cap_free = PCI_STD_HEADER_SIZEOF;
+}
+
+/* MSI (PCI 3.0 6.8.1), emulated: per-vector masking is not offered (the guest masks at the source). */
+static int add_msi(struct vfio_pci *v, const uint8_t *real, const struct vfio_pci_cap *c)
+{
+	struct pci_dev *d = &v->pci;
+	uint16_t ctrl = le16(real + c->off + PCI_MSI_FLAGS);
+	bool is64 = ctrl & PCI_MSI_FLAGS_64BIT;
+	uint8_t body[12] = { 0 };
+	unsigned int mmc = (ctrl & PCI_MSI_FLAGS_QMASK) >> 1;
+	int off;
+
+	if (mmc > 5)
+		mmc = 5;    /* 6.8.1.3: encodings above 32 vectors are reserved */
+	pci_le_put(body, 2, (ctrl & PCI_MSI_FLAGS_64BIT) | (uint16_t)(mmc << 1));
+	d->cap_free = c->off;
+	off = pci_dev_add_cap(d, PCI_CAP_ID_MSI, is64 ? 14 : 10, body);
+	if (off < 0)
+		return off;
+	d->wmask[off + PCI_MSI_FLAGS] = PCI_MSI_FLAGS_ENABLE | PCI_MSI_FLAGS_QSIZE;
+	memset(&d->wmask[off + PCI_MSI_ADDRESS_LO], 0xff, 4);
+	d->wmask[off + PCI_MSI_ADDRESS_LO] = 0xfc;      /* dword-aligned address */
+	if (is64)
+		memset(&d->wmask[off + PCI_MSI_ADDRESS_HI], 0xff, 4);
+	memset(&d->wmask[off + (is64 ? PCI_MSI_DATA_64 : PCI_MSI_DATA_32)], 0xff, 2);
+	v->msi.cap = (uint8_t)off;
+	v->msi.is64 = is64;
+	v->msi.max_vec = 1u << mmc;
+	return 0;
+}
+
+int vfio_pci_config_caps(struct vfio_pci *v, const uint8_t *real, const struct vfio_pci_cap *caps, unsigned int n)
+{
+	struct pci_dev *d = &v->pci;
+	int r;
+
+	for (unsigned int i = 0; i < n; i++) {
+		const struct vfio_pci_cap *c = &caps[i];
+
+		if (c->id == PCI_CAP_ID_MSI) {
+			r = add_msi(v, real, c);
+		} else if (c->id == PCI_CAP_ID_MSIX) {
+			unsigned int nr = v->msix_real_nr < PCI_MSIX_MAX_VECTORS ? v->msix_real_nr : PCI_MSIX_MAX_VECTORS;
+
+			if (!v->has_msix)
+				continue;   /* its BAR is not offered: hide it, the guest falls back to MSI/INTx */
+			d->cap_free = c->off;
+			r = pci_msix_init(&v->msix, d, nr, v->msix_bar, v->msix_table_off, v->msix_pba_off);
+			if (r) {
+				pr_err("%s: MSI-X table/PBA do not fit BAR%u", v->name, v->msix_bar);
+				return r;
+			}
+		} else {
+			d->cap_free = c->off;
+			r = pci_dev_add_cap(d, c->id, c->len, real + c->off + 2);
+			if (r >= 0)
+				set_pt(v, c->off + 2u, (unsigned int)c->off + c->len);
+		}
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int vfio_pci_cfg_pread(struct vfio_pci *v, uint32_t reg, void *buf, uint32_t len)
+{
+	ssize_t n = pread(v->fd, buf, len, (off_t)(v->cfg_off + reg));
+
+	return n == (ssize_t)len ? 0 : n < 0 ? -errno : -EIO;
+}
+
+int vfio_pci_cfg_pwrite(struct vfio_pci *v, uint32_t reg, const void *buf, uint32_t len)
+{
+	ssize_t n = pwrite(v->fd, buf, len, (off_t)(v->cfg_off + reg));
+
+	return n == (ssize_t)len ? 0 : n < 0 ? -errno : -EIO;
+}
+
+static bool any_pt(const struct vfio_pci *v, uint32_t reg, uint32_t len, bool *all)
+{
+	bool any = false;
+
+	*all = true;
+	for (uint32_t i = 0; i < len; i++) {
+		if (vfio_pci_cfg_is_pt(v, reg + i))
+			any = true;
+		else
+			*all = false;
+	}
+	return any;
+}
+
+void vfio_pci_cfg_read(struct pci_dev *d, uint32_t reg, uint8_t *data, uint32_t len)
+{
+	struct vfio_pci *v = (struct vfio_pci *)d;
+	uint8_t buf[4];
+	bool all;
+
+	if (v->fd < 0 || len > 4 || !any_pt(v, reg, len, &all) || reg + len > v->cfg_size)
+		return;
+	if (vfio_pci_cfg_pread(v, reg, buf, len)) {
+		pr_debug("%s: config read 0x%x/%u failed", v->name, reg, len);
+		return;
+	}
+	for (uint32_t i = 0; i < len; i++)
+		if (vfio_pci_cfg_is_pt(v, reg + i))
+			data[i] = buf[i];
+}
+
+static bool overlaps(uint32_t reg, uint32_t len, uint32_t start, uint32_t end)
+{
+	return reg < end && reg + len > start;
+}
+
+void vfio_pci_cfg_write(struct pci_dev *d, uint32_t reg, const uint8_t *data, uint32_t len)
+{
+	struct vfio_pci *v = (struct vfio_pci *)d;
+	bool all;
+
+	if (v->fd < 0 || len > 4)
+		return;
+	if (any_pt(v, reg, len, &all) && reg + len <= v->cfg_size) {
+		/* Whole access when it is all passed through (keeps the device's access width), else per byte. */
+		if (all) {
+			if (vfio_pci_cfg_pwrite(v, reg, data, len))
+				pr_debug("%s: config write 0x%x/%u failed", v->name, reg, len);
+		} else {
+			for (uint32_t i = 0; i < len; i++)
+				if (vfio_pci_cfg_is_pt(v, reg + i) && vfio_pci_cfg_pwrite(v, reg + i, data + i, 1))
+					pr_debug("%s: config write 0x%x failed", v->name, reg + i);
+		}
+	}
+	if (overlaps(reg, len, PCI_COMMAND, PCI_COMMAND + 2)) {
+		/* Memory/I-O decode and bus mastering must reach the function: it decodes its BARs and DMAs. */
+		uint16_t cmd;
+
+		pthread_mutex_lock(&d->lock);
+		cmd = pci_cfg_get16(d, PCI_COMMAND) & (PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
+						       PCI_COMMAND_PARITY | PCI_COMMAND_SERR | PCI_COMMAND_INTX_DISABLE);
+		pthread_mutex_unlock(&d->lock);
+		if (vfio_pci_cfg_pwrite(v, PCI_COMMAND, &cmd, 2))
+			pr_debug("%s: command write failed", v->name);
+	}
+	if (v->msi.cap && overlaps(reg, len, v->msi.cap, v->msi.cap + (v->msi.is64 ? 14u : 10u)))
+		vfio_pci_msi_update(v);
+	if (v->has_msix && v->msix.dev && overlaps(reg, len, v->msix.cap + PCI_MSIX_FLAGS, v->msix.cap + PCI_MSIX_FLAGS + 2u))
+		vfio_pci_msix_update(v);
+	if (v->rom_size && (overlaps(reg, len, PCI_ROM_ADDRESS, PCI_ROM_ADDRESS + 4) ||
+			    overlaps(reg, len, PCI_COMMAND, PCI_COMMAND + 2)))
+		vfio_pci_rom_update(v);
+}

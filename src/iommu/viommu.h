@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The vIOMMU backend layer. A front-end (the emulated SMMUv3 now, VT-d later) decodes the guest's
+ * structures and commands and drives a backend through these ops:
+ *   - attach: a stream (StreamID / RID) now uses {abort, bypass, the guest's stage-1 config};
+ *   - invalidate: a BATCH of invalidations (everything the guest queued up to its sync point), so a
+ *     nested backend can forward them to the host in as few IOMMU_HWPT_INVALIDATE calls as it can;
+ *   - translate: the software path for emulated devices (IOVA -> guest physical);
+ *   - events: faults the backend finds asynchronously (nested: the vEVENTQ) go back to the front-end.
+ * Backends: software (viommu_soft.c, stage 1 walked by nestvm), nested (iommufd HWPT/vIOMMU/vDEVICE,
+ * later), shadow (later).
+ */
+#ifndef NESTVM_VIOMMU_H
+#define NESTVM_VIOMMU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "iommu/s1walk.h"
+
+struct guest_mem;
+struct viommu;
+
+enum viommu_cfg_kind {
+	VIOMMU_CFG_ABORT,           /* every transaction terminates, no event */
+	VIOMMU_CFG_BYPASS,          /* IOVA == guest physical address */
+	VIOMMU_CFG_S1,              /* the guest's stage 1 (decoded CD), stage 2 is nestvm's */
+};
+
+struct viommu_stream_cfg {
+	enum viommu_cfg_kind kind;
+	uint64_t ste[2];            /* the guest STE words 0-1 (SMMUv3), what a nested backend passes on */
+	struct s1walk_cfg s1;       /* VIOMMU_CFG_S1: the decoded CD, for the software/shadow backends */
+	bool record_faults;         /* CD.R: stage-1 faults are reported as events */
+};
+
+enum viommu_inval_kind {
+	VIOMMU_INV_ALL,             /* every cached translation (TLBI_NH_ALL, TLBI_NSNH_ALL) */
+	VIOMMU_INV_ASID,            /* TLBI_NH_ASID */
+	VIOMMU_INV_VA,              /* TLBI_NH_VA: [iova, iova+size) of asid */
+	VIOMMU_INV_VAA,             /* TLBI_NH_VAA: [iova, iova+size) of every asid */
+	VIOMMU_INV_CD,              /* CFGI_CD(_ALL): cached context descriptors of sid (ssid) */
+	VIOMMU_INV_ATC,             /* ATC_INV: the device's own ATC */
+};
+
+struct viommu_inval {
+	enum viommu_inval_kind kind;
+	uint32_t sid, ssid;
+	uint16_t asid;
+	bool leaf;
+	bool all_ssids;             /* CFGI_CD_ALL, ATC_INV with Global */
+	uint64_t iova, size;
+	uint64_t cmd[2];            /* the guest's raw command, for backends that forward it as is */
+	uint32_t cookie;            /* front-end's: which queue entry this came from */
+};
+
+/* Result of a software translation. */
+struct viommu_xlate {
+	uint64_t pa;
+	uint64_t len;               /* bytes from pa that stay contiguous (to the end of the page/leaf) */
+};
+
+/* A translation fault, for the front-end to turn into its event record. */
+struct viommu_fault {
+	enum s1walk_fault kind;
+	uint32_t sid;
+	uint64_t iova;
+	uint64_t fetch_addr;        /* S1_F_WALK_EABT */
+	bool write;
+};
+
+struct viommu_ops {
+	const char *name;
+	int (*attach)(struct viommu *v, uint32_t sid, const struct viommu_stream_cfg *cfg);
+	void (*detach)(struct viommu *v, uint32_t sid);
+	/*
+	 * Applies N invalidations in order. Returns 0, or -errno with *DONE set to the index of the
+	 * first one that failed (-ETIMEDOUT: an ATC invalidation did not complete).
+	 */
+	int (*invalidate)(struct viommu *v, const struct viommu_inval *inv, unsigned int n, unsigned int *done);
+	/*
+	 * Software path: 0 with OUT filled; -ENOENT when SID is not attached (the front-end loads its
+	 * config and attaches); -EPERM when the stream aborts (no event); -EFAULT with FAULT filled.
+	 */
+	int (*translate)(struct viommu *v, uint32_t sid, uint64_t iova, bool write, struct viommu_xlate *out,
+			 struct viommu_fault *fault);
+	void (*destroy)(struct viommu *v);
+};
+
+/* Faults a backend finds on its own (nested: vEVENTQ records) go to the front-end through this. */
+typedef void (*viommu_event_fn)(void *frontend, const struct viommu_fault *f, const void *raw, unsigned int raw_len);
+
+struct viommu {
+	const struct viommu_ops *ops;
+	viommu_event_fn event;
+	void *frontend;
+	uint64_t nr_invalidate_calls;   /* backend calls made, for batching statistics */
+};
+
+static inline int viommu_attach(struct viommu *v, uint32_t sid, const struct viommu_stream_cfg *cfg)
+{
+	return v->ops->attach(v, sid, cfg);
+}
+
+static inline int viommu_invalidate(struct viommu *v, const struct viommu_inval *inv, unsigned int n,
+				    unsigned int *done)
+{
+	v->nr_invalidate_calls++;
+	return v->ops->invalidate(v, inv, n, done);
+}
+
+static inline void viommu_destroy(struct viommu *v)
+{
+	if (v)
+		v->ops->destroy(v);
+}
+
+/* The software backend: stage 1 walked by nestvm over MEM, with an IOTLB. NULL on ENOMEM (reported). */
+struct viommu *viommu_soft_create(const struct guest_mem *mem);
+
+#endif

@@ -1,0 +1,383 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * edu_test: drives QEMU's edu device (edu.h) from userspace through VFIO and prints TAP. It is the
+ * proof of device assignment (issue #4): run in L1 on the device QEMU gives L1, and in an L2 guest
+ * on the same device passed through by `nestvm run --device vfio,...`.
+ *
+ * How it reaches the device: the device fd comes from a DMA backend (dma_space.h):
+ *   --iommufd  VFIO cdev /dev/vfio/devices/vfioN bound to /dev/iommu, attached to its own IOAS; our
+ *              buffers are mapped with IOMMU_IOAS_MAP at IOVAs we choose (4 GiB when allowed,
+ *              --iova to pick). For a host or guest with an IOMMU (L1; L2 with a vIOMMU, issue #5).
+ *   --noiommu  for a guest without an IOMMU (L2 today): VFIO no-IOMMU mode (kernel command line
+ *              vfio.enable_unsafe_noiommu_mode=1); the device comes from the group node
+ *              /dev/vfio/noiommu-N (Linux 7.2 has no cdev for no-IOMMU devices) and a buffer's DMA
+ *              address is its guest-physical address from /proc/self/pagemap. Buffers are single
+ *              mlocked pages (the edu DMA buffer is one page), so physical contiguity is given.
+ * BAR0 is mmapped from the device fd; MSI vector 0 is routed to an eventfd (VFIO_DEVICE_SET_IRQS)
+ * and every interrupt is counted. --bind first binds the device to vfio-pci (driver_override).
+ *
+ * Checks: identification, liveness, factorial polled (10!) and with its interrupt (5!), an
+ * interrupt raised by the irq-raise register, a DMA of a fresh random pattern from RAM into the
+ * device and back into a different buffer (compared), each DMA ending with an interrupt, and the
+ * exact interrupt count. The last line before the plan is "# edu_test: interrupts=N".
+ */
+#include "dma_space.h"
+#include "edu.h"
+#include "guest_util.h"
+#include "vfio_pci.h"
+#include "../unit/tap.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/pci_regs.h>
+
+/* Interrupts the run expects: irq-raise, factorial, DMA to the device, DMA back. */
+#define EXPECTED_IRQS 4
+
+struct opts {
+	const struct dma_space_ops *backend;
+	const char *dev;
+	uint64_t iova;
+	int bind;
+	int timeout_ms;
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: edu_test [--iommufd|--noiommu] [--device BDF|/dev/vfio/devices/vfioN] [--bind]\n"
+		   "                [--iova ADDR] [--timeout-ms N]\n"
+		   "Drives QEMU's edu device through VFIO and prints TAP (see the source's header).\n"
+		   "  --iommufd        VFIO cdev + iommufd IOAS mappings (default; needs an IOMMU)\n"
+		   "  --noiommu        VFIO no-IOMMU group + physical addresses (vfio.enable_unsafe_noiommu_mode=1)\n"
+		   "  --device DEV     PCI address (default: the first 1234:11e8) or, for --iommufd, a cdev\n"
+		   "  --bind           bind the device to vfio-pci first\n"
+		   "  --iova ADDR      --iommufd: first IOVA to map buffers at (default: 4 GiB if allowed)\n"
+		   "  --timeout-ms N   wait at most N ms for each interrupt (default 10000)\n");
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The first edu device in sysfs, into bdf. */
+static int find_edu(char *bdf, size_t len)
+{
+	char path[PATH_MAX], v[32], d[32];
+	struct dirent *e;
+	DIR *dir = opendir("/sys/bus/pci/devices");
+
+	if (!dir)
+		return gu_errno("/sys/bus/pci/devices");
+	while ((e = readdir(dir)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor", e->d_name);
+		if (gu_read_file(path, v, sizeof(v)))
+			continue;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device", e->d_name);
+		if (gu_read_file(path, d, sizeof(d)))
+			continue;
+		if (strtoul(v, NULL, 16) == EDU_VENDOR && strtoul(d, NULL, 16) == EDU_DEVICE) {
+			snprintf(bdf, len, "%s", e->d_name);
+			closedir(dir);
+			return 0;
+		}
+	}
+	closedir(dir);
+	return gu_err(ENODEV, "no edu device (%04x:%04x) in /sys/bus/pci/devices", EDU_VENDOR, EDU_DEVICE);
+}
+
+/* Binds PCI device bdf to vfio-pci (unbinding another driver first), as tools/testhost/init does. */
+static int bind_vfio(const char *bdf)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	const char *drv;
+	ssize_t n;
+	int ret;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n >= 0) {
+		target[n] = '\0';
+		drv = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+		if (strcmp(drv, "vfio-pci") == 0)
+			return 0;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", bdf);
+		ret = gu_write_file(path, bdf);
+		if (ret)
+			return gu_err(ret, "unbind %s from %s", bdf, drv);
+	}
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", bdf);
+	ret = gu_write_file(path, "vfio-pci");
+	if (ret)
+		return gu_err(ret, "%s", path);
+	ret = gu_write_file("/sys/bus/pci/drivers_probe", bdf);
+	if (ret)
+		return gu_err(ret, "probe %s with vfio-pci (CONFIG_VFIO_PCI?)", bdf);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0 || (target[n] = '\0', strcmp(strrchr(target, '/') ? strrchr(target, '/') + 1 : target, "vfio-pci")))
+		return gu_err(ENODEV, "%s did not bind to vfio-pci", bdf);
+	return 0;
+}
+
+/* Waits for one interrupt; returns how many arrived (0 on timeout). */
+static int wait_irq(struct vfio_pci *vp, const struct opts *o)
+{
+	int n = vfio_pci_wait_irq(vp, o->timeout_ms);
+
+	return n < 0 ? 0 : n;
+}
+
+/* Polls until (reg & mask) == 0; false on timeout. */
+static int poll_clear(struct vfio_pci *vp, unsigned int reg, int is64, uint64_t mask, int timeout_ms)
+{
+	long long end = now_ms() + timeout_ms;
+
+	do {
+		uint64_t v = is64 ? vfio_pci_read64(vp, reg) : vfio_pci_read32(vp, reg);
+
+		if (!(v & mask))
+			return 1;
+		usleep(1000);
+	} while (now_ms() < end);
+	return 0;
+}
+
+static uint32_t xorshift32(uint32_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 17;
+	*s ^= *s << 5;
+	return *s;
+}
+
+static void test_registers(struct vfio_pci *vp, uint32_t seed)
+{
+	uint16_t ids[2] = { 0, 0 };
+	uint32_t v, i;
+
+	vfio_pci_cfg_read(vp, PCI_VENDOR_ID, ids, sizeof(ids));
+	CHECK(ids[0] == EDU_VENDOR && ids[1] == EDU_DEVICE, "config space: vendor:device %04x:%04x", ids[0], ids[1]);
+	v = vfio_pci_read32(vp, EDU_ID);
+	CHECK(v == EDU_ID_VALUE, "identification register: %#010x (want %#010x)", v, EDU_ID_VALUE);
+	for (i = 0; i < 2; i++) {
+		uint32_t w = i ? ~seed : seed;
+
+		vfio_pci_write32(vp, EDU_LIVENESS, w);
+		v = vfio_pci_read32(vp, EDU_LIVENESS);
+		CHECK(v == ~w, "liveness: wrote %#010x, read back %#010x (want the inverse)", w, v);
+	}
+	/* Factorial by polling the status register (edu.rst: "computing" clears when done). */
+	vfio_pci_write32(vp, EDU_FACT, 10);
+	CHECK(poll_clear(vp, EDU_STATUS, 0, EDU_STATUS_COMPUTING, 5000), "factorial unit finishes (polled)");
+	v = vfio_pci_read32(vp, EDU_FACT);
+	CHECK(v == 3628800, "10! = %u (want 3628800)", v);
+}
+
+static void test_irqs(struct vfio_pci *vp, const struct opts *o)
+{
+	const uint32_t raise = 0x00010000;  /* a cause bit neither the factorial nor DMA uses */
+	uint32_t v;
+	int n;
+
+	vfio_pci_write32(vp, EDU_IRQ_RAISE, raise);
+	n = wait_irq(vp, o);
+	CHECK(n == 1, "irq-raise register: %d MSI(s) received (want 1)", n);
+	v = vfio_pci_read32(vp, EDU_IRQ_STATUS);
+	CHECK(v == raise, "irq status %#x after the raise (want %#x)", v, raise);
+	vfio_pci_write32(vp, EDU_IRQ_ACK, raise);
+	v = vfio_pci_read32(vp, EDU_IRQ_STATUS);
+	CHECK(v == 0, "irq status %#x after the ack (want 0)", v);
+
+	vfio_pci_write32(vp, EDU_STATUS, EDU_STATUS_IRQFACT);
+	vfio_pci_write32(vp, EDU_FACT, 5);
+	n = wait_irq(vp, o);
+	CHECK(n == 1, "factorial-done: %d MSI(s) received (want 1)", n);
+	v = vfio_pci_read32(vp, EDU_IRQ_STATUS);
+	CHECK(v == EDU_IRQ_FACT, "irq status %#x after the factorial (want %#x)", v, EDU_IRQ_FACT);
+	vfio_pci_write32(vp, EDU_IRQ_ACK, EDU_IRQ_FACT);
+	vfio_pci_write32(vp, EDU_STATUS, 0);
+	v = vfio_pci_read32(vp, EDU_FACT);
+	CHECK(v == 120, "5! = %u (want 120)", v);
+}
+
+/* One DMA of len bytes; checks the interrupt and that the device finished. */
+static void dma(struct vfio_pci *vp, const struct opts *o, const char *what, uint64_t src, uint64_t dst,
+		uint64_t len, uint64_t dir)
+{
+	uint64_t cmd;
+	uint32_t st;
+	int n;
+
+	vfio_pci_write64(vp, EDU_DMA_SRC, src);
+	vfio_pci_write64(vp, EDU_DMA_DST, dst);
+	vfio_pci_write64(vp, EDU_DMA_COUNT, len);
+	vfio_pci_write64(vp, EDU_DMA_CMD, EDU_DMA_RUN | dir | EDU_DMA_IRQ);
+	n = wait_irq(vp, o);
+	CHECK(n == 1, "DMA %s: %d DMA-done MSI(s) received (want 1)", what, n);
+	/* Without the interrupt, still wait for the device so the data check says what happened. */
+	if (n == 0)
+		poll_clear(vp, EDU_DMA_CMD, 1, EDU_DMA_RUN, 2000);
+	cmd = vfio_pci_read64(vp, EDU_DMA_CMD);
+	st = vfio_pci_read32(vp, EDU_IRQ_STATUS);
+	CHECK(!(cmd & EDU_DMA_RUN) && st == EDU_IRQ_DMA, "DMA %s: done (cmd %#llx, irq status %#x)", what,
+	      (unsigned long long)cmd, st);
+	vfio_pci_write32(vp, EDU_IRQ_ACK, EDU_IRQ_DMA);
+}
+
+static void test_dma(struct vfio_pci *vp, struct dma_space *ds, const struct opts *o, uint32_t seed)
+{
+	size_t ps = (size_t)sysconf(_SC_PAGESIZE), len = EDU_DMA_BUF_SIZE, i, bad;
+	uint8_t *src, *dst;
+	uint64_t src_iova = 0, dst_iova = 0;
+	uint8_t *mem;
+	int ret;
+
+	if (ps < len)
+		ps = len;
+	/* Two separate pages (one each, so physically contiguous), locked: noiommu cannot pin. */
+	mem = mmap(NULL, 2 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (mem == MAP_FAILED) {
+		CHECK(0, "DMA buffers: mmap: %s", strerror(errno));
+		return;
+	}
+	if (mlock(mem, 2 * ps) < 0) {
+		CHECK(0, "DMA buffers: mlock: %s", strerror(errno));
+		munmap(mem, 2 * ps);
+		return;
+	}
+	src = mem;
+	dst = mem + ps;
+	for (i = 0; i < len; i++)
+		src[i] = (uint8_t)xorshift32(&seed);
+	memset(dst, 0, len);
+
+	ret = ds->ops->map(ds, src, len, &src_iova);
+	if (!ret)
+		ret = ds->ops->map(ds, dst, len, &dst_iova);
+	CHECK(ret == 0, "DMA buffers mapped (%s): RAM source at %#llx, RAM destination at %#llx",
+	      ds->ops->name, (unsigned long long)src_iova, (unsigned long long)dst_iova);
+	if (ret)
+		goto out;
+	dma(vp, o, "RAM -> device", src_iova, EDU_DMA_BUF, len, 0);
+	dma(vp, o, "device -> RAM", EDU_DMA_BUF, dst_iova, len, EDU_DMA_TO_RAM);
+	for (i = 0, bad = 0; i < len; i++)
+		bad += src[i] != dst[i];
+	for (i = 0; i < len && src[i] == dst[i]; i++)
+		;
+	CHECK(bad == 0, "DMA round trip: %zu bytes, %zu differ (first at %zd)", len, bad,
+	      bad ? (ssize_t)i : (ssize_t)-1);
+out:
+	/* The mappings go with the IOAS in ds->ops->close; unmapping the memory first is fine for
+	 * iommufd (it holds its own page references) and for noiommu nothing refers to it. */
+	munmap(mem, 2 * ps);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option lopts[] = {
+		{ "iommufd", no_argument, NULL, 'I' }, { "noiommu", no_argument, NULL, 'N' },
+		{ "device", required_argument, NULL, 'd' }, { "bind", no_argument, NULL, 'b' },
+		{ "iova", required_argument, NULL, 'i' }, { "timeout-ms", required_argument, NULL, 't' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+	};
+	struct opts o = { .backend = &dma_iommufd_ops, .timeout_ms = 10000 };
+	struct dma_space ds;
+	struct vfio_pci vp = { .fd = -1, .irq_fd = -1 };
+	char bdf[NAME_MAX + 1], *end;
+	uint32_t seed;
+	int c, ret, fd = -1;
+
+	gu_prog = "edu_test";
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	while ((c = getopt_long(argc, argv, "h", lopts, NULL)) != -1) {
+		switch (c) {
+		case 'I': o.backend = &dma_iommufd_ops; break;
+		case 'N': o.backend = &dma_noiommu_ops; break;
+		case 'd': o.dev = optarg; break;
+		case 'b': o.bind = 1; break;
+		case 'i':
+			errno = 0;
+			o.iova = strtoull(optarg, &end, 0);
+			if (errno || *end || o.iova == 0) {
+				fprintf(stderr, "edu_test: bad --iova '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 't':
+			o.timeout_ms = atoi(optarg);
+			if (o.timeout_ms <= 0) {
+				fprintf(stderr, "edu_test: bad --timeout-ms '%s'\n", optarg);
+				return 2;
+			}
+			break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		return 2;
+	}
+	/* A fresh pattern each run: a stale device buffer from an earlier run cannot pass. */
+	seed = (uint32_t)getpid() * 2654435761u ^ (uint32_t)now_ms();
+	if (seed == 0)
+		seed = 1;
+
+	if (!o.dev) {
+		ret = find_edu(bdf, sizeof(bdf));
+		CHECK(ret == 0, "found an edu device: %s", ret ? "none" : bdf);
+		if (ret)
+			return tap_done();
+		o.dev = bdf;
+	}
+	printf("# edu_test: device %s, backend %s\n", o.dev, o.backend->name);
+	if (o.bind) {
+		ret = o.dev[0] == '/' ? -EINVAL : bind_vfio(o.dev);
+		CHECK(ret == 0, "%s bound to vfio-pci", o.dev);
+		if (ret)
+			return tap_done();
+	}
+	dma_space_init(&ds, o.backend, o.iova);
+	ret = ds.ops->open_device(&ds, o.dev, &fd);
+	if (!ret)
+		ret = vfio_pci_open(&vp, fd, EDU_BAR0_SIZE);
+	CHECK(ret == 0, "%s opened through the %s backend, BAR0 %s", o.dev, o.backend->name,
+	      ret ? "-" : vp.bar0 ? "mmapped" : "through the region (not mmappable)");
+	if (ret)
+		goto out;
+
+	/* A previous user may have left causes pending or the factorial interrupt enabled. */
+	vfio_pci_write32(&vp, EDU_STATUS, 0);
+	vfio_pci_write32(&vp, EDU_IRQ_ACK, ~0U);
+	test_registers(&vp, seed);
+	ret = vfio_pci_msi_enable(&vp);
+	CHECK(ret == 0, "MSI enabled (vector 0 -> eventfd)");
+	if (ret == 0) {
+		test_irqs(&vp, &o);
+		test_dma(&vp, &ds, &o, seed);
+		/* Anything late or spurious shows here. */
+		vfio_pci_wait_irq(&vp, 200);
+		printf("# edu_test: interrupts=%llu\n", (unsigned long long)vp.irqs);
+		CHECK(vp.irqs == EXPECTED_IRQS, "%llu MSIs in total (want %d)", (unsigned long long)vp.irqs,
+		      EXPECTED_IRQS);
+	}
+out:
+	vfio_pci_close(&vp);  /* also closes fd (vfio_pci_open did on its failure) */
+	ds.ops->close(&ds);
+	return tap_done();
+}
