@@ -133,5 +133,7 @@ void vfio_pci_irq_fini(struct vfio_pci *v);
 /* After a config write touching the MSI capability / MSI-X Message Control. */
 void vfio_pci_msi_update(struct vfio_pci *v);
 void vfio_pci_msix_update(struct vfio_pci *v);
+/* After a COMMAND write: routes and arms INTx the first time (the vGIC exists by then). */
+void vfio_pci_intx_enable(struct vfio_pci *v);
 
 #endif

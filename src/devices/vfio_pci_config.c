@@ -37,7 +37,7 @@ static unsigned int cap_len(const uint8_t *cfg, unsigned int off)
 		return PCI_CAP_MSIX_SIZEOF;
 	case PCI_CAP_ID_EXP:
 		/* 7.5.3.2: version 1 ends after the root registers, version 2 adds the *2 registers. */
-		return (ctrl & PCI_EXP_FLAGS_VERS) >= 2 ? PCI_CAP_EXP_SIZEOF : 0x24;
+		return (ctrl & PCI_EXP_FLAGS_VERS) >= 2 ? 0x3c : 0x24;   /* PCI_CAP_EXP_SIZEOF in the kernel, not uAPI */
 	case PCI_CAP_ID_VNDR:
 		return cfg[off + 2] >= 3 ? cfg[off + 2] : 3;
 	default:
@@ -238,6 +238,7 @@ void vfio_pci_cfg_write(struct pci_dev *d, uint32_t reg, const uint8_t *data, ui
 		pthread_mutex_unlock(&d->lock);
 		if (vfio_pci_cfg_pwrite(v, PCI_COMMAND, &cmd, 2))
 			pr_debug("%s: command write failed", v->name);
+		vfio_pci_intx_enable(v);
 	}
 	if (v->msi.cap && overlaps(reg, len, v->msi.cap, v->msi.cap + (v->msi.is64 ? 14u : 10u)))
 		vfio_pci_msi_update(v);

@@ -69,38 +69,53 @@ static void intx_arm(struct vfio_pci *v, bool on)
 	v->intx_on = on;
 }
 
+/*
+ * INTx is offered when the function has it and the arch can resample (arm64). The irqfd is set up
+ * on the guest's first COMMAND write (vfio_pci_intx_enable), because KVM refuses irqfds before the
+ * vGIC is initialized, which happens after devices are created.
+ */
 static int intx_init(struct vfio_pci *v)
 {
 #ifdef __aarch64__
-	struct vm *vm = v->pci.vm;
 	struct vfio_irq_info info = { .argsz = sizeof(info), .index = VFIO_PCI_INTX_IRQ_INDEX };
-	uint32_t spi;
-	int r;
 
 	if (!v->intx_pin || ioctl(v->fd, VFIO_DEVICE_GET_IRQ_INFO, &info) || !info.count) {
 		v->pci.cfg[PCI_INTERRUPT_PIN] = 0;
 		return 0;
 	}
-	/* The swizzle of the host bridge's interrupt-map (arch/arm64/devtree.c, PCI-to-PCI Bridge 9.1). */
-	spi = arch_layout.pci_irq_base + ((v->pci.devfn >> 3) + v->intx_pin - 1u) % 4;
 	v->intx_efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	v->intx_rfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (v->intx_efd < 0 || v->intx_rfd < 0)
 		return err_errno("%s: INTx eventfd", v->name);
-	r = irq_alloc_msi_gsi(vm, &v->intx_gsi);
-	if (!r)
-		r = irq_add_irqchip_route(vm, v->intx_gsi, 0, spi);
-	if (!r)
-		r = irq_irqfd(vm, v->intx_gsi, v->intx_efd, v->intx_rfd, true);
-	if (r)
-		return r;
-	v->intx = true;
-	intx_arm(v, true);
-	return v->intx_on ? 0 : -EIO;
+	return irq_alloc_msi_gsi(v->pci.vm, &v->intx_gsi);
 #else
 	v->pci.cfg[PCI_INTERRUPT_PIN] = 0;
 	return 0;
 #endif
+}
+
+void vfio_pci_intx_enable(struct vfio_pci *v)
+{
+	struct vm *vm = v->pci.vm;
+	uint32_t spi;
+
+	if (v->intx_efd < 0 || vm->vm_fd < 0)
+		return;
+	pthread_mutex_lock(&v->irq_lock);
+	if (!v->intx) {
+		/* The swizzle of the host bridge's interrupt-map (arch/arm64/devtree.c, PCI-to-PCI Bridge 9.1). */
+		spi = arch_layout.pci_irq_base + ((v->pci.devfn >> 3) + v->intx_pin - 1u) % 4;
+		if (!irq_add_irqchip_route(vm, v->intx_gsi, 0, spi) &&
+		    !irq_irqfd(vm, v->intx_gsi, v->intx_efd, v->intx_rfd, true))
+			v->intx = true;
+		else {
+			close(v->intx_efd);     /* do not retry on every COMMAND write */
+			v->intx_efd = -1;
+		}
+	}
+	if (!v->msi.enabled && !v->msix_on)
+		intx_arm(v, true);
+	pthread_mutex_unlock(&v->irq_lock);
 }
 
 int vfio_pci_irq_init(struct vfio_pci *v)

@@ -61,6 +61,7 @@ struct smmuv3_stream {
 	uint32_t sid;
 	bool loaded;                /* the backend's attachment reflects the guest's current tables */
 	bool cfg_err;               /* the config is bad: every transaction records ERR_EVT */
+	bool record;                /* CD.R: record stage-1 translation faults */
 	uint64_t err_evt[EVT_DWORDS];
 };
 

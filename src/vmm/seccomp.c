@@ -3,7 +3,9 @@
 #include "vmm/seccomp.h"
 
 #include <errno.h>
+#include <linux/iommufd.h>
 #include <linux/kvm.h>
+#include <linux/vfio.h>
 #include <seccomp.h>
 #include <stddef.h>
 #include <sys/ioctl.h>
@@ -57,6 +59,7 @@ static const unsigned long vcpu_ioctls[] = {
 	KVM_IOEVENTFD, KVM_SET_USER_MEMORY_REGION,  /* BAR (re)programming moves notify regions, vfio maps */
 	KVM_GET_ONE_REG, KVM_SET_ONE_REG,           /* arm64 exits (PSCI, sysreg traps); x86 unused */
 	KVM_GET_MP_STATE, KVM_SET_MP_STATE,
+	VFIO_DEVICE_SET_IRQS,                       /* vfio-pci: guest enables/disables MSI, MSI-X */
 #ifdef __x86_64__
 	KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS, KVM_SET_SREGS, /* x86 exits: string I/O, hypercalls */
 	KVM_GET_MSRS, KVM_SET_MSRS,
@@ -70,6 +73,8 @@ static const unsigned long loop_ioctls[] = {
 	KVM_IRQ_LINE, KVM_SIGNAL_MSI,               /* device completions */
 	KVM_SET_GSI_ROUTING, KVM_IRQFD, KVM_IOEVENTFD, /* device (re)setup and teardown */
 	KVM_SET_USER_MEMORY_REGION,
+	VFIO_DEVICE_SET_IRQS,                       /* vfio-pci teardown: interrupts off */
+	IOMMU_IOAS_UNMAP, IOMMU_DESTROY,            /* device-assignment teardown: guest RAM unmapped, IOAS */
 };
 
 static int add_list(scmp_filter_ctx ctx, const int *nr, size_t n)

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "arch/arch.h"
+#include "iommu/iommufd.h"
 #include "vmm/bus.h"
 #include "vmm/config.h"
 #include "vmm/guest_mem.h"
@@ -31,6 +32,12 @@ struct vm {
 	struct irq_routes irq;
 	struct evloop *loop;
 	struct pci_host *pci;
+	/*
+	 * Device assignment (only with --device vfio): the VM's iommufd and its IOAS of guest RAM.
+	 * The vfio-pci functions on vm->pci own their device fds. Set up and torn down by devices.c:
+	 * devices first (closing a cdev detaches it), then the IOAS mappings, the IOAS, the iommufd.
+	 */
+	struct iommufd_ctx iommufd;
 
 	struct vcpu *vcpus;
 	unsigned int nr_vcpus;
