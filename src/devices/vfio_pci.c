@@ -146,10 +146,10 @@ static int device_info(struct vfio_pci *v)
 		return -EINVAL;
 	}
 	/* Start from a clean device state (the previous user may have left it anywhere). */
-	if (info.flags & VFIO_DEVICE_FLAGS_RESET) {
-		if (fail_inject("reset") || ioctl(v->fd, VFIO_DEVICE_RESET))
-			return err_errno("%s: VFIO_DEVICE_RESET", v->name);
-	}
+	if (fail_inject("reset") || ((info.flags & VFIO_DEVICE_FLAGS_RESET) && ioctl(v->fd, VFIO_DEVICE_RESET)))
+		return err_errno("%s: VFIO_DEVICE_RESET", v->name);
+	if (!(info.flags & VFIO_DEVICE_FLAGS_RESET))
+		pr_debug("%s: no reset method (VFIO_DEVICE_FLAGS_RESET): starting from its current state", v->name);
 	if (ioctl(v->fd, VFIO_DEVICE_GET_REGION_INFO, &ri))
 		return err_errno("%s: VFIO_DEVICE_GET_REGION_INFO config", v->name);
 	if (ri.size < PCI_CFG_SPACE_SIZE) {

@@ -4,12 +4,22 @@
 
 #include <string.h>
 
-static unsigned int slot(uint32_t sid, uint16_t asid, uint64_t page)
+static unsigned int set_of(uint32_t sid, uint16_t asid, uint64_t page)
 {
 	uint64_t h = page ^ ((uint64_t)sid * 0x9e3779b1u) ^ ((uint64_t)asid << 7);
 
 	h ^= h >> 17;
-	return (unsigned int)(h & (IOTLB_ENTRIES - 1));
+	return (unsigned int)(h & (IOTLB_SETS - 1));
+}
+
+static struct iotlb_entry *find(struct iotlb *t, uint32_t sid, uint16_t asid, uint64_t page)
+{
+	struct iotlb_entry *set = &t->e[set_of(sid, asid, page) * IOTLB_WAYS];
+
+	for (unsigned int w = 0; w < IOTLB_WAYS; w++)
+		if (set[w].valid && set[w].sid == sid && set[w].asid == asid && set[w].page == page)
+			return &set[w];
+	return NULL;
 }
 
 void iotlb_init(struct iotlb *t)
@@ -19,10 +29,9 @@ void iotlb_init(struct iotlb *t)
 
 bool iotlb_lookup(struct iotlb *t, uint32_t sid, uint16_t asid, uint64_t iova, bool write, uint64_t *pa)
 {
-	uint64_t page = iova >> 12;
-	struct iotlb_entry *e = &t->e[slot(sid, asid, page)];
+	struct iotlb_entry *e = find(t, sid, asid, iova >> 12);
 
-	if (!e->valid || e->sid != sid || e->asid != asid || e->page != page || (write && !e->writable)) {
+	if (!e || (write && !e->writable)) {
 		t->misses++;
 		return false;
 	}
@@ -35,10 +44,19 @@ void iotlb_insert(struct iotlb *t, uint32_t sid, uint16_t asid, uint64_t iova, u
 		  unsigned int leaf_shift, bool writable)
 {
 	uint64_t page = iova >> 12;
-	struct iotlb_entry *e = &t->e[slot(sid, asid, page)];
+	unsigned int set = set_of(sid, asid, page);
+	struct iotlb_entry *e = find(t, sid, asid, page);
 
 	if (leaf_shift < 12 || leaf_shift > 63)
 		return;
+	for (unsigned int w = 0; !e && w < IOTLB_WAYS; w++)
+		if (!t->e[set * IOTLB_WAYS + w].valid)
+			e = &t->e[set * IOTLB_WAYS + w];
+	if (!e) {
+		/* Round-robin victim within the set. */
+		e = &t->e[set * IOTLB_WAYS + t->next_victim[set]];
+		t->next_victim[set] = (t->next_victim[set] + 1) % IOTLB_WAYS;
+	}
 	*e = (struct iotlb_entry){
 		.valid = true, .writable = writable, .asid = asid, .sid = sid, .page = page,
 		.pa_page = pa >> 12,

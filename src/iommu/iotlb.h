@@ -11,7 +11,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define IOTLB_ENTRIES 256           /* direct-mapped: a power of two */
+#define IOTLB_WAYS 4
+#define IOTLB_SETS 64               /* a power of two */
+#define IOTLB_ENTRIES (IOTLB_WAYS * IOTLB_SETS)
 
 struct iotlb_entry {
 	bool valid;
@@ -25,7 +27,8 @@ struct iotlb_entry {
 };
 
 struct iotlb {
-	struct iotlb_entry e[IOTLB_ENTRIES];
+	struct iotlb_entry e[IOTLB_ENTRIES];    /* set i is e[i * IOTLB_WAYS ...] */
+	uint8_t next_victim[IOTLB_SETS];
 	uint64_t hits, misses;
 };
 

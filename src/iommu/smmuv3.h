@@ -91,6 +91,7 @@ struct smmuv3 {
 
 	struct viommu_inval batch[SMMUV3_BATCH];
 	unsigned int nr_batch;
+	bool atc_timeout;           /* an ATC invalidation timed out: the next CMD_SYNC reports it */
 	uint64_t nr_cmds, nr_events, nr_events_lost;
 };
 

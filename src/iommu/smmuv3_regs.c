@@ -57,6 +57,7 @@ void smmuv3_reset(struct smmuv3 *s)
 	s->evtq_irq_cfg0 = 0;
 	s->evtq_irq_cfg1 = s->evtq_irq_cfg2 = 0;
 	s->nr_batch = 0;
+	s->atc_timeout = false;
 	smmuv3_reload_streams(s, 0, UINT32_MAX);
 }
 

@@ -74,8 +74,9 @@ struct viommu_ops {
 	int (*attach)(struct viommu *v, uint32_t sid, const struct viommu_stream_cfg *cfg);
 	void (*detach)(struct viommu *v, uint32_t sid);
 	/*
-	 * Applies N invalidations in order. Returns 0, or -errno with *DONE set to the index of the
-	 * first one that failed (-ETIMEDOUT: an ATC invalidation did not complete).
+	 * Applies N invalidations in order. Returns 0; or -ETIMEDOUT when all were applied but an ATC
+	 * invalidation did not complete; or another -errno with *DONE set to the index of the first one
+	 * that failed (those after it were not applied).
 	 */
 	int (*invalidate)(struct viommu *v, const struct viommu_inval *inv, unsigned int n, unsigned int *done);
 	/*

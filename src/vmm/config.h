@@ -13,6 +13,7 @@
 
 enum console_kind { CONSOLE_SERIAL, CONSOLE_VIRTIO };
 enum seccomp_mode { SECCOMP_ON, SECCOMP_LOG, SECCOMP_OFF };
+enum viommu_model { VIOMMU_NONE, VIOMMU_SMMUV3 };
 
 struct disk_config {
 	const char *path;
@@ -41,6 +42,7 @@ struct vm_config {
 	struct vfio_config vfio[CFG_MAX_VFIO];
 	unsigned int nr_vfio;
 	int iommufd_fd;         /* --iommufd fd=N: pre-opened /dev/iommu, -1: nestvm opens it */
+	enum viommu_model viommu;   /* --viommu: the IOMMU the guest sees in front of its PCI devices */
 };
 
 #endif

@@ -118,6 +118,7 @@ void config_run_usage(void)
 	       "                          assign a host PCI device bound to vfio-pci (repeatable, max %d)\n"
 	       "  --iommufd fd=N          use this pre-opened /dev/iommu fd for device assignment\n"
 	       "  --seccomp on|log|off    per-thread syscall filters (default on; log: report, don't kill)\n"
+	       "  --viommu none|smmuv3    an emulated IOMMU in front of the PCI devices (arm64: SMMUv3)\n"
 	       "  -v, --verbose           debug messages\n"
 	       "  -h, --help              this text\n",
 	       CFG_MAX_CPUS, CFG_MAX_DISKS, CFG_MAX_VFIO);
@@ -263,7 +264,7 @@ static int parse_iommufd(struct vm_config *cfg, char *arg)
 int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 {
 	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_CPUS, O_MEMORY, O_DISK, O_CONSOLE, O_SECCOMP, O_DEVICE,
-	       O_IOMMUFD };
+	       O_IOMMUFD, O_VIOMMU };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, O_KERNEL },
 		{ "initrd", required_argument, NULL, O_INITRD },
@@ -275,6 +276,7 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 		{ "seccomp", required_argument, NULL, O_SECCOMP },
 		{ "device", required_argument, NULL, O_DEVICE },
 		{ "iommufd", required_argument, NULL, O_IOMMUFD },
+		{ "viommu", required_argument, NULL, O_VIOMMU },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -326,6 +328,19 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 		case O_IOMMUFD:
 			if (parse_iommufd(cfg, optarg))
 				return -EINVAL;
+			break;
+		case O_VIOMMU:
+			if (!strcmp(optarg, "none"))
+				cfg->viommu = VIOMMU_NONE;
+#ifdef __aarch64__
+			else if (!strcmp(optarg, "smmuv3"))
+				cfg->viommu = VIOMMU_SMMUV3;
+			else
+				return bad("--viommu", optarg, "use none or smmuv3");
+#else
+			else
+				return bad("--viommu", optarg, "this architecture offers none (smmuv3 is for arm64)");
+#endif
 			break;
 		case 'v': log_verbose = true; break;
 		case 'h': config_run_usage(); return 1;

@@ -8,12 +8,14 @@
 #include <stdint.h>
 
 struct pl011;
+struct smmuv3_dev;
 
 struct arch_vm {
 	bool created;                   /* arch_vm_create ran: the fds below are ours to close */
 	int gic_fd, its_fd;             /* KVM vGICv3 and ITS devices */
 	struct kvm_vcpu_init target;    /* KVM_ARM_PREFERRED_TARGET */
 	struct pl011 *uart;
+	struct smmuv3_dev *smmu;        /* --viommu smmuv3 */
 
 	/* Boot state: arch_load_kernel and arch_finalize may come in either order; see boot.c. */
 	bool kernel_loaded, finalized;

@@ -207,6 +207,7 @@ int arm64_boot_commit(struct vm *vm)
 		.ram_base = arch_layout.ram_base, .ram_size = vm->cfg->mem_size,
 		.nr_cpus = vm->nr_vcpus, .mpidr = mpidr, .bootargs = bootargs,
 		.initrd_start = a->initrd_gpa, .initrd_end = a->initrd_gpa + a->initrd_size,
+		.smmu = a->smmu != NULL,
 	};
 	fdt = malloc(ARM64_FDT_MAX_SIZE);
 	if (!fdt)

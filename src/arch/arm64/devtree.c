@@ -9,11 +9,12 @@
 
 #include "arch/arm64/layout.h"
 
-enum { PH_GIC = 1, PH_ITS, PH_CLK };
+enum { PH_GIC = 1, PH_ITS, PH_CLK, PH_SMMU };
 
 /* GIC binding interrupt specifier: <type number flags> (interrupt-controller/arm,gic-v3.yaml). */
 #define GIC_SPI         0
 #define GIC_PPI         1
+#define IRQ_EDGE_RISING 1
 #define IRQ_LEVEL_HIGH  4
 
 /* Helpers that stop at the first libfdt error: R keeps it, and every later call is a no-op. */
@@ -187,7 +188,31 @@ static void node_uart(struct fdtb *b, char *path, size_t path_size)
 	end(b);
 }
 
-static void node_pcie(struct fdtb *b)
+/* The SMMUv3 (bindings/iommu/arm,smmu-v3.yaml), wired like QEMU virt's: edge SPIs 74..77. */
+static void node_smmu(struct fdtb *b)
+{
+	static const char irq_names[] = "eventq\0priq\0cmdq-sync\0gerror";
+	uint32_t irqs[12];
+	char name[32];
+
+	for (int i = 0; i < 4; i++) {
+		irqs[3 * i] = GIC_SPI;
+		irqs[3 * i + 1] = ARM64_SMMU_SPI + i;
+		irqs[3 * i + 2] = IRQ_EDGE_RISING;
+	}
+	snprintf(name, sizeof(name), "iommu@%llx", ARM64_SMMU_BASE);
+	begin(b, name);
+	prop_str(b, "compatible", "arm,smmu-v3");
+	prop_reg2(b, ARM64_SMMU_BASE, ARM64_SMMU_SIZE);
+	prop_cells(b, "interrupts", irqs, 12);
+	prop(b, "interrupt-names", irq_names, sizeof(irq_names));
+	prop(b, "dma-coherent", NULL, 0);
+	prop_u32(b, "#iommu-cells", 1);     /* the cell is the StreamID */
+	prop_u32(b, "phandle", PH_SMMU);
+	end(b);
+}
+
+static void node_pcie(struct fdtb *b, bool smmu)
 {
 	/* PCI address space codes in phys.hi (IEEE 1275 PCI binding): 1 I/O, 2 MEM32, 3 MEM64. */
 	const uint32_t ranges[21] = {
@@ -230,6 +255,12 @@ static void node_pcie(struct fdtb *b)
 	prop_reg2(b, ARM64_PCI_ECAM_BASE, ARM64_PCI_ECAM_SIZE);
 	prop_cells(b, "ranges", ranges, 21);
 	prop_cells(b, "msi-map", msi_map, 4);
+	if (smmu) {
+		/* Requester ID -> StreamID, identity (bindings/pci/pci-iommu.txt). */
+		const uint32_t iommu_map[4] = { 0, PH_SMMU, 0, 0x10000 };
+
+		prop_cells(b, "iommu-map", iommu_map, 4);
+	}
 	prop(b, "dma-coherent", NULL, 0);
 	if (!b->r) {
 		/* interrupt-map is larger than prop_cells' buffer. */
@@ -290,7 +321,9 @@ int arm64_fdt_build(void *buf, size_t size, const struct arm64_fdt_params *p)
 	node_gic(&b, p);
 	node_timer(&b);
 	node_uart(&b, uart, sizeof(uart));
-	node_pcie(&b);
+	if (p->smmu)
+		node_smmu(&b);
+	node_pcie(&b, p->smmu);
 	node_chosen(&b, p, uart);
 	end(&b);
 	if (!b.r)

@@ -22,6 +22,7 @@ struct arm64_fdt_params {
 	const uint64_t *mpidr;          /* nr_cpus MPIDR_EL1 values */
 	const char *bootargs;           /* complete kernel command line */
 	uint64_t initrd_start, initrd_end;      /* [start, end); end == start: no initrd */
+	bool smmu;                      /* an SMMUv3 at ARM64_SMMU_BASE translates the PCI devices */
 };
 
 /* Builds the tree into BUF (SIZE bytes) and packs it. 0, -EINVAL on bad params, -ENOSPC if too big. */

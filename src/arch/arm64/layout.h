@@ -5,6 +5,7 @@
  *
  *   0x0800_0000  GICv3 distributor (64K)          0x0808_0000  GIC ITS (128K)
  *   0x080a_0000  GICv3 redistributors (123 CPUs)  0x0900_0000  PL011 UART (4K), SPI 1
+ *   0x0905_0000  SMMUv3 (128K), SPIs 74..77 (--viommu smmuv3)
  *   0x1000_0000  PCIe MMIO32 window               0x3eff_0000  PCIe PIO window (64K)
  *   0x4000_0000  RAM (up to 255 GiB)              0x40_1000_0000  PCIe ECAM (256 buses)
  *   0x80_0000_0000  PCIe MMIO64 window (512 GiB), which ends at 1 TiB: a 40-bit IPA space.
@@ -25,6 +26,8 @@
 #define ARM64_GIC_REDIST_STRIDE 0x20000ull      /* RD_base + SGI_base frames, IHI0069 12.10 */
 #define ARM64_UART_BASE         0x09000000ull
 #define ARM64_UART_SIZE         0x1000ull
+#define ARM64_SMMU_BASE         0x09050000ull   /* QEMU virt VIRT_SMMU */
+#define ARM64_SMMU_SIZE         0x20000ull      /* register pages 0 and 1 (IHI 0070 6.1) */
 #define ARM64_PCI_MMIO32_BASE   0x10000000ull
 #define ARM64_PCI_MMIO32_SIZE   0x2eff0000ull
 #define ARM64_PCI_PIO_BASE      0x3eff0000ull
@@ -39,6 +42,7 @@
 /* Interrupts, as GIC SPI numbers (INTID - 32), like QEMU virt's a15irqmap. */
 #define ARM64_UART_SPI          1
 #define ARM64_PCI_INTX_SPI      3               /* INTA..INTD: SPIs 3..6 */
+#define ARM64_SMMU_SPI          74              /* eventq, priq, cmdq-sync, gerror: SPIs 74..77 */
 #define ARM64_GIC_NR_IRQS       256             /* 32 private + 224 SPIs (KVM_DEV_ARM_VGIC_GRP_NR_IRQS) */
 
 /* PPIs of the architected timer (INTID - 16), as QEMU virt and the Arm BSA use them. */

@@ -9,6 +9,7 @@
 #include "arch/arm64/gic.h"
 #include "arch/arm64/layout.h"
 #include "arch/arm64/uart.h"
+#include "iommu/smmuv3_dev.h"
 #include "vmm/log.h"
 #include "vmm/vm.h"
 
@@ -54,7 +55,22 @@ int arch_vm_create(struct vm *vm)
 	vm->irq.msi_devid = true;
 	r = arm64_uart_create(vm);
 	if (r)
-		arm64_gic_destroy(vm);
+		goto err_gic;
+	if (vm->cfg->viommu == VIOMMU_SMMUV3) {
+		uint32_t irq[SMMUV3_NR_IRQS];
+
+		for (int i = 0; i < SMMUV3_NR_IRQS; i++)
+			irq[i] = arm64_spi_irq(ARM64_SMMU_SPI + i);
+		r = smmuv3_dev_create(vm, ARM64_SMMU_BASE, irq, &a->smmu);
+		if (r)
+			goto err_uart;
+	}
+	return 0;
+
+err_uart:
+	arm64_uart_destroy(vm);
+err_gic:
+	arm64_gic_destroy(vm);
 	return r;
 }
 
@@ -72,6 +88,8 @@ void arch_vm_destroy(struct vm *vm)
 {
 	if (!vm->arch.created)
 		return;
+	smmuv3_dev_destroy(vm, vm->arch.smmu);
+	vm->arch.smmu = NULL;
 	arm64_uart_destroy(vm);
 	arm64_gic_destroy(vm);
 	vm->arch.created = false;

@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The SMMUv3 device of a VM (see smmuv3_dev.h). */
+#include "iommu/smmuv3_dev.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+#include "vmm/log.h"
+#include "vmm/vm.h"
+
+static void dev_irq(void *opaque, enum smmuv3_irq line)
+{
+	struct smmuv3_dev *d = opaque;
+
+	/* The lines are edge-triggered (DT: IRQ_TYPE_EDGE_RISING, as QEMU virt): a pulse. irq_line
+	 * reports its own failure; a lost pulse is all that can go wrong here. */
+	if (line >= SMMUV3_NR_IRQS)
+		return;
+	irq_line(d->vm, d->irq[line], true);
+	irq_line(d->vm, d->irq[line], false);
+}
+
+static void dev_msi(void *opaque, uint64_t addr, uint32_t data)
+{
+	struct smmuv3_dev *d = opaque;
+	uint32_t *p = (addr & 3) ? NULL : gmem_ptr(&d->vm->mem, addr, 4);
+
+	/* A CMD_SYNC completion the driver polls lands in RAM. MSIs to the ITS need the SMMU's own
+	 * DeviceID (msi-parent), which the device tree does not give it yet: they are dropped and the
+	 * driver uses the wired interrupts. */
+	if (!p) {
+		pr_debug("smmuv3: MSI to 0x%llx (not RAM) dropped", (unsigned long long)addr);
+		return;
+	}
+	__atomic_store_n(p, data, __ATOMIC_RELEASE);    /* both hosts are little-endian, like the guest */
+}
+
+int smmuv3_dev_create(struct vm *vm, uint64_t base, const uint32_t irq[SMMUV3_NR_IRQS], struct smmuv3_dev **out)
+{
+	static const struct smmuv3_hooks hooks = { .irq = dev_irq, .msi = dev_msi };
+	struct smmuv3_features f;
+	struct smmuv3_dev *d;
+	int r;
+
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return err_num(ENOMEM, "smmuv3");
+	d->vm = vm;
+	d->base = base;
+	for (int i = 0; i < SMMUV3_NR_IRQS; i++)
+		d->irq[i] = irq[i];
+	d->backend = viommu_soft_create(&vm->mem);
+	if (!d->backend) {
+		r = -ENOMEM;
+		goto err_free;
+	}
+	smmuv3_default_features(&f);
+	r = smmuv3_init(&d->smmu, &f, &vm->mem, d->backend, &hooks, d);
+	if (r)
+		goto err_backend;
+	d->backend->frontend = &d->smmu;
+	r = bus_register(&vm->mmio, base, SMMU_MMIO_SIZE, smmuv3_mmio, &d->smmu, "smmuv3");
+	if (r) {
+		err_num(r, "smmuv3: MMIO range at 0x%llx", (unsigned long long)base);
+		goto err_smmu;
+	}
+	*out = d;
+	return 0;
+
+err_smmu:
+	smmuv3_destroy(&d->smmu);
+err_backend:
+	viommu_destroy(d->backend);
+err_free:
+	free(d);
+	return r;
+}
+
+void smmuv3_dev_destroy(struct vm *vm, struct smmuv3_dev *d)
+{
+	if (!d)
+		return;
+	/* No vCPU runs any more: nothing can call into the model. */
+	bus_unregister(&vm->mmio, d->base, &d->smmu);
+	smmuv3_destroy(&d->smmu);
+	viommu_destroy(d->backend);
+	free(d);
+}

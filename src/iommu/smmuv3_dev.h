@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The SMMUv3 as a device of a VM: its two register pages on vm->mmio, its wired interrupts through
+ * KVM, MSI writes into guest RAM (CMD_SYNC completion), and the software backend for emulated
+ * devices behind it. The arch code picks the address and interrupt lines (arm64: layout.h).
+ */
+#ifndef NESTVM_SMMUV3_DEV_H
+#define NESTVM_SMMUV3_DEV_H
+
+#include <stdint.h>
+
+#include "iommu/smmuv3.h"
+
+struct vm;
+
+struct smmuv3_dev {
+	struct smmuv3 smmu;
+	struct viommu *backend;
+	struct vm *vm;
+	uint64_t base;
+	uint32_t irq[SMMUV3_NR_IRQS];   /* irq_line() numbers: eventq, priq, cmdq-sync, gerror */
+};
+
+/* Creates the SMMU at BASE (SMMU_MMIO_SIZE bytes) with the default feature set. */
+int smmuv3_dev_create(struct vm *vm, uint64_t base, const uint32_t irq[SMMUV3_NR_IRQS], struct smmuv3_dev **out);
+void smmuv3_dev_destroy(struct vm *vm, struct smmuv3_dev *d);
+
+#endif

@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* IOAS IOVA-range checks (guest RAM vs reserved IOVA) and NESTVM_FAIL_AT parsing. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "iommu/fail_inject.h"
+#include "iommu/ioas.h"
+#include "iommu/iommufd.h"
+#include "tap.h"
+
+int main(void)
+{
+	/* arm64 host with an ITS: the MSI doorbell window 0x8000000-0x80fffff is reserved. */
+	const struct iova_range r[] = { { 0, 0x7ffffff }, { 0x8100000, 0xffffffffffffULL } };
+	const struct iova_range bogus[] = { { 0x5000, 0x1000 } };
+	struct iommufd_ctx c;
+	uint64_t bad = 0;
+
+	CHECK(iova_ranges_allow(r, 2, 0x40000000, 256 << 20, &bad), "RAM above the MSI window is allowed");
+	CHECK(iova_ranges_allow(r, 2, 0, 0x8000000, &bad), "RAM ending right below it is allowed");
+	CHECK(!iova_ranges_allow(r, 2, 0, 0x10000000, &bad) && bad == 0x8000000,
+	      "RAM over the MSI window is refused at its start (0x%llx)", (unsigned long long)bad);
+	CHECK(!iova_ranges_allow(r, 2, 0x8000000, 0x1000, &bad) && bad == 0x8000000, "RAM inside the window refused");
+	CHECK(!iova_ranges_allow(r, 2, 0x80f0000, 0x20000, &bad) && bad == 0x80f0000, "RAM starting inside it refused");
+	CHECK(!iova_ranges_allow(r, 2, 0xfffffffff000ULL, 0x2000, &bad) && bad == 0x1000000000000ULL,
+	      "RAM past the IOMMU's address width refused");
+	CHECK(!iova_ranges_allow(r, 2, 0x1000, 0, &bad), "empty range refused");
+	CHECK(!iova_ranges_allow(r, 2, UINT64_MAX - 10, 100, &bad), "wrapping range refused");
+	CHECK(!iova_ranges_allow(NULL, 0, 0, 0x1000, &bad), "no allowed ranges: refused");
+	CHECK(!iova_ranges_allow(bogus, 1, 0x5000, 0x10, &bad), "inverted range from the kernel ignored");
+
+	unsetenv("NESTVM_FAIL_AT");
+	CHECK(!fail_inject_active() && !fail_inject("bind"), "no injection by default");
+	setenv("NESTVM_FAIL_AT", "attach,map-file", 1);
+	CHECK(fail_inject_active() && fail_inject("attach") && errno == ENOMEM && fail_inject("map-file") &&
+	      !fail_inject("bind") && !fail_inject("map") && !fail_inject("attach,map-file"), "step list matched exactly");
+	unsetenv("NESTVM_FAIL_AT");
+	CHECK(fail_inject_count_fds() >= 3, "fd count includes stdio");
+
+	iommufd_ctx_init(&c);
+	CHECK(c.fd == -1 && !c.has_ioas && !c.nr_maps, "a closed context");
+	iommufd_ctx_close(&c);
+	CHECK(c.fd == -1, "closing a closed context is a no-op");
+	return tap_done();
+}
