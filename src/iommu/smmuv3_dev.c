@@ -35,6 +35,25 @@ static void dev_msi(void *opaque, uint64_t addr, uint32_t data)
 	__atomic_store_n(p, data, __ATOMIC_RELEASE);    /* both hosts are little-endian, like the guest */
 }
 
+/* MSI writes of devices behind the SMMU are translated like their other DMA writes. */
+static int dev_msi_translate(void *opaque, uint32_t devid, uint64_t *addr)
+{
+	struct smmuv3_dev *d = opaque;
+	struct viommu_xlate x;
+	int r;
+
+	/* Every PCI function sits behind this SMMU (iommu-map covers all RIDs): the first MSI of a
+	 * device makes its stream known. */
+	r = smmuv3_add_stream(&d->smmu, devid);
+	if (r)
+		return r;
+	r = smmuv3_translate(&d->smmu, devid, *addr, true, &x);
+	if (r)
+		return r;
+	*addr = x.pa;
+	return 0;
+}
+
 int smmuv3_dev_create(struct vm *vm, uint64_t base, const uint32_t irq[SMMUV3_NR_IRQS], struct smmuv3_dev **out)
 {
 	static const struct smmuv3_hooks hooks = { .irq = dev_irq, .msi = dev_msi };
@@ -64,6 +83,8 @@ int smmuv3_dev_create(struct vm *vm, uint64_t base, const uint32_t irq[SMMUV3_NR
 		err_num(r, "smmuv3: MMIO range at 0x%llx", (unsigned long long)base);
 		goto err_smmu;
 	}
+	vm->irq.msi_translate = dev_msi_translate;
+	vm->irq.msi_translate_opaque = d;
 	*out = d;
 	return 0;
 
@@ -81,6 +102,10 @@ void smmuv3_dev_destroy(struct vm *vm, struct smmuv3_dev *d)
 	if (!d)
 		return;
 	/* No vCPU runs any more: nothing can call into the model. */
+	if (vm->irq.msi_translate_opaque == d) {
+		vm->irq.msi_translate = NULL;
+		vm->irq.msi_translate_opaque = NULL;
+	}
 	bus_unregister(&vm->mmio, d->base, &d->smmu);
 	smmuv3_destroy(&d->smmu);
 	viommu_destroy(d->backend);

@@ -8,7 +8,7 @@
  *   - translate: the software path for emulated devices (IOVA -> guest physical);
  *   - events: faults the backend finds asynchronously (nested: the vEVENTQ) go back to the front-end.
  * Backends: software (viommu_soft.c, stage 1 walked by nestvm), nested (iommufd HWPT/vIOMMU/vDEVICE,
- * later), shadow (later).
+ * later), shadow (later). The front-end serializes its calls into a backend (under its own lock).
  */
 #ifndef NESTVM_VIOMMU_H
 #define NESTVM_VIOMMU_H

@@ -127,6 +127,9 @@ int irq_set_msi_route(struct vm *vm, uint32_t gsi, uint64_t addr, uint32_t data,
 	bool added = false;
 	int r;
 
+	/* An untranslatable address stays as it is: KVM's ITS ignores it, like an aborted write. */
+	if (ir->msi_translate && ir->msi_translate(ir->msi_translate_opaque, devid, &addr))
+		pr_debug("irq: MSI address 0x%llx of device 0x%x not translated", (unsigned long long)addr, devid);
 	pthread_mutex_lock(&ir->lock);
 	if (gsi >= ir->next_gsi) {
 		/* Only GSIs from irq_alloc_msi_gsi: a stray one would steal another device's route. */

@@ -20,6 +20,13 @@ struct irq_routes {
 	uint32_t next_gsi;      /* GSIs below this are taken (arch reserves the wired ones first) */
 	bool msi_devid;         /* arm64 ITS: MSIs carry the requester id (KVM_MSI_VALID_DEVID) */
 	uint32_t max_routes;    /* KVM's table size (KVM_CAP_IRQ_ROUTING); GSIs must be below it */
+	/*
+	 * With a vIOMMU in front of the devices an MSI address is an IOVA the IOMMU translates like
+	 * any DMA write (as QEMU's kvm_arch_fixup_msi_route does): 0 with *ADDR translated, or -errno
+	 * (the write would abort; the IOMMU reported it). NULL: addresses are guest physical.
+	 */
+	int (*msi_translate)(void *opaque, uint32_t devid, uint64_t *addr);
+	void *msi_translate_opaque;
 };
 
 int irq_init(struct vm *vm);

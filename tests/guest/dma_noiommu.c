@@ -96,7 +96,7 @@ static int noiommu_map(struct dma_space *ds, void *va, size_t len, uint64_t *iov
 {
 	long ps = sysconf(_SC_PAGESIZE);
 	uintptr_t p = (uintptr_t)va;
-	uint64_t first, pa;
+	uint64_t first = 0, pa = 0;
 	size_t off;
 	int ret;
 

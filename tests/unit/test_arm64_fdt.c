@@ -199,10 +199,43 @@ static void test_bootargs(void)
 	CHECK(arm64_bootargs(s, 16, "quiet", CONSOLE_SERIAL) == -ENAMETOOLONG, "too long: -ENAMETOOLONG");
 }
 
+/* --viommu smmuv3: the SMMU node (bindings/iommu/arm,smmu-v3.yaml) and iommu-map on the PCIe host. */
+static void test_smmu(void)
+{
+	struct arm64_fdt_params p = { .ram_base = ARM64_RAM_BASE, .ram_size = 1 << 30, .nr_cpus = 1, .mpidr = mpidr };
+	void *fdt = malloc(BUF_SIZE);
+	const void *v;
+	uint32_t smmu;
+	int len;
+
+	CHECK(fdt && arm64_fdt_build(fdt, BUF_SIZE, &p) == 0, "tree without an SMMU");
+	CHECK(fdt_path_offset(fdt, "/iommu@9050000") < 0 && !getprop(fdt, "/pcie@10000000", "iommu-map", &len),
+	      "no SMMU: no iommu node, no iommu-map");
+	p.smmu = true;
+	CHECK(arm64_fdt_build(fdt, BUF_SIZE, &p) == 0 && fdt_check_full(fdt, BUF_SIZE) == 0, "tree with an SMMU");
+	CHECK(has_compat(fdt, "/iommu@9050000", "arm,smmu-v3"), "iommu@9050000 is arm,smmu-v3");
+	v = getprop(fdt, "/iommu@9050000", "reg", &len);
+	CHECK(v && len == 16 && cell64(v, 0) == ARM64_SMMU_BASE && cell64(v, 2) == ARM64_SMMU_SIZE, "SMMU reg: 128K at 0x9050000");
+	v = getprop(fdt, "/iommu@9050000", "interrupts", &len);
+	CHECK(v && len == 48 && cell(v, 0) == 0 && cell(v, 1) == 74 && cell(v, 2) == 1 && cell(v, 10) == 77 &&
+	      cell(v, 11) == 1, "SMMU interrupts: edge SPIs 74..77");
+	v = getprop(fdt, "/iommu@9050000", "interrupt-names", &len);
+	CHECK(v && len == sizeof("eventq\0priq\0cmdq-sync\0gerror") && !memcmp(v, "eventq\0priq\0cmdq-sync\0gerror", len),
+	      "SMMU interrupt-names: eventq, priq, cmdq-sync, gerror");
+	v = getprop(fdt, "/iommu@9050000", "#iommu-cells", &len);
+	CHECK(v && cell(v, 0) == 1 && getprop(fdt, "/iommu@9050000", "dma-coherent", &len), "#iommu-cells 1, dma-coherent");
+	smmu = phandle_of(fdt, "/iommu@9050000");
+	v = getprop(fdt, "/pcie@10000000", "iommu-map", &len);
+	CHECK(smmu && v && len == 16 && cell(v, 0) == 0 && cell(v, 1) == smmu && cell(v, 2) == 0 && cell(v, 3) == 0x10000,
+	      "iommu-map: RID -> StreamID identity");
+	free(fdt);
+}
+
 int main(void)
 {
 	test_machine();
 	test_variants();
+	test_smmu();
 	test_bootargs();
 	return tap_done();
 }
