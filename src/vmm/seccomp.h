@@ -2,7 +2,8 @@
 /*
  * Per-thread seccomp filters (libseccomp). Each kind of thread allows only what it needs once the
  * VM runs; the filter applies to the calling thread only (no TSYNC), before it touches
- * guest-controlled data. Mode (config.h): SECCOMP_ON kills the process on a forbidden syscall,
+ * guest-controlled data. Mode (config.h): SECCOMP_ON stops the process on a forbidden syscall (it
+ * traps, names the syscall on stderr and exits with EXIT_VMM_ERROR),
  * SECCOMP_LOG only logs it (audit/dmesg) for debugging, SECCOMP_OFF installs nothing.
  */
 #ifndef NESTVM_SECCOMP_H
