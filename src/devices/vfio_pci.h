@@ -84,6 +84,8 @@ struct vfio_pci {
 	int intx_efd, intx_rfd;
 	uint32_t intx_gsi;
 	uint8_t intx_pin;               /* 1..4 */
+	/* BAR accesses that exited to nestvm (traps); mmapped BARs never count here. */
+	_Atomic uint64_t nr_bar_traps;
 };
 
 /* Opens, binds and attaches the device of CFG, builds the model and puts it on the VM's PCI host. */

@@ -275,6 +275,7 @@ void vfio_pci_bar_access(struct pci_dev *d, unsigned int bar, uint64_t off, uint
 		return;
 	}
 	b = &v->bar[bar];
+	v->nr_bar_traps++;
 	if (v->has_msix && v->msix.dev && bar == v->msix_bar && pci_msix_bar_access(&v->msix, off, data, len, is_write))
 		return;
 	if (is_write)
