@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "devices/dma.h"
 #include "devices/pci.h"
 #include "devices/pci_msix.h"
 #include "devices/virtqueue.h"
@@ -66,6 +67,9 @@ struct virtio_dev {
 	uint32_t config_len;
 	uint8_t cfg_cap;             /* VIRTIO_PCI_CAP_PCI_CFG offset in config space */
 	unsigned int reset_gen;      /* bumped at reset: completions from before are dropped */
+	/* How ring and buffer addresses reach RAM: through vm->dma_iommu (StreamID = RID) when the VM
+	 * has one (then VIRTIO_F_ACCESS_PLATFORM is offered and required, virtio 1.2 6.1). */
+	struct dma_ctx dma;
 };
 
 /*
@@ -77,6 +81,8 @@ int virtio_pci_init(struct virtio_dev *v, struct vm *vm, const struct virtio_dev
 		    uint16_t device_id, uint64_t host_features, uint16_t nr_queues, uint16_t max_queue_size,
 		    uint8_t *config, uint32_t config_len);
 void virtio_pci_fini(struct virtio_dev *v);
+/* Puts the function on vm->pci and, behind a vIOMMU, its StreamID (RID) on the IOMMU. Unwinds. */
+int virtio_pci_add(struct virtio_dev *v);
 /* Loop thread, lock held: interrupt for queue Q if the driver wants one. */
 void virtio_queue_interrupt(struct virtio_dev *v, unsigned int q);
 /* Lock held: a bad chain or request from the driver: DEVICE_NEEDS_RESET + config interrupt (2.1.2). */

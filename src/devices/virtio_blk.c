@@ -109,6 +109,11 @@ static int blk_start(struct virtio_blk *b, struct blk_req *r)
 	int n;
 
 	r->used_len = 0;
+	if (r->e.faulted) {
+		/* A buffer's IOVA faulted (the vIOMMU recorded the event): fail the request, 5.2.6. */
+		finish(b, r, VIRTIO_BLK_S_IOERR);
+		return 1;
+	}
 	virtq_elem_read(&r->e, 0, &hdr, sizeof(hdr));
 	r->type = hdr.type;
 	sector = hdr.sector;
@@ -288,7 +293,7 @@ int virtio_blk_create(struct vm *vm, const struct disk_config *disk, unsigned in
 			    (uint8_t *)&b->cfg, sizeof(b->cfg));
 	if (r)
 		goto err_close;
-	r = pci_host_add(vm->pci, &b->v.pci);
+	r = virtio_pci_add(&b->v);
 	if (r) {
 		virtio_pci_fini(&b->v);
 		goto err_close;

@@ -42,6 +42,12 @@ static void con_rx(struct virtio_con *c)
 			virtio_set_needs_reset(&c->v);
 		if (r <= 0)
 			break;
+		if (c->e.faulted) {
+			/* A receive buffer faulted in the vIOMMU: return it empty, keep the input. */
+			virtq_push(&c->v.q[CON_RXQ].vq, c->e.head, 0);
+			pushed = true;
+			continue;
+		}
 		n = virtq_elem_write(&c->e, 0, c->pending, c->pending_len);
 		memmove(c->pending, c->pending + n, c->pending_len - n);
 		c->pending_len -= n;
@@ -61,7 +67,8 @@ static void con_tx(struct virtio_con *c)
 	while ((r = virtq_pop(q, &c->e)) > 0) {
 		/* 5.3.6.1: the device ignores device-writable buffers on transmitq. */
 		for (unsigned int i = 0; i < c->e.nout; i++)
-			console_write(c->e.iov[i].iov_base, c->e.iov[i].iov_len);
+			if (c->e.iov[i].iov_base)       /* NULL: faulted in the vIOMMU */
+				console_write(c->e.iov[i].iov_base, c->e.iov[i].iov_len);
 		virtq_push(q, c->e.head, 0);
 		pushed = true;
 	}
@@ -127,7 +134,7 @@ int virtio_console_create(struct vm *vm)
 			    (uint8_t *)&c->cfg, sizeof(c->cfg));
 	if (r)
 		goto err;
-	r = pci_host_add(vm->pci, &c->v.pci);
+	r = virtio_pci_add(&c->v);
 	if (r) {
 		virtio_pci_fini(&c->v);
 		goto err;

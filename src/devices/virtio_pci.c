@@ -49,7 +49,12 @@ static void fire_vector(struct virtio_dev *v, uint16_t vec)
 
 void virtio_queue_interrupt(struct virtio_dev *v, unsigned int q)
 {
-	if (q >= v->nr_queues || !virtq_need_notify(&v->q[q].vq))
+	if (q >= v->nr_queues)
+		return;
+	/* Behind a vIOMMU a push can find the used ring unmapped: tell the driver (2.1.2). */
+	if (v->q[q].vq.broken)
+		virtio_set_needs_reset(v);
+	if (!virtq_need_notify(&v->q[q].vq))
 		return;
 	v->isr |= 1;        /* 4.1.4.5: queue interrupt */
 	fire_vector(v, v->q[q].msix_vector);
@@ -129,9 +134,11 @@ static void status_write(struct virtio_dev *v, uint8_t val)
 		reset(v);
 		return;
 	}
-	/* 3.1.1 / 2.2: FEATURES_OK only sticks for a subset of ours that includes VERSION_1. */
+	/* 3.1.1 / 2.2: FEATURES_OK only sticks for a subset of ours that includes VERSION_1; behind a
+	 * vIOMMU also ACCESS_PLATFORM (6.1: a device MAY refuse a driver that would bypass it). */
 	if ((val & VIRTIO_CONFIG_S_FEATURES_OK) && !(old & VIRTIO_CONFIG_S_FEATURES_OK) &&
-	    ((v->guest_features & ~v->host_features) || !virtio_has_feature(v, VIRTIO_F_VERSION_1))) {
+	    ((v->guest_features & ~v->host_features) || !virtio_has_feature(v, VIRTIO_F_VERSION_1) ||
+	     (dma_translated(&v->dma) && !virtio_has_feature(v, VIRTIO_F_ACCESS_PLATFORM)))) {
 		pr_debug("%s: features 0x%llx refused", v->name, (unsigned long long)v->guest_features);
 		val &= (uint8_t)~VIRTIO_CONFIG_S_FEATURES_OK;
 	}
@@ -155,8 +162,9 @@ static void queue_enable(struct virtio_dev *v, struct virtio_queue *q)
 
 	if (q->enabled)
 		return;
-	r = virtq_init(&q->vq, &v->vm->mem, q->size, q->desc, q->driver, q->device,
-		       virtio_has_feature(v, VIRTIO_RING_F_EVENT_IDX));
+	/* Behind a vIOMMU the three addresses are IOVAs (ACCESS_PLATFORM, enforced at FEATURES_OK). */
+	r = virtq_init_dma(&q->vq, &v->dma, q->size, q->desc, q->driver, q->device,
+			   virtio_has_feature(v, VIRTIO_RING_F_EVENT_IDX));
 	if (r) {
 		pr_debug("%s: queue %u: bad ring (size %u desc 0x%llx driver 0x%llx device 0x%llx)", v->name, q->idx,
 			 q->size, (unsigned long long)q->desc, (unsigned long long)q->driver,
@@ -442,6 +450,9 @@ int virtio_pci_init(struct virtio_dev *v, struct vm *vm, const struct virtio_dev
 	v->name = name;
 	v->device_id = device_id;
 	v->host_features = host_features | 1ULL << VIRTIO_F_VERSION_1;
+	if (vm->dma_iommu)
+		v->host_features |= 1ULL << VIRTIO_F_ACCESS_PLATFORM;
+	dma_ctx_init(&v->dma, &vm->mem, NULL, 0);     /* the stream is known at virtio_pci_add */
 	v->nr_queues = nr_queues;
 	v->max_queue_size = max_queue_size;
 	v->config = config;
@@ -498,6 +509,19 @@ err:
 	if (r == -ENOSPC || r == -EINVAL)
 		pr_err("%s: virtio-pci setup failed: %s", name, strerror(-r));
 	virtio_pci_fini(v);
+	return r;
+}
+
+int virtio_pci_add(struct virtio_dev *v)
+{
+	int r = pci_host_add(v->vm->pci, &v->pci);
+
+	if (r)
+		return r;
+	/* IHI 0070 / the DT iommu-map: StreamID = RID. Registered before the guest runs. */
+	r = dma_ctx_init(&v->dma, &v->vm->mem, v->vm->dma_iommu, pci_dev_requester_id(&v->pci));
+	if (r)
+		pci_host_remove(v->vm->pci, &v->pci);
 	return r;
 }
 

@@ -2,7 +2,9 @@
 /*
  * virtio-blk over virtio-pci driven like a guest driver: config space through ECAM, feature
  * negotiation and queue setup through BAR0, MSI-X through BAR2, requests in guest RAM, a notify
- * write, then the event loop (in a thread) runs the I/O on a temp file.
+ * write, then the event loop (in a thread) runs the I/O on a temp file. Then the same device behind
+ * the emulated SMMUv3 (VIRTIO_F_ACCESS_PLATFORM): rings and buffers at IOVAs the guest's stage-1
+ * tables map, faults failing requests with IOERR and an event, the guest's TLBI honoured.
  */
 #include <fcntl.h>
 #include <linux/pci_regs.h>
@@ -20,6 +22,7 @@
 #include "arch/arch.h"
 #include "devices/pci.h"
 #include "devices/virtio.h"
+#include "smmuv3_harness.h"
 #include "tap.h"
 #include "vmm/config.h"
 #include "vmm/evloop.h"
@@ -36,6 +39,14 @@ static struct vring_avail *avail;
 static struct vring_used *used;
 static uint64_t desc_gpa, avail_gpa, used_gpa, buf_gpa;
 static struct virtio_dev *vdev;
+/* Behind the vIOMMU the device is given IOVAs: guest address GPA is at IOVA_BASE + (GPA - ram). */
+#define IOVA_BASE 0x1000000000ULL
+static bool use_iova;
+
+static uint64_t da(uint64_t gpa)
+{
+	return use_iova ? gpa - ram + IOVA_BASE : gpa;
+}
 
 static uint64_t ecam(unsigned int reg)
 {
@@ -143,14 +154,14 @@ static uint16_t req(uint32_t type, uint64_t sector, uint64_t data_gpa, uint32_t 
 	uint16_t head = (uint16_t)ndesc;
 
 	*h = (struct virtio_blk_outhdr){ .type = type, .sector = sector };
-	desc[ndesc] = (struct vring_desc){ hdr_gpa, sizeof(*h), VRING_DESC_F_NEXT, (uint16_t)(ndesc + 1) };
+	desc[ndesc] = (struct vring_desc){ da(hdr_gpa), sizeof(*h), VRING_DESC_F_NEXT, (uint16_t)(ndesc + 1) };
 	ndesc++;
 	if (len) {
-		desc[ndesc] = (struct vring_desc){ data_gpa, len, VRING_DESC_F_NEXT | (data_in ? VRING_DESC_F_WRITE : 0),
+		desc[ndesc] = (struct vring_desc){ da(data_gpa), len, VRING_DESC_F_NEXT | (data_in ? VRING_DESC_F_WRITE : 0),
 						   (uint16_t)(ndesc + 1) };
 		ndesc++;
 	}
-	desc[ndesc] = (struct vring_desc){ status_gpa, 1, VRING_DESC_F_WRITE, 0 };
+	desc[ndesc] = (struct vring_desc){ da(status_gpa), 1, VRING_DESC_F_WRITE, 0 };
 	ndesc++;
 	*(uint8_t *)gp(status_gpa, 1) = 0xee;
 	avail->ring[avail->idx % QSZ] = head;
@@ -170,18 +181,19 @@ static void setup_queue(void)
 	mwr(COMMON(VIRTIO_PCI_COMMON_GFSELECT), 4, 0);
 	mwr(COMMON(VIRTIO_PCI_COMMON_GF), 4, 1u << VIRTIO_BLK_F_FLUSH | 1u << VIRTIO_BLK_F_SEG_MAX);
 	mwr(COMMON(VIRTIO_PCI_COMMON_GFSELECT), 4, 1);
-	mwr(COMMON(VIRTIO_PCI_COMMON_GF), 4, 1);   /* VIRTIO_F_VERSION_1 */
+	/* VIRTIO_F_VERSION_1 (32), behind the vIOMMU also VIRTIO_F_ACCESS_PLATFORM (33). */
+	mwr(COMMON(VIRTIO_PCI_COMMON_GF), 4, use_iova ? 3 : 1);
 	mwr(COMMON(VIRTIO_PCI_COMMON_STATUS), 1, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
 					      VIRTIO_CONFIG_S_FEATURES_OK);
 	memset(gp(ram, 0x10000), 0, 0x10000);
 	ndesc = 0;
 	mwr(COMMON(VIRTIO_PCI_COMMON_Q_SELECT), 2, 0);
 	mwr(COMMON(VIRTIO_PCI_COMMON_Q_SIZE), 2, QSZ);
-	mwr(COMMON(VIRTIO_PCI_COMMON_Q_DESCLO), 4, (uint32_t)desc_gpa);
-	mwr(COMMON(VIRTIO_PCI_COMMON_Q_DESCHI), 4, (uint32_t)(desc_gpa >> 32));
-	mwr(COMMON(VIRTIO_PCI_COMMON_Q_AVAILLO), 8, avail_gpa);
-	mwr(COMMON(VIRTIO_PCI_COMMON_Q_USEDLO), 4, (uint32_t)used_gpa);
-	mwr(COMMON(VIRTIO_PCI_COMMON_Q_USEDHI), 4, (uint32_t)(used_gpa >> 32));
+	mwr(COMMON(VIRTIO_PCI_COMMON_Q_DESCLO), 4, (uint32_t)da(desc_gpa));
+	mwr(COMMON(VIRTIO_PCI_COMMON_Q_DESCHI), 4, (uint32_t)(da(desc_gpa) >> 32));
+	mwr(COMMON(VIRTIO_PCI_COMMON_Q_AVAILLO), 8, da(avail_gpa));
+	mwr(COMMON(VIRTIO_PCI_COMMON_Q_USEDLO), 4, (uint32_t)da(used_gpa));
+	mwr(COMMON(VIRTIO_PCI_COMMON_Q_USEDHI), 4, (uint32_t)(da(used_gpa) >> 32));
 	mwr(COMMON(VIRTIO_PCI_COMMON_Q_MSIX), 2, 1);
 	mwr(COMMON(VIRTIO_PCI_COMMON_MSIX), 2, 0);
 	mwr(COMMON(VIRTIO_PCI_COMMON_Q_ENABLE), 2, 1);
@@ -197,6 +209,180 @@ static bool needs_reset(void)
 static void notify(void)
 {
 	mwr(bar0 + VIRTIO_NOTIFY_OFF, 2, 0);
+}
+
+/* BARs, bus mastering, MSI-X vectors 0 (config) and 1 (queue) of the function at DEVFN. */
+static void probe(void)
+{
+	vdev = (struct virtio_dev *)vm.pci->slot[1];
+	bar0 = (cfg_rd(PCI_BASE_ADDRESS_0, 4) & ~0xfULL) | (uint64_t)cfg_rd(PCI_BASE_ADDRESS_1, 4) << 32;
+	bar2 = (cfg_rd(PCI_BASE_ADDRESS_2, 4) & ~0xfULL) | (uint64_t)cfg_rd(PCI_BASE_ADDRESS_3, 4) << 32;
+	cfg_wr(PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	for (uint32_t c = cfg_rd(PCI_CAPABILITY_LIST, 1), n = 0; c && n < 48; c = cfg_rd(c + 1, 1), n++)
+		if (cfg_rd(c, 1) == PCI_CAP_ID_MSIX)
+			cfg_wr(c + PCI_MSIX_FLAGS, 2, PCI_MSIX_FLAGS_ENABLE);
+	for (unsigned int v = 0; v < 2; v++) {
+		mwr(bar2 + 16 * v, 4, 0xfee00000);
+		mwr(bar2 + 16 * v + 8, 4, 0x40 + v);
+		mwr(bar2 + 16 * v + 12, 4, 0);
+	}
+}
+
+static struct harness hs;
+
+static int smmu_translate(void *opaque, uint32_t sid, uint64_t iova, bool write, struct viommu_xlate *out)
+{
+	return smmuv3_translate(&hs.s, sid, iova, write, out);
+}
+
+static int smmu_add_stream(void *opaque, uint32_t sid)
+{
+	return smmuv3_add_stream(&hs.s, sid);
+}
+
+static bool event_is(unsigned int i, unsigned int id, uint64_t iova)
+{
+	uint64_t evt[4];
+
+	h_evt(&hs, i, evt);
+	return (evt[0] & 0xff) == id && evt[0] >> 32 == DEVFN && evt[2] == iova;
+}
+
+/* The L3 entry mapping IOVA (4K granule, 39-bit: L1 -> L2 -> L3). */
+static uint64_t pte_addr(uint64_t ttb, uint64_t iova)
+{
+	uint64_t t = ttb;
+
+	for (int level = 1; level < 3; level++)
+		t = gr64(&hs, t + ((iova >> (12 + 9 * (3 - level))) & 0x1ff) * 8) & 0xfffffffff000ull;
+	return t + ((iova >> 12) & 0x1ff) * 8;
+}
+
+static void tlbi_va(uint64_t iova)
+{
+	h_cmd(&hs, CMD_TLBI_NH_VA | 3ull << 48, iova);
+	h_sync(&hs);
+}
+
+/*
+ * virtio-blk behind the emulated SMMUv3 (software walker): the guest's stage 1 maps the rings and
+ * buffers at IOVAs; a hostile descriptor and the guest's unmap + TLBI fail requests, never the VMM.
+ */
+static void test_viommu(struct disk_config *disk, int fd)
+{
+	static const struct smmuv3_hooks hooks = { .irq = h_irq, .msi = h_msi };
+	struct dma_iommu iommu = { .translate = smmu_translate, .add_stream = smmu_add_stream };
+	struct smmuv3_features f;
+	uint8_t sector[512], *p;
+	uint64_t ttb, ro_gpa;
+	unsigned int ev;
+
+	/* The SMMU's tables live in guest RAM at the harness addresses (arm64: inside the VM's RAM). */
+	if (ram != RAM_BASE && gmem_add_ram(&vm.mem, RAM_BASE, RAM_SIZE, false)) {
+		CHECK(0, "RAM for the SMMU tables");
+		return;
+	}
+	hs.gm = vm.mem;         /* the same regions: the harness helpers write guest RAM */
+	smmuv3_default_features(&f);
+	hs.v = viommu_soft_create(&vm.mem);
+	if (!hs.v || smmuv3_init(&hs.s, &f, &vm.mem, hs.v, &hooks, &hs)) {
+		CHECK(0, "SMMU");
+		return;
+	}
+	hs.pt_brk = PGTABLES;
+	h_enable(&hs);
+	ttb = h_alloc_pt(&hs);
+	h_cd(&hs, CDS, ttb, 3);
+	h_ste(&hs, DEVFN, STE_S1(CDS), 0);
+	/* Buffers away from the harness tables (which sit at ram + 1 MiB.. on arm64). */
+	buf_gpa = ram + 0x800000;
+	use_iova = true;
+	for (uint64_t a = ram + 0x1000; a < ram + 0x4000; a += 0x1000)
+		h_map(&hs, ttb, da(a), a, true);
+	for (uint64_t a = buf_gpa; a < buf_gpa + 0x30000; a += 0x1000)
+		h_map(&hs, ttb, da(a), a, true);
+	ro_gpa = buf_gpa + 0x30000;
+	h_map(&hs, ttb, da(ro_gpa), ro_gpa, false);
+
+	/* A fresh function (slot 1 again, StreamID 8) created with the VM's vIOMMU. */
+	pci_host_destroy(&vm);
+	vm.dma_iommu = &iommu;
+	if (pci_host_create(&vm) || virtio_blk_create(&vm, disk, 0)) {
+		CHECK(0, "virtio-blk behind the vIOMMU");
+		return;
+	}
+	probe();
+	CHECK(vdev->dma.iommu == &iommu && vdev->dma.sid == DEVFN, "DMA context: translated, StreamID = RID");
+	mwr(COMMON(VIRTIO_PCI_COMMON_DFSELECT), 4, 1);
+	CHECK(mrd(COMMON(VIRTIO_PCI_COMMON_DF), 4) & 2, "VIRTIO_F_ACCESS_PLATFORM offered");
+	mwr(COMMON(VIRTIO_PCI_COMMON_STATUS), 1, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+	mwr(COMMON(VIRTIO_PCI_COMMON_GFSELECT), 4, 1);
+	mwr(COMMON(VIRTIO_PCI_COMMON_GF), 4, 1);
+	mwr(COMMON(VIRTIO_PCI_COMMON_STATUS), 1, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+					      VIRTIO_CONFIG_S_FEATURES_OK);
+	CHECK(!(mrd(COMMON(VIRTIO_PCI_COMMON_STATUS), 1) & VIRTIO_CONFIG_S_FEATURES_OK),
+	      "FEATURES_OK refused without ACCESS_PLATFORM (no bypassing the IOMMU)");
+
+	setup_queue();
+	CHECK(mrd(COMMON(VIRTIO_PCI_COMMON_STATUS), 1) == 0xf && mrd(COMMON(VIRTIO_PCI_COMMON_Q_ENABLE), 2) == 1,
+	      "queue at IOVAs enabled");
+	p = gp(buf_gpa, 4096);
+	memset(p, 'V', 1024);
+	req(VIRTIO_BLK_T_OUT, 20, buf_gpa, 1024, false, buf_gpa + 0x10000, buf_gpa + 0x20000);
+	req(VIRTIO_BLK_T_IN, 7, buf_gpa + 0x1000, 512, true, buf_gpa + 0x10001, buf_gpa + 0x20010);
+	notify();
+	CHECK(run_until(2) && st(0) == VIRTIO_BLK_S_OK && st(1) == VIRTIO_BLK_S_OK, "write + read through the IOMMU: OK");
+	CHECK(pread(fd, sector, 512, 21 * 512) == 512 && sector[0] == 'V' && sector[511] == 'V',
+	      "write reached the file from the translated buffer");
+	CHECK(*(uint8_t *)gp(buf_gpa + 0x1000, 1) == 8, "read landed in the translated buffer");
+	CHECK(h_nr_events(&hs) == 0, "no events so far");
+
+	/* Hostile descriptor: data buffer at an IOVA the guest never mapped. */
+	ev = rd32(&hs, SMMU_PAGE_SIZE + SMMU_EVENTQ_PROD);
+	req(VIRTIO_BLK_T_IN, 1, buf_gpa + 0x200000, 512, true, buf_gpa + 0x10002, buf_gpa + 0x20020);
+	notify();
+	CHECK(run_until(3) && st(2) == VIRTIO_BLK_S_IOERR, "unmapped data IOVA: request fails with IOERR");
+	CHECK(h_nr_events(&hs) == 1 && event_is(ev, EVT_F_TRANSLATION, da(buf_gpa + 0x200000)),
+	      "F_TRANSLATION event with the StreamID and IOVA");
+	CHECK(!needs_reset(), "the device keeps running");
+
+	/* Device write into a page the guest mapped read-only. */
+	req(VIRTIO_BLK_T_IN, 1, ro_gpa, 512, true, buf_gpa + 0x10003, buf_gpa + 0x20030);
+	notify();
+	CHECK(run_until(4) && st(3) == VIRTIO_BLK_S_IOERR, "read into a read-only IOVA: IOERR");
+	CHECK(event_is(ev + 1, EVT_F_PERMISSION, da(ro_gpa)), "F_PERMISSION event");
+
+	/* Strict invalidation: the guest unmaps the data page and invalidates; the stale entry is gone. */
+	req(VIRTIO_BLK_T_IN, 9, buf_gpa + 0x2000, 512, true, buf_gpa + 0x10004, buf_gpa + 0x20040);
+	notify();
+	CHECK(run_until(5) && st(4) == VIRTIO_BLK_S_OK, "read into a mapped page (now in the IOTLB)");
+	gw64(&hs, pte_addr(ttb, da(buf_gpa + 0x2000)), 0);
+	tlbi_va(da(buf_gpa + 0x2000));
+	req(VIRTIO_BLK_T_IN, 9, buf_gpa + 0x2000, 512, true, buf_gpa + 0x10005, buf_gpa + 0x20050);
+	notify();
+	CHECK(run_until(6) && st(5) == VIRTIO_BLK_S_IOERR, "after unmap + TLBI_NH_VA + SYNC: the same IOVA fails");
+	CHECK(event_is(ev + 2, EVT_F_TRANSLATION, da(buf_gpa + 0x2000)), "and records F_TRANSLATION");
+
+	/* The guest unmaps the used ring under the device: NEEDS_RESET, the VMM keeps going. */
+	gw64(&hs, pte_addr(ttb, da(used_gpa)), 0);
+	tlbi_va(da(used_gpa));
+	req(VIRTIO_BLK_T_GET_ID, 0, buf_gpa + 0x3000, 20, true, buf_gpa + 0x10006, buf_gpa + 0x20060);
+	notify();
+	run_while_not(needs_reset);
+	CHECK(needs_reset() && used->idx == 6, "unmapped used ring: NEEDS_RESET, nothing completed");
+	h_map(&hs, ttb, da(used_gpa), used_gpa, true);
+	tlbi_va(da(used_gpa));
+	setup_queue();
+	req(VIRTIO_BLK_T_IN, 20, buf_gpa + 0x1000, 512, true, buf_gpa + 0x10000, buf_gpa + 0x20000);
+	notify();
+	CHECK(run_until(1) && st(0) == VIRTIO_BLK_S_OK && *(uint8_t *)gp(buf_gpa + 0x1000, 1) == 'V',
+	      "remapped + reset: works again");
+
+	pci_host_destroy(&vm);
+	vm.dma_iommu = NULL;
+	pci_host_create(&vm);
+	smmuv3_destroy(&hs.s);
+	viommu_destroy(hs.v);
 }
 
 int main(void)
@@ -396,6 +582,10 @@ int main(void)
 	mwr(bar0 + VIRTIO_DEVCFG_OFF + 0x800, 4, 1);
 	mwr(bar0 + VIRTIO_NOTIFY_OFF + 0x100, 2, 0);
 	CHECK(mrd(bar0 + VIRTIO_DEVCFG_OFF, 8) == SECTORS, "garbage writes change nothing read-only");
+	mwr(COMMON(VIRTIO_PCI_COMMON_DFSELECT), 4, 1);
+	CHECK(!(mrd(COMMON(VIRTIO_PCI_COMMON_DF), 4) & 2), "no vIOMMU: ACCESS_PLATFORM not offered");
+
+	test_viommu(&disk, fd);
 
 	pci_host_destroy(&vm);
 	evloop_destroy(vm.loop);

@@ -4,6 +4,7 @@
 #include <linux/virtio_ring.h>
 #include <string.h>
 
+#include "devices/dma.h"
 #include "devices/virtqueue.h"
 #include "tap.h"
 #include "vmm/guest_mem.h"
@@ -239,6 +240,126 @@ static void test_event_idx(void)
 	CHECK(!virtq_need_notify(&q), "no interrupt past used_event");
 }
 
+/*
+ * Translated mode (behind a vIOMMU): a fake IOMMU maps 4 KiB IOVA pages to scattered guest pages,
+ * so ring fields, descriptors and buffers are only right when every access is translated.
+ */
+#define IOVA 0x7000000000ULL
+#define NPAGES 8
+static uint64_t iomap[NPAGES];      /* page -> GPA, 0: unmapped */
+static unsigned int nr_xlate;
+
+static int fake_translate(void *opaque, uint32_t sid, uint64_t iova, bool write, struct viommu_xlate *out)
+{
+	uint64_t pg = (iova - IOVA) >> 12;
+
+	nr_xlate++;
+	if (iova < IOVA || pg >= NPAGES || !iomap[pg])
+		return -EFAULT;
+	out->pa = iomap[pg] + (iova & 0xfff);
+	out->len = 0x1000 - (iova & 0xfff);
+	return 0;
+}
+
+static void *page(unsigned int pg)
+{
+	return gmem_ptr(&gm, iomap[pg], 0x1000);
+}
+
+static void test_translated(void)
+{
+	static const struct dma_iommu iommu = { .translate = fake_translate };
+	struct dma_ctx direct, dma;
+	struct vring_desc *td, *ind0, *ind1;
+	struct vring_avail *ta;
+	struct vring_used *tu;
+	struct virtq q;
+	uint8_t tmp[16];
+	struct iovec sl[2];
+
+	dma_ctx_init(&direct, &gm, NULL, 0);
+	CHECK(virtq_init_dma(&q, &direct, QSZ, DESC, AVAIL, USED, false) == 0 && !q.dma && q.desc == desc,
+	      "direct DMA context: the plain pointer rings");
+	CHECK(dma_ctx_init(&dma, &gm, &iommu, 8) == 0, "translated context");
+	for (unsigned int i = 0; i < NPAGES; i++)
+		iomap[i] = BUF + 0x8000 + 0x2000ULL * i;   /* every other page: never host-contiguous */
+	memset(gmem_ptr(&gm, BUF + 0x8000, 0x10000), 0, 0x10000);
+	iomap[7] = 0;
+	td = page(0);
+	ta = page(1);
+	tu = page(2);
+	CHECK(virtq_init_dma(&q, &dma, QSZ, IOVA + 0x7000, IOVA + 0x1000, IOVA + 0x2000, false) == -EINVAL,
+	      "translated: unmapped descriptor table refused at enable");
+	CHECK(virtq_init_dma(&q, &dma, QSZ, IOVA, IOVA + 0x1000, IOVA + 0x6ff0, false) == -EINVAL,
+	      "translated: used ring running into an unmapped page refused at enable");
+	CHECK(virtq_init_dma(&q, &dma, QSZ, IOVA, IOVA + 0x1000, IOVA + 0x2000, true) == 0 && q.dma && !q.desc,
+	      "translated: rings at IOVAs accepted");
+
+	/* Chain: 2 bytes at the end of page 3 + 2 at the start of page 4 (one descriptor), then a
+	 * writable buffer in page 4. */
+	memcpy((uint8_t *)page(3) + 0xffe, "ab", 2);
+	memcpy(page(4), "cd", 2);
+	set_desc(td, 2, IOVA + 0x3ffe, 4, VRING_DESC_F_NEXT, 3);
+	set_desc(td, 3, IOVA + 0x4100, 8, VRING_DESC_F_WRITE, 0);
+	ta->ring[0] = 2;
+	ta->idx = 1;
+	CHECK(virtq_pop(&q, &e) == 1 && e.head == 2 && e.nout == 2 && e.nin == 1 && e.out_len == 4 && !e.faulted,
+	      "translated pop: a buffer split over two IOVA pages becomes two iovecs");
+	CHECK(virtq_elem_read(&e, 0, tmp, 4) == 4 && !memcmp(tmp, "abcd", 4), "buffer bytes read through the IOMMU");
+	CHECK(virtq_elem_write(&e, 0, "XY", 2) == 2 && !memcmp((uint8_t *)page(4) + 0x100, "XY", 2),
+	      "writable buffer written at its translated address");
+	virtq_push(&q, e.head, 2);
+	CHECK(tu->idx == 1 && tu->ring[0].id == 2 && tu->ring[0].len == 2, "used ring written through the IOMMU");
+	CHECK(virtq_pop(&q, &e) == 0 && *(uint16_t *)&tu->ring[QSZ] == 1, "avail_event written through the IOMMU");
+
+	/* Indirect table spanning pages 5 and 6 (not contiguous in guest RAM). */
+	ind0 = (struct vring_desc *)((uint8_t *)page(5) + 0xff0);
+	ind1 = page(6);
+	set_desc(ind0, 0, IOVA + 0x3000, 16, VRING_DESC_F_NEXT, 1);
+	set_desc(ind1, 0, IOVA + 0x4200, 1, VRING_DESC_F_WRITE, 0);
+	set_desc(td, 0, IOVA + 0x5ff0, 32, VRING_DESC_F_INDIRECT, 0);
+	ta->ring[1] = 0;
+	ta->idx = 2;
+	CHECK(virtq_pop(&q, &e) == 1 && e.nout == 1 && e.nin == 1 && e.out_len == 16 && !e.faulted,
+	      "indirect table split over two IOVA pages");
+	virtq_push(&q, e.head, 0);
+
+	/* A buffer at an unmapped IOVA: the chain pops "faulted", only this request fails. */
+	nr_xlate = 0;
+	dma.nr_faults = 0;
+	set_desc(td, 4, IOVA + 0x3000, 16, VRING_DESC_F_NEXT, 5);
+	set_desc(td, 5, IOVA + 0x7000, 512, VRING_DESC_F_NEXT | VRING_DESC_F_WRITE, 6);
+	set_desc(td, 6, IOVA + 0x4300, 1, VRING_DESC_F_WRITE, 0);
+	ta->ring[2] = 4;
+	ta->idx = 3;
+	CHECK(virtq_pop(&q, &e) == 1 && e.faulted && !q.broken && e.nin == 2 && e.in_len == 513 &&
+	      !e.iov[1].iov_base, "unmapped buffer: chain pops faulted, queue not broken");
+	CHECK(dma.nr_faults == 1 && nr_xlate > 0, "the fault went to the IOMMU");
+	CHECK(virtq_elem_slice(&e, true, 0, 512, sl, 2) == -1, "a slice touching the faulted buffer fails");
+	CHECK(virtq_elem_write(&e, 512, "S", 1) == 1 && *((uint8_t *)page(4) + 0x300) == 'S',
+	      "the status byte past the faulted buffer is still written");
+	virtq_push(&q, e.head, 1);
+	CHECK(tu->idx == 3, "faulted chain completed");
+
+	/* The guest unmaps the used ring (after its TLBI, the IOMMU no longer translates it). */
+	iomap[2] = 0;
+	set_desc(td, 7, IOVA + 0x3000, 8, 0, 0);
+	ta->ring[3] = 7;
+	ta->idx = 4;
+	CHECK(virtq_pop(&q, &e) == 1, "pop with the used ring gone (avail still mapped)");
+	virtq_push(&q, e.head, 0);
+	CHECK(q.broken, "push to an unmapped used ring breaks the queue");
+	CHECK(virtq_pop(&q, &e) == -EINVAL, "and nothing more is processed");
+	iomap[2] = BUF + 0x8000 + 0x4000;
+
+	/* Unmapped avail ring. */
+	CHECK(virtq_init_dma(&q, &dma, QSZ, IOVA, IOVA + 0x1000, IOVA + 0x2000, false) == 0, "re-enabled");
+	iomap[1] = 0;
+	CHECK(virtq_pop(&q, &e) == -EINVAL && q.broken, "unmapped avail ring: pop fails, queue broken");
+	CHECK(virtq_need_notify(&q), "unreadable flags: interrupt anyway");
+	iomap[1] = BUF + 0x8000 + 0x2000;
+}
+
 int main(void)
 {
 	if (gmem_add_ram(&gm, RAM_BASE, RAM_SIZE, false)) {
@@ -253,6 +374,7 @@ int main(void)
 	test_indirect();
 	test_hostile();
 	test_event_idx();
+	test_translated();
 	gmem_destroy(&gm);
 	return tap_done();
 }

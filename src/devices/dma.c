@@ -1,0 +1,128 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * DMA contexts of emulated PCI functions (see dma.h). A translated range is walked one vIOMMU
+ * translation at a time (each ends at most at its page/leaf end), each piece bounds-checked against
+ * guest RAM with gmem_ptr. Nothing is cached here: the vIOMMU's IOTLB is the only cache, and the
+ * guest's invalidations clear it, so strict-mode unmaps take effect on the next access.
+ */
+#include "devices/dma.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "vmm/guest_mem.h"
+#include "vmm/log.h"
+
+int dma_ctx_init(struct dma_ctx *d, const struct guest_mem *mem, const struct dma_iommu *iommu, uint32_t sid)
+{
+	int r;
+
+	*d = (struct dma_ctx){ .mem = mem, .iommu = iommu, .sid = sid };
+	if (!iommu || !iommu->add_stream)
+		return 0;
+	r = iommu->add_stream(iommu->opaque, sid);
+	if (r)
+		return err_num(r, "vIOMMU: adding StreamID 0x%x", sid);
+	return 0;
+}
+
+/* [addr, addr+len) with len > 0 does not wrap past the top of the 64-bit bus address space. */
+static bool range_ok(uint64_t addr, uint64_t len)
+{
+	return len && len - 1 <= UINT64_MAX - addr;
+}
+
+/* The host piece at ADDR: at most LEFT bytes, contiguous in one translation. */
+static void *piece(struct dma_ctx *d, uint64_t addr, uint64_t left, bool write, uint64_t *plen)
+{
+	struct viommu_xlate x;
+	void *p;
+
+	if (!d->iommu) {
+		*plen = left;
+		return gmem_ptr(d->mem, addr, left);
+	}
+	if (d->iommu->translate(d->iommu->opaque, d->sid, addr, write, &x)) {
+		__atomic_add_fetch(&d->nr_faults, 1, __ATOMIC_RELAXED);
+		pr_debug("dma: StreamID 0x%x: %s of IOVA 0x%llx faulted", d->sid, write ? "write" : "read",
+			 (unsigned long long)addr);
+		return NULL;
+	}
+	if (!x.len)
+		return NULL;    /* a backend that maps nothing: never loop */
+	*plen = x.len < left ? x.len : left;
+	p = gmem_ptr(d->mem, x.pa, *plen);
+	if (!p)
+		pr_debug("dma: StreamID 0x%x: IOVA 0x%llx -> 0x%llx is not RAM", d->sid, (unsigned long long)addr,
+			 (unsigned long long)x.pa);
+	return p;
+}
+
+int dma_map(struct dma_ctx *d, uint64_t addr, uint64_t len, bool write, struct iovec *iov, unsigned int max)
+{
+	unsigned int n = 0;
+
+	if (!len)
+		return 0;
+	if (!range_ok(addr, len))
+		return -EFAULT;
+	while (len) {
+		uint64_t l;
+		uint8_t *p = piece(d, addr, len, write, &l);
+
+		if (!p)
+			return -EFAULT;
+		if (n && (uint8_t *)iov[n - 1].iov_base + iov[n - 1].iov_len == p) {
+			iov[n - 1].iov_len += l;    /* guest-contiguous pages are host-contiguous in one region */
+		} else {
+			if (n == max)
+				return -E2BIG;
+			iov[n++] = (struct iovec){ .iov_base = p, .iov_len = l };
+		}
+		addr += l;
+		len -= l;
+	}
+	return (int)n;
+}
+
+void *dma_ptr(struct dma_ctx *d, uint64_t addr, uint64_t len, bool write)
+{
+	struct iovec iov;
+
+	return dma_map(d, addr, len, write, &iov, 1) == 1 ? iov.iov_base : NULL;
+}
+
+static int copy(struct dma_ctx *d, uint64_t addr, void *buf, size_t len, bool write)
+{
+	uint8_t *b = buf;
+
+	if (!len)
+		return 0;
+	if (!range_ok(addr, len))
+		return -EFAULT;
+	while (len) {
+		uint64_t l;
+		uint8_t *p = piece(d, addr, len, write, &l);
+
+		if (!p)
+			return -EFAULT;
+		if (write)
+			memcpy(p, b, l);
+		else
+			memcpy(b, p, l);
+		b += l;
+		addr += l;
+		len -= l;
+	}
+	return 0;
+}
+
+int dma_read(struct dma_ctx *d, uint64_t addr, void *buf, size_t len)
+{
+	return copy(d, addr, buf, len, false);
+}
+
+int dma_write(struct dma_ctx *d, uint64_t addr, const void *buf, size_t len)
+{
+	return copy(d, addr, (void *)buf, len, true);
+}
