@@ -71,6 +71,8 @@ int devices_create(struct vm *vm)
 err:
 	/* The host owns every function added so far and destroys them with itself. */
 	pci_host_destroy(vm);
+	if (vm->viommu_vfio.release)
+		vm->viommu_vfio.release(vm->viommu_vfio.opaque);
 	iommufd_ctx_close(&vm->iommufd);
 	if (fds >= 0) {
 		/* NESTVM_FAIL_AT tests: unwinding must give back every fd the vfio setup opened. */
@@ -86,5 +88,8 @@ err:
 void devices_destroy(struct vm *vm)
 {
 	pci_host_destroy(vm);
+	/* The vIOMMU's nested objects hold the IOAS: they go before it. */
+	if (vm->viommu_vfio.release)
+		vm->viommu_vfio.release(vm->viommu_vfio.opaque);
 	iommufd_ctx_close(&vm->iommufd);
 }

@@ -100,6 +100,8 @@ void smmuv3_default_features(struct smmuv3_features *f);
 int smmuv3_init(struct smmuv3 *s, const struct smmuv3_features *f, const struct guest_mem *mem,
 		struct viommu *v, const struct smmuv3_hooks *hooks, void *opaque);
 void smmuv3_destroy(struct smmuv3 *s);
+/* Replaces the feature set (IDRs) before the guest runs, e.g. clamped to what a host can nest. */
+int smmuv3_set_features(struct smmuv3 *s, const struct smmuv3_features *f);
 /* Architectural reset values; detaches every stream per GBPA. */
 void smmuv3_reset(struct smmuv3 *s);
 /* Puts SID behind this SMMU (before the guest runs). -ENOSPC, -EINVAL (SID beyond SIDSIZE). */

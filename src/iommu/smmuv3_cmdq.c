@@ -75,6 +75,27 @@ static void mark_unloaded(struct smmuv3 *s, uint32_t sid)
 			s->streams[i].loaded = false;
 }
 
+/*
+ * PREFETCH_CONFIG fetches the STE (and CD 0) of SID into the configuration cache (4.2.1). We cache
+ * nothing, but fetching validates, and a configuration error found by a prefetch may be recorded
+ * (C_BAD_STE and the other configuration errors of 7.3): this is how a guest without DMA-capable
+ * devices (the bare-metal conformance payload) gets its STEs checked. Transaction faults
+ * (F_STREAM_DISABLED, S1DSS terminate) are not configuration errors and need a transaction.
+ */
+static void prefetch_config(struct smmuv3 *s, uint32_t sid)
+{
+	struct viommu_stream_cfg cfg;
+	uint64_t evt[EVT_DWORDS];
+	unsigned int id;
+
+	if (!(s->cr0 & CR0_SMMUEN) || !smmuv3_load_config(s, sid, &cfg, evt))
+		return;
+	id = (unsigned int)(evt[0] & 0xff);
+	if (id == EVT_F_STREAM_DISABLED || (id == EVT_C_BAD_STREAMID && !(s->cr2 & CR2_RECINVSID)))
+		return;     /* invalid StreamIDs are recorded only when CR2.RECINVSID asks (6.3.12) */
+	smmuv3_evtq_push(s, evt);
+}
+
 static void do_sync(struct smmuv3 *s, const uint64_t cmd[2], struct cmdq_err *e)
 {
 	unsigned int cs = CMD_SYNC_CS(cmd[0]);
@@ -108,9 +129,13 @@ static void execute(struct smmuv3 *s, const uint64_t cmd[2], uint32_t pos, struc
 	switch (CMD_OP(cmd[0])) {
 	case CMD_PREFETCH_CONFIG:
 	case CMD_PREFETCH_ADDR:
-		if (cmd[0] & CMD_SSEC)
+		if (cmd[0] & CMD_SSEC) {
 			e->cerror = CERROR_ILL;     /* Secure stream from the Non-secure queue (4.2) */
-		return;     /* a hint: nothing to prefetch into */
+			return;
+		}
+		if (CMD_OP(cmd[0]) == CMD_PREFETCH_CONFIG)
+			prefetch_config(s, sid);
+		return;     /* otherwise a hint: nothing to prefetch into */
 	case CMD_CFGI_STE:
 	case CMD_CFGI_STE_RANGE: {
 		uint32_t first = sid, last = sid;

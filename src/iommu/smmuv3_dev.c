@@ -4,7 +4,9 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "iommu/viommu_nested.h"
 #include "vmm/log.h"
 #include "vmm/vm.h"
 
@@ -54,6 +56,93 @@ static int dev_msi_translate(void *opaque, uint32_t devid, uint64_t *addr)
 	return 0;
 }
 
+/* Emulated devices (virtio): StreamID = RID, every DMA access translated by the software path. */
+static int dev_dma_translate(void *opaque, uint32_t sid, uint64_t iova, bool write, struct viommu_xlate *out)
+{
+	struct smmuv3_dev *d = opaque;
+
+	return smmuv3_translate(&d->smmu, sid, iova, write, out);
+}
+
+static int dev_dma_add_stream(void *opaque, uint32_t sid)
+{
+	struct smmuv3_dev *d = opaque;
+
+	return smmuv3_add_stream(&d->smmu, sid);
+}
+
+/* A backend's own event (nested: a vEVENTQ record, already in the guest's terms) into the guest EVTQ. */
+static void dev_backend_event(void *frontend, const struct viommu_fault *f, const void *raw, unsigned int raw_len)
+{
+	struct smmuv3 *s = frontend;
+	uint64_t evt[EVT_DWORDS];
+
+	(void)f;
+	if (raw_len != sizeof(evt))
+		return;
+	memcpy(evt, raw, sizeof(evt));
+	pthread_mutex_lock(&s->lock);
+	smmuv3_evtq_push(s, evt);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/*
+ * An assigned device behind this SMMU (vm->viommu_vfio.add_vfio): the first one switches the backend
+ * to the nested one (wrapping the software backend, which keeps the emulated devices) and clamps
+ * the guest-visible features to the host SMMU's. Runs before any vCPU.
+ */
+static int dev_add_vfio(void *opaque, int vfio_fd, uint32_t dev_id, uint32_t ioas, uint32_t rid)
+{
+	struct smmuv3_dev *d = opaque;
+	bool first = !d->nested;
+	int r;
+
+	if (first) {
+		struct viommu *n = viommu_nested_create(d->backend, d->vm->iommufd.fd, d->vm->loop);
+
+		if (!n) {
+			/* The software backend went with the failed wrapper: get a new one. */
+			d->backend = viommu_soft_create(&d->vm->mem);
+			d->smmu.viommu = d->backend;
+			return -ENOMEM;
+		}
+		n->event = dev_backend_event;
+		n->frontend = &d->smmu;
+		pthread_mutex_lock(&d->smmu.lock);
+		d->smmu.viommu = n;
+		pthread_mutex_unlock(&d->smmu.lock);
+		d->backend = n;
+		d->nested = true;
+		/* tools/bench/viommu-inval compares against one command per ioctl (QEMU's way). */
+		if (getenv("NESTVM_VIOMMU_UNBATCHED"))
+			viommu_nested_set_unbatched(n, true);
+	}
+	r = viommu_nested_add_device(d->backend, vfio_fd, dev_id, ioas, rid);
+	if (r)
+		return r;
+	if (first) {
+		struct smmuv3_features f = d->smmu.feat;
+
+		r = viommu_nested_clamp_features(d->backend, &f);
+		if (!r)
+			r = smmuv3_set_features(&d->smmu, &f);
+		if (r)
+			return r;
+	}
+	r = smmuv3_add_stream(&d->smmu, rid);
+	if (r)
+		err_num(r, "smmuv3: StreamID 0x%x of an assigned device", rid);
+	return r;
+}
+
+static void dev_release_vfio(void *opaque)
+{
+	struct smmuv3_dev *d = opaque;
+
+	if (d->nested)
+		viommu_nested_release(d->backend);
+}
+
 int smmuv3_dev_create(struct vm *vm, uint64_t base, const uint32_t irq[SMMUV3_NR_IRQS], struct smmuv3_dev **out)
 {
 	static const struct smmuv3_hooks hooks = { .irq = dev_irq, .msi = dev_msi };
@@ -85,6 +174,11 @@ int smmuv3_dev_create(struct vm *vm, uint64_t base, const uint32_t irq[SMMUV3_NR
 	}
 	vm->irq.msi_translate = dev_msi_translate;
 	vm->irq.msi_translate_opaque = d;
+	vm->viommu_vfio.add_vfio = dev_add_vfio;
+	vm->viommu_vfio.release = dev_release_vfio;
+	vm->viommu_vfio.opaque = d;
+	d->dma = (struct dma_iommu){ .translate = dev_dma_translate, .add_stream = dev_dma_add_stream, .opaque = d };
+	vm->dma_iommu = &d->dma;
 	*out = d;
 	return 0;
 
@@ -106,6 +200,13 @@ void smmuv3_dev_destroy(struct vm *vm, struct smmuv3_dev *d)
 		vm->irq.msi_translate = NULL;
 		vm->irq.msi_translate_opaque = NULL;
 	}
+	if (vm->viommu_vfio.opaque == d) {
+		vm->viommu_vfio.add_vfio = NULL;
+		vm->viommu_vfio.release = NULL;
+		vm->viommu_vfio.opaque = NULL;
+	}
+	if (vm->dma_iommu == &d->dma)
+		vm->dma_iommu = NULL;
 	bus_unregister(&vm->mmio, d->base, &d->smmu);
 	smmuv3_destroy(&d->smmu);
 	viommu_destroy(d->backend);

@@ -9,16 +9,19 @@
 
 #include <stdint.h>
 
+#include "devices/dma.h"
 #include "iommu/smmuv3.h"
 
 struct vm;
 
 struct smmuv3_dev {
 	struct smmuv3 smmu;
-	struct viommu *backend;
+	struct viommu *backend;         /* software; nested (wrapping it) once an assigned device joins */
+	bool nested;
 	struct vm *vm;
 	uint64_t base;
 	uint32_t irq[SMMUV3_NR_IRQS];   /* irq_line() numbers: eventq, priq, cmdq-sync, gerror */
+	struct dma_iommu dma;           /* vm->dma_iommu: emulated devices' DMA (software path) */
 };
 
 /* Creates the SMMU at BASE (SMMU_MMIO_SIZE bytes) with the default feature set. */

@@ -61,14 +61,30 @@ void smmuv3_reset(struct smmuv3 *s)
 	smmuv3_reload_streams(s, 0, UINT32_MAX);
 }
 
+static bool features_ok(const struct smmuv3_features *f)
+{
+	return !(f->sidsize > 32 || f->ssidsize > 20 || f->cmdqs > 19 || f->evtqs > 19 || f->oas > 5 ||
+		 !(f->gran4k || f->gran16k || f->gran64k));
+}
+
+int smmuv3_set_features(struct smmuv3 *s, const struct smmuv3_features *f)
+{
+	if (!features_ok(f))
+		return err_num(EINVAL, "smmuv3: unsupported feature set (no translation granule in common with the host?)");
+	pthread_mutex_lock(&s->lock);
+	s->feat = *f;
+	build_idr(s);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
 int smmuv3_init(struct smmuv3 *s, const struct smmuv3_features *f, const struct guest_mem *mem,
 		struct viommu *v, const struct smmuv3_hooks *hooks, void *opaque)
 {
 	int r;
 
 	memset(s, 0, sizeof(*s));
-	if (f->sidsize > 32 || f->ssidsize > 20 || f->cmdqs > 19 || f->evtqs > 19 || f->oas > 5 ||
-	    !(f->gran4k || f->gran16k || f->gran64k))
+	if (!features_ok(f))
 		return err_num(EINVAL, "smmuv3: unsupported feature set");
 	r = pthread_mutex_init(&s->lock, NULL);
 	if (r)

@@ -178,6 +178,10 @@ void evloop_unwatch(struct evloop *l, struct ev_watch *w)
 	if (sqe) {
 		io_uring_prep_poll_remove(sqe, (uint64_t)(uintptr_t)w | TAG_WATCH);
 		io_uring_sqe_set_data64(sqe, 0);
+		/* Not running (teardown): cancel now, so the poll drops its reference to the file and
+		 * the owner can free what the fd holds (e.g. a vEVENTQ that keeps its vIOMMU busy). */
+		if (!atomic_load(&l->running))
+			io_uring_submit(&l->ring);
 	}
 }
 

@@ -38,7 +38,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <linux/iommufd.h>
 #include <linux/pci_regs.h>
+#include <sys/ioctl.h>
 
 /* Interrupts the run expects: irq-raise, factorial, DMA to the device, DMA back. */
 #define EXPECTED_IRQS 4
@@ -48,20 +50,25 @@ struct opts {
 	const char *dev;
 	uint64_t iova;
 	int bind;
+	int remap;
+	int map_bench;
 	int timeout_ms;
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: edu_test [--iommufd|--noiommu] [--device BDF|/dev/vfio/devices/vfioN] [--bind]\n"
-		   "                [--iova ADDR] [--timeout-ms N]\n"
+		   "                [--iova ADDR] [--timeout-ms N] [--remap]\n"
 		   "Drives QEMU's edu device through VFIO and prints TAP (see the source's header).\n"
 		   "  --iommufd        VFIO cdev + iommufd IOAS mappings (default; needs an IOMMU)\n"
 		   "  --noiommu        VFIO no-IOMMU group + physical addresses (vfio.enable_unsafe_noiommu_mode=1)\n"
 		   "  --device DEV     PCI address (default: the first 1234:11e8) or, for --iommufd, a cdev\n"
 		   "  --bind           bind the device to vfio-pci first\n"
 		   "  --iova ADDR      --iommufd: first IOVA to map buffers at (default: 4 GiB if allowed)\n"
-		   "  --timeout-ms N   wait at most N ms for each interrupt (default 10000)\n");
+		   "  --timeout-ms N   wait at most N ms for each interrupt (default 10000)\n"
+		   "  --remap          --iommufd: then unmap the destination IOVA, map another buffer there and\n"
+		   "                   check the DMA follows; then DMA to it unmapped (the IOMMU reports a fault)\n"
+		   "  --map-bench N    --iommufd: only N map+unmap cycles of 255 pages (tools/bench/viommu-inval)\n");
 }
 
 static long long now_ms(void)
@@ -239,6 +246,88 @@ static void dma(struct vfio_pci *vp, const struct opts *o, const char *what, uin
 	vfio_pci_write32(vp, EDU_IRQ_ACK, EDU_IRQ_DMA);
 }
 
+static int ioas_unmap(struct dma_space *ds, uint64_t iova, uint64_t len)
+{
+	struct iommu_ioas_unmap u = { .size = sizeof(u), .ioas_id = ds->ioas_id, .iova = iova, .length = len };
+
+	return ioctl(ds->iommufd, IOMMU_IOAS_UNMAP, &u) ? -errno : 0;
+}
+
+/*
+ * --remap: the IOVA of DST is unmapped and OTHER mapped there instead; a device -> RAM DMA must land
+ * in OTHER and leave DST alone (with a vIOMMU: the guest's invalidation reached the IOMMU that
+ * walks its tables). Then the IOVA is unmapped and a DMA to it must not reach memory (the IOMMU
+ * reports a translation fault: the caller checks the kernel log).
+ */
+static void test_remap(struct vfio_pci *vp, struct dma_space *ds, const struct opts *o, const uint8_t *src,
+		       uint8_t *other, uint8_t *dst, size_t len, uint64_t iova)
+{
+	struct iommu_ioas_map m = {
+		.size = sizeof(m), .flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE | IOMMU_IOAS_MAP_WRITEABLE,
+		.ioas_id = ds->ioas_id, .user_va = (uintptr_t)other, .length = len, .iova = iova,
+	};
+	size_t i, bad_other = 0, dst_touched = 0;
+	int ret;
+
+	memset(dst, 0, len);
+	memset(other, 0, len);
+	ret = ioas_unmap(ds, iova, len);
+	if (!ret && ioctl(ds->iommufd, IOMMU_IOAS_MAP, &m))
+		ret = -errno;
+	CHECK(ret == 0, "remap: IOVA %#llx unmapped and mapped to another buffer (%s)", (unsigned long long)iova,
+	      ret ? strerror(-ret) : "ok");
+	if (ret)
+		return;
+	dma(vp, o, "device -> remapped RAM", EDU_DMA_BUF, iova, len, EDU_DMA_TO_RAM);
+	for (i = 0; i < len; i++) {
+		bad_other += other[i] != src[i];
+		dst_touched += dst[i] != 0;
+	}
+	CHECK(bad_other == 0 && dst_touched == 0,
+	      "remap: the DMA followed the new mapping (%zu bytes differ in the new buffer, %zu changed in the old)",
+	      bad_other, dst_touched);
+
+	ret = ioas_unmap(ds, iova, len);
+	CHECK(ret == 0, "remap: IOVA %#llx unmapped again", (unsigned long long)iova);
+	if (ret)
+		return;
+	memset(other, 0, len);
+	printf("# edu_test: DMA to unmapped IOVA %#llx (expect an IOMMU translation fault)\n", (unsigned long long)iova);
+	dma(vp, o, "device -> unmapped IOVA", EDU_DMA_BUF, iova, len, EDU_DMA_TO_RAM);
+	for (i = 0, dst_touched = 0; i < len; i++)
+		dst_touched += other[i] != 0 || dst[i] != 0;
+	CHECK(dst_touched == 0, "remap: a DMA to the unmapped IOVA reached no buffer (%zu bytes changed)", dst_touched);
+}
+
+/* --map-bench: guest map/unmap rate; with a vIOMMU in strict mode each unmap is an invalidation burst. */
+static void map_bench(struct dma_space *ds, int n)
+{
+	size_t ps = (size_t)sysconf(_SC_PAGESIZE), len = 255 * ps;
+	uint64_t iova = 1ull << 32, t0;
+	uint8_t *buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	int i, ret = 0;
+
+	if (buf == MAP_FAILED) {
+		CHECK(0, "map-bench: mmap: %s", strerror(errno));
+		return;
+	}
+	t0 = now_ms();
+	for (i = 0; i < n && !ret; i++) {
+		struct iommu_ioas_map m = {
+			.size = sizeof(m), .flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
+			IOMMU_IOAS_MAP_WRITEABLE, .ioas_id = ds->ioas_id, .user_va = (uintptr_t)buf, .length = len, .iova = iova,
+		};
+
+		if (ioctl(ds->iommufd, IOMMU_IOAS_MAP, &m))
+			ret = -errno;
+		else
+			ret = ioas_unmap(ds, iova, len);
+	}
+	CHECK(ret == 0, "map-bench: %d map+unmap cycles of %zu KiB", i, len >> 10);
+	printf("# edu_test: map-bench: %d cycles in %llu ms\n", i, (unsigned long long)(now_ms() - t0));
+	munmap(buf, len);
+}
+
 static void test_dma(struct vfio_pci *vp, struct dma_space *ds, const struct opts *o, uint32_t seed)
 {
 	size_t ps = (size_t)sysconf(_SC_PAGESIZE), len = EDU_DMA_BUF_SIZE, i, bad;
@@ -250,14 +339,14 @@ static void test_dma(struct vfio_pci *vp, struct dma_space *ds, const struct opt
 	if (ps < len)
 		ps = len;
 	/* Two separate pages (one each, so physically contiguous), locked: noiommu cannot pin. */
-	mem = mmap(NULL, 2 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	mem = mmap(NULL, 3 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	if (mem == MAP_FAILED) {
 		CHECK(0, "DMA buffers: mmap: %s", strerror(errno));
 		return;
 	}
-	if (mlock(mem, 2 * ps) < 0) {
+	if (mlock(mem, 3 * ps) < 0) {
 		CHECK(0, "DMA buffers: mlock: %s", strerror(errno));
-		munmap(mem, 2 * ps);
+		munmap(mem, 3 * ps);
 		return;
 	}
 	src = mem;
@@ -281,10 +370,12 @@ static void test_dma(struct vfio_pci *vp, struct dma_space *ds, const struct opt
 		;
 	CHECK(bad == 0, "DMA round trip: %zu bytes, %zu differ (first at %zd)", len, bad,
 	      bad ? (ssize_t)i : (ssize_t)-1);
+	if (o->remap && ds->ops == &dma_iommufd_ops)
+		test_remap(vp, ds, o, src, mem + 2 * ps, dst, len, dst_iova);
 out:
 	/* The mappings go with the IOAS in ds->ops->close; unmapping the memory first is fine for
 	 * iommufd (it holds its own page references) and for noiommu nothing refers to it. */
-	munmap(mem, 2 * ps);
+	munmap(mem, 3 * ps);
 }
 
 int main(int argc, char **argv)
@@ -293,6 +384,7 @@ int main(int argc, char **argv)
 		{ "iommufd", no_argument, NULL, 'I' }, { "noiommu", no_argument, NULL, 'N' },
 		{ "device", required_argument, NULL, 'd' }, { "bind", no_argument, NULL, 'b' },
 		{ "iova", required_argument, NULL, 'i' }, { "timeout-ms", required_argument, NULL, 't' },
+		{ "remap", no_argument, NULL, 'r' }, { "map-bench", required_argument, NULL, 'm' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .backend = &dma_iommufd_ops, .timeout_ms = 10000 };
@@ -310,6 +402,14 @@ int main(int argc, char **argv)
 		case 'N': o.backend = &dma_noiommu_ops; break;
 		case 'd': o.dev = optarg; break;
 		case 'b': o.bind = 1; break;
+		case 'r': o.remap = 1; break;
+		case 'm':
+			o.map_bench = atoi(optarg);
+			if (o.map_bench <= 0) {
+				fprintf(stderr, "edu_test: bad --map-bench '%s'\n", optarg);
+				return 2;
+			}
+			break;
 		case 'i':
 			errno = 0;
 			o.iova = strtoull(optarg, &end, 0);
@@ -361,6 +461,13 @@ int main(int argc, char **argv)
 	if (ret)
 		goto out;
 
+	if (o.map_bench) {
+		if (ds.ops == &dma_iommufd_ops)
+			map_bench(&ds, o.map_bench);
+		else
+			CHECK(0, "--map-bench needs --iommufd");
+		goto out;
+	}
 	/* A previous user may have left causes pending or the factorial interrupt enabled. */
 	vfio_pci_write32(&vp, EDU_STATUS, 0);
 	vfio_pci_write32(&vp, EDU_IRQ_ACK, ~0U);
@@ -373,8 +480,9 @@ int main(int argc, char **argv)
 		/* Anything late or spurious shows here. */
 		vfio_pci_wait_irq(&vp, 200);
 		printf("# edu_test: interrupts=%llu\n", (unsigned long long)vp.irqs);
-		CHECK(vp.irqs == EXPECTED_IRQS, "%llu MSIs in total (want %d)", (unsigned long long)vp.irqs,
-		      EXPECTED_IRQS);
+		/* --remap adds two DMAs (the faulting one still completes, with an interrupt). */
+		CHECK(vp.irqs == EXPECTED_IRQS + (o.remap ? 2u : 0u), "%llu MSIs in total (want %u)",
+		      (unsigned long long)vp.irqs, EXPECTED_IRQS + (o.remap ? 2u : 0u));
 	}
 out:
 	vfio_pci_close(&vp);  /* also closes fd (vfio_pci_open did on its failure) */
