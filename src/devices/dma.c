@@ -58,10 +58,13 @@ static void *piece(struct dma_ctx *d, uint64_t addr, uint64_t left, bool write, 
 	return p;
 }
 
-int dma_map(struct dma_ctx *d, uint64_t addr, uint64_t len, bool write, struct iovec *iov, unsigned int max)
+/*
+ * Calls FN for each host piece of [addr, addr+len), in order; stops at the first nonzero return.
+ * -EFAULT when a piece faults, is not RAM, or the range wraps.
+ */
+static int walk(struct dma_ctx *d, uint64_t addr, uint64_t len, bool write,
+		int (*fn)(void *arg, uint8_t *p, uint64_t l), void *arg)
 {
-	unsigned int n = 0;
-
 	if (!len)
 		return 0;
 	if (!range_ok(addr, len))
@@ -69,20 +72,45 @@ int dma_map(struct dma_ctx *d, uint64_t addr, uint64_t len, bool write, struct i
 	while (len) {
 		uint64_t l;
 		uint8_t *p = piece(d, addr, len, write, &l);
+		int r;
 
 		if (!p)
 			return -EFAULT;
-		if (n && (uint8_t *)iov[n - 1].iov_base + iov[n - 1].iov_len == p) {
-			iov[n - 1].iov_len += l;    /* guest-contiguous pages are host-contiguous in one region */
-		} else {
-			if (n == max)
-				return -E2BIG;
-			iov[n++] = (struct iovec){ .iov_base = p, .iov_len = l };
-		}
+		r = fn(arg, p, l);
+		if (r)
+			return r;
 		addr += l;
 		len -= l;
 	}
-	return (int)n;
+	return 0;
+}
+
+struct iov_acc {
+	struct iovec *iov;
+	unsigned int n, max;
+};
+
+static int add_iov(void *arg, uint8_t *p, uint64_t l)
+{
+	struct iov_acc *a = arg;
+	struct iovec *last = a->n ? &a->iov[a->n - 1] : NULL;
+
+	if (last && (uint8_t *)last->iov_base + last->iov_len == p) {
+		last->iov_len += l;     /* guest-contiguous pages are host-contiguous in one region */
+		return 0;
+	}
+	if (a->n == a->max)
+		return -E2BIG;
+	a->iov[a->n++] = (struct iovec){ .iov_base = p, .iov_len = l };
+	return 0;
+}
+
+int dma_map(struct dma_ctx *d, uint64_t addr, uint64_t len, bool write, struct iovec *iov, unsigned int max)
+{
+	struct iov_acc a = { .iov = iov, .max = max };
+	int r = walk(d, addr, len, write, add_iov, &a);
+
+	return r ? r : (int)a.n;
 }
 
 void *dma_ptr(struct dma_ctx *d, uint64_t addr, uint64_t len, bool write)
@@ -92,37 +120,34 @@ void *dma_ptr(struct dma_ctx *d, uint64_t addr, uint64_t len, bool write)
 	return dma_map(d, addr, len, write, &iov, 1) == 1 ? iov.iov_base : NULL;
 }
 
-static int copy(struct dma_ctx *d, uint64_t addr, void *buf, size_t len, bool write)
+static int copy_out(void *arg, uint8_t *p, uint64_t l)
 {
-	uint8_t *b = buf;
+	uint8_t **b = arg;
 
-	if (!len)
-		return 0;
-	if (!range_ok(addr, len))
-		return -EFAULT;
-	while (len) {
-		uint64_t l;
-		uint8_t *p = piece(d, addr, len, write, &l);
+	memcpy(*b, p, l);
+	*b += l;
+	return 0;
+}
 
-		if (!p)
-			return -EFAULT;
-		if (write)
-			memcpy(p, b, l);
-		else
-			memcpy(b, p, l);
-		b += l;
-		addr += l;
-		len -= l;
-	}
+static int copy_in(void *arg, uint8_t *p, uint64_t l)
+{
+	const uint8_t **b = arg;
+
+	memcpy(p, *b, l);
+	*b += l;
 	return 0;
 }
 
 int dma_read(struct dma_ctx *d, uint64_t addr, void *buf, size_t len)
 {
-	return copy(d, addr, buf, len, false);
+	uint8_t *b = buf;
+
+	return walk(d, addr, len, false, copy_out, &b);
 }
 
 int dma_write(struct dma_ctx *d, uint64_t addr, const void *buf, size_t len)
 {
-	return copy(d, addr, (void *)buf, len, true);
+	const uint8_t *b = buf;
+
+	return walk(d, addr, len, true, copy_in, &b);
 }

@@ -23,8 +23,11 @@ bool fail_inject(const char *step)
 		const char *end = strchr(s, ',');
 		size_t len = end ? (size_t)(end - s) : strlen(s);
 
-		if (len == n && !strncmp(s, step, n)) {
-			errno = ENOMEM;
+		if (len >= n && !strncmp(s, step, n) && (len == n || s[n] == ':')) {
+			/* STEP:ERRNO picks the error (e.g. viommu-alloc:95, EOPNOTSUPP); ENOMEM otherwise. */
+			long e = len > n ? strtol(s + n + 1, NULL, 10) : 0;
+
+			errno = e > 0 && e < 4096 ? (int)e : ENOMEM;
 			return true;
 		}
 		s = end ? end + 1 : NULL;

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * Debug fault injection for the device-assignment setup path: NESTVM_FAIL_AT=<step>[,<step>...] makes
- * nestvm fail that step as if its ioctl had failed with ENOMEM, so every unwind path of
- * iommufd/VFIO setup can be reached in a test (tests/testhost/vfio_errors.sh). Steps:
- * iommufd-open, ioas-alloc, bind, attach, reset, iova-ranges, map-file, region-info, irq-setup.
+ * Debug fault injection for the device-assignment setup path: NESTVM_FAIL_AT=<step>[:errno][,...]
+ * makes nestvm fail that step as if its ioctl had failed with ENOMEM (or the given errno number), so
+ * every unwind path of iommufd/VFIO setup can be reached in a test (tests/testhost/vfio_errors.sh,
+ * viommu_errors.sh). Steps: iommufd-open, ioas-alloc, bind, attach, reset, iova-ranges, map-file,
+ * region-info, irq-setup; nested vIOMMU: hwpt-alloc, viommu-alloc, vdevice-alloc, veventq-alloc.
  * Unset (the normal case), it costs one getenv per step.
  */
 #ifndef NESTVM_IOMMU_FAIL_INJECT_H
@@ -11,7 +12,7 @@
 
 #include <stdbool.h>
 
-/* True (errno = ENOMEM) when STEP is listed in NESTVM_FAIL_AT: the caller fails as if its call had. */
+/* True (errno set as asked, default ENOMEM) when STEP is listed in NESTVM_FAIL_AT: the caller fails as if its call had. */
 bool fail_inject(const char *step);
 /* True when NESTVM_FAIL_AT is set at all (tests: extra fd-leak accounting). */
 bool fail_inject_active(void);

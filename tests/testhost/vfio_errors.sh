@@ -35,6 +35,20 @@ for step in iommufd-open ioas-alloc bind attach reset region-info irq-setup iova
 	NESTVM_FAIL_AT=$step fails "injected $step failure" "injected|Cannot allocate memory" --device vfio,path=$DEV
 done
 d="after the injected failures"; works --device vfio,path=$DEV
+if [ "$NESTVM_ARCH" = arm64 ]; then
+	# Behind the nested vSMMUv3: each iommufd object of the nesting set-up (nest parent HWPT, vIOMMU,
+	# vDEVICE, vEVENTQ, the first nested HWPT) failing unwinds as cleanly.
+	for step in hwpt-alloc viommu-alloc vdevice-alloc veventq-alloc; do
+		NESTVM_FAIL_AT=$step fails "nested vSMMU: injected $step failure" "injected|Cannot allocate memory" \
+			--device vfio,path=$DEV --viommu smmuv3
+	done
+	# A host SMMU that cannot nest (a stock kernel on QEMU's SMMUv3: no CANWBS/S2FWB) refuses the
+	# vIOMMU with EOPNOTSUPP: nestvm says why and exits 5 (the host lacks something).
+	NESTVM_FAIL_AT=viommu-alloc:95 fails "nested vSMMU: host refuses IOMMU_VIOMMU_ALLOC" \
+		"cannot nest .*CANWBS or S2FWB" --device vfio,path=$DEV --viommu smmuv3
+	check "nested vSMMU: a host that cannot nest gives exit status 5 (status $rc)" [ "$rc" = 5 ]
+	d="after the injected nested failures"; works --device vfio,path=$DEV --viommu smmuv3
+fi
 # With a second device on the same fd count: the failure is in the second device's bind, after the first bound.
 NESTVM_FAIL_AT=map-file fails "injected map-file with a passed iommufd" "IOMMU_IOAS_MAP_FILE" \
 	--device vfio,path=$DEV --iommufd fd=7 7<>/dev/iommu

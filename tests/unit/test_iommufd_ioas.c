@@ -34,6 +34,11 @@ int main(void)
 	setenv("NESTVM_FAIL_AT", "attach,map-file", 1);
 	CHECK(fail_inject_active() && fail_inject("attach") && errno == ENOMEM && fail_inject("map-file") &&
 	      !fail_inject("bind") && !fail_inject("map") && !fail_inject("attach,map-file"), "step list matched exactly");
+	setenv("NESTVM_FAIL_AT", "bind,viommu-alloc:95,hwpt-alloc:0,map-file:x", 1);
+	CHECK(fail_inject("viommu-alloc") && errno == EOPNOTSUPP, "step:errno sets that errno");
+	CHECK(fail_inject("hwpt-alloc") && errno == ENOMEM && fail_inject("map-file") && errno == ENOMEM,
+	      "a bad errno number falls back to ENOMEM");
+	CHECK(!fail_inject("viommu") && !fail_inject("viommu-alloc:9"), "a prefix of a step does not match");
 	unsetenv("NESTVM_FAIL_AT");
 	CHECK(fail_inject_count_fds() >= 3, "fd count includes stdio");
 
