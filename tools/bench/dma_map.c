@@ -23,7 +23,7 @@
 #include "vmm/guest_mem.h"
 
 #define IOVA_BASE (1ULL << 30)
-#define ROUNDS 3
+#define ROUNDS 7
 
 static double now(void)
 {
