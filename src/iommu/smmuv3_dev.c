@@ -143,6 +143,11 @@ static void dev_release_vfio(void *opaque)
 		viommu_nested_release(d->backend);
 }
 
+int smmuv3_dev_host_msi_base(struct smmuv3_dev *d, uint64_t *base)
+{
+	return d->nested ? viommu_nested_host_msi(d->backend, base) : -ENODEV;
+}
+
 int smmuv3_dev_create(struct vm *vm, uint64_t base, const uint32_t irq[SMMUV3_NR_IRQS], struct smmuv3_dev **out)
 {
 	static const struct smmuv3_hooks hooks = { .irq = dev_irq, .msi = dev_msi };

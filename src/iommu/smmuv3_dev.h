@@ -27,5 +27,7 @@ struct smmuv3_dev {
 /* Creates the SMMU at BASE (SMMU_MMIO_SIZE bytes) with the default feature set. */
 int smmuv3_dev_create(struct vm *vm, uint64_t base, const uint32_t irq[SMMUV3_NR_IRQS], struct smmuv3_dev **out);
 void smmuv3_dev_destroy(struct vm *vm, struct smmuv3_dev *d);
+/* The host's MSI doorbell IPA for the assigned devices (viommu_nested_host_msi); -ENODEV: none nested. */
+int smmuv3_dev_host_msi_base(struct smmuv3_dev *d, uint64_t *base);
 
 #endif

@@ -17,6 +17,7 @@
 
 #include "iommu/hwpt.h"
 #include "iommu/iommufd.h"
+#include "iommu/resv_regions.h"
 #include "iommu/smmuv3.h"
 #include "iommu/vdevice.h"
 #include "iommu/veventq.h"
@@ -48,6 +49,8 @@ struct viommu_nested {
 	int iommufd;
 	struct evloop *loop;
 	bool have_viommu, unbatched;
+	int host_msi_err;           /* 0: host_msi is the first device's software MSI window */
+	uint64_t host_msi;
 	uint32_t parent_id, viommu_id, veventq_id;
 	int veventq_fd;
 	struct ev_watch *watch;
@@ -283,6 +286,7 @@ static int make_viommu(struct viommu_nested *n, struct nested_dev *d, uint32_t i
 		goto err_eventq;
 	}
 	n->have_viommu = true;
+	n->host_msi_err = resv_regions_vfio_msi(d->vfio_fd, &n->host_msi);
 	return 0;
 
 err_eventq:
@@ -354,6 +358,17 @@ int viommu_nested_clamp_features(struct viommu *v, struct smmuv3_features *f)
 	}
 	smmuv3_features_clamp(f, info.idr);
 	return 0;
+}
+
+int viommu_nested_host_msi(struct viommu *v, uint64_t *base)
+{
+	struct viommu_nested *n = to_nested(v);
+
+	if (!n->have_viommu)
+		return -ENODEV;
+	if (!n->host_msi_err)
+		*base = n->host_msi;
+	return n->host_msi_err;
 }
 
 void viommu_nested_set_unbatched(struct viommu *v, bool on)

@@ -28,6 +28,11 @@ struct viommu *viommu_nested_create(struct viommu *soft, int iommufd, struct evl
 int viommu_nested_add_device(struct viommu *v, int vfio_fd, uint32_t dev_id, uint32_t ioas, uint32_t sid);
 /* IOMMU_GET_HW_INFO of the first device: F clamped to what the host SMMU can nest. */
 int viommu_nested_clamp_features(struct viommu *v, struct smmuv3_features *f);
+/*
+ * Where the host maps its MSI doorbell in our stage 2 for the devices (the first device's software
+ * MSI window, from sysfs): 0 with *BASE; -ENOENT when the host reports none, -ENODEV before a device.
+ */
+int viommu_nested_host_msi(struct viommu *v, uint64_t *base);
 /* Destroys the iommufd objects (before the iommufd closes; the devices may be gone already). */
 void viommu_nested_release(struct viommu *v);
 /* Forward one command per IOMMU_HWPT_INVALIDATE (the QEMU way) instead of batches: for benchmarks. */

@@ -53,13 +53,12 @@ struct opts {
 	int remap;
 	int map_bench;
 	int timeout_ms;
-	const char *no_irq;         /* --no-irq REASON: completions polled, MSI checks skipped for REASON */
 };
 
 static void usage(FILE *f)
 {
 	fprintf(f, "usage: edu_test [--iommufd|--noiommu] [--device BDF|/dev/vfio/devices/vfioN] [--bind]\n"
-		   "                [--iova ADDR] [--timeout-ms N] [--remap] [--no-irq REASON]\n"
+		   "                [--iova ADDR] [--timeout-ms N] [--remap]\n"
 		   "Drives QEMU's edu device through VFIO and prints TAP (see the source's header).\n"
 		   "  --iommufd        VFIO cdev + iommufd IOAS mappings (default; needs an IOMMU)\n"
 		   "  --noiommu        VFIO no-IOMMU group + physical addresses (vfio.enable_unsafe_noiommu_mode=1)\n"
@@ -69,8 +68,7 @@ static void usage(FILE *f)
 		   "  --timeout-ms N   wait at most N ms for each interrupt (default 10000)\n"
 		   "  --remap          --iommufd: then unmap the destination IOVA, map another buffer there and\n"
 		   "                   check the DMA follows; then DMA to it unmapped (the IOMMU reports a fault)\n"
-		   "  --map-bench N    --iommufd: only N map+unmap cycles of 255 pages (tools/bench/viommu-inval)\n"
-		   "  --no-irq REASON  poll for completions; the MSI checks are skipped, saying REASON\n");
+		   "  --map-bench N    --iommufd: only N map+unmap cycles of 255 pages (tools/bench/viommu-inval)\n");
 }
 
 static long long now_ms(void)
@@ -203,10 +201,6 @@ static void test_irqs(struct vfio_pci *vp, const struct opts *o)
 	uint32_t v;
 	int n;
 
-	if (o->no_irq) {
-		SKIP(o->no_irq, "irq-raise and factorial-done MSIs");
-		return;
-	}
 	vfio_pci_write32(vp, EDU_IRQ_RAISE, raise);
 	n = wait_irq(vp, o);
 	CHECK(n == 1, "irq-raise register: %d MSI(s) received (want 1)", n);
@@ -240,13 +234,8 @@ static void dma(struct vfio_pci *vp, const struct opts *o, const char *what, uin
 	vfio_pci_write64(vp, EDU_DMA_DST, dst);
 	vfio_pci_write64(vp, EDU_DMA_COUNT, len);
 	vfio_pci_write64(vp, EDU_DMA_CMD, EDU_DMA_RUN | dir | EDU_DMA_IRQ);
-	if (o->no_irq) {
-		n = 0;
-		SKIP(o->no_irq, "DMA %s: DMA-done MSI", what);
-	} else {
-		n = wait_irq(vp, o);
-		CHECK(n == 1, "DMA %s: %d DMA-done MSI(s) received (want 1)", what, n);
-	}
+	n = wait_irq(vp, o);
+	CHECK(n == 1, "DMA %s: %d DMA-done MSI(s) received (want 1)", what, n);
 	/* Without the interrupt, still wait for the device so the data check says what happened. */
 	if (n == 0)
 		poll_clear(vp, EDU_DMA_CMD, 1, EDU_DMA_RUN, 2000);
@@ -396,7 +385,6 @@ int main(int argc, char **argv)
 		{ "device", required_argument, NULL, 'd' }, { "bind", no_argument, NULL, 'b' },
 		{ "iova", required_argument, NULL, 'i' }, { "timeout-ms", required_argument, NULL, 't' },
 		{ "remap", no_argument, NULL, 'r' }, { "map-bench", required_argument, NULL, 'm' },
-		{ "no-irq", required_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .backend = &dma_iommufd_ops, .timeout_ms = 10000 };
@@ -415,7 +403,6 @@ int main(int argc, char **argv)
 		case 'd': o.dev = optarg; break;
 		case 'b': o.bind = 1; break;
 		case 'r': o.remap = 1; break;
-		case 'q': o.no_irq = optarg; break;
 		case 'm':
 			o.map_bench = atoi(optarg);
 			if (o.map_bench <= 0) {
@@ -494,11 +481,8 @@ int main(int argc, char **argv)
 		vfio_pci_wait_irq(&vp, 200);
 		printf("# edu_test: interrupts=%llu\n", (unsigned long long)vp.irqs);
 		/* --remap adds two DMAs (the faulting one still completes, with an interrupt). */
-		if (o.no_irq)
-			SKIP(o.no_irq, "MSI count");
-		else
-			CHECK(vp.irqs == EXPECTED_IRQS + (o.remap ? 2u : 0u), "%llu MSIs in total (want %u)",
-			      (unsigned long long)vp.irqs, EXPECTED_IRQS + (o.remap ? 2u : 0u));
+		CHECK(vp.irqs == EXPECTED_IRQS + (o.remap ? 2u : 0u), "%llu MSIs in total (want %u)",
+		      (unsigned long long)vp.irqs, EXPECTED_IRQS + (o.remap ? 2u : 0u));
 	}
 out:
 	vfio_pci_close(&vp);  /* also closes fd (vfio_pci_open did on its failure) */

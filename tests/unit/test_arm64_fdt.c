@@ -228,6 +228,23 @@ static void test_smmu(void)
 	v = getprop(fdt, "/pcie@10000000", "iommu-map", &len);
 	CHECK(smmu && v && len == 16 && cell(v, 0) == 0 && cell(v, 1) == smmu && cell(v, 2) == 0 && cell(v, 3) == 0x10000,
 	      "iommu-map: RID -> StreamID identity");
+
+	/* Assigned devices behind the nested vSMMU: the ITS doorbell at the host's SW_MSI window. */
+	p.gic = arm64_gic_map(true);
+	CHECK(arm64_fdt_build(fdt, BUF_SIZE, &p) == 0 && fdt_check_full(fdt, BUF_SIZE) == 0, "tree with the nested-MSI GIC map");
+	CHECK(has_compat(fdt, "/intc@8010000", "arm,gic-v3") && fdt_path_offset(fdt, "/intc@8000000") < 0,
+	      "nested-MSI map: the distributor node moved to 0x8010000");
+	v = getprop(fdt, "/intc@8010000", "reg", &len);
+	CHECK(v && len == 32 && cell64(v, 0) == 0x8010000 && cell64(v, 4) == ARM64_GIC_REDIST_BASE,
+	      "nested-MSI map: distributor at 0x8010000, redistributors unmoved");
+	v = getprop(fdt, "/intc@8010000/msi-controller@7ff0000", "reg", &len);
+	CHECK(v && len == 16 && cell64(v, 0) + ARM64_GITS_TRANSLATER == ARM64_HOST_SW_MSI_BASE && cell64(v, 2) == ARM64_GIC_ITS_SIZE,
+	      "nested-MSI map: GITS_TRANSLATER at the host SW_MSI base 0x8000000");
+	/* Nothing in the new placement overlaps: ITS [0x7ff0000, 0x8010000) then the distributor's 64K. */
+	CHECK(ARM64_GIC_ITS_BASE_NESTED + ARM64_GIC_ITS_SIZE <= ARM64_GIC_DIST_BASE_NESTED &&
+	      ARM64_GIC_DIST_BASE_NESTED + ARM64_GIC_DIST_SIZE <= ARM64_GIC_REDIST_BASE, "nested-MSI map: no overlap");
+	CHECK(arm64_gic_map(false)->dist == ARM64_GIC_DIST_BASE && arm64_gic_map(false)->its == ARM64_GIC_ITS_BASE,
+	      "default map: QEMU virt's");
 	free(fdt);
 }
 

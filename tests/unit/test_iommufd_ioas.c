@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "iommu/fail_inject.h"
+#include "iommu/resv_regions.h"
 #include "iommu/ioas.h"
 #include "iommu/iommufd.h"
 #include "tap.h"
@@ -41,6 +42,25 @@ int main(void)
 	CHECK(!fail_inject("viommu") && !fail_inject("viommu-alloc:9"), "a prefix of a step does not match");
 	unsetenv("NESTVM_FAIL_AT");
 	CHECK(fail_inject_count_fds() >= 3, "fd count includes stdio");
+
+	{
+		static const char arm[] = "0x0000000008000000 0x00000000080fffff msi\n";
+		static const char x86[] = "0x00000000fee00000 0x00000000feefffff msi\n";
+		static const char mixed[] = "0x0000000000000000 0x0000000000ffffff direct\n"
+					    "garbage line without fields\n"
+					    "0x0000000009000000 0x0000000008000000 msi\n"      /* inverted: ignored */
+					    "0x0000000008000000 0x00000000080fffff msi";        /* no newline */
+		static const char none[] = "0x0000000000000000 0x0000000000ffffff reserved\n";
+		uint64_t st = 0;
+
+		CHECK(resv_regions_msi(arm, sizeof(arm) - 1, &st) == 0 && st == 0x8000000, "reserved_regions: arm-smmu-v3 SW_MSI");
+		CHECK(resv_regions_msi(x86, sizeof(x86) - 1, &st) == 0 && st == 0xfee00000, "reserved_regions: x86 MSI window");
+		CHECK(resv_regions_msi(mixed, sizeof(mixed) - 1, &st) == 0 && st == 0x8000000,
+		      "reserved_regions: other types, garbage and inverted ranges skipped");
+		CHECK(resv_regions_msi(none, sizeof(none) - 1, &st) == -ENOENT, "reserved_regions: no msi region");
+		CHECK(resv_regions_msi(arm, 20, &st) == -ENOENT, "reserved_regions: a cut line does not parse");
+		CHECK(resv_regions_vfio_msi(0, &st) < 0 && resv_regions_vfio_msi(-1, &st) < 0, "not a cdev: an error");
+	}
 
 	iommufd_ctx_init(&c);
 	CHECK(c.fd == -1 && !c.has_ioas && !c.nr_maps, "a closed context");

@@ -13,6 +13,7 @@ struct smmuv3_dev;
 struct arch_vm {
 	bool created;                   /* arch_vm_create ran: the fds below are ours to close */
 	int gic_fd, its_fd;             /* KVM vGICv3 and ITS devices */
+	uint64_t gic_dist, gic_its;     /* where they are (arm64_gic_map) */
 	struct kvm_vcpu_init target;    /* KVM_ARM_PREFERRED_TARGET */
 	struct pl011 *uart;
 	struct smmuv3_dev *smmu;        /* --viommu smmuv3 */

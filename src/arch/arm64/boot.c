@@ -208,6 +208,7 @@ int arm64_boot_commit(struct vm *vm)
 		.nr_cpus = vm->nr_vcpus, .mpidr = mpidr, .bootargs = bootargs,
 		.initrd_start = a->initrd_gpa, .initrd_end = a->initrd_gpa + a->initrd_size,
 		.smmu = a->smmu != NULL,
+		.gic = &(const struct arm64_gic_map){ .dist = a->gic_dist, .its = a->gic_its },
 	};
 	fdt = malloc(ARM64_FDT_MAX_SIZE);
 	if (!fdt)

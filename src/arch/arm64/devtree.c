@@ -117,14 +117,15 @@ static void node_psci(struct fdtb *b)
 
 static void node_gic(struct fdtb *b, const struct arm64_fdt_params *p)
 {
+	const struct arm64_gic_map *gic = p->gic ? p->gic : arm64_gic_map(false);
 	char name[32];
 	uint64_t rd_size = (uint64_t)p->nr_cpus * ARM64_GIC_REDIST_STRIDE;
 	uint32_t reg[8] = {
-		ARM64_GIC_DIST_BASE >> 32, (uint32_t)ARM64_GIC_DIST_BASE, 0, ARM64_GIC_DIST_SIZE,
+		gic->dist >> 32, (uint32_t)gic->dist, 0, ARM64_GIC_DIST_SIZE,
 		ARM64_GIC_REDIST_BASE >> 32, (uint32_t)ARM64_GIC_REDIST_BASE, rd_size >> 32, (uint32_t)rd_size,
 	};
 
-	snprintf(name, sizeof(name), "intc@%llx", ARM64_GIC_DIST_BASE);
+	snprintf(name, sizeof(name), "intc@%llx", (unsigned long long)gic->dist);
 	begin(b, name);
 	prop_str(b, "compatible", "arm,gic-v3");
 	prop_u32(b, "#interrupt-cells", 3);
@@ -136,12 +137,12 @@ static void node_gic(struct fdtb *b, const struct arm64_fdt_params *p)
 	prop(b, "ranges", NULL, 0);
 	prop_u32(b, "phandle", PH_GIC);
 
-	snprintf(name, sizeof(name), "msi-controller@%llx", ARM64_GIC_ITS_BASE);
+	snprintf(name, sizeof(name), "msi-controller@%llx", (unsigned long long)gic->its);
 	begin(b, name);
 	prop_str(b, "compatible", "arm,gic-v3-its");
 	prop(b, "msi-controller", NULL, 0);
 	prop_u32(b, "#msi-cells", 1);     /* the cell is the DeviceID */
-	prop_reg2(b, ARM64_GIC_ITS_BASE, ARM64_GIC_ITS_SIZE);
+	prop_reg2(b, gic->its, ARM64_GIC_ITS_SIZE);
 	prop_u32(b, "phandle", PH_ITS);
 	end(b);
 	end(b);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "arch/arm64/layout.h"
 #include "vmm/config.h"
 
 #define ARM64_FDT_MAX_SIZE  0x200000ull     /* booting.rst: the dtb must not exceed 2 MiB */
@@ -23,6 +24,7 @@ struct arm64_fdt_params {
 	const char *bootargs;           /* complete kernel command line */
 	uint64_t initrd_start, initrd_end;      /* [start, end); end == start: no initrd */
 	bool smmu;                      /* an SMMUv3 at ARM64_SMMU_BASE translates the PCI devices */
+	const struct arm64_gic_map *gic;        /* NULL: QEMU virt's placement */
 };
 
 /* Builds the tree into BUF (SIZE bytes) and packs it. 0, -EINVAL on bad params, -ENOSPC if too big. */

@@ -40,7 +40,7 @@ static int create_dev(struct vm *vm, uint32_t type, const char *what)
 int arm64_gic_create(struct vm *vm)
 {
 	struct arch_vm *a = &vm->arch;
-	uint64_t dist = ARM64_GIC_DIST_BASE, redist = ARM64_GIC_REDIST_BASE, its = ARM64_GIC_ITS_BASE;
+	uint64_t dist = a->gic_dist, redist = ARM64_GIC_REDIST_BASE, its = a->gic_its;
 	int r;
 
 	a->gic_fd = create_dev(vm, KVM_DEV_TYPE_ARM_VGIC_V3, "GICv3");

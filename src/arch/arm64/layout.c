@@ -21,6 +21,14 @@ const struct arch_layout arch_layout = {
 	.pci_cf8 = false,
 };
 
+const struct arm64_gic_map *arm64_gic_map(bool nested_msi)
+{
+	static const struct arm64_gic_map virt = { .dist = ARM64_GIC_DIST_BASE, .its = ARM64_GIC_ITS_BASE };
+	static const struct arm64_gic_map nested = { .dist = ARM64_GIC_DIST_BASE_NESTED, .its = ARM64_GIC_ITS_BASE_NESTED };
+
+	return nested_msi ? &nested : &virt;
+}
+
 unsigned int arm64_ipa_bits(void)
 {
 	uint64_t top = ARM64_PCI_MMIO64_BASE + ARM64_PCI_MMIO64_SIZE - 1;   /* highest byte of the map */

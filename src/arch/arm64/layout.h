@@ -5,6 +5,7 @@
  *
  *   0x0800_0000  GICv3 distributor (64K)          0x0808_0000  GIC ITS (128K)
  *   0x080a_0000  GICv3 redistributors (123 CPUs)  0x0900_0000  PL011 UART (4K), SPI 1
+ *   (with assigned devices behind the nested vSMMUv3: ITS 0x07ff_0000, distributor 0x0801_0000, below)
  *   0x0905_0000  SMMUv3 (128K), SPIs 74..77 (--viommu smmuv3)
  *   0x1000_0000  PCIe MMIO32 window               0x3eff_0000  PCIe PIO window (64K)
  *   0x4000_0000  RAM (up to 255 GiB)              0x40_1000_0000  PCIe ECAM (256 buses)
@@ -13,6 +14,7 @@
 #ifndef NESTVM_ARM64_LAYOUT_H
 #define NESTVM_ARM64_LAYOUT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #define SZ_2M           0x200000ull
@@ -21,6 +23,18 @@
 #define ARM64_GIC_DIST_SIZE     0x00010000ull
 #define ARM64_GIC_ITS_BASE      0x08080000ull
 #define ARM64_GIC_ITS_SIZE      0x00020000ull
+#define ARM64_GITS_TRANSLATER   0x10000ull      /* the doorbell frame's offset in the ITS (IHI0069 12.19) */
+/*
+ * The nested-MSI GIC placement. An assigned device's MSI write goes through the guest's stage 1,
+ * which maps it to the guest ITS doorbell, then through our stage 2, where iommufd maps the HOST ITS
+ * doorbell at the host SMMU's software MSI window (arm-smmu-v3 MSI_IOVA_BASE) and nowhere else: the
+ * guest doorbell must sit exactly there (docs/viommu.md). So the ITS moves down by 0x9_0000 (its
+ * control frame takes the last 64K of QEMU virt's second flash bank) and the distributor into QEMU
+ * virt's GICv2 CPU-interface slot, unused with GICv3.
+ */
+#define ARM64_HOST_SW_MSI_BASE  0x08000000ull
+#define ARM64_GIC_ITS_BASE_NESTED  (ARM64_HOST_SW_MSI_BASE - ARM64_GITS_TRANSLATER)
+#define ARM64_GIC_DIST_BASE_NESTED 0x08010000ull
 #define ARM64_GIC_REDIST_BASE   0x080a0000ull
 #define ARM64_GIC_REDIST_SIZE   0x00f60000ull
 #define ARM64_GIC_REDIST_STRIDE 0x20000ull      /* RD_base + SGI_base frames, IHI0069 12.10 */
@@ -50,6 +64,14 @@
 #define ARM64_TIMER_PPI_PHYS    14
 #define ARM64_TIMER_PPI_VIRT    11
 #define ARM64_TIMER_PPI_HYP     10
+
+/* Where the GIC distributor and ITS are (the redistributors never move). */
+struct arm64_gic_map {
+	uint64_t dist, its;
+};
+
+/* QEMU virt's placement, or the nested-MSI one when assigned devices sit behind a nested vSMMU. */
+const struct arm64_gic_map *arm64_gic_map(bool nested_msi);
 
 /* Guest physical address bits the map needs (KVM_VM_TYPE_ARM_IPA_SIZE). */
 unsigned int arm64_ipa_bits(void);

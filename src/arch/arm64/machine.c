@@ -44,7 +44,9 @@ int arch_vm_create(struct vm *vm)
 	struct arch_vm *a = &vm->arch;
 	int r;
 
-	*a = (struct arch_vm){ .created = true, .gic_fd = -1, .its_fd = -1 };
+	const struct arm64_gic_map *gic = arm64_gic_map(vm->cfg->viommu == VIOMMU_SMMUV3 && vm->cfg->nr_vfio);
+
+	*a = (struct arch_vm){ .created = true, .gic_fd = -1, .its_fd = -1, .gic_dist = gic->dist, .gic_its = gic->its };
 	if (ioctl(vm->vm_fd, KVM_ARM_PREFERRED_TARGET, &a->target) < 0)
 		return err_errno("KVM_ARM_PREFERRED_TARGET");
 	enable_nisv_exits(vm);
@@ -74,6 +76,21 @@ err_gic:
 	return r;
 }
 
+/*
+ * Assigned devices behind the nested vSMMU get MSIs only if the host maps its ITS doorbell (in our
+ * stage 2) at the guest ITS doorbell's IPA (layout.h). Says so when this host's window is elsewhere.
+ */
+static void check_nested_msi(struct vm *vm)
+{
+	uint64_t host, guest = vm->arch.gic_its + ARM64_GITS_TRANSLATER;
+
+	if (!vm->arch.smmu || smmuv3_dev_host_msi_base(vm->arch.smmu, &host) || host == guest)
+		return;
+	pr_warn("--viommu smmuv3: the host maps its MSI doorbell at IPA 0x%llx, the guest ITS doorbell is at "
+		"0x%llx: MSIs of assigned devices will not arrive (see docs/viommu.md)",
+		(unsigned long long)host, (unsigned long long)guest);
+}
+
 int arch_finalize(struct vm *vm)
 {
 	int r = arm64_gic_init(vm);
@@ -81,6 +98,7 @@ int arch_finalize(struct vm *vm)
 	if (r)
 		return r;
 	vm->arch.finalized = true;
+	check_nested_msi(vm);
 	return arm64_boot_commit(vm);
 }
 
