@@ -24,7 +24,7 @@ done
 check "an edu device is bound to vfio-pci in L1 (${edu_cdev:-none})" [ -c "$edu_cdev" ] || { done_testing; exit; }
 
 ok_line() { grep -Eq "^ok [0-9]+ - $2" "$1"; }
-gcmd='edu_test --iommufd --bind --remap --timeout-ms 1000; echo "edu_rc=$?";
+gcmd='edu_test --iommufd --bind --remap --timeout-ms 5000; echo "edu_rc=$?";
 dmesg | grep -E "arm-smmu-v3|iommu|ITS \\[mem" | sed "s/^/dmesg: /"'
 for run in 1 2; do
 	o="$T/nested-$run.out" shown=0
