@@ -29,8 +29,14 @@ static void reload(struct smmuv3 *s, struct smmuv3_stream *st)
 	st->record = cfg.record_faults;
 	r = viommu_attach(s->viommu, st->sid, &cfg);
 	st->loaded = r == 0;
-	if (r)
+	if (r && !st->cfg_err) {
+		/* The backend (for an assigned device: the host SMMU's driver) refused a config we found
+		 * valid; the stream now aborts and the guest hears of it as C_BAD_STE (7.3.4). */
+		uint64_t evt[EVT_DWORDS] = { smmuv3_evt0(EVT_C_BAD_STE, st->sid) };
+
 		pr_debug("smmuv3: attaching stream 0x%x: %d", st->sid, r);
+		smmuv3_evtq_push(s, evt);
+	}
 }
 
 void smmuv3_reload_streams(struct smmuv3 *s, uint32_t first, uint32_t last)

@@ -15,6 +15,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "iommu/fail_inject.h"
 #include "iommu/hwpt.h"
 #include "iommu/iommufd.h"
 #include "iommu/resv_regions.h"
@@ -26,7 +27,10 @@
 #include "vmm/log.h"
 
 #define NESTED_MAX_DEVS 16
-#define NESTED_EVENTQ_DEPTH 64
+/* The host queue holds as many records as the largest guest EVTQ (IDR1.EVTQS 10): a burst the guest
+ * could take is not lost on the way. Each read takes at most NESTED_READ_BATCH of them. */
+#define NESTED_EVENTQ_DEPTH 1024
+#define NESTED_READ_BATCH 64
 
 /*
  * The STE bits the kernel lets a guest choose (arm-smmu-v3.h STRTAB_STE_{0,1}_NESTING_ALLOWED;
@@ -144,7 +148,23 @@ static int nested_attach(struct viommu *v, uint32_t sid, const struct viommu_str
 	if (r || !d)
 		return r;
 	make_vste(cfg, vste);
-	return dev_set_vste(n, d, vste);
+	if (cfg->kind == VIOMMU_CFG_S1 && fail_inject("vste-s1")) {
+		r = -errno;
+		err_num(-r, "IOMMU_HWPT_ALLOC nested (guest STE) for StreamID 0x%x (injected)", sid);
+	} else {
+		r = dev_set_vste(n, d, vste);
+	}
+	if (r && cfg->kind != VIOMMU_CFG_ABORT) {
+		/* The host refused the guest's STE: the device must not go on translating with the old
+		 * one. It aborts, like a stream whose STE cannot be used (IHI 0070 5.2); the front-end
+		 * tells the guest (C_BAD_STE). */
+		struct viommu_stream_cfg abort_cfg = { .kind = VIOMMU_CFG_ABORT };
+
+		viommu_attach(n->soft, sid, &abort_cfg);
+		make_vste(&abort_cfg, vste);
+		dev_set_vste(n, d, vste);
+	}
+	return r;
 }
 
 static void nested_detach(struct viommu *v, uint32_t sid)
@@ -243,7 +263,7 @@ static void deliver(void *opaque, const void *rec)
 static bool veventq_ready(void *opaque, int fd)
 {
 	struct viommu_nested *n = opaque;
-	uint8_t buf[NESTED_EVENTQ_DEPTH * (sizeof(struct iommufd_vevent_header) + sizeof(struct iommu_vevent_arm_smmuv3))];
+	uint8_t buf[NESTED_READ_BATCH * (sizeof(struct iommufd_vevent_header) + sizeof(struct iommu_vevent_arm_smmuv3))];
 	ssize_t l = read(fd, buf, sizeof(buf));
 
 	if (l < 0) {

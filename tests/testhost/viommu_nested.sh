@@ -60,4 +60,18 @@ for run in 1 2; do
 	check "$w: edu MSIs through the nested SMMU (6 in total) and edu_test passes completely" \
 		sh -c "grep -q '^# edu_test: interrupts=6\$' '$o' && grep -q '^edu_rc=0\$' '$o'" || evidence
 done
+
+# The host refusing the guest's stage-1 STE (injected: NESTVM_FAIL_AT=vste-s1, as if
+# IOMMU_HWPT_ALLOC failed) must not leave the device translating with an older config: it aborts,
+# so edu's DMA reaches no memory and its MSIs none either, and L2 hears of it as C_BAD_STE for edu.
+o="$T/refused.out" shown=0
+gcmd='edu_test --iommufd --bind --timeout-ms 1000; echo "edu_rc=$?"; dmesg | grep -E "arm-smmu-v3" | sed "s/^/dmesg: /"'
+NESTVM_FAIL_AT=vste-s1 guest "$o" "$gcmd" "iommu.strict=1" --memory 256M --viommu smmuv3 --device "vfio,path=$edu_cdev"; rc=$?
+w="host refuses the guest STE"
+check "$w: nestvm reports it and keeps running (status $rc)" \
+	sh -c "[ $rc = 0 ] && grep -q '^nestvm: IOMMU_HWPT_ALLOC nested (guest STE) for StreamID 0x8 (injected)' '$o'" || evidence
+check "$w: edu's DMA reached no memory (the device aborts)" \
+	grep -Eq '^not ok [0-9]+ - DMA round trip: 4096 bytes, [0-9]+ differ' "$o" || evidence
+check "$w: L2 got C_BAD_STE for edu's StreamID 0x8" \
+	grep -Eq "dmesg: .*C_BAD_STE.* sid: 0x8 " "$o" || evidence
 done_testing
