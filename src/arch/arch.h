@@ -33,6 +33,7 @@ int arch_vcpu_create(struct vm *vm, struct vcpu *v);   /* after KVM_CREATE_VCPU 
 int arch_load_kernel(struct vm *vm);               /* kernel + initrd into RAM, boot registers */
 int arch_finalize(struct vm *vm);                  /* device tree / ACPI, once all devices exist */
 int arch_vcpu_exit(struct vcpu *v);                /* exits not handled generically: enum vcpu_action or -errno */
+void arch_vcpu_dump(struct vcpu *v);               /* a crashed vCPU's state, one error line (for bug reports) */
 void arch_vm_destroy(struct vm *vm);
 
 #endif

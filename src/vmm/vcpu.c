@@ -137,15 +137,18 @@ static int handle_exit(struct vcpu *v)
 		}
 	case KVM_EXIT_SHUTDOWN:
 		/* x86: a triple fault; KVM leaves the vCPU unusable. */
+		/* No register dump: AMD's KVM resets the vCPU before it reports a shutdown. */
 		pr_err("guest crashed: vCPU %u shut down (triple fault)", v->id);
 		return stop_vm(v, EXIT_GUEST_CRASH);
 	case KVM_EXIT_INTERNAL_ERROR:
 		pr_err("guest crashed: KVM internal error on vCPU %u (suberror %u, %u data words)", v->id,
 		       run->internal.suberror, run->internal.ndata);
+		arch_vcpu_dump(v);
 		return stop_vm(v, EXIT_GUEST_CRASH);
 	case KVM_EXIT_FAIL_ENTRY:
 		pr_err("guest crashed: vCPU %u entry failed (hardware reason 0x%llx, cpu %u)", v->id,
 		       (unsigned long long)run->fail_entry.hardware_entry_failure_reason, run->fail_entry.cpu);
+		arch_vcpu_dump(v);
 		return stop_vm(v, EXIT_GUEST_CRASH);
 	default:
 		return arch_vcpu_exit(v);

@@ -26,6 +26,12 @@ boot up 1
 boot smp 2
 boot virtio-console 1 --console virtio
 
+# A guest that reboots (PSCI SYSTEM_RESET on arm64, the FADT reset register on x86) is not restarted:
+# nestvm exits with its own status for it, 3, distinct from a power-off (0) and a crash (4).
+guest "$T/reboot.out" 'echo rebooting; reboot -f' "" --memory 128M; rc=$?
+check "guest reboot: nestvm exits 3 (status $rc), after the guest ran" \
+	sh -c "[ $rc = 3 ] && grep -q '^rebooting' '$T/reboot.out'" || show "$T/reboot.out"
+
 # Read-only disk: the guest's write fails and the file stays as it was.
 mkdisk "$T/disk" ro
 guest "$T/ro.out" "$gcmd" "" --memory 256M --disk "path=$T/disk,readonly"; rc=$?

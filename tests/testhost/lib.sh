@@ -22,7 +22,8 @@ done_testing() { echo "1..$t_n"; rm -rf "$T"; [ "$t_fail" = 0 ]; }
 # going to OUT, and returns nestvm's exit status. KCMDLINE is added to the guest kernel command line.
 # nestvm's stdin is $GUEST_STDIN (default /dev/null).
 guest() {
-	out=$1 gcmd=$2 kcmd=$3; shift 3
+	# local (busybox ash has it): callers keep their own $gcmd, $out, ...
+	local out=$1 gcmd=$2 kcmd=$3 b64 rc; shift 3
 	b64=$(printf '%s' "$gcmd" | base64 -w0)
 	timeout 300 "$NESTVM" run --kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" \
 		--cmdline "$kcmd panic=-1 nestvm.gcmd=$b64" "$@" < "${GUEST_STDIN:-/dev/null}" > "$out.raw" 2>&1

@@ -81,3 +81,14 @@ int arch_vcpu_exit(struct vcpu *v)
 		return -EINVAL;
 	}
 }
+
+void arch_vcpu_dump(struct vcpu *v)
+{
+	uint64_t pc, sp, pstate;
+
+	if (arm64_get_reg(v, CORE_REG(regs.pc), &pc) || arm64_get_reg(v, CORE_REG(sp_el1), &sp) ||
+	    arm64_get_reg(v, CORE_REG(regs.pstate), &pstate))
+		return;
+	pr_err("vCPU %u: pc %#llx sp_el1 %#llx pstate %#llx", v->id, (unsigned long long)pc, (unsigned long long)sp,
+	       (unsigned long long)pstate);
+}

@@ -139,11 +139,6 @@ int arch_vcpu_exit(struct vcpu *v)
 	struct kvm_run *run = v->run;
 
 	switch (run->exit_reason) {
-	case KVM_EXIT_SHUTDOWN:
-		/* A triple fault: Linux only does this on purpose as its last reboot method. */
-		pr_err("vCPU %u: triple fault (KVM_EXIT_SHUTDOWN), guest crashed", v->id);
-		vm_request_exit(v->vm, EXIT_GUEST_CRASH);
-		return VCPU_STOP;
 	case KVM_EXIT_IOAPIC_EOI:
 		ioapic_eoi(&v->vm->arch.ioapic, run->eoi.vector);
 		return VCPU_CONTINUE;

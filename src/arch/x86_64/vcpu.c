@@ -117,3 +117,19 @@ int arch_vcpu_create(struct vm *vm, struct vcpu *v)
 		r = x86_boot_bsp(vm, v);
 	return r;
 }
+
+void arch_vcpu_dump(struct vcpu *v)
+{
+	struct kvm_regs r;
+	struct kvm_sregs s;
+
+	if (ioctl(v->fd, KVM_GET_REGS, &r) || ioctl(v->fd, KVM_GET_SREGS, &s)) {
+		err_errno("vCPU %u: reading its registers", v->id);
+		return;
+	}
+	pr_err("vCPU %u: rip %#llx rsp %#llx rflags %#llx cr0 %#llx cr2 %#llx cr3 %#llx cr4 %#llx efer %#llx "
+	       "cs %#x idt %#llx+%#x", v->id, (unsigned long long)r.rip, (unsigned long long)r.rsp,
+	       (unsigned long long)r.rflags, (unsigned long long)s.cr0, (unsigned long long)s.cr2,
+	       (unsigned long long)s.cr3, (unsigned long long)s.cr4, (unsigned long long)s.efer, s.cs.selector,
+	       (unsigned long long)s.idt.base, s.idt.limit);
+}
