@@ -28,7 +28,7 @@
 
 #define NESTED_MAX_DEVS 16
 /* The host queue holds as many records as the largest guest EVTQ (IDR1.EVTQS 10): a burst the guest
- * could take is not lost on the way. Each read takes at most NESTED_READ_BATCH of them. */
+ * could take is not lost on the way. A read takes at most NESTED_READ_BATCH of them. */
 #define NESTED_EVENTQ_DEPTH 1024
 #define NESTED_READ_BATCH 64
 
@@ -260,19 +260,29 @@ static void deliver(void *opaque, const void *rec)
 		n->v.event(n->v.frontend, &f, e->evt, sizeof(e->evt));
 }
 
+/*
+ * The watch is a multishot poll: it fires when the kernel queues an event, not while records are
+ * left. So each wakeup drains the queue (a read returns 0 when it is empty), bounded by its depth
+ * plus one read: events that keep arriving bring their own wakeups.
+ */
 static bool veventq_ready(void *opaque, int fd)
 {
 	struct viommu_nested *n = opaque;
 	uint8_t buf[NESTED_READ_BATCH * (sizeof(struct iommufd_vevent_header) + sizeof(struct iommu_vevent_arm_smmuv3))];
-	ssize_t l = read(fd, buf, sizeof(buf));
 
-	if (l < 0) {
-		if (errno == EAGAIN || errno == EINTR)
-			return true;
-		err_errno("reading the vEVENTQ");
-		return false;
+	for (unsigned int i = 0; i <= NESTED_EVENTQ_DEPTH / NESTED_READ_BATCH; i++) {
+		ssize_t l = read(fd, buf, sizeof(buf));
+
+		if (l < 0) {
+			if (errno == EAGAIN || errno == EINTR)
+				break;
+			err_errno("reading the vEVENTQ");
+			return false;
+		}
+		if (l == 0)
+			break;
+		veventq_parse(&n->parse, buf, (size_t)l, sizeof(struct iommu_vevent_arm_smmuv3), deliver, n);
 	}
-	veventq_parse(&n->parse, buf, (size_t)l, sizeof(struct iommu_vevent_arm_smmuv3), deliver, n);
 	if (n->parse.nr_lost != n->nr_lost_reported) {
 		pr_info("nested vIOMMU: host dropped %llu event(s) (vEVENTQ full)",
 			(unsigned long long)(n->parse.nr_lost - n->nr_lost_reported));
