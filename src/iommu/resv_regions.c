@@ -31,7 +31,9 @@ int resv_regions_msi(const char *text, size_t len, uint64_t *start)
 				return 0;
 			}
 		}
-		p += l + 1;
+		if (!nl)
+			break;
+		p = nl + 1;
 	}
 	return -ENOENT;
 }
