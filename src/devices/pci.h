@@ -13,6 +13,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "vmm/bus.h"
+
 struct vm;
 struct pci_dev;
 struct pci_host;
@@ -144,11 +146,18 @@ struct pci_host {
 	struct pci_dev bridge;              /* 00.0, class 0x0600 */
 	uint32_t cf8;                       /* CONFIG_ADDRESS (PCI 3.0 3.2.2.3.2) */
 	uint64_t mmio32_next, mmio64_next;  /* BAR pre-assignment bump pointers */
+	bus_access_fn cf9_fn;               /* the chipset register at 0xCF9, inside CONFIG_ADDRESS's dword */
+	void *cf9_opaque;
 	bool ecam_on, cf8_on;
 };
 
 /* Creates the root complex in vm->pci: ECAM on vm->mmio, 0xCF8 on vm->pio when the arch wants it. */
 int pci_host_create(struct vm *vm);
+/*
+ * On x86 the byte at 0xCF9 (the chipset's reset control register) lies inside the CONFIG_ADDRESS
+ * dword the host owns: byte accesses there go to FN (set before any vCPU runs).
+ */
+void pci_host_set_cf9(struct pci_host *h, bus_access_fn fn, void *opaque);
 /* Removes and destroys every function, then the host. */
 void pci_host_destroy(struct vm *vm);
 /* Puts D in the next free slot (1..31) and pre-assigns its memory BARs from the windows. */

@@ -13,13 +13,11 @@
 
 #include "devices/pci.h"
 #include "vmm/bus.h"
-#include "vmm/exitcode.h"
 #include "vmm/log.h"
 #include "vmm/vm.h"
 
 #define CF8_PORT 0xcf8
 #define CFC_PORT 0xcfc
-#define CF9_RST_CPU 0x04        /* Reset Control Register (ICH/PIIX 0xCF9) */
 
 static const struct pci_dev_ops bridge_ops = { 0 };
 
@@ -62,9 +60,8 @@ static void cf8_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len, 
 		pthread_mutex_unlock(&h->lock);
 		return;
 	}
-	if (off == 1 && len == 1 && is_write) {
-		if (data[0] & CF9_RST_CPU)
-			vm_request_exit(h->vm, EXIT_GUEST_RESET);
+	if (off == 1 && len == 1 && h->cf9_fn) {
+		h->cf9_fn(h->cf9_opaque, 0, data, len, is_write);
 		return;
 	}
 	if (!is_write)
@@ -135,6 +132,12 @@ err:
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 	return r;
+}
+
+void pci_host_set_cf9(struct pci_host *h, bus_access_fn fn, void *opaque)
+{
+	h->cf9_fn = fn;
+	h->cf9_opaque = opaque;
 }
 
 void pci_host_destroy(struct vm *vm)

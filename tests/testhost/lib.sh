@@ -20,12 +20,12 @@ done_testing() { echo "1..$t_n"; rm -rf "$T"; [ "$t_fail" = 0 ]; }
 
 # guest OUT GCMD KCMDLINE [nestvm run options...]: boots L2 with its /init running GCMD, the console
 # going to OUT, and returns nestvm's exit status. KCMDLINE is added to the guest kernel command line.
-# nestvm's stdin is $GUEST_STDIN (default /dev/null).
+# nestvm's stdin is $GUEST_STDIN (default /dev/null); it is killed after $GUEST_TIMEOUT s (default 300).
 guest() {
 	# local (busybox ash has it): callers keep their own $gcmd, $out, ...
 	local out=$1 gcmd=$2 kcmd=$3 b64 rc; shift 3
 	b64=$(printf '%s' "$gcmd" | base64 -w0)
-	timeout 300 "$NESTVM" run --kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" \
+	timeout "${GUEST_TIMEOUT:-300}" "$NESTVM" run --kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" \
 		--cmdline "$kcmd panic=-1 nestvm.gcmd=$b64" "$@" < "${GUEST_STDIN:-/dev/null}" > "$out.raw" 2>&1
 	rc=$?
 	tr -d '\r' < "$out.raw" > "$out" && rm -f "$out.raw"

@@ -5,6 +5,12 @@ TOP=$(cd "$TH_DIR/../.." && pwd)
 CACHE=${NESTVM_CACHE:-$HOME/.cache/nestvm}
 KVER=7.2
 mkdir -p "$CACHE"
+# Every entry point finds the prebuilt kit the same way: NESTVM_TESTHOST_KIT, else ../shared/testhost
+# next to the checkout when it exists, else the kernels are built (tools/testhost/kernel).
+if [ -z "${NESTVM_TESTHOST_KIT:-}" ] && [ -d "$TOP/../shared/testhost" ]; then
+	NESTVM_TESTHOST_KIT=$(cd "$TOP/../shared/testhost" && pwd)
+	export NESTVM_TESTHOST_KIT
+fi
 
 th_die() { printf '%s: %s\n' "${TH_PROG:-testhost}" "$1" >&2; exit "${2:-1}"; }
 th_say() { printf '%s: %s\n' "${TH_PROG:-testhost}" "$*" >&2; }

@@ -8,7 +8,8 @@
  *   0x0000_9000  PML4, 0xa000 PDPT, 0xb000-0xefff four PDs: 2 MiB pages identity-mapping 0-4 GiB
  *   0x0002_0000  kernel command line
  *   0x0009_fc00  EBDA .. 0x10_0000 reserved in e820 (EBDA, VGA hole, BIOS area)
- *   0x000e_0000  ACPI: RSDP (where OSPM scans for it, ACPI 6.5 5.2.5.1), then the tables
+ *   0x000e_0000  ACPI: RSDP (where OSPM scans for it, ACPI 6.5 5.2.5.1), then the tables, 64 KiB
+ *   0x000f_fff0  reset vector: a stub that resets the guest (reset_vector.c)
  *   0x0010_0000  RAM continues up to the guest's size, at most 3 GiB (ram_max)
  *   0xc000_0000  PCI MMIO32 window, 512 MiB        } the 32-bit PCI hole: nothing but
  *   0xe000_0000  PCI ECAM, 256 MiB (buses 0-255)   } devices between 3 GiB and 4 GiB
@@ -37,7 +38,8 @@
 #define X86_EBDA_START      0x9fc00ull
 #define X86_HIGH_RAM_START  0x100000ull
 #define X86_ACPI_ADDR       0xe0000ull       /* RSDP; tables follow, up to 1 MiB */
-#define X86_ACPI_SIZE       0x20000ull
+#define X86_ACPI_SIZE       0x10000ull
+#define X86_RESET_VECTOR    0xffff0ull       /* F000:FFF0 */
 
 #define X86_HOLE_START      0xc0000000ull    /* 32-bit PCI hole: 3 GiB - 4 GiB */
 #define X86_MMIO32_BASE     0xc0000000ull

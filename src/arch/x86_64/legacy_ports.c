@@ -3,7 +3,8 @@
  * The port I/O a Linux guest uses to power off and reset, and legacy ports it pokes:
  *   0x600-0x602  hardware-reduced ACPI SLEEP_CONTROL / SLEEP_STATUS / RESET_REG (FADT, ACPI 6.5 4.8.3.7, 4.8.3.6)
  *   0xcf9        reset control register (Linux reboot=pci; ICH/PCH datasheets: bit 2 RST_CPU)
- *   0x60, 0x64   i8042: only the 0xFE "pulse reset line" command (Linux reboot=kbd)
+ *   0x60, 0x64   i8042: only the 0xFE "pulse reset line" command at 0x64 (Linux reboot=kbd, and
+ *                our reset vector stub); the data port reads 0 and ignores writes
  *   0x80         POST code port (Linux's io_delay writes it): a sink
  * The interrupt controllers, PIT and speaker port (0x61) are in KVM.
  */
@@ -13,6 +14,7 @@
 
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/machine.h"
+#include "devices/pci.h"
 #include "vmm/exitcode.h"
 #include "vmm/log.h"
 #include "vmm/vm.h"
@@ -21,6 +23,14 @@
 #define SLP_TYP(v) (((v) >> 2) & 7)
 #define RCR_RST_CPU (1u << 2)
 #define I8042_CMD_RESET 0xfe
+
+/* Linux repeats a reset write (ten i8042 pulses): one line, from the first. */
+static void guest_reset(struct vm *vm, const char *how)
+{
+	if (!atomic_load(&vm->stopping))
+		pr_info("guest reset through %s; stopping (exit code %d)", how, EXIT_GUEST_RESET);
+	vm_request_exit(vm, EXIT_GUEST_RESET);
+}
 
 static bool byte_access(uint8_t *data, uint32_t len, bool is_write)
 {
@@ -49,8 +59,7 @@ static void pm_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len, b
 			pr_debug("ACPI: ignoring sleep type %u (only S5 is declared)", SLP_TYP(data[0]));
 		}
 	} else if (off == 2 && data[0] == X86_RESET_VALUE) {
-		pr_debug("guest reset through the FADT reset register");
-		vm_request_exit(vm, EXIT_GUEST_RESET);
+		guest_reset(vm, "the FADT reset register");
 	}
 }
 
@@ -65,25 +74,31 @@ static void rcr_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len, 
 		return;
 	}
 	if (data[0] & RCR_RST_CPU) {
-		pr_debug("guest reset through port 0xcf9");
-		vm_request_exit(vm, EXIT_GUEST_RESET);
+		guest_reset(vm, "port 0xcf9");
 	}
 }
 
-static void i8042_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write)
+/* The i8042 command port (0x64): status reads "both buffers empty"; 0xFE pulses the reset line. */
+static void i8042_cmd_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write)
 {
 	struct vm *vm = opaque;
 
 	if (!byte_access(data, len, is_write))
 		return;
 	if (!is_write) {
-		data[0] = 0;                /* status: both buffers empty; data: nothing */
+		data[0] = 0;
 		return;
 	}
-	if (off == 0 && data[0] == I8042_CMD_RESET) {    /* range based at 0x64 */
-		pr_debug("guest reset through the i8042");
-		vm_request_exit(vm, EXIT_GUEST_RESET);
+	if (data[0] == I8042_CMD_RESET) {
+		guest_reset(vm, "the i8042");
 	}
+}
+
+/* The i8042 data port (0x60): nothing to read, writes (command parameters) are dropped. */
+static void i8042_data_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write)
+{
+	if (byte_access(data, len, is_write) && !is_write)
+		data[0] = 0;
 }
 
 static void sink_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write)
@@ -98,24 +113,24 @@ static const struct {
 	const char *name;
 } ports[] = {
 	{ X86_PM_PORT, X86_PM_LEN, pm_access, "acpi-pm" },
-	{ X86_I8042_CMD, 1, i8042_access, "i8042-cmd" },
-	{ X86_I8042_DATA, 1, i8042_access, "i8042-data" },
+	{ X86_I8042_CMD, 1, i8042_cmd_access, "i8042-cmd" },
+	{ X86_I8042_DATA, 1, i8042_data_access, "i8042-data" },
 	{ X86_POST_PORT, 1, sink_access, "post" },
 };
 
 /*
- * After the devices exist: 0xcf9 sits inside the PCI host's 0xcf8 dword. If the PCI host claims
- * that whole dword, it has 0xcf9 and this is skipped (the FADT reset register and the i8042 still
- * reset the guest); if it claims only the dword access at 0xcf8, we take 0xcf9 here.
+ * After the devices exist: 0xcf9 sits inside the PCI host's 0xcf8 dword. When the host owns that
+ * dword it hands byte accesses at 0xcf9 to us; otherwise the port is ours on the bus.
  */
 int x86_reset_control_register(struct vm *vm)
 {
-	int r = bus_register(&vm->pio, X86_RCR_PORT, 1, rcr_access, vm, "reset-control");
+	int r;
 
-	if (r == -EEXIST) {
-		pr_debug("port 0xcf9 belongs to the PCI host; no reset control register");
+	if (vm->pci && vm->pci->cf8_on) {
+		pci_host_set_cf9(vm->pci, rcr_access, vm);
 		return 0;
 	}
+	r = bus_register(&vm->pio, X86_RCR_PORT, 1, rcr_access, vm, "reset-control");
 	if (r)
 		return err_num(r, "port 0xcf9 (reset control)");
 	vm->arch.rcr_ready = true;

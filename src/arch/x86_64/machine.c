@@ -119,6 +119,8 @@ int arch_finalize(struct vm *vm)
 	int r;
 
 	r = x86_reset_control_register(vm);
+	if (!r)
+		r = x86_reset_vector_install(vm);
 	if (r)
 		return r;
 	buf = calloc(1, X86_ACPI_SIZE);

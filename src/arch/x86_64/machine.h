@@ -8,6 +8,8 @@ struct vcpu;
 
 /* Sets the BSP's 64-bit boot registers once both it and the loaded kernel exist. */
 int x86_boot_bsp(struct vm *vm, struct vcpu *v);
+/* The reset vector stub (reset_vector.c): a guest that jumps to F000:FFF0 is reset. */
+int x86_reset_vector_install(struct vm *vm);
 /* ACPI sleep/reset registers, 0xcf9, i8042 reset, POST port on vm->pio. */
 int x86_legacy_ports_register(struct vm *vm);
 void x86_legacy_ports_unregister(struct vm *vm);
