@@ -2,8 +2,7 @@
 /*
  * Debug fault injection for the device-assignment setup path: NESTVM_FAIL_AT=<step>[:errno][,...]
  * makes nestvm fail that step as if its ioctl had failed with ENOMEM (or the given errno number), so
- * every unwind path of iommufd/VFIO setup can be reached in a test (tests/testhost/vfio_errors.sh,
- * viommu_errors.sh). Steps: iommufd-open, ioas-alloc, bind, attach, reset, iova-ranges, map-file,
+ * every unwind path of iommufd/VFIO setup can be reached in a test (tests/testhost/vfio_errors.sh). Steps: iommufd-open, ioas-alloc, bind, attach, reset, iova-ranges, map-file,
  * region-info, irq-setup; nested vIOMMU: hwpt-alloc, viommu-alloc, vdevice-alloc, veventq-alloc, and
  * vste-s1 (the host refuses every guest stage-1 STE, at run time).
  * Unset (the normal case), it costs one getenv per step.

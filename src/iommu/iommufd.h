@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The iommufd context (/dev/iommu) and the object calls every object kind shares. Object kinds get a
- * file each (ioas.c, hwpt.c, viommu.c, vdevice.c, veventq.c, fault.c), like drivers/iommu/iommufd.
+ * file each (ioas.c, hwpt.c, viommu_obj.c, vdevice.c, veventq.c), like drivers/iommu/iommufd.
  *
  * struct iommufd_ctx is what a VM owns for device assignment: one iommufd, one IOAS holding all of
  * guest RAM at IOVA == GPA (mapped from the RAM memfds with IOMMU_IOAS_MAP_FILE), torn down in

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The vIOMMU backend layer. A front-end (the emulated SMMUv3 now, VT-d later) decodes the guest's
+ * The vIOMMU backend layer. A front-end (the emulated SMMUv3; a VT-d one is planned) decodes the guest's
  * structures and commands and drives a backend through these ops:
  *   - attach: a stream (StreamID / RID) now uses {abort, bypass, the guest's stage-1 config};
  *   - invalidate: a BATCH of invalidations (everything the guest queued up to its sync point), so a
  *     nested backend can forward them to the host in as few IOMMU_HWPT_INVALIDATE calls as it can;
  *   - translate: the software path for emulated devices (IOVA -> guest physical);
  *   - events: faults the backend finds asynchronously (nested: the vEVENTQ) go back to the front-end.
- * Backends: software (viommu_soft.c, stage 1 walked by nestvm), nested (iommufd HWPT/vIOMMU/vDEVICE,
- * later), shadow (later). The front-end serializes its calls into a backend (under its own lock).
+ * Backends: software (viommu_soft.c, stage 1 walked by nestvm), nested (viommu_nested.c: iommufd
+ * HWPT/vIOMMU/vDEVICE); a shadow backend is planned. The front-end serializes its calls into a backend (under its own lock).
  */
 #ifndef NESTVM_VIOMMU_H
 #define NESTVM_VIOMMU_H
