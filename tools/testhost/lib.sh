@@ -75,3 +75,22 @@ th_linux_source() {
 	fi
 	echo "$src"
 }
+
+# The x86_64 peer VMM for runs inside L1: the build machine's qemu-system-x86_64, the loader and the
+# libraries ldd names, and the firmware microvm loads, in build-testhost/peer/x86_64 (L1 sees it over
+# 9p and runs it through the bundled loader). Prints the folder.
+th_x86_peer_bundle() {
+	local q b="$TOP/build-testhost/peer/x86_64" f src
+	q=$(command -v qemu-system-x86_64) || th_die "qemu-system-x86_64 not found: run tools/setup" 3
+	if [ "$(cat "$b/.key" 2>/dev/null)" != "$(sha256sum "$q" | cut -c1-16)" ]; then
+		rm -rf "$b" && mkdir -p "$b/lib" "$b/share"
+		cp "$q" "$b/"
+		ldd "$q" | awk '/=> \//{print $3} /^\t\/.*ld-linux/{print $1}' | while read -r l; do cp -L "$l" "$b/lib/"; done
+		for f in qboot.rom bios-microvm.bin linuxboot_dma.bin kvmvapic.bin bios-256k.bin; do
+			src=$(find /usr/share/qemu /usr/share/seabios -name "$f" 2>/dev/null | head -n1)
+			[ -n "$src" ] && cp -L "$src" "$b/share/"
+		done
+		sha256sum "$q" | cut -c1-16 > "$b/.key"
+	fi
+	echo "$b"
+}
