@@ -80,7 +80,8 @@ static int bad(struct virtq *q, const char *why, unsigned int v)
 
 /*
  * Ring fields. Direct mode: pointers into the areas mapped at init. Translated mode: the field's
- * IOVA translated now (NULL when it faults); fields are naturally aligned, so one piece each.
+ * IOVA translated now (NULL when it faults). Each field we access is naturally aligned (a used
+ * element is accessed as its two 32-bit halves), so it never straddles an IOVA page: one piece each.
  */
 static void *field(struct virtq *q, void *direct, uint64_t iova, uint64_t off, uint64_t len, bool write)
 {
@@ -252,19 +253,27 @@ void virtq_unpop(struct virtq *q)
 
 void virtq_push(struct virtq *q, uint16_t head, uint32_t len)
 {
-	struct vring_used_elem *u;
+	uint64_t off;
+	uint32_t *id_p, *len_p;
 	uint16_t *idx_p;
 
 	if (!q->size)
 		return;
-	u = used_field(q, 4 + 8ULL * (q->used_idx % q->size), sizeof(*u));
+	/*
+	 * 2.7.8: struct virtq_used_elem { le32 id; le32 len; } at 4 + 8 * slot. The used ring is only
+	 * 4-byte aligned (2.7.10.1 table), so behind a vIOMMU an element may straddle an IOVA page whose
+	 * neighbour maps elsewhere: write it as its two naturally aligned halves, each translated alone.
+	 */
+	off = 4 + 8ULL * (q->used_idx % q->size);
+	id_p = used_field(q, off, 4);
+	len_p = used_field(q, off + 4, 4);
 	idx_p = used_field(q, 2, 2);
-	if (!u || !idx_p) {
+	if (!id_p || !len_p || !idx_p) {
 		bad(q, "used ring faulted", q->used_idx);
 		return;
 	}
-	STORE(&u->id, head);
-	STORE(&u->len, len);
+	STORE(id_p, head);
+	STORE(len_p, len);
 	q->used_idx++;
 	/* 2.7.13.3: the element is visible before the index that publishes it. */
 	__atomic_store_n(idx_p, q->used_idx, __ATOMIC_RELEASE);

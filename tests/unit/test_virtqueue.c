@@ -360,6 +360,48 @@ static void test_translated(void)
 	iomap[1] = BUF + 0x8000 + 0x2000;
 }
 
+/*
+ * The used ring needs only 4-byte alignment (2.7.10.1), so a used element (8 bytes) can straddle an
+ * IOVA page; behind a vIOMMU the next page maps anywhere. Such a push must be written in its two
+ * halves, not fail the queue.
+ */
+static void test_used_straddle(void)
+{
+	static const struct dma_iommu iommu = { .translate = fake_translate };
+	struct vring_desc *td;
+	struct vring_avail *ta;
+	uint8_t *u2, *u3;
+	struct dma_ctx dma;
+	struct virtq q;
+	bool ok = true;
+
+	dma_ctx_init(&dma, &gm, &iommu, 8);
+	for (unsigned int i = 0; i < NPAGES; i++)
+		iomap[i] = BUF + 0x8000 + 0x2000ULL * i;   /* pages 2 and 3 not contiguous in RAM */
+	memset(gmem_ptr(&gm, BUF + 0x8000, 0x10000), 0, 0x10000);
+	td = page(0);
+	ta = page(1);
+	u2 = page(2);
+	u3 = page(3);
+	/* Used ring at IOVA page 2 + 0xfe8: element 2 is at 0xffc..0x1003, across the page end. */
+	CHECK(virtq_init_dma(&q, &dma, QSZ, IOVA, IOVA + 0x1000, IOVA + 0x2fe8, false) == 0,
+	      "used ring 4-byte aligned across two IOVA pages accepted");
+	for (uint16_t i = 0; i < 3; i++) {
+		set_desc(td, i, IOVA + 0x4000 + 0x100 * i, 8, VRING_DESC_F_WRITE, 0);
+		ta->ring[i] = i;
+	}
+	ta->idx = 3;
+	for (uint32_t i = 0; i < 3; i++) {
+		ok &= virtq_pop(&q, &e) == 1 && e.head == i;
+		virtq_push(&q, e.head, 100 + i);
+	}
+	CHECK(ok && !q.broken, "three pushes, the third element straddling the page: queue not broken");
+	CHECK(*(uint16_t *)(u2 + 0xfea) == 3, "used->idx published");
+	CHECK(*(uint32_t *)(u2 + 0xff4) == 1 && *(uint32_t *)(u2 + 0xff8) == 101, "element 1 inside page 2");
+	CHECK(*(uint32_t *)(u2 + 0xffc) == 2 && *(uint32_t *)u3 == 102,
+	      "element 2: id at the end of page 2, len at the start of page 3");
+}
+
 int main(void)
 {
 	if (gmem_add_ram(&gm, RAM_BASE, RAM_SIZE, false)) {
@@ -375,6 +417,7 @@ int main(void)
 	test_hostile();
 	test_event_idx();
 	test_translated();
+	test_used_straddle();
 	gmem_destroy(&gm);
 	return tap_done();
 }
