@@ -31,8 +31,9 @@ start:
 	mov	x1, #0xff00
 	msr	mair_el1, x1
 	/* TCR_EL1 (D19.2.139): T0SZ 25 (39-bit VA, walk starts at level 1), IRGN0/ORGN0 WB (01), SH0 inner
-	 * shareable (11), TG0 4K (00), EPD1 (no TTBR1 walks), IPS 000 (32-bit PA: RAM and MMIO fit). */
-	ldr	x1, =(25 | (1 << 8) | (1 << 10) | (3 << 12) | (1 << 23))
+	 * shareable (11), TG0 4K (00), EPD1 (no TTBR1 walks), IPS 010 (40-bit PA: the PCIe ECAM at
+	 * 0x40_1000_0000 is the highest thing mapped). */
+	ldr	x1, =(25 | (1 << 8) | (1 << 10) | (3 << 12) | (1 << 23) | (2 << 32))
 	msr	tcr_el1, x1
 	adrp	x1, pgtable
 	msr	ttbr0_el1, x1
@@ -91,16 +92,19 @@ exception:
 
 /*
  * Stage-1 translation table, level 1 (4K granule, 1 GiB blocks; D8.3): an identity map of
- * [0, 1 GiB) as Device-nGnRnE, execute-never (PL011 0x0900_0000, SMMU 0x0905_0000), and
- * [1 GiB, 2 GiB) as Normal write-back, inner shareable (RAM at 0x4000_0000). Block descriptor:
- * bits[1:0] 01, AttrIndx[4:2], SH[9:8], AF[10], PXN[53], UXN[54].
+ * [0, 1 GiB) as Device-nGnRnE, execute-never (PL011 0x0900_0000, SMMU 0x0905_0000, PCIe MMIO32
+ * BARs from 0x1000_0000), [1 GiB, 2 GiB) as Normal write-back, inner shareable (RAM at 0x4000_0000),
+ * and [256 GiB, 257 GiB) as Device (PCIe ECAM at 0x40_1000_0000, for payloads that drive PCI
+ * functions). Block descriptor: bits[1:0] 01, AttrIndx[4:2], SH[9:8], AF[10], PXN[53], UXN[54].
  */
 	.section .data.pgtable, "aw"
 	.balign	4096
 pgtable:
 	.quad	0x00000000 | (1 << 10) | (0 << 2) | 1 | (3 << 53)
 	.quad	0x40000000 | (1 << 10) | (3 << 8) | (1 << 2) | 1
-	.fill	510, 8, 0
+	.fill	254, 8, 0
+	.quad	0x4000000000 | (1 << 10) | (0 << 2) | 1 | (3 << 53)
+	.fill	255, 8, 0
 
 	.section .bss.stack, "aw", %nobits
 	.balign	16

@@ -23,6 +23,13 @@ struct virtio_dev;
 
 #define VIRTIO_MAX_QUEUES 8
 #define VIRTIO_NO_VECTOR 0xffff
+/*
+ * Chains a model takes from one queue per event-loop turn. A driver may keep a ring non-empty
+ * forever (republishing chains as they come back): past the budget the model requeues the queue
+ * with virtio_queue_kick and returns, so the other devices, the vIOMMU event queues and the signalfd
+ * on the same loop are served in between (issue 9: no guest action may stall the VMM).
+ */
+#define VIRTIO_QUEUE_BUDGET 64
 
 struct virtio_dev_ops {
 	/* Loop thread, device lock held, driver OK: the driver notified queue Q. */
@@ -89,7 +96,8 @@ void virtio_queue_interrupt(struct virtio_dev *v, unsigned int q);
 void virtio_set_needs_reset(struct virtio_dev *v);
 /* Lock held: whether queue Q may be processed (DRIVER_OK, enabled, not broken). */
 bool virtio_queue_ready(struct virtio_dev *v, unsigned int q);
-/* Loop thread: runs the notify handler of queue Q as if the driver had kicked it. */
+/* Any thread: runs the notify handler of queue Q as if the driver had kicked it, on a later turn of
+ * the loop (after the events already pending): how a model yields a queue it has not finished. */
 void virtio_queue_kick(struct virtio_dev *v, unsigned int q);
 bool virtio_has_feature(const struct virtio_dev *v, unsigned int bit);
 

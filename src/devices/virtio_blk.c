@@ -182,11 +182,19 @@ static void retry(void *opaque, int res)
 static void blk_process(struct virtio_blk *b)
 {
 	struct virtq *q = &b->v.q[0].vq;
+	unsigned int budget = VIRTIO_QUEUE_BUDGET;
 	bool pushed = false;
 	struct blk_req *r;
 
 	while (virtio_queue_ready(&b->v, 0) && (r = free_req(b))) {
-		int ret = virtq_pop(q, &r->e);
+		int ret;
+
+		if (!budget--) {
+			/* Requests that complete at once (GET_ID, errors) free their slot: bound the turn. */
+			virtio_queue_kick(&b->v, 0);
+			break;
+		}
+		ret = virtq_pop(q, &r->e);
 
 		if (!ret)
 			break;

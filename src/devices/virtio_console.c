@@ -32,12 +32,19 @@ struct virtio_con {
 /* Lock held: moves buffered input into the driver's receive buffers. */
 static void con_rx(struct virtio_con *c)
 {
+	unsigned int budget = VIRTIO_QUEUE_BUDGET;
 	bool pushed = false;
 
 	while (c->pending_len && virtio_queue_ready(&c->v, CON_RXQ)) {
-		int r = virtq_pop(&c->v.q[CON_RXQ].vq, &c->e);
 		size_t n;
+		int r;
 
+		if (!budget--) {
+			/* Faulted buffers come back empty: a driver can supply them forever. */
+			virtio_queue_kick(&c->v, CON_RXQ);
+			break;
+		}
+		r = virtq_pop(&c->v.q[CON_RXQ].vq, &c->e);
 		if (r < 0)
 			virtio_set_needs_reset(&c->v);
 		if (r <= 0)
@@ -61,10 +68,18 @@ static void con_rx(struct virtio_con *c)
 static void con_tx(struct virtio_con *c)
 {
 	struct virtq *q = &c->v.q[CON_TXQ].vq;
+	unsigned int budget = VIRTIO_QUEUE_BUDGET;
 	bool pushed = false;
-	int r;
+	int r = 0;
 
-	while ((r = virtq_pop(q, &c->e)) > 0) {
+	for (;;) {
+		if (!budget--) {
+			virtio_queue_kick(&c->v, CON_TXQ);     /* the rest on a later turn */
+			break;
+		}
+		r = virtq_pop(q, &c->e);
+		if (r <= 0)
+			break;
 		/* 5.3.6.1: the device ignores device-writable buffers on transmitq. */
 		for (unsigned int i = 0; i < c->e.nout; i++)
 			if (c->e.iov[i].iov_base)       /* NULL: faulted in the vIOMMU */

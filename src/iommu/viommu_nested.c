@@ -261,9 +261,9 @@ static void deliver(void *opaque, const void *rec)
 }
 
 /*
- * The watch is a multishot poll: it fires when the kernel queues an event, not while records are
- * left. So each wakeup drains the queue (a read returns 0 when it is empty), bounded by its depth
- * plus one read: events that keep arriving bring their own wakeups.
+ * Each wakeup drains the queue (a read returns 0 when it is empty), bounded by its depth plus one
+ * read: events that keep arriving bring their own wakeups (the watch's poll is re-armed after this
+ * returns, and fires at once if records are left).
  */
 static bool veventq_ready(void *opaque, int fd)
 {

@@ -3,6 +3,11 @@
  * The host end of the guest console: stdin in raw mode (restored on every way out), the Ctrl-A
  * escape, and stdout output that never stalls a vCPU for long. SIGINT/SIGTERM/SIGHUP are taken
  * through a signalfd on the event loop, so no handler has to be async-signal-safe.
+ *
+ * Guest output is rate-limited (a token bucket: OUT_BURST bytes at once, then OUT_RATE per second):
+ * a guest flooding its console (a UART, or a virtio-console transmitq kept full) must not make our
+ * writes to stdout, and the time the event loop spends in them, unbounded. What is dropped is
+ * reported in the output itself, at most once per OUT_NOTE_NS, and when the console goes away.
  */
 #include "vmm/console.h"
 
@@ -11,21 +16,28 @@
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vmm/evloop.h"
 #include "vmm/exitcode.h"
 #include "vmm/log.h"
+#include "vmm/ratelimit.h"
 #include "vmm/vm.h"
 
 #define ESCAPE_CHAR 0x01          /* Ctrl-A, as in QEMU's -nographic */
 #define WRITE_WAIT_MS 100         /* per poll() on a full stdout */
 #define WRITE_MAX_WAITS 10        /* then drop the rest: a stuck reader must not stall vCPUs */
 #define WRITE_CHUNK 256
+/* Far above any boot log (a verbose Linux boot prints ~100 KiB) and 20x a 115200-baud UART. */
+#define OUT_BURST (1024 * 1024)
+#define OUT_RATE (256 * 1024)
+#define OUT_NOTE_NS 1000000000ULL
 
 static struct {
 	struct vm *vm;
@@ -38,6 +50,9 @@ static struct {
 	bool escape;                  /* the previous input byte was Ctrl-A */
 	bool stuck;                   /* stdout did not drain: drop without waiting until it does */
 	bool atexit_done;
+	bool out_rl_on;               /* out_rl initialised */
+	struct ratelimit out_rl;      /* guest output, under out_lock */
+	uint64_t last_note_ns;
 	struct ev_watch *in_watch, *sig_watch;
 	int sig_fd;
 	sigset_t sigs, old_mask;
@@ -71,11 +86,16 @@ static void deliver(const uint8_t *buf, size_t len)
 	pthread_mutex_unlock(&con.in_lock);
 }
 
+static void out_write(const uint8_t *buf, size_t len);
+
 static void escape_help(void)
 {
 	static const char help[] = "\r\nC-a x    exit\r\nC-a C-a  send C-a\r\nC-a h    this help\r\n";
 
-	console_write((const uint8_t *)help, sizeof(help) - 1);
+	/* Ours, not the guest's: not charged to the guest's rate limit. */
+	pthread_mutex_lock(&con.out_lock);
+	out_write((const uint8_t *)help, sizeof(help) - 1);
+	pthread_mutex_unlock(&con.out_lock);
 }
 
 /* Splits BUF at escape sequences; the bytes between them go to the front-end unchanged. */
@@ -202,8 +222,37 @@ err_tty:
 	return r;
 }
 
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
+}
+
+/* out_lock held: says how much guest output the rate limit dropped since the last note. */
+static void note_dropped(uint64_t now)
+{
+	uint64_t n = ratelimit_take_dropped(&con.out_rl);
+	char note[96];
+	int l;
+
+	if (!n)
+		return;
+	con.last_note_ns = now;
+	l = snprintf(note, sizeof(note), "\r\n[nestvm: %llu bytes of guest console output dropped (rate limit)]\r\n",
+		     (unsigned long long)n);
+	if (l > 0)
+		out_write((const uint8_t *)note, (size_t)l < sizeof(note) ? (size_t)l : sizeof(note) - 1);
+}
+
 void console_destroy(struct vm *vm)
 {
+	pthread_mutex_lock(&con.out_lock);
+	if (con.out_rl_on)
+		note_dropped(now_ns());
+	con.out_rl_on = false;
+	pthread_mutex_unlock(&con.out_lock);
 	/* The terminal first: a signal still pending below may end the process when unblocked. */
 	restore_tty();
 	if (con.in_watch)
@@ -221,11 +270,11 @@ void console_destroy(struct vm *vm)
 	con.vm = NULL;
 }
 
-void console_write(const uint8_t *buf, size_t len)
+/* out_lock held. */
+static void out_write(const uint8_t *buf, size_t len)
 {
 	unsigned int waits = 0;
 
-	pthread_mutex_lock(&con.out_lock);
 	while (len) {
 		struct pollfd p = { .fd = STDOUT_FILENO, .events = POLLOUT };
 		ssize_t n;
@@ -261,5 +310,22 @@ void console_write(const uint8_t *buf, size_t len)
 			continue;
 		break;   /* EPIPE, EIO: drop the output, keep the guest running */
 	}
+}
+
+void console_write(const uint8_t *buf, size_t len)
+{
+	uint64_t now = now_ns();
+	size_t n;
+
+	pthread_mutex_lock(&con.out_lock);
+	if (!con.out_rl_on) {
+		ratelimit_init(&con.out_rl, OUT_RATE, OUT_BURST, now);
+		con.last_note_ns = now;
+		con.out_rl_on = true;
+	}
+	n = (size_t)ratelimit_take(&con.out_rl, len, now);
+	out_write(buf, n);
+	if (con.out_rl.dropped && now - con.last_note_ns >= OUT_NOTE_NS)
+		note_dropped(now);
 	pthread_mutex_unlock(&con.out_lock);
 }

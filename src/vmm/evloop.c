@@ -1,8 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The io_uring event loop. Each SQE's user_data is a pointer with its low bit as a tag: an
- * ev_op (tag 0, the caller's async operation) or an ev_watch (tag 1, a multishot poll). Our own
- * bookkeeping SQEs (poll removal) carry user_data 0 and their CQEs are ignored.
+ * ev_op (tag 0, the caller's async operation) or an ev_watch (tag 1, a one-shot poll re-armed after
+ * its handler ran). Our own bookkeeping SQEs (poll removal) carry user_data 0 and their CQEs are
+ * ignored.
+ *
+ * Why one-shot: a multishot poll posts a CQE on every wakeup of a file that is still readable, so an
+ * fd written faster than its handler drains it (a guest notifying a virtqueue in a loop) piles up
+ * CQEs without bound. They overflow the CQ (the kernel then refuses new submissions with -EBUSY) and
+ * queue every other watch, the signalfd included, behind an ever-longer backlog. With one poll in
+ * flight per watch a watch has at most one CQE pending, each turn serves every ready watch once, and
+ * the CQ holds at most the watches plus the operations in flight.
  */
 #include "vmm/evloop.h"
 
@@ -25,7 +33,7 @@ struct ev_watch {
 	int fd;
 	ev_ready_fn fn;
 	void *opaque;
-	bool armed;        /* a multishot poll is in flight */
+	bool armed;        /* a poll is in flight */
 	bool removed;      /* unwatched: free once the poll is gone */
 	bool in_cb;        /* fn is running: the CQE handler frees it afterwards */
 	bool dead;         /* the poll failed: kept (inert) until evloop_unwatch or evloop_destroy */
@@ -82,7 +90,7 @@ static int arm(struct evloop *l, struct ev_watch *w)
 
 	if (!sqe)
 		return -EBUSY;
-	io_uring_prep_poll_multishot(sqe, w->fd, POLLIN);
+	io_uring_prep_poll_add(sqe, w->fd, POLLIN);
 	io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)w | TAG_WATCH);
 	w->armed = true;
 	return 0;
@@ -173,7 +181,7 @@ void evloop_unwatch(struct evloop *l, struct ev_watch *w)
 		watch_free(w);
 		return;
 	}
-	/* The poll's last CQE (-ECANCELED, no F_MORE) frees it. */
+	/* The poll's CQE (-ECANCELED, or its event) frees it. */
 	sqe = get_sqe(l);
 	if (sqe) {
 		io_uring_prep_poll_remove(sqe, (uint64_t)(uintptr_t)w | TAG_WATCH);
@@ -207,7 +215,7 @@ static void watch_cqe(struct evloop *l, struct ev_watch *w, int res, unsigned in
 	}
 	if (w->dead)
 		return;
-	/* The kernel ended the multishot (e.g. CQ overflow): arm it again. */
+	/* One-shot: armed again after each event (at once ready again if the fd is still readable). */
 	if (arm(l, w) < 0) {
 		pr_err("event loop: cannot re-arm fd %d", w->fd);
 		w->dead = true;

@@ -15,7 +15,9 @@ struct evloop;
 
 /* Completion of one submitted operation: RES is the io_uring cqe->res (bytes or -errno). */
 typedef void (*ev_complete_fn)(void *opaque, int res);
-/* FD became readable (a multishot poll); return false to stop watching it. */
+/* FD became readable; return false to stop watching it. The poll is re-armed after the handler
+ * returns, so one call per readiness, at most one per loop turn; a handler that leaves the fd
+ * readable is simply called again on the next turn. */
 typedef bool (*ev_ready_fn)(void *opaque, int fd);
 
 struct ev_op {
