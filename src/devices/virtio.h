@@ -38,6 +38,13 @@ struct virtio_dev_ops {
 	void (*config_write)(struct virtio_dev *v, uint32_t off, const uint8_t *data, uint32_t len);
 	/* Device lock held: the driver reset the device; drop per-queue state. */
 	void (*reset)(struct virtio_dev *v);
+	/*
+	 * Optional, device lock held, right after reset (vCPU thread): whether requests the model
+	 * started are still running, so their DMA may still land in guest memory. If so the reset is
+	 * held: device_status keeps reading non-zero, which the driver waits out (virtio 1.2 4.1.4.3.2),
+	 * until the model, once its last one completed, calls virtio_reset_done (loop thread).
+	 */
+	bool (*reset_busy)(struct virtio_dev *v);
 	/* Frees the model after virtio_pci_fini. */
 	void (*destroy)(struct virtio_dev *v);
 };
@@ -74,6 +81,8 @@ struct virtio_dev {
 	uint32_t config_len;
 	uint8_t cfg_cap;             /* VIRTIO_PCI_CAP_PCI_CFG offset in config space */
 	unsigned int reset_gen;      /* bumped at reset: completions from before are dropped */
+	bool reset_held;             /* reset written, requests from before still running */
+	uint8_t held_status;         /* what device_status reads meanwhile (the status before reset) */
 	/* How ring and buffer addresses reach RAM: through vm->dma_iommu (StreamID = RID) when the VM
 	 * has one (then VIRTIO_F_ACCESS_PLATFORM is offered and required, virtio 1.2 6.1). */
 	struct dma_ctx dma;
@@ -90,6 +99,8 @@ int virtio_pci_init(struct virtio_dev *v, struct vm *vm, const struct virtio_dev
 void virtio_pci_fini(struct virtio_dev *v);
 /* Puts the function on vm->pci and, behind a vIOMMU, its StreamID (RID) on the IOMMU. Unwinds. */
 int virtio_pci_add(struct virtio_dev *v);
+/* Lock held: the model's requests from before a held reset all completed; status reads 0 now. */
+void virtio_reset_done(struct virtio_dev *v);
 /* Loop thread, lock held: interrupt for queue Q if the driver wants one. */
 void virtio_queue_interrupt(struct virtio_dev *v, unsigned int q);
 /* Lock held: a bad chain or request from the driver: DEVICE_NEEDS_RESET + config interrupt (2.1.2). */

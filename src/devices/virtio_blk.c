@@ -4,7 +4,8 @@
  * and status present, 512-byte multiples, sector range inside the capacity) and run as io_uring
  * readv/writev/fsync on the event loop; the completion writes the status byte, the used ring and
  * fires the queue's vector. At most BLK_MAX_INFLIGHT requests are in flight; the rest wait in the
- * ring until one completes.
+ * ring until one completes. A driver reset with requests in flight is held (device_status reads
+ * non-zero) until they are cancelled or complete: no DMA of theirs lands once the reset is done.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -59,6 +60,14 @@ struct virtio_blk {
 
 static void blk_process(struct virtio_blk *b);
 
+static bool any_busy(struct virtio_blk *b)
+{
+	for (unsigned int i = 0; i < BLK_MAX_INFLIGHT; i++)
+		if (b->req[i].busy)
+			return true;
+	return false;
+}
+
 static struct blk_req *free_req(struct virtio_blk *b)
 {
 	for (unsigned int i = 0; i < BLK_MAX_INFLIGHT; i++)
@@ -83,8 +92,11 @@ static void io_done(void *opaque, int res)
 
 	pthread_mutex_lock(&b->v.lock);
 	if (r->gen != b->v.reset_gen || !virtio_queue_ready(&b->v, 0)) {
-		/* The driver reset the device meanwhile: the chain is no longer ours to complete. */
+		/* The driver reset the device meanwhile: the chain is no longer ours to complete. Its
+		 * DMA is over now; the last one of them completes the held reset. */
 		r->busy = false;
+		if (b->v.reset_held && !any_busy(b))
+			virtio_reset_done(&b->v);
 		pthread_mutex_unlock(&b->v.lock);
 		return;
 	}
@@ -225,6 +237,38 @@ static void blk_notify(struct virtio_dev *v, unsigned int q)
 	blk_process((struct virtio_blk *)v);
 }
 
+/* Loop thread: cancels what a held reset waits for; each still completes through io_done. */
+static void cancel_stale(void *opaque, int res)
+{
+	struct virtio_blk *b = opaque;
+
+	pthread_mutex_lock(&b->v.lock);
+	for (unsigned int i = 0; i < BLK_MAX_INFLIGHT; i++) {
+		struct blk_req *r = &b->req[i];
+
+		/* Only the reset's own: a slot busy in the current generation is a new request. */
+		if (r->busy && r->gen != b->v.reset_gen && evloop_cancel(b->v.vm->loop, &r->op))
+			pr_debug("%s: cannot cancel a request: the reset waits for it", b->name);
+	}
+	pthread_mutex_unlock(&b->v.lock);
+}
+
+/*
+ * vCPU thread, lock held, after a reset: requests in flight hold it. The wait is bounded by the
+ * requests themselves (file or block-device I/O, cancelled when the kernel still can), and no
+ * thread blocks on it: the driver polls device_status, io_done completes the reset.
+ */
+static bool blk_reset_busy(struct virtio_dev *v)
+{
+	struct virtio_blk *b = (struct virtio_blk *)v;
+
+	if (!any_busy(b))
+		return false;
+	if (evloop_call(v->vm->loop, cancel_stale, b))
+		pr_debug("%s: cannot queue the cancellation: the reset waits for the requests", b->name);
+	return true;
+}
+
 static void blk_destroy(struct virtio_dev *v)
 {
 	struct virtio_blk *b = (struct virtio_blk *)v;
@@ -236,6 +280,7 @@ static void blk_destroy(struct virtio_dev *v)
 
 static const struct virtio_dev_ops blk_ops = {
 	.queue_notify = blk_notify,
+	.reset_busy = blk_reset_busy,
 	.destroy = blk_destroy,
 };
 

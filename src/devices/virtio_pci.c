@@ -126,12 +126,26 @@ static void reset(struct virtio_dev *v)
 		v->ops->reset(v);
 }
 
+void virtio_reset_done(struct virtio_dev *v)
+{
+	if (!v->reset_held)
+		return;
+	pr_debug("%s: reset complete (requests from before it finished)", v->name);
+	v->reset_held = false;
+}
+
 static void status_write(struct virtio_dev *v, uint8_t val)
 {
 	uint8_t old = v->status;
 
 	if (!val) {
 		reset(v);
+		/* 2.4.1 / 4.1.4.3.2: the reset completes when device_status reads 0, and no DMA of the
+		 * old instance may land after that (the driver may free or IOMMU-unmap the buffers). */
+		if (old && v->ops->reset_busy && v->ops->reset_busy(v)) {
+			v->reset_held = true;
+			v->held_status = old;
+		}
 		return;
 	}
 	/* 3.1.1 / 2.2: FEATURES_OK only sticks for a subset of ours that includes VERSION_1; behind a
@@ -187,7 +201,7 @@ static void common_image(struct virtio_dev *v, uint8_t img[VIRTIO_COMMON_LEN])
 	pci_le_put(img + VIRTIO_PCI_COMMON_GF, 4, v->gfselect < 2 ? (uint32_t)(v->guest_features >> (32 * v->gfselect)) : 0);
 	pci_le_put(img + VIRTIO_PCI_COMMON_MSIX, 2, v->msix_config);
 	pci_le_put(img + VIRTIO_PCI_COMMON_NUMQ, 2, v->nr_queues);
-	img[VIRTIO_PCI_COMMON_STATUS] = v->status;
+	img[VIRTIO_PCI_COMMON_STATUS] = v->reset_held ? v->held_status : v->status;
 	img[VIRTIO_PCI_COMMON_CFGGENERATION] = v->config_gen;
 	pci_le_put(img + VIRTIO_PCI_COMMON_Q_SELECT, 2, v->queue_select);
 	if (!q)
@@ -217,7 +231,10 @@ static void common_write(struct virtio_dev *v, uint64_t off, uint32_t len, uint6
 	/* 4.1.3.1: fields are accessed at their own width; 64-bit ones also as two dwords. */
 	bool w1 = len == 1, w2 = len == 2, w4 = len == 4, w48 = len == 4 || (len == 8 && !(off & 7));
 
-	if (off == VIRTIO_PCI_COMMON_DFSELECT && w4) {
+	if (v->reset_held) {
+		/* 4.1.4.3.2: the driver waits for device_status 0 before it programs the device again. */
+		pr_debug("%s: write 0x%llx while the reset completes: ignored", v->name, (unsigned long long)off);
+	} else if (off == VIRTIO_PCI_COMMON_DFSELECT && w4) {
 		v->dfselect = (uint32_t)val;
 	} else if (off == VIRTIO_PCI_COMMON_GFSELECT && w4) {
 		v->gfselect = (uint32_t)val;

@@ -84,6 +84,19 @@ struct io_uring_sqe *evloop_sqe(struct evloop *l, struct ev_op *op)
 	return sqe;
 }
 
+int evloop_cancel(struct evloop *l, struct ev_op *op)
+{
+	struct io_uring_sqe *sqe = get_sqe(l);
+	int r;
+
+	if (!sqe)
+		return -EBUSY;
+	io_uring_prep_cancel64(sqe, (uint64_t)(uintptr_t)op, 0);
+	io_uring_sqe_set_data64(sqe, 0);    /* its own CQE is bookkeeping */
+	r = io_uring_submit(&l->ring);
+	return r < 0 ? r : 0;
+}
+
 static int arm(struct evloop *l, struct ev_watch *w)
 {
 	struct io_uring_sqe *sqe = get_sqe(l);

@@ -37,6 +37,12 @@ void evloop_unwatch(struct evloop *l, struct ev_watch *w);
  * Returns NULL if the ring is full even after submitting: the caller retries on the next turn.
  */
 struct io_uring_sqe *evloop_sqe(struct evloop *l, struct ev_op *op);
+/*
+ * Loop thread: asks the kernel to cancel OP (submitted at once, so before any later SQE that may
+ * reuse OP). OP still completes through its ev_op, with -ECANCELED or its own result if it was past
+ * cancelling. -EBUSY when no SQE is free.
+ */
+int evloop_cancel(struct evloop *l, struct ev_op *op);
 /* Runs until evloop_stop(); returns 0 or a negative errno on a fatal loop error. */
 int evloop_run(struct evloop *l);
 /* Any thread, async-signal-safe. */

@@ -218,6 +218,23 @@ int main(void)
 		CHECK(evloop_run(loop) == 0 && op_res == 0, "and they complete");
 	}
 
+	/* A read that would wait forever (an empty pipe), cancelled: it completes, with -ECANCELED. */
+	{
+		int pfd[2];
+		char c;
+
+		if (pipe(pfd) == 0) {
+			sqe = evloop_sqe(loop, &op);
+			if (sqe)
+				io_uring_prep_read(sqe, pfd[0], &c, 1, 0);
+			op_res = 1;
+			CHECK(sqe && evloop_cancel(loop, &op) == 0 && evloop_run(loop) == 0 && op_res == -ECANCELED,
+			      "evloop_cancel: the op completes with -ECANCELED (%d)", op_res);
+			close(pfd[0]);
+			close(pfd[1]);
+		}
+	}
+
 	ready_count = 0;
 	stop_at = -1;
 	keep_watching = false;   /* the handler asks to stop watching */

@@ -6,8 +6,10 @@
  * the emulated SMMUv3 (VIRTIO_F_ACCESS_PLATFORM): rings and buffers at IOVAs the guest's stage-1
  * tables map, faults failing requests with IOERR and an event, the guest's TLBI honoured.
  */
+#include <errno.h>
 #include <fcntl.h>
 #include <linux/pci_regs.h>
+#include <linux/userfaultfd.h>
 #include <linux/virtio_blk.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_pci.h>
@@ -16,6 +18,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -261,6 +265,90 @@ static void test_budget(void)
 	CHECK(fired_count(1) == n / VIRTIO_QUEUE_BUDGET, "served in %u loop turns of %u chains", n / VIRTIO_QUEUE_BUDGET,
 	      VIRTIO_QUEUE_BUDGET);
 	qsz = QSZ;
+}
+
+static uint8_t status_reg(void)
+{
+	return (uint8_t)mrd(COMMON(VIRTIO_PCI_COMMON_STATUS), 1);
+}
+
+/*
+ * A reset while a read is in flight (virtio 1.2 2.4.1, 4.1.4.3.2): device_status must not read 0
+ * before the read's DMA is over, since a driver that saw 0 may free or IOMMU-unmap the buffer. The
+ * read is held in flight for real: its data page is registered with userfaultfd, so the kernel's
+ * copy into it waits until we supply the page.
+ */
+static void test_reset_inflight(int fd)
+{
+	uint64_t data_gpa = ram + 0xf00000;     /* never touched: the page is not there yet */
+	uint8_t *data = gp(data_gpa, 4096), sector[512], *page;
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = {
+		.range = { .start = (uintptr_t)data, .len = 4096 }, .mode = UFFDIO_REGISTER_MODE_MISSING,
+	};
+	struct pollfd p;
+	struct uffd_msg msg;
+	struct timespec t0, t;
+	bool held = true, faulted;
+	uint16_t used0;
+	pthread_t th;
+	int uffd;
+
+	uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api) || ioctl(uffd, UFFDIO_REGISTER, &reg)) {
+		SKIP(strerror(errno), "reset with a read in flight (userfaultfd)");
+		if (uffd >= 0)
+			close(uffd);
+		return;
+	}
+	setup_queue();
+	used0 = used->idx;
+	req(VIRTIO_BLK_T_IN, 3, data_gpa, 512, true, buf_gpa + 0x10000, buf_gpa + 0x20000);
+	notify();
+	pthread_create(&th, NULL, loop_thread, NULL);
+	p = (struct pollfd){ .fd = uffd, .events = POLLIN };
+	faulted = poll(&p, 1, 5000) == 1 && read(uffd, &msg, sizeof(msg)) == sizeof(msg) &&
+		  msg.event == UFFD_EVENT_PAGEFAULT;
+	CHECK(faulted, "the read is in flight, its DMA waiting on the data page");
+
+	mwr(COMMON(VIRTIO_PCI_COMMON_STATUS), 1, 0);
+	for (int i = 0; i < 20; i++) {
+		held &= status_reg() == 0xf;      /* the status from before the reset */
+		usleep(10000);
+	}
+	CHECK(faulted && held, "device_status does not read 0 while the read is in flight (200 ms)");
+	mwr(COMMON(VIRTIO_PCI_COMMON_STATUS), 1, VIRTIO_CONFIG_S_ACKNOWLEDGE);
+	CHECK(faulted && status_reg() == 0xf, "a status write before it read 0 is ignored (status still 0x%x)",
+	      status_reg());
+
+	/* Supply the page: the read's copy goes on, its CQE ends the reset. */
+	page = aligned_alloc(4096, 4096);
+	memset(page, 0x5a, 4096);
+	{
+		struct uffdio_copy cp = { .dst = (uintptr_t)data, .src = (uintptr_t)page, .len = 4096 };
+
+		CHECK(ioctl(uffd, UFFDIO_COPY, &cp) == 0, "page supplied");
+	}
+	free(page);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		if (!status_reg())
+			break;
+		usleep(1000);
+		clock_gettime(CLOCK_MONOTONIC, &t);
+	} while (t.tv_sec - t0.tv_sec < 5);
+	CHECK(status_reg() == 0, "the reset completes once the read is over");
+	CHECK(pread(fd, sector, 512, 3 * 512) == 512 && !memcmp(data, sector, 512),
+	      "the read's DMA had landed before device_status read 0");
+	CHECK(used->idx == used0 && st(0) == 0xee, "the reset's request was not completed to the driver");
+	evloop_stop(vm.loop);
+	pthread_join(th, NULL);
+	close(uffd);
+
+	setup_queue();
+	req(VIRTIO_BLK_T_IN, 3, buf_gpa + 0x1000, 512, true, buf_gpa + 0x10000, buf_gpa + 0x20000);
+	notify();
+	CHECK(run_until(1) && st(0) == VIRTIO_BLK_S_OK, "the device works after the held reset");
 }
 
 static struct harness hs;
@@ -621,6 +709,7 @@ int main(void)
 	CHECK(!(mrd(COMMON(VIRTIO_PCI_COMMON_DF), 4) & 2), "no vIOMMU: ACCESS_PLATFORM not offered");
 
 	test_budget();
+	test_reset_inflight(fd);
 	test_viommu(&disk, fd);
 
 	pci_host_destroy(&vm);
