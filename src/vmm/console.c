@@ -314,10 +314,11 @@ static void out_write(const uint8_t *buf, size_t len)
 
 void console_write(const uint8_t *buf, size_t len)
 {
-	uint64_t now = now_ns();
+	uint64_t now;
 	size_t n;
 
 	pthread_mutex_lock(&con.out_lock);
+	now = now_ns();         /* under the lock: the bucket's clock never runs backwards */
 	if (!con.out_rl_on) {
 		ratelimit_init(&con.out_rl, OUT_RATE, OUT_BURST, now);
 		con.last_note_ns = now;
