@@ -80,10 +80,9 @@ static void con_tx(struct virtio_con *c)
 		r = virtq_pop(q, &c->e);
 		if (r <= 0)
 			break;
-		/* 5.3.6.1: the device ignores device-writable buffers on transmitq. */
-		for (unsigned int i = 0; i < c->e.nout; i++)
-			if (c->e.iov[i].iov_base)       /* NULL: faulted in the vIOMMU */
-				console_write(c->e.iov[i].iov_base, c->e.iov[i].iov_len);
+		/* 5.3.6.1: the device ignores device-writable buffers on transmitq; faulted buffers
+		 * (NULL, the vIOMMU recorded the event) are skipped. */
+		console_writev(c->e.iov, c->e.nout);
 		virtq_push(q, c->e.head, 0);
 		pushed = true;
 	}

@@ -312,10 +312,9 @@ static void out_write(const uint8_t *buf, size_t len)
 	}
 }
 
-void console_write(const uint8_t *buf, size_t len)
+void console_writev(const struct iovec *iov, unsigned int n)
 {
 	uint64_t now;
-	size_t n;
 
 	pthread_mutex_lock(&con.out_lock);
 	now = now_ns();         /* under the lock: the bucket's clock never runs backwards */
@@ -324,9 +323,17 @@ void console_write(const uint8_t *buf, size_t len)
 		con.last_note_ns = now;
 		con.out_rl_on = true;
 	}
-	n = (size_t)ratelimit_take(&con.out_rl, len, now);
-	out_write(buf, n);
+	for (unsigned int i = 0; i < n; i++)
+		if (iov[i].iov_base)
+			out_write(iov[i].iov_base, (size_t)ratelimit_take(&con.out_rl, iov[i].iov_len, now));
 	if (con.out_rl.dropped && now - con.last_note_ns >= OUT_NOTE_NS)
 		note_dropped(now);
 	pthread_mutex_unlock(&con.out_lock);
+}
+
+void console_write(const uint8_t *buf, size_t len)
+{
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+
+	console_writev(&iov, 1);
 }

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/uio.h>
 
 struct vm;
 
@@ -20,7 +21,10 @@ int console_init(struct vm *vm);
 void console_destroy(struct vm *vm);
 /* The one front-end that receives input (the --console choice). */
 void console_set_input(console_input_fn fn, void *opaque);
-/* Guest output; never blocks for long, drops on a stuck stdout rather than stalling a vCPU. */
+/* Guest output; never blocks for long, drops on a stuck stdout rather than stalling a vCPU. Rate-limited
+ * (console.c): what exceeds the limit is dropped and reported. */
 void console_write(const uint8_t *buf, size_t len);
+/* The same for N pieces (one lock and clock reading for all); pieces with iov_base NULL are skipped. */
+void console_writev(const struct iovec *iov, unsigned int n);
 
 #endif
