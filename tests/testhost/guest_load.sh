@@ -1,24 +1,13 @@
 # A guest that keeps a virtqueue non-empty forever must not take the event loop (issue 9): the
-# bare-metal payload firmware/virtio-flood (arm64) republishes the same virtio-console transmitq chain
-# (1 MiB of '.') as fast as nestvm returns it, and meanwhile writes a counter to sector 0 of a
+# bare-metal payload firmware/virtio-load/flood.c (arm64) republishes the same virtio-console
+# transmitq chain (1 MiB of '.') as fast as nestvm returns it, and writes a counter to sector 0 of a
 # virtio-blk disk. Checked from the host side: the disk keeps being served during the flood, SIGTERM
-# (read through a signalfd on that same loop) stops nestvm within a second, and the console bytes
+# (read through a signalfd on that same loop) stops nestvm promptly, and the console bytes
 # that reach nestvm's stdout stay within the console rate limit (src/vmm/console.c), with notes of
 # what was dropped.
 . tests/testhost/lib.sh
 
-if [ "$NESTVM_ARCH" != arm64 ]; then
-	skip "the guest-load payload is aarch64 bare metal" "guest load: virtqueue flood"
-	done_testing
-	exit $?
-fi
-
-PAYLOAD=${NESTVM_FLOOD_PAYLOAD:-/nestvm/build-testhost/arm64/firmware/virtio-flood/virtio-flood.bin}
-if [ ! -f "$PAYLOAD" ]; then
-	not_ok "guest-load payload is built ($PAYLOAD missing: run tools/build arm64)"
-	done_testing
-	exit $?
-fi
+payload_path virtio-load/virtio-flood.bin "guest load: virtqueue flood" || { done_testing; exit $?; }
 
 # Console rate limit of src/vmm/console.c: burst and refill per second.
 BURST=$((1024 * 1024)) RATE=$((256 * 1024))
@@ -45,29 +34,34 @@ done
 check "payload set up both devices and started the flood" grep -q '^# flooding' "$T/out" ||
 	{ head -c 2000 "$T/out" | sed 's/^/#   /'; show "$T/err"; }
 
-# The disk is served while the console queue never drains (the counter is rewritten per request).
+# The disk is served while the console queue never drains (the counter is rewritten per request):
+# it must advance twice more. Typically 4-8 writes a second; the window is wide for a loaded TCG
+# testhost, and a starved disk never advances at all.
 sleep 1
-c1=$(counter)
-sleep 2
-c2=$(counter)
-progress() { [ -n "$c1" ] && [ -n "$c2" ] && [ "$c2" -gt "$c1" ]; }
-check "virtio-blk keeps being served during the flood (counter ${c1:-none} -> ${c2:-none} in 2 s)" progress
+c1=$(counter) c2=$c1 i=0
+progress() { [ -n "$c1" ] && [ -n "$c2" ] && [ "$c2" -ge $((c1 + 2)) ]; }
+while ! progress && [ $i -lt 60 ]; do
+	usleep 250000; i=$((i + 1)); c2=$(counter)
+done
+check "virtio-blk keeps being served during the flood (counter ${c1:-none} -> ${c2:-none} in $((i / 4)) s)" progress
 
 t_kill=$(now_cs)
 kill -TERM "$pid"
 i=0
-while alive "$pid" && [ $i -lt 100 ]; do     # 10 s, then it is not coming back
+while alive "$pid" && [ $i -lt 300 ]; do     # 30 s, then it is not coming back
 	usleep 100000; i=$((i + 1))
 done
 t_end=$(now_cs)
 if alive "$pid"; then
 	kill -KILL "$pid"
-	not_ok "SIGTERM during the flood stops nestvm (still running 10 s later: killed)"
+	not_ok "SIGTERM during the flood stops nestvm (still running 30 s later: killed)"
 else
-	# Budget: the loop reads the signalfd within one turn; the rest is teardown. 1 s holds with
-	# a wide margin on the TCG testhost (measured: see the diagnostic line below).
+	# The loop reads the signalfd within one turn; the rest is teardown: 0.2 s on the TCG
+	# testhost (see the diagnostic line), 2-4 s when the build machine was loaded (load 9 on 2
+	# cores; nestvm's two busy threads also fill L1's two vCPUs, this shell's included). A stalled
+	# loop never stops (killed at 30 s above), so 10 s is generous and still tells them apart.
 	echo "# nestvm stopped $(( (t_end - t_kill) * 10 )) ms after SIGTERM"
-	check "SIGTERM during the flood stops nestvm within 1 s" [ $((t_end - t_kill)) -le 100 ]
+	check "SIGTERM during the flood stops nestvm within 10 s" [ $((t_end - t_kill)) -le 1000 ]
 fi
 wait "$pid"
 rc=$?

@@ -33,3 +33,33 @@ guest() {
 }
 # The guest's /init status (tools/testhost/guest-init prints it), or empty if it never got there.
 guest_exit() { sed -n 's/^nestvm-guest: exit=\([0-9]*\).*/\1/p' "$1" | tail -n1; }
+
+# Bare-metal arm64 payloads (firmware/): payload_path NAME DESC sets PAYLOAD to the built payload,
+# or emits the test point that says why there is none (skip off arm64, not_ok when unbuilt) and fails.
+payload_path() {
+	PAYLOAD=/nestvm/build-testhost/arm64/firmware/$1
+	if [ "$NESTVM_ARCH" != arm64 ]; then
+		skip "the payload is aarch64 bare metal" "$2"
+		return 1
+	fi
+	[ -f "$PAYLOAD" ] || { not_ok "$2: payload $PAYLOAD is built (run tools/build arm64)"; return 1; }
+}
+# payload_points OUT PREFIX MIN: re-emits each TAP point of a payload's output OUT as one of this
+# script's own (prefixed), its diagnostics as comments, then checks it ran to its plan with at least
+# MIN points and no Bail out.
+payload_points() {
+	local out=$1 pre=$2 min=$3 n=0 line desc plan
+	while IFS= read -r line; do
+		case "$line" in
+		"ok "*" # SKIP "*)
+			n=$((n + 1)); desc=${line#ok * - }
+			skip "${desc##* # SKIP }" "$pre: ${desc% # SKIP *}" ;;
+		"ok "*) n=$((n + 1)); ok "$pre: ${line#ok * - }" ;;
+		"not ok "*) n=$((n + 1)); not_ok "$pre: ${line#not ok * - }" ;;
+		"# "*) echo "# $pre: ${line#\# }" ;;
+		esac
+	done < "$out"
+	plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$out" | tail -n1)
+	check "$pre: ran to its plan (1..$plan) with all $n points, at least $min, no Bail out" \
+		sh -c "[ '$plan' = '$n' ] && [ '$n' -ge '$min' ] && ! grep -q '^Bail out!' '$out'" || show "$out"
+}

@@ -24,21 +24,5 @@ check "smmuv3 payload: nestvm exits 0 (the payload powered off with PSCI SYSTEM_
 	{ echo "#   nestvm exit status $rc"; show "$T/out"; }
 
 # The payload's points, its diagnostics as comments.
-p_n=0
-while IFS= read -r line; do
-	case "$line" in
-	"ok "*" # SKIP "*)
-		p_n=$((p_n + 1)); desc=${line#ok * - }
-		skip "${desc##* # SKIP }" "payload: ${desc% # SKIP *}" ;;
-	"ok "*)
-		p_n=$((p_n + 1)); ok "payload: ${line#ok * - }" ;;
-	"not ok "*)
-		p_n=$((p_n + 1)); not_ok "payload: ${line#not ok * - }" ;;
-	"# "*)
-		echo "# payload: ${line#\# }" ;;
-	esac
-done < "$T/out"
-plan=$(sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' "$T/out" | tail -n1)
-check "smmuv3 payload: ran to its plan (1..$plan) with all $p_n points, at least 25, no Bail out" \
-	sh -c "[ '$plan' = '$p_n' ] && [ '$p_n' -ge 25 ] && ! grep -q '^Bail out!' '$T/out'" || show "$T/out"
+payload_points "$T/out" payload 25
 done_testing

@@ -103,8 +103,8 @@ bool vdev_probe(struct vdev *d, uint16_t device_id)
 	if (!d->common || !d->notify_base)
 		return false;
 	/* 3.1.1: reset, and wait for it to read back 0 (4.1.4.3.2). */
-	w8(d->common + CC_STATUS, 0);
-	for (n = 0; r8(d->common + CC_STATUS); n++)
+	vdev_reset(d);
+	for (n = 0; vdev_status(d); n++)
 		if (n > 10000000)
 			return false;
 	w8(d->common + CC_STATUS, S_ACKNOWLEDGE | S_DRIVER);
@@ -136,6 +136,16 @@ bool vdev_queue(struct vdev *d, struct vq *q, unsigned int idx, uint16_t size, s
 	*q = (struct vq){ .size = size, .desc = desc, .avail = avail, .used = used,
 			  .notify = d->notify_base + (uintptr_t)r16(d->common + CC_Q_NOFF) * d->notify_mult };
 	return r16(d->common + CC_Q_ENABLE) == 1;
+}
+
+void vdev_reset(struct vdev *d)
+{
+	w8(d->common + CC_STATUS, 0);
+}
+
+uint8_t vdev_status(struct vdev *d)
+{
+	return r8(d->common + CC_STATUS);
 }
 
 bool vdev_driver_ok(struct vdev *d)

@@ -43,6 +43,9 @@ bool vdev_probe(struct vdev *d, uint16_t device_id);
 /* Queue Q of SIZE entries over the rings at DESC/AVAIL/USED (zeroed, aligned 16/2/4). */
 bool vdev_queue(struct vdev *d, struct vq *q, unsigned int idx, uint16_t size, struct vring_desc *desc,
 		volatile uint16_t *avail, volatile uint16_t *used);
+/* Writes device_status 0 (a reset, 2.4.1); the caller waits for vdev_status to read 0. */
+void vdev_reset(struct vdev *d);
+uint8_t vdev_status(struct vdev *d);
 /* DRIVER_OK (3.1.1 step 8); false if the device refused (status reads back without it). */
 bool vdev_driver_ok(struct vdev *d);
 /* Puts chain HEAD on the avail ring (not published yet). */
