@@ -7,10 +7,10 @@
  *
  * Why one-shot: a multishot poll posts a CQE on every wakeup of a file that is still readable, so an
  * fd written faster than its handler drains it (a guest notifying a virtqueue in a loop) piles up
- * CQEs without bound. They overflow the CQ (the kernel then refuses new submissions with -EBUSY) and
- * queue every other watch, the signalfd included, behind an ever-longer backlog. With one poll in
- * flight per watch a watch has at most one CQE pending, each turn serves every ready watch once, and
- * the CQ holds at most the watches plus the operations in flight.
+ * CQEs, as far as a full CQ (where the kernel also refuses new submissions with -EBUSY), and every
+ * other watch, the signalfd included, waits behind that backlog: each CQE of it is a whole handler
+ * run. With one poll in flight per watch a watch has at most one CQE pending, each turn serves every
+ * ready watch once, and the CQ holds at most the watches plus the operations in flight.
  */
 #include "vmm/evloop.h"
 
