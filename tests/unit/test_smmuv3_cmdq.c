@@ -124,6 +124,39 @@ static void test_errors(struct harness *h)
 	CHECK(cons(h) == 2, "enabling the queue consumes what is pending");
 }
 
+/*
+ * PROD written behind CONS (3.5.1 incoherent indexes): the queue would seem to hold more than its
+ * 256 entries. Every slot holds a SYNC that signals by MSI, so the MSIs count the commands run.
+ */
+static void test_incoherent_prod(struct harness *h)
+{
+	uint32_t c = cons(h), ge = rd32(h, SMMU_GERROR);
+	uint64_t n0 = h->s.nr_cmds;
+	int msi = h->nr_msi;
+
+	CHECK(c == rd32(h, SMMU_CMDQ_PROD), "incoherent PROD: starts drained (CONS 0x%x)", c);
+	for (int i = 0; i < 256; i++) {
+		gw64(h, CMDQ + i * 16, CMD_SYNC | (uint64_t)SYNC_CS_IRQ << 12 | 0x77ull << 32);
+		gw64(h, CMDQ + i * 16 + 8, CMDQ + 0x40);
+	}
+	/* Same wrap, index 2 behind CONS: 510 entries if taken modulo twice the size. */
+	wr32(h, SMMU_CMDQ_PROD, (c - 2) & 0x1ff);
+	CHECK(h->s.nr_cmds == n0 && h->nr_msi == msi && cons(h) == c,
+	      "PROD.WR < CONS.RD, same wrap: nothing consumed (%llu commands run, CONS 0x%x)",
+	      (unsigned long long)(h->s.nr_cmds - n0), cons(h));
+	CHECK(rd32(h, SMMU_GERROR) == ge, "incoherent PROD is not a command error: GERROR unchanged");
+	/* Other wrap, index 3 ahead: 259 entries. */
+	wr32(h, SMMU_CMDQ_PROD, (c + 256 + 3) & 0x1ff);
+	CHECK(h->s.nr_cmds == n0 && cons(h) == c, "PROD.WR > CONS.RD, other wrap: nothing consumed (%llu run)",
+	      (unsigned long long)(h->s.nr_cmds - n0));
+	/* Full (same index, other wrap) is coherent: exactly one queue's worth. */
+	wr32(h, SMMU_CMDQ_PROD, c ^ 0x100);
+	CHECK(h->s.nr_cmds == n0 + 256 && h->nr_msi == msi + 256 && cons(h) == (c ^ 0x100),
+	      "full queue: exactly 256 commands run, CONS == PROD (%llu run)", (unsigned long long)(h->s.nr_cmds - n0));
+	h_sync(h);
+	CHECK(cons(h) == rd32(h, SMMU_CMDQ_PROD) && rd32(h, SMMU_GERROR) == ge, "queue works normally afterwards");
+}
+
 static void test_invalidation(struct harness *h)
 {
 	uint64_t ttb = h_alloc_pt(h), l3;
@@ -293,6 +326,7 @@ int main(void)
 	h_enable(&h);
 	test_sync(&h);
 	test_errors(&h);
+	test_incoherent_prod(&h);
 	test_invalidation(&h);
 	test_garbage(&h);
 	h_fini(&h);
