@@ -286,6 +286,45 @@ static void test_invalidation(struct harness *h)
 	}
 }
 
+/*
+ * TBI (CD.TBI0, IHI 0070 5.4): the top byte of a TTB0 address is ignored for translation and TLB
+ * matching, so a TLBI_NH_VA of the untagged address must remove what a tagged access cached, and
+ * the other way round.
+ */
+static void test_tbi(struct harness *h)
+{
+	const uint64_t tag = 0x5aull << 56, iova = 0x20000;
+	uint64_t ttb = h_alloc_pt(h), l3;
+
+	h_cd(h, CDS + 0x100, ttb, 12);
+	gw64(h, CDS + 0x100, gr64(h, CDS + 0x100) | CD0_TBI0);
+	h_map(h, ttb, iova, 0x40a10000, true);
+	h_ste(h, 33, STE_S1(CDS + 0x100), 0);
+	smmuv3_add_stream(&h->s, 33);
+	l3 = gr64(h, gr64(h, ttb) & 0xfffffffff000ull) & 0xfffffffff000ull;
+
+	CHECK(xl(h, 33, tag | (iova + 0x10)) == 0x40a10010, "TBI0: tagged address translates, cached");
+	gw64(h, l3 + 0x20 * 8, 0x40b10000 | 3 | 1 << 10 | 1 << 6);
+	CHECK(xl(h, 33, tag | iova) == 0x40a10000, "TBI0: PTE changed without TLBI: stale");
+	CHECK(xl(h, 33, (0x33ull << 56) | iova) == 0x40a10000, "TBI0: another tag hits the same entry");
+	h_cmd(h, CMD_TLBI_NH_VA | 12ull << 48, iova);
+	h_sync(h);
+	CHECK(xl(h, 33, tag | iova) == 0x40b10000, "TBI0: TLBI_NH_VA of the untagged address: tagged access re-walks");
+
+	gw64(h, l3 + 0x20 * 8, 0x40c10000 | 3 | 1 << 10 | 1 << 6);
+	CHECK(xl(h, 33, iova) == 0x40b10000, "TBI0: untagged access hits what the tagged one cached");
+	h_cmd(h, CMD_TLBI_NH_VAA, (0x77ull << 56) | iova);
+	h_sync(h);
+	CHECK(xl(h, 33, iova) == 0x40c10000, "TBI0: TLBI_NH_VAA of a tagged address: untagged access re-walks");
+
+	/* Without TBI the tag is part of the address: outside the TTB0 range, it faults. */
+	gw64(h, CDS + 0x100, gr64(h, CDS + 0x100) & ~CD0_TBI0);
+	h_cmd(h, CMD_CFGI_CD | 33ull << 32, 1);
+	h_sync(h);
+	CHECK(xl(h, 33, iova) == 0x40c10000, "no TBI: untagged address translates");
+	CHECK(xl(h, 33, tag | iova) == UINT64_MAX, "no TBI: tagged address faults, not served from the IOTLB");
+}
+
 static void test_garbage(struct harness *h)
 {
 	unsigned int stalls = 0;
@@ -328,6 +367,7 @@ int main(void)
 	test_errors(&h);
 	test_incoherent_prod(&h);
 	test_invalidation(&h);
+	test_tbi(&h);
 	test_garbage(&h);
 	h_fini(&h);
 	return tap_done();
