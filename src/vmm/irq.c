@@ -123,7 +123,7 @@ int irq_alloc_msi_gsi(struct vm *vm, uint32_t *gsi)
 int irq_set_msi_route(struct vm *vm, uint32_t gsi, uint64_t addr, uint32_t data, uint32_t devid)
 {
 	struct irq_routes *ir = &vm->irq;
-	struct kvm_irq_routing_entry *e = NULL, old;
+	struct kvm_irq_routing_entry *e = NULL, old, ne;
 	bool added = false;
 	int r;
 
@@ -143,6 +143,22 @@ int irq_set_msi_route(struct vm *vm, uint32_t gsi, uint64_t addr, uint32_t data,
 			break;
 		}
 	}
+	memset(&ne, 0, sizeof(ne));
+	ne.gsi = gsi;
+	ne.type = KVM_IRQ_ROUTING_MSI;
+	ne.u.msi.address_lo = (uint32_t)addr;
+	ne.u.msi.address_hi = (uint32_t)(addr >> 32);
+	ne.u.msi.data = data;
+	if (ir->msi_devid) {
+		/* GICv3 ITS: the DeviceID selects the ITS device table entry (IHI0069 6.1). */
+		ne.flags = KVM_MSI_VALID_DEVID;
+		ne.u.msi.devid = devid;
+	}
+	/* KVM rebuilds its whole table on each commit: a route that stays the same is not one. */
+	if (e && !memcmp(e, &ne, sizeof(ne))) {
+		pthread_mutex_unlock(&ir->lock);
+		return 0;
+	}
 	if (!e) {
 		e = append(ir);
 		if (!e) {
@@ -153,16 +169,7 @@ int irq_set_msi_route(struct vm *vm, uint32_t gsi, uint64_t addr, uint32_t data,
 		added = true;
 	}
 	old = *e;
-	*e = (struct kvm_irq_routing_entry){
-		.gsi = gsi,
-		.type = KVM_IRQ_ROUTING_MSI,
-		.u.msi = { .address_lo = (uint32_t)addr, .address_hi = (uint32_t)(addr >> 32), .data = data },
-	};
-	if (ir->msi_devid) {
-		/* GICv3 ITS: the DeviceID selects the ITS device table entry (IHI0069 6.1). */
-		e->flags = KVM_MSI_VALID_DEVID;
-		e->u.msi.devid = devid;
-	}
+	*e = ne;
 	r = commit(vm);
 	if (r) {
 		/* Keep our table equal to what KVM has. */
