@@ -29,6 +29,7 @@ static void flush_batch(struct smmuv3 *s, struct cmdq_err *e, bool at_sync)
 		goto out_sync;
 	r = viommu_invalidate(s->viommu, s->batch, n, &done);
 	s->nr_batch = 0;
+	s->xlate_changed = true;
 	if (r == -ETIMEDOUT) {
 		/* A timed-out ATC invalidation is reported at the CMD_SYNC waiting for it (7.1). */
 		s->atc_timeout = true;

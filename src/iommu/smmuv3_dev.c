@@ -37,8 +37,9 @@ static void dev_msi(void *opaque, uint64_t addr, uint32_t data)
 	__atomic_store_n(p, data, __ATOMIC_RELEASE);    /* both hosts are little-endian, like the guest */
 }
 
-/* MSI writes of devices behind the SMMU are translated like their other DMA writes. */
-static int dev_msi_translate(void *opaque, uint32_t devid, uint64_t *addr)
+/* MSI writes of devices behind the SMMU are translated like their other DMA writes; a fault is
+ * recorded like theirs (7.3) when REPORT (the irq layer reports each faulting route once). */
+static int dev_msi_translate(void *opaque, uint32_t devid, uint64_t *addr, bool report)
 {
 	struct smmuv3_dev *d = opaque;
 	struct viommu_xlate x;
@@ -49,11 +50,21 @@ static int dev_msi_translate(void *opaque, uint32_t devid, uint64_t *addr)
 	r = smmuv3_add_stream(&d->smmu, devid);
 	if (r)
 		return r;
-	r = smmuv3_translate(&d->smmu, devid, *addr, true, &x);
+	r = report ? smmuv3_translate(&d->smmu, devid, *addr, true, &x) :
+		     smmuv3_translate_quiet(&d->smmu, devid, *addr, true, &x);
 	if (r)
 		return r;
 	*addr = x.pa;
 	return 0;
+}
+
+/* The guest invalidated or reconfigured: MSI routes hold translated addresses, so they follow. */
+static void dev_xlate_changed(void *opaque)
+{
+	struct smmuv3_dev *d = opaque;
+
+	if (d->vm->irq.msi_translate_opaque == d)
+		irq_msi_retranslate(d->vm);     /* reports its own failure */
 }
 
 /* Emulated devices (virtio): StreamID = RID, every DMA access translated by the software path. */
@@ -150,7 +161,7 @@ int smmuv3_dev_host_msi_base(struct smmuv3_dev *d, uint64_t *base)
 
 int smmuv3_dev_create(struct vm *vm, uint64_t base, const uint32_t irq[SMMUV3_NR_IRQS], struct smmuv3_dev **out)
 {
-	static const struct smmuv3_hooks hooks = { .irq = dev_irq, .msi = dev_msi };
+	static const struct smmuv3_hooks hooks = { .irq = dev_irq, .msi = dev_msi, .xlate_changed = dev_xlate_changed };
 	struct smmuv3_features f;
 	struct smmuv3_dev *d;
 	int r;
