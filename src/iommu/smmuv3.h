@@ -123,6 +123,12 @@ int smmuv3_translate(struct smmuv3 *s, uint32_t sid, uint64_t iova, bool write, 
 /* The same without recording an event for a fault (a re-translation of what already faulted). */
 int smmuv3_translate_quiet(struct smmuv3 *s, uint32_t sid, uint64_t iova, bool write, struct viommu_xlate *out);
 
+/*
+ * A backend's own event (viommu_event_fn, FRONTEND = the smmuv3): RAW is an event record already in
+ * the guest's terms (nested: a vEVENTQ record), pushed into the guest EVTQ as it is. Takes the lock.
+ */
+void smmuv3_backend_event(void *frontend, const struct viommu_fault *f, const void *raw, unsigned int raw_len);
+
 /* --- between the smmuv3_*.c files (all "locked") --- */
 /* Queue geometry from a *_BASE value capped at the IDR1 maximum. */
 unsigned int smmuv3_q_log2size(uint64_t base, unsigned int max);

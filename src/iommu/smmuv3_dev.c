@@ -82,21 +82,6 @@ static int dev_dma_add_stream(void *opaque, uint32_t sid)
 	return smmuv3_add_stream(&d->smmu, sid);
 }
 
-/* A backend's own event (nested: a vEVENTQ record, already in the guest's terms) into the guest EVTQ. */
-static void dev_backend_event(void *frontend, const struct viommu_fault *f, const void *raw, unsigned int raw_len)
-{
-	struct smmuv3 *s = frontend;
-	uint64_t evt[EVT_DWORDS];
-
-	(void)f;
-	if (raw_len != sizeof(evt))
-		return;
-	memcpy(evt, raw, sizeof(evt));
-	pthread_mutex_lock(&s->lock);
-	smmuv3_evtq_push(s, evt);
-	pthread_mutex_unlock(&s->lock);
-}
-
 /*
  * An assigned device behind this SMMU (vm->viommu_vfio.add_vfio): the first one switches the backend
  * to the nested one (wrapping the software backend, which keeps the emulated devices) and clamps
@@ -117,7 +102,7 @@ static int dev_add_vfio(void *opaque, int vfio_fd, uint32_t dev_id, uint32_t ioa
 			d->smmu.viommu = d->backend;
 			return -ENOMEM;
 		}
-		n->event = dev_backend_event;
+		n->event = smmuv3_backend_event;
 		n->frontend = &d->smmu;
 		pthread_mutex_lock(&d->smmu.lock);
 		d->smmu.viommu = n;

@@ -68,21 +68,6 @@ static uint32_t u32(const uint8_t *p)
 	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* vEVENTQ records go into the guest EVTQ, as smmuv3_dev does. */
-static void backend_event(void *frontend, const struct viommu_fault *f, const void *raw, unsigned int raw_len)
-{
-	struct smmuv3 *s = frontend;
-	uint64_t evt[EVT_DWORDS];
-
-	(void)f;
-	if (raw_len != sizeof(evt))
-		return;
-	memcpy(evt, raw, sizeof(evt));
-	pthread_mutex_lock(&s->lock);
-	smmuv3_evtq_push(s, evt);
-	pthread_mutex_unlock(&s->lock);
-}
-
 static void stop_loop(void *opaque, int res)
 {
 	(void)res;
@@ -136,7 +121,7 @@ static struct viommu *nested_setup(struct smmuv3 *s, struct viommu *soft, const 
 	for (int i = 0; i < 6; i++)
 		c.idr[i] = u32(hdr + 40 + 4 * i);
 	fake_iommufd_setup(fake_iommufd, fake_vfio, &c);
-	n->event = backend_event;
+	n->event = smmuv3_backend_event;     /* as smmuv3_dev does */
 	n->frontend = s;
 	s->viommu = n;
 	viommu_nested_set_unbatched(n, hdr[31] & 4);
