@@ -55,6 +55,23 @@ typedef int (*s1walk_read_fn)(void *opaque, uint64_t pa, uint64_t *desc);
 int s1walk(const struct s1walk_cfg *cfg, uint64_t iova, bool write, s1walk_read_fn rd, void *opaque,
 	   struct s1walk_result *res);
 
+/* VA with bits [63:56] replaced by copies of VA[55], the half selector (DDI 0487 D8.2.4, D8.8). */
+static inline uint64_t s1walk_va_untag(uint64_t va)
+{
+	return (va & ((1ull << 56) - 1)) | ((va >> 55) & 1 ? 0xffull << 56 : 0);
+}
+
+/*
+ * The address a TLB entry for IOVA is tagged with. With TBI for IOVA's half (CD.TBI0/TBI1, IHI 0070
+ * 5.4) the top byte takes no part in translation nor in TLB matching (DDI 0487 D8.8 "Address
+ * tagging"): every tag of one address must share an entry, so TLBI of any of them removes it.
+ * Without TBI the address is used whole: a tagged one is outside both ranges and faults.
+ */
+static inline uint64_t s1walk_tlb_va(const struct s1walk_cfg *cfg, uint64_t iova)
+{
+	return cfg->tbi[(iova >> 55) & 1] ? s1walk_va_untag(iova) : iova;
+}
+
 /* TGx field to a granule shift (0 when reserved); TG0 and TG1 encode sizes differently (IHI 0070 5.4). */
 uint8_t s1walk_tg0_shift(unsigned int tg0);
 uint8_t s1walk_tg1_shift(unsigned int tg1);

@@ -46,6 +46,9 @@ enum smmuv3_irq {
 struct smmuv3_hooks {
 	void (*irq)(void *opaque, enum smmuv3_irq line);                /* pulse a wired interrupt */
 	void (*msi)(void *opaque, uint64_t addr, uint32_t data);        /* 32-bit MSI write */
+	/* Translations may have changed (the guest's TLBI/CFGI, SMMUEN, GBPA): called without the
+	 * SMMU lock at the end of the register access that caused it, so MSI routes can follow. */
+	void (*xlate_changed)(void *opaque);
 };
 
 struct smmuv3_queue {
@@ -92,6 +95,7 @@ struct smmuv3 {
 	struct viommu_inval batch[SMMUV3_BATCH];
 	unsigned int nr_batch;
 	bool atc_timeout;           /* an ATC invalidation timed out: the next CMD_SYNC reports it */
+	bool xlate_changed;         /* hooks.xlate_changed is due when the MMIO access ends */
 	uint64_t nr_cmds, nr_events, nr_events_lost;
 };
 
@@ -116,6 +120,14 @@ void smmuv3_mmio(void *opaque, uint64_t offset, uint8_t *data, uint32_t len, boo
  * -ENODEV when SID was never added.
  */
 int smmuv3_translate(struct smmuv3 *s, uint32_t sid, uint64_t iova, bool write, struct viommu_xlate *out);
+/* The same without recording an event for a fault (a re-translation of what already faulted). */
+int smmuv3_translate_quiet(struct smmuv3 *s, uint32_t sid, uint64_t iova, bool write, struct viommu_xlate *out);
+
+/*
+ * A backend's own event (viommu_event_fn, FRONTEND = the smmuv3): RAW is an event record already in
+ * the guest's terms (nested: a vEVENTQ record), pushed into the guest EVTQ as it is. Takes the lock.
+ */
+void smmuv3_backend_event(void *frontend, const struct viommu_fault *f, const void *raw, unsigned int raw_len);
 
 /* --- between the smmuv3_*.c files (all "locked") --- */
 /* Queue geometry from a *_BASE value capped at the IDR1 maximum. */

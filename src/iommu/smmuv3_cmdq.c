@@ -29,6 +29,7 @@ static void flush_batch(struct smmuv3 *s, struct cmdq_err *e, bool at_sync)
 		goto out_sync;
 	r = viommu_invalidate(s->viommu, s->batch, n, &done);
 	s->nr_batch = 0;
+	s->xlate_changed = true;
 	if (r == -ETIMEDOUT) {
 		/* A timed-out ATC invalidation is reported at the CMD_SYNC waiting for it (7.1). */
 		s->atc_timeout = true;
@@ -244,7 +245,18 @@ void smmuv3_cmdq_run(struct smmuv3 *s)
 
 	if (!(s->cr0 & CR0_CMDQEN) || ((s->gerror ^ s->gerrorn) & GERROR_CMDQ_ERR))
 		return;
-	/* At most one pass over the queue: PROD - CONS never exceeds its size. */
+	/*
+	 * Index plus wrap bit (3.5.1): equal is empty, equal indexes with different wraps is full, and
+	 * a PROD making the queue hold more than its 2^LOG2SIZE entries (PROD.WR > CONS.RD with the
+	 * wraps different, or PROD.WR < CONS.RD with them equal) is an incoherent state. For that 3.5.1
+	 * permits consuming at UNKNOWN positions or not consuming at all; it is not a command error, so
+	 * no CERROR applies. We consume nothing until the guest writes a coherent PROD: one doorbell
+	 * never runs more than one queue's worth of commands.
+	 */
+	if (((prod - cons) & ptr_mask) > idx_mask + 1) {
+		pr_debug("smmuv3: CMDQ_PROD 0x%x incoherent with CMDQ_CONS 0x%x: nothing consumed", prod, cons);
+		return;
+	}
 	while (cons != prod) {
 		uint64_t cmd[2];
 

@@ -37,8 +37,9 @@ static void dev_msi(void *opaque, uint64_t addr, uint32_t data)
 	__atomic_store_n(p, data, __ATOMIC_RELEASE);    /* both hosts are little-endian, like the guest */
 }
 
-/* MSI writes of devices behind the SMMU are translated like their other DMA writes. */
-static int dev_msi_translate(void *opaque, uint32_t devid, uint64_t *addr)
+/* MSI writes of devices behind the SMMU are translated like their other DMA writes; a fault is
+ * recorded like theirs (7.3) when REPORT (the irq layer reports each faulting route once). */
+static int dev_msi_translate(void *opaque, uint32_t devid, uint64_t *addr, bool report)
 {
 	struct smmuv3_dev *d = opaque;
 	struct viommu_xlate x;
@@ -49,11 +50,21 @@ static int dev_msi_translate(void *opaque, uint32_t devid, uint64_t *addr)
 	r = smmuv3_add_stream(&d->smmu, devid);
 	if (r)
 		return r;
-	r = smmuv3_translate(&d->smmu, devid, *addr, true, &x);
+	r = report ? smmuv3_translate(&d->smmu, devid, *addr, true, &x) :
+		     smmuv3_translate_quiet(&d->smmu, devid, *addr, true, &x);
 	if (r)
 		return r;
 	*addr = x.pa;
 	return 0;
+}
+
+/* The guest invalidated or reconfigured: MSI routes hold translated addresses, so they follow. */
+static void dev_xlate_changed(void *opaque)
+{
+	struct smmuv3_dev *d = opaque;
+
+	if (d->vm->irq.msi_translate_opaque == d)
+		irq_msi_retranslate(d->vm);     /* reports its own failure */
 }
 
 /* Emulated devices (virtio): StreamID = RID, every DMA access translated by the software path. */
@@ -69,21 +80,6 @@ static int dev_dma_add_stream(void *opaque, uint32_t sid)
 	struct smmuv3_dev *d = opaque;
 
 	return smmuv3_add_stream(&d->smmu, sid);
-}
-
-/* A backend's own event (nested: a vEVENTQ record, already in the guest's terms) into the guest EVTQ. */
-static void dev_backend_event(void *frontend, const struct viommu_fault *f, const void *raw, unsigned int raw_len)
-{
-	struct smmuv3 *s = frontend;
-	uint64_t evt[EVT_DWORDS];
-
-	(void)f;
-	if (raw_len != sizeof(evt))
-		return;
-	memcpy(evt, raw, sizeof(evt));
-	pthread_mutex_lock(&s->lock);
-	smmuv3_evtq_push(s, evt);
-	pthread_mutex_unlock(&s->lock);
 }
 
 /*
@@ -106,7 +102,7 @@ static int dev_add_vfio(void *opaque, int vfio_fd, uint32_t dev_id, uint32_t ioa
 			d->smmu.viommu = d->backend;
 			return -ENOMEM;
 		}
-		n->event = dev_backend_event;
+		n->event = smmuv3_backend_event;
 		n->frontend = &d->smmu;
 		pthread_mutex_lock(&d->smmu.lock);
 		d->smmu.viommu = n;
@@ -150,7 +146,7 @@ int smmuv3_dev_host_msi_base(struct smmuv3_dev *d, uint64_t *base)
 
 int smmuv3_dev_create(struct vm *vm, uint64_t base, const uint32_t irq[SMMUV3_NR_IRQS], struct smmuv3_dev **out)
 {
-	static const struct smmuv3_hooks hooks = { .irq = dev_irq, .msi = dev_msi };
+	static const struct smmuv3_hooks hooks = { .irq = dev_irq, .msi = dev_msi, .xlate_changed = dev_xlate_changed };
 	struct smmuv3_features f;
 	struct smmuv3_dev *d;
 	int r;

@@ -4,6 +4,8 @@
  * with the overflow flag protocol (7.4), GERROR activation (7.5) and their interrupts, delivered
  * as MSIs when configured (IDR0.MSI and *_IRQ_CFG0.ADDR != 0, 6.3.20) or on wired lines.
  */
+#include <string.h>
+
 #include "iommu/smmuv3.h"
 #include "vmm/guest_mem.h"
 #include "vmm/log.h"
@@ -67,4 +69,18 @@ void smmuv3_evtq_push(struct smmuv3 *s, const uint64_t evt[EVT_DWORDS])
 	s->nr_events++;
 	if (s->irq_ctrl & IRQ_CTRL_EVTQ_IRQEN)
 		smmuv3_signal(s, SMMUV3_IRQ_EVTQ, s->evtq_irq_cfg0, s->evtq_irq_cfg1);
+}
+
+void smmuv3_backend_event(void *frontend, const struct viommu_fault *f, const void *raw, unsigned int raw_len)
+{
+	struct smmuv3 *s = frontend;
+	uint64_t evt[EVT_DWORDS];
+
+	(void)f;
+	if (raw_len != sizeof(evt))
+		return;
+	memcpy(evt, raw, sizeof(evt));
+	pthread_mutex_lock(&s->lock);
+	smmuv3_evtq_push(s, evt);
+	pthread_mutex_unlock(&s->lock);
 }

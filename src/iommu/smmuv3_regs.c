@@ -373,6 +373,7 @@ static bool is_64bit_reg(uint64_t off)
 void smmuv3_mmio(void *opaque, uint64_t offset, uint8_t *data, uint32_t len, bool is_write)
 {
 	struct smmuv3 *s = opaque;
+	bool changed;
 	uint64_t v = 0;
 
 	/* Page 1 holds EVENTQ_PROD/CONS (and PRIQ's); fold it onto page 0's layout, where those
@@ -400,5 +401,10 @@ void smmuv3_mmio(void *opaque, uint64_t offset, uint8_t *data, uint32_t len, boo
 		for (uint32_t i = 0; i < len; i++)
 			data[i] = (uint8_t)(v >> (8 * i));
 	}
+	changed = s->xlate_changed;
+	s->xlate_changed = false;
 	pthread_mutex_unlock(&s->lock);
+	/* Outside the lock: the hook translates again through smmuv3_translate(). */
+	if (changed && s->hooks.xlate_changed)
+		s->hooks.xlate_changed(s->opaque);
 }

@@ -41,6 +41,7 @@ static void reload(struct smmuv3 *s, struct smmuv3_stream *st)
 
 void smmuv3_reload_streams(struct smmuv3 *s, uint32_t first, uint32_t last)
 {
+	s->xlate_changed = true;
 	for (unsigned int i = 0; i < s->nr_streams; i++)
 		if (s->streams[i].sid >= first && s->streams[i].sid <= last)
 			reload(s, &s->streams[i]);
@@ -78,7 +79,8 @@ static void record_fault(struct smmuv3 *s, const struct smmuv3_stream *st, const
 	smmuv3_evtq_push(s, evt);
 }
 
-int smmuv3_translate(struct smmuv3 *s, uint32_t sid, uint64_t iova, bool write, struct viommu_xlate *out)
+static int translate(struct smmuv3 *s, uint32_t sid, uint64_t iova, bool write, bool record,
+		     struct viommu_xlate *out)
 {
 	struct smmuv3_stream *st;
 	struct viommu_fault f;
@@ -93,7 +95,7 @@ int smmuv3_translate(struct smmuv3 *s, uint32_t sid, uint64_t iova, bool write, 
 			reload(s, st);
 		if (st->cfg_err) {
 			/* Invalid StreamIDs are recorded only when CR2.RECINVSID asks (6.3.12). */
-			if ((st->err_evt[0] & 0xff) != EVT_C_BAD_STREAMID || (s->cr2 & CR2_RECINVSID))
+			if (record && ((st->err_evt[0] & 0xff) != EVT_C_BAD_STREAMID || (s->cr2 & CR2_RECINVSID)))
 				smmuv3_evtq_push(s, st->err_evt);
 			r = -EFAULT;
 			goto out;
@@ -104,11 +106,21 @@ int smmuv3_translate(struct smmuv3 *s, uint32_t sid, uint64_t iova, bool write, 
 			break;
 		st->loaded = false;     /* the backend lost it: attach again once */
 	}
-	if (r == -EFAULT)
+	if (r == -EFAULT && record)
 		record_fault(s, st, &f);
 	else if (r)
 		r = -EFAULT;            /* abort (no event) or a backend without this stream */
 out:
 	pthread_mutex_unlock(&s->lock);
 	return r;
+}
+
+int smmuv3_translate(struct smmuv3 *s, uint32_t sid, uint64_t iova, bool write, struct viommu_xlate *out)
+{
+	return translate(s, sid, iova, write, true, out);
+}
+
+int smmuv3_translate_quiet(struct smmuv3 *s, uint32_t sid, uint64_t iova, bool write, struct viommu_xlate *out)
+{
+	return translate(s, sid, iova, write, false, out);
 }

@@ -83,11 +83,14 @@ static int soft_invalidate(struct viommu *v, const struct viommu_inval *inv, uns
 		case VIOMMU_INV_ASID:
 			iotlb_inv_asid(&vs->tlb, x->asid);
 			break;
+		/* Entries are keyed on untagged addresses (s1walk_tlb_va): a TLBI of a tagged address
+		 * applies to its untagged form. Without TBI that may remove more than needed, which
+		 * invalidation always may (IHI 0070 3.17). */
 		case VIOMMU_INV_VA:
-			iotlb_inv_range(&vs->tlb, x->asid, false, x->iova, x->size);
+			iotlb_inv_range(&vs->tlb, x->asid, false, s1walk_va_untag(x->iova), x->size);
 			break;
 		case VIOMMU_INV_VAA:
-			iotlb_inv_range(&vs->tlb, 0, true, x->iova, x->size);
+			iotlb_inv_range(&vs->tlb, 0, true, s1walk_va_untag(x->iova), x->size);
 			break;
 		case VIOMMU_INV_CD:
 			/* The decoded CD lives in the front-end, which re-attaches; drop derived leaves. */
@@ -121,7 +124,7 @@ static int soft_translate(struct viommu *v, uint32_t sid, uint64_t iova, bool wr
 	struct viommu_soft *vs = to_soft(v);
 	struct soft_stream *st = find(vs, sid);
 	struct s1walk_result r;
-	uint64_t pa;
+	uint64_t pa, key;
 
 	if (!st)
 		return -ENOENT;
@@ -135,7 +138,8 @@ static int soft_translate(struct viommu *v, uint32_t sid, uint64_t iova, bool wr
 	case VIOMMU_CFG_S1:
 		break;
 	}
-	if (iotlb_lookup(&vs->tlb, sid, st->cfg.s1.asid, iova, write, &pa)) {
+	key = s1walk_tlb_va(&st->cfg.s1, iova);
+	if (iotlb_lookup(&vs->tlb, sid, st->cfg.s1.asid, key, write, &pa)) {
 		out->pa = pa;
 		out->len = 0x1000 - (iova & 0xfff);
 		return 0;
@@ -146,7 +150,7 @@ static int soft_translate(struct viommu *v, uint32_t sid, uint64_t iova, bool wr
 		};
 		return -EFAULT;
 	}
-	iotlb_insert(&vs->tlb, sid, st->cfg.s1.asid, iova, r.pa, r.block_shift, r.writable);
+	iotlb_insert(&vs->tlb, sid, st->cfg.s1.asid, key, r.pa, r.block_shift, r.writable);
 	out->pa = r.pa;
 	out->len = 0x1000 - (iova & 0xfff);
 	return 0;

@@ -32,6 +32,9 @@ void irq_destroy(struct vm *vm)
 	free(vm->irq.e);
 	vm->irq.e = NULL;
 	vm->irq.nr = vm->irq.cap = 0;
+	free(vm->irq.src);
+	vm->irq.src = NULL;
+	vm->irq.nr_src = vm->irq.cap_src = 0;
 	pthread_mutex_destroy(&vm->irq.lock);
 }
 
@@ -120,16 +123,98 @@ int irq_alloc_msi_gsi(struct vm *vm, uint32_t *gsi)
 	return r;
 }
 
+/* A copy of the table (lock held), to put back when KVM refuses a commit; NULL on ENOMEM. */
+static struct kvm_irq_routing_entry *snapshot(const struct irq_routes *ir)
+{
+	struct kvm_irq_routing_entry *c = malloc((ir->nr ? ir->nr : 1) * sizeof(*c));
+
+	if (c && ir->nr)
+		memcpy(c, ir->e, ir->nr * sizeof(*c));
+	return c;
+}
+
+/* Puts back what snapshot() saved when the table held NR entries (lock held; NR <= cap). */
+static void restore(struct irq_routes *ir, struct kvm_irq_routing_entry *saved, unsigned int nr)
+{
+	if (nr)
+		memcpy(ir->e, saved, nr * sizeof(*saved));
+	ir->nr = nr;
+}
+
+/*
+ * Points GSI's MSI entry at (ADDR, DATA) from DEVID, or removes it when !PRESENT (lock held, not
+ * committed). 1 when the table changed, 0 when it already was so, -ENOSPC.
+ */
+static int edit_msi(struct irq_routes *ir, uint32_t gsi, bool present, uint64_t addr, uint32_t data, uint32_t devid)
+{
+	struct kvm_irq_routing_entry ne, *e = NULL;
+
+	for (unsigned int i = 0; i < ir->nr; i++) {
+		if (ir->e[i].gsi == gsi && ir->e[i].type == KVM_IRQ_ROUTING_MSI) {
+			e = &ir->e[i];
+			break;
+		}
+	}
+	if (!present) {
+		if (!e)
+			return 0;
+		*e = ir->e[--ir->nr];
+		return 1;
+	}
+	memset(&ne, 0, sizeof(ne));
+	ne.gsi = gsi;
+	ne.type = KVM_IRQ_ROUTING_MSI;
+	ne.u.msi.address_lo = (uint32_t)addr;
+	ne.u.msi.address_hi = (uint32_t)(addr >> 32);
+	ne.u.msi.data = data;
+	if (ir->msi_devid) {
+		/* GICv3 ITS: the DeviceID selects the ITS device table entry (IHI0069 6.1). */
+		ne.flags = KVM_MSI_VALID_DEVID;
+		ne.u.msi.devid = devid;
+	}
+	/* KVM rebuilds its whole table on each commit: a route that stays the same is not one. */
+	if (e && !memcmp(e, &ne, sizeof(ne)))
+		return 0;
+	if (!e) {
+		e = append(ir);
+		if (!e)
+			return -ENOSPC;
+	}
+	*e = ne;
+	return 1;
+}
+
+/*
+ * The address KVM routes SRC to (lock held): false when the vIOMMU aborts the write. An aborted
+ * MSI is dropped, never routed to the untranslated IOVA (which may well be some RAM or doorbell).
+ */
+static bool translate(struct irq_routes *ir, const struct irq_msi_src *src, bool report, uint64_t *addr)
+{
+	*addr = src->addr;
+	if (!ir->msi_translate || !ir->msi_translate(ir->msi_translate_opaque, src->devid, addr, report))
+		return true;
+	pr_debug("irq: MSI to 0x%llx of device 0x%x aborted by the vIOMMU: dropped",
+		 (unsigned long long)src->addr, src->devid);
+	return false;
+}
+
+static struct irq_msi_src *find_src(struct irq_routes *ir, uint32_t gsi)
+{
+	for (unsigned int i = 0; i < ir->nr_src; i++)
+		if (ir->src[i].gsi == gsi)
+			return &ir->src[i];
+	return NULL;
+}
+
 int irq_set_msi_route(struct vm *vm, uint32_t gsi, uint64_t addr, uint32_t data, uint32_t devid)
 {
 	struct irq_routes *ir = &vm->irq;
-	struct kvm_irq_routing_entry *e = NULL, old;
-	bool added = false;
+	struct irq_msi_src want = { .gsi = gsi, .addr = addr, .data = data, .devid = devid }, *src;
+	struct kvm_irq_routing_entry *saved;
+	unsigned int nr;
+	uint64_t xaddr;
 	int r;
 
-	/* An untranslatable address stays as it is: KVM's ITS ignores it, like an aborted write. */
-	if (ir->msi_translate && ir->msi_translate(ir->msi_translate_opaque, devid, &addr))
-		pr_debug("irq: MSI address 0x%llx of device 0x%x not translated", (unsigned long long)addr, devid);
 	pthread_mutex_lock(&ir->lock);
 	if (gsi >= ir->next_gsi) {
 		/* Only GSIs from irq_alloc_msi_gsi: a stray one would steal another device's route. */
@@ -137,43 +222,86 @@ int irq_set_msi_route(struct vm *vm, uint32_t gsi, uint64_t addr, uint32_t data,
 		pr_debug("irq: MSI route for unallocated GSI %u ignored", gsi);
 		return -EINVAL;
 	}
-	for (unsigned int i = 0; i < ir->nr; i++) {
-		if (ir->e[i].gsi == gsi && ir->e[i].type == KVM_IRQ_ROUTING_MSI) {
-			e = &ir->e[i];
-			break;
-		}
-	}
-	if (!e) {
-		e = append(ir);
-		if (!e) {
+	src = find_src(ir, gsi);
+	if (!src && ir->nr_src == ir->cap_src) {
+		unsigned int cap = ir->cap_src ? ir->cap_src * 2 : 16;
+		struct irq_msi_src *n = realloc(ir->src, cap * sizeof(*n));
+
+		if (!n) {
 			pthread_mutex_unlock(&ir->lock);
-			pr_err("irq route: no room for MSI GSI %u", gsi);
-			return -ENOSPC;
+			return err_num(ENOMEM, "irq: MSI route for GSI %u", gsi);
 		}
-		added = true;
+		ir->src = n;
+		ir->cap_src = cap;
 	}
-	old = *e;
-	*e = (struct kvm_irq_routing_entry){
-		.gsi = gsi,
-		.type = KVM_IRQ_ROUTING_MSI,
-		.u.msi = { .address_lo = (uint32_t)addr, .address_hi = (uint32_t)(addr >> 32), .data = data },
-	};
-	if (ir->msi_devid) {
-		/* GICv3 ITS: the DeviceID selects the ITS device table entry (IHI0069 6.1). */
-		e->flags = KVM_MSI_VALID_DEVID;
-		e->u.msi.devid = devid;
-	}
-	r = commit(vm);
-	if (r) {
-		/* Keep our table equal to what KVM has. */
-		if (added)
-			ir->nr--;
-		else
-			*e = old;
+	want.live = translate(ir, &want, true, &xaddr);
+	nr = ir->nr;
+	saved = snapshot(ir);
+	r = saved ? edit_msi(ir, gsi, want.live, xaddr, data, devid) : -ENOMEM;
+	if (r > 0)
+		r = commit(vm);
+	if (r < 0 && saved)
+		restore(ir, saved, nr);     /* keep our table equal to what KVM has */
+	if (r >= 0) {
+		if (!src)
+			src = &ir->src[ir->nr_src++];
+		*src = want;
 	}
 	pthread_mutex_unlock(&ir->lock);
-	if (r)
-		return err_num(r, "KVM_SET_GSI_ROUTING (GSI %u -> MSI 0x%" PRIx64 "/0x%x)", gsi, addr, data);
+	free(saved);
+	if (r == -ENOSPC || r == -ENOMEM)
+		return err_num(-r, "irq route: no room for MSI GSI %u", gsi);
+	if (r < 0)
+		return err_num(-r, "KVM_SET_GSI_ROUTING (GSI %u -> MSI 0x%" PRIx64 "/0x%x)", gsi, xaddr, data);
+	return 0;
+}
+
+int irq_msi_retranslate(struct vm *vm)
+{
+	struct irq_routes *ir = &vm->irq;
+	struct kvm_irq_routing_entry *saved;
+	bool *was_live = NULL;
+	unsigned int nr, done = 0;
+	bool changed = false;
+	int r = 0;
+
+	pthread_mutex_lock(&ir->lock);
+	if (!ir->msi_translate || !ir->nr_src)
+		goto out;
+	nr = ir->nr;
+	saved = snapshot(ir);
+	was_live = malloc(ir->nr_src * sizeof(*was_live));
+	if (!saved || !was_live) {
+		free(saved);
+		r = -ENOMEM;
+		goto out;
+	}
+	for (; done < ir->nr_src && r >= 0; done++) {
+		struct irq_msi_src *s = &ir->src[done];
+		uint64_t xaddr;
+		bool live;
+
+		/* A route that already faulted is retried quietly: its fault was reported once. */
+		was_live[done] = s->live;
+		live = translate(ir, s, s->live, &xaddr);
+		r = edit_msi(ir, s->gsi, live, xaddr, s->data, s->devid);
+		if (r > 0)
+			changed = true;
+		s->live = live;
+	}
+	if (r >= 0 && changed)
+		r = commit(vm);
+	if (r < 0) {
+		restore(ir, saved, nr);
+		for (unsigned int i = 0; i < done; i++)
+			ir->src[i].live = was_live[i];
+	}
+	free(saved);
+out:
+	pthread_mutex_unlock(&ir->lock);
+	free(was_live);
+	if (r < 0)
+		return err_num(-r, "KVM_SET_GSI_ROUTING (MSI routes re-translated by the vIOMMU)");
 	return 0;
 }
 

@@ -13,6 +13,13 @@
 struct vm;
 struct kvm_irq_routing_entry;
 
+/* An MSI route as its device programmed it, before msi_translate: what re-translation starts from. */
+struct irq_msi_src {
+	uint32_t gsi, data, devid;
+	uint64_t addr;
+	bool live;              /* translated and in KVM's table; false: the vIOMMU aborts it, no route */
+};
+
 struct irq_routes {
 	pthread_mutex_t lock;
 	struct kvm_irq_routing_entry *e;
@@ -22,11 +29,15 @@ struct irq_routes {
 	uint32_t max_routes;    /* KVM's table size (KVM_CAP_IRQ_ROUTING); GSIs must be below it */
 	/*
 	 * With a vIOMMU in front of the devices an MSI address is an IOVA the IOMMU translates like
-	 * any DMA write (as QEMU's kvm_arch_fixup_msi_route does): 0 with *ADDR translated, or -errno
-	 * (the write would abort; the IOMMU reported it). NULL: addresses are guest physical.
+	 * any DMA write (as QEMU's kvm_arch_fixup_msi_route does): 0 with *ADDR translated, or -errno:
+	 * the write would abort, the MSI is dropped (no route), and when REPORT the IOMMU records the
+	 * fault as it would for that DMA write. NULL: addresses are guest physical. Called with the
+	 * routing lock held: the vIOMMU must not call into irq_* with its own lock held.
 	 */
-	int (*msi_translate)(void *opaque, uint32_t devid, uint64_t *addr);
+	int (*msi_translate)(void *opaque, uint32_t devid, uint64_t *addr, bool report);
 	void *msi_translate_opaque;
+	struct irq_msi_src *src;        /* every MSI route as programmed, for re-translation */
+	unsigned int nr_src, cap_src;
 };
 
 int irq_init(struct vm *vm);
@@ -37,6 +48,12 @@ int irq_add_irqchip_route(struct vm *vm, uint32_t gsi, uint32_t irqchip, uint32_
 int irq_alloc_msi_gsi(struct vm *vm, uint32_t *gsi);
 /* (Re)routes GSI to an MSI (ADDR, DATA) from requester DEVID, and commits the table. */
 int irq_set_msi_route(struct vm *vm, uint32_t gsi, uint64_t addr, uint32_t data, uint32_t devid);
+/*
+ * The vIOMMU's guest invalidated translations or changed stream configs: translates every MSI
+ * route again and commits once if any changed. A route whose translation now faults is removed (its
+ * MSIs dropped, the fault reported once); one that translates again comes back.
+ */
+int irq_msi_retranslate(struct vm *vm);
 /* KVM_IRQFD: EFD raises GSI; RESAMPLE_FD >= 0 makes it level-triggered (INTx). */
 int irq_irqfd(struct vm *vm, uint32_t gsi, int efd, int resample_fd, bool assign);
 /* Sets a wired line (arch-encoded irq number for KVM_IRQ_LINE). */

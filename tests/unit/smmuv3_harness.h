@@ -27,6 +27,8 @@ struct harness {
 	struct guest_mem gm;
 	struct viommu *v;
 	struct smmuv3 s;
+	struct smmuv3 *sp;          /* the SMMU the helpers drive: &s, or one made by smmuv3_dev */
+	struct guest_mem *mem;      /* its guest RAM: &gm, or the VM's */
 	int irqs[SMMUV3_NR_IRQS];
 	int nr_msi;
 	uint64_t msi_addr;
@@ -54,7 +56,7 @@ static inline uint32_t rd32(struct harness *h, uint64_t off)
 {
 	uint8_t d[4] = { 0xaa, 0xaa, 0xaa, 0xaa };
 
-	smmuv3_mmio(&h->s, off, d, 4, false);
+	smmuv3_mmio(h->sp, off, d, 4, false);
 	return d[0] | d[1] << 8 | d[2] << 16 | (uint32_t)d[3] << 24;
 }
 
@@ -62,7 +64,7 @@ static inline void wr32(struct harness *h, uint64_t off, uint32_t v)
 {
 	uint8_t d[4] = { v, v >> 8, v >> 16, v >> 24 };
 
-	smmuv3_mmio(&h->s, off, d, 4, true);
+	smmuv3_mmio(h->sp, off, d, 4, true);
 }
 
 static inline uint64_t rd64(struct harness *h, uint64_t off)
@@ -71,7 +73,7 @@ static inline uint64_t rd64(struct harness *h, uint64_t off)
 	uint64_t v = 0;
 
 	memset(d, 0xaa, sizeof(d));
-	smmuv3_mmio(&h->s, off, d, 8, false);
+	smmuv3_mmio(h->sp, off, d, 8, false);
 	for (int i = 7; i >= 0; i--)
 		v = v << 8 | d[i];
 	return v;
@@ -83,7 +85,7 @@ static inline void wr64(struct harness *h, uint64_t off, uint64_t v)
 
 	for (int i = 0; i < 8; i++)
 		d[i] = (uint8_t)(v >> (8 * i));
-	smmuv3_mmio(&h->s, off, d, 8, true);
+	smmuv3_mmio(h->sp, off, d, 8, true);
 }
 
 static inline void gw64(struct harness *h, uint64_t gpa, uint64_t v)
@@ -92,7 +94,7 @@ static inline void gw64(struct harness *h, uint64_t gpa, uint64_t v)
 
 	for (int i = 0; i < 8; i++)
 		b[i] = (uint8_t)(v >> (8 * i));
-	if (gmem_write(&h->gm, gpa, b, 8))
+	if (gmem_write(h->mem, gpa, b, 8))
 		CHECK(0, "harness: guest write at 0x%llx", (unsigned long long)gpa);
 }
 
@@ -101,7 +103,7 @@ static inline uint64_t gr64(struct harness *h, uint64_t gpa)
 	uint8_t b[8] = { 0 };
 	uint64_t v = 0;
 
-	gmem_read(&h->gm, gpa, b, 8);
+	gmem_read(h->mem, gpa, b, 8);
 	for (int i = 7; i >= 0; i--)
 		v = v << 8 | b[i];
 	return v;
@@ -130,6 +132,8 @@ static inline int h_init(struct harness *h, const struct smmuv3_features *f)
 	struct smmuv3_features def;
 
 	memset(h, 0, sizeof(*h));
+	h->sp = &h->s;
+	h->mem = &h->gm;
 	if (!f) {
 		smmuv3_default_features(&def);
 		f = &def;

@@ -6,6 +6,8 @@
 #include "tap.h"
 
 static int nmsi, nroute;
+static unsigned int route_pin;
+static uint32_t route_data;
 static uint64_t last_addr;
 static uint32_t last_data;
 
@@ -20,6 +22,8 @@ static int on_msi(void *opaque, uint64_t addr, uint32_t data)
 static void on_route(void *opaque, unsigned int pin, uint64_t addr, uint32_t data)
 {
 	nroute++;
+	route_pin = pin;
+	route_data = data;
 }
 
 static void mmio(struct ioapic *io, uint64_t off, uint32_t *v, bool w)
@@ -100,6 +104,27 @@ int main(void)
 	CHECK(nmsi == 2, "masked level pin holds");
 	wr(&io, 0x10 + 20, 0x45 | 1u << 15);
 	CHECK(nmsi == 3, "unmasking an asserted level pin fires it");
+
+	/* Route updates (each one is a whole KVM_SET_GSI_ROUTING): only for a pin whose MSI changed. */
+	{
+		int n0 = nroute;
+
+		for (int i = 0; i < 50; i++)
+			rte(&io, 10, 0x45ull | 1ull << 15);
+		CHECK(nroute == n0, "same RTE rewritten 50 times: no route update (%d)", nroute - n0);
+		wr(&io, 0x10 + 20, 0x45 | 1u << 15 | 1u << 16);
+		wr(&io, 0x10 + 20, 0x45 | 1u << 15);
+		CHECK(nroute == n0, "mask + unmask to the same MSI: no route update (%d)", nroute - n0);
+		rte(&io, 10, 0x46ull | 1ull << 15);
+		CHECK(nroute == n0 + 1 && route_pin == 10 && (route_data & 0xff) == 0x46,
+		      "new vector: one update, of that pin (%d)", nroute - n0);
+		rte(&io, 10, 0x46ull | 1ull << 15 | 2ull << 56);
+		CHECK(nroute == n0 + 2, "new destination: one update");
+		rte(&io, 11, 0x47ull | 1ull << 15);
+		CHECK(nroute == n0 + 3 && route_pin == 11, "another pin: its own route only");
+		rte(&io, 10, 0x45ull | 1ull << 15);
+		ioapic_eoi(&io, 0x46);
+	}
 
 	/* Garbage from the guest. */
 	wr(&io, 0xff, 0x12345678);

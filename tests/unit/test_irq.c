@@ -40,6 +40,9 @@ int main(void)
 	CHECK(vm.irq.nr == 1 && vm.irq.e[0].u.msi.address_lo == 0x1000 && vm.irq.e[0].u.msi.data == 7,
 	      "old route restored");
 
+	/* Re-setting the route KVM already has commits nothing (here a commit would fail). */
+	CHECK(irq_set_msi_route(&vm, 32, 0x1000, 7, 0) == 0 && vm.irq.nr == 1, "unchanged route: no commit");
+
 	vm.irq.max_routes = 34;
 	CHECK(irq_alloc_msi_gsi(&vm, &gsi) == -ENOSPC, "no GSI beyond KVM's table");
 	CHECK(irq_add_irqchip_route(&vm, 34, 0, 1) == -EINVAL, "irqchip route beyond KVM's table refused");

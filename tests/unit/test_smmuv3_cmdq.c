@@ -124,6 +124,39 @@ static void test_errors(struct harness *h)
 	CHECK(cons(h) == 2, "enabling the queue consumes what is pending");
 }
 
+/*
+ * PROD written behind CONS (3.5.1 incoherent indexes): the queue would seem to hold more than its
+ * 256 entries. Every slot holds a SYNC that signals by MSI, so the MSIs count the commands run.
+ */
+static void test_incoherent_prod(struct harness *h)
+{
+	uint32_t c = cons(h), ge = rd32(h, SMMU_GERROR);
+	uint64_t n0 = h->s.nr_cmds;
+	int msi = h->nr_msi;
+
+	CHECK(c == rd32(h, SMMU_CMDQ_PROD), "incoherent PROD: starts drained (CONS 0x%x)", c);
+	for (int i = 0; i < 256; i++) {
+		gw64(h, CMDQ + i * 16, CMD_SYNC | (uint64_t)SYNC_CS_IRQ << 12 | 0x77ull << 32);
+		gw64(h, CMDQ + i * 16 + 8, CMDQ + 0x40);
+	}
+	/* Same wrap, index 2 behind CONS: 510 entries if taken modulo twice the size. */
+	wr32(h, SMMU_CMDQ_PROD, (c - 2) & 0x1ff);
+	CHECK(h->s.nr_cmds == n0 && h->nr_msi == msi && cons(h) == c,
+	      "PROD.WR < CONS.RD, same wrap: nothing consumed (%llu commands run, CONS 0x%x)",
+	      (unsigned long long)(h->s.nr_cmds - n0), cons(h));
+	CHECK(rd32(h, SMMU_GERROR) == ge, "incoherent PROD is not a command error: GERROR unchanged");
+	/* Other wrap, index 3 ahead: 259 entries. */
+	wr32(h, SMMU_CMDQ_PROD, (c + 256 + 3) & 0x1ff);
+	CHECK(h->s.nr_cmds == n0 && cons(h) == c, "PROD.WR > CONS.RD, other wrap: nothing consumed (%llu run)",
+	      (unsigned long long)(h->s.nr_cmds - n0));
+	/* Full (same index, other wrap) is coherent: exactly one queue's worth. */
+	wr32(h, SMMU_CMDQ_PROD, c ^ 0x100);
+	CHECK(h->s.nr_cmds == n0 + 256 && h->nr_msi == msi + 256 && cons(h) == (c ^ 0x100),
+	      "full queue: exactly 256 commands run, CONS == PROD (%llu run)", (unsigned long long)(h->s.nr_cmds - n0));
+	h_sync(h);
+	CHECK(cons(h) == rd32(h, SMMU_CMDQ_PROD) && rd32(h, SMMU_GERROR) == ge, "queue works normally afterwards");
+}
+
 static void test_invalidation(struct harness *h)
 {
 	uint64_t ttb = h_alloc_pt(h), l3;
@@ -253,6 +286,45 @@ static void test_invalidation(struct harness *h)
 	}
 }
 
+/*
+ * TBI (CD.TBI0, IHI 0070 5.4): the top byte of a TTB0 address is ignored for translation and TLB
+ * matching, so a TLBI_NH_VA of the untagged address must remove what a tagged access cached, and
+ * the other way round.
+ */
+static void test_tbi(struct harness *h)
+{
+	const uint64_t tag = 0x5aull << 56, iova = 0x20000;
+	uint64_t ttb = h_alloc_pt(h), l3;
+
+	h_cd(h, CDS + 0x100, ttb, 12);
+	gw64(h, CDS + 0x100, gr64(h, CDS + 0x100) | CD0_TBI0);
+	h_map(h, ttb, iova, 0x40a10000, true);
+	h_ste(h, 33, STE_S1(CDS + 0x100), 0);
+	smmuv3_add_stream(&h->s, 33);
+	l3 = gr64(h, gr64(h, ttb) & 0xfffffffff000ull) & 0xfffffffff000ull;
+
+	CHECK(xl(h, 33, tag | (iova + 0x10)) == 0x40a10010, "TBI0: tagged address translates, cached");
+	gw64(h, l3 + 0x20 * 8, 0x40b10000 | 3 | 1 << 10 | 1 << 6);
+	CHECK(xl(h, 33, tag | iova) == 0x40a10000, "TBI0: PTE changed without TLBI: stale");
+	CHECK(xl(h, 33, (0x33ull << 56) | iova) == 0x40a10000, "TBI0: another tag hits the same entry");
+	h_cmd(h, CMD_TLBI_NH_VA | 12ull << 48, iova);
+	h_sync(h);
+	CHECK(xl(h, 33, tag | iova) == 0x40b10000, "TBI0: TLBI_NH_VA of the untagged address: tagged access re-walks");
+
+	gw64(h, l3 + 0x20 * 8, 0x40c10000 | 3 | 1 << 10 | 1 << 6);
+	CHECK(xl(h, 33, iova) == 0x40b10000, "TBI0: untagged access hits what the tagged one cached");
+	h_cmd(h, CMD_TLBI_NH_VAA, (0x77ull << 56) | iova);
+	h_sync(h);
+	CHECK(xl(h, 33, iova) == 0x40c10000, "TBI0: TLBI_NH_VAA of a tagged address: untagged access re-walks");
+
+	/* Without TBI the tag is part of the address: outside the TTB0 range, it faults. */
+	gw64(h, CDS + 0x100, gr64(h, CDS + 0x100) & ~CD0_TBI0);
+	h_cmd(h, CMD_CFGI_CD | 33ull << 32, 1);
+	h_sync(h);
+	CHECK(xl(h, 33, iova) == 0x40c10000, "no TBI: untagged address translates");
+	CHECK(xl(h, 33, tag | iova) == UINT64_MAX, "no TBI: tagged address faults, not served from the IOTLB");
+}
+
 static void test_garbage(struct harness *h)
 {
 	unsigned int stalls = 0;
@@ -293,7 +365,9 @@ int main(void)
 	h_enable(&h);
 	test_sync(&h);
 	test_errors(&h);
+	test_incoherent_prod(&h);
 	test_invalidation(&h);
+	test_tbi(&h);
 	test_garbage(&h);
 	h_fini(&h);
 	return tap_done();

@@ -405,7 +405,8 @@ static void test_viommu(struct disk_config *disk, int fd)
 		CHECK(0, "RAM for the SMMU tables");
 		return;
 	}
-	hs.gm = vm.mem;         /* the same regions: the harness helpers write guest RAM */
+	hs.mem = &vm.mem;       /* the harness helpers write the VM's guest RAM */
+	hs.sp = &hs.s;
 	smmuv3_default_features(&f);
 	hs.v = viommu_soft_create(&vm.mem);
 	if (!hs.v || smmuv3_init(&hs.s, &f, &vm.mem, hs.v, &hooks, &hs)) {

@@ -130,9 +130,17 @@ static void reg_write(struct ioapic *io, uint32_t reg, uint32_t val)
 	if (!(r & RTE_LEVEL))
 		r &= ~RTE_REMOTE_IRR;
 	io->rte[pin] = r;
+	/* Each route update makes KVM rebuild its whole GSI table (KVM_SET_GSI_ROUTING), and Linux
+	 * writes both dwords of an entry and re-masks/unmasks it freely: pass a pin's route on only
+	 * when its MSI actually changes. */
 	if (io->route && (r & RTE_LEVEL) && !(r & RTE_MASKED)) {
 		ioapic_rte_to_msi(r, &addr, &data);
-		io->route(io->opaque, pin, addr, data);
+		if (!(io->routed & 1u << pin) || io->route_addr[pin] != addr || io->route_data[pin] != data) {
+			io->routed |= 1u << pin;
+			io->route_addr[pin] = addr;
+			io->route_data[pin] = data;
+			io->route(io->opaque, pin, addr, data);
+		}
 	}
 	service_level(io, pin);             /* unmasking an asserted level pin fires it */
 }

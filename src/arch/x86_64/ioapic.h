@@ -31,6 +31,9 @@ struct ioapic {
 	uint8_t id;
 	uint64_t rte[IOAPIC_PINS];
 	uint32_t level;            /* input line levels, bit per pin */
+	uint32_t routed;           /* pins whose MSI route was handed to ROUTE, bit per pin */
+	uint64_t route_addr[IOAPIC_PINS];   /* ... and what it was: a rewrite of the same is not passed on */
+	uint32_t route_data[IOAPIC_PINS];
 };
 
 void ioapic_init(struct ioapic *io, ioapic_msi_fn msi, ioapic_route_fn route, void *opaque);
