@@ -27,10 +27,10 @@ boot smp 2
 boot virtio-console 1 --console virtio
 
 # A guest that reboots is not restarted: nestvm exits with its own status for it, 3, distinct from a
-# power-off (0) and a crash (4). reboot NAME KCMDLINE [LOG]: one reboot, which must end within 60 s
+# power-off (0) and a crash (4). reboot NAME KCMDLINE [LOG]: one reboot, which must end within 120 s
 # (x86 boots in ~6 s; a path nestvm misses hangs the guest) and, with LOG, say how it was done.
 reboot() {
-	GUEST_TIMEOUT=60 guest "$T/reboot.out" 'echo rebooting; reboot -f' "$2" --memory 128M; rc=$?
+	GUEST_TIMEOUT=120 guest "$T/reboot.out" 'echo rebooting; reboot -f' "$2" --memory 128M; rc=$?
 	check "guest reboot ($1): nestvm exits 3 (status $rc), after the guest ran" \
 		sh -c "[ $rc = 3 ] && grep -q '^rebooting' '$T/reboot.out'" || show "$T/reboot.out"
 	[ -z "${3:-}" ] || check "guest reboot ($1): nestvm saw it through $3" \
