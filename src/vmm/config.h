@@ -43,6 +43,7 @@ struct vm_config {
 	unsigned int nr_vfio;
 	int iommufd_fd;         /* --iommufd fd=N: pre-opened /dev/iommu, -1: nestvm opens it */
 	enum viommu_model viommu;   /* --viommu: the IOMMU the guest sees in front of its PCI devices */
+	bool stats;             /* --stats: count exits and their handling time, print a summary at exit */
 };
 
 #endif

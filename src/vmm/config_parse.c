@@ -119,6 +119,8 @@ void config_run_usage(void)
 	       "  --iommufd fd=N          use this pre-opened /dev/iommu fd for device assignment\n"
 	       "  --seccomp on|log|off    per-thread syscall filters (default on; log: report, don't kill)\n"
 	       "  --viommu none|smmuv3    an emulated IOMMU in front of the PCI devices (arm64: SMMUv3)\n"
+	       "  --stats                 at exit, print one 'nestvm-stats:' line on stderr: set-up time to the\n"
+	       "                          first KVM_RUN, run time, exits per reason and their handling time\n"
 	       "  -v, --verbose           debug messages\n"
 	       "  -h, --help              this text\n",
 	       CFG_MAX_CPUS, CFG_MAX_DISKS, CFG_MAX_VFIO);
@@ -264,7 +266,7 @@ static int parse_iommufd(struct vm_config *cfg, char *arg)
 int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 {
 	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_CPUS, O_MEMORY, O_DISK, O_CONSOLE, O_SECCOMP, O_DEVICE,
-	       O_IOMMUFD, O_VIOMMU };
+	       O_IOMMUFD, O_VIOMMU, O_STATS };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, O_KERNEL },
 		{ "initrd", required_argument, NULL, O_INITRD },
@@ -277,6 +279,7 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 		{ "device", required_argument, NULL, O_DEVICE },
 		{ "iommufd", required_argument, NULL, O_IOMMUFD },
 		{ "viommu", required_argument, NULL, O_VIOMMU },
+		{ "stats", no_argument, NULL, O_STATS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -342,6 +345,7 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 				return bad("--viommu", optarg, "this architecture offers none (smmuv3 is for arm64)");
 #endif
 			break;
+		case O_STATS: cfg->stats = true; break;
 		case 'v': log_verbose = true; break;
 		case 'h': config_run_usage(); return 1;
 		case ':': return bad(argv[optind - 1], NULL, "needs a value");

@@ -14,6 +14,7 @@
 #include "vmm/exitcode.h"
 #include "vmm/log.h"
 #include "vmm/seccomp.h"
+#include "vmm/stats.h"
 #include "vmm/vm.h"
 
 /* The kick signal: its only job is to interrupt KVM_RUN (EINTR), so the handler is empty. */
@@ -161,6 +162,7 @@ static void *vcpu_thread(void *arg)
 	struct vm *vm = v->vm;
 	char name[16];
 	sigset_t set;
+	uint64_t t;
 	int r;
 
 	snprintf(name, sizeof(name), "vcpu%u", v->id);
@@ -175,6 +177,7 @@ static void *vcpu_thread(void *arg)
 		vm_request_exit(vm, EXIT_VMM_ERROR);
 		return NULL;
 	}
+	vcpu_stats_first_run(v->stats);
 	while (!atomic_load(&vm->stopping)) {
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
@@ -186,7 +189,9 @@ static void *vcpu_thread(void *arg)
 			vm_request_exit(vm, EXIT_VMM_ERROR);
 			break;
 		}
+		t = vcpu_stats_exit_begin(v->stats);
 		r = handle_exit(v);
+		vcpu_stats_exit_end(v->stats, v->run->exit_reason, t);
 		if (r == VCPU_CONTINUE)
 			continue;
 		if (r < 0) {

@@ -10,6 +10,7 @@
 #include "arch/arch.h"
 
 struct vm;
+struct vcpu_stats;
 
 struct vcpu {
 	struct vm *vm;
@@ -18,6 +19,7 @@ struct vcpu {
 	struct kvm_run *run;
 	pthread_t thread;
 	bool started;
+	struct vcpu_stats *stats;   /* --stats: this vCPU's own counters, else NULL */
 	struct arch_vcpu arch;
 };
 

@@ -109,6 +109,10 @@ int main(void)
 #else
 	CHECK(RUN(&c, "--kernel", "k", "--viommu", "smmuv3") == -EINVAL, "--viommu smmuv3 refused off arm64");
 #endif
+	/* --stats */
+	CHECK(!RUN(&c, "--kernel", "k") && !c.stats, "no --stats by default");
+	CHECK(!RUN(&c, "--kernel", "k", "--stats") && c.stats, "--stats");
+	CHECK(RUN(&c, "--kernel", "k", "--stats=yes") == -EINVAL, "--stats takes no value");
 	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,fd=4", "--iommufd", "5") == -EINVAL, "--iommufd bare number");
 	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,fd=4", "--iommufd", "fd=1") == -EINVAL, "--iommufd stdio");
 	{
