@@ -2,7 +2,7 @@
 # tools/bench/boot's command line, and its probe tools/bench/boottime (native build) on this machine:
 # the time to a marker, and the private memory at that moment with the guest-RAM-sized mapping
 # counted apart, so a VMM whose RAM is a MAP_SHARED memfd (private while mapped once) is not
-# charged for it.
+# charged for it, and the part of that RAM in huge pages (a QEMU's THP-backed anonymous RAM).
 . "$(dirname "$0")/tap.sh"
 bt=${BOOTTIME:-$TOP/build/boottime}
 bench=$TOP/tools/bench/boot
@@ -31,18 +31,42 @@ field() { sed -n "s/.*$1=\\(-\\{0,1\\}[0-9]*\\).*/\\1/p" <<< "$2"; }
 cd "$T" || exit 1
 r=$("$bt" --ram $((64 << 20)) booted python3 "$T/vmm.py")
 vmm=$(field vmm_private_kb "$r") ram=$(field ram_private_kb "$r") mk=$(field marker_us "$r")
+dirty=$(field vmm_dirty_kb "$r") huge=$(field ram_huge_kb "$r")
 if [ "${mk:--1}" -gt 0 ] && [[ "$r" == *status=0* ]]; then ok "boottime: time to the marker ($r)"; else not_ok "boottime: $r"; fi
 if [ "${ram:-0}" -ge 65536 ] && [ "${ram:-0}" -lt 70000 ]; then ok "boottime: the touched 64 MiB memfd counts as guest RAM ($ram KiB)"
 else not_ok "boottime: guest RAM $ram KiB, want 65536-70000"; fi
 if [ "${vmm:-0}" -gt 0 ] && [ "${vmm:-0}" -lt 65536 ]; then ok "boottime: the VMM's own private memory excludes it ($vmm KiB)"
 else not_ok "boottime: VMM private $vmm KiB"; fi
+if [ -n "$dirty" ] && [ "$dirty" -gt 0 ] && [ "$dirty" -le "$vmm" ]; then ok "boottime: its dirty part is within it ($dirty KiB)"
+else not_ok "boottime: VMM dirty '$dirty' KiB of $vmm"; fi
+if grep -q '\[never\]' /sys/kernel/mm/transparent_hugepage/shmem_enabled 2>/dev/null; then
+	if [ "$huge" = 0 ]; then ok "boottime: memfd RAM without shmem THP has no huge pages"; else not_ok "boottime: memfd huge $huge KiB"; fi
+fi
 grep -qx booted boottime.out && ok "boottime: the output is kept in boottime.out" || not_ok "boottime.out"
 
 r=$("$bt" booted python3 "$T/vmm.py")
 vmm=$(field vmm_private_kb "$r")
 if [ "${vmm:-0}" -ge 65536 ] && [ "$(field ram_private_kb "$r")" = 0 ]; then ok "boottime: without --ram all private memory is the VMM's ($vmm KiB)"
 else not_ok "boottime without --ram: $r"; fi
+# Anonymous RAM with MADV_HUGEPAGE, as QEMU's: with THP on, its huge pages are counted.
+cat > "$T/anon.py" <<'EOF'
+import mmap, time
+m = mmap.mmap(-1, 64 << 20, mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+m.madvise(mmap.MADV_HUGEPAGE)
+for i in range(0, 64 << 20, 4096):
+    m[i] = 1
+print("booted", flush=True)
+time.sleep(0.5)
+EOF
+if grep -q '\[never\]' /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null; then
+	ok "boottime: huge pages of anonymous RAM # SKIP THP is off on this machine"
+else
+	r=$("$bt" --ram $((60 << 20)) booted python3 "$T/anon.py")
+	huge=$(field ram_huge_kb "$r") ram=$(field ram_private_kb "$r")
+	if [ "${huge:-0}" -gt 0 ] && [ "$huge" -le "$ram" ]; then ok "boottime: THP-backed anonymous RAM counted as huge ($huge of $ram KiB)"
+	else not_ok "boottime: anonymous THP RAM: $r"; fi
+fi
 r=$("$bt" --ram 4096 never true)
-if [[ "$r" == "marker_us=-1 "*" status=0 vmm_private_kb=-1 ram_private_kb=-1" ]]; then ok "boottime: no marker, no sizes ($r)"
+if [[ "$r" == "marker_us=-1 "*" status=0 vmm_private_kb=-1 vmm_dirty_kb=-1 ram_private_kb=-1 ram_huge_kb=-1" ]]; then ok "boottime: no marker, no sizes ($r)"
 else not_ok "boottime without the marker: $r"; fi
 done_testing

@@ -3,17 +3,20 @@
  * boottime [--ram BYTES] MARKER CMD [ARGS...]: runs CMD with its stdout+stderr on a pipe and prints
  * the time from exec to the first output line containing MARKER, and to CMD's exit, in microseconds,
  * and CMD's private memory when the marker came, in KiB:
- *   "marker_us=N exit_us=N status=S vmm_private_kb=N ram_private_kb=N"
+ *   "marker_us=N exit_us=N status=S vmm_private_kb=N vmm_dirty_kb=N ram_private_kb=N ram_huge_kb=N"
  * (marker_us=-1 and the sizes -1 when the marker never came). Private memory is what
  * /proc/PID/smaps counts as Private_Clean + Private_Dirty + Private_Hugetlb: pages only this process
  * maps, whatever the mapping's kind (a MAP_SHARED memfd page mapped once is private too). The
  * mappings of at least BYTES (--ram: the guest RAM size) are counted apart as ram_private_kb, so
  * vmm_private_kb is the VMM's own footprint, measured the same way for any VMM whose guest RAM is
- * one mapping. Used by tools/bench/boot inside the testhost, where a shell's clock is too coarse.
+ * one mapping; vmm_dirty_kb is its Private_Dirty part (clean file pages, the VMM's code, would be
+ * shared by a second instance). ram_huge_kb: guest RAM mapped by huge pages (THP, anonymous or
+ * shmem, or hugetlb), which decides how KVM can map it into the guest (stage 2 / EPT block sizes). Used by tools/bench/boot inside the testhost, where a shell's clock is too coarse.
  * The output is kept in boottime.out in the current directory.
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,14 +32,27 @@ static long long now_us(void)
 	return ts.tv_sec * 1000000LL + ts.tv_nsec / 1000;
 }
 
+struct footprint {
+	long long vmm_kb, vmm_dirty_kb, ram_kb, ram_huge_kb;
+};
+
+/* FIELD's kB value if LINE is "FIELD: N kB". */
+static int field_kb(const char *line, const char *field, long long *kb)
+{
+	size_t n = strlen(field);
+
+	return !strncmp(line, field, n) && line[n] == ':' && sscanf(line + n + 1, "%lld", kb) == 1;
+}
+
 /*
- * Sums the private KiB of PID's mappings into *VMM_KB, or *RAM_KB for mappings of at least RAM
- * bytes. Returns -1 if smaps cannot be read (e.g. the process already exited).
+ * PID's private memory in and out of the mappings of at least RAM bytes (0: none is RAM). Returns
+ * -1 if smaps cannot be read (e.g. the process already exited).
  */
-static int private_kb(pid_t pid, uint64_t ram, long long *vmm_kb, long long *ram_kb)
+static int footprint(pid_t pid, uint64_t ram, struct footprint *fp)
 {
 	char path[64], line[512];
 	uint64_t lo, hi, size = 0;
+	bool is_ram = false;
 	long long kb;
 	FILE *f;
 
@@ -44,16 +60,25 @@ static int private_kb(pid_t pid, uint64_t ram, long long *vmm_kb, long long *ram
 	f = fopen(path, "re");
 	if (!f)
 		return -1;
-	*vmm_kb = *ram_kb = 0;
+	*fp = (struct footprint){ 0 };
 	while (fgets(line, sizeof(line), f)) {
 		/* A mapping's header: "start-end perms offset dev inode [path]". */
 		if (sscanf(line, "%" SCNx64 "-%" SCNx64 " ", &lo, &hi) == 2 && hi > lo) {
 			size = hi - lo;
+			is_ram = ram && size >= ram;
 			continue;
 		}
-		if (sscanf(line, "Private_Clean: %lld kB", &kb) == 1 || sscanf(line, "Private_Dirty: %lld kB", &kb) == 1 ||
-		    sscanf(line, "Private_Hugetlb: %lld kB", &kb) == 1)
-			*(ram && size >= ram ? ram_kb : vmm_kb) += kb;
+		if (field_kb(line, "Private_Clean", &kb) || field_kb(line, "Private_Hugetlb", &kb)) {
+			*(is_ram ? &fp->ram_kb : &fp->vmm_kb) += kb;
+		} else if (field_kb(line, "Private_Dirty", &kb)) {
+			*(is_ram ? &fp->ram_kb : &fp->vmm_kb) += kb;
+			if (!is_ram)
+				fp->vmm_dirty_kb += kb;
+		}
+		if (is_ram && (field_kb(line, "AnonHugePages", &kb) || field_kb(line, "ShmemPmdMapped", &kb) ||
+			       field_kb(line, "FilePmdMapped", &kb) || field_kb(line, "Private_Hugetlb", &kb) ||
+			       field_kb(line, "Shared_Hugetlb", &kb)))
+			fp->ram_huge_kb += kb;
 	}
 	fclose(f);
 	return 0;
@@ -61,7 +86,8 @@ static int private_kb(pid_t pid, uint64_t ram, long long *vmm_kb, long long *ram
 
 int main(int argc, char **argv)
 {
-	long long t0, marker = -1, end, vmm_kb = -1, ram_kb = -1;
+	struct footprint fp = { -1, -1, -1, -1 };
+	long long t0, marker = -1, end;
 	unsigned long long ram = 0;
 	char line[4096], *e;
 	int p[2], status;
@@ -115,7 +141,8 @@ int main(int argc, char **argv)
 	while (fgets(line, sizeof(line), in)) {
 		if (marker < 0 && strstr(line, argv[1])) {
 			marker = now_us() - t0;
-			private_kb(pid, ram, &vmm_kb, &ram_kb);   /* the sizes stay -1 if it fails */
+			if (footprint(pid, ram, &fp))
+				fp = (struct footprint){ -1, -1, -1, -1 };
 		}
 		fputs(line, out);
 	}
@@ -125,7 +152,8 @@ int main(int argc, char **argv)
 	}
 	end = now_us() - t0;
 	fclose(out);
-	printf("marker_us=%lld exit_us=%lld status=%d vmm_private_kb=%lld ram_private_kb=%lld\n", marker, end,
-	       WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status), vmm_kb, ram_kb);
+	printf("marker_us=%lld exit_us=%lld status=%d vmm_private_kb=%lld vmm_dirty_kb=%lld ram_private_kb=%lld "
+	       "ram_huge_kb=%lld\n", marker, end, WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status),
+	       fp.vmm_kb, fp.vmm_dirty_kb, fp.ram_kb, fp.ram_huge_kb);
 	return 0;
 }
