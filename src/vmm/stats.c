@@ -18,11 +18,6 @@ __attribute__((constructor)) static void stats_note_start(void)
 	process_start_ns = stats_now_ns();
 }
 
-uint64_t stats_process_start_ns(void)
-{
-	return process_start_ns;
-}
-
 /* The exits a VMM on arm64 or x86_64 may see (Documentation/virt/kvm/api.rst, struct kvm_run). */
 static const char *const reason_names[STATS_NR_REASONS] = {
 	[KVM_EXIT_UNKNOWN] = "unknown",

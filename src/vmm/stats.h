@@ -63,9 +63,6 @@ static inline void vcpu_stats_exit_end(struct vcpu_stats *s, uint32_t reason, ui
 struct stats *stats_create(unsigned int nr_vcpus);
 void stats_destroy(struct stats *s);
 
-/* CLOCK_MONOTONIC when the process started (a constructor, before main). */
-uint64_t stats_process_start_ns(void);
-
 /* The exit reason's short name ("mmio", "io", ...), or NULL for one without a name. */
 const char *stats_reason_name(unsigned int reason);
 
@@ -77,7 +74,7 @@ const char *stats_reason_name(unsigned int reason);
  * order, as its exit count and handling time (reasons without a name: "reasonN"). Truncated to LEN.
  */
 void stats_format(const struct stats *s, uint64_t start_ns, uint64_t now_ns, char *buf, size_t len);
-/* Writes the summary line for now to F. */
+/* Writes the summary line for now to F, from the process's start (a constructor, before main). */
 void stats_print(const struct stats *s, FILE *f);
 
 #endif
