@@ -58,7 +58,9 @@ GUEST_TIMEOUT=120 guest "$T/reset.out" 'reboot -f' "" --memory 128M --stats; rc=
 check "reset: nestvm exits 3 and still prints its stats" sh -c "[ $rc = 3 ] && grep -q 'nestvm-stats: ' '$T/reset.out'" ||
 	show "$T/reset.out"
 
-# Off by default.
-guest "$T/off.out" true "" --memory 128M; rc=$?
-check "without --stats: no stats line" sh -c "[ $rc = 0 ] && ! grep -q nestvm-stats '$T/off.out'" || show "$T/off.out"
+# Off by default. Whatever ends the run (power-off, or the timeout's SIGTERM under heavy load: nestvm
+# stops the guest the same way), nothing is printed.
+guest "$T/off.out" true "" --memory 128M
+check "without --stats: the guest ran, and no stats line" \
+	sh -c "grep -q 'nestvm-guest: init reached' '$T/off.out' && ! grep -q nestvm-stats '$T/off.out'" || show "$T/off.out"
 done_testing
