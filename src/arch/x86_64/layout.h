@@ -12,7 +12,7 @@
  *   0x000f_fff0  reset vector: a stub that resets the guest (reset_vector.c)
  *   0x0010_0000  RAM continues up to the guest's size, at most 3 GiB (ram_max)
  *   0xc000_0000  PCI MMIO32 window, 512 MiB        } the 32-bit PCI hole: nothing but
- *   0xe000_0000  PCI ECAM, 256 MiB (buses 0-255)   } devices between 3 GiB and 4 GiB
+ *   0xe000_0000  PCI ECAM, 1 MiB per bus (bus 0)    } devices between 3 GiB and 4 GiB
  *   0xfec0_0000  IOAPIC
  *   0xfee0_0000  LAPIC
  *   0xfffb_c000  KVM identity-map page, 0xfffb_d000 KVM TSS (3 pages; used by VMX only)
@@ -45,7 +45,14 @@
 #define X86_MMIO32_BASE     0xc0000000ull
 #define X86_MMIO32_SIZE     0x20000000ull
 #define X86_ECAM_BASE       0xe0000000ull
-#define X86_ECAM_SIZE       0x10000000ull
+/*
+ * ECAM covers only the buses that exist (1 MiB each, PCIe 4.0 7.2.2): Linux takes the MCFG's last bus
+ * as pcibios_last_bus and probes every slot of every bus above 0 through ports 0xcf8/0xcfc
+ * (arch/x86/pci/legacy.c pcibios_fixup_peer_bridges): with 256 buses that was 8160 config reads,
+ * 16k port exits per boot.
+ */
+#define X86_PCI_BUSES       1
+#define X86_ECAM_SIZE       (X86_PCI_BUSES * 0x100000ull)
 #define X86_IOAPIC_ADDR     0xfec00000ull
 #define X86_LAPIC_ADDR      0xfee00000ull
 #define X86_IDENTITY_MAP    0xfffbc000ull
