@@ -2,7 +2,6 @@
 /* VT-d first-stage (x86 IA-32e 4/5-level) table walk for DMA (see vtd_fswalk.h). */
 #include "iommu/vtd_fswalk.h"
 
-#include <errno.h>
 #include <string.h>
 
 /* First-stage paging entry bits, VT-d rev 4+ 9.9 (the IA-32e layout, SDM Vol. 3A 4.5). */
@@ -14,15 +13,6 @@
 #define FS_PS           (1ull << 7)     /* FS-PDPE / FS-PDE: leaf; FS-PML5E / FS-PML4E: reserved */
 #define FS_EA           (1ull << 10)    /* extended accessed, set by hardware when EAFE=1 */
 #define FS_XD           (1ull << 63)    /* execute disable: only instruction fetches care */
-#define BITS(hi, lo)    ((~0ull >> (63 - (hi))) & ~((1ull << (lo)) - 1))
-
-static int fault(struct vtd_walk_result *res, enum vtd_walk_fault f, uint8_t reason, int level)
-{
-	res->fault = f;
-	res->reason = reason;
-	res->level = level;
-	return -EFAULT;
-}
 
 /*
  * Reserved bits of a present entry (9.9 tables): the address bits at or above the address width
@@ -33,14 +23,14 @@ static int fault(struct vtd_walk_result *res, enum vtd_walk_fault f, uint8_t rea
  */
 static uint64_t reserved(const struct vtd_fswalk_cfg *cfg, uint64_t e, int level)
 {
-	uint64_t rsv = cfg->oaw_bits < 52 ? BITS(51, cfg->oaw_bits) : 0;
+	uint64_t rsv = cfg->oaw_bits < 52 ? VTD_BITS(51, cfg->oaw_bits) : 0;
 
 	if (level >= 4)
 		rsv |= FS_PS;
 	else if (level == 3 && (e & FS_PS))
-		rsv |= cfg->page_1g ? BITS(29, 13) : FS_PS;
+		rsv |= cfg->page_1g ? VTD_BITS(29, 13) : FS_PS;
 	else if (level == 2 && (e & FS_PS))
-		rsv |= BITS(20, 13);
+		rsv |= VTD_BITS(20, 13);
 	return rsv;
 }
 
@@ -56,19 +46,19 @@ int vtd_fswalk(const struct vtd_fswalk_cfg *cfg, uint64_t iova, unsigned int acc
 	memset(res, 0, sizeof(*res));
 	/* FSPM values other than 4-/5-level are a PASID entry programming error (9.6, SPT.4). */
 	if ((top != 4 && top != 5) || cfg->oaw_bits < 32 || cfg->oaw_bits > 52)
-		return fault(res, VTD_WALK_F_CONFIG, VTD_FR_SM_PASID_INVALID, 0);
+		return vtd_walk_fail(res, VTD_WALK_F_CONFIG, VTD_FR_SM_PASID_INVALID, 0);
 	/* Request checks against the PASID entry come before the walk (3.6.2; Appendix A SPT.5/.6). */
 	if (priv && !cfg->sre)
-		return fault(res, VTD_WALK_F_SUPERVISOR, VTD_FR_SM_SRE_CLEAR, 0);
+		return vtd_walk_fail(res, VTD_WALK_F_SUPERVISOR, VTD_FR_SM_SRE_CLEAR, 0);
 	if (exec && !cfg->ere)
-		return fault(res, VTD_WALK_F_EXEC_DISABLED, VTD_FR_SM_ERE_CLEAR, 0);
+		return vtd_walk_fail(res, VTD_WALK_F_EXEC_DISABLED, VTD_FR_SM_ERE_CLEAR, 0);
 	/* Bits 63:47 (4-level) or 63:56 (5-level) must be copies of the top input bit (3.6.1). */
 	if ((uint64_t)((int64_t)(iova << (64 - in_bits)) >> (64 - in_bits)) != iova)
-		return fault(res, VTD_WALK_F_ADDR, VTD_FR_SGN_CANONICAL, 0);
-	addr_mask = BITS(cfg->oaw_bits - 1, 12);
+		return vtd_walk_fail(res, VTD_WALK_F_ADDR, VTD_FR_SGN_CANONICAL, 0);
+	addr_mask = VTD_BITS(cfg->oaw_bits - 1, 12);
 	table = cfg->fsptptr & ~0xfffull;
 	if (table & ~addr_mask)
-		return fault(res, VTD_WALK_F_ROOT, VTD_FR_SFS_ROOT, (int)top);
+		return vtd_walk_fail(res, VTD_WALK_F_ROOT, VTD_FR_SFS_ROOT, (int)top);
 
 	for (level = (int)top;; level--) {
 		uint64_t addr = table + ((iova >> (12 + 9 * (level - 1))) & 511) * 8;
@@ -77,12 +67,12 @@ int vtd_fswalk(const struct vtd_fswalk_cfg *cfg, uint64_t iova, unsigned int acc
 		res->entry_addr[level] = res->fetch_addr = addr;
 		res->reads++;
 		if (rd(opaque, addr, &e))
-			return fault(res, VTD_WALK_F_FETCH, level == (int)top ? VTD_FR_SFS_ROOT : VTD_FR_SFS_ACCESS,
-				     level);
+			return vtd_walk_fail(res, VTD_WALK_F_FETCH,
+					     level == (int)top ? VTD_FR_SFS_ROOT : VTD_FR_SFS_ACCESS, level);
 		if (!(e & FS_P))
-			return fault(res, VTD_WALK_F_NOT_PRESENT, VTD_FR_SFS_NOT_PRESENT, level);
+			return vtd_walk_fail(res, VTD_WALK_F_NOT_PRESENT, VTD_FR_SFS_NOT_PRESENT, level);
 		if (e & reserved(cfg, e, level))
-			return fault(res, VTD_WALK_F_RESERVED, VTD_FR_SFS_RSVD, level);
+			return vtd_walk_fail(res, VTD_WALK_F_RESERVED, VTD_FR_SFS_RSVD, level);
 		/* Access rights are the combination over every entry of the path (3.6.2). */
 		rw_all &= !!(e & FS_RW);
 		us_all &= !!(e & FS_US);
@@ -103,14 +93,14 @@ int vtd_fswalk(const struct vtd_fswalk_cfg *cfg, uint64_t iova, unsigned int acc
 	 * user pages are refused (the SMEP rule of the spec).
 	 */
 	if (!priv && !us_all)
-		return fault(res, VTD_WALK_F_USER, VTD_FR_SGN_USER, level);
+		return vtd_walk_fail(res, VTD_WALK_F_USER, VTD_FR_SGN_USER, level);
 	res->executable = cfg->ere && !xd_any && (priv ? !us_all : us_all);
 	if (exec && !res->executable)
-		return fault(res, VTD_WALK_F_EXEC, VTD_FR_SGN_EXEC, level);
+		return vtd_walk_fail(res, VTD_WALK_F_EXEC, VTD_FR_SGN_EXEC, level);
 	res->readable = true;
 	res->writable = rw_all || (priv && !cfg->wpe);
 	if (write && !res->writable)
-		return fault(res, VTD_WALK_F_WRITE, VTD_FR_SGN_WRITE, level);
+		return vtd_walk_fail(res, VTD_WALK_F_WRITE, VTD_FR_SGN_WRITE, level);
 	res->set_dirty = write && !(e & FS_D);
 	shift = 12 + 9 * (unsigned int)(level - 1);
 	res->block_shift = (uint8_t)shift;

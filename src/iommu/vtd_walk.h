@@ -13,6 +13,7 @@
 #ifndef NESTVM_VTD_WALK_H
 #define NESTVM_VTD_WALK_H
 
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -91,5 +92,17 @@ struct vtd_walk_result {
 	bool set_dirty;
 	uint64_t entry_addr[6];     /* FS: entry read at each level, index = level */
 };
+
+/* Bits HI..LO of an entry, for the walkers' reserved-bit masks. */
+#define VTD_BITS(hi, lo) ((~0ull >> (63 - (hi))) & ~((1ull << (lo)) - 1))
+
+/* Records a fault in RES; returns -EFAULT for the walker to return. */
+static inline int vtd_walk_fail(struct vtd_walk_result *res, enum vtd_walk_fault f, uint8_t reason, int level)
+{
+	res->fault = f;
+	res->reason = reason;
+	res->level = level;
+	return -EFAULT;
+}
 
 #endif

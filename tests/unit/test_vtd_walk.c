@@ -358,6 +358,9 @@ static void test_ss(int levels, bool sm)
 		put(s, v & ~SW);                                       /* R only on the path */
 		CHECK(is_fault(ss(&c, hi | 0x1000, VTD_ACC_WRITE, &r), &r, VTD_WALK_F_WRITE,
 			       sm ? VTD_FR_SGN_WRITE : VTD_FR_WRITE, 1), "SS %s: W=0 at level %d: write faults", m, l);
+		put(s, v & ~SR);                                       /* W only on the path */
+		CHECK(is_fault(ss(&c, hi | 0x1000, 0, &r), &r, VTD_WALK_F_READ, sm ? VTD_FR_SGN_READ : VTD_FR_READ, 1),
+		      "SS %s: R=0 at level %d: read faults", m, l);
 		put(s, v | TM);
 		CHECK(is_fault(ss(&c, hi | 0x1000, 0, &r), &r, VTD_WALK_F_RESERVED, sm ? VTD_FR_SSS_RSVD : VTD_FR_PT_RSVD, l),
 		      "SS %s: TM (bit 62) reserved at level %d", m, l);
