@@ -87,6 +87,8 @@ struct vtd_walk_result {
 	 * EAFE=1) and D in the leaf of a write. The walker never writes guest memory: bit L of
 	 * ad_levels says the entry at level L (address entry_addr[L]) lacks A (or EA), set_dirty that
 	 * the leaf lacks D on a write. The front-end decides to set them (atomically) or to refuse.
+	 * `writable` ignores D: a shadow mapping made writable must set D first, since the device's
+	 * later writes through it are never walked.
 	 */
 	uint8_t ad_levels;
 	bool set_dirty;
