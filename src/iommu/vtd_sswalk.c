@@ -9,7 +9,7 @@
 #define SS_W            (1ull << 1)
 #define SS_PS           (1ull << 7)     /* SS-PDPE / SS-PDE: leaf; SS-PML5E / SS-PML4E: reserved */
 #define SS_SNP          (1ull << 11)    /* snoop: leaves only, with snoop control */
-#define SS_TM           (1ull << 62)    /* transient mapping: reserved since rev 3 */
+#define SS_TM           (1ull << 62)    /* transient mapping: reserved in rev 4+ */
 
 /*
  * Reserved bits of a present entry (9.8 tables): address bits at or above HAW and TM (bit 62) at
