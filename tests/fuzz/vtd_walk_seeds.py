@@ -13,22 +13,15 @@ PAGE = 4096
 def image(fs_flags, ss_flags):
     img = bytearray(8 * PAGE)
 
-    def put(page, idx, val):
-        struct.pack_into('<Q', img, page * PAGE + idx * 8, val)
-    # First stage: PML4 page 0 -> PDPT 2 -> PD 3 -> PT 4; PD[1] is a 2M leaf (PS).
-    put(0, 0, 2 * PAGE | 0x27)
-    put(2, 0, 3 * PAGE | 0x27)
-    put(3, 0, 4 * PAGE | 0x27)
-    put(3, 1, 0x600000 | 0xe7)
-    for i in range(8):
-        put(4, i, 0x100000 + i * PAGE | fs_flags)
-    # Second stage: page 1 -> 5 -> 6 -> 7; SS-PDE[1] is a 2M superpage.
-    put(1, 0, 5 * PAGE | 3)
-    put(5, 0, 6 * PAGE | 3)
-    put(6, 0, 7 * PAGE | 3)
-    put(6, 1, 0x800000 | 0x83)
-    for i in range(8):
-        put(7, i, 0x200000 + i * PAGE | ss_flags)
+    def path(pages, table_bits, big_leaf, leaf_base, leaf_bits):
+        # pages[0] -> pages[1] -> pages[2] -> pages[3] (4K leaves); entry 1 of pages[2] is a 2M leaf.
+        for a, b in zip(pages, pages[1:]):
+            struct.pack_into('<Q', img, a * PAGE, b * PAGE | table_bits)
+        struct.pack_into('<Q', img, pages[2] * PAGE + 8, big_leaf)
+        for i in range(8):
+            struct.pack_into('<Q', img, pages[3] * PAGE + i * 8, leaf_base + i * PAGE | leaf_bits)
+    path((0, 2, 3, 4), 0x27, 0x600000 | 0xe7, 0x100000, fs_flags)   # first stage: P RW US A (+PS D)
+    path((1, 5, 6, 7), 3, 0x800000 | 0x83, 0x200000, ss_flags)      # second stage: R W (+PS)
     return bytes(img)
 
 
