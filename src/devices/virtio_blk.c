@@ -50,6 +50,7 @@ struct virtio_blk {
 	struct virtio_dev v;        /* first: the transport frees us through it */
 	struct virtio_blk_config cfg;
 	int fd;
+	int file;                   /* fd's fixed-file slot in the loop's ring (I/O goes through it only) */
 	bool ro;
 	bool retry_pending;
 	char name[24];
@@ -151,9 +152,10 @@ static int blk_start(struct virtio_blk *b, struct blk_req *r)
 		if (!sqe)
 			return -EAGAIN;
 		if (in)
-			io_uring_prep_readv(sqe, b->fd, r->data, (unsigned int)n, sector * BLK_SECTOR);
+			io_uring_prep_readv(sqe, b->file, r->data, (unsigned int)n, sector * BLK_SECTOR);
 		else
-			io_uring_prep_writev(sqe, b->fd, r->data, (unsigned int)n, sector * BLK_SECTOR);
+			io_uring_prep_writev(sqe, b->file, r->data, (unsigned int)n, sector * BLK_SECTOR);
+		io_uring_sqe_set_flags(sqe, IOSQE_FIXED_FILE);
 		r->expect = len;
 		r->used_len = in ? (uint32_t)len : 0;
 		return 0;
@@ -162,7 +164,8 @@ static int blk_start(struct virtio_blk *b, struct blk_req *r)
 		sqe = evloop_sqe(b->v.vm->loop, &r->op);
 		if (!sqe)
 			return -EAGAIN;
-		io_uring_prep_fsync(sqe, b->fd, IORING_FSYNC_DATASYNC);
+		io_uring_prep_fsync(sqe, b->file, IORING_FSYNC_DATASYNC);
+		io_uring_sqe_set_flags(sqe, IOSQE_FIXED_FILE);
 		r->expect = 0;
 		return 0;
 	case VIRTIO_BLK_T_GET_ID:
@@ -274,6 +277,7 @@ static void blk_destroy(struct virtio_dev *v)
 	struct virtio_blk *b = (struct virtio_blk *)v;
 
 	virtio_pci_fini(v);
+	evloop_file_remove(v->vm->loop, b->file);
 	close(b->fd);
 	free(b);
 }
@@ -326,6 +330,10 @@ int virtio_blk_create(struct vm *vm, const struct disk_config *disk, unsigned in
 	r = disk_open(b, disk);
 	if (r)
 		goto err_free;
+	r = evloop_file_add(vm->loop, b->fd);
+	if (r < 0)
+		goto err_close;
+	b->file = r;
 	b->ro = disk->readonly;
 	snprintf(b->name, sizeof(b->name), "virtio-blk%u", index);
 	base = strrchr(disk->path, '/');
@@ -345,13 +353,15 @@ int virtio_blk_create(struct vm *vm, const struct disk_config *disk, unsigned in
 	r = virtio_pci_init(&b->v, vm, &blk_ops, b->name, VIRTIO_ID_BLOCK, features, 1, BLK_QUEUE_SIZE,
 			    (uint8_t *)&b->cfg, sizeof(b->cfg));
 	if (r)
-		goto err_close;
+		goto err_file;
 	r = virtio_pci_add(&b->v);
 	if (r) {
 		virtio_pci_fini(&b->v);
-		goto err_close;
+		goto err_file;
 	}
 	return 0;
+err_file:
+	evloop_file_remove(vm->loop, b->file);
 err_close:
 	close(b->fd);
 	goto out;

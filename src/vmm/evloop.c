@@ -11,6 +11,12 @@
  * other watch, the signalfd included, waits behind that backlog: each CQE of it is a whole handler
  * run. With one poll in flight per watch a watch has at most one CQE pending, each turn serves every
  * ready watch once, and the CQ holds at most the watches plus the operations in flight.
+ *
+ * Confinement: io_uring operations bypass seccomp (the kernel runs them for us), so the ring is
+ * created disabled and restricted before it is enabled (IORING_REGISTER_RESTRICTIONS): only the
+ * opcodes nestvm submits, only on registered (fixed) files, and only file-table updates as register
+ * operations. An SQE outside that fails with -EACCES; the ring cannot open, connect, or touch an fd
+ * (a vfio device, /dev/kvm) that was not handed to it.
  */
 #include "vmm/evloop.h"
 
@@ -21,12 +27,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "vmm/log.h"
 
 #define TAG_WATCH 1ULL
 #define CQE_BATCH 64   /* CQEs handled per turn before submitting again */
+#define EV_FILES 256   /* fixed-file slots: watched fds and I/O files (disk images) */
 
 struct ev_watch {
 	struct evloop *l;
@@ -37,6 +45,7 @@ struct ev_watch {
 	bool removed;      /* unwatched: free once the poll is gone */
 	bool in_cb;        /* fn is running: the CQE handler frees it afterwards */
 	bool dead;         /* the poll failed: kept (inert) until evloop_unwatch or evloop_destroy */
+	int slot;          /* fixed-file slot of fd while armed or armable, -1: none */
 	struct ev_watch *next, *prev;  /* all watches, for evloop_destroy */
 };
 
@@ -56,6 +65,7 @@ struct evloop {
 	pthread_mutex_t calls_lock;
 	struct ev_call *calls, **calls_tail;
 	struct ev_watch *watches;
+	int files[EV_FILES];         /* fd registered in each fixed-file slot, -1: free */
 };
 
 static bool on_loop(struct evloop *l)
@@ -92,6 +102,7 @@ int evloop_cancel(struct evloop *l, struct ev_op *op)
 	if (!sqe)
 		return -EBUSY;
 	io_uring_prep_cancel64(sqe, (uint64_t)(uintptr_t)op, 0);
+	io_uring_sqe_set_flags(sqe, IOSQE_FIXED_FILE);   /* required on every SQE (no file used) */
 	io_uring_sqe_set_data64(sqe, 0);    /* its own CQE is bookkeeping */
 	r = io_uring_submit(&l->ring);
 	return r < 0 ? r : 0;
@@ -99,11 +110,20 @@ int evloop_cancel(struct evloop *l, struct ev_op *op)
 
 static int arm(struct evloop *l, struct ev_watch *w)
 {
-	struct io_uring_sqe *sqe = get_sqe(l);
+	struct io_uring_sqe *sqe;
 
+	if (w->slot < 0) {
+		int r = evloop_file_add(l, w->fd);
+
+		if (r < 0)
+			return r;
+		w->slot = r;
+	}
+	sqe = get_sqe(l);
 	if (!sqe)
 		return -EBUSY;
-	io_uring_prep_poll_add(sqe, w->fd, POLLIN);
+	io_uring_prep_poll_add(sqe, w->slot, POLLIN);
+	io_uring_sqe_set_flags(sqe, IOSQE_FIXED_FILE);
 	io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)w | TAG_WATCH);
 	w->armed = true;
 	return 0;
@@ -138,7 +158,7 @@ static void arm_on_loop(void *opaque, int res)
 
 	link_watch(w->l, w);
 	if (arm(w->l, w) < 0) {
-		pr_err("event loop: cannot watch fd %d: submission queue full", w->fd);
+		pr_err("event loop: cannot watch fd %d: no free SQE or fixed-file slot", w->fd);
 		w->dead = true;
 	}
 }
@@ -155,7 +175,7 @@ int evloop_watch(struct evloop *l, int fd, ev_ready_fn fn, void *opaque, struct 
 
 	if (!w)
 		return err_num(ENOMEM, "event loop: watching fd %d", fd);
-	*w = (struct ev_watch){ .l = l, .fd = fd, .fn = fn, .opaque = opaque };
+	*w = (struct ev_watch){ .l = l, .fd = fd, .fn = fn, .opaque = opaque, .slot = -1 };
 	if (atomic_load(&l->running) && !on_loop(l)) {
 		/* The ring and the watch list belong to the loop thread: let it arm the poll. */
 		r = evloop_call(l, arm_on_loop, w);
@@ -167,6 +187,7 @@ int evloop_watch(struct evloop *l, int fd, ev_ready_fn fn, void *opaque, struct 
 		link_watch(l, w);
 		r = arm(l, w);
 		if (r) {
+			evloop_file_remove(l, w->slot);
 			watch_free(w);
 			return err_num(r, "event loop: watching fd %d", fd);
 		}
@@ -188,6 +209,10 @@ void evloop_unwatch(struct evloop *l, struct ev_watch *w)
 		return;
 	}
 	w->removed = true;
+	/* The fixed-file table holds its own reference to the file: drop it now, so closing the fd
+	 * releases what it holds once the poll is gone too. */
+	evloop_file_remove(l, w->slot);
+	w->slot = -1;
 	if (w->in_cb)
 		return;   /* the CQE handler finishes the job */
 	if (!w->armed) {
@@ -198,6 +223,7 @@ void evloop_unwatch(struct evloop *l, struct ev_watch *w)
 	sqe = get_sqe(l);
 	if (sqe) {
 		io_uring_prep_poll_remove(sqe, (uint64_t)(uintptr_t)w | TAG_WATCH);
+		io_uring_sqe_set_flags(sqe, IOSQE_FIXED_FILE);   /* required on every SQE (no file used) */
 		io_uring_sqe_set_data64(sqe, 0);
 		/* Not running (teardown): cancel now, so the poll drops its reference to the file and
 		 * the owner can free what the fd holds (e.g. a vEVENTQ that keeps its vIOMMU busy). */
@@ -251,6 +277,71 @@ static void run_calls(struct evloop *l)
 	}
 }
 
+int evloop_file_add(struct evloop *l, int fd)
+{
+	int r;
+
+	for (int i = 0; i < EV_FILES; i++) {
+		if (l->files[i] >= 0)
+			continue;
+		r = io_uring_register_files_update(&l->ring, (unsigned int)i, &fd, 1);
+		if (r < 0)
+			return err_num(r, "event loop: registering fd %d as fixed file %d", fd, i);
+		l->files[i] = fd;
+		return i;
+	}
+	return err_num(ENFILE, "event loop: all %d fixed-file slots in use (fd %d)", EV_FILES, fd);
+}
+
+void evloop_file_remove(struct evloop *l, int slot)
+{
+	int none = -1, r;
+
+	if (slot < 0 || slot >= EV_FILES || l->files[slot] < 0)
+		return;
+	r = io_uring_register_files_update(&l->ring, (unsigned int)slot, &none, 1);
+	if (r < 0)
+		err_num(r, "event loop: unregistering fixed file %d (fd %d)", slot, l->files[slot]);
+	l->files[slot] = -1;
+}
+
+/*
+ * The opcodes nestvm submits: polls and their removal (watches), readv/writev/fsync (virtio-blk)
+ * and the cancellation of those (evloop_cancel). IOSQE_FIXED_FILE is required on every SQE, so an operation can only reach a file
+ * registered through evloop_file_add; the only register operation left is that table's update.
+ */
+static int restrict_ring(struct evloop *l)
+{
+	static const uint8_t ops[] = { IORING_OP_POLL_ADD, IORING_OP_POLL_REMOVE, IORING_OP_READV, IORING_OP_WRITEV,
+				       IORING_OP_FSYNC, IORING_OP_ASYNC_CANCEL };
+	struct io_uring_restriction res[sizeof(ops) + 3];
+	unsigned int n = 0;
+	int r;
+
+	memset(res, 0, sizeof(res));
+	for (unsigned int i = 0; i < sizeof(ops); i++) {
+		res[n].opcode = IORING_RESTRICTION_SQE_OP;
+		res[n++].sqe_op = ops[i];
+	}
+	res[n].opcode = IORING_RESTRICTION_SQE_FLAGS_ALLOWED;
+	res[n++].sqe_flags = IOSQE_FIXED_FILE;
+	res[n].opcode = IORING_RESTRICTION_SQE_FLAGS_REQUIRED;
+	res[n++].sqe_flags = IOSQE_FIXED_FILE;
+	res[n].opcode = IORING_RESTRICTION_REGISTER_OP;
+	res[n++].register_op = IORING_REGISTER_FILES_UPDATE;
+	/* Sparse table first: registering files is not an operation the restrictions allow. */
+	r = io_uring_register_files_sparse(&l->ring, EV_FILES);
+	if (r < 0)
+		return err_num(r, "io_uring: %d sparse fixed-file slots", EV_FILES);
+	/* Raw syscalls: Debian's liburing 2.3 declares io_uring_register_restrictions/enable_rings but
+	 * its shared library does not export them (fixed in 2.4). */
+	if (syscall(__NR_io_uring_register, l->ring.ring_fd, IORING_REGISTER_RESTRICTIONS, res, n) < 0)
+		return err_errno("io_uring: IORING_REGISTER_RESTRICTIONS");
+	if (syscall(__NR_io_uring_register, l->ring.ring_fd, IORING_REGISTER_ENABLE_RINGS, NULL, 0) < 0)
+		return err_errno("io_uring: IORING_REGISTER_ENABLE_RINGS");
+	return 0;
+}
+
 static bool wake_ready(void *opaque, int fd)
 {
 	uint64_t v;
@@ -280,11 +371,16 @@ int evloop_init(struct evloop **out, unsigned int entries)
 		r = err_errno("event loop eventfd");
 		goto err_lock;
 	}
-	r = io_uring_queue_init(entries ? entries : 256, &l->ring, 0);
+	for (unsigned int i = 0; i < EV_FILES; i++)
+		l->files[i] = -1;
+	r = io_uring_queue_init(entries ? entries : 256, &l->ring, IORING_SETUP_R_DISABLED);
 	if (r < 0) {
 		r = err_num(r, "io_uring_queue_init");
 		goto err_fd;
 	}
+	r = restrict_ring(l);
+	if (r)
+		goto err_ring;
 	r = evloop_watch(l, l->wake_fd, wake_ready, l, &l->wake);
 	if (r)
 		goto err_ring;

@@ -43,6 +43,13 @@ struct io_uring_sqe *evloop_sqe(struct evloop *l, struct ev_op *op);
  * cancelling. -EBUSY when no SQE is free.
  */
 int evloop_cancel(struct evloop *l, struct ev_op *op);
+/*
+ * Registers FD in the ring's fixed-file table (loop thread or before evloop_run); returns its slot
+ * or -errno. Every operation on the ring is restricted to fixed files: prep the SQE with the slot
+ * as its fd and set IOSQE_FIXED_FILE. evloop_file_remove(SLOT) before closing FD (-1: no-op).
+ */
+int evloop_file_add(struct evloop *l, int fd);
+void evloop_file_remove(struct evloop *l, int slot);
 /* Runs until evloop_stop(); returns 0 or a negative errno on a fatal loop error. */
 int evloop_run(struct evloop *l);
 /* Any thread, async-signal-safe. */

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
+#include <linux/io_uring.h>
 #include <linux/iommufd.h>
 #include <linux/kvm.h>
 #include <linux/vfio.h>
@@ -42,7 +43,6 @@ static const int common_syscalls[] = {
 	SCMP_SYS(fstat), SCMP_SYS(newfstatat),      /* stdio buffers on first use */
 	SCMP_SYS(lseek),
 	SCMP_SYS(getrandom),                        /* glibc malloc arena setup */
-	SCMP_SYS(pread64), SCMP_SYS(pwrite64),      /* vfio-pci config space / region access */
 	SCMP_SYS(eventfd2),                         /* vfio-pci: a vector's eventfd, made when the guest enables MSI */
 };
 
@@ -51,10 +51,13 @@ static const int common_syscalls[] = {
  * (nor anywhere unconditionally): only the requests in loop_ioctls / vcpu_ioctls are allowed.
  */
 static const int loop_syscalls[] = {
-	SCMP_SYS(io_uring_enter),                   /* the loop itself, block I/O */
-	SCMP_SYS(preadv), SCMP_SYS(pwritev),        /* block back-end fallbacks */
-	SCMP_SYS(fsync), SCMP_SYS(fdatasync),       /* virtio-blk flush */
+	SCMP_SYS(io_uring_enter),                   /* the loop itself; block I/O and flushes go through it */
 	SCMP_SYS(fcntl),                            /* stdio / console fd flags */
+};
+
+/* vCPU threads: device emulation that reads/writes a file at an offset in the exit's context. */
+static const int vcpu_syscalls[] = {
+	SCMP_SYS(pread64), SCMP_SYS(pwrite64),      /* vfio-pci config space, trapped BAR / ROM access */
 };
 
 /* vCPU threads: KVM_RUN and what MMIO/PIO emulation does synchronously. */
@@ -113,16 +116,37 @@ static int add_ioctls(scmp_filter_ctx ctx, const unsigned long *req, size_t n)
 	return 0;
 }
 
-/* Anonymous/shared memory for malloc and thread stacks, never executable. */
-static int add_mem(scmp_filter_ctx ctx)
+/*
+ * Memory is never executable. Both threads get anonymous memory (malloc, stacks); only vCPU threads
+ * map files, and only shared (vfio-pci BAR regions mapped when the guest programs a BAR): the loop
+ * thread's files (rings, RAM) were all mapped before its filter.
+ */
+static int add_mem(scmp_filter_ctx ctx, enum seccomp_thread t)
 {
 	int r;
 
-	r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 1, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
+	r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 2, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0),
+			     SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS, MAP_ANONYMOUS));
+	if (r >= 0 && t == SECCOMP_THREAD_VCPU)
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 2, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0),
+				     SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_SHARED_VALIDATE, MAP_SHARED));
 	if (r >= 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
 				     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
 	return r < 0 ? err_num(r, "seccomp: allowing mmap") : 0;
+}
+
+/*
+ * The loop thread updates its ring's fixed-file table when it starts or stops watching an fd (and
+ * at teardown); every other io_uring_register operation stays forbidden (the ring's own
+ * restrictions refuse them too, evloop.c).
+ */
+static int add_uring_register(scmp_filter_ctx ctx)
+{
+	int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(io_uring_register), 1,
+				 SCMP_A1(SCMP_CMP_EQ, IORING_REGISTER_FILES_UPDATE));
+
+	return r < 0 ? err_num(r, "seccomp: allowing io_uring_register") : 0;
 }
 
 static __thread const char *thread_kind = "unconfined";
@@ -200,11 +224,15 @@ int seccomp_install_extra(enum seccomp_thread t, enum seccomp_mode m, const int 
 		pr_debug("seccomp: no SECCOMP_FILTER_FLAG_LOG: %d", r);
 	r = add_list(ctx, common_syscalls, N(common_syscalls));
 	if (!r)
-		r = add_mem(ctx);
+		r = add_mem(ctx, t);
 	if (!r && t == SECCOMP_THREAD_VCPU) {
-		r = add_ioctls(ctx, vcpu_ioctls, N(vcpu_ioctls));
+		r = add_list(ctx, vcpu_syscalls, N(vcpu_syscalls));
+		if (!r)
+			r = add_ioctls(ctx, vcpu_ioctls, N(vcpu_ioctls));
 	} else if (!r) {
 		r = add_list(ctx, loop_syscalls, N(loop_syscalls));
+		if (!r)
+			r = add_uring_register(ctx);
 		if (!r)
 			r = add_ioctls(ctx, loop_ioctls, N(loop_ioctls));
 	}

@@ -1,10 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The io_uring event loop: eventfd watches, calls from other threads, async ops, stop, a flooded fd. */
+/*
+ * The io_uring event loop: eventfd watches, calls from other threads, async ops, stop, a flooded fd;
+ * and its confinement: the ring refuses opcodes nestvm does not submit and fds it was not given.
+ */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/eventfd.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -178,6 +186,9 @@ int main(void)
 	struct ev_watch *w;
 	struct ev_op op = { .fn = op_done };
 	struct io_uring_sqe *sqe;
+	char buf[8] = { 0 };
+	struct iovec iov = { buf, sizeof(buf) };
+	int mfd, slot;
 
 	alarm(30);   /* a hang is a failure, not a stuck test run */
 	main_thread = pthread_self();
@@ -195,23 +206,64 @@ int main(void)
 	CHECK(run_with(caller, NULL) == 0 && call_count == 2, "evloop_call from another thread, in order");
 	CHECK(calls_on_loop, "calls run on the loop thread");
 
+	mfd = memfd_create("evloop-test", MFD_CLOEXEC);
+	slot = evloop_file_add(loop, mfd);
+	CHECK(mfd >= 0 && slot >= 0 && write(mfd, "nestvm", 6) == 6, "a file registered as fixed file %d", slot);
 	sqe = evloop_sqe(loop, &op);
 	CHECK(sqe != NULL, "evloop_sqe");
+	if (sqe) {
+		io_uring_prep_readv(sqe, slot, &iov, 1, 0);
+		io_uring_sqe_set_flags(sqe, IOSQE_FIXED_FILE);
+	}
+	op_res = 1;
+	CHECK(evloop_run(loop) == 0 && op_res == 6 && !memcmp(buf, "nestvm", 6),
+	      "async readv of a fixed file completes through its ev_op (res %d)", op_res);
+
+	/*
+	 * Confinement: what seccomp forbids the loop thread must not be reachable through the ring.
+	 * An opcode nestvm never submits is refused (even with the fixed-file flag the ring requires).
+	 */
+	sqe = evloop_sqe(loop, &op);
+	if (sqe) {
+		io_uring_prep_openat(sqe, AT_FDCWD, "/dev/null", O_RDONLY | O_CLOEXEC, 0);
+		io_uring_sqe_set_flags(sqe, IOSQE_FIXED_FILE);
+	}
+	op_res = 1;
+	CHECK(evloop_run(loop) == 0 && op_res == -EACCES, "IORING_OP_OPENAT refused: -EACCES (res %d)", op_res);
+	sqe = evloop_sqe(loop, &op);
 	if (sqe)
-		io_uring_prep_nop(sqe);
-	CHECK(evloop_run(loop) == 0 && op_res == 0, "async op completes through its ev_op (res %d)", op_res);
+		io_uring_prep_socket(sqe, AF_INET, SOCK_STREAM, 0, 0);
+	op_res = 1;
+	CHECK(evloop_run(loop) == 0 && op_res == -EACCES, "IORING_OP_SOCKET refused: -EACCES (res %d)", op_res);
+	/* An allowed opcode on a plain fd (not handed to the ring): refused, the fd is never read. */
+	sqe = evloop_sqe(loop, &op);
+	if (sqe)
+		io_uring_prep_readv(sqe, mfd, &iov, 1, 0);
+	op_res = 1;
+	CHECK(evloop_run(loop) == 0 && op_res == -EACCES, "readv without IOSQE_FIXED_FILE refused (res %d)", op_res);
+	evloop_file_remove(loop, slot);
+	sqe = evloop_sqe(loop, &op);
+	if (sqe) {
+		io_uring_prep_readv(sqe, slot, &iov, 1, 0);
+		io_uring_sqe_set_flags(sqe, IOSQE_FIXED_FILE);
+	}
+	op_res = 1;
+	CHECK(evloop_run(loop) == 0 && op_res == -EBADF, "a removed fixed file is gone (res %d)", op_res);
+	slot = evloop_file_add(loop, mfd);
 
 	/* Fill the SQ ring (8 entries) and beyond: evloop_sqe submits to make room. */
 	{
-		static struct ev_op nops[20];
+		static struct ev_op ops[20];
 		bool all = true;
 
 		for (int i = 0; i < 20; i++) {
-			nops[i].fn = op_done;
-			sqe = evloop_sqe(loop, &nops[i]);
+			ops[i].fn = op_done;
+			sqe = evloop_sqe(loop, &ops[i]);
 			all &= sqe != NULL;
-			if (sqe)
-				io_uring_prep_nop(sqe);
+			if (sqe) {
+				io_uring_prep_fsync(sqe, slot, 0);
+				io_uring_sqe_set_flags(sqe, IOSQE_FIXED_FILE);
+			}
 		}
 		CHECK(all, "more SQEs than the ring holds");
 		op_res = 1;
@@ -220,16 +272,21 @@ int main(void)
 
 	/* A read that would wait forever (an empty pipe), cancelled: it completes, with -ECANCELED. */
 	{
-		int pfd[2];
+		int pfd[2], pslot;
 		char c;
+		struct iovec piov = { &c, 1 };
 
 		if (pipe(pfd) == 0) {
+			pslot = evloop_file_add(loop, pfd[0]);
 			sqe = evloop_sqe(loop, &op);
-			if (sqe)
-				io_uring_prep_read(sqe, pfd[0], &c, 1, 0);
+			if (sqe) {
+				io_uring_prep_readv(sqe, pslot, &piov, 1, 0);
+				io_uring_sqe_set_flags(sqe, IOSQE_FIXED_FILE);
+			}
 			op_res = 1;
 			CHECK(sqe && evloop_cancel(loop, &op) == 0 && evloop_run(loop) == 0 && op_res == -ECANCELED,
 			      "evloop_cancel: the op completes with -ECANCELED (%d)", op_res);
+			evloop_file_remove(loop, pslot);
 			close(pfd[0]);
 			close(pfd[1]);
 		}
@@ -272,7 +329,10 @@ int main(void)
 	      calls_at_handled - calls_at_kick);
 
 	evloop_destroy(floop);
+
+	evloop_file_remove(loop, slot);
 	evloop_destroy(loop);
+	close(mfd);
 	close(efd);
 	close(efd2);
 	close(efd3);

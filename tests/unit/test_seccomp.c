@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/io_uring.h>
 #include <linux/kvm.h>
 #include <pthread.h>
 #include <signal.h>
@@ -23,14 +24,23 @@
 #include "tap.h"
 #include "vmm/seccomp.h"
 
-enum action { DO_SOCKET, DO_EXEC_MMAP, DO_TTY_IOCTL, DO_ALLOWED, DO_KVM_RUN_IOCTL };
+enum action { DO_SOCKET, DO_EXEC_MMAP, DO_TTY_IOCTL, DO_ALLOWED, DO_KVM_RUN_IOCTL, DO_PREAD, DO_PWRITE,
+	      DO_FILE_MMAP_SHARED, DO_FILE_MMAP_PRIVATE, DO_FILE_MMAP_EXEC, DO_EXEC_MPROTECT, DO_URING_FILES_UPDATE,
+	      DO_URING_REGISTER_BUFFERS };
 
 struct job {
 	enum seccomp_thread t;
 	enum seccomp_mode m;
 	enum action a;
 	int efd;
+	int mfd;    /* a 4 KiB memfd opened before the filter (what a vfio device fd is to mmap/pread) */
 };
+
+/* Exit 0 when the syscall got past the filter: it succeeded, or the kernel itself said WANT_ERRNO. */
+static void passed(long r, int want_errno)
+{
+	syscall(SYS_exit_group, r != -1 || errno == want_errno ? 0 : 10);
+}
 
 static void *confined(void *arg)
 {
@@ -66,6 +76,34 @@ static void *confined(void *arg)
 			syscall(SYS_exit_group, 6);
 		syscall(SYS_exit_group, 0);
 		break;
+	case DO_PREAD:
+		passed(syscall(SYS_pread64, j->mfd, &one, sizeof(one), 0), 0);
+		break;
+	case DO_PWRITE:
+		passed(syscall(SYS_pwrite64, j->mfd, &one, sizeof(one), 0), 0);
+		break;
+	case DO_FILE_MMAP_SHARED:
+		passed(syscall(SYS_mmap, NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, j->mfd, 0), 0);
+		break;
+	case DO_FILE_MMAP_PRIVATE:
+		passed(syscall(SYS_mmap, NULL, 4096, PROT_READ, MAP_PRIVATE, j->mfd, 0), 0);
+		break;
+	case DO_FILE_MMAP_EXEC:
+		passed(syscall(SYS_mmap, NULL, 4096, PROT_READ | PROT_EXEC, MAP_SHARED, j->mfd, 0), 0);
+		break;
+	case DO_EXEC_MPROTECT:
+		r = syscall(SYS_mmap, NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (r == -1)
+			syscall(SYS_exit_group, 6);
+		passed(syscall(SYS_mprotect, r, 4096, PROT_READ | PROT_EXEC), 0);
+		break;
+	case DO_URING_FILES_UPDATE:
+		/* Allowed by operation; fd 4000 is no ring (-1 would be a "blind" register), so EBADF. */
+		passed(syscall(SYS_io_uring_register, 4000, IORING_REGISTER_FILES_UPDATE, NULL, 0), EBADF);
+		break;
+	case DO_URING_REGISTER_BUFFERS:
+		passed(syscall(SYS_io_uring_register, 4000, IORING_REGISTER_BUFFERS, NULL, 0), EBADF);
+		break;
 	case DO_KVM_RUN_IOCTL:
 		/* Allowed by request number; the bad fd gives EBADF from the kernel, not SIGSYS. */
 		r = syscall(SYS_ioctl, -1, KVM_RUN, 0);
@@ -88,6 +126,9 @@ static int run_child(struct job j)
 		pthread_t t;
 
 		j.efd = eventfd(0, EFD_CLOEXEC);
+		j.mfd = memfd_create("seccomp-test", MFD_CLOEXEC);
+		if (j.mfd < 0 || ftruncate(j.mfd, 4096))
+			_exit(2);
 		if (pthread_create(&t, NULL, confined, &j))
 			_exit(2);
 		pthread_join(t, NULL);
@@ -135,6 +176,39 @@ int main(void)
 	CHECK(exited_ok(st), "loop thread: ioctl(TCGETS) allowed (console) (status 0x%x)", st);
 	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_KVM_RUN_IOCTL });
 	CHECK(stopped_by_filter(st), "loop thread: ioctl(KVM_RUN) stopped (status 0x%x)", st);
+
+	/*
+	 * Narrowed rules. pread/pwrite (vfio config space and trapped BARs) are vCPU-thread work; the
+	 * loop thread's block I/O goes through its ring.
+	 */
+	st = run_child((struct job){ .t = SECCOMP_THREAD_VCPU, .m = SECCOMP_ON, .a = DO_PREAD });
+	CHECK(exited_ok(st), "vCPU thread: pread allowed (status 0x%x)", st);
+	st = run_child((struct job){ .t = SECCOMP_THREAD_VCPU, .m = SECCOMP_ON, .a = DO_PWRITE });
+	CHECK(exited_ok(st), "vCPU thread: pwrite allowed (status 0x%x)", st);
+	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_PREAD });
+	CHECK(stopped_by_filter(st), "loop thread: pread stops the process (status 0x%x)", st);
+	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_PWRITE });
+	CHECK(stopped_by_filter(st), "loop thread: pwrite stops the process (status 0x%x)", st);
+	/* File mappings: vCPU threads map vfio regions shared, never executable; the loop thread none. */
+	st = run_child((struct job){ .t = SECCOMP_THREAD_VCPU, .m = SECCOMP_ON, .a = DO_FILE_MMAP_SHARED });
+	CHECK(exited_ok(st), "vCPU thread: shared file mmap allowed (status 0x%x)", st);
+	st = run_child((struct job){ .t = SECCOMP_THREAD_VCPU, .m = SECCOMP_ON, .a = DO_FILE_MMAP_EXEC });
+	CHECK(stopped_by_filter(st), "vCPU thread: executable shared file mmap stops it (status 0x%x)", st);
+	st = run_child((struct job){ .t = SECCOMP_THREAD_VCPU, .m = SECCOMP_ON, .a = DO_FILE_MMAP_PRIVATE });
+	CHECK(stopped_by_filter(st), "vCPU thread: private file mmap stops it (status 0x%x)", st);
+	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_FILE_MMAP_SHARED });
+	CHECK(stopped_by_filter(st), "loop thread: file mmap stops it (status 0x%x)", st);
+	for (int t = SECCOMP_THREAD_VCPU; t <= SECCOMP_THREAD_LOOP; t++) {
+		st = run_child((struct job){ .t = t, .m = SECCOMP_ON, .a = DO_EXEC_MPROTECT });
+		CHECK(stopped_by_filter(st), "%s thread: mprotect to PROT_EXEC stops it (status 0x%x)", kind[t], st);
+	}
+	/* io_uring_register: the loop thread may only update its fixed-file table. */
+	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_URING_FILES_UPDATE });
+	CHECK(exited_ok(st), "loop thread: IORING_REGISTER_FILES_UPDATE passes the filter (status 0x%x)", st);
+	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_URING_REGISTER_BUFFERS });
+	CHECK(stopped_by_filter(st), "loop thread: IORING_REGISTER_BUFFERS stops it (status 0x%x)", st);
+	st = run_child((struct job){ .t = SECCOMP_THREAD_VCPU, .m = SECCOMP_ON, .a = DO_URING_FILES_UPDATE });
+	CHECK(stopped_by_filter(st), "vCPU thread: io_uring_register stops it (status 0x%x)", st);
 
 	/* The filter is per thread: the process that forked the children is unconfined. */
 	{
