@@ -144,7 +144,7 @@ static int add_mem(scmp_filter_ctx ctx, enum seccomp_thread t)
 static int add_uring_register(scmp_filter_ctx ctx)
 {
 	int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(io_uring_register), 1,
-				 SCMP_A1(SCMP_CMP_EQ, IORING_REGISTER_FILES_UPDATE));
+				 SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, IORING_REGISTER_FILES_UPDATE));
 
 	return r < 0 ? err_num(r, "seccomp: allowing io_uring_register") : 0;
 }
