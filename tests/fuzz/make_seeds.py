@@ -59,3 +59,30 @@ ops += [vp_op(6, 0, 1, 0), vp_op(7, 0, 0, 0), vp_op(0, lensel(1) | 4, 0, 0)]   #
 ram = ram_with_chain(0x1000, [(0x4000, 16, 0, 0)])
 ram[0x4000:0x4010] = b'hello, console!\n'
 put('fuzz_virtio_pci', 'driver-init-tx', bytes([len(ops)]) + b''.join(ops) + bytes(ram[:0x4010]))
+
+# fuzz_virtio_blk: byte 0 = feature bits, then RAM. Requests: header (type, reserved, sector), data, status.
+def blk_req_ram(reqs):
+    ram = bytearray(0x10000)
+    nd = 0
+    heads = []
+    hdr_at, data_at = 0x2000, 0x4000
+    for i, (typ, sector, dlen, din) in enumerate(reqs):
+        heads.append(nd)
+        h = hdr_at + 0x20 * i
+        struct.pack_into('<IIQ', ram, h, typ, 0, sector)
+        descs = [(h, 16, 1)]
+        if dlen:
+            descs.append((data_at + 0x1000 * i, dlen, 1 | (2 if din else 0)))
+        descs.append((h + 0x10, 1, 2))
+        for j, (a, l, fl) in enumerate(descs):
+            struct.pack_into('<QIHH', ram, 16 * (nd + j), a, l, fl if j < len(descs) - 1 else fl & ~1, nd + j + 1)
+        nd += len(descs)
+        ram[data_at + 0x1000 * i:data_at + 0x1000 * i + dlen] = bytes([0x40 + i]) * dlen
+    struct.pack_into('<HH', ram, 0x400, 0, len(reqs))
+    for i, hd in enumerate(heads):
+        struct.pack_into('<H', ram, 0x404 + 2 * i, hd)
+    return ram
+
+
+ram = blk_req_ram([(1, 3, 1024, False), (0, 3, 512, True), (4, 0, 0, False), (8, 0, 20, True)])
+put('fuzz_virtio_blk', 'write-read-flush-getid', bytes([4]) + bytes(ram[:0x8000]))
