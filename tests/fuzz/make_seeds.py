@@ -86,3 +86,13 @@ def blk_req_ram(reqs):
 
 ram = blk_req_ram([(1, 3, 1024, False), (0, 3, 512, True), (4, 0, 0, False), (8, 0, 20, True)])
 put('fuzz_virtio_blk', 'write-read-flush-getid', bytes([4]) + bytes(ram[:0x8000]))
+
+# fuzz_virtio_console: flags, input length, input, RAM: one receive buffer (rxq at 0), one transmit buffer (txq at 0x1000).
+ram = bytearray(0x10000)
+struct.pack_into('<QIHH', ram, 0, 0x4000, 64, 2, 0)
+struct.pack_into('<HHH', ram, 0x400, 0, 1, 0)
+struct.pack_into('<QIHH', ram, 0x1000, 0x5000, 6, 0, 0)
+struct.pack_into('<HHH', ram, 0x1400, 0, 1, 0)
+ram[0x5000:0x5006] = b'guest\n'
+inp = b'typed by the user\n'
+put('fuzz_virtio_console', 'rx-tx', bytes([0]) + struct.pack('<H', len(inp)) + inp + bytes(ram[:0x5010]))
