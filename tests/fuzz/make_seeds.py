@@ -96,3 +96,20 @@ struct.pack_into('<HHH', ram, 0x1400, 0, 1, 0)
 ram[0x5000:0x5006] = b'guest\n'
 inp = b'typed by the user\n'
 put('fuzz_virtio_console', 'rx-tx', bytes([0]) + struct.pack('<H', len(inp)) + inp + bytes(ram[:0x5010]))
+
+# fuzz_virtq_iommu: 24 control bytes, then RAM (at 0x40000000). Stage 1: 4 KiB granule, TxSZ 34
+# (30-bit IOVAs: level-2 table at RAM+0x8000, level-3 at +0x9000), IOVA i * 4K -> RAM page i (16 pages).
+RB = 0x40000000
+ctl = bytearray(24)
+ctl[0] = 4 | 0x40          # 16 entries, event_idx
+ctl[1] = 34
+ctl[2] = 0                 # granule 4K, OAS 48
+ctl[3] = 0                 # S1, TTB1 disabled
+struct.pack_into('<H', ctl, 4, 0x8000)
+struct.pack_into('<III', ctl, 8, 0x0, 0x400, 0x800)
+ctl[20], ctl[21], ctl[22], ctl[23] = 1, 3, 0, 0   # invalidate (VAA) after the first request
+ram = ram_with_chain(0, [(0x2000, 64, 1, 1), (0x3000, 64, 2, 0)])
+struct.pack_into('<Q', ram, 0x8000, (RB + 0x9000) | 3)
+for i in range(16):
+    struct.pack_into('<Q', ram, 0x9000 + 8 * i, (RB + i * 0x1000) | 3 | 1 << 10 | 1 << 6)
+put('fuzz_virtq_iommu', 's1-4k-two-buffers', bytes(ctl) + bytes(ram[:0x9080]))
