@@ -113,3 +113,17 @@ struct.pack_into('<Q', ram, 0x8000, (RB + 0x9000) | 3)
 for i in range(16):
     struct.pack_into('<Q', ram, 0x9000 + 8 * i, (RB + i * 0x1000) | 3 | 1 << 10 | 1 << 6)
 put('fuzz_virtq_iommu', 's1-4k-two-buffers', bytes(ctl) + bytes(ram[:0x9080]))
+
+# fuzz_pci_config: ops [kind, sel, off16, val32]; sel: len 1 << (sel & 3), write if sel & 4.
+def pc_op(kind, n, wr, off, val, extra=0):
+    return struct.pack('<BBHI', kind, lensel(n) | (4 if wr else 0) | extra, off, val)
+
+
+ops = [pc_op(0, 4, True, 0x18, 0xe0000000), pc_op(0, 4, True, 0x1c, 0), pc_op(0, 2, True, 0x04, 6),
+       pc_op(0, 2, True, 0x42, 0x8000),                                   # MSI-X enable
+       pc_op(3, 4, True, 0x10, 0xfee00000), pc_op(3, 4, True, 0x18, 0x31), # vector 1 message
+       pc_op(5, 1, False, 0, 0) [:2] + struct.pack('<HI', 1, 0),          # fire vector 1 (masked: PBA)
+       pc_op(3, 8, False, 0x2000, 0), pc_op(3, 4, True, 0x1c, 0),          # read PBA, unmask
+       pc_op(2, 4, False, 0x0, 0), pc_op(2, 2, True, 0x42, 0xc000),        # CF8/CFC: id, MSI-X mask-all
+       pc_op(0, 4, True, 0x10, 0xffffffff), pc_op(0, 4, False, 0x10, 0)]   # BAR0 sizing
+put('fuzz_pci_config', 'bar-msix', b''.join(ops))
