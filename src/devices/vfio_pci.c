@@ -162,7 +162,7 @@ static int device_info(struct vfio_pci *v)
 }
 
 /* MSI-X table and PBA location (6.8.2.4-5); only offered when both are in one memory BAR. */
-static void find_msix(struct vfio_pci *v, const uint8_t *real, const struct vfio_pci_cap *caps, unsigned int n)
+void vfio_pci_find_msix(struct vfio_pci *v, const uint8_t *real, const struct vfio_pci_cap *caps, unsigned int n)
 {
 	for (unsigned int i = 0; i < n; i++) {
 		uint32_t t, p;
@@ -244,7 +244,7 @@ int vfio_pci_create(struct vm *vm, const struct vfio_config *cfg, unsigned int i
 	v->intx_pin = real[PCI_INTERRUPT_PIN] <= 4 ? real[PCI_INTERRUPT_PIN] : 0;
 	vfio_pci_config_header(v, real, v->intx_pin);
 	ncaps = vfio_pci_caps_scan(real, sizeof(real), caps, 16);
-	find_msix(v, real, caps, ncaps);
+	vfio_pci_find_msix(v, real, caps, ncaps);
 	r = vfio_pci_bars_init(v, real);
 	if (!r && v->has_msix && !v->bar[v->msix_bar].size)
 		v->has_msix = false;    /* its BAR is not offered */

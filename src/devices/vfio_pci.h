@@ -91,6 +91,9 @@ struct vfio_pci {
 /* Opens, binds and attaches the device of CFG, builds the model and puts it on the VM's PCI host. */
 int vfio_pci_create(struct vm *vm, const struct vfio_config *cfg, unsigned int idx);
 
+/* From the kept capabilities: whether MSI-X is offered, and its BAR, table/PBA offsets and size. */
+void vfio_pci_find_msix(struct vfio_pci *v, const uint8_t *real, const struct vfio_pci_cap *caps, unsigned int n);
+
 /* vfio_pci_config.c */
 /*
  * Walks the real function's capability list in CFG (LEN bytes, at least 256) and returns how many

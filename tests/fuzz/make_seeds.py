@@ -127,3 +127,20 @@ ops = [pc_op(0, 4, True, 0x18, 0xe0000000), pc_op(0, 4, True, 0x1c, 0), pc_op(0,
        pc_op(2, 4, False, 0x0, 0), pc_op(2, 2, True, 0x42, 0xc000),        # CF8/CFC: id, MSI-X mask-all
        pc_op(0, 4, True, 0x10, 0xffffffff), pc_op(0, 4, False, 0x10, 0)]   # BAR0 sizing
 put('fuzz_pci_config', 'bar-msix', b''.join(ops))
+
+# fuzz_vfio_pci_config: flags, 6 BAR selectors, real config (256), ops [sel, reg16, val32, pad].
+c = bytearray(256)
+struct.pack_into('<HHI', c, 0, 0x1234, 0x11e8, 0)
+struct.pack_into('<H', c, 6, 0x10 | 0x4000)       # CAP_LIST, SIG_SYSTEM_ERROR
+struct.pack_into('<I', c, 8, 0x00ff0010)
+c[0x3d] = 1
+c[0x34] = 0x40
+c[0x40:0x44] = bytes([0x05, 0x50]) + struct.pack('<H', 0x80 | 0x100 | (2 << 1))   # MSI 64-bit, masking, 4 vectors
+c[0x50:0x5c] = bytes([0x11, 0x60]) + struct.pack('<HII', 15, 2, 0x2000 | 2)         # MSI-X 16 vectors in BAR2
+c[0x60:0x62] = bytes([0x01, 0x70])                                                   # PM
+c[0x70:0x73] = bytes([0x10, 0x00, 0x02])                                             # PCIe v2
+ops = b''.join(struct.pack('<BHIB', 2, r, 0, 0) for r in range(0, 0x100, 4))
+ops += b''.join(struct.pack('<BHIB', s, r, v, 0) for s, r, v in [
+    (5, 0x04, 0x0006), (5, 0x52, 0x8000), (6, 0x44, 0xfee00000), (5, 0x42, 0x0001), (5, 0x64, 0x0003),
+    (5, 0x78, 0x2810), (6, 0x10, 0xffffffff), (2, 0x10, 0), (6, 0x30, 0xffffffff), (2 | 0x80, 0x100, 0)])
+put('fuzz_vfio_pci_config', 'msi-msix-pm-pcie', bytes([0, 12, 0, 0x80 | 10, 0, 0, 0]) + bytes(c) + ops)
