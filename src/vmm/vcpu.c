@@ -78,7 +78,7 @@ static enum vcpu_action exit_mmio(struct vcpu *v)
 	return VCPU_CONTINUE;
 }
 
-static enum vcpu_action exit_io(struct vcpu *v)
+enum vcpu_action vcpu_exit_io(struct vcpu *v)
 {
 	struct kvm_run *run = v->run;
 	uint32_t size = run->io.size, count = run->io.count;
@@ -119,7 +119,7 @@ static int handle_exit(struct vcpu *v)
 	case KVM_EXIT_MMIO:
 		return exit_mmio(v);
 	case KVM_EXIT_IO:
-		return exit_io(v);
+		return vcpu_exit_io(v);
 	case KVM_EXIT_INTR:
 		return VCPU_CONTINUE;
 	case KVM_EXIT_SYSTEM_EVENT:

@@ -31,6 +31,8 @@ struct vcpu {
 enum vcpu_action { VCPU_CONTINUE, VCPU_STOP };
 
 int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int id);
+/* KVM_EXIT_IO: the port access (string I/O: COUNT items) in v->run, dispatched on vm->pio. */
+enum vcpu_action vcpu_exit_io(struct vcpu *v);
 int vcpu_start(struct vcpu *v);
 /* Makes a vCPU thread leave KVM_RUN promptly (immediate_exit + signal). */
 void vcpu_kick(struct vcpu *v);
