@@ -144,3 +144,30 @@ ops += b''.join(struct.pack('<BHIB', s, r, v, 0) for s, r, v in [
     (5, 0x04, 0x0006), (5, 0x52, 0x8000), (6, 0x44, 0xfee00000), (5, 0x42, 0x0001), (5, 0x64, 0x0003),
     (5, 0x78, 0x2810), (6, 0x10, 0xffffffff), (2, 0x10, 0), (6, 0x30, 0xffffffff), (2 | 0x80, 0x100, 0)])
 put('fuzz_vfio_pci_config', 'msi-msix-pm-pcie', bytes([0, 12, 0, 0x80 | 10, 0, 0, 0]) + bytes(c) + ops)
+
+# fuzz_pio: exits [port table index, low bits, flags (0x80 table, 0x40 out, size sel), count-1, 0, offset, 0, 0] + data
+def pio(idx, low, out, sizesel, count, data=b''):
+    return bytes([idx, low, 0x80 | (0x40 if out else 0) | sizesel, count - 1, 0, 0, 0, 0]) + data
+
+
+put('fuzz_pio', 'com1-pci-reset', b''.join([
+    pio(0, 3, True, 0, 1, b'\x03'), pio(0, 1, True, 0, 1, b'\x0f'),        # LCR 8N1, IER all
+    pio(0, 0, True, 0, 6, b'hello\n'),                                      # rep outsb THR
+    pio(0, 5, False, 0, 4), pio(0, 2, False, 0, 2),                         # rep insb LSR, IIR
+    pio(1, 0, True, 2, 1, struct.pack('<I', 0x80000800)),                   # CF8: 00:01.0 reg 0
+    pio(2, 0, False, 2, 4), pio(2, 2, False, 1, 2),                         # rep insd/insw CFC
+    pio(6, 0, True, 0, 3, b'\x01\x02\x03'), pio(4, 0, False, 0, 1),         # POST, i8042 data
+    pio(3, 1, False, 0, 1), pio(3, 0, True, 0, 1, bytes([0x20 | (5 << 2)])),  # PM status, S5
+]))
+
+# fuzz_ioapic: ops [kind, arg, value32]
+def io_op(kind, arg, val):
+    return struct.pack('<BBI', kind, arg, val)
+
+
+put('fuzz_ioapic', 'level-pin-eoi', b''.join([
+    io_op(4, 0, 0x10), io_op(4, 1, 0x30 | 1 << 15),     # RTE0 low: vector 0x30, level, unmasked
+    io_op(4, 0, 0x11), io_op(4, 1, 0),                  # RTE0 high: destination 0
+    io_op(6, 0, 0), io_op(3, 0x30, 0), io_op(3, 0x30, 0),  # assert pin 0, EOI twice
+    io_op(2, 0, 0), io_op(3, 0x30, 0), io_op(0, 0, 0x10), io_op(0, 1, 0),   # deassert, EOI, read back
+]))
