@@ -171,3 +171,28 @@ put('fuzz_ioapic', 'level-pin-eoi', b''.join([
     io_op(6, 0, 0), io_op(3, 0x30, 0), io_op(3, 0x30, 0),  # assert pin 0, EOI twice
     io_op(2, 0, 0), io_op(3, 0x30, 0), io_op(0, 0, 0x10), io_op(0, 1, 0),   # deassert, EOI, read back
 ]))
+
+# fuzz_pl011: ops [flags (0x80 input, 0x40 write, 0x10 any width) | off[11:8], off[7:0], b0, b1]
+def pl(off, wr, val=0):
+    return bytes([(0x40 if wr else 0) | (off >> 8), off & 0xff, val & 0xff, val >> 8 & 0xff])
+
+
+put('fuzz_pl011', 'enable-rx-irq', b''.join([
+    pl(0x2c, True, 0x70), pl(0x30, True, 0x301), pl(0x38, True, 0x7f0),   # LCR_H FEN 8N1, CR on, IMSC
+    bytes([0x80, 0, 3, 0]),                                               # 60 bytes of input
+    pl(0x18, False), pl(0x40, False), pl(0x00, False), pl(0x00, False), pl(0x3c, False),
+    pl(0x44, True, 0x7ff), pl(0x00, True, 0x41), pl(0xfe0, False), pl(0x2c, True, 0x60),
+    bytes([0x80, 0, 250, 0]), pl(0x04, False), pl(0x04, True, 0)]))      # overrun, RSR, ECR
+
+# fuzz_serial8250: ops [flags (0x80 input, 0x40 any offset/width, 0x08 write), offset, value]
+def s8(off, wr, val=0):
+    return bytes([0x08 if wr else 0, off, val])
+
+
+put('fuzz_serial8250', 'dlab-fifo-rx-irq', b''.join([
+    s8(3, True, 0x83), s8(0, True, 1), s8(1, True, 0), s8(3, True, 0x03),   # 115200 8N1
+    s8(2, True, 0xc7), s8(1, True, 0x0f), s8(4, True, 0x0b),                # FIFO on, all IRQs, OUT2
+    bytes([0x80, 0, 4]),                                                    # 64 bytes of input
+    s8(2, False), s8(5, False), s8(0, False), s8(0, False), s8(6, False),
+    s8(0, True, 0x41), s8(2, False), s8(4, True, 0x1b), s8(0, True, 0x42), s8(0, False),  # loopback
+    s8(7, True, 0x5a), s8(7, False), bytes([0x80, 0, 80]), s8(5, False)]))  # scratch, overrun
