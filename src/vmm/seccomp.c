@@ -117,19 +117,16 @@ static int add_ioctls(scmp_filter_ctx ctx, const unsigned long *req, size_t n)
 }
 
 /*
- * Memory is never executable. Both threads get anonymous memory (malloc, stacks); only vCPU threads
- * map files, and only shared (vfio-pci BAR regions mapped when the guest programs a BAR): the loop
- * thread's files (rings, RAM) were all mapped before its filter.
+ * Anonymous memory only (malloc, stacks), never executable. Every file nestvm maps (guest RAM, vCPU
+ * run pages, io_uring rings, vfio-pci BAR regions) is mapped before the threads confine themselves;
+ * BAR moves only move KVM memslots.
  */
-static int add_mem(scmp_filter_ctx ctx, enum seccomp_thread t)
+static int add_mem(scmp_filter_ctx ctx)
 {
 	int r;
 
 	r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 2, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0),
 			     SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS, MAP_ANONYMOUS));
-	if (r >= 0 && t == SECCOMP_THREAD_VCPU)
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 2, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0),
-				     SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_SHARED_VALIDATE, MAP_SHARED));
 	if (r >= 0)
 		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mprotect), 1,
 				     SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0));
@@ -224,7 +221,7 @@ int seccomp_install_extra(enum seccomp_thread t, enum seccomp_mode m, const int 
 		pr_debug("seccomp: no SECCOMP_FILTER_FLAG_LOG: %d", r);
 	r = add_list(ctx, common_syscalls, N(common_syscalls));
 	if (!r)
-		r = add_mem(ctx, t);
+		r = add_mem(ctx);
 	if (!r && t == SECCOMP_THREAD_VCPU) {
 		r = add_list(ctx, vcpu_syscalls, N(vcpu_syscalls));
 		if (!r)

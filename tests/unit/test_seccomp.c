@@ -189,18 +189,18 @@ int main(void)
 	CHECK(stopped_by_filter(st), "loop thread: pread stops the process (status 0x%x)", st);
 	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_PWRITE });
 	CHECK(stopped_by_filter(st), "loop thread: pwrite stops the process (status 0x%x)", st);
-	/* File mappings: vCPU threads map vfio regions shared, never executable; the loop thread none. */
-	st = run_child((struct job){ .t = SECCOMP_THREAD_VCPU, .m = SECCOMP_ON, .a = DO_FILE_MMAP_SHARED });
-	CHECK(exited_ok(st), "vCPU thread: shared file mmap allowed (status 0x%x)", st);
-	st = run_child((struct job){ .t = SECCOMP_THREAD_VCPU, .m = SECCOMP_ON, .a = DO_FILE_MMAP_EXEC });
-	CHECK(stopped_by_filter(st), "vCPU thread: executable shared file mmap stops it (status 0x%x)", st);
-	st = run_child((struct job){ .t = SECCOMP_THREAD_VCPU, .m = SECCOMP_ON, .a = DO_FILE_MMAP_PRIVATE });
-	CHECK(stopped_by_filter(st), "vCPU thread: private file mmap stops it (status 0x%x)", st);
-	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_FILE_MMAP_SHARED });
-	CHECK(stopped_by_filter(st), "loop thread: file mmap stops it (status 0x%x)", st);
+	/* File mappings (all made before the filters): none, shared or private, executable or not. */
 	for (int t = SECCOMP_THREAD_VCPU; t <= SECCOMP_THREAD_LOOP; t++) {
+		st = run_child((struct job){ .t = t, .m = SECCOMP_ON, .a = DO_FILE_MMAP_SHARED });
+		CHECK(stopped_by_filter(st), "%s thread: shared file mmap stops it (status 0x%x)", kind[t], st);
+		st = run_child((struct job){ .t = t, .m = SECCOMP_ON, .a = DO_FILE_MMAP_PRIVATE });
+		CHECK(stopped_by_filter(st), "%s thread: private file mmap stops it (status 0x%x)", kind[t], st);
+		st = run_child((struct job){ .t = t, .m = SECCOMP_ON, .a = DO_FILE_MMAP_EXEC });
+		CHECK(stopped_by_filter(st), "%s thread: executable file mmap stops it (status 0x%x)", kind[t], st);
 		st = run_child((struct job){ .t = t, .m = SECCOMP_ON, .a = DO_EXEC_MPROTECT });
 		CHECK(stopped_by_filter(st), "%s thread: mprotect to PROT_EXEC stops it (status 0x%x)", kind[t], st);
+		st = run_child((struct job){ .t = t, .m = SECCOMP_OFF, .a = DO_FILE_MMAP_SHARED });
+		CHECK(exited_ok(st), "%s thread, seccomp off: the file mmap works (status 0x%x)", kind[t], st);
 	}
 	/* io_uring_register: the loop thread may only update its fixed-file table. */
 	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_URING_FILES_UPDATE });
