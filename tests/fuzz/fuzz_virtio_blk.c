@@ -8,13 +8,10 @@
  * The device must never crash, hang or touch memory outside guest RAM (ASan).
  */
 #include <linux/virtio_blk.h>
-#include <linux/virtio_ring.h>
 #include <stdio.h>
 #include <sys/mman.h>
 
 #include "fuzz_vm.h"
-
-#define IMG (64u << 10)
 
 static struct virtio_dev *vdev;
 
@@ -42,13 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		create();
 	if (size < 1)
 		return 0;
-	if (data[0] & 1)
-		features |= 1ULL << VIRTIO_RING_F_EVENT_IDX;
-	if (data[0] & 2)
-		features |= 1ULL << VIRTIO_RING_F_INDIRECT_DESC;
-	memset(fuzz_gp(0, IMG), 0, IMG);
-	fuzz_virtio_driver_init(vdev, 64, features);
-	memcpy(fuzz_gp(0, IMG), data + 1, size - 1 < IMG ? size - 1 : IMG);
+	fuzz_virtio_start(vdev, data[0], features, data + 1, size - 1);
 	virtio_queue_kick(vdev, 0);
 	/* The notification, the I/O it submitted and the completions; a second kick like a driver's retry. */
 	fuzz_loop_turns(3);

@@ -8,12 +8,8 @@
  * The console's input hook is taken with the linker's --wrap, so host input reaches the model
  * exactly as console.c would deliver it.
  */
-#include <linux/virtio_ring.h>
-
 #include "fuzz_vm.h"
 #include "vmm/console.h"
-
-#define IMG (64u << 10)
 
 void __real_console_set_input(console_input_fn fn, void *opaque);
 void __wrap_console_set_input(console_input_fn fn, void *opaque);
@@ -46,13 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in_len = fuzz_le(data + 1, 2);
 	if (in_len > size - 3)
 		in_len = size - 3;
-	if (data[0] & 1)
-		features |= 1ULL << VIRTIO_RING_F_EVENT_IDX;
-	if (data[0] & 2)
-		features |= 1ULL << VIRTIO_RING_F_INDIRECT_DESC;
-	memset(fuzz_gp(0, IMG), 0, IMG);
-	fuzz_virtio_driver_init(vdev, 64, features);
-	memcpy(fuzz_gp(0, IMG), data + 3 + in_len, size - 3 - in_len < IMG ? size - 3 - in_len : IMG);
+	fuzz_virtio_start(vdev, data[0], features, data + 3 + in_len, size - 3 - in_len);
 	if (data[0] & 4)
 		input_fn(input_opaque, data + 3, in_len);      /* before the driver's receive buffers */
 	virtio_queue_kick(vdev, (data[0] >> 3) & 1);

@@ -10,7 +10,6 @@
 #include "fuzz_vm.h"
 
 #define OP_LEN 12
-#define IMG (64u << 10)
 
 static struct virtio_dev *vdev;
 
@@ -53,7 +52,7 @@ static void op(const uint8_t *p)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	size_t nops;
+	size_t nops, img;
 
 	if (!vdev) {
 		fuzz_vm_init();
@@ -65,8 +64,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	nops = data[0];     /* up to 255 */
 	if (nops * OP_LEN > size - 1)
 		nops = (size - 1) / OP_LEN;
-	memset(fuzz_gp(0, IMG), 0, IMG);
-	memcpy(fuzz_gp(0, IMG), data + 1 + nops * OP_LEN, size - 1 - nops * OP_LEN < IMG ? size - 1 - nops * OP_LEN : IMG);
+	img = size - 1 - nops * OP_LEN;
+	memset(fuzz_gp(0, FUZZ_IMG), 0, FUZZ_IMG);
+	memcpy(fuzz_gp(0, FUZZ_IMG), data + 1 + nops * OP_LEN, img < FUZZ_IMG ? img : FUZZ_IMG);
 	/* Each input starts from a reset function with MSI-X off, as after a guest's FLR-less reboot. */
 	common_wr(vdev, VIRTIO_PCI_COMMON_STATUS, 1, 0);
 	{

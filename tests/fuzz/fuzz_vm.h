@@ -12,6 +12,7 @@
 #include <linux/pci_regs.h>
 #include <linux/virtio_config.h>
 #include <linux/virtio_pci.h>
+#include <linux/virtio_ring.h>
 #include <stdint.h>
 #include <string.h>
 #include <unistd.h>
@@ -25,6 +26,7 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define FUZZ_RAM_SIZE (1ULL << 20)
+#define FUZZ_IMG (64u << 10)       /* the part of RAM an input covers */
 
 static struct vm fvm;
 static uint64_t fram;           /* guest physical base of RAM */
@@ -119,6 +121,23 @@ static inline void fuzz_virtio_driver_init(struct virtio_dev *v, uint16_t qsz, u
 		common_wr(v, VIRTIO_PCI_COMMON_Q_ENABLE, 2, 1);
 	}
 	common_wr(v, VIRTIO_PCI_COMMON_STATUS, 1, drv | VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);
+}
+
+/*
+ * A driver's setup for one input: FLAGS bit 0 adds VIRTIO_RING_F_EVENT_IDX and bit 1
+ * VIRTIO_RING_F_INDIRECT_DESC to FEATURES; then the first FUZZ_IMG bytes of RAM (where the rings
+ * are) become IMG (LEN bytes of it, zeros after).
+ */
+static inline void fuzz_virtio_start(struct virtio_dev *v, uint8_t flags, uint64_t features, const uint8_t *img,
+				     size_t len)
+{
+	if (flags & 1)
+		features |= 1ULL << VIRTIO_RING_F_EVENT_IDX;
+	if (flags & 2)
+		features |= 1ULL << VIRTIO_RING_F_INDIRECT_DESC;
+	memset(fuzz_gp(0, FUZZ_IMG), 0, FUZZ_IMG);
+	fuzz_virtio_driver_init(v, 64, features);
+	memcpy(fuzz_gp(0, FUZZ_IMG), img, len < FUZZ_IMG ? len : FUZZ_IMG);
 }
 
 /* Enables MSI-X with every vector unmasked (a driver's probe), through config space and BAR2. */
