@@ -35,6 +35,7 @@ void evloop_unwatch(struct evloop *l, struct ev_watch *w);
 /*
  * An SQE to fill for an async operation (loop thread only); OP must stay valid until completion.
  * Returns NULL if the ring is full even after submitting: the caller retries on the next turn.
+ * The ring is restricted (evloop.c): only readv/writev/fsync (and polls), on a fixed file.
  */
 struct io_uring_sqe *evloop_sqe(struct evloop *l, struct ev_op *op);
 /*
