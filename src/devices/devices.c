@@ -47,9 +47,6 @@ int devices_create(struct vm *vm)
 	int r, fds = -1;
 
 	iommufd_ctx_init(&vm->iommufd);
-	r = pci_host_create(vm);
-	if (r)
-		return r;
 	for (unsigned int i = 0; i < cfg->nr_disks && i < CFG_MAX_DISKS; i++) {
 		r = virtio_blk_create(vm, &cfg->disks[i], i);
 		if (r)
@@ -69,10 +66,8 @@ int devices_create(struct vm *vm)
 	}
 	return 0;
 err:
-	/* The host owns every function added so far and destroys them with itself. */
-	pci_host_destroy(vm);
-	if (vm->viommu_vfio.release)
-		vm->viommu_vfio.release(vm->viommu_vfio.opaque);
+	/* The host owns every function added so far; then the vIOMMU's nested objects go (they hold the IOAS). */
+	pci_host_remove_all(vm->pci);
 	iommufd_ctx_close(&vm->iommufd);
 	if (fds >= 0) {
 		/* NESTVM_FAIL_AT tests: unwinding must give back every fd the vfio setup opened. */
@@ -87,9 +82,7 @@ err:
 
 void devices_destroy(struct vm *vm)
 {
-	pci_host_destroy(vm);
-	/* The vIOMMU's nested objects hold the IOAS: they go before it. */
-	if (vm->viommu_vfio.release)
-		vm->viommu_vfio.release(vm->viommu_vfio.opaque);
+	/* Functions, then the vIOMMU's nested objects (pci_host_remove_all): they hold the IOAS. */
+	pci_host_remove_all(vm->pci);
 	iommufd_ctx_close(&vm->iommufd);
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The PCI devices of a VM, made from its config: the PCIe host bridge (ECAM at the arch layout's
- * window) and the virtio-pci functions behind it (virtio-blk per --disk, virtio-console when asked).
- * Fixed platform devices (UARTs, irqchip) belong to the arch code.
+ * The PCI functions of a VM, made from its config on the PCIe host bridge that vm_create made (ECAM
+ * at the arch layout's window): virtio-blk per --disk, virtio-console when asked, vfio-pci per
+ * --device. Fixed platform devices (UARTs, irqchip, the arm64 SMMUv3) belong to the arch code.
  */
 #ifndef NESTVM_DEVICES_H
 #define NESTVM_DEVICES_H

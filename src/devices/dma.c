@@ -13,14 +13,14 @@
 #include "vmm/guest_mem.h"
 #include "vmm/log.h"
 
-int dma_ctx_init(struct dma_ctx *d, const struct guest_mem *mem, const struct dma_iommu *iommu, uint32_t sid)
+int dma_ctx_init(struct dma_ctx *d, const struct guest_mem *mem, const struct pci_viommu *iommu, uint32_t sid)
 {
 	int r;
 
 	*d = (struct dma_ctx){ .mem = mem, .iommu = iommu, .sid = sid };
-	if (!iommu || !iommu->add_stream)
+	if (!iommu || !iommu->ops->dma_add)
 		return 0;
-	r = iommu->add_stream(iommu->opaque, sid);
+	r = iommu->ops->dma_add(iommu->opaque, sid);
 	if (r)
 		return err_num(r, "vIOMMU: adding StreamID 0x%x", sid);
 	return 0;
@@ -42,7 +42,7 @@ static void *piece(struct dma_ctx *d, uint64_t addr, uint64_t left, bool write, 
 		*plen = left;
 		return gmem_ptr(d->mem, addr, left);
 	}
-	if (d->iommu->translate(d->iommu->opaque, d->sid, addr, write, &x)) {
+	if (d->iommu->ops->dma_translate(d->iommu->opaque, d->sid, addr, write, &x)) {
 		__atomic_add_fetch(&d->nr_faults, 1, __ATOMIC_RELAXED);
 		pr_debug("dma: StreamID 0x%x: %s of IOVA 0x%llx faulted", d->sid, write ? "write" : "read",
 			 (unsigned long long)addr);

@@ -16,28 +16,20 @@
 #include <stdint.h>
 #include <sys/uio.h>
 
+#include "devices/pci_viommu.h"
 #include "iommu/viommu.h"
 
 struct guest_mem;
 
-/* What a vIOMMU front-end offers emulated devices (set in vm->dma_iommu by the vIOMMU's device). */
-struct dma_iommu {
-	/* IOVA -> guest physical for stream SID: 0 with OUT; -EFAULT when terminated (event recorded). */
-	int (*translate)(void *opaque, uint32_t sid, uint64_t iova, bool write, struct viommu_xlate *out);
-	/* Puts SID behind the IOMMU (at device creation). */
-	int (*add_stream)(void *opaque, uint32_t sid);
-	void *opaque;
-};
-
 struct dma_ctx {
 	const struct guest_mem *mem;
-	const struct dma_iommu *iommu;  /* NULL: bus addresses are guest physical */
+	const struct pci_viommu *iommu; /* NULL: bus addresses are guest physical */
 	uint32_t sid;
 	uint64_t nr_faults;             /* accesses the IOMMU terminated (statistics, tests) */
 };
 
-/* Direct (IOMMU NULL) or translated context; registers SID with the IOMMU. */
-int dma_ctx_init(struct dma_ctx *d, const struct guest_mem *mem, const struct dma_iommu *iommu, uint32_t sid);
+/* Direct (IOMMU NULL) or translated context (the PCI host's vIOMMU); registers requester SID with it. */
+int dma_ctx_init(struct dma_ctx *d, const struct guest_mem *mem, const struct pci_viommu *iommu, uint32_t sid);
 
 static inline bool dma_translated(const struct dma_ctx *d)
 {

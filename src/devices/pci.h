@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "devices/pci_viommu.h"
 #include "vmm/bus.h"
 
 struct vm;
@@ -149,6 +150,7 @@ struct pci_host {
 	bus_access_fn cf9_fn;               /* the chipset register at 0xCF9, inside CONFIG_ADDRESS's dword */
 	void *cf9_opaque;
 	bool ecam_on, cf8_on;
+	struct pci_viommu viommu;           /* ops NULL: no vIOMMU, bus addresses are guest physical */
 };
 
 /* Creates the root complex in vm->pci: ECAM on vm->mmio, 0xCF8 on vm->pio when the arch wants it. */
@@ -158,8 +160,21 @@ int pci_host_create(struct vm *vm);
  * dword the host owns: byte accesses there go to FN (set before any vCPU runs).
  */
 void pci_host_set_cf9(struct pci_host *h, bus_access_fn fn, void *opaque);
-/* Removes and destroys every function, then the host. */
+/* Removes and destroys every function, then (the vIOMMU's iommufd objects released) the host. */
 void pci_host_destroy(struct vm *vm);
+/* Removes and destroys every function, then releases the vIOMMU's iommufd objects (before the IOAS goes). */
+void pci_host_remove_all(struct pci_host *h);
+/*
+ * The vIOMMU front-end in front of every function (pci_viommu.h): set before any function is added,
+ * cleared (OPS NULL) by the front-end when it goes. At most one: -EBUSY (reported) for a second.
+ */
+int pci_host_set_viommu(struct pci_host *h, const struct pci_viommu_ops *ops, void *opaque);
+/* The registered vIOMMU, or NULL (also for a NULL host). */
+const struct pci_viommu *pci_host_viommu(const struct pci_host *h);
+/* Assigned function RID behind the vIOMMU, if there is one (pci_viommu_ops.attach_vfio); else 0. */
+int pci_host_viommu_attach_vfio(struct pci_host *h, int vfio_fd, uint32_t dev_id, uint32_t ioas, uint32_t rid);
+/* MSI (ADDR, DATA) from RID through the vIOMMU (pci_viommu_ops.msi_translate); unchanged without one. */
+int pci_host_msi_translate(const struct pci_host *h, uint32_t rid, uint64_t *addr, uint32_t *data, bool report);
 /* Puts D in the next free slot (1..31) and pre-assigns its memory BARs from the windows. */
 int pci_host_add(struct pci_host *h, struct pci_dev *d);
 void pci_host_remove(struct pci_host *h, struct pci_dev *d);

@@ -140,6 +140,22 @@ void pci_host_set_cf9(struct pci_host *h, bus_access_fn fn, void *opaque)
 	h->cf9_opaque = opaque;
 }
 
+void pci_host_remove_all(struct pci_host *h)
+{
+	for (unsigned int s = PCI_NR_SLOTS - 1; s > 0; s--) {
+		struct pci_dev *d = h->slot[s];
+
+		if (!d)
+			continue;
+		pci_host_remove(h, d);
+		if (d->ops->destroy)
+			d->ops->destroy(d);
+	}
+	/* The cdevs are closed (that detached them): the vIOMMU's nested objects can go, before the IOAS. */
+	if (h->viommu.ops && h->viommu.ops->release_vfio)
+		h->viommu.ops->release_vfio(h->viommu.opaque);
+}
+
 void pci_host_destroy(struct vm *vm)
 {
 	struct pci_host *h = vm->pci;
@@ -152,19 +168,42 @@ void pci_host_destroy(struct vm *vm)
 		bus_unregister(&vm->pio, CF8_PORT, h);
 		bus_unregister(&vm->pio, CFC_PORT, h);
 	}
-	for (unsigned int s = PCI_NR_SLOTS - 1; s > 0; s--) {
-		struct pci_dev *d = h->slot[s];
-
-		if (!d)
-			continue;
-		pci_host_remove(h, d);
-		if (d->ops->destroy)
-			d->ops->destroy(d);
-	}
+	pci_host_remove_all(h);
 	pci_dev_fini(&h->bridge);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 	vm->pci = NULL;
+}
+
+int pci_host_set_viommu(struct pci_host *h, const struct pci_viommu_ops *ops, void *opaque)
+{
+	if (ops && h->viommu.ops)
+		return err_num(EBUSY, "PCI host: a second vIOMMU (%s)", ops->name);
+	h->viommu = (struct pci_viommu){ .ops = ops, .opaque = ops ? opaque : NULL };
+	return 0;
+}
+
+const struct pci_viommu *pci_host_viommu(const struct pci_host *h)
+{
+	return h && h->viommu.ops ? &h->viommu : NULL;
+}
+
+int pci_host_viommu_attach_vfio(struct pci_host *h, int vfio_fd, uint32_t dev_id, uint32_t ioas, uint32_t rid)
+{
+	const struct pci_viommu *v = pci_host_viommu(h);
+
+	if (!v || !v->ops->attach_vfio)
+		return 0;
+	return v->ops->attach_vfio(v->opaque, vfio_fd, dev_id, ioas, rid);
+}
+
+int pci_host_msi_translate(const struct pci_host *h, uint32_t rid, uint64_t *addr, uint32_t *data, bool report)
+{
+	const struct pci_viommu *v = pci_host_viommu(h);
+
+	if (!v || !v->ops->msi_translate)
+		return 0;
+	return v->ops->msi_translate(v->opaque, rid, addr, data, report);
 }
 
 /* Bump allocation of a naturally aligned SIZE from [base, base+wsize); bounded by the window. */

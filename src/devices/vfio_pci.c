@@ -254,9 +254,9 @@ int vfio_pci_create(struct vm *vm, const struct vfio_config *cfg, unsigned int i
 		r = pci_host_add(vm->pci, &v->pci);
 		added = !r;
 	}
-	if (!r && vm->viommu_vfio.add_vfio) {
-		/* Behind the guest's vIOMMU: StreamID = requester ID (bus 0). */
-		r = vm->viommu_vfio.add_vfio(vm->viommu_vfio.opaque, v->fd, v->devid, vm->iommufd.ioas_id, v->pci.devfn);
+	if (!r) {
+		/* Behind the guest's vIOMMU, if any, as requester ID devfn (bus 0). */
+		r = pci_host_viommu_attach_vfio(vm->pci, v->fd, v->devid, vm->iommufd.ioas_id, v->pci.devfn);
 	}
 	if (!r)
 		r = vfio_pci_irq_init(v);

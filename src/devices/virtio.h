@@ -83,7 +83,7 @@ struct virtio_dev {
 	unsigned int reset_gen;      /* bumped at reset: completions from before are dropped */
 	bool reset_held;             /* reset written, requests from before still running */
 	uint8_t held_status;         /* what device_status reads meanwhile (the status before reset) */
-	/* How ring and buffer addresses reach RAM: through vm->dma_iommu (StreamID = RID) when the VM
+	/* How ring and buffer addresses reach RAM: through the PCI host's vIOMMU (RID) when the VM
 	 * has one (then VIRTIO_F_ACCESS_PLATFORM is offered and required, virtio 1.2 6.1). */
 	struct dma_ctx dma;
 };

@@ -467,7 +467,7 @@ int virtio_pci_init(struct virtio_dev *v, struct vm *vm, const struct virtio_dev
 	v->name = name;
 	v->device_id = device_id;
 	v->host_features = host_features | 1ULL << VIRTIO_F_VERSION_1;
-	if (vm->dma_iommu)
+	if (pci_host_viommu(vm->pci))
 		v->host_features |= 1ULL << VIRTIO_F_ACCESS_PLATFORM;
 	dma_ctx_init(&v->dma, &vm->mem, NULL, 0);     /* the stream is known at virtio_pci_add */
 	v->nr_queues = nr_queues;
@@ -536,7 +536,7 @@ int virtio_pci_add(struct virtio_dev *v)
 	if (r)
 		return r;
 	/* IHI 0070 / the DT iommu-map: StreamID = RID. Registered before the guest runs. */
-	r = dma_ctx_init(&v->dma, &v->vm->mem, v->vm->dma_iommu, pci_dev_requester_id(&v->pci));
+	r = dma_ctx_init(&v->dma, &v->vm->mem, pci_host_viommu(v->vm->pci), pci_dev_requester_id(&v->pci));
 	if (r)
 		pci_host_remove(v->vm->pci, &v->pci);
 	return r;

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices/pci.h"
 #include "iommu/viommu_nested.h"
 #include "vmm/log.h"
 #include "vmm/vm.h"
@@ -38,13 +39,15 @@ static void dev_msi(void *opaque, uint64_t addr, uint32_t data)
 }
 
 /* MSI writes of devices behind the SMMU are translated like their other DMA writes; a fault is
- * recorded like theirs (7.3) when REPORT (the irq layer reports each faulting route once). */
-static int dev_msi_translate(void *opaque, uint32_t devid, uint64_t *addr, bool report)
+ * recorded like theirs (7.3) when REPORT (the irq layer reports each faulting route once). The SMMU
+ * does not remap interrupts: DATA goes through as is. */
+static int dev_msi_translate(void *opaque, uint32_t devid, uint64_t *addr, uint32_t *data, bool report)
 {
 	struct smmuv3_dev *d = opaque;
 	struct viommu_xlate x;
 	int r;
 
+	(void)data;
 	/* Every PCI function sits behind this SMMU (iommu-map covers all RIDs): the first MSI of a
 	 * device makes its stream known. */
 	r = smmuv3_add_stream(&d->smmu, devid);
@@ -63,7 +66,7 @@ static void dev_xlate_changed(void *opaque)
 {
 	struct smmuv3_dev *d = opaque;
 
-	if (d->vm->irq.msi_translate_opaque == d)
+	if (d->registered)
 		irq_msi_retranslate(d->vm);     /* reports its own failure */
 }
 
@@ -83,7 +86,7 @@ static int dev_dma_add_stream(void *opaque, uint32_t sid)
 }
 
 /*
- * An assigned device behind this SMMU (vm->viommu_vfio.add_vfio): the first one switches the backend
+ * An assigned device behind this SMMU (pci_viommu_ops.attach_vfio): the first one switches the backend
  * to the nested one (wrapping the software backend, which keeps the emulated devices) and clamps
  * the guest-visible features to the host SMMU's. Runs before any vCPU.
  */
@@ -147,9 +150,21 @@ int smmuv3_dev_host_msi_base(struct smmuv3_dev *d, uint64_t *base)
 int smmuv3_dev_create(struct vm *vm, uint64_t base, const uint32_t irq[SMMUV3_NR_IRQS], struct smmuv3_dev **out)
 {
 	static const struct smmuv3_hooks hooks = { .irq = dev_irq, .msi = dev_msi, .xlate_changed = dev_xlate_changed };
+	static const struct pci_viommu_ops pci_ops = {
+		.name = "smmuv3",
+		.dma_add = dev_dma_add_stream,
+		.dma_translate = dev_dma_translate,
+		.attach_vfio = dev_add_vfio,
+		.release_vfio = dev_release_vfio,
+		.msi_translate = dev_msi_translate,
+	};
 	struct smmuv3_features f;
 	struct smmuv3_dev *d;
 	int r;
+
+	/* Every PCI function sits behind the SMMU: it registers on the host before any exists. */
+	if (!vm->pci)
+		return err_num(EINVAL, "smmuv3: no PCI host to sit in front of");
 
 	d = calloc(1, sizeof(*d));
 	if (!d)
@@ -173,16 +188,15 @@ int smmuv3_dev_create(struct vm *vm, uint64_t base, const uint32_t irq[SMMUV3_NR
 		err_num(r, "smmuv3: MMIO range at 0x%llx", (unsigned long long)base);
 		goto err_smmu;
 	}
-	vm->irq.msi_translate = dev_msi_translate;
-	vm->irq.msi_translate_opaque = d;
-	vm->viommu_vfio.add_vfio = dev_add_vfio;
-	vm->viommu_vfio.release = dev_release_vfio;
-	vm->viommu_vfio.opaque = d;
-	d->dma = (struct dma_iommu){ .translate = dev_dma_translate, .add_stream = dev_dma_add_stream, .opaque = d };
-	vm->dma_iommu = &d->dma;
+	r = pci_host_set_viommu(vm->pci, &pci_ops, d);
+	if (r)
+		goto err_mmio;
+	d->registered = true;
 	*out = d;
 	return 0;
 
+err_mmio:
+	bus_unregister(&vm->mmio, base, &d->smmu);
 err_smmu:
 	smmuv3_destroy(&d->smmu);
 err_backend:
@@ -196,18 +210,9 @@ void smmuv3_dev_destroy(struct vm *vm, struct smmuv3_dev *d)
 {
 	if (!d)
 		return;
-	/* No vCPU runs any more: nothing can call into the model. */
-	if (vm->irq.msi_translate_opaque == d) {
-		vm->irq.msi_translate = NULL;
-		vm->irq.msi_translate_opaque = NULL;
-	}
-	if (vm->viommu_vfio.opaque == d) {
-		vm->viommu_vfio.add_vfio = NULL;
-		vm->viommu_vfio.release = NULL;
-		vm->viommu_vfio.opaque = NULL;
-	}
-	if (vm->dma_iommu == &d->dma)
-		vm->dma_iommu = NULL;
+	/* No vCPU runs any more and the functions are gone: nothing can call into the model. */
+	if (d->registered && vm->pci)
+		pci_host_set_viommu(vm->pci, NULL, NULL);
 	bus_unregister(&vm->mmio, d->base, &d->smmu);
 	smmuv3_destroy(&d->smmu);
 	viommu_destroy(d->backend);

@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The SMMUv3 as a device of a VM: its two register pages on vm->mmio, its wired interrupts through
- * KVM, MSI writes into guest RAM (CMD_SYNC completion), and the software backend for emulated
- * devices behind it. The arch code picks the address and interrupt lines (arm64: layout.h).
+ * KVM, MSI writes into guest RAM (CMD_SYNC completion), the software backend for emulated
+ * devices behind it, and its front-end ops on the PCI host (pci_viommu.h) for every function. The arch code picks the address and interrupt lines (arm64: layout.h).
  */
 #ifndef NESTVM_SMMUV3_DEV_H
 #define NESTVM_SMMUV3_DEV_H
 
 #include <stdint.h>
 
-#include "devices/dma.h"
 #include "iommu/smmuv3.h"
 
 struct vm;
@@ -21,7 +20,7 @@ struct smmuv3_dev {
 	struct vm *vm;
 	uint64_t base;
 	uint32_t irq[SMMUV3_NR_IRQS];   /* irq_line() numbers: eventq, priq, cmdq-sync, gerror */
-	struct dma_iommu dma;           /* vm->dma_iommu: emulated devices' DMA (software path) */
+	bool registered;                /* the PCI host's vIOMMU (pci_viommu.h): every function's DMA and MSIs */
 };
 
 /* Creates the SMMU at BASE (SMMU_MMIO_SIZE bytes) with the default feature set. */

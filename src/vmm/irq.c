@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "devices/pci.h"
 #include "vmm/log.h"
 #include "vmm/vm.h"
 
@@ -188,10 +189,11 @@ static int edit_msi(struct irq_routes *ir, uint32_t gsi, bool present, uint64_t 
  * The address KVM routes SRC to (lock held): false when the vIOMMU aborts the write. An aborted
  * MSI is dropped, never routed to the untranslated IOVA (which may well be some RAM or doorbell).
  */
-static bool translate(struct irq_routes *ir, const struct irq_msi_src *src, bool report, uint64_t *addr)
+static bool translate(struct vm *vm, const struct irq_msi_src *src, bool report, uint64_t *addr, uint32_t *data)
 {
 	*addr = src->addr;
-	if (!ir->msi_translate || !ir->msi_translate(ir->msi_translate_opaque, src->devid, addr, report))
+	*data = src->data;
+	if (!pci_host_msi_translate(vm->pci, src->devid, addr, data, report))
 		return true;
 	pr_debug("irq: MSI to 0x%llx of device 0x%x aborted by the vIOMMU: dropped",
 		 (unsigned long long)src->addr, src->devid);
@@ -213,6 +215,7 @@ int irq_set_msi_route(struct vm *vm, uint32_t gsi, uint64_t addr, uint32_t data,
 	struct kvm_irq_routing_entry *saved;
 	unsigned int nr;
 	uint64_t xaddr;
+	uint32_t xdata;
 	int r;
 
 	pthread_mutex_lock(&ir->lock);
@@ -234,10 +237,10 @@ int irq_set_msi_route(struct vm *vm, uint32_t gsi, uint64_t addr, uint32_t data,
 		ir->src = n;
 		ir->cap_src = cap;
 	}
-	want.live = translate(ir, &want, true, &xaddr);
+	want.live = translate(vm, &want, true, &xaddr, &xdata);
 	nr = ir->nr;
 	saved = snapshot(ir);
-	r = saved ? edit_msi(ir, gsi, want.live, xaddr, data, devid) : -ENOMEM;
+	r = saved ? edit_msi(ir, gsi, want.live, xaddr, xdata, devid) : -ENOMEM;
 	if (r > 0)
 		r = commit(vm);
 	if (r < 0 && saved)
@@ -252,7 +255,7 @@ int irq_set_msi_route(struct vm *vm, uint32_t gsi, uint64_t addr, uint32_t data,
 	if (r == -ENOSPC || r == -ENOMEM)
 		return err_num(-r, "irq route: no room for MSI GSI %u", gsi);
 	if (r < 0)
-		return err_num(-r, "KVM_SET_GSI_ROUTING (GSI %u -> MSI 0x%" PRIx64 "/0x%x)", gsi, xaddr, data);
+		return err_num(-r, "KVM_SET_GSI_ROUTING (GSI %u -> MSI 0x%" PRIx64 "/0x%x)", gsi, xaddr, xdata);
 	return 0;
 }
 
@@ -266,7 +269,7 @@ int irq_msi_retranslate(struct vm *vm)
 	int r = 0;
 
 	pthread_mutex_lock(&ir->lock);
-	if (!ir->msi_translate || !ir->nr_src)
+	if (!pci_host_viommu(vm->pci) || !ir->nr_src)
 		goto out;
 	nr = ir->nr;
 	saved = snapshot(ir);
@@ -279,12 +282,13 @@ int irq_msi_retranslate(struct vm *vm)
 	for (; done < ir->nr_src && r >= 0; done++) {
 		struct irq_msi_src *s = &ir->src[done];
 		uint64_t xaddr;
+		uint32_t xdata;
 		bool live;
 
 		/* A route that already faulted is retried quietly: its fault was reported once. */
 		was_live[done] = s->live;
-		live = translate(ir, s, s->live, &xaddr);
-		r = edit_msi(ir, s->gsi, live, xaddr, s->data, s->devid);
+		live = translate(vm, s, s->live, &xaddr, &xdata);
+		r = edit_msi(ir, s->gsi, live, xaddr, xdata, s->devid);
 		if (r > 0)
 			changed = true;
 		s->live = live;

@@ -13,7 +13,7 @@
 struct vm;
 struct kvm_irq_routing_entry;
 
-/* An MSI route as its device programmed it, before msi_translate: what re-translation starts from. */
+/* An MSI route as its device programmed it, before the vIOMMU's translation: what re-translation starts from. */
 struct irq_msi_src {
 	uint32_t gsi, data, devid;
 	uint64_t addr;
@@ -28,14 +28,11 @@ struct irq_routes {
 	bool msi_devid;         /* arm64 ITS: MSIs carry the requester id (KVM_MSI_VALID_DEVID) */
 	uint32_t max_routes;    /* KVM's table size (KVM_CAP_IRQ_ROUTING); GSIs must be below it */
 	/*
-	 * With a vIOMMU in front of the devices an MSI address is an IOVA the IOMMU translates like
-	 * any DMA write (as QEMU's kvm_arch_fixup_msi_route does): 0 with *ADDR translated, or -errno:
-	 * the write would abort, the MSI is dropped (no route), and when REPORT the IOMMU records the
-	 * fault as it would for that DMA write. NULL: addresses are guest physical. Called with the
-	 * routing lock held: the vIOMMU must not call into irq_* with its own lock held.
+	 * With a vIOMMU in front of the PCI functions an MSI is a DMA write it translates (as QEMU's
+	 * kvm_arch_fixup_msi_route does), through the PCI host's seam (pci_host_msi_translate); an
+	 * aborted one is dropped (no route). Called with this lock held: the vIOMMU must not call into
+	 * irq_* with its own lock held.
 	 */
-	int (*msi_translate)(void *opaque, uint32_t devid, uint64_t *addr, bool report);
-	void *msi_translate_opaque;
 	struct irq_msi_src *src;        /* every MSI route as programmed, for re-translation */
 	unsigned int nr_src, cap_src;
 };

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "devices/devices.h"
+#include "devices/pci.h"
 #include "vmm/console.h"
 #include "vmm/evloop.h"
 #include "vmm/exitcode.h"
@@ -26,6 +27,7 @@ enum {
 	VM_BUILT_ARCH = 1 << 3,
 	VM_BUILT_DEVICES = 1 << 4,
 	VM_BUILT_CONSOLE = 1 << 5,
+	VM_BUILT_PCI = 1 << 6,
 };
 
 #define KVM_API_VERSION_REQUIRED 12   /* the only stable KVM API version (api.rst 4.1) */
@@ -210,6 +212,11 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	r = evloop_init(&vm->loop, EVLOOP_ENTRIES);
 	if (r)
 		goto err;
+	/* The PCI host first: an arch's vIOMMU (arm64 SMMUv3) registers on it, the functions come later. */
+	r = pci_host_create(vm);
+	if (r)
+		goto err;
+	vm->built |= VM_BUILT_PCI;
 	r = arch_vm_create(vm);
 	if (r)
 		goto err;
@@ -296,6 +303,8 @@ void vm_destroy(struct vm *vm)
 	vm->nr_vcpus = 0;
 	if (vm->built & VM_BUILT_ARCH)
 		arch_vm_destroy(vm);
+	if (vm->built & VM_BUILT_PCI)
+		pci_host_destroy(vm);
 	evloop_destroy(vm->loop);
 	vm->loop = NULL;
 	if (vm->built & VM_BUILT_IRQ)

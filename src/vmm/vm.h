@@ -16,7 +16,6 @@
 #include "vmm/guest_mem.h"
 #include "vmm/irq.h"
 
-struct dma_iommu;
 struct evloop;
 struct pci_host;
 struct vcpu;
@@ -39,18 +38,6 @@ struct vm {
 	 * devices first (closing a cdev detaches it), then the IOAS mappings, the IOAS, the iommufd.
 	 */
 	struct iommufd_ctx iommufd;
-	/*
-	 * Set by a vIOMMU model that takes assigned devices (--viommu smmuv3: the nested backend):
-	 * add_vfio puts a bound device (cdev VFIO_FD, iommufd DEV_ID, attached to IOAS) behind it as
-	 * guest requester ID RID; release drops its iommufd objects before the iommufd closes.
-	 */
-	struct {
-		int (*add_vfio)(void *opaque, int vfio_fd, uint32_t dev_id, uint32_t ioas, uint32_t rid);
-		void (*release)(void *opaque);
-		void *opaque;
-	} viommu_vfio;
-	/* The vIOMMU emulated devices' DMA goes through (--viommu; set by its device), else NULL. */
-	const struct dma_iommu *dma_iommu;
 
 	struct vcpu *vcpus;
 	unsigned int nr_vcpus;

@@ -39,7 +39,8 @@ static void test_direct(struct harness *h)
 
 static void test_translated(struct harness *h)
 {
-	struct dma_iommu iommu = { .translate = h_translate, .add_stream = h_add_stream, .opaque = &h->s };
+	static const struct pci_viommu_ops ops = { .dma_translate = h_translate, .dma_add = h_add_stream };
+	struct pci_viommu iommu = { .ops = &ops, .opaque = &h->s };
 	uint64_t ttb = h_alloc_pt(h), evt[4], l3;
 	unsigned int ev0;
 	struct dma_ctx d;

@@ -13,6 +13,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "devices/pci.h"
 #include "iommu/smmuv3_dev.h"
 #include "smmuv3_harness.h"
 #include "vmm/vm.h"
@@ -103,11 +104,13 @@ int main(void)
 	memset(&h, 0, sizeof(h));
 	vm.vm_fd = FAKE_VM_FD;
 	vm.kvm_fd = -1;
-	if (gmem_add_ram(&vm.mem, RAM_BASE, RAM_SIZE, false) || bus_init(&vm.mmio, "mmio") || irq_init(&vm) ||
-	    smmuv3_dev_create(&vm, SMMU_BASE, irqs, &d)) {
+	if (gmem_add_ram(&vm.mem, RAM_BASE, RAM_SIZE, false) || bus_init(&vm.mmio, "mmio") || bus_init(&vm.pio, "pio") ||
+	    irq_init(&vm) || pci_host_create(&vm) || smmuv3_dev_create(&vm, SMMU_BASE, irqs, &d)) {
 		CHECK(0, "VM with an SMMUv3 device");
 		return tap_done();
 	}
+	CHECK(pci_host_viommu(vm.pci) && !strcmp(pci_host_viommu(vm.pci)->ops->name, "smmuv3"),
+	      "the SMMU is the PCI host's vIOMMU");
 	h.sp = &d->smmu;
 	h.mem = &vm.mem;
 	h.pt_brk = PGTABLES;
@@ -181,7 +184,10 @@ int main(void)
 	CHECK(kvm_msi(gsi) == MSI_IOVA + 0x40, "GBPA bypass: routes back untranslated");
 
 	smmuv3_dev_destroy(&vm, d);
+	CHECK(!pci_host_viommu(vm.pci), "SMMU gone: the PCI host has no vIOMMU any more");
+	pci_host_destroy(&vm);
 	irq_destroy(&vm);
+	bus_destroy(&vm.pio);
 	bus_destroy(&vm.mmio);
 	gmem_destroy(&vm.mem);
 	return tap_done();

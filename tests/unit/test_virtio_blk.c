@@ -394,7 +394,7 @@ static void tlbi_va(uint64_t iova)
 static void test_viommu(struct disk_config *disk, int fd)
 {
 	static const struct smmuv3_hooks hooks = { .irq = h_irq, .msi = h_msi };
-	struct dma_iommu iommu = { .translate = smmu_translate, .add_stream = smmu_add_stream };
+	static const struct pci_viommu_ops ops = { .dma_translate = smmu_translate, .dma_add = smmu_add_stream };
 	struct smmuv3_features f;
 	uint8_t sector[512], *p;
 	uint64_t ttb, ro_gpa;
@@ -430,13 +430,12 @@ static void test_viommu(struct disk_config *disk, int fd)
 
 	/* A fresh function (slot 1 again, StreamID 8) created with the VM's vIOMMU. */
 	pci_host_destroy(&vm);
-	vm.dma_iommu = &iommu;
-	if (pci_host_create(&vm) || virtio_blk_create(&vm, disk, 0)) {
+	if (pci_host_create(&vm) || pci_host_set_viommu(vm.pci, &ops, NULL) || virtio_blk_create(&vm, disk, 0)) {
 		CHECK(0, "virtio-blk behind the vIOMMU");
 		return;
 	}
 	probe();
-	CHECK(vdev->dma.iommu == &iommu && vdev->dma.sid == DEVFN, "DMA context: translated, StreamID = RID");
+	CHECK(vdev->dma.iommu == pci_host_viommu(vm.pci) && vdev->dma.iommu->ops == &ops && vdev->dma.sid == DEVFN, "DMA context: translated, StreamID = RID");
 	mwr(COMMON(VIRTIO_PCI_COMMON_DFSELECT), 4, 1);
 	CHECK(mrd(COMMON(VIRTIO_PCI_COMMON_DF), 4) & 2, "VIRTIO_F_ACCESS_PLATFORM offered");
 	mwr(COMMON(VIRTIO_PCI_COMMON_STATUS), 1, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
@@ -503,7 +502,6 @@ static void test_viommu(struct disk_config *disk, int fd)
 	      "remapped + reset: works again");
 
 	pci_host_destroy(&vm);
-	vm.dma_iommu = NULL;
 	pci_host_create(&vm);
 	smmuv3_destroy(&hs.s);
 	viommu_destroy(hs.v);

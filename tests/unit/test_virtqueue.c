@@ -268,7 +268,8 @@ static void *page(unsigned int pg)
 
 static void test_translated(void)
 {
-	static const struct dma_iommu iommu = { .translate = fake_translate };
+	static const struct pci_viommu_ops ops = { .dma_translate = fake_translate };
+	static const struct pci_viommu iommu = { .ops = &ops };
 	struct dma_ctx direct, dma;
 	struct vring_desc *td, *ind0, *ind1;
 	struct vring_avail *ta;
@@ -367,7 +368,8 @@ static void test_translated(void)
  */
 static void test_used_straddle(void)
 {
-	static const struct dma_iommu iommu = { .translate = fake_translate };
+	static const struct pci_viommu_ops ops = { .dma_translate = fake_translate };
+	static const struct pci_viommu iommu = { .ops = &ops };
 	struct vring_desc *td;
 	struct vring_avail *ta;
 	uint8_t *u2, *u3;

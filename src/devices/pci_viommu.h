@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The one seam between a VM's PCI functions and the vIOMMU in front of them (--viommu): the vIOMMU
+ * front-end (the emulated SMMUv3; a VT-d one next) registers these ops on the PCI host (struct
+ * pci_host.viommu) before any function is created, and every function reaches its vIOMMU only through
+ * the host: emulated functions for their DMA, assigned ones to be attached, the irq layer for MSIs.
+ * Requester IDs are bus 0 RIDs (= devfn); the front-end maps them to its own stream ids (SMMUv3:
+ * StreamID = RID, as the DT iommu-map says).
+ */
+#ifndef NESTVM_DEVICES_PCI_VIOMMU_H
+#define NESTVM_DEVICES_PCI_VIOMMU_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct viommu_xlate;
+
+struct pci_viommu_ops {
+	const char *name;
+	/* Emulated function RID is behind the vIOMMU (at its creation, before the guest runs). */
+	int (*dma_add)(void *opaque, uint32_t rid);
+	/* IOVA -> guest physical for RID: 0 with OUT; -EFAULT when terminated (the fault recorded). */
+	int (*dma_translate)(void *opaque, uint32_t rid, uint64_t iova, bool write, struct viommu_xlate *out);
+	/*
+	 * Assigned function RID: its bound VFIO cdev VFIO_FD (iommufd device DEV_ID, attached to IOAS)
+	 * goes behind the vIOMMU. Unwinds on failure (the device is back on IOAS).
+	 */
+	int (*attach_vfio)(void *opaque, int vfio_fd, uint32_t dev_id, uint32_t ioas, uint32_t rid);
+	/* Every assigned function is gone (their cdevs closed): the vIOMMU's iommufd objects go, before the IOAS. */
+	void (*release_vfio)(void *opaque);
+	/*
+	 * An MSI (ADDR, DATA) written by RID is a DMA write the vIOMMU translates (SMMUv3: ADDR is an
+	 * IOVA; interrupt remapping may also rewrite DATA): 0 with both updated, or -errno when the
+	 * write aborts (the MSI is dropped; when REPORT the fault is recorded as for that DMA write).
+	 * Called with the irq routing lock held: the front-end must not call irq_* from it.
+	 */
+	int (*msi_translate)(void *opaque, uint32_t rid, uint64_t *addr, uint32_t *data, bool report);
+};
+
+struct pci_viommu {
+	const struct pci_viommu_ops *ops;
+	void *opaque;
+};
+
+#endif
