@@ -36,7 +36,7 @@ uint8_t s1walk_ps_bits(unsigned int ps)
 	return b[ps & 7];
 }
 
-static int fault(struct s1walk_result *res, enum s1walk_fault f, int level)
+static int fault(struct s1walk_result *res, enum viommu_fault_kind f, int level)
 {
 	res->fault = f;
 	res->level = level;
@@ -62,7 +62,7 @@ int s1walk(const struct s1walk_cfg *cfg, uint64_t iova, bool write, s1walk_read_
 
 	memset(res, 0, sizeof(*res));
 	if (tt->disabled || (g != 12 && g != 14 && g != 16) || tt->tsz < 16 || tt->tsz > 39)
-		return fault(res, S1_F_TRANSLATION, 0);
+		return fault(res, VIOMMU_F_TRANSLATION, 0);
 	va_bits = 64 - tt->tsz;
 	/* Bits [top-1:va_bits] must all equal VA[55] (TBI excludes the top byte), else the address is
 	 * outside both ranges: translation fault (D8.2.3). */
@@ -72,7 +72,7 @@ int s1walk(const struct s1walk_cfg *cfg, uint64_t iova, bool write, s1walk_read_
 		uint64_t want = sel ? ((1ull << (top - va_bits)) - 1) : 0;
 
 		if (hi != want)
-			return fault(res, S1_F_TRANSLATION, 0);
+			return fault(res, VIOMMU_F_TRANSLATION, 0);
 	}
 	stride = g - 3;
 	levels = (va_bits - g + stride - 1) / stride;
@@ -87,7 +87,7 @@ int s1walk(const struct s1walk_cfg *cfg, uint64_t iova, bool write, s1walk_read_
 			align = 7;
 		table = tt->ttb & ((1ull << 52) - 1) & ~align;
 		if (table >> oas)
-			return fault(res, S1_F_ADDR_SIZE, level);
+			return fault(res, VIOMMU_F_ADDR_SIZE, level);
 	}
 
 	for (; level <= 3; level++) {
@@ -98,13 +98,13 @@ int s1walk(const struct s1walk_cfg *cfg, uint64_t iova, bool write, s1walk_read_
 
 		if (rd(opaque, daddr, &desc)) {
 			res->fetch_addr = daddr;
-			return fault(res, S1_F_WALK_EABT, level);
+			return fault(res, VIOMMU_F_WALK_EABT, level);
 		}
 		if (!(desc & DESC_VALID))
-			return fault(res, S1_F_TRANSLATION, level);
+			return fault(res, VIOMMU_F_TRANSLATION, level);
 		if (level < 3 && (desc & DESC_TABLE)) {
 			if ((desc & DESC_OA_HI) || ((desc & oa_mask) >> oas))
-				return fault(res, S1_F_ADDR_SIZE, level);
+				return fault(res, VIOMMU_F_ADDR_SIZE, level);
 			if (!tt->had) {
 				no_write |= !!(desc & TABLE_APT1);
 				no_unpriv |= !!(desc & TABLE_APT0);
@@ -114,20 +114,20 @@ int s1walk(const struct s1walk_cfg *cfg, uint64_t iova, bool write, s1walk_read_
 		}
 		/* Level 3 with bit 1 clear is reserved; blocks only where the granule allows them. */
 		if (level == 3 ? !(desc & DESC_TABLE) : !block_allowed(g, level))
-			return fault(res, S1_F_TRANSLATION, level);
+			return fault(res, VIOMMU_F_TRANSLATION, level);
 		out = desc & ((1ull << 48) - 1) & ~((1ull << shift) - 1);
 		if ((desc & DESC_OA_HI) || (out >> oas))
-			return fault(res, S1_F_ADDR_SIZE, level);
+			return fault(res, VIOMMU_F_ADDR_SIZE, level);
 		/* No hardware AF update (IDR0.HTTU == 0): AF == 0 is an Access flag fault unless AFFD. */
 		if (!(desc & DESC_AF) && !cfg->affd)
-			return fault(res, S1_F_ACCESS, level);
+			return fault(res, VIOMMU_F_ACCESS, level);
 		{
 			bool ro = (desc & DESC_AP2) || no_write;
 			bool unpriv_ok = (desc & DESC_AP1) && !no_unpriv;
 			bool readable = cfg->priv ? !(cfg->pan && (desc & DESC_AP1)) : unpriv_ok;
 
 			if (!readable || (write && ro))
-				return fault(res, S1_F_PERMISSION, level);
+				return fault(res, VIOMMU_F_PERMISSION, level);
 			res->writable = !ro;
 		}
 		res->level = level;
@@ -135,5 +135,29 @@ int s1walk(const struct s1walk_cfg *cfg, uint64_t iova, bool write, s1walk_read_
 		res->pa = out | (iova & ((1ull << shift) - 1));
 		return 0;
 	}
-	return fault(res, S1_F_TRANSLATION, 3);   /* not reached: level 3 always decides */
+	return fault(res, VIOMMU_F_TRANSLATION, 3);   /* not reached: level 3 always decides */
 }
+
+static int ops_walk(const void *cfg, uint64_t iova, bool write, pgwalk_read_fn rd, void *opaque, struct pgwalk_out *out,
+		    struct pgwalk_fault *fault)
+{
+	struct s1walk_result r;
+
+	if (s1walk(cfg, iova, write, rd, opaque, &r)) {
+		*fault = (struct pgwalk_fault){ .kind = r.fault, .level = r.level, .fetch_addr = r.fetch_addr };
+		return -EFAULT;
+	}
+	*out = (struct pgwalk_out){ .pa = r.pa, .block_shift = r.block_shift, .writable = r.writable };
+	return 0;
+}
+
+static uint64_t ops_tlb_addr(const void *cfg, uint64_t iova)
+{
+	return s1walk_tlb_va(cfg, iova);
+}
+
+const struct pgwalk_ops s1walk_ops = {
+	.name = "aarch64-vmsa-s1",
+	.walk = ops_walk,
+	.tlb_addr = ops_tlb_addr,
+};

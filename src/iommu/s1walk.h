@@ -11,6 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "iommu/pgwalk.h"
+
 /* One translation table (TTB0 or TTB1) of a context descriptor. */
 struct s1walk_tt {
 	uint64_t ttb;               /* table base, as in CD.TTBx[51:4] */
@@ -30,17 +32,8 @@ struct s1walk_cfg {
 	uint16_t asid;
 };
 
-enum s1walk_fault {
-	S1_OK = 0,
-	S1_F_TRANSLATION,
-	S1_F_ADDR_SIZE,
-	S1_F_ACCESS,
-	S1_F_PERMISSION,
-	S1_F_WALK_EABT,             /* a descriptor read failed (not guest RAM) */
-};
-
 struct s1walk_result {
-	enum s1walk_fault fault;
+	enum viommu_fault_kind fault;       /* VIOMMU_F_NONE on success */
 	int level;                  /* level of the leaf, or where the fault happened */
 	uint64_t pa;                /* output address of the input address (S1_OK) */
 	uint8_t block_shift;        /* the leaf maps 2^block_shift bytes around the input address */
@@ -48,12 +41,13 @@ struct s1walk_result {
 	uint64_t fetch_addr;        /* S1_F_WALK_EABT: descriptor address that failed */
 };
 
-/* Reads the 64-bit little-endian descriptor at PA; nonzero when PA is not readable memory. */
-typedef int (*s1walk_read_fn)(void *opaque, uint64_t pa, uint64_t *desc);
+typedef pgwalk_read_fn s1walk_read_fn;
 
 /* Translates IOVA for a data read or write. Returns 0 on success, -EFAULT with RES->fault set. */
 int s1walk(const struct s1walk_cfg *cfg, uint64_t iova, bool write, s1walk_read_fn rd, void *opaque,
 	   struct s1walk_result *res);
+/* The walker interface (pgwalk.h) over s1walk: CFG is a struct s1walk_cfg. */
+extern const struct pgwalk_ops s1walk_ops;
 
 /* VA with bits [63:56] replaced by copies of VA[55], the half selector (DDI 0487 D8.2.4, D8.8). */
 static inline uint64_t s1walk_va_untag(uint64_t va)

@@ -57,7 +57,7 @@ struct smmuv3_queue {
 };
 
 #define SMMUV3_MAX_STREAMS 64
-#define SMMUV3_BATCH 128
+#define SMMUV3_BATCH VIOMMU_INV_BATCH
 
 /* A StreamID with a device behind this SMMU (emulated or assigned). */
 struct smmuv3_stream {

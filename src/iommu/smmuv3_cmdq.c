@@ -124,7 +124,7 @@ static void do_sync(struct smmuv3 *s, const uint64_t cmd[2], struct cmdq_err *e)
 
 static void execute(struct smmuv3 *s, const uint64_t cmd[2], uint32_t pos, struct cmdq_err *e)
 {
-	struct viommu_inval inv = { .cmd = { cmd[0], cmd[1] }, .cookie = pos };
+	struct viommu_inval inv = { .raw = { cmd[0], cmd[1] }, .cookie = pos };
 	uint32_t sid = (uint32_t)CMD_SID(cmd[0]);
 
 	switch (CMD_OP(cmd[0])) {
@@ -192,7 +192,10 @@ static void execute(struct smmuv3 *s, const uint64_t cmd[2], uint32_t pos, struc
 	case CMD_TLBI_NH_VAA:
 		inv.kind = CMD_OP(cmd[0]) == CMD_TLBI_NH_VA ? VIOMMU_INV_VA : VIOMMU_INV_VAA;
 		inv.asid = (uint16_t)CMD_ASID(cmd[0]);
-		inv.iova = cmd[1] & CMD1_ADDR;
+		/* The software IOTLB keys entries on untagged addresses (s1walk_tlb_va): a TLBI of a
+		 * tagged address applies to its untagged form. Without TBI that may remove more than
+		 * needed, which invalidation always may (IHI 0070 3.17). Nested forwards the raw command. */
+		inv.iova = s1walk_va_untag(cmd[1] & CMD1_ADDR);
 		inv.size = tlbi_size(s, cmd);
 		inv.leaf = cmd[1] & CMD1_LEAF;
 		queue_inval(s, &inv, e);

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "devices/pci.h"
-#include "iommu/viommu_nested.h"
+#include "iommu/smmuv3_nested.h"
 #include "vmm/log.h"
 #include "vmm/vm.h"
 
@@ -97,7 +97,7 @@ static int dev_add_vfio(void *opaque, int vfio_fd, uint32_t dev_id, uint32_t ioa
 	int r;
 
 	if (first) {
-		struct viommu *n = viommu_nested_create(d->backend, d->vm->iommufd.fd, d->vm->loop);
+		struct viommu *n = viommu_nested_create(&smmuv3_nested_format, d->backend, d->vm->iommufd.fd, d->vm->loop);
 
 		if (!n) {
 			/* The software backend went with the failed wrapper: get a new one. */
@@ -122,7 +122,7 @@ static int dev_add_vfio(void *opaque, int vfio_fd, uint32_t dev_id, uint32_t ioa
 	if (first) {
 		struct smmuv3_features f = d->smmu.feat;
 
-		r = viommu_nested_clamp_features(d->backend, &f);
+		r = smmuv3_nested_clamp_features(d->backend, &f);
 		if (!r)
 			r = smmuv3_set_features(&d->smmu, &f);
 		if (r)

@@ -6,7 +6,7 @@
  * 6.3.6 IDR5). StreamIDs, queues, the stream table format and interrupts stay ours (emulated).
  */
 #include "iommu/smmuv3.h"
-#include "iommu/viommu_nested.h"
+#include "iommu/smmuv3_nested.h"
 
 void smmuv3_features_clamp(struct smmuv3_features *f, const uint32_t host_idr[6])
 {

@@ -171,8 +171,8 @@ int smmuv3_load_config(struct smmuv3 *s, uint32_t sid, struct viommu_stream_cfg 
 	r = fetch_ste(s, sid, ste, evt);
 	if (r)
 		return r;
-	cfg->ste[0] = ste[0];
-	cfg->ste[1] = ste[1];
+	cfg->raw[0] = ste[0];
+	cfg->raw[1] = ste[1];
 	if (!(ste[0] & STE0_V))
 		return bad(evt, EVT_C_BAD_STE, sid, 0);
 	switch (STE0_CONFIG(ste[0])) {
@@ -215,5 +215,7 @@ int smmuv3_load_config(struct smmuv3 *s, uint32_t sid, struct viommu_stream_cfg 
 		return r;
 	cfg->s1.priv = STE1_PRIVCFG(ste[1]) == 3;      /* 0b11: privileged; else incoming (unprivileged) */
 	cfg->kind = VIOMMU_CFG_S1;
+	cfg->walker = &s1walk_ops;
+	cfg->tag = cfg->s1.asid;
 	return 0;
 }

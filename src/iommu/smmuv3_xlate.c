@@ -47,16 +47,16 @@ void smmuv3_reload_streams(struct smmuv3 *s, uint32_t first, uint32_t last)
 			reload(s, &s->streams[i]);
 }
 
-static unsigned int fault_event(enum s1walk_fault f)
+static unsigned int fault_event(enum viommu_fault_kind f)
 {
 	switch (f) {
-	case S1_F_ADDR_SIZE:
+	case VIOMMU_F_ADDR_SIZE:
 		return EVT_F_ADDR_SIZE;
-	case S1_F_ACCESS:
+	case VIOMMU_F_ACCESS:
 		return EVT_F_ACCESS;
-	case S1_F_PERMISSION:
+	case VIOMMU_F_PERMISSION:
 		return EVT_F_PERMISSION;
-	case S1_F_WALK_EABT:
+	case VIOMMU_F_WALK_EABT:
 		return EVT_F_WALK_EABT;
 	default:
 		return EVT_F_TRANSLATION;
@@ -69,12 +69,12 @@ static void record_fault(struct smmuv3 *s, const struct smmuv3_stream *st, const
 
 	/* CD.R gates the translation-related faults; external aborts on the walk are always recorded
 	 * (5.4, CD.R; 7.3.11 F_WALK_EABT). */
-	if (f->kind != S1_F_WALK_EABT && !st->record)
+	if (f->kind != VIOMMU_F_WALK_EABT && !st->record)
 		return;
 	evt[0] = smmuv3_evt0(fault_event(f->kind), st->sid);
-	evt[1] = (f->write ? 0 : EVT1_RNW) | EVT1_CLASS(f->kind == S1_F_WALK_EABT ? EVT_CLASS_TT : EVT_CLASS_IN);
+	evt[1] = (f->write ? 0 : EVT1_RNW) | EVT1_CLASS(f->kind == VIOMMU_F_WALK_EABT ? EVT_CLASS_TT : EVT_CLASS_IN);
 	evt[2] = f->iova;
-	if (f->kind == S1_F_WALK_EABT)
+	if (f->kind == VIOMMU_F_WALK_EABT)
 		evt[3] = f->fetch_addr & EVT3_FETCH_ADDR;
 	smmuv3_evtq_push(s, evt);
 }

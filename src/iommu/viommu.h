@@ -16,6 +16,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "iommu/pgwalk.h"
 #include "iommu/s1walk.h"
 
 struct guest_mem;
@@ -29,8 +30,16 @@ enum viommu_cfg_kind {
 
 struct viommu_stream_cfg {
 	enum viommu_cfg_kind kind;
-	uint64_t ste[2];            /* the guest STE words 0-1 (SMMUv3), what a nested backend passes on */
-	struct s1walk_cfg s1;       /* VIOMMU_CFG_S1: the decoded CD, for the software/shadow backends */
+	uint64_t raw[4];            /* the guest's own words for the stream, which a nested format encodes
+				     * for the host (SMMUv3: STE words 0-1) */
+	/* VIOMMU_CFG_S1, for the backends that walk the guest's tables (software; shadow next): the
+	 * walker and its config, decoded by the front-end, and the tag its IOTLB entries carry (the
+	 * one the guest invalidates by: SMMUv3 ASID). */
+	const struct pgwalk_ops *walker;
+	union {
+		struct s1walk_cfg s1;       /* s1walk_ops: the decoded CD (SMMUv3) */
+	};
+	uint16_t tag;
 	bool record_faults;         /* CD.R: stage-1 faults are reported as events */
 };
 
@@ -43,6 +52,9 @@ enum viommu_inval_kind {
 	VIOMMU_INV_ATC,             /* ATC_INV: the device's own ATC */
 };
 
+/* The most invalidations a front-end passes in one viommu_invalidate call. */
+#define VIOMMU_INV_BATCH 128
+
 struct viommu_inval {
 	enum viommu_inval_kind kind;
 	uint32_t sid, ssid;
@@ -50,7 +62,8 @@ struct viommu_inval {
 	bool leaf;
 	bool all_ssids;             /* CFGI_CD_ALL, ATC_INV with Global */
 	uint64_t iova, size;
-	uint64_t cmd[2];            /* the guest's raw command, for backends that forward it as is */
+	uint64_t raw[4];            /* the guest's own descriptor (SMMUv3: the 2-word command), for
+				     * nested formats that forward it as is */
 	uint32_t cookie;            /* front-end's: which queue entry this came from */
 };
 
@@ -62,10 +75,10 @@ struct viommu_xlate {
 
 /* A translation fault, for the front-end to turn into its event record. */
 struct viommu_fault {
-	enum s1walk_fault kind;
+	enum viommu_fault_kind kind;
 	uint32_t sid;
 	uint64_t iova;
-	uint64_t fetch_addr;        /* S1_F_WALK_EABT */
+	uint64_t fetch_addr;        /* VIOMMU_F_WALK_EABT */
 	bool write;
 };
 

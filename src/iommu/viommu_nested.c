@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The nested SMMUv3 backend (viommu_nested.h). Call sequence as in the kernel's iommufd selftest and
+ * The nested vIOMMU core (viommu_nested.h). Call sequence as in the kernel's iommufd selftest and
  * Documentation/userspace-api/iommufd.rst: device attached to a NEST_PARENT HWPT (stage 2) ->
- * IOMMU_VIOMMU_ALLOC on it -> IOMMU_VDEVICE_ALLOC (virt_id = vSID) -> per guest STE an
- * IOMMU_HWPT_ALLOC with IOMMU_HWPT_DATA_ARM_SMMUV3 on the vIOMMU, which the device is attached to.
+ * IOMMU_VIOMMU_ALLOC on it -> IOMMU_VDEVICE_ALLOC (virt_id = the guest's stream id) -> per guest
+ * stream config an IOMMU_HWPT_ALLOC with the format's data on the vIOMMU, which the device is
+ * attached to. Nothing here knows a format's words: struct viommu_nested_format encodes them.
  */
 #include "iommu/viommu_nested.h"
 
@@ -19,7 +20,6 @@
 #include "iommu/hwpt.h"
 #include "iommu/iommufd.h"
 #include "iommu/resv_regions.h"
-#include "iommu/smmuv3.h"
 #include "iommu/vdevice.h"
 #include "iommu/veventq.h"
 #include "iommu/viommu_obj.h"
@@ -31,24 +31,19 @@
  * could take is not lost on the way. A read takes at most NESTED_READ_BATCH of them. */
 #define NESTED_EVENTQ_DEPTH 1024
 #define NESTED_READ_BATCH 64
-
-/*
- * The STE bits the kernel lets a guest choose (arm-smmu-v3.h STRTAB_STE_{0,1}_NESTING_ALLOWED;
- * arm_smmu_validate_vste refuses anything else with EIO): V, Config, S1Fmt, S1ContextPtr, S1CDMax;
- * S1DSS, S1CIR, S1COR, S1CSH, S1STALLD, EATS (IHI 0070 5.2).
- */
-#define VSTE0_ALLOWED (STE0_V | (7ull << 1) | (3ull << 4) | STE0_S1CTXPTR | (0x1full << 59))
-#define VSTE1_ALLOWED ((3ull << 0) | (3ull << 2) | (3ull << 4) | (3ull << 6) | STE1_S1STALLD | (3ull << 28))
+#define NESTED_EVENT_MAX 64     /* the largest vEVENTQ record a format may have */
 
 struct nested_dev {
 	int vfio_fd;                /* not ours: the vfio-pci model's cdev */
 	uint32_t dev_id, sid, vdevice_id;
 	uint32_t hwpt_id;           /* the nested HWPT the device is attached to; 0: none yet */
-	uint64_t vste[2];           /* what it carries */
+	uint32_t data_type, data_len;       /* what it carries (the format's blob) */
+	uint8_t data[VIOMMU_NESTED_DATA_MAX];
 };
 
 struct viommu_nested {
 	struct viommu v;
+	const struct viommu_nested_format *fmt;
 	struct viommu *soft;
 	int iommufd;
 	struct evloop *loop;
@@ -63,8 +58,8 @@ struct viommu_nested {
 	uint64_t nr_fwd_cmds, nr_ioctls;        /* invalidations forwarded, IOMMU_HWPT_INVALIDATE calls */
 	struct nested_dev dev[NESTED_MAX_DEVS];
 	unsigned int nr_devs;
-	struct iommu_viommu_arm_smmuv3_invalidate cmds[SMMUV3_BATCH];
-	unsigned int cmd_idx[SMMUV3_BATCH];     /* cmds[i] came from inv[cmd_idx[i]] */
+	uint8_t entries[VIOMMU_INV_BATCH * VIOMMU_NESTED_ENTRY_MAX];  /* the format's, inval_len apart */
+	unsigned int entry_idx[VIOMMU_INV_BATCH];       /* entry i came from inv[entry_idx[i]] */
 };
 
 static struct viommu_nested *to_nested(struct viommu *v)
@@ -90,37 +85,20 @@ static int attach_pt(struct nested_dev *d, uint32_t pt_id)
 	return 0;
 }
 
-/* The vSTE for CFG: abort and bypass as V=1 vSTEs of that Config, stage 1 as the guest wrote it. */
-static void make_vste(const struct viommu_stream_cfg *cfg, uint64_t vste[2])
+/*
+ * The device's nested HWPT for CFG, replacing the one it has: the new HWPT is allocated and
+ * attached before the old one goes, so a refusal leaves the device as it was (and nothing leaks).
+ */
+static int dev_set_cfg(struct viommu_nested *n, struct nested_dev *d, const struct viommu_stream_cfg *cfg)
 {
-	switch (cfg->kind) {
-	case VIOMMU_CFG_S1:
-		vste[0] = cfg->ste[0] & VSTE0_ALLOWED;
-		vste[1] = cfg->ste[1] & VSTE1_ALLOWED;
-		/* EATS other than 0b00/0b01 is refused by the host; ATS is not offered anyway. */
-		vste[1] &= ~(3ull << 28);
-		return;
-	case VIOMMU_CFG_BYPASS:
-		vste[0] = STE0_V | (uint64_t)STE_CFG_BYPASS << 1;
-		vste[1] = 0;
-		return;
-	default:
-		vste[0] = STE0_V | (uint64_t)STE_CFG_ABORT << 1;
-		vste[1] = 0;
-		return;
-	}
-}
-
-static int dev_set_vste(struct viommu_nested *n, struct nested_dev *d, const uint64_t vste[2])
-{
-	struct iommu_hwpt_arm_smmuv3 data = { .ste = { vste[0], vste[1] } };    /* little-endian host */
-	uint32_t id, old = d->hwpt_id;
+	uint8_t data[VIOMMU_NESTED_DATA_MAX] = { 0 };
+	uint32_t id, old = d->hwpt_id, type, len;
 	int r;
 
-	if (old && d->vste[0] == vste[0] && d->vste[1] == vste[1])
+	len = n->fmt->alloc_nested(cfg, &type, data);
+	if (old && type == d->data_type && len == d->data_len && !memcmp(data, d->data, len))
 		return 0;
-	r = hwpt_alloc(n->iommufd, d->dev_id, n->viommu_id, 0, IOMMU_HWPT_DATA_ARM_SMMUV3, &data, sizeof(data), &id,
-		       "nested (guest STE)");
+	r = hwpt_alloc(n->iommufd, d->dev_id, n->viommu_id, 0, type, data, len, &id, "nested (guest config)");
 	if (r)
 		return r;
 	r = attach_pt(d, id);
@@ -129,8 +107,9 @@ static int dev_set_vste(struct viommu_nested *n, struct nested_dev *d, const uin
 		return r;
 	}
 	d->hwpt_id = id;
-	d->vste[0] = vste[0];
-	d->vste[1] = vste[1];
+	d->data_type = type;
+	d->data_len = len;
+	memcpy(d->data, data, len);
 	if (old)
 		iommufd_destroy(n->iommufd, old);
 	return 0;
@@ -140,29 +119,26 @@ static int nested_attach(struct viommu *v, uint32_t sid, const struct viommu_str
 {
 	struct viommu_nested *n = to_nested(v);
 	struct nested_dev *d = find_dev(n, sid);
-	uint64_t vste[2];
 	int r;
 
 	/* The software backend keeps every stream's config: emulated DMA and assigned devices' MSIs. */
 	r = viommu_attach(n->soft, sid, cfg);
 	if (r || !d)
 		return r;
-	make_vste(cfg, vste);
 	if (cfg->kind == VIOMMU_CFG_S1 && fail_inject("vste-s1")) {
 		r = -errno;
-		err_num(-r, "IOMMU_HWPT_ALLOC nested (guest STE) for StreamID 0x%x (injected)", sid);
+		err_num(-r, "IOMMU_HWPT_ALLOC nested (guest config) for stream 0x%x (injected)", sid);
 	} else {
-		r = dev_set_vste(n, d, vste);
+		r = dev_set_cfg(n, d, cfg);
 	}
 	if (r && cfg->kind != VIOMMU_CFG_ABORT) {
-		/* The host refused the guest's STE: the device must not go on translating with the old
-		 * one. It aborts, like a stream whose STE cannot be used (IHI 0070 5.2); the front-end
-		 * tells the guest (C_BAD_STE). */
+		/* The host refused the guest's config: the device must not go on translating with the
+		 * old one. It aborts, like a stream whose config cannot be used (SMMUv3: IHI 0070 5.2);
+		 * the front-end tells the guest (SMMUv3: C_BAD_STE). */
 		struct viommu_stream_cfg abort_cfg = { .kind = VIOMMU_CFG_ABORT };
 
 		viommu_attach(n->soft, sid, &abort_cfg);
-		make_vste(&abort_cfg, vste);
-		dev_set_vste(n, d, vste);
+		dev_set_cfg(n, d, &abort_cfg);
 	}
 	return r;
 }
@@ -172,14 +148,11 @@ static void nested_detach(struct viommu *v, uint32_t sid)
 	struct viommu_nested *n = to_nested(v);
 	struct viommu_stream_cfg abort_cfg = { .kind = VIOMMU_CFG_ABORT };
 	struct nested_dev *d = find_dev(n, sid);
-	uint64_t vste[2];
 
 	if (n->soft->ops->detach)
 		n->soft->ops->detach(n->soft, sid);
-	if (d) {
-		make_vste(&abort_cfg, vste);
-		dev_set_vste(n, d, vste);
-	}
+	if (d)
+		dev_set_cfg(n, d, &abort_cfg);
 }
 
 /* Does the host need to see INV? TLBIs always (the kernel adds our VMID); per-stream ones for assigned streams. */
@@ -206,28 +179,27 @@ static int nested_invalidate(struct viommu *v, const struct viommu_inval *inv, u
 		*done = sdone;
 		return r;
 	}
-	for (unsigned int i = 0; i < nr && m < SMMUV3_BATCH; i++) {
+	for (unsigned int i = 0; i < nr && m < VIOMMU_INV_BATCH; i++) {
 		if (!forward(n, &inv[i]))
 			continue;
-		n->cmds[m].cmd[0] = inv[i].cmd[0];
-		n->cmds[m].cmd[1] = inv[i].cmd[1];
-		n->cmd_idx[m++] = i;
+		n->fmt->invalidate(&inv[i], &n->entries[m * n->fmt->inval_len]);
+		n->entry_idx[m++] = i;
 	}
 	/* The whole batch in one IOMMU_HWPT_INVALIDATE (the array interface), or one each when asked. */
 	while (sent < m) {
 		uint32_t num = n->unbatched ? 1 : m - sent;
 		uint32_t asked = num;
-		int e = hwpt_invalidate(n->iommufd, n->viommu_id, IOMMU_VIOMMU_INVALIDATE_DATA_ARM_SMMUV3,
-					&n->cmds[sent], sizeof(n->cmds[0]), &num);
+		int e = hwpt_invalidate(n->iommufd, n->viommu_id, n->fmt->inval_type,
+					&n->entries[sent * n->fmt->inval_len], n->fmt->inval_len, &num);
 
 		n->nr_ioctls++;
 		n->nr_fwd_cmds += num;
 		if (e || num < asked) {
 			unsigned int bad = sent + (num < asked ? num : 0);
 
-			pr_debug("nested: IOMMU_HWPT_INVALIDATE refused command 0x%016llx: %d",
-				 (unsigned long long)n->cmds[bad].cmd[0], e ? e : -EIO);
-			*done = n->cmd_idx[bad];
+			pr_debug("nested: IOMMU_HWPT_INVALIDATE refused entry 0x%016llx: %d",
+				 (unsigned long long)inv[n->entry_idx[bad]].raw[0], e ? e : -EIO);
+			*done = n->entry_idx[bad];
 			return e ? e : -EIO;
 		}
 		sent += num;
@@ -247,17 +219,12 @@ static int nested_translate(struct viommu *v, uint32_t sid, uint64_t iova, bool 
 static void deliver(void *opaque, const void *rec)
 {
 	struct viommu_nested *n = opaque;
-	const struct iommu_vevent_arm_smmuv3 *e = rec;
-	struct viommu_fault f = {
-		.kind = S1_F_TRANSLATION,
-		.sid = (uint32_t)(e->evt[0] >> 32),
-		.iova = e->evt[2],
-		.write = !(e->evt[1] & EVT1_RNW),
-	};
+	struct viommu_fault f;
 
 	/* The record is already in the guest's terms (the kernel put the vSID in): passed on as is. */
+	n->fmt->decode_event(rec, &f);
 	if (n->v.event)
-		n->v.event(n->v.frontend, &f, e->evt, sizeof(e->evt));
+		n->v.event(n->v.frontend, &f, rec, n->fmt->event_len);
 }
 
 /*
@@ -268,10 +235,10 @@ static void deliver(void *opaque, const void *rec)
 static bool veventq_ready(void *opaque, int fd)
 {
 	struct viommu_nested *n = opaque;
-	uint8_t buf[NESTED_READ_BATCH * (sizeof(struct iommufd_vevent_header) + sizeof(struct iommu_vevent_arm_smmuv3))];
+	uint8_t buf[NESTED_READ_BATCH * (sizeof(struct iommufd_vevent_header) + NESTED_EVENT_MAX)];
 
 	for (unsigned int i = 0; i <= NESTED_EVENTQ_DEPTH / NESTED_READ_BATCH; i++) {
-		ssize_t l = read(fd, buf, sizeof(buf));
+		ssize_t l = read(fd, buf, NESTED_READ_BATCH * (sizeof(struct iommufd_vevent_header) + n->fmt->event_len));
 
 		if (l < 0) {
 			if (errno == EAGAIN || errno == EINTR)
@@ -281,7 +248,7 @@ static bool veventq_ready(void *opaque, int fd)
 		}
 		if (l == 0)
 			break;
-		veventq_parse(&n->parse, buf, (size_t)l, sizeof(struct iommu_vevent_arm_smmuv3), deliver, n);
+		veventq_parse(&n->parse, buf, (size_t)l, n->fmt->event_len, deliver, n);
 	}
 	if (n->parse.nr_lost != n->nr_lost_reported) {
 		pr_info("nested vIOMMU: host dropped %llu event(s) (vEVENTQ full)",
@@ -303,10 +270,10 @@ static int make_viommu(struct viommu_nested *n, struct nested_dev *d, uint32_t i
 	r = attach_pt(d, n->parent_id);
 	if (r)
 		goto err_parent;
-	r = viommu_obj_alloc(n->iommufd, IOMMU_VIOMMU_TYPE_ARM_SMMUV3, d->dev_id, n->parent_id, &n->viommu_id);
+	r = viommu_obj_alloc(n->iommufd, n->fmt->viommu_type, d->dev_id, n->parent_id, &n->viommu_id);
 	if (r)
 		goto err_parent;
-	r = veventq_alloc(n->iommufd, n->viommu_id, IOMMU_VEVENTQ_TYPE_ARM_SMMUV3, NESTED_EVENTQ_DEPTH,
+	r = veventq_alloc(n->iommufd, n->viommu_id, n->fmt->veventq_type, NESTED_EVENTQ_DEPTH,
 			  &n->veventq_id, &n->veventq_fd);
 	if (r)
 		goto err_viommu;
@@ -337,17 +304,16 @@ int viommu_nested_add_device(struct viommu *v, int vfio_fd, uint32_t dev_id, uin
 	struct viommu_nested *n = to_nested(v);
 	struct viommu_stream_cfg abort_cfg = { .kind = VIOMMU_CFG_ABORT };
 	struct nested_dev *d;
-	uint64_t vste[2];
 	int r;
 
 	if (n->nr_devs == NESTED_MAX_DEVS || find_dev(n, sid))
-		return err_num(ENOSPC, "nested vIOMMU: device %u as StreamID 0x%x", dev_id, sid);
+		return err_num(ENOSPC, "nested vIOMMU: device %u as stream 0x%x", dev_id, sid);
 	d = &n->dev[n->nr_devs];
 	*d = (struct nested_dev){ .vfio_fd = vfio_fd, .dev_id = dev_id, .sid = sid };
 	if (!n->have_viommu) {
 		r = make_viommu(n, d, ioas);
 	} else {
-		/* Same stage 2 for all; a device of another host SMMU instance is refused here. */
+		/* Same stage 2 for all; a device of another host IOMMU instance is refused here. */
 		r = attach_pt(d, n->parent_id);
 	}
 	if (r)
@@ -355,9 +321,8 @@ int viommu_nested_add_device(struct viommu *v, int vfio_fd, uint32_t dev_id, uin
 	r = vdevice_alloc(n->iommufd, n->viommu_id, dev_id, sid, &d->vdevice_id);
 	if (r)
 		goto err;
-	/* Nothing translates until the guest says so (its SMMU is disabled and GBPA may abort). */
-	make_vste(&abort_cfg, vste);
-	r = dev_set_vste(n, d, vste);
+	/* Nothing translates until the guest says so (its vIOMMU is disabled and may abort). */
+	r = dev_set_cfg(n, d, &abort_cfg);
 	if (r)
 		goto err_vdev;
 	n->nr_devs++;
@@ -370,23 +335,22 @@ err:
 	return r;
 }
 
-int viommu_nested_clamp_features(struct viommu *v, struct smmuv3_features *f)
+int viommu_nested_hw_info(struct viommu *v, void *buf, uint32_t len)
 {
 	struct viommu_nested *n = to_nested(v);
-	struct iommu_hw_info_arm_smmuv3 info = { 0 };
 	uint32_t type;
 	int r;
 
 	if (!n->nr_devs)
 		return -ENODEV;
-	r = iommufd_hw_info(n->iommufd, n->dev[0].dev_id, &info, sizeof(info), &type);
+	r = iommufd_hw_info(n->iommufd, n->dev[0].dev_id, buf, len, &type);
 	if (r)
 		return r;
-	if (type != IOMMU_HW_INFO_TYPE_ARM_SMMUV3) {
-		pr_err("--viommu smmuv3: the assigned device's host IOMMU is not an SMMUv3 (hw_info type %u)", type);
+	if (type != n->fmt->hw_info_type) {
+		pr_err("--viommu %s: the assigned device's host IOMMU is not of that kind (hw_info type %u)",
+		       n->fmt->name, type);
 		return -EOPNOTSUPP;
 	}
-	smmuv3_features_clamp(f, info.idr);
 	return 0;
 }
 
@@ -420,10 +384,10 @@ void viommu_nested_release(struct viommu *v)
 	struct viommu_nested *n = to_nested(v);
 
 	if (n->have_viommu)
-		pr_debug("nested vIOMMU: %llu guest invalidation batches, %llu commands forwarded in %llu "
-			 "IOMMU_HWPT_INVALIDATE calls (%s)", (unsigned long long)v->nr_invalidate_calls,
+		pr_debug("nested vIOMMU (%s): %llu guest invalidation batches, %llu entries forwarded in %llu "
+			 "IOMMU_HWPT_INVALIDATE calls (%s)", n->fmt->name, (unsigned long long)v->nr_invalidate_calls,
 			 (unsigned long long)n->nr_fwd_cmds, (unsigned long long)n->nr_ioctls,
-			 n->unbatched ? "one command per call" : "batched");
+			 n->unbatched ? "one entry per call" : "batched");
 	if (n->watch)
 		evloop_unwatch(n->loop, n->watch);
 	n->watch = NULL;
@@ -465,7 +429,8 @@ static const struct viommu_ops nested_ops = {
 	.destroy = nested_destroy,
 };
 
-struct viommu *viommu_nested_create(struct viommu *soft, int iommufd, struct evloop *loop)
+struct viommu *viommu_nested_create(const struct viommu_nested_format *fmt, struct viommu *soft, int iommufd,
+				    struct evloop *loop)
 {
 	struct viommu_nested *n = calloc(1, sizeof(*n));
 
@@ -474,7 +439,14 @@ struct viommu *viommu_nested_create(struct viommu *soft, int iommufd, struct evl
 		viommu_destroy(soft);
 		return NULL;
 	}
+	if (fmt->event_len > NESTED_EVENT_MAX || fmt->inval_len > VIOMMU_NESTED_ENTRY_MAX) {
+		err_num(EINVAL, "nested vIOMMU: format %s", fmt->name);
+		viommu_destroy(soft);
+		free(n);
+		return NULL;
+	}
 	n->v.ops = &nested_ops;
+	n->fmt = fmt;
 	n->soft = soft;
 	n->iommufd = iommufd;
 	n->loop = loop;

@@ -1,33 +1,62 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The nested vIOMMU backend (SMMUv3): assigned devices are translated by the host SMMU walking the
- * guest's stage 1 (its CD tables in guest RAM) over nestvm's stage 2 (a NEST_PARENT HWPT on the
- * guest-RAM IOAS). Per VM: one IOMMU_VIOMMU_TYPE_ARM_SMMUV3, one vDEVICE per device (virt_id = the
- * guest StreamID), one nested HWPT per device carrying the guest STE words 0-1, and a vEVENTQ read
- * on the event loop. Streams of emulated devices go to the wrapped software backend; the software
- * backend also keeps every assigned stream's config so their MSI addresses can be translated.
+ * The nested vIOMMU core: assigned devices are translated by the host IOMMU walking the guest's
+ * stage 1 (its tables in guest RAM) over nestvm's stage 2 (a NEST_PARENT HWPT on the guest-RAM
+ * IOAS). Like drivers/iommu/iommufd, the core owns what every format shares - per VM one nest
+ * parent, one iommufd vIOMMU object, one vDEVICE per device (virt_id = the guest's stream id), one
+ * nested HWPT per device replaced (with rollback) as the guest reconfigures it, the vEVENTQ read on
+ * the event loop, invalidations batched into IOMMU_HWPT_INVALIDATE calls - and a format
+ * (struct viommu_nested_format: smmuv3_nested.c; VT-d next) supplies the iommufd types and encodes
+ * the guest's words. Streams of emulated devices go to the wrapped software backend, which also keeps
+ * every assigned stream's config so their MSI addresses can be translated.
  */
 #ifndef NESTVM_VIOMMU_NESTED_H
 #define NESTVM_VIOMMU_NESTED_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "iommu/viommu.h"
 
 struct evloop;
-struct smmuv3_features;
 
-/* Wraps SOFT (owned from now on, also on failure) for the devices of IOMMUFD. NULL on ENOMEM. */
-struct viommu *viommu_nested_create(struct viommu *soft, int iommufd, struct evloop *loop);
+/* The largest nested HWPT data blob and invalidation entry a format may produce. */
+#define VIOMMU_NESTED_DATA_MAX 64
+#define VIOMMU_NESTED_ENTRY_MAX 32
+
+/* What a format (the host IOMMU's iommufd driver data) supplies to the core. */
+struct viommu_nested_format {
+	const char *name;
+	uint32_t viommu_type;       /* IOMMU_VIOMMU_TYPE_* */
+	uint32_t hw_info_type;      /* IOMMU_HW_INFO_TYPE_* the host must report */
+	uint32_t veventq_type;      /* IOMMU_VEVENTQ_TYPE_* */
+	uint32_t event_len;         /* bytes of one vEVENTQ record after its header */
+	uint32_t inval_type;        /* IOMMU_VIOMMU_INVALIDATE_DATA_* */
+	uint32_t inval_len;         /* bytes of one invalidation entry (<= VIOMMU_NESTED_ENTRY_MAX) */
+	/*
+	 * The nested HWPT for a stream config (abort and bypass included): IOMMU_HWPT_DATA_* in
+	 * *DATA_TYPE, the blob in DATA (VIOMMU_NESTED_DATA_MAX bytes); returns its length.
+	 */
+	uint32_t (*alloc_nested)(const struct viommu_stream_cfg *cfg, uint32_t *data_type, void *data);
+	/* Encodes INV (one the core forwards to the host) as one entry of inval_len bytes at ENTRY. */
+	void (*invalidate)(const struct viommu_inval *inv, void *entry);
+	/* A vEVENTQ record (already in the guest's terms) as a fault for the front-end. */
+	void (*decode_event)(const void *rec, struct viommu_fault *f);
+};
+
+/* Wraps SOFT (owned from now on, also on failure) for the devices of IOMMUFD in FMT. NULL on ENOMEM. */
+struct viommu *viommu_nested_create(const struct viommu_nested_format *fmt, struct viommu *soft, int iommufd,
+				    struct evloop *loop);
 /*
  * Puts the bound device DEV_ID (its VFIO cdev VFIO_FD, attached to IOAS) behind the vIOMMU as guest
- * StreamID SID: the first device makes the nest parent, vIOMMU and vEVENTQ. The device starts with
- * an abort vSTE until the front-end attaches the stream. Unwinds on failure.
+ * stream SID: the first device makes the nest parent, vIOMMU and vEVENTQ. The device starts with
+ * an abort config until the front-end attaches the stream. Unwinds on failure.
  */
 int viommu_nested_add_device(struct viommu *v, int vfio_fd, uint32_t dev_id, uint32_t ioas, uint32_t sid);
-/* IOMMU_GET_HW_INFO of the first device: F clamped to what the host SMMU can nest. */
-int viommu_nested_clamp_features(struct viommu *v, struct smmuv3_features *f);
+/* IOMMU_GET_HW_INFO of the first device into BUF (LEN bytes); -EOPNOTSUPP (reported) when the host
+ * IOMMU is not of the format's type, -ENODEV before a device. */
+int viommu_nested_hw_info(struct viommu *v, void *buf, uint32_t len);
 /*
  * Where the host maps its MSI doorbell in our stage 2 for the devices (the first device's software
  * MSI window, from sysfs): 0 with *BASE; -ENOENT when the host reports none, -ENODEV before a device.
@@ -35,10 +64,7 @@ int viommu_nested_clamp_features(struct viommu *v, struct smmuv3_features *f);
 int viommu_nested_host_msi(struct viommu *v, uint64_t *base);
 /* Destroys the iommufd objects (before the iommufd closes; the devices may be gone already). */
 void viommu_nested_release(struct viommu *v);
-/* Forward one command per IOMMU_HWPT_INVALIDATE (the QEMU way) instead of batches: for benchmarks. */
+/* Forward one entry per IOMMU_HWPT_INVALIDATE (the QEMU way) instead of batches: for benchmarks. */
 void viommu_nested_set_unbatched(struct viommu *v, bool on);
-
-/* What smmuv3 IDR values the guest may see given the host's IDR0..5 (IHI 0070 6.3.1-6). Pure. */
-void smmuv3_features_clamp(struct smmuv3_features *f, const uint32_t host_idr[6]);
 
 #endif

@@ -46,6 +46,8 @@ static int soft_attach(struct viommu *v, uint32_t sid, const struct viommu_strea
 	struct viommu_soft *vs = to_soft(v);
 	struct soft_stream *st = find(vs, sid);
 
+	if (cfg->kind == VIOMMU_CFG_S1 && !cfg->walker)
+		return -EINVAL;     /* a front-end bug: nothing to walk the tables with */
 	for (unsigned int i = 0; !st && i < SOFT_MAX_STREAMS; i++)
 		if (!vs->s[i].used)
 			st = &vs->s[i];
@@ -83,14 +85,13 @@ static int soft_invalidate(struct viommu *v, const struct viommu_inval *inv, uns
 		case VIOMMU_INV_ASID:
 			iotlb_inv_asid(&vs->tlb, x->asid);
 			break;
-		/* Entries are keyed on untagged addresses (s1walk_tlb_va): a TLBI of a tagged address
-		 * applies to its untagged form. Without TBI that may remove more than needed, which
-		 * invalidation always may (IHI 0070 3.17). */
+		/* The range is in the terms entries are keyed on (pgwalk_ops.tlb_addr): the front-end
+		 * made it so. */
 		case VIOMMU_INV_VA:
-			iotlb_inv_range(&vs->tlb, x->asid, false, s1walk_va_untag(x->iova), x->size);
+			iotlb_inv_range(&vs->tlb, x->asid, false, x->iova, x->size);
 			break;
 		case VIOMMU_INV_VAA:
-			iotlb_inv_range(&vs->tlb, 0, true, s1walk_va_untag(x->iova), x->size);
+			iotlb_inv_range(&vs->tlb, 0, true, x->iova, x->size);
 			break;
 		case VIOMMU_INV_CD:
 			/* The decoded CD lives in the front-end, which re-attaches; drop derived leaves. */
@@ -123,7 +124,8 @@ static int soft_translate(struct viommu *v, uint32_t sid, uint64_t iova, bool wr
 {
 	struct viommu_soft *vs = to_soft(v);
 	struct soft_stream *st = find(vs, sid);
-	struct s1walk_result r;
+	struct pgwalk_fault f;
+	struct pgwalk_out r;
 	uint64_t pa, key;
 
 	if (!st)
@@ -138,19 +140,19 @@ static int soft_translate(struct viommu *v, uint32_t sid, uint64_t iova, bool wr
 	case VIOMMU_CFG_S1:
 		break;
 	}
-	key = s1walk_tlb_va(&st->cfg.s1, iova);
-	if (iotlb_lookup(&vs->tlb, sid, st->cfg.s1.asid, key, write, &pa)) {
+	key = st->cfg.walker->tlb_addr(&st->cfg.s1, iova);
+	if (iotlb_lookup(&vs->tlb, sid, st->cfg.tag, key, write, &pa)) {
 		out->pa = pa;
 		out->len = 0x1000 - (iova & 0xfff);
 		return 0;
 	}
-	if (s1walk(&st->cfg.s1, iova, write, read_desc, (void *)vs->mem, &r)) {
+	if (st->cfg.walker->walk(&st->cfg.s1, iova, write, read_desc, (void *)vs->mem, &r, &f)) {
 		*fault = (struct viommu_fault){
-			.kind = r.fault, .sid = sid, .iova = iova, .fetch_addr = r.fetch_addr, .write = write,
+			.kind = f.kind, .sid = sid, .iova = iova, .fetch_addr = f.fetch_addr, .write = write,
 		};
 		return -EFAULT;
 	}
-	iotlb_insert(&vs->tlb, sid, st->cfg.s1.asid, key, r.pa, r.block_shift, r.writable);
+	iotlb_insert(&vs->tlb, sid, st->cfg.tag, key, r.pa, r.block_shift, r.writable);
 	out->pa = r.pa;
 	out->len = 0x1000 - (iova & 0xfff);
 	return 0;

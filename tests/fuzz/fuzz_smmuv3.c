@@ -29,7 +29,7 @@
 
 #include "fake_iommufd.h"
 #include "iommu/smmuv3.h"
-#include "iommu/viommu_nested.h"
+#include "iommu/smmuv3_nested.h"
 #include "vmm/evloop.h"
 #include "vmm/guest_mem.h"
 
@@ -114,7 +114,7 @@ static struct viommu *nested_setup(struct smmuv3 *s, struct viommu *soft, const 
 		.fail = hdr[31] & 8 ? hdr[32] : 0, .inval_accept = hdr[33],
 		.hw_type = hdr[34] & 1 ? 0 : IOMMU_HW_INFO_TYPE_ARM_SMMUV3,
 	};
-	struct viommu *n = viommu_nested_create(soft, fake_iommufd, loop);
+	struct viommu *n = viommu_nested_create(&smmuv3_nested_format, soft, fake_iommufd, loop);
 
 	if (!n)
 		__builtin_trap();
@@ -133,7 +133,7 @@ static struct viommu *nested_setup(struct smmuv3 *s, struct viommu *soft, const 
 		if (i == 0) {
 			struct smmuv3_features f = s->feat;
 
-			if (viommu_nested_clamp_features(n, &f) || smmuv3_set_features(s, &f))
+			if (smmuv3_nested_clamp_features(n, &f) || smmuv3_set_features(s, &f))
 				break;
 		}
 		smmuv3_add_stream(s, sid);

@@ -98,9 +98,9 @@ static void test_4k(void)
 	      "4K: page read -> 0x%llx level %d", (unsigned long long)r.pa, r.level);
 	CHECK(reads == 3, "4K/39-bit: three descriptor reads (%u)", reads);
 	CHECK(walk(&c, 0x10000ff8, true, &r) == 0 && r.pa == 0x800ff8 && r.writable, "4K: page write");
-	CHECK(walk(&c, 0x10001000, false, &r) == -EFAULT && r.fault == S1_F_TRANSLATION && r.level == 3,
+	CHECK(walk(&c, 0x10001000, false, &r) == -EFAULT && r.fault == VIOMMU_F_TRANSLATION && r.level == 3,
 	      "4K: next page unmapped: translation fault at level 3");
-	CHECK(walk(&c, 0x40000000, false, &r) == -EFAULT && r.fault == S1_F_TRANSLATION && r.level == 1,
+	CHECK(walk(&c, 0x40000000, false, &r) == -EFAULT && r.fault == VIOMMU_F_TRANSLATION && r.level == 1,
 	      "4K: empty L1 slot: translation fault at level 1");
 
 	map(&c.tt[0], 0x10200000, 0x1200000, 2, BLOCK_RW);
@@ -109,32 +109,32 @@ static void test_4k(void)
 	map(&c.tt[0], 0x40000000, 0x40000000, 1, BLOCK_RW);
 	CHECK(walk(&c, 0x7fffffff, false, &r) == 0 && r.pa == 0x7fffffff && r.block_shift == 30,
 	      "4K: 1G block at level 1");
-	CHECK(walk(&c, 1ull << 39, false, &r) == -EFAULT && r.fault == S1_F_TRANSLATION && reads == 0,
+	CHECK(walk(&c, 1ull << 39, false, &r) == -EFAULT && r.fault == VIOMMU_F_TRANSLATION && reads == 0,
 	      "4K: IOVA beyond T0SZ range faults without a walk");
 
 	/* Permissions: AP[2] read-only, AP[1] clear (privileged only), APTable, PAN. */
 	map(&c.tt[0], 0x10003000, 0x803000, 3, PAGE_RW | 1ull << 7);
 	CHECK(walk(&c, 0x10003000, false, &r) == 0 && !r.writable, "read-only page: read ok, not writable");
-	CHECK(walk(&c, 0x10003000, true, &r) == -EFAULT && r.fault == S1_F_PERMISSION && r.level == 3,
+	CHECK(walk(&c, 0x10003000, true, &r) == -EFAULT && r.fault == VIOMMU_F_PERMISSION && r.level == 3,
 	      "read-only page: write is a permission fault");
 	map(&c.tt[0], 0x10004000, 0x804000, 3, PAGE_RW & ~(1ull << 6));
-	CHECK(walk(&c, 0x10004000, false, &r) == -EFAULT && r.fault == S1_F_PERMISSION,
+	CHECK(walk(&c, 0x10004000, false, &r) == -EFAULT && r.fault == VIOMMU_F_PERMISSION,
 	      "privileged-only page: unprivileged DMA faults");
 	c.priv = true;
 	CHECK(walk(&c, 0x10004000, true, &r) == 0, "privileged-only page: privileged DMA ok");
 	c.pan = true;
-	CHECK(walk(&c, 0x10000000, false, &r) == -EFAULT && r.fault == S1_F_PERMISSION,
+	CHECK(walk(&c, 0x10000000, false, &r) == -EFAULT && r.fault == VIOMMU_F_PERMISSION,
 	      "PAN: privileged DMA to an EL0-accessible page faults");
 	c.priv = c.pan = false;
 
 	map(&c.tt[0], 0x10005000, 0x805000, 3, PAGE_RW & ~(1ull << 10));
-	CHECK(walk(&c, 0x10005000, false, &r) == -EFAULT && r.fault == S1_F_ACCESS, "AF == 0: access fault");
+	CHECK(walk(&c, 0x10005000, false, &r) == -EFAULT && r.fault == VIOMMU_F_ACCESS, "AF == 0: access fault");
 	c.affd = true;
 	CHECK(walk(&c, 0x10005000, false, &r) == 0, "AF == 0 with AFFD: ok");
 	c.affd = false;
 
 	map(&c.tt[0], 0x10006000, 0x806000, 3, 1ull | 1ull << 10 | 1ull << 6);
-	CHECK(walk(&c, 0x10006000, false, &r) == -EFAULT && r.fault == S1_F_TRANSLATION && r.level == 3,
+	CHECK(walk(&c, 0x10006000, false, &r) == -EFAULT && r.fault == VIOMMU_F_TRANSLATION && r.level == 3,
 	      "level-3 descriptor 0b01 (reserved): translation fault");
 
 	/* APTable[1] in the L1 table descriptor makes everything below read-only unless HAD. */
@@ -142,7 +142,7 @@ static void test_4k(void)
 		uint64_t l1 = c.tt[0].ttb + ((0x10000000ull >> 30) & 0x1ff) * 8;
 
 		put(l1, get(l1) | 1ull << 62);
-		CHECK(walk(&c, 0x10000000, true, &r) == -EFAULT && r.fault == S1_F_PERMISSION,
+		CHECK(walk(&c, 0x10000000, true, &r) == -EFAULT && r.fault == VIOMMU_F_PERMISSION,
 		      "APTable[1]: write below faults");
 		c.tt[0].had = true;
 		CHECK(walk(&c, 0x10000000, true, &r) == 0, "APTable ignored with HAD");
@@ -152,39 +152,39 @@ static void test_4k(void)
 
 	/* Output addresses beyond the output size. */
 	map(&c.tt[0], 0x10007000, 1ull << 41, 3, PAGE_RW);
-	CHECK(walk(&c, 0x10007000, false, &r) == -EFAULT && r.fault == S1_F_ADDR_SIZE,
+	CHECK(walk(&c, 0x10007000, false, &r) == -EFAULT && r.fault == VIOMMU_F_ADDR_SIZE,
 	      "page beyond a 40-bit OAS: address size fault");
 	c.oas_bits = 44;
 	CHECK(walk(&c, 0x10007000, false, &r) == 0 && r.pa == 1ull << 41, "same page with a 44-bit OAS");
 	c.oas_bits = 40;
 	map(&c.tt[0], 0x10008000, 0x808000, 3, PAGE_RW | 1ull << 49);
-	CHECK(walk(&c, 0x10008000, false, &r) == -EFAULT && r.fault == S1_F_ADDR_SIZE,
+	CHECK(walk(&c, 0x10008000, false, &r) == -EFAULT && r.fault == VIOMMU_F_ADDR_SIZE,
 	      "OA[51:48] set: address size fault");
 	{
 		uint64_t ttb = c.tt[0].ttb;
 
 		c.tt[0].ttb = 1ull << 45;
-		CHECK(walk(&c, 0x10000000, false, &r) == -EFAULT && r.fault == S1_F_ADDR_SIZE && reads == 0,
+		CHECK(walk(&c, 0x10000000, false, &r) == -EFAULT && r.fault == VIOMMU_F_ADDR_SIZE && reads == 0,
 		      "TTB beyond OAS: address size fault, nothing read");
 		c.tt[0].ttb = MEM_SIZE;     /* not memory */
-		CHECK(walk(&c, 0x10000000, false, &r) == -EFAULT && r.fault == S1_F_WALK_EABT &&
+		CHECK(walk(&c, 0x10000000, false, &r) == -EFAULT && r.fault == VIOMMU_F_WALK_EABT &&
 		      r.fetch_addr == MEM_SIZE + 0, "TTB outside memory: external abort on the walk at 0x%llx",
 		      (unsigned long long)r.fetch_addr);
 		c.tt[0].ttb = ttb;
 	}
 
 	/* TBI and the TTB1 half. */
-	CHECK(walk(&c, 0x5a00000010000000ull, false, &r) == -EFAULT && r.fault == S1_F_TRANSLATION,
+	CHECK(walk(&c, 0x5a00000010000000ull, false, &r) == -EFAULT && r.fault == VIOMMU_F_TRANSLATION,
 	      "tagged address without TBI faults");
 	c.tbi[0] = true;
 	CHECK(walk(&c, 0x5a00000010000000ull, false, &r) == 0 && r.pa == 0x800000, "tagged address with TBI0");
 	c.tbi[0] = false;
-	CHECK(walk(&c, 0xffffff8000000000ull, false, &r) == -EFAULT && r.fault == S1_F_TRANSLATION,
+	CHECK(walk(&c, 0xffffff8000000000ull, false, &r) == -EFAULT && r.fault == VIOMMU_F_TRANSLATION,
 	      "TTB1 half with EPD1: translation fault");
 	c.tt[1] = (struct s1walk_tt){ .ttb = alloc_table(4096), .tsz = 25, .granule_shift = 12 };
 	map(&c.tt[1], 0xffffff8000001000ull, 0x900000, 3, PAGE_RW);
 	CHECK(walk(&c, 0xffffff8000001010ull, false, &r) == 0 && r.pa == 0x900010, "TTB1 half translates");
-	CHECK(walk(&c, 0xfff0000000001010ull, false, &r) == -EFAULT && r.fault == S1_F_TRANSLATION,
+	CHECK(walk(&c, 0xfff0000000001010ull, false, &r) == -EFAULT && r.fault == VIOMMU_F_TRANSLATION,
 	      "TTB1 half: address below the T1SZ range faults");
 }
 
@@ -200,7 +200,7 @@ static void test_16k(void)
 	CHECK(walk(&c, 0x2000000 + 0x1abcdef, true, &r) == 0 && r.pa == 0x4000000 + 0x1abcdef && r.block_shift == 25,
 	      "16K: 32M block at level 2");
 	map(&c.tt[0], 0x1000000000ull, 0x1000000000ull, 1, BLOCK_RW);
-	CHECK(walk(&c, 0x1000000000ull, false, &r) == -EFAULT && r.fault == S1_F_TRANSLATION && r.level == 1,
+	CHECK(walk(&c, 0x1000000000ull, false, &r) == -EFAULT && r.fault == VIOMMU_F_TRANSLATION && r.level == 1,
 	      "16K: block at level 1 is invalid without LPA2");
 }
 
@@ -216,7 +216,7 @@ static void test_64k(void)
 	CHECK(walk(&c, 0x20000000 + 0x1234567, false, &r) == 0 && r.pa == 0x1234567 && r.block_shift == 29,
 	      "64K: 512M block at level 2");
 	map(&c.tt[0], 0x400000000000ull, 0, 1, BLOCK_RW);
-	CHECK(walk(&c, 0x400000000000ull, false, &r) == -EFAULT && r.fault == S1_F_TRANSLATION && r.level == 1,
+	CHECK(walk(&c, 0x400000000000ull, false, &r) == -EFAULT && r.fault == VIOMMU_F_TRANSLATION && r.level == 1,
 	      "64K: block at level 1 is invalid");
 }
 
@@ -226,7 +226,7 @@ static void test_bad_cfg(void)
 	struct s1walk_result r;
 
 	c.tt[0].tsz = 40;
-	CHECK(walk(&c, 0, false, &r) == -EFAULT && r.fault == S1_F_TRANSLATION && reads == 0, "T0SZ 40 refused");
+	CHECK(walk(&c, 0, false, &r) == -EFAULT && r.fault == VIOMMU_F_TRANSLATION && reads == 0, "T0SZ 40 refused");
 	c.tt[0].tsz = 15;
 	CHECK(walk(&c, 0, false, &r) == -EFAULT && reads == 0, "T0SZ 15 refused");
 	c.tt[0].tsz = 25;

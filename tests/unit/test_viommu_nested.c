@@ -6,7 +6,7 @@
 
 #include "iommu/smmuv3.h"
 #include "iommu/veventq.h"
-#include "iommu/viommu_nested.h"
+#include "iommu/smmuv3_nested.h"
 #include "tap.h"
 
 struct seen {
