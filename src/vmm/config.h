@@ -13,7 +13,12 @@
 
 enum console_kind { CONSOLE_SERIAL, CONSOLE_VIRTIO };
 enum seccomp_mode { SECCOMP_ON, SECCOMP_LOG, SECCOMP_OFF };
-enum viommu_model { VIOMMU_NONE, VIOMMU_SMMUV3 };
+/*
+ * --viommu: the MODEL of IOMMU the guest sees (its registers and tables). Not to be confused with
+ * the backend that implements it (struct viommu: software or nested, iommu/viommu.h) nor the
+ * iommufd vIOMMU object the nested backend allocates (iommu/viommu_obj.h).
+ */
+enum viommu_model { VIOMMU_MODEL_NONE, VIOMMU_MODEL_SMMUV3 };
 
 struct disk_config {
 	const char *path;
@@ -42,7 +47,7 @@ struct vm_config {
 	struct vfio_config vfio[CFG_MAX_VFIO];
 	unsigned int nr_vfio;
 	int iommufd_fd;         /* --iommufd fd=N: pre-opened /dev/iommu, -1: nestvm opens it */
-	enum viommu_model viommu;   /* --viommu: the IOMMU the guest sees in front of its PCI devices */
+	enum viommu_model viommu_model;     /* --viommu: the IOMMU the guest sees in front of its PCI devices */
 	bool stats;             /* --stats: count exits and their handling time, print a summary at exit */
 };
 

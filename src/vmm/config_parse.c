@@ -132,6 +132,43 @@ static int bad(const char *opt, const char *val, const char *why)
 	return -EINVAL;
 }
 
+/* The --viommu models and the architecture that offers each (a model is one row here). */
+static const struct {
+	const char *name;
+	enum viommu_model model;
+	bool offered;               /* on this architecture */
+	const char *arch;           /* where it is offered, for the error message */
+} viommu_models[] = {
+	{ "none", VIOMMU_MODEL_NONE, true, NULL },
+#ifdef __aarch64__
+	{ "smmuv3", VIOMMU_MODEL_SMMUV3, true, "arm64" },
+#else
+	{ "smmuv3", VIOMMU_MODEL_SMMUV3, false, "arm64" },
+#endif
+};
+
+static int parse_viommu(struct vm_config *cfg, const char *arg)
+{
+	char why[96];
+	size_t n = 0;
+
+	for (size_t i = 0; i < sizeof(viommu_models) / sizeof(viommu_models[0]); i++) {
+		if (strcmp(arg, viommu_models[i].name))
+			continue;
+		if (!viommu_models[i].offered) {
+			snprintf(why, sizeof(why), "%s is for %s", arg, viommu_models[i].arch);
+			return bad("--viommu", arg, why);
+		}
+		cfg->viommu_model = viommu_models[i].model;
+		return 0;
+	}
+	n = (size_t)snprintf(why, sizeof(why), "use");
+	for (size_t i = 0; i < sizeof(viommu_models) / sizeof(viommu_models[0]) && n < sizeof(why); i++)
+		if (viommu_models[i].offered)
+			n += (size_t)snprintf(why + n, sizeof(why) - n, "%s %s", i ? " or" : "", viommu_models[i].name);
+	return bad("--viommu", arg, why);
+}
+
 static int parse_memory(struct vm_config *cfg, char *arg)
 {
 	const char *orig = strdupa(arg);
@@ -333,17 +370,8 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 				return -EINVAL;
 			break;
 		case O_VIOMMU:
-			if (!strcmp(optarg, "none"))
-				cfg->viommu = VIOMMU_NONE;
-#ifdef __aarch64__
-			else if (!strcmp(optarg, "smmuv3"))
-				cfg->viommu = VIOMMU_SMMUV3;
-			else
-				return bad("--viommu", optarg, "use none or smmuv3");
-#else
-			else
-				return bad("--viommu", optarg, "this architecture offers none (smmuv3 is for arm64)");
-#endif
+			if (parse_viommu(cfg, optarg))
+				return -EINVAL;
 			break;
 		case O_STATS: cfg->stats = true; break;
 		case 'v': log_verbose = true; break;

@@ -44,7 +44,7 @@ int arch_vm_create(struct vm *vm)
 	struct arch_vm *a = &vm->arch;
 	int r;
 
-	const struct arm64_gic_map *gic = arm64_gic_map(vm->cfg->viommu == VIOMMU_SMMUV3 && vm->cfg->nr_vfio);
+	const struct arm64_gic_map *gic = arm64_gic_map(vm->cfg->viommu_model == VIOMMU_MODEL_SMMUV3 && vm->cfg->nr_vfio);
 
 	*a = (struct arch_vm){ .created = true, .gic_fd = -1, .its_fd = -1, .gic_dist = gic->dist, .gic_its = gic->its };
 	if (ioctl(vm->vm_fd, KVM_ARM_PREFERRED_TARGET, &a->target) < 0)
@@ -58,7 +58,7 @@ int arch_vm_create(struct vm *vm)
 	r = arm64_uart_create(vm);
 	if (r)
 		goto err_gic;
-	if (vm->cfg->viommu == VIOMMU_SMMUV3) {
+	if (vm->cfg->viommu_model == VIOMMU_MODEL_SMMUV3) {
 		uint32_t irq[SMMUV3_NR_IRQS];
 
 		for (int i = 0; i < SMMUV3_NR_IRQS; i++)
