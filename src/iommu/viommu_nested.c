@@ -58,7 +58,7 @@ struct viommu_nested {
 	uint64_t nr_fwd_cmds, nr_ioctls;        /* invalidations forwarded, IOMMU_HWPT_INVALIDATE calls */
 	struct nested_dev dev[NESTED_MAX_DEVS];
 	unsigned int nr_devs;
-	uint8_t entries[VIOMMU_INV_BATCH * VIOMMU_NESTED_ENTRY_MAX];  /* the format's, inval_len apart */
+	_Alignas(8) uint8_t entries[VIOMMU_INV_BATCH * VIOMMU_NESTED_ENTRY_MAX];   /* the format's, inval_len apart */
 	unsigned int entry_idx[VIOMMU_INV_BATCH];       /* entry i came from inv[entry_idx[i]] */
 };
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* FUZZING ONLY: iommufd / VFIO cdev ioctls without a kernel (see fake_iommufd.h). */
+/* FUZZING AND UNIT TESTS ONLY: iommufd / VFIO cdev ioctls without a kernel (see fake_iommufd.h). */
 #include "fake_iommufd.h"
 
 #include <errno.h>
@@ -24,6 +24,7 @@ static struct {
 	uint64_t virt_id[MAX_IDS];  /* vDEVICE ids: the guest StreamID */
 	bool is_vdev[MAX_IDS];
 	int veventq_wr;
+	uint32_t attached;          /* last successful attach */
 } f = { .iommufd = -1, .vfio_fd = -1, .veventq_wr = -1 };
 
 void fake_iommufd_setup(int iommufd, int vfio_fd, const struct fake_iommufd_cfg *cfg)
@@ -35,6 +36,12 @@ void fake_iommufd_setup(int iommufd, int vfio_fd, const struct fake_iommufd_cfg 
 	memset(f.live, 0, sizeof(f.live));
 	memset(f.is_vdev, 0, sizeof(f.is_vdev));
 	f.veventq_wr = -1;
+	f.attached = 0;
+}
+
+uint32_t fake_iommufd_attached(void)
+{
+	return f.attached;
 }
 
 int fake_iommufd_veventq_writer(void)
@@ -42,12 +49,24 @@ int fake_iommufd_veventq_writer(void)
 	return f.veventq_wr;
 }
 
-unsigned int fake_iommufd_teardown(void)
+void fake_iommufd_set_fail(uint32_t fail)
+{
+	f.cfg.fail = fail;
+}
+
+unsigned int fake_iommufd_live(void)
 {
 	unsigned int n = 0;
 
 	for (unsigned int i = 0; i < MAX_IDS; i++)
 		n += f.live[i];
+	return n;
+}
+
+unsigned int fake_iommufd_teardown(void)
+{
+	unsigned int n = fake_iommufd_live();
+
 	if (f.veventq_wr >= 0)
 		close(f.veventq_wr);
 	f.veventq_wr = -1;
@@ -221,7 +240,10 @@ int ioctl(int fd, unsigned long req, ...)
 			return fail(ENOTTY);
 		if (f.cfg.fail & FAKE_FAIL_ATTACH)
 			return fail(EINVAL);
-		return a->argsz >= sizeof(*a) && live(a->pt_id) ? 0 : fail(ENOENT);
+		if (a->argsz < sizeof(*a) || !live(a->pt_id))
+			return fail(ENOENT);
+		f.attached = a->pt_id;
+		return 0;
 	}
 	return (int)syscall(SYS_ioctl, fd, req, arg);
 }

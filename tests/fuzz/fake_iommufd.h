@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * FUZZING ONLY: a stand-in for the kernel's iommufd and VFIO cdev ioctls, so fuzz_smmuv3 can drive
- * the nested vIOMMU backend (viommu_nested.c) without /dev/iommu. It overrides ioctl() for two fds
+ * FUZZING AND UNIT TESTS ONLY: a stand-in for the kernel's iommufd and VFIO cdev ioctls, so
+ * fuzz_smmuv3 and test_viommu_nested_core can drive the nested vIOMMU core (viommu_nested.c) without
+ * /dev/iommu. It overrides ioctl() for two fds
  * (everything else goes to the kernel), hands out object ids, checks what a kernel would (argument
  * sizes, entry layout, ids that exist) and fails the calls the fuzz input asks it to fail. Real
  * behaviour is tested against the real kernel in tests/testhost/viommu_nested*.sh.
@@ -33,6 +34,12 @@ struct fake_iommufd_cfg {
 /* Makes IOMMUFD and VFIO_FD (any open fds the caller owns) the fake's, configured by CFG. Ids 1-15
  * stand for the caller's own objects (the IOAS): they exist, and the fake hands out none of them. */
 void fake_iommufd_setup(int iommufd, int vfio_fd, const struct fake_iommufd_cfg *cfg);
+/* Changes which calls fail (enum fake_fail) from now on, keeping the objects. */
+void fake_iommufd_set_fail(uint32_t fail);
+/* The pt_id of the last VFIO_DEVICE_ATTACH_IOMMUFD_PT that succeeded (0: none). */
+uint32_t fake_iommufd_attached(void);
+/* Objects allocated and not destroyed (so far). */
+unsigned int fake_iommufd_live(void);
 /* The write end of the last vEVENTQ handed out (records for the backend to read), or -1. */
 int fake_iommufd_veventq_writer(void);
 /* Objects allocated and not destroyed; closes the vEVENTQ writer. */

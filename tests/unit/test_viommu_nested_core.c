@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The nested vIOMMU core (viommu_nested.c) over the fake iommufd (tests/fuzz/fake_iommufd.c): the
+ * objects it makes and gives back, the nested HWPT replaced with rollback when the host refuses a
+ * guest config, unwinding of a device that cannot be added, and that every format-specific step goes
+ * through the format's ops (a counting wrapper of the SMMUv3 format). The real kernel's behaviour is
+ * tested in tests/testhost/viommu_nested*.sh.
+ */
+#include <errno.h>
+#include <linux/iommufd.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "../fuzz/fake_iommufd.h"
+#include "iommu/smmuv3.h"
+#include "iommu/smmuv3_nested.h"
+#include "iommu/viommu_nested.h"
+#include "vmm/evloop.h"
+#include "vmm/guest_mem.h"
+#include "tap.h"
+
+#define IOAS 2          /* the fake treats ids below 16 as the caller's own (the IOAS) */
+#define SID 0x18
+
+static unsigned int nr_alloc_nested, nr_encoded;
+
+static uint32_t count_alloc_nested(const struct viommu_stream_cfg *cfg, uint32_t *data_type, void *data)
+{
+	nr_alloc_nested++;
+	return smmuv3_nested_format.alloc_nested(cfg, data_type, data);
+}
+
+static void count_invalidate(const struct viommu_inval *inv, void *entry)
+{
+	nr_encoded++;
+	smmuv3_nested_format.invalidate(inv, entry);
+}
+
+static struct viommu_stream_cfg s1_cfg(uint64_t ctxptr)
+{
+	/* V=1, Config=0b101 (S1 translate, S2 bypass), S1ContextPtr (IHI 0070 5.2). */
+	return (struct viommu_stream_cfg){ .kind = VIOMMU_CFG_S1, .raw = { 1 | 5ull << 1 | ctxptr }, .walker = &s1walk_ops };
+}
+
+static struct viommu_inval tlbi(uint64_t iova)
+{
+	return (struct viommu_inval){ .kind = VIOMMU_INV_VA, .iova = iova, .size = 0x1000,
+				      .raw = { CMD_TLBI_NH_VA | 1ull << 48, iova } };
+}
+
+int main(void)
+{
+	struct viommu_nested_format fmt = smmuv3_nested_format;
+	struct fake_iommufd_cfg c = { .hw_type = IOMMU_HW_INFO_TYPE_ARM_SMMUV3 };
+	struct viommu_stream_cfg cfg, abort_cfg = { .kind = VIOMMU_CFG_ABORT };
+	struct viommu_inval inv[4];
+	struct guest_mem gm = { 0 };
+	struct evloop *loop = NULL;
+	int iommufd = eventfd(0, EFD_CLOEXEC), vfio = eventfd(0, EFD_CLOEXEC);
+	struct viommu *soft, *n;
+	uint32_t first_hwpt, hwpt;
+	unsigned int done;
+
+	fmt.alloc_nested = count_alloc_nested;
+	fmt.invalidate = count_invalidate;
+	if (iommufd < 0 || vfio < 0 || evloop_init(&loop, 16) || !(soft = viommu_soft_create(&gm))) {
+		CHECK(0, "scaffolding");
+		return tap_done();
+	}
+	fake_iommufd_setup(iommufd, vfio, &c);
+	n = viommu_nested_create(&fmt, soft, iommufd, loop);
+	CHECK(n != NULL, "nested core over the fake iommufd");
+
+	/* A device that cannot get its vIOMMU object: everything made for it goes, it is back on the IOAS. */
+	fake_iommufd_set_fail(FAKE_FAIL_VIOMMU);
+	CHECK(viommu_nested_add_device(n, vfio, 10, IOAS, SID) == -EOPNOTSUPP && fake_iommufd_live() == 0 &&
+	      fake_iommufd_attached() == IOAS, "vIOMMU refused: nest parent destroyed, device back on the IOAS");
+	CHECK(viommu_nested_hw_info(n, &c, sizeof(c)) == -ENODEV, "no device: no hw_info");
+
+	fake_iommufd_set_fail(0);
+	CHECK(viommu_nested_add_device(n, vfio, 10, IOAS, SID) == 0, "first device added");
+	/* nest parent, vIOMMU, vEVENTQ, vDEVICE, the abort HWPT */
+	CHECK(fake_iommufd_live() == 5 && nr_alloc_nested == 1, "5 objects, the abort config from the format (%u)",
+	      fake_iommufd_live());
+	first_hwpt = fake_iommufd_attached();
+	CHECK(first_hwpt >= 16, "device on its nested HWPT (%u)", first_hwpt);
+
+	/* A second device whose vDEVICE is refused: it leaves nothing behind. */
+	fake_iommufd_set_fail(FAKE_FAIL_VDEVICE);
+	CHECK(viommu_nested_add_device(n, vfio, 11, IOAS, SID + 8) == -ENOMEM && fake_iommufd_live() == 5 &&
+	      fake_iommufd_attached() == IOAS, "vDEVICE refused: second device unwound to the IOAS");
+	fake_iommufd_set_fail(0);
+	CHECK(viommu_nested_add_device(n, vfio, 10, IOAS, SID) == -ENOSPC, "same stream twice refused");
+
+	/* (The fake tracks the last attach: from here on that is the first device's.) */
+	cfg = s1_cfg(0x40000);
+	CHECK(viommu_attach(n, SID, &cfg) == 0, "stage-1 config attached");
+	hwpt = fake_iommufd_attached();
+	CHECK(hwpt != first_hwpt && hwpt >= 16 && fake_iommufd_live() == 5 && nr_alloc_nested == 2,
+	      "replaced: a new nested HWPT, the old one destroyed (%u objects)", fake_iommufd_live());
+	CHECK(viommu_attach(n, SID, &cfg) == 0 && fake_iommufd_attached() == hwpt && nr_alloc_nested == 3 &&
+	      fake_iommufd_live() == 5, "same config again: nothing replaced");
+
+	/* The host refuses the guest's next config: the device must not keep the old one, nor be left without. */
+	fake_iommufd_set_fail(FAKE_FAIL_VSTE);
+	cfg = s1_cfg(0x80000);
+	CHECK(viommu_attach(n, SID, &cfg) == -EINVAL, "refused config reported");
+	CHECK(fake_iommufd_attached() == hwpt && fake_iommufd_live() == 5,
+	      "refused (also the abort fallback): device stays on its HWPT, nothing leaked");
+	fake_iommufd_set_fail(0);
+	CHECK(viommu_attach(n, SID, &cfg) == 0 && fake_iommufd_attached() != hwpt && fake_iommufd_live() == 5,
+	      "accepted later: replaced");
+	/* A refused S1 config with the abort fallback accepted: the device aborts. */
+	hwpt = fake_iommufd_attached();
+	cfg.raw[0] = 0;         /* V=0: the fake refuses it like the kernel (arm_smmu_validate_vste) */
+	CHECK(viommu_attach(n, SID, &cfg) == -EINVAL && fake_iommufd_attached() != hwpt && fake_iommufd_live() == 5,
+	      "refused config: the device falls back to an abort HWPT");
+	CHECK(viommu_attach(n, SID, &abort_cfg) == 0 && fake_iommufd_live() == 5, "abort again: no change");
+
+	/* Invalidations: one array per call through the format; a refused entry says which. */
+	for (unsigned int i = 0; i < 4; i++)
+		inv[i] = tlbi(0x1000 * (i + 1));
+	CHECK(viommu_invalidate(n, inv, 4, &done) == 0 && done == 4 && nr_encoded == 4,
+	      "4 TLBIs forwarded, each encoded by the format");
+	viommu_nested_release(n);
+	CHECK(fake_iommufd_live() == 0, "release: every object destroyed");
+
+	viommu_destroy(n);
+	CHECK(fake_iommufd_teardown() == 0, "nothing left");
+	evloop_destroy(loop);
+	close(iommufd);
+	close(vfio);
+	return tap_done();
+}
