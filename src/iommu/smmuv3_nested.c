@@ -67,6 +67,10 @@ static void smmuv3_decode_event(const void *rec, struct viommu_fault *f)
 
 const struct viommu_nested_format smmuv3_nested_format = {
 	.name = "smmuv3",
+	.host_name = "SMMUv3",
+	.cfg_name = "guest STE",
+	.sid_name = "StreamID",
+	.entries_name = "commands",
 	.viommu_type = IOMMU_VIOMMU_TYPE_ARM_SMMUV3,
 	.hw_info_type = IOMMU_HW_INFO_TYPE_ARM_SMMUV3,
 	.veventq_type = IOMMU_VEVENTQ_TYPE_ARM_SMMUV3,

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -44,6 +45,7 @@ struct nested_dev {
 struct viommu_nested {
 	struct viommu v;
 	const struct viommu_nested_format *fmt;
+	char what_nested[48];       /* "nested (guest STE)": names its HWPTs in messages */
 	struct viommu *soft;
 	int iommufd;
 	struct evloop *loop;
@@ -98,7 +100,7 @@ static int dev_set_cfg(struct viommu_nested *n, struct nested_dev *d, const stru
 	len = n->fmt->alloc_nested(cfg, &type, data);
 	if (old && type == d->data_type && len == d->data_len && !memcmp(data, d->data, len))
 		return 0;
-	r = hwpt_alloc(n->iommufd, d->dev_id, n->viommu_id, 0, type, data, len, &id, "nested (guest config)");
+	r = hwpt_alloc(n->iommufd, d->dev_id, n->viommu_id, 0, type, data, len, &id, n->what_nested);
 	if (r)
 		return r;
 	r = attach_pt(d, id);
@@ -127,7 +129,7 @@ static int nested_attach(struct viommu *v, uint32_t sid, const struct viommu_str
 		return r;
 	if (cfg->kind == VIOMMU_CFG_S1 && fail_inject("vste-s1")) {
 		r = -errno;
-		err_num(-r, "IOMMU_HWPT_ALLOC nested (guest config) for stream 0x%x (injected)", sid);
+		err_num(-r, "IOMMU_HWPT_ALLOC %s for %s 0x%x (injected)", n->what_nested, n->fmt->sid_name, sid);
 	} else {
 		r = dev_set_cfg(n, d, cfg);
 	}
@@ -197,7 +199,7 @@ static int nested_invalidate(struct viommu *v, const struct viommu_inval *inv, u
 		if (e || num < asked) {
 			unsigned int bad = sent + (num < asked ? num : 0);
 
-			pr_debug("nested: IOMMU_HWPT_INVALIDATE refused entry 0x%016llx: %d",
+			pr_debug("nested: IOMMU_HWPT_INVALIDATE refused the entry of 0x%016llx: %d",
 				 (unsigned long long)inv[n->entry_idx[bad]].raw[0], e ? e : -EIO);
 			*done = n->entry_idx[bad];
 			return e ? e : -EIO;
@@ -307,7 +309,7 @@ int viommu_nested_add_device(struct viommu *v, int vfio_fd, uint32_t dev_id, uin
 	int r;
 
 	if (n->nr_devs == NESTED_MAX_DEVS || find_dev(n, sid))
-		return err_num(ENOSPC, "nested vIOMMU: device %u as stream 0x%x", dev_id, sid);
+		return err_num(ENOSPC, "nested vIOMMU: device %u as %s 0x%x", dev_id, n->fmt->sid_name, sid);
 	d = &n->dev[n->nr_devs];
 	*d = (struct nested_dev){ .vfio_fd = vfio_fd, .dev_id = dev_id, .sid = sid };
 	if (!n->have_viommu) {
@@ -347,8 +349,8 @@ int viommu_nested_hw_info(struct viommu *v, void *buf, uint32_t len)
 	if (r)
 		return r;
 	if (type != n->fmt->hw_info_type) {
-		pr_err("--viommu %s: the assigned device's host IOMMU is not of that kind (hw_info type %u)",
-		       n->fmt->name, type);
+		pr_err("--viommu %s: the assigned device's host IOMMU is not an %s (hw_info type %u)", n->fmt->name,
+		       n->fmt->host_name, type);
 		return -EOPNOTSUPP;
 	}
 	return 0;
@@ -384,10 +386,10 @@ void viommu_nested_release(struct viommu *v)
 	struct viommu_nested *n = to_nested(v);
 
 	if (n->have_viommu)
-		pr_debug("nested vIOMMU (%s): %llu guest invalidation batches, %llu entries forwarded in %llu "
-			 "IOMMU_HWPT_INVALIDATE calls (%s)", n->fmt->name, (unsigned long long)v->nr_invalidate_calls,
-			 (unsigned long long)n->nr_fwd_cmds, (unsigned long long)n->nr_ioctls,
-			 n->unbatched ? "one entry per call" : "batched");
+		pr_debug("nested vIOMMU: %llu guest invalidation batches, %llu %s forwarded in %llu "
+			 "IOMMU_HWPT_INVALIDATE calls (%s)", (unsigned long long)v->nr_invalidate_calls,
+			 (unsigned long long)n->nr_fwd_cmds, n->fmt->entries_name, (unsigned long long)n->nr_ioctls,
+			 n->unbatched ? "one per call" : "batched");
 	if (n->watch)
 		evloop_unwatch(n->loop, n->watch);
 	n->watch = NULL;
@@ -447,6 +449,7 @@ struct viommu *viommu_nested_create(const struct viommu_nested_format *fmt, stru
 	}
 	n->v.ops = &nested_ops;
 	n->fmt = fmt;
+	snprintf(n->what_nested, sizeof(n->what_nested), "nested (%s)", fmt->cfg_name);
 	n->soft = soft;
 	n->iommufd = iommufd;
 	n->loop = loop;

@@ -27,7 +27,10 @@ struct evloop;
 
 /* What a format (the host IOMMU's iommufd driver data) supplies to the core. */
 struct viommu_nested_format {
-	const char *name;
+	const char *name;           /* the --viommu model */
+	/* Words for messages (scripts and tests grep them): the host IOMMU ("SMMUv3"), a guest stream
+	 * config ("guest STE"), a stream id ("StreamID"), invalidation entries ("commands"). */
+	const char *host_name, *cfg_name, *sid_name, *entries_name;
 	uint32_t viommu_type;       /* IOMMU_VIOMMU_TYPE_* */
 	uint32_t hw_info_type;      /* IOMMU_HW_INFO_TYPE_* the host must report */
 	uint32_t veventq_type;      /* IOMMU_VEVENTQ_TYPE_* */
