@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* PCI host bridge + generic function: config space through ECAM (and 0xCF8 on x86), BARs, caps. */
+#include <errno.h>
 #include <linux/pci_regs.h>
 #include <string.h>
 
@@ -13,6 +14,54 @@ static struct pci_dev dev;
 static unsigned int bar_hits, remaps;
 static uint64_t last_off, last_remap;
 static bool last_mapped;
+
+static unsigned int viommu_released;
+
+/* A vIOMMU that remaps MSIs of RID 8 only (to prove address, data and RID reach it) and aborts RID 9. */
+static int fake_msi_translate(void *opaque, uint32_t rid, uint64_t *addr, uint32_t *data, bool report)
+{
+	if (rid == 9)
+		return -EFAULT;
+	if (rid == 8) {
+		*addr += 0x1000;
+		*data |= 0x100;
+	}
+	return 0;
+}
+
+static int fake_attach_vfio(void *opaque, int vfio_fd, uint32_t dev_id, uint32_t ioas, uint32_t rid)
+{
+	return rid == 0x10 ? -EINVAL : 0;
+}
+
+static void fake_release_vfio(void *opaque)
+{
+	viommu_released++;
+}
+
+/* The PCI host's one seam to a vIOMMU front-end (pci_viommu.h). */
+static void test_viommu_seam(void)
+{
+	static const struct pci_viommu_ops ops = { .name = "fake", .msi_translate = fake_msi_translate,
+						   .attach_vfio = fake_attach_vfio, .release_vfio = fake_release_vfio };
+	uint64_t addr = 0xfee00000;
+	uint32_t data = 0x21;
+
+	CHECK(!pci_host_viommu(vm.pci) && !pci_host_viommu(NULL), "no vIOMMU by default");
+	CHECK(pci_host_msi_translate(vm.pci, 8, &addr, &data, true) == 0 && addr == 0xfee00000 && data == 0x21,
+	      "no vIOMMU: MSIs unchanged");
+	CHECK(pci_host_viommu_attach_vfio(vm.pci, 3, 1, 2, 0x10) == 0, "no vIOMMU: assigned functions need nothing");
+	CHECK(pci_host_set_viommu(vm.pci, &ops, &vm) == 0 && pci_host_viommu(vm.pci)->ops == &ops &&
+	      pci_host_viommu(vm.pci)->opaque == &vm, "vIOMMU registered");
+	CHECK(pci_host_set_viommu(vm.pci, &ops, NULL) == -EBUSY, "a second vIOMMU refused");
+	CHECK(pci_host_msi_translate(vm.pci, 8, &addr, &data, true) == 0 && addr == 0xfee01000 && data == 0x121,
+	      "MSI address and data translated for its RID");
+	CHECK(pci_host_msi_translate(vm.pci, 9, &addr, &data, true) == -EFAULT, "aborted MSI reported");
+	CHECK(pci_host_viommu_attach_vfio(vm.pci, 3, 1, 2, 0x10) == -EINVAL, "attach failure passed back");
+	pci_host_remove_all(vm.pci);
+	CHECK(viommu_released == 1, "removing every function releases the vIOMMU's objects");
+	CHECK(pci_host_set_viommu(vm.pci, NULL, NULL) == 0 && !pci_host_viommu(vm.pci), "vIOMMU unregistered");
+}
 
 static void bar_access(struct pci_dev *d, unsigned int bar, uint64_t off, uint8_t *data, uint32_t len, bool w)
 {
@@ -181,6 +230,7 @@ int main(void)
 	CHECK(rd(devfn, 0xffc, 4) == 0, "end of extended config space read-only");
 
 	test_cf8(devfn);
+	test_viommu_seam();
 
 	pci_host_destroy(&vm);
 	CHECK(vm.pci == NULL && !bus_dispatch(&vm.mmio, arch_layout.pci_ecam_base, (uint8_t[4]){ 0 }, 4, false),
