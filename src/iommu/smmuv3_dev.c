@@ -47,7 +47,6 @@ static int dev_msi_translate(void *opaque, uint32_t devid, uint64_t *addr, uint3
 	struct viommu_xlate x;
 	int r;
 
-	(void)data;
 	/* Every PCI function sits behind this SMMU (iommu-map covers all RIDs): the first MSI of a
 	 * device makes its stream known. */
 	r = smmuv3_add_stream(&d->smmu, devid);
