@@ -7,8 +7,12 @@
  *     nested backend can forward them to the host in as few IOMMU_HWPT_INVALIDATE calls as it can;
  *   - translate: the software path for emulated devices (IOVA -> guest physical);
  *   - events: faults the backend finds asynchronously (nested: the vEVENTQ) go back to the front-end.
- * Backends: software (viommu_soft.c, stage 1 walked by nestvm), nested (viommu_nested.c: iommufd
- * HWPT/vIOMMU/vDEVICE); a shadow backend is planned. The front-end serializes its calls into a backend (under its own lock).
+ * Backends: software (viommu_soft.c: the guest's tables walked by nestvm through the stream config's
+ * pgwalk_ops), nested (viommu_nested.c: the iommufd core, with the front-end's format ops); a shadow
+ * backend is planned. Nothing here is one front-end's: configs and invalidations carry the guest's
+ * raw words for the format to encode, faults a generic kind (pgwalk.h) for the front-end to map.
+ * The front-end serializes its calls into a backend (under its own lock). The VM reaches the
+ * front-end only through the PCI host (devices/pci_viommu.h).
  */
 #ifndef NESTVM_VIOMMU_H
 #define NESTVM_VIOMMU_H
