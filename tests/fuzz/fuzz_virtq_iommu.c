@@ -31,7 +31,7 @@ static uint32_t u32(const uint8_t *p)
 	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-/* The front-end's translate hook (smmuv3_translate without the event queue): a fault is -EFAULT. */
+/* The front-end's dma_translate (pci_viommu_ops; smmuv3_translate without the event queue): a fault is -EFAULT. */
 static int xlate(void *opaque, uint32_t sid, uint64_t iova, bool write, struct viommu_xlate *out)
 {
 	struct viommu *v = opaque;
@@ -43,7 +43,7 @@ static int xlate(void *opaque, uint32_t sid, uint64_t iova, bool write, struct v
 static void invalidate(struct viommu *v, const uint8_t *c, uint64_t iova)
 {
 	struct viommu_inval inv = { .kind = (enum viommu_inval_kind)(c[21] % 6), .sid = SID, .asid = c[22],
-				    .iova = iova & ~0xfffULL, .size = 0x1000ULL << (c[23] & 7) };
+				    .iova = s1walk_va_untag(iova) & ~0xfffULL, .size = 0x1000ULL << (c[23] & 7) };
 
 	viommu_invalidate(v, &inv, 1, NULL);
 }
@@ -53,7 +53,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static uint8_t buf[4096];
 	static const uint8_t granule[] = { 12, 14, 16 };
 	struct viommu_stream_cfg cfg = { 0 };
-	struct dma_iommu iommu = { .translate = xlate };
+	static const struct pci_viommu_ops ops = { .dma_translate = xlate };
+	struct pci_viommu iommu = { .ops = &ops };
 	struct iovec iov[8];
 	struct dma_ctx d;
 	struct viommu *v;
@@ -82,6 +83,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	cfg.s1.priv = c[3] & 64;
 	cfg.s1.pan = c[3] & 128;
 	cfg.s1.asid = c[22];
+	cfg.walker = &s1walk_ops;
+	cfg.tag = cfg.s1.asid;
 	v = viommu_soft_create(&gm);
 	if (!v || viommu_attach(v, SID, &cfg))
 		__builtin_trap();
