@@ -160,6 +160,27 @@ void pci_msix_ctrl_written(struct pci_msix *m)
 	pthread_mutex_unlock(&m->lock);
 }
 
+void pci_msix_reset(struct pci_msix *m)
+{
+	uint16_t ctrl = pci_cfg_get16(m->dev, m->cap + PCI_MSIX_FLAGS);
+
+	pthread_mutex_lock(&m->lock);
+	m->enabled = ctrl & PCI_MSIX_FLAGS_ENABLE;
+	m->fmask = ctrl & PCI_MSIX_FLAGS_MASKALL;
+	memset(m->pba, 0, sizeof(m->pba));
+	for (unsigned int i = 0; i < m->nr; i++) {
+		struct pci_msix_vector *v = &m->v[i];
+		uint64_t cnt;
+
+		v->addr_lo = v->addr_hi = v->data = 0;
+		v->ctrl = PCI_MSIX_ENTRY_CTRL_MASKBIT;
+		/* A fire from before the reset must not reach the guest after it. */
+		if (read(v->efd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
+			pr_debug("%s: MSI-X eventfd read: %s", m->dev->name, strerror(errno));
+	}
+	pthread_mutex_unlock(&m->lock);
+}
+
 bool pci_msix_enabled(struct pci_msix *m)
 {
 	bool on;

@@ -48,6 +48,11 @@ int pci_msix_init(struct pci_msix *m, struct pci_dev *d, unsigned int nr, unsign
 void pci_msix_fini(struct pci_msix *m);
 /* True and handled when [off, off+len) of the MSI-X BAR is the table or PBA. */
 bool pci_msix_bar_access(struct pci_msix *m, uint64_t off, uint8_t *data, uint32_t len, bool is_write);
+/*
+ * Function reset (pci_dev_cfg_reset, config lock held): Message Control is already back to 0; every
+ * vector masked with a zero message (6.8.2.9), no pending bits, nothing left in the eventfds.
+ */
+void pci_msix_reset(struct pci_msix *m);
 /* Called by pci_dev after a config write that touched the capability's Message Control. */
 void pci_msix_ctrl_written(struct pci_msix *m);
 /* Fires VEC (any thread): delivers, or sets its PBA bit while masked. Out-of-range VEC is ignored. */
