@@ -43,6 +43,7 @@ struct vfio_pci_bar {
 	unsigned int nr_areas;
 	uint64_t gpa;                   /* where it decodes while mapped */
 	bool mapped;
+	bool devmem;                    /* [gpa, +size) on vm->devmem: some area is in a memslot */
 };
 
 /* One kept capability of the real function (vfio_pci_caps_scan). */
@@ -91,6 +92,8 @@ struct vfio_pci {
 	uint8_t intx_pin;               /* 1..4 */
 	/* BAR accesses that exited to nestvm (traps); mmapped BARs never count here. */
 	_Atomic uint64_t nr_bar_traps;
+	/* Times the host revoked a BAR mmap under KVM (vm->devmem): the BAR then traps (logged 1, 2, 4...). */
+	_Atomic uint64_t nr_revoked;
 	/*
 	 * Power management (PCI PM 1.2): PMCSR is emulated and the function stays in D0 on the host
 	 * (a host D3hot would revoke the BAR mmaps under KVM's memslots). Outside D0 the BARs' memslots

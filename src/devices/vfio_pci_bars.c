@@ -244,20 +244,57 @@ static void rom_unmap(struct vfio_pci *v)
 	v->rom_mapped = false;
 }
 
-/* Puts BAR B's mmapped pieces into KVM memslots at its address (ON) or takes them out. */
-static void bar_slots(struct vfio_pci *v, struct vfio_pci_bar *b, bool on)
+static void bar_revoked(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write);
+
+/*
+ * Puts BAR I's mmapped pieces into KVM memslots at its address (ON) or takes them out, and keeps its
+ * range on vm->devmem while any piece is in (d->lock held, or no vCPU running).
+ */
+static void bar_slots(struct vfio_pci *v, unsigned int i, bool on)
 {
+	struct vfio_pci_bar *b = &v->bar[i];
+	struct vm *vm = v->pci.vm;
+	bool any = false;
+
 	for (unsigned int k = 0; k < b->nr_areas; k++) {
 		struct vfio_pci_area *a = &b->area[k];
 
 		if (!on && a->in_slot) {
-			vm_set_memslot(v->pci.vm, a->slot, b->gpa + a->off, 0, a->hva, false);
+			vm_set_memslot(vm, a->slot, b->gpa + a->off, 0, a->hva, false);
 			a->in_slot = false;
 		}
 		/* On failure (e.g. the guest put the BAR over RAM) that piece traps instead. */
-		if (on && !a->in_slot && !vm_set_memslot(v->pci.vm, a->slot, b->gpa + a->off, a->size, a->hva, false))
+		if (on && !a->in_slot && !vm_set_memslot(vm, a->slot, b->gpa + a->off, a->size, a->hva, false))
 			a->in_slot = true;
+		any |= a->in_slot;
 	}
+	if (b->devmem && !any) {
+		bus_unregister(&vm->devmem, b->gpa, &v->pci.bar[i]);
+		b->devmem = false;
+	} else if (!b->devmem && any) {
+		b->devmem = !bus_register(&vm->devmem, b->gpa, b->size, bar_revoked, &v->pci.bar[i], v->name);
+	}
+}
+
+/*
+ * vm->devmem: KVM could not fault in a page of this BAR's mmap (the host revoked it, see vm.h). The
+ * BAR falls back to trapping, where the host's answer (vfio-pci: -EIO, so all-ones) reaches the guest;
+ * the next remap (COMMAND, BAR move, D0) maps it again.
+ */
+static void bar_revoked(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write)
+{
+	struct pci_bar *pb = opaque;
+	struct vfio_pci *v = (struct vfio_pci *)pb->dev;
+	uint64_t n;
+
+	pthread_mutex_lock(&v->pci.lock);
+	if (v->bar[pb->idx].devmem)
+		bar_slots(v, pb->idx, false);
+	pthread_mutex_unlock(&v->pci.lock);
+	n = ++v->nr_revoked;
+	if (!(n & (n - 1)))     /* a guest can repeat this at will: 1st, 2nd, 4th, 8th... time */
+		pr_warn("%s: the host revoked BAR%u's mapping under the guest (access at +0x%" PRIx64 "); it traps "
+			"now (%" PRIu64 " time%s)", v->name, pb->idx, off, n, n > 1 ? "s" : "");
 }
 
 void vfio_pci_bars_fini(struct vfio_pci *v)
@@ -266,7 +303,7 @@ void vfio_pci_bars_fini(struct vfio_pci *v)
 	for (unsigned int i = 0; i < PCI_NR_BARS; i++) {
 		struct vfio_pci_bar *b = &v->bar[i];
 
-		bar_slots(v, b, false);
+		bar_slots(v, i, false);
 		for (unsigned int k = 0; k < b->nr_areas; k++)
 			munmap(b->area[k].hva, b->area[k].size);
 		b->nr_areas = 0;
@@ -315,7 +352,7 @@ void vfio_pci_bar_remap(struct pci_dev *d, unsigned int bar, uint64_t addr, bool
 		return;
 	b = &v->bar[bar];
 	if (d->vm->vm_fd >= 0)
-		bar_slots(v, b, false);
+		bar_slots(v, bar, false);
 	b->gpa = addr;
 	b->mapped = mapped;
 	if (!mapped)
@@ -326,7 +363,7 @@ void vfio_pci_bar_remap(struct pci_dev *d, unsigned int bar, uint64_t addr, bool
 	 */
 	vfio_pci_cmd_forward(v, pci_cfg_get16(d, PCI_COMMAND));
 	if (d->vm->vm_fd >= 0 && atomic_load(&v->pm_state) == VFIO_PCI_D0)
-		bar_slots(v, b, true);
+		bar_slots(v, bar, true);
 }
 
 void vfio_pci_bars_power(struct vfio_pci *v, bool d0)
@@ -335,7 +372,7 @@ void vfio_pci_bars_power(struct vfio_pci *v, bool d0)
 		return;
 	for (unsigned int i = 0; i < PCI_NR_BARS; i++)
 		if (v->bar[i].mapped)
-			bar_slots(v, &v->bar[i], d0);
+			bar_slots(v, i, d0);
 }
 
 static void rom_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write)

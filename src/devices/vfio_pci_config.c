@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "devices/vfio_pci.h"
+#include "iommu/fail_inject.h"
 #include "vmm/log.h"
 
 #define CAP_WALK_MAX 48     /* (256 - 64) / 4 capabilities fit in the legacy space */
@@ -258,6 +259,9 @@ void vfio_pci_cmd_forward(struct vfio_pci *v, uint16_t cmd)
 	/* Memory/I-O decode and bus mastering must reach the function: it decodes its BARs and DMAs. */
 	cmd &= PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_PARITY | PCI_COMMAND_SERR |
 	       PCI_COMMAND_INTX_DISABLE;
+	/* Test hook (fail_inject.h): the host revokes the BARs under the guest, which keeps its view. */
+	if ((cmd & PCI_COMMAND_MEMORY) && fail_inject("bar-revoke"))
+		cmd &= (uint16_t)~PCI_COMMAND_MEMORY;
 	if (v->fd >= 0 && vfio_pci_cfg_pwrite(v, PCI_COMMAND, &cmd, 2))
 		pr_debug("%s: command write failed", v->name);
 }
