@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * MSI-X (PCI 3.0 6.8.2): the capability, the vector table and the PBA inside one of the function's
- * BARs. Each vector owns an eventfd; once the guest enables MSI-X and unmasks the vector, the eventfd
- * is an irqfd on a GSI routed to the vector's (address, data), so a device fires a vector by writing
- * the eventfd (pci_msix_notify). Masked vectors latch their PBA bit and fire on unmask.
+ * BARs. Each vector owns an eventfd; while the guest has MSI-X enabled and the vector unmasked, the
+ * eventfd is an irqfd on a GSI routed to the vector's (address, data), so a device fires a vector by
+ * writing the eventfd (pci_msix_notify, or VFIO directly). Masked vectors latch their PBA bit, also
+ * for writes to the eventfd from outside, and fire on unmask.
  */
 #ifndef NESTVM_DEVICES_PCI_MSIX_H
 #define NESTVM_DEVICES_PCI_MSIX_H
@@ -21,7 +22,8 @@ struct pci_msix_vector {
 	uint32_t addr_lo, addr_hi, data, ctrl;  /* the guest-visible table entry */
 	int efd;                                /* fired by the device model */
 	uint32_t gsi;
-	bool has_gsi, irqfd;                    /* GSI allocated; efd registered as its irqfd */
+	bool has_gsi;                           /* GSI allocated */
+	bool irqfd;                             /* delivering: efd is the GSI's irqfd (no KVM: live) */
 	bool routed;                            /* the GSI route matches addr/data below */
 	uint64_t r_addr;
 	uint32_t r_data;
