@@ -100,6 +100,8 @@ struct vfio_pci {
 	 * are down and trapped accesses read all-ones (3.2.4, 5.3: only config space is accessible).
 	 */
 	uint8_t pm_cap;                 /* 0: the function has no PM capability */
+	uint8_t pcie_cap;               /* 0: no PCI Express capability */
+	bool has_flr;                   /* PCIe DEVCAP Function Level Reset Capability (6.0 7.5.3.3) */
 	uint8_t pm_states;              /* bit N: DN supported (D0, D3hot always; D1/D2 from PMC) */
 	_Atomic uint8_t pm_state;       /* guest-visible PowerState, PCI_D0..PCI_D3hot encodings 0..3 */
 	/* The emulated config space as built, before any guest write: what a function reset returns to. */

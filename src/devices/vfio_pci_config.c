@@ -4,9 +4,9 @@
  * BARs, ROM, command, interrupt line/pin, capability pointer ours). The capability list is rebuilt at
  * the function's own offsets with only what a guest driver needs: MSI (emulated, delivered through
  * VFIO_DEVICE_SET_IRQS), MSI-X (emulated by pci_msix), power management (PMCSR emulated, the rest
- * passed through), and PCI Express and vendor-specific capabilities, whose bodies are passed through
- * to the device (VFIO's own config virtualization guards them on the host side). Extended
- * capabilities (0x100+) read as none.
+ * passed through), and PCI Express (but for Device Control's FLR bit) and vendor-specific
+ * capabilities, whose bodies are passed through to the device (VFIO's own config virtualization
+ * guards them on the host side). Extended capabilities (0x100+) read as none.
  */
 #include <errno.h>
 #include <linux/pci_regs.h>
@@ -190,6 +190,10 @@ int vfio_pci_config_caps(struct vfio_pci *v, const uint8_t *real, const struct v
 			r = pci_dev_add_cap(d, c->id, c->len, real + c->off + 2);
 			if (r >= 0)
 				set_pt(v, c->off + 2u, (unsigned int)c->off + c->len);
+			if (r >= 0 && c->id == PCI_CAP_ID_EXP && c->len >= PCI_EXP_DEVCTL + 2) {
+				v->pcie_cap = c->off;
+				v->has_flr = pci_le_get(real + c->off + PCI_EXP_DEVCAP, 4) & PCI_EXP_DEVCAP_FLR;
+			}
 		}
 		if (r < 0)
 			return r;
@@ -300,13 +304,32 @@ static void pm_write(struct vfio_pci *v)
 		vfio_pci_function_reset(v);
 }
 
-void vfio_pci_cfg_write(struct pci_dev *d, uint32_t reg, const uint8_t *data, uint32_t len)
+/*
+ * PCIe 6.0 7.5.3.4: Device Control bit 15, Initiate Function Level Reset (reads 0). The bit is kept
+ * from the device (the host's vfio-pci would reset it behind our emulated state) and the FLR is
+ * ours: vfio_pci_function_reset, which also resets the device through VFIO_DEVICE_RESET.
+ */
+static bool take_flr(struct vfio_pci *v, uint32_t reg, uint8_t *data, uint32_t len)
+{
+	uint32_t hi = v->pcie_cap + PCI_EXP_DEVCTL + 1u;
+	uint8_t bit = PCI_EXP_DEVCTL_BCR_FLR >> 8;
+
+	if (!v->pcie_cap || !overlaps(reg, len, hi, hi + 1) || !(data[hi - reg] & bit))
+		return false;
+	data[hi - reg] &= (uint8_t)~bit;
+	return v->has_flr;      /* without the capability the bit does nothing */
+}
+
+void vfio_pci_cfg_write(struct pci_dev *d, uint32_t reg, const uint8_t *wdata, uint32_t len)
 {
 	struct vfio_pci *v = (struct vfio_pci *)d;
-	bool all;
+	uint8_t data[4];
+	bool all, flr;
 
 	if (v->fd < 0 || len > 4)
 		return;
+	memcpy(data, wdata, len);
+	flr = take_flr(v, reg, data, len);
 	if (any_pt(v, reg, len, &all) && reg + len <= v->cfg_size) {
 		/* Whole access when it is all passed through (keeps the device's access width), else per byte. */
 		if (all) {
@@ -330,6 +353,10 @@ void vfio_pci_cfg_write(struct pci_dev *d, uint32_t reg, const uint8_t *data, ui
 	}
 	if (v->pm_cap && overlaps(reg, len, v->pm_cap + PCI_PM_CTRL, v->pm_cap + PCI_PM_CTRL + 2u))
 		pm_write(v);
+	if (flr) {
+		pr_debug("%s: function level reset", v->name);
+		vfio_pci_function_reset(v);
+	}
 	if (v->msi.cap && overlaps(reg, len, v->msi.cap, v->msi.cap + (v->msi.is64 ? 14u : 10u)))
 		vfio_pci_msi_update(v);
 	if (v->has_msix && v->msix.dev && overlaps(reg, len, v->msix.cap + PCI_MSIX_FLAGS, v->msix.cap + PCI_MSIX_FLAGS + 2u))

@@ -56,6 +56,7 @@ static void fake_function(uint8_t *c)
 #define BAR0_GPA 0x10000000u
 #define PM 0x40         /* the fake PM capability */
 #define MSI 0x50
+#define EXP 0x70
 
 static const struct pci_dev_ops full_ops = {
 	.cfg_read = vfio_pci_cfg_read, .cfg_write = vfio_pci_cfg_write,
@@ -84,8 +85,11 @@ static uint32_t bar_rd(struct vm *vm)
 	return (uint32_t)pci_le_get(b, 4);
 }
 
-/* A function with PM (D2 supported, not D1; No_Soft_Reset NSR) and MSI, BAR0 4 KiB, over a memfd. */
-static struct vfio_pci *pm_function(struct vm *vm, const struct pci_dev_ops *fops, bool nsr)
+/*
+ * A function with PM (D2 supported, not D1; No_Soft_Reset NSR), MSI and PCIe v2 (Function Level
+ * Reset capable: FLR), BAR0 4 KiB, over a memfd.
+ */
+static struct vfio_pci *pm_function(struct vm *vm, const struct pci_dev_ops *fops, bool nsr, bool flr)
 {
 	struct vfio_pci *v = calloc(1, sizeof(*v));
 	struct vfio_pci_cap caps[4];
@@ -98,8 +102,11 @@ static struct vfio_pci *pm_function(struct vm *vm, const struct pci_dev_ops *fop
 	c[PM] = PCI_CAP_ID_PM; c[PM + 1] = MSI;
 	pci_le_put(c + PM + PCI_PM_PMC, 2, 3 | PCI_PM_CAP_D2);
 	pci_le_put(c + PM + PCI_PM_CTRL, 2, nsr ? PCI_PM_CTRL_NO_SOFT_RESET : 0);
-	c[MSI] = PCI_CAP_ID_MSI;
+	c[MSI] = PCI_CAP_ID_MSI; c[MSI + 1] = EXP;
 	pci_le_put(c + MSI + PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_64BIT);
+	c[EXP] = PCI_CAP_ID_EXP;
+	pci_le_put(c + EXP + PCI_EXP_FLAGS, 2, 2 | PCI_EXP_TYPE_ENDPOINT << 4);
+	pci_le_put(c + EXP + PCI_EXP_DEVCAP, 4, flr ? PCI_EXP_DEVCAP_FLR : 0);
 	v->fd = memfd_create("vfio-dev", MFD_CLOEXEC);
 	if (v->fd < 0 || ftruncate(v->fd, DEV_BAR0 + 0x1000) || pwrite(v->fd, c, sizeof(c), 0) != sizeof(c) ||
 	    pwrite(v->fd, pat, 4, DEV_BAR0) != 4)
@@ -111,7 +118,7 @@ static struct vfio_pci *pm_function(struct vm *vm, const struct pci_dev_ops *fop
 	v->bar[0].size = 0x1000;
 	v->bar[0].region_off = DEV_BAR0;
 	n = vfio_pci_caps_scan(c, sizeof(c), caps, 4);
-	if (n != 2 || vfio_pci_config_caps(v, c, caps, n))
+	if (n != 3 || vfio_pci_config_caps(v, c, caps, n))
 		return NULL;
 	vfio_pci_config_snapshot(v);
 	pthread_mutex_init(&v->irq_lock, NULL);
@@ -134,7 +141,7 @@ static void test_power_management(void)
 	struct pci_dev *d;
 
 	bus_init(&vm.mmio, "mmio");
-	v = pm_function(&vm, &full_ops, false);
+	v = pm_function(&vm, &full_ops, false, false);
 	CHECK(v != NULL, "PM function over a memfd built");
 	if (!v)
 		return;
@@ -173,7 +180,7 @@ static void test_power_management(void)
 	CHECK(bar_rd(&vm) == 0xbad, "BAR0 no longer decodes");
 	pm_free(v);
 
-	v = pm_function(&vm, &full_ops, true);
+	v = pm_function(&vm, &full_ops, true, false);
 	CHECK(v != NULL, "PM function with No_Soft_Reset built");
 	if (!v)
 		return;
@@ -190,7 +197,7 @@ static void test_power_management(void)
 	pm_free(v);
 
 	/* Enabling decode reaches the device before the BAR's memslots go in (vfio_pci_bar_remap). */
-	v = pm_function(&vm, &remap_ops, false);
+	v = pm_function(&vm, &remap_ops, false, false);
 	CHECK(v != NULL, "function without the config-write hook built");
 	if (!v)
 		return;
@@ -198,6 +205,43 @@ static void test_power_management(void)
 	wr(&v->pci, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
 	CHECK(dev16(v, PCI_COMMAND) == PCI_COMMAND_MEMORY, "BAR remap forwards COMMAND.MEM itself, before its memslots");
 	pm_free(v);
+	bus_destroy(&vm.mmio);
+}
+
+/* PCIe 6.0 7.5.3.4 Initiate Function Level Reset, and what 6.6.2 resets, as the guest sees it. */
+static void test_flr(void)
+{
+	struct vm vm = { .vm_fd = -1 };
+	struct vfio_pci *v;
+	struct pci_dev *d;
+
+	bus_init(&vm.mmio, "mmio");
+	for (int flr = 1; flr >= 0; flr--) {
+		v = pm_function(&vm, &full_ops, false, flr);
+		CHECK(v != NULL, "PCIe function %s FLR built", flr ? "with" : "without");
+		if (!v)
+			break;
+		d = &v->pci;
+		wr(d, PCI_BASE_ADDRESS_0, 4, BAR0_GPA);
+		wr(d, MSI + PCI_MSI_ADDRESS_LO, 4, 0xfee00000);
+		wr(d, MSI + PCI_MSI_DATA_64, 2, 0x41);
+		wr(d, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+		wr(d, EXP + PCI_EXP_DEVCTL, 2, PCI_EXP_DEVCTL_BCR_FLR | PCI_EXP_DEVCTL_RELAX_EN);
+		CHECK(dev16(v, EXP + PCI_EXP_DEVCTL) == PCI_EXP_DEVCTL_RELAX_EN,
+		      "%s: the rest of Device Control reaches the device, the FLR bit does not (0x%x)",
+		      flr ? "FLR" : "no FLR capability", dev16(v, EXP + PCI_EXP_DEVCTL));
+		if (flr) {
+			CHECK(rd(d, PCI_COMMAND, 2) == 0 && rd(d, PCI_BASE_ADDRESS_0, 4) == 0 &&
+			      rd(d, MSI + PCI_MSI_ADDRESS_LO, 4) == 0 && rd(d, MSI + PCI_MSI_DATA_64, 2) == 0,
+			      "FLR: COMMAND, BAR0, MSI address and data back to reset values");
+			CHECK(dev16(v, PCI_COMMAND) == 0 && bar_rd(&vm) == 0xbad, "FLR: the device stops decoding, BAR0 gone");
+		} else {
+			CHECK(rd(d, PCI_COMMAND, 2) == (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER) &&
+			      rd(d, PCI_BASE_ADDRESS_0, 4) == BAR0_GPA && bar_rd(&vm) == 0x11223344,
+			      "no FLR capability: the bit does nothing");
+		}
+		pm_free(v);
+	}
 	bus_destroy(&vm.mmio);
 }
 
@@ -329,5 +373,6 @@ int main(void)
 		      "bounded by the output size");
 	}
 	test_power_management();
+	test_flr();
 	return tap_done();
 }
