@@ -1,6 +1,9 @@
 # Issue 9, "no guest action may stop nestvm", for an assigned function (edu, bound to vfio-pci in
 # L1): what the guest or the host does to the device shows up in the guest as the PCI specs say
 # and nestvm keeps running.
+#  - With an igb (82576, tools/testhost/run --igb 1) assigned: tests/guest/igb_test, from sysfs in
+#    L2 with no driver, masks MSI-X vectors while the device fires them (PBA, delivery at unmask),
+#    resets the function with FLR, and puts it in D3hot and touches BAR0 (see its header).
 #  - A BAR revoked by the host under the guest: NESTVM_FAIL_AT=bar-revoke keeps memory decode off
 #    on the device while the guest's view has it on, so vfio-pci refuses faults on the mmap behind
 #    the BAR's memslots, as after a host-side reset or power change. The guest's BAR read makes
@@ -34,4 +37,30 @@ check "BAR revoked under the guest: nestvm says so once" \
 guest "$T/ok.out" "$gcmd" "" --memory 128M --device "vfio,path=$DEV"; rc=$?
 check "then the device is assigned again and edu answers (status $rc)" \
 	sh -c "[ $rc = 0 ] && grep -q '^edu-id=0x010000ED' '$T/ok.out'" || show "$T/ok.out"
+
+# igb: bound to vfio-pci for this test only (other tests count on the edus being vfio0 and vfio1).
+igb=''
+for d in /sys/bus/pci/devices/*; do
+	[ "$(cat "$d/vendor")" = 0x8086 ] && [ "$(cat "$d/device")" = 0x10c9 ] && { igb=${d##*/}; break; }
+done
+if [ -z "$igb" ]; then
+	skip "no igb in this testhost (tools/testhost/run --igb 1)" "igb: MSI-X masking, FLR, D3hot"
+	done_testing; exit
+fi
+echo vfio-pci > "/sys/bus/pci/devices/$igb/driver_override"
+echo "$igb" > /sys/bus/pci/drivers_probe
+igb_cdev=''
+for v in /sys/bus/pci/devices/$igb/vfio-dev/vfio*; do [ -e "$v" ] && igb_cdev=/dev/vfio/devices/${v##*/}; done
+if check "igb $igb bound to vfio-pci (${igb_cdev:-no cdev})" [ -c "$igb_cdev" ]; then
+	for part in msix flr d3hot; do
+		guest "$T/igb-$part.out" "igb_test $part" "" --memory 128M --device "vfio,path=$igb_cdev"; rc=$?
+		st=$(guest_exit "$T/igb-$part.out")
+		check "igb $part: nestvm exits 0 (status $rc) and igb_test passes (status ${st:-none})" \
+			sh -c "[ $rc = 0 ] && [ '$st' = 0 ] && grep -q '^1\.\.[0-9]' '$T/igb-$part.out' &&
+				! grep -q '^not ok' '$T/igb-$part.out'" || show "$T/igb-$part.out" 40
+		grep -E '^(not )?ok ' "$T/igb-$part.out" | sed "s/^/#   igb $part: /"
+	done
+fi
+echo "$igb" > "/sys/bus/pci/devices/$igb/driver/unbind" 2>/dev/null
+echo > "/sys/bus/pci/devices/$igb/driver_override"
 done_testing
