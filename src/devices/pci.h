@@ -92,6 +92,12 @@ void pci_dev_cfg_read(struct pci_dev *d, uint32_t reg, uint8_t *data, uint32_t l
 void pci_dev_cfg_write(struct pci_dev *d, uint32_t reg, const uint8_t *data, uint32_t len);
 /* Sets BAR's address in config space (pre-assignment before the guest runs). */
 void pci_dev_set_bar_addr(struct pci_dev *d, unsigned int idx, uint64_t addr);
+/*
+ * A function reset of the emulated state: every guest-writable and RW1C bit of config space goes
+ * back to its value in INIT (LEN bytes from offset 0), BAR decoding follows (COMMAND cleared: all
+ * BARs unmapped) and the MSI-X table returns to its reset state (pci_msix_reset).
+ */
+void pci_dev_cfg_reset(struct pci_dev *d, const uint8_t *init, uint32_t len);
 /* Unregisters all BARs from the buses. */
 void pci_dev_unmap_bars(struct pci_dev *d);
 

@@ -215,6 +215,20 @@ void pci_dev_unmap_bars(struct pci_dev *d)
 	pthread_mutex_unlock(&d->lock);
 }
 
+void pci_dev_cfg_reset(struct pci_dev *d, const uint8_t *init, uint32_t len)
+{
+	pthread_mutex_lock(&d->lock);
+	for (uint32_t r = 0; r < len && r < PCI_CFG_SPACE_SIZE_EXP; r++) {
+		uint8_t m = d->wmask[r] | d->w1c[r];
+
+		d->cfg[r] = (uint8_t)((d->cfg[r] & ~m) | (init[r] & m));
+	}
+	update_bars(d);
+	if (d->msix)
+		pci_msix_reset(d->msix);
+	pthread_mutex_unlock(&d->lock);
+}
+
 void pci_dev_set_bar_addr(struct pci_dev *d, unsigned int idx, uint64_t addr)
 {
 	uint32_t reg = PCI_BASE_ADDRESS_0 + 4 * idx;

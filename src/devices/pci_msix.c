@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * MSI-X (PCI 3.0 6.8.2) over KVM: one eventfd per vector, registered as the irqfd of a GSI routed to
- * the vector's (address, data, requester id) once the vector is live (MSI-X enabled, function and
- * vector unmasked). While masked, a fire sets the PBA bit instead, delivered at unmask (6.8.2.9).
- * Without KVM (vm_fd < 0, unit tests) the eventfds still fire, nothing is routed.
+ * MSI-X (PCI 3.0 6.8.2) over KVM: one eventfd per vector, the irqfd of a GSI routed to the vector's
+ * (address, data, requester id) only while the vector is live (MSI-X enabled, function and vector
+ * unmasked). Masking detaches the irqfd, because a source outside nestvm (VFIO) writes the eventfd
+ * directly: its fires then wait in the eventfd's counter, which becomes the PBA bit whenever the
+ * guest reads the PBA or unmasks (6.8.2.9-10), and unmasking delivers a pending message. Device
+ * models fire through pci_msix_notify, which sets the PBA bit itself while the vector is masked.
+ * Without KVM (vm_fd < 0, unit tests) a live vector's eventfd is its delivery, nothing is routed.
  */
 #include <errno.h>
 #include <linux/pci_regs.h>
@@ -56,9 +59,7 @@ static void route(struct pci_msix *m, unsigned int i)
 	if (v->routed && v->r_addr == addr && v->r_data == v->data)
 		return;
 	v->routed = false;
-	if (vm->vm_fd < 0) {
-		v->routed = true;
-	} else {
+	if (vm->vm_fd >= 0) {
 		if (!v->has_gsi) {
 			if (irq_alloc_msi_gsi(vm, &v->gsi))
 				return;
@@ -66,26 +67,54 @@ static void route(struct pci_msix *m, unsigned int i)
 		}
 		if (irq_set_msi_route(vm, v->gsi, addr, v->data, pci_dev_requester_id(m->dev)))
 			return;
-		if (!v->irqfd) {
-			if (irq_irqfd(vm, v->gsi, v->efd, -1, true))
-				return;
-			v->irqfd = true;
-		}
-		v->routed = true;
 	}
+	v->routed = true;
 	v->r_addr = addr;
 	v->r_data = v->data;
 }
 
-/* Called with m->lock held whenever a vector may have become live or its message changed. */
+/* Stops delivery of vector I: its eventfd's fires now wait in the counter (collect). */
+static void detach(struct pci_msix *m, unsigned int i)
+{
+	struct pci_msix_vector *v = &m->v[i];
+
+	if (v->irqfd && m->dev->vm->vm_fd >= 0)
+		irq_irqfd(m->dev->vm, v->gsi, v->efd, -1, false);
+	v->irqfd = false;
+}
+
+/* Fires that reached vector I's eventfd while it was not delivering become its PBA bit. */
+static void collect(struct pci_msix *m, unsigned int i)
+{
+	uint64_t cnt;
+
+	if (m->v[i].irqfd)
+		return;     /* delivering: KVM consumes the counter */
+	if (read(m->v[i].efd, &cnt, sizeof(cnt)) == sizeof(cnt) && cnt && m->enabled)
+		set_pending(m, i, true);
+}
+
+/* Called with m->lock held whenever a vector may have become live or masked, or its message changed. */
 static void vector_update(struct pci_msix *m, unsigned int i)
 {
-	if (!vector_live(m, i))
+	struct pci_msix_vector *v = &m->v[i];
+
+	if (!vector_live(m, i)) {
+		detach(m, i);
 		return;
+	}
 	route(m, i);
+	if (!v->routed)
+		return;
+	if (!v->irqfd) {
+		collect(m, i);
+		if (m->dev->vm->vm_fd >= 0 && irq_irqfd(m->dev->vm, v->gsi, v->efd, -1, true))
+			return;
+		v->irqfd = true;
+	}
 	if (pending(m, i)) {
 		set_pending(m, i, false);
-		fire(&m->v[i]);
+		fire(v);
 	}
 }
 
@@ -139,8 +168,7 @@ void pci_msix_fini(struct pci_msix *m)
 	if (!m->dev)
 		return;
 	for (unsigned int i = 0; i < m->nr; i++) {
-		if (m->v[i].irqfd)
-			irq_irqfd(m->dev->vm, m->v[i].gsi, m->v[i].efd, -1, false);
+		detach(m, i);
 		close(m->v[i].efd);
 	}
 	m->dev->msix = NULL;
@@ -157,6 +185,28 @@ void pci_msix_ctrl_written(struct pci_msix *m)
 	m->fmask = ctrl & PCI_MSIX_FLAGS_MASKALL;
 	for (unsigned int i = 0; i < m->nr; i++)
 		vector_update(m, i);
+	pthread_mutex_unlock(&m->lock);
+}
+
+void pci_msix_reset(struct pci_msix *m)
+{
+	uint16_t ctrl = pci_cfg_get16(m->dev, m->cap + PCI_MSIX_FLAGS);
+
+	pthread_mutex_lock(&m->lock);
+	m->enabled = ctrl & PCI_MSIX_FLAGS_ENABLE;
+	m->fmask = ctrl & PCI_MSIX_FLAGS_MASKALL;
+	memset(m->pba, 0, sizeof(m->pba));
+	for (unsigned int i = 0; i < m->nr; i++) {
+		struct pci_msix_vector *v = &m->v[i];
+		uint64_t cnt;
+
+		v->addr_lo = v->addr_hi = v->data = 0;
+		v->ctrl = PCI_MSIX_ENTRY_CTRL_MASKBIT;
+		detach(m, i);
+		/* A fire from before the reset must not reach the guest after it. */
+		if (read(v->efd, &cnt, sizeof(cnt)) < 0 && errno != EAGAIN)
+			pr_debug("%s: MSI-X eventfd read: %s", m->dev->name, strerror(errno));
+	}
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -215,6 +265,8 @@ bool pci_msix_bar_access(struct pci_msix *m, uint64_t off, uint8_t *data, uint32
 		} else if (!is_write) {
 			uint64_t rel = o - m->pba_off;
 
+			for (unsigned int i = (unsigned int)rel * 8; i < (unsigned int)rel * 8 + 32 && i < m->nr; i++)
+				collect(m, i);
 			val = (uint32_t)(m->pba[rel / 8] >> ((rel % 8) * 8));
 		}
 		/* PBA writes are ignored: it is read-only (6.8.2.10). */

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * MSI-X (PCI 3.0 6.8.2): the capability, the vector table and the PBA inside one of the function's
- * BARs. Each vector owns an eventfd; once the guest enables MSI-X and unmasks the vector, the eventfd
- * is an irqfd on a GSI routed to the vector's (address, data), so a device fires a vector by writing
- * the eventfd (pci_msix_notify). Masked vectors latch their PBA bit and fire on unmask.
+ * BARs. Each vector owns an eventfd; while the guest has MSI-X enabled and the vector unmasked, the
+ * eventfd is an irqfd on a GSI routed to the vector's (address, data), so a device fires a vector by
+ * writing the eventfd (pci_msix_notify, or VFIO directly). Masked vectors latch their PBA bit, also
+ * for writes to the eventfd from outside, and fire on unmask.
  */
 #ifndef NESTVM_DEVICES_PCI_MSIX_H
 #define NESTVM_DEVICES_PCI_MSIX_H
@@ -21,7 +22,8 @@ struct pci_msix_vector {
 	uint32_t addr_lo, addr_hi, data, ctrl;  /* the guest-visible table entry */
 	int efd;                                /* fired by the device model */
 	uint32_t gsi;
-	bool has_gsi, irqfd;                    /* GSI allocated; efd registered as its irqfd */
+	bool has_gsi;                           /* GSI allocated */
+	bool irqfd;                             /* delivering: efd is the GSI's irqfd (no KVM: live) */
 	bool routed;                            /* the GSI route matches addr/data below */
 	uint64_t r_addr;
 	uint32_t r_data;
@@ -48,6 +50,11 @@ int pci_msix_init(struct pci_msix *m, struct pci_dev *d, unsigned int nr, unsign
 void pci_msix_fini(struct pci_msix *m);
 /* True and handled when [off, off+len) of the MSI-X BAR is the table or PBA. */
 bool pci_msix_bar_access(struct pci_msix *m, uint64_t off, uint8_t *data, uint32_t len, bool is_write);
+/*
+ * Function reset (pci_dev_cfg_reset, config lock held): Message Control is already back to 0; every
+ * vector masked with a zero message (6.8.2.9), no pending bits, nothing left in the eventfds.
+ */
+void pci_msix_reset(struct pci_msix *m);
 /* Called by pci_dev after a config write that touched the capability's Message Control. */
 void pci_msix_ctrl_written(struct pci_msix *m);
 /* Fires VEC (any thread): delivers, or sets its PBA bit while masked. Out-of-range VEC is ignored. */

@@ -148,6 +148,7 @@ static int device_info(struct vfio_pci *v)
 	/* Start from a clean device state (the previous user may have left it anywhere). */
 	if (fail_inject("reset") || ((info.flags & VFIO_DEVICE_FLAGS_RESET) && ioctl(v->fd, VFIO_DEVICE_RESET)))
 		return err_errno("%s: VFIO_DEVICE_RESET", v->name);
+	v->has_reset = info.flags & VFIO_DEVICE_FLAGS_RESET;
 	if (!(info.flags & VFIO_DEVICE_FLAGS_RESET))
 		pr_debug("%s: no reset method (VFIO_DEVICE_FLAGS_RESET): starting from its current state", v->name);
 	if (ioctl(v->fd, VFIO_DEVICE_GET_REGION_INFO, &ri))
@@ -181,6 +182,31 @@ void vfio_pci_find_msix(struct vfio_pci *v, const uint8_t *real, const struct vf
 		v->msix_pba_off = p & PCI_MSIX_PBA_OFFSET;
 		v->msix_real_nr = (pci_le_get(real + caps[i].off + PCI_MSIX_FLAGS, 2) & PCI_MSIX_FLAGS_QSIZE) + 1u;
 	}
+}
+
+void vfio_pci_function_reset(struct vfio_pci *v)
+{
+	struct pci_dev *d = &v->pci;
+	uint16_t cmd;
+
+	/* Emulated state first: COMMAND 0 takes the BARs (and their memslots) down before the device resets. */
+	pci_dev_cfg_reset(d, v->reset_cfg, sizeof(v->reset_cfg));
+	atomic_store(&v->pm_state, VFIO_PCI_D0);
+	if (v->msi.cap)
+		vfio_pci_msi_update(v);
+	if (v->has_msix && v->msix.dev)
+		vfio_pci_msix_update(v);
+	if (v->fd >= 0 && v->has_reset && ioctl(v->fd, VFIO_DEVICE_RESET))
+		err_errno("%s: VFIO_DEVICE_RESET for the guest's function reset", v->name);
+	else if (!v->has_reset)
+		pr_debug("%s: function reset: the device has no reset method, only its emulated state was reset", v->name);
+	/* The host restored its own saved COMMAND: make the device's match ours (decode off) again. */
+	pthread_mutex_lock(&d->lock);
+	cmd = pci_cfg_get16(d, PCI_COMMAND);
+	pthread_mutex_unlock(&d->lock);
+	vfio_pci_cmd_forward(v, cmd);
+	if (v->rom_size)
+		vfio_pci_rom_update(v);
 }
 
 static void vfio_pci_free(struct vfio_pci *v, bool irq, bool dev)
@@ -250,6 +276,8 @@ int vfio_pci_create(struct vm *vm, const struct vfio_config *cfg, unsigned int i
 		v->has_msix = false;    /* its BAR is not offered */
 	if (!r)
 		r = vfio_pci_config_caps(v, real, caps, ncaps);
+	if (!r)
+		vfio_pci_config_snapshot(v);    /* before pci_host_add pre-assigns BAR addresses */
 	if (!r) {
 		r = pci_host_add(vm->pci, &v->pci);
 		added = !r;

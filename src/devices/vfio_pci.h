@@ -15,6 +15,7 @@
 #define NESTVM_DEVICES_VFIO_PCI_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -42,6 +43,7 @@ struct vfio_pci_bar {
 	unsigned int nr_areas;
 	uint64_t gpa;                   /* where it decodes while mapped */
 	bool mapped;
+	bool devmem;                    /* [gpa, +size) on vm->devmem: some area is in a memslot */
 };
 
 /* One kept capability of the real function (vfio_pci_caps_scan). */
@@ -62,11 +64,15 @@ struct vfio_pci_msi {
 	bool has_gsi[VFIO_PCI_MAX_MSI];
 };
 
+/* PMCSR PowerState encodings (PCI PM 1.2 3.2.4, bits 1:0). */
+enum { VFIO_PCI_D0, VFIO_PCI_D1, VFIO_PCI_D2, VFIO_PCI_D3HOT };
+
 struct vfio_pci {
 	struct pci_dev pci;
 	char name[48];
 	int fd;                         /* the VFIO device cdev, bound to the VM's iommufd */
 	uint32_t devid;                 /* iommufd device id from BIND */
+	bool has_reset;                 /* VFIO_DEVICE_FLAGS_RESET: VFIO_DEVICE_RESET works */
 	uint64_t cfg_off, cfg_size;     /* config region */
 	uint8_t pt[PCI_CFG_SPACE_SIZE_EXP / 8];    /* bit per byte: passed through to the device */
 	struct vfio_pci_bar bar[PCI_NR_BARS];
@@ -86,6 +92,20 @@ struct vfio_pci {
 	uint8_t intx_pin;               /* 1..4 */
 	/* BAR accesses that exited to nestvm (traps); mmapped BARs never count here. */
 	_Atomic uint64_t nr_bar_traps;
+	/* Times the host revoked a BAR mmap under KVM (vm->devmem): the BAR then traps (logged 1, 2, 4...). */
+	_Atomic uint64_t nr_revoked;
+	/*
+	 * Power management (PCI PM 1.2): PMCSR is emulated and the function stays in D0 on the host
+	 * (a host D3hot would revoke the BAR mmaps under KVM's memslots). Outside D0 the BARs' memslots
+	 * are down and trapped accesses read all-ones (3.2.4, 5.3: only config space is accessible).
+	 */
+	uint8_t pm_cap;                 /* 0: the function has no PM capability */
+	uint8_t pcie_cap;               /* 0: no PCI Express capability */
+	bool has_flr;                   /* PCIe DEVCAP Function Level Reset Capability (6.0 7.5.3.3) */
+	uint8_t pm_states;              /* bit N: DN supported (D0, D3hot always; D1/D2 from PMC) */
+	_Atomic uint8_t pm_state;       /* guest-visible PowerState, PCI_D0..PCI_D3hot encodings 0..3 */
+	/* The emulated config space as built, before any guest write: what a function reset returns to. */
+	uint8_t reset_cfg[256];        /* the legacy space: extended capabilities read as none */
 };
 
 /* Opens, binds and attaches the device of CFG, builds the model and puts it on the VM's PCI host. */
@@ -110,6 +130,16 @@ void vfio_pci_config_header(struct vfio_pci *v, const uint8_t *real, uint8_t int
 /* Adds the kept capabilities at their real offsets: MSI emulated, MSI-X by pci_msix, the rest passed through. */
 int vfio_pci_config_caps(struct vfio_pci *v, const uint8_t *real, const struct vfio_pci_cap *caps, unsigned int n);
 bool vfio_pci_cfg_is_pt(const struct vfio_pci *v, uint32_t reg);
+/* Records the current emulated config space as the function's reset values (after the caps are in). */
+void vfio_pci_config_snapshot(struct vfio_pci *v);
+/* Writes COMMAND (the bits the function must see: decode, bus master, INTx disable...) to the device. */
+void vfio_pci_cmd_forward(struct vfio_pci *v, uint16_t cmd);
+/*
+ * A reset of the function as the guest sees it (PCIe 6.0 6.6.2 FLR, PCI PM 1.2 5.4.1 D3hot->D0 with
+ * No_Soft_Reset 0): emulated config, MSI/MSI-X and BAR state back to their reset values, interrupts
+ * disarmed, then VFIO_DEVICE_RESET and the (now cleared) COMMAND forwarded.
+ */
+void vfio_pci_function_reset(struct vfio_pci *v);
 void vfio_pci_cfg_read(struct pci_dev *d, uint32_t reg, uint8_t *data, uint32_t len);
 void vfio_pci_cfg_write(struct pci_dev *d, uint32_t reg, const uint8_t *data, uint32_t len);
 /* pread/pwrite of the device's config region; -errno. */
@@ -123,6 +153,8 @@ void vfio_pci_bars_fini(struct vfio_pci *v);
 void vfio_pci_bar_access(struct pci_dev *d, unsigned int bar, uint64_t off, uint8_t *data, uint32_t len,
 			 bool is_write);
 void vfio_pci_bar_remap(struct pci_dev *d, unsigned int bar, uint64_t addr, bool mapped);
+/* The power state left (D0: true) or entered a low-power state: BAR memslots up or down. d->lock held. */
+void vfio_pci_bars_power(struct vfio_pci *v, bool d0);
 /* ROM BAR register written / COMMAND changed: (un)registers the trapped ROM window. */
 void vfio_pci_rom_update(struct vfio_pci *v);
 /*

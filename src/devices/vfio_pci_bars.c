@@ -244,20 +244,68 @@ static void rom_unmap(struct vfio_pci *v)
 	v->rom_mapped = false;
 }
 
+static void bar_revoked(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write);
+
+/*
+ * Puts BAR I's mmapped pieces into KVM memslots at its address (ON) or takes them out, and keeps its
+ * range on vm->devmem while any piece is in (d->lock held, or no vCPU running).
+ */
+static void bar_slots(struct vfio_pci *v, unsigned int i, bool on)
+{
+	struct vfio_pci_bar *b = &v->bar[i];
+	struct vm *vm = v->pci.vm;
+	bool any = false;
+
+	for (unsigned int k = 0; k < b->nr_areas; k++) {
+		struct vfio_pci_area *a = &b->area[k];
+
+		if (!on && a->in_slot) {
+			vm_set_memslot(vm, a->slot, b->gpa + a->off, 0, a->hva, false);
+			a->in_slot = false;
+		}
+		/* On failure (e.g. the guest put the BAR over RAM) that piece traps instead. */
+		if (on && !a->in_slot && !vm_set_memslot(vm, a->slot, b->gpa + a->off, a->size, a->hva, false))
+			a->in_slot = true;
+		any |= a->in_slot;
+	}
+	if (b->devmem && !any) {
+		bus_unregister(&vm->devmem, b->gpa, &v->pci.bar[i]);
+		b->devmem = false;
+	} else if (!b->devmem && any) {
+		b->devmem = !bus_register(&vm->devmem, b->gpa, b->size, bar_revoked, &v->pci.bar[i], v->name);
+	}
+}
+
+/*
+ * vm->devmem: KVM could not fault in a page of this BAR's mmap (the host revoked it, see vm.h). The
+ * BAR falls back to trapping, where the host's answer (vfio-pci: -EIO, so all-ones) reaches the guest;
+ * the next remap (COMMAND, BAR move, D0) maps it again.
+ */
+static void bar_revoked(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write)
+{
+	struct pci_bar *pb = opaque;
+	struct vfio_pci *v = (struct vfio_pci *)pb->dev;
+	uint64_t n;
+
+	pthread_mutex_lock(&v->pci.lock);
+	if (v->bar[pb->idx].devmem)
+		bar_slots(v, pb->idx, false);
+	pthread_mutex_unlock(&v->pci.lock);
+	n = ++v->nr_revoked;
+	if (!(n & (n - 1)))     /* a guest can repeat this at will: 1st, 2nd, 4th, 8th... time */
+		pr_warn("%s: the host revoked BAR%u's mapping under the guest (access at +0x%" PRIx64 "); it traps "
+			"now (%" PRIu64 " time%s)", v->name, pb->idx, off, n, n > 1 ? "s" : "");
+}
+
 void vfio_pci_bars_fini(struct vfio_pci *v)
 {
 	rom_unmap(v);
 	for (unsigned int i = 0; i < PCI_NR_BARS; i++) {
 		struct vfio_pci_bar *b = &v->bar[i];
 
-		for (unsigned int k = 0; k < b->nr_areas; k++) {
-			struct vfio_pci_area *a = &b->area[k];
-
-			if (a->in_slot)
-				vm_set_memslot(v->pci.vm, a->slot, b->gpa + a->off, 0, a->hva, false);
-			a->in_slot = false;
-			munmap(a->hva, a->size);
-		}
+		bar_slots(v, i, false);
+		for (unsigned int k = 0; k < b->nr_areas; k++)
+			munmap(b->area[k].hva, b->area[k].size);
 		b->nr_areas = 0;
 	}
 }
@@ -276,6 +324,12 @@ void vfio_pci_bar_access(struct pci_dev *d, unsigned int bar, uint64_t off, uint
 	}
 	b = &v->bar[bar];
 	v->nr_bar_traps++;
+	if (atomic_load(&v->pm_state) != VFIO_PCI_D0) {
+		/* PCI PM 1.2 5.3: in D1-D3hot the function answers config accesses only. */
+		if (!is_write)
+			memset(data, 0xff, len);
+		return;
+	}
 	if (v->has_msix && v->msix.dev && bar == v->msix_bar && pci_msix_bar_access(&v->msix, off, data, len, is_write))
 		return;
 	if (is_write)
@@ -294,22 +348,31 @@ void vfio_pci_bar_remap(struct pci_dev *d, unsigned int bar, uint64_t addr, bool
 	struct vfio_pci *v = (struct vfio_pci *)d;
 	struct vfio_pci_bar *b;
 
-	if (bar >= PCI_NR_BARS || d->vm->vm_fd < 0)
+	if (bar >= PCI_NR_BARS)
 		return;
 	b = &v->bar[bar];
-	for (unsigned int k = 0; k < b->nr_areas; k++) {
-		struct vfio_pci_area *a = &b->area[k];
-
-		if (a->in_slot) {
-			vm_set_memslot(d->vm, a->slot, b->gpa + a->off, 0, a->hva, false);
-			a->in_slot = false;
-		}
-		/* On failure (e.g. the guest put the BAR over RAM) that piece traps instead. */
-		if (mapped && !vm_set_memslot(d->vm, a->slot, addr + a->off, a->size, a->hva, false))
-			a->in_slot = true;
-	}
+	if (d->vm->vm_fd >= 0)
+		bar_slots(v, bar, false);
 	b->gpa = addr;
 	b->mapped = mapped;
+	if (!mapped)
+		return;
+	/*
+	 * The function must decode before KVM maps its pages: until vfio-pci sees memory decode on, it
+	 * refuses faults on the mmap, and a vCPU touching the BAR in between would fail KVM_RUN.
+	 */
+	vfio_pci_cmd_forward(v, pci_cfg_get16(d, PCI_COMMAND));
+	if (d->vm->vm_fd >= 0 && atomic_load(&v->pm_state) == VFIO_PCI_D0)
+		bar_slots(v, bar, true);
+}
+
+void vfio_pci_bars_power(struct vfio_pci *v, bool d0)
+{
+	if (v->pci.vm->vm_fd < 0)
+		return;
+	for (unsigned int i = 0; i < PCI_NR_BARS; i++)
+		if (v->bar[i].mapped)
+			bar_slots(v, i, d0);
 }
 
 static void rom_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write)

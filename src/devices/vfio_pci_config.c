@@ -3,9 +3,10 @@
  * vfio-pci config space. The type 0 header is emulated (ids and class copied from the function;
  * BARs, ROM, command, interrupt line/pin, capability pointer ours). The capability list is rebuilt at
  * the function's own offsets with only what a guest driver needs: MSI (emulated, delivered through
- * VFIO_DEVICE_SET_IRQS), MSI-X (emulated by pci_msix), and power management, PCI Express and
- * vendor-specific capabilities, whose bodies are passed through to the device (VFIO's own config
- * virtualization guards them on the host side). Extended capabilities (0x100+) read as none.
+ * VFIO_DEVICE_SET_IRQS), MSI-X (emulated by pci_msix), power management (PMCSR emulated, the rest
+ * passed through), and PCI Express (but for Device Control's FLR bit) and vendor-specific
+ * capabilities, whose bodies are passed through to the device (VFIO's own config virtualization
+ * guards them on the host side). Extended capabilities (0x100+) read as none.
  */
 #include <errno.h>
 #include <linux/pci_regs.h>
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "devices/vfio_pci.h"
+#include "iommu/fail_inject.h"
 #include "vmm/log.h"
 
 #define CAP_WALK_MAX 48     /* (256 - 64) / 4 capabilities fit in the legacy space */
@@ -127,6 +129,39 @@ static int add_msi(struct vfio_pci *v, const uint8_t *real, const struct vfio_pc
 	return 0;
 }
 
+/*
+ * Power management (PCI PM 1.2 3.2): PMC and the bridge/data bytes pass through; PMCSR is ours. The
+ * host function stays in D0: had the guest's D3hot reached it, the host's vfio-pci would revoke the
+ * BAR mmaps that KVM's memslots point at and the guest's next BAR access would fail KVM_RUN.
+ */
+static int add_pm(struct vfio_pci *v, const uint8_t *real, const struct vfio_pci_cap *c)
+{
+	struct pci_dev *d = &v->pci;
+	uint16_t pmc = le16(real + c->off + PCI_PM_PMC), pmcsr = le16(real + c->off + PCI_PM_CTRL);
+	uint16_t wm = PCI_PM_CTRL_STATE_MASK;
+	int off;
+
+	d->cap_free = c->off;
+	off = pci_dev_add_cap(d, PCI_CAP_ID_PM, c->len, real + c->off + 2);
+	if (off < 0)
+		return off;
+	/* 3.2.4: starts in D0; No_Soft_Reset (bit 3) is the function's, read-only; PME_En is
+	 * writable when the function can signal PME at all (PMC 15:11), PME_Status never sets. */
+	pci_cfg_set16(d, off + PCI_PM_CTRL, pmcsr & PCI_PM_CTRL_NO_SOFT_RESET);
+	if (pmc & PCI_PM_CAP_PME_MASK)
+		wm |= PCI_PM_CTRL_PME_ENABLE;
+	d->wmask[off + PCI_PM_CTRL] = (uint8_t)wm;
+	d->wmask[off + PCI_PM_CTRL + 1] = (uint8_t)(wm >> 8);
+	set_pt(v, off + PCI_PM_PMC, off + PCI_PM_CTRL);
+	set_pt(v, off + PCI_PM_PPB_EXTENSIONS, (unsigned int)off + c->len);
+	v->pm_cap = (uint8_t)off;
+	/* 3.2.3: D0 and D3hot always; D1, D2 when PMC says so. */
+	v->pm_states = 1u << VFIO_PCI_D0 | 1u << VFIO_PCI_D3HOT | (pmc & PCI_PM_CAP_D1 ? 1u << VFIO_PCI_D1 : 0) |
+		       (pmc & PCI_PM_CAP_D2 ? 1u << VFIO_PCI_D2 : 0);
+	atomic_store(&v->pm_state, VFIO_PCI_D0);
+	return 0;
+}
+
 int vfio_pci_config_caps(struct vfio_pci *v, const uint8_t *real, const struct vfio_pci_cap *caps, unsigned int n)
 {
 	struct pci_dev *d = &v->pci;
@@ -137,6 +172,8 @@ int vfio_pci_config_caps(struct vfio_pci *v, const uint8_t *real, const struct v
 
 		if (c->id == PCI_CAP_ID_MSI) {
 			r = add_msi(v, real, c);
+		} else if (c->id == PCI_CAP_ID_PM && c->len >= PCI_PM_SIZEOF) {
+			r = add_pm(v, real, c);
 		} else if (c->id == PCI_CAP_ID_MSIX) {
 			unsigned int nr = v->msix_real_nr < PCI_MSIX_MAX_VECTORS ? v->msix_real_nr : PCI_MSIX_MAX_VECTORS;
 
@@ -153,11 +190,22 @@ int vfio_pci_config_caps(struct vfio_pci *v, const uint8_t *real, const struct v
 			r = pci_dev_add_cap(d, c->id, c->len, real + c->off + 2);
 			if (r >= 0)
 				set_pt(v, c->off + 2u, (unsigned int)c->off + c->len);
+			if (r >= 0 && c->id == PCI_CAP_ID_EXP && c->len >= PCI_EXP_DEVCTL + 2) {
+				v->pcie_cap = c->off;
+				v->has_flr = pci_le_get(real + c->off + PCI_EXP_DEVCAP, 4) & PCI_EXP_DEVCAP_FLR;
+			}
 		}
 		if (r < 0)
 			return r;
 	}
 	return 0;
+}
+
+void vfio_pci_config_snapshot(struct vfio_pci *v)
+{
+	pthread_mutex_lock(&v->pci.lock);
+	memcpy(v->reset_cfg, v->pci.cfg, sizeof(v->reset_cfg));
+	pthread_mutex_unlock(&v->pci.lock);
 }
 
 int vfio_pci_cfg_pread(struct vfio_pci *v, uint32_t reg, void *buf, uint32_t len)
@@ -210,13 +258,78 @@ static bool overlaps(uint32_t reg, uint32_t len, uint32_t start, uint32_t end)
 	return reg < end && reg + len > start;
 }
 
-void vfio_pci_cfg_write(struct pci_dev *d, uint32_t reg, const uint8_t *data, uint32_t len)
+void vfio_pci_cmd_forward(struct vfio_pci *v, uint16_t cmd)
+{
+	/* Memory/I-O decode and bus mastering must reach the function: it decodes its BARs and DMAs. */
+	cmd &= PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER | PCI_COMMAND_PARITY | PCI_COMMAND_SERR |
+	       PCI_COMMAND_INTX_DISABLE;
+	/* Test hook (fail_inject.h): the host revokes the BARs under the guest, which keeps its view. */
+	if ((cmd & PCI_COMMAND_MEMORY) && fail_inject("bar-revoke"))
+		cmd &= (uint16_t)~PCI_COMMAND_MEMORY;
+	if (v->fd >= 0 && vfio_pci_cfg_pwrite(v, PCI_COMMAND, &cmd, 2))
+		pr_debug("%s: command write failed", v->name);
+}
+
+/*
+ * PMCSR written (PCI PM 1.2 3.2.4, 5.4.1): a write of an unsupported state completes and changes
+ * nothing, D3hot only goes back to D0. Leaving D0 takes the BAR memslots down, D0 puts them back;
+ * D3hot -> D0 with No_Soft_Reset 0 is an internal reset of the function (D0 uninitialized, 5.4.1).
+ */
+static void pm_write(struct vfio_pci *v)
+{
+	struct pci_dev *d = &v->pci;
+	uint32_t reg = v->pm_cap + PCI_PM_CTRL;
+	uint8_t old, want;
+	uint16_t ctrl;
+	bool reset = false;
+
+	pthread_mutex_lock(&d->lock);
+	ctrl = pci_cfg_get16(d, reg);
+	old = atomic_load(&v->pm_state);
+	want = ctrl & PCI_PM_CTRL_STATE_MASK;
+	if (!(v->pm_states & (1u << want)) || (old == VFIO_PCI_D3HOT && want != VFIO_PCI_D0))
+		want = old;
+	pci_cfg_set16(d, reg, (uint16_t)((ctrl & ~PCI_PM_CTRL_STATE_MASK) | want));
+	if (old == VFIO_PCI_D3HOT && want == VFIO_PCI_D0 && !(ctrl & PCI_PM_CTRL_NO_SOFT_RESET)) {
+		reset = true;   /* vfio_pci_function_reset brings the state to D0 */
+	} else if (want != old) {
+		atomic_store(&v->pm_state, want);
+		if (old == VFIO_PCI_D0 || want == VFIO_PCI_D0)
+			vfio_pci_bars_power(v, want == VFIO_PCI_D0);
+	}
+	pthread_mutex_unlock(&d->lock);
+	if (want != old)
+		pr_debug("%s: D%u -> D%u%s", v->name, old, want, reset ? " (soft reset)" : "");
+	if (reset)
+		vfio_pci_function_reset(v);
+}
+
+/*
+ * PCIe 6.0 7.5.3.4: Device Control bit 15, Initiate Function Level Reset (reads 0). The bit is kept
+ * from the device (the host's vfio-pci would reset it behind our emulated state) and the FLR is
+ * ours: vfio_pci_function_reset, which also resets the device through VFIO_DEVICE_RESET.
+ */
+static bool take_flr(struct vfio_pci *v, uint32_t reg, uint8_t *data, uint32_t len)
+{
+	uint32_t hi = v->pcie_cap + PCI_EXP_DEVCTL + 1u;
+	uint8_t bit = PCI_EXP_DEVCTL_BCR_FLR >> 8;
+
+	if (!v->pcie_cap || !overlaps(reg, len, hi, hi + 1) || !(data[hi - reg] & bit))
+		return false;
+	data[hi - reg] &= (uint8_t)~bit;
+	return v->has_flr;      /* without the capability the bit does nothing */
+}
+
+void vfio_pci_cfg_write(struct pci_dev *d, uint32_t reg, const uint8_t *wdata, uint32_t len)
 {
 	struct vfio_pci *v = (struct vfio_pci *)d;
-	bool all;
+	uint8_t data[4];
+	bool all, flr;
 
 	if (v->fd < 0 || len > 4)
 		return;
+	memcpy(data, wdata, len);
+	flr = take_flr(v, reg, data, len);
 	if (any_pt(v, reg, len, &all) && reg + len <= v->cfg_size) {
 		/* Whole access when it is all passed through (keeps the device's access width), else per byte. */
 		if (all) {
@@ -229,16 +342,20 @@ void vfio_pci_cfg_write(struct pci_dev *d, uint32_t reg, const uint8_t *data, ui
 		}
 	}
 	if (overlaps(reg, len, PCI_COMMAND, PCI_COMMAND + 2)) {
-		/* Memory/I-O decode and bus mastering must reach the function: it decodes its BARs and DMAs. */
+		/* Enabling decode was forwarded already, before the BAR memslots (vfio_pci_bar_remap). */
 		uint16_t cmd;
 
 		pthread_mutex_lock(&d->lock);
-		cmd = pci_cfg_get16(d, PCI_COMMAND) & (PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
-						       PCI_COMMAND_PARITY | PCI_COMMAND_SERR | PCI_COMMAND_INTX_DISABLE);
+		cmd = pci_cfg_get16(d, PCI_COMMAND);
 		pthread_mutex_unlock(&d->lock);
-		if (vfio_pci_cfg_pwrite(v, PCI_COMMAND, &cmd, 2))
-			pr_debug("%s: command write failed", v->name);
+		vfio_pci_cmd_forward(v, cmd);
 		vfio_pci_intx_enable(v);
+	}
+	if (v->pm_cap && overlaps(reg, len, v->pm_cap + PCI_PM_CTRL, v->pm_cap + PCI_PM_CTRL + 2u))
+		pm_write(v);
+	if (flr) {
+		pr_debug("%s: function level reset", v->name);
+		vfio_pci_function_reset(v);
 	}
 	if (v->msi.cap && overlaps(reg, len, v->msi.cap, v->msi.cap + (v->msi.is64 ? 14u : 10u)))
 		vfio_pci_msi_update(v);

@@ -105,6 +105,18 @@ int bus_unregister(struct bus *b, uint64_t base, void *opaque)
 	return ret;
 }
 
+bool bus_first(struct bus *b, uint64_t *base)
+{
+	bool any;
+
+	pthread_rwlock_rdlock(&b->lock);
+	any = b->nr > 0;
+	if (any)
+		*base = b->r[0].base;
+	pthread_rwlock_unlock(&b->lock);
+	return any;
+}
+
 bool bus_dispatch(struct bus *b, uint64_t addr, uint8_t *data, uint32_t len, bool is_write)
 {
 	struct bus_range hit;

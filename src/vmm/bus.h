@@ -32,6 +32,8 @@ void bus_destroy(struct bus *b);
 /* -EEXIST on overlap with an existing range, -EINVAL on an empty or wrapping range. */
 int bus_register(struct bus *b, uint64_t base, uint64_t len, bus_access_fn fn, void *opaque, const char *name);
 int bus_unregister(struct bus *b, uint64_t base, void *opaque);
+/* The lowest registered range's base into *BASE; false when the bus is empty. */
+bool bus_first(struct bus *b, uint64_t *base);
 /*
  * Returns false when no range claims the whole [ADDR, ADDR+LEN); reads of unclaimed space should
  * then return all-ones. The handler is called without the bus lock, so it may (un)register ranges

@@ -104,6 +104,32 @@ enum vcpu_action vcpu_exit_io(struct vcpu *v)
 	return VCPU_CONTINUE;
 }
 
+/*
+ * KVM_RUN failed with EFAULT: KVM could not fault in the host page behind a memslot. On a device's
+ * memory (vm->devmem: assigned BARs) that is the host revoking the mapping under the guest, a guest
+ * visible event and not a VMM failure: the owner takes its memslots out and KVM_RUN is retried, the
+ * access then exits as MMIO and completes like one to a function that stopped decoding (all-ones,
+ * write dropped), on both architectures, without nestvm decoding the instruction. KVM reports the
+ * address with KVM_EXIT_MEMORY_FAULT (KVM_CAP_MEMORY_FAULT_INFO); without it, every device range is
+ * taken out. False when no device memory is mapped: RAM itself failed, which stays fatal.
+ */
+static bool device_memory_fault(struct vcpu *v)
+{
+	struct kvm_run *run = v->run;
+	unsigned int n = 0;
+	uint64_t gpa;
+	uint8_t b;
+
+	if (run->exit_reason == KVM_EXIT_MEMORY_FAULT)
+		return bus_dispatch(&v->vm->devmem, run->memory_fault.gpa, &b, 1, false);
+	/* Each owner unregisters its range when called: the walk ends, bounded anyway. */
+	while (n < 64 && bus_first(&v->vm->devmem, &gpa) && bus_dispatch(&v->vm->devmem, gpa, &b, 1, false))
+		n++;
+	if (n)
+		pr_debug("vcpu%u: memory fault without an address: %u device ranges now trap", v->id, n);
+	return n > 0;
+}
+
 static enum vcpu_action stop_vm(struct vcpu *v, int code)
 {
 	vm_request_exit(v->vm, code);
@@ -161,6 +187,9 @@ static void *vcpu_thread(void *arg)
 	struct vcpu *v = arg;
 	struct vm *vm = v->vm;
 	char name[16];
+	/* EFAULTs in a row: the first is retried even unclaimed (another vCPU may have taken the
+	 * device range out already); one that taking device memory out does not cure (RAM) stops. */
+	unsigned int efaults = 0;
 	sigset_t set;
 	uint64_t t;
 	int r;
@@ -185,10 +214,20 @@ static void *vcpu_thread(void *arg)
 				__atomic_store_n(&v->run->immediate_exit, 0, __ATOMIC_SEQ_CST);
 				continue;
 			}
+			if (errno == EFAULT && ++efaults <= 4 && (device_memory_fault(v) || efaults == 1)) {
+				/* KVM only sets KVM_EXIT_MEMORY_FAULT when it has the address: no stale one next time. */
+				v->run->exit_reason = KVM_EXIT_UNKNOWN;
+				continue;
+			}
+			if (errno == EFAULT && v->run->exit_reason == KVM_EXIT_MEMORY_FAULT)
+				pr_err("vCPU %u: guest memory at 0x%llx+0x%llx cannot be faulted in", v->id,
+				       (unsigned long long)v->run->memory_fault.gpa,
+				       (unsigned long long)v->run->memory_fault.size);
 			err_errno("KVM_RUN on vCPU %u", v->id);
 			vm_request_exit(vm, EXIT_VMM_ERROR);
 			break;
 		}
+		efaults = 0;
 		t = vcpu_stats_exit_begin(v->stats);
 		r = handle_exit(v);
 		vcpu_stats_exit_end(v->stats, v->run->exit_reason, t);

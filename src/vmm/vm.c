@@ -28,6 +28,7 @@ enum {
 	VM_BUILT_DEVICES = 1 << 4,
 	VM_BUILT_CONSOLE = 1 << 5,
 	VM_BUILT_PCI = 1 << 6,
+	VM_BUILT_DEVMEM = 1 << 7,
 };
 
 #define KVM_API_VERSION_REQUIRED 12   /* the only stable KVM API version (api.rst 4.1) */
@@ -205,6 +206,10 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	if (r)
 		goto err;
 	vm->built |= VM_BUILT_PIO;
+	r = bus_init(&vm->devmem, "devmem");
+	if (r)
+		goto err;
+	vm->built |= VM_BUILT_DEVMEM;
 	r = irq_init(vm);
 	if (r)
 		goto err;
@@ -309,6 +314,8 @@ void vm_destroy(struct vm *vm)
 	vm->loop = NULL;
 	if (vm->built & VM_BUILT_IRQ)
 		irq_destroy(vm);
+	if (vm->built & VM_BUILT_DEVMEM)
+		bus_destroy(&vm->devmem);
 	if (vm->built & VM_BUILT_PIO)
 		bus_destroy(&vm->pio);
 	if (vm->built & VM_BUILT_MMIO)

@@ -29,6 +29,15 @@ struct vm {
 	struct guest_mem mem;
 	struct bus mmio;
 	struct bus pio;
+	/*
+	 * Guest-physical ranges KVM maps from a device's mmap (assigned BARs), registered by their
+	 * owner while its memslots are in. When the host revokes such a mapping (vfio-pci after a host
+	 * side reset, power change or decode off), KVM_RUN fails with EFAULT: vcpu.c then "reads" one
+	 * byte at the faulting address here, and the owner takes its memslots out so that the access is
+	 * retried as trapped MMIO (reading all-ones, dropping writes, like a function that stopped
+	 * decoding) instead of stopping the VM.
+	 */
+	struct bus devmem;
 	struct irq_routes irq;
 	struct evloop *loop;
 	struct pci_host *pci;

@@ -1,5 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* MSI-X capability, table and PBA driven the way a guest drives them (no KVM: eventfds only). */
+/*
+ * MSI-X capability, table and PBA driven the way a guest drives them (no KVM: a live vector's
+ * eventfd is its delivery). Fires come from pci_msix_notify (device models) and from writes to the
+ * eventfd itself (VFIO's, which bypass nestvm).
+ */
 #include <linux/pci_regs.h>
 #include <poll.h>
 #include <string.h>
@@ -33,6 +37,15 @@ static bool fired(unsigned int v)
 	if (poll(&p, 1, 0) != 1)
 		return false;
 	return read(msix.v[v].efd, &cnt, sizeof(cnt)) == sizeof(cnt) && cnt > 0;
+}
+
+/* What VFIO does when the function sends vector V: it writes the vector's eventfd. */
+static void ext_fire(unsigned int v)
+{
+	uint64_t one = 1;
+
+	if (write(msix.v[v].efd, &one, sizeof(one)) != sizeof(one))
+		CHECK(0, "eventfd write");
 }
 
 static uint32_t cfg32(uint32_t reg)
@@ -69,7 +82,8 @@ static void tbl_write(uint64_t off, uint32_t v)
 
 int main(void)
 {
-	uint8_t cap = 0, b8[8];
+	uint8_t cap = 0, b8[8], reset_cfg[256];
+	uint32_t pba;
 
 	vm.vm_fd = -1;
 	pci_dev_init(&dev, &vm, &ops, "msix-test", 0x1234, 0x5678, 0xff000001, 0, 0);
@@ -78,6 +92,7 @@ int main(void)
 	CHECK(pci_msix_init(&msix, &dev, PCI_MSIX_MAX_VECTORS + 1, 2, 0, PBA) != 0, "too many vectors refused");
 	CHECK(pci_msix_init(&msix, &dev, NV, 2, 0xff8, PBA) != 0, "table past the BAR refused");
 	CHECK(pci_msix_init(&msix, &dev, NV, 2, 0, PBA) == 0, "MSI-X set up");
+	memcpy(reset_cfg, dev.cfg, sizeof(reset_cfg));
 
 	/* Find the capability the way a driver does. */
 	for (uint8_t p = dev.cfg[PCI_CAPABILITY_LIST], n = 0; p && n < 48; p = dev.cfg[p + 1], n++)
@@ -114,6 +129,27 @@ int main(void)
 	cfg16w(cap + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE);
 	CHECK(fired(0) && tbl_read(PBA) == 2, "function unmask delivers");
 
+	/* VFIO-style fires (6.8.2.9-10): held back while masked, pending in the PBA, sent at unmask. */
+	tbl_write(12, PCI_MSIX_ENTRY_CTRL_MASKBIT);
+	ext_fire(0);
+	pba = tbl_read(PBA);
+	CHECK(pba == 3, "masked vector fired from outside: its PBA bit reads 1 (PBA 0x%x)", pba);
+	CHECK(!fired(0), "masked vector fired from outside: not delivered");
+	tbl_write(12, 0);
+	CHECK(fired(0) && tbl_read(PBA) == 2, "unmask delivers the held-back message and clears its PBA bit");
+	tbl_write(12, PCI_MSIX_ENTRY_CTRL_MASKBIT);
+	ext_fire(0);
+	ext_fire(0);
+	tbl_write(12, 0);
+	CHECK(fired(0) && !fired(0) && tbl_read(PBA) == 2, "two fires while masked, PBA never read: one message at unmask");
+	cfg16w(cap + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+	ext_fire(0);
+	CHECK(tbl_read(PBA) == 3 && !fired(0), "function mask holds an outside fire back too");
+	cfg16w(cap + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE);
+	CHECK(fired(0) && tbl_read(PBA) == 2, "function unmask delivers it");
+	ext_fire(0);
+	CHECK(fired(0) && tbl_read(PBA) == 2, "unmasked vector: an outside fire is delivered");
+
 	tbl_write(16 + 12, 0xffffffff);
 	CHECK(tbl_read(16 + 12) == PCI_MSIX_ENTRY_CTRL_MASKBIT, "reserved vector control bits read as zero");
 	tbl_write(PBA, 0);
@@ -129,6 +165,18 @@ int main(void)
 	CHECK(tbl_read(4) == 0, "unaligned write changed nothing");
 	CHECK(!pci_msix_bar_access(&msix, NV * 16, b8, 4, false), "access past the table is not MSI-X's");
 	CHECK(pci_msix_bar_access(&msix, 0, b8, 8, false) && pci_le_get(b8, 8) == 0xfee00000, "qword table read");
+
+	/* Function reset (PCIe 6.0 6.6.2, PCI 3.0 6.8.2.9): MSI-X off, every vector masked, nothing pending. */
+	cfg16w(cap + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE | PCI_MSIX_FLAGS_MASKALL);
+	ext_fire(3);
+	pci_dev_cfg_reset(&dev, reset_cfg, sizeof(reset_cfg));
+	CHECK(!pci_msix_enabled(&msix) && (cfg32(cap) >> 16) == NV - 1, "reset: MSI-X disabled, function unmasked");
+	CHECK(tbl_read(0) == 0 && tbl_read(8) == 0 && tbl_read(12) == PCI_MSIX_ENTRY_CTRL_MASKBIT &&
+	      tbl_read(16 + 12) == PCI_MSIX_ENTRY_CTRL_MASKBIT, "reset: table entries zero and masked");
+	CHECK(tbl_read(PBA) == 0 && !fired(3), "reset: no pending bits, the fire from before is gone");
+	cfg16w(cap + PCI_MSIX_FLAGS, PCI_MSIX_FLAGS_ENABLE);
+	tbl_write(12, 0);
+	CHECK(!fired(0) && tbl_read(PBA) == 0, "after reset: unmasking sends nothing stale");
 
 	pci_msix_fini(&msix);
 	pci_dev_fini(&dev);

@@ -2,11 +2,15 @@
 /*
  * vfio-pci config-space virtualization without a device: the capability walk over garbage and
  * loops, which bytes are emulated vs passed through, the MSI capability's write masks, a hidden
- * ROM, and the BAR mmap split around the MSI-X table and PBA pages.
+ * ROM, and the BAR mmap split around the MSI-X table and PBA pages. Power management and the
+ * COMMAND ordering run against a memfd standing in for the VFIO device fd (config region at 0,
+ * BAR0's region at DEV_BAR0), so what reaches "the device" is visible.
  */
 #include <linux/pci_regs.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "devices/vfio_pci.h"
 #include "tap.h"
@@ -46,6 +50,199 @@ static void fake_function(uint8_t *c)
 	c[0x60] = PCI_CAP_ID_PM; c[0x61] = 0x70;
 	/* 0x70 PCIe v2, whose next pointer loops back to 0x40 */
 	c[0x70] = PCI_CAP_ID_EXP; c[0x71] = 0x40; c[0x72] = 2;
+}
+
+#define DEV_BAR0 0x1000
+#define BAR0_GPA 0x10000000u
+#define PM 0x40         /* the fake PM capability */
+#define MSI 0x50
+#define EXP 0x70
+
+static const struct pci_dev_ops full_ops = {
+	.cfg_read = vfio_pci_cfg_read, .cfg_write = vfio_pci_cfg_write,
+	.bar_access = vfio_pci_bar_access, .bar_remap = vfio_pci_bar_remap,
+};
+/* No config-write hook: only what vfio_pci_bar_remap itself does reaches the device. */
+static const struct pci_dev_ops remap_ops = {
+	.cfg_read = vfio_pci_cfg_read, .bar_access = vfio_pci_bar_access, .bar_remap = vfio_pci_bar_remap,
+};
+
+static uint16_t dev16(struct vfio_pci *v, uint32_t reg)
+{
+	uint8_t b[2] = { 0xff, 0xff };
+
+	if (pread(v->fd, b, 2, reg) != 2)
+		return 0xffff;
+	return (uint16_t)pci_le_get(b, 2);
+}
+
+static uint32_t bar_rd(struct vm *vm)
+{
+	uint8_t b[4];
+
+	if (!bus_dispatch(&vm->mmio, BAR0_GPA, b, 4, false))
+		return 0xbad;   /* not decoding */
+	return (uint32_t)pci_le_get(b, 4);
+}
+
+/*
+ * A function with PM (D2 supported, not D1; No_Soft_Reset NSR), MSI and PCIe v2 (Function Level
+ * Reset capable: FLR), BAR0 4 KiB, over a memfd.
+ */
+static struct vfio_pci *pm_function(struct vm *vm, const struct pci_dev_ops *fops, bool nsr, bool flr)
+{
+	struct vfio_pci *v = calloc(1, sizeof(*v));
+	struct vfio_pci_cap caps[4];
+	uint8_t c[256] = { 0 }, pat[4] = { 0x44, 0x33, 0x22, 0x11 };
+	unsigned int n;
+
+	pci_le_put(c + PCI_VENDOR_ID, 4, 0x11e81234);
+	pci_le_put(c + PCI_STATUS, 2, PCI_STATUS_CAP_LIST);
+	c[PCI_CAPABILITY_LIST] = PM;
+	c[PM] = PCI_CAP_ID_PM; c[PM + 1] = MSI;
+	pci_le_put(c + PM + PCI_PM_PMC, 2, 3 | PCI_PM_CAP_D2);
+	pci_le_put(c + PM + PCI_PM_CTRL, 2, nsr ? PCI_PM_CTRL_NO_SOFT_RESET : 0);
+	c[MSI] = PCI_CAP_ID_MSI; c[MSI + 1] = EXP;
+	pci_le_put(c + MSI + PCI_MSI_FLAGS, 2, PCI_MSI_FLAGS_64BIT);
+	c[EXP] = PCI_CAP_ID_EXP;
+	pci_le_put(c + EXP + PCI_EXP_FLAGS, 2, 2 | PCI_EXP_TYPE_ENDPOINT << 4);
+	pci_le_put(c + EXP + PCI_EXP_DEVCAP, 4, flr ? PCI_EXP_DEVCAP_FLR : 0);
+	v->fd = memfd_create("vfio-dev", MFD_CLOEXEC);
+	if (v->fd < 0 || ftruncate(v->fd, DEV_BAR0 + 0x1000) || pwrite(v->fd, c, sizeof(c), 0) != sizeof(c) ||
+	    pwrite(v->fd, pat, 4, DEV_BAR0) != 4)
+		return NULL;
+	v->cfg_size = 256;
+	pci_dev_init(&v->pci, vm, fops, "vfio-pm", 0x1234, 0x11e8, 0, 0, 0);
+	vfio_pci_config_header(v, c, 0);
+	pci_dev_add_bar(&v->pci, 0, 0x1000, false, false);
+	v->bar[0].size = 0x1000;
+	v->bar[0].region_off = DEV_BAR0;
+	n = vfio_pci_caps_scan(c, sizeof(c), caps, 4);
+	if (n != 3 || vfio_pci_config_caps(v, c, caps, n))
+		return NULL;
+	vfio_pci_config_snapshot(v);
+	pthread_mutex_init(&v->irq_lock, NULL);
+	return v;
+}
+
+static void pm_free(struct vfio_pci *v)
+{
+	pci_dev_fini(&v->pci);
+	pthread_mutex_destroy(&v->irq_lock);
+	close(v->fd);
+	free(v);
+}
+
+/* PCI PM 1.2 3.2.4 / 5.4.1 as the guest sees them; the function itself never leaves D0. */
+static void test_power_management(void)
+{
+	struct vm vm = { .vm_fd = -1 };
+	struct vfio_pci *v;
+	struct pci_dev *d;
+
+	bus_init(&vm.mmio, "mmio");
+	v = pm_function(&vm, &full_ops, false, false);
+	CHECK(v != NULL, "PM function over a memfd built");
+	if (!v)
+		return;
+	d = &v->pci;
+	CHECK(!vfio_pci_cfg_is_pt(v, PM + PCI_PM_CTRL) && !vfio_pci_cfg_is_pt(v, PM + PCI_PM_CTRL + 1) &&
+	      vfio_pci_cfg_is_pt(v, PM + PCI_PM_PMC), "PMCSR emulated, PMC passed through");
+	CHECK(rd(d, PM + PCI_PM_PMC, 2) == (3 | PCI_PM_CAP_D2), "PMC read from the function");
+	wr(d, PCI_BASE_ADDRESS_0, 4, BAR0_GPA);
+	wr(d, MSI + PCI_MSI_ADDRESS_LO, 4, 0xfee00000);
+	wr(d, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	CHECK(dev16(v, PCI_COMMAND) == (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER), "COMMAND forwarded to the device");
+	CHECK(rd(d, PM + PCI_PM_CTRL, 2) == 0, "PMCSR: D0, No_Soft_Reset 0 (the function's)");
+	CHECK(bar_rd(&vm) == 0x11223344, "D0: BAR0 reads the device");
+
+	wr(d, PM + PCI_PM_CTRL, 2, 1);
+	CHECK((rd(d, PM + PCI_PM_CTRL, 2) & 3) == 0, "D1 is not supported: the write changes nothing");
+	wr(d, PM + PCI_PM_CTRL, 2, 3);
+	CHECK((rd(d, PM + PCI_PM_CTRL, 2) & 3) == 3 && atomic_load(&v->pm_state) == VFIO_PCI_D3HOT,
+	      "D3hot entered (guest view)");
+	CHECK(dev16(v, PM + PCI_PM_CTRL) == 0, "the device's own PMCSR untouched: it stays in D0");
+	CHECK(bar_rd(&vm) == 0xffffffff, "D3hot: BAR0 reads all-ones");
+	{
+		uint8_t b[4] = { 0xef, 0xbe, 0xad, 0xde }, got[4] = { 0 };
+
+		bus_dispatch(&vm.mmio, BAR0_GPA, b, 4, true);
+		CHECK(pread(v->fd, got, 4, DEV_BAR0) == 4 && pci_le_get(got, 4) == 0x11223344, "D3hot: BAR0 writes dropped");
+	}
+	wr(d, PM + PCI_PM_CTRL, 2, 2);
+	CHECK((rd(d, PM + PCI_PM_CTRL, 2) & 3) == 3, "D3hot -> D2 refused (D3hot only goes to D0)");
+	wr(d, PM + PCI_PM_CTRL, 2, 0);
+	CHECK((rd(d, PM + PCI_PM_CTRL, 2) & 3) == 0 && atomic_load(&v->pm_state) == VFIO_PCI_D0, "back in D0");
+	CHECK(rd(d, PCI_COMMAND, 2) == 0 && rd(d, PCI_BASE_ADDRESS_0, 4) == 0 && rd(d, MSI + PCI_MSI_ADDRESS_LO, 4) == 0,
+	      "D3hot -> D0, No_Soft_Reset 0: COMMAND, BAR0, MSI address at reset values (0x%x 0x%x 0x%x)",
+	      rd(d, PCI_COMMAND, 2), rd(d, PCI_BASE_ADDRESS_0, 4), rd(d, MSI + PCI_MSI_ADDRESS_LO, 4));
+	CHECK(dev16(v, PCI_COMMAND) == 0, "the device's COMMAND follows (decode off)");
+	CHECK(bar_rd(&vm) == 0xbad, "BAR0 no longer decodes");
+	pm_free(v);
+
+	v = pm_function(&vm, &full_ops, true, false);
+	CHECK(v != NULL, "PM function with No_Soft_Reset built");
+	if (!v)
+		return;
+	d = &v->pci;
+	wr(d, PCI_BASE_ADDRESS_0, 4, BAR0_GPA);
+	wr(d, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	wr(d, PM + PCI_PM_CTRL, 2, 2);
+	CHECK((rd(d, PM + PCI_PM_CTRL, 2) & 3) == 2 && bar_rd(&vm) == 0xffffffff, "D2 (supported): BAR0 reads all-ones");
+	wr(d, PM + PCI_PM_CTRL, 2, 3);
+	wr(d, PM + PCI_PM_CTRL, 2, 0);
+	CHECK(rd(d, PM + PCI_PM_CTRL, 2) == PCI_PM_CTRL_NO_SOFT_RESET && rd(d, PCI_COMMAND, 2) == PCI_COMMAND_MEMORY &&
+	      rd(d, PCI_BASE_ADDRESS_0, 4) == BAR0_GPA && bar_rd(&vm) == 0x11223344,
+	      "D3hot -> D0, No_Soft_Reset 1: state kept, BAR0 reads the device again");
+	pm_free(v);
+
+	/* Enabling decode reaches the device before the BAR's memslots go in (vfio_pci_bar_remap). */
+	v = pm_function(&vm, &remap_ops, false, false);
+	CHECK(v != NULL, "function without the config-write hook built");
+	if (!v)
+		return;
+	wr(&v->pci, PCI_BASE_ADDRESS_0, 4, BAR0_GPA);
+	wr(&v->pci, PCI_COMMAND, 2, PCI_COMMAND_MEMORY);
+	CHECK(dev16(v, PCI_COMMAND) == PCI_COMMAND_MEMORY, "BAR remap forwards COMMAND.MEM itself, before its memslots");
+	pm_free(v);
+	bus_destroy(&vm.mmio);
+}
+
+/* PCIe 6.0 7.5.3.4 Initiate Function Level Reset, and what 6.6.2 resets, as the guest sees it. */
+static void test_flr(void)
+{
+	struct vm vm = { .vm_fd = -1 };
+	struct vfio_pci *v;
+	struct pci_dev *d;
+
+	bus_init(&vm.mmio, "mmio");
+	for (int flr = 1; flr >= 0; flr--) {
+		v = pm_function(&vm, &full_ops, false, flr);
+		CHECK(v != NULL, "PCIe function %s FLR built", flr ? "with" : "without");
+		if (!v)
+			break;
+		d = &v->pci;
+		wr(d, PCI_BASE_ADDRESS_0, 4, BAR0_GPA);
+		wr(d, MSI + PCI_MSI_ADDRESS_LO, 4, 0xfee00000);
+		wr(d, MSI + PCI_MSI_DATA_64, 2, 0x41);
+		wr(d, PCI_COMMAND, 2, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+		wr(d, EXP + PCI_EXP_DEVCTL, 2, PCI_EXP_DEVCTL_BCR_FLR | PCI_EXP_DEVCTL_RELAX_EN);
+		CHECK(dev16(v, EXP + PCI_EXP_DEVCTL) == PCI_EXP_DEVCTL_RELAX_EN,
+		      "%s: the rest of Device Control reaches the device, the FLR bit does not (0x%x)",
+		      flr ? "FLR" : "no FLR capability", dev16(v, EXP + PCI_EXP_DEVCTL));
+		if (flr) {
+			CHECK(rd(d, PCI_COMMAND, 2) == 0 && rd(d, PCI_BASE_ADDRESS_0, 4) == 0 &&
+			      rd(d, MSI + PCI_MSI_ADDRESS_LO, 4) == 0 && rd(d, MSI + PCI_MSI_DATA_64, 2) == 0,
+			      "FLR: COMMAND, BAR0, MSI address and data back to reset values");
+			CHECK(dev16(v, PCI_COMMAND) == 0 && bar_rd(&vm) == 0xbad, "FLR: the device stops decoding, BAR0 gone");
+		} else {
+			CHECK(rd(d, PCI_COMMAND, 2) == (PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER) &&
+			      rd(d, PCI_BASE_ADDRESS_0, 4) == BAR0_GPA && bar_rd(&vm) == 0x11223344,
+			      "no FLR capability: the bit does nothing");
+		}
+		pm_free(v);
+	}
+	bus_destroy(&vm.mmio);
 }
 
 int main(void)
@@ -175,5 +372,7 @@ int main(void)
 		CHECK(vfio_pci_split_areas((const uint64_t (*)[2])areas, 1, (const uint64_t (*)[2])holes, 2, 4096, out, 2) == 2,
 		      "bounded by the output size");
 	}
+	test_power_management();
+	test_flr();
 	return tap_done();
 }
