@@ -177,8 +177,13 @@ int vfio_pci_config_caps(struct vfio_pci *v, const uint8_t *real, const struct v
 		} else if (c->id == PCI_CAP_ID_MSIX) {
 			unsigned int nr = v->msix_real_nr < PCI_MSIX_MAX_VECTORS ? v->msix_real_nr : PCI_MSIX_MAX_VECTORS;
 
-			if (!v->has_msix)
-				continue;   /* its BAR is not offered: hide it, the guest falls back to MSI/INTx */
+			/*
+			 * Its BAR not offered: hide it, the guest falls back to MSI/INTx. A second MSI-X
+			 * capability (PCI 3.0 6.8.2 allows one per function) is hidden too: it would
+			 * re-initialise the first one's vectors over their live eventfds.
+			 */
+			if (!v->has_msix || v->msix.dev)
+				continue;
 			d->cap_free = c->off;
 			r = pci_msix_init(&v->msix, d, nr, v->msix_bar, v->msix_table_off, v->msix_pba_off);
 			if (r) {
