@@ -53,6 +53,14 @@ static const int common_syscalls[] = {
 static const int loop_syscalls[] = {
 	SCMP_SYS(io_uring_enter),                   /* the loop itself; block I/O and flushes go through it */
 	SCMP_SYS(fcntl),                            /* stdio / console fd flags */
+	/* The control API (libmicrohttpd in external-epoll mode, api_server.c): connections on the
+	 * listening socket made before the filter; no socket(), bind() or connect() */
+	SCMP_SYS(accept4),
+	SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl),
+	SCMP_SYS(recvfrom), SCMP_SYS(sendto),       /* recv() / send() */
+	SCMP_SYS(sendmsg),                          /* a reply's header and body in one call */
+	SCMP_SYS(shutdown),
+	SCMP_SYS(setsockopt),                       /* per-connection socket options (MHD) */
 };
 
 /* vCPU threads: device emulation that reads/writes a file at an offset in the exit's context. */
@@ -88,6 +96,9 @@ static const unsigned long loop_ioctls[] = {
 	KVM_SET_USER_MEMORY_REGION,
 	VFIO_DEVICE_SET_IRQS,                       /* vfio-pci teardown: interrupts off */
 	IOMMU_IOAS_UNMAP, IOMMU_DESTROY,            /* device-assignment teardown: guest RAM unmapped, IOAS */
+#ifdef __x86_64__
+	KVM_GET_CLOCK, KVM_SET_CLOCK,               /* vm.pause / vm.resume: kvmclock frozen (arch/x86_64/clock.c) */
+#endif
 };
 
 static int add_list(scmp_filter_ctx ctx, const int *nr, size_t n)
