@@ -164,12 +164,13 @@ static void print_flat(json_object *o, const char *prefix)
 	char key[256];
 
 	switch (json_object_get_type(o)) {
-	case json_type_object:
+	case json_type_object: {
 		json_object_object_foreach(o, k, v) {
 			snprintf(key, sizeof(key), "%s%s%s", prefix, *prefix ? "." : "", k);
 			print_flat(v, key);
 		}
 		break;
+	}
 	case json_type_array:
 		for (size_t i = 0; i < json_object_array_length(o); i++) {
 			snprintf(key, sizeof(key), "%s[%zu]", prefix, i);
