@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vmm/evloop.h"
@@ -272,6 +273,9 @@ int api_server_create(struct api_server **out, const char *path, int fd, struct 
 
 	if (!s)
 		return err_num(ENOMEM, "api server");
+	/* Every reply has a Date header (RFC 9110 6.6.1), and glibc reads /etc/localtime on its first
+	 * time conversion: done now, before the loop's seccomp filter (which has no open). */
+	tzset();
 	s->loop = loop;
 	s->ops = ops;
 	s->tick = (struct ev_op){ .fn = on_tick, .opaque = s };
