@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
@@ -18,15 +19,16 @@
 #include "vmm/evloop.h"
 #include "vmm/log.h"
 
-#define API_TICK_NS 1000000000LL   /* how often idle connections are checked for their timeout */
+#define API_TICK_S 1   /* how often idle connections are checked for their timeout */
 
 struct api_server {
 	struct MHD_Daemon *d;
 	struct evloop *loop;
 	struct ev_watch *watch;
-	struct ev_op tick;
-	struct __kernel_timespec tick_ts;
-	bool tick_armed;
+	/* A periodic timerfd rather than an io_uring timeout: set once before the loop's confinement,
+	 * then only read, and a poll is all the loop's ring needs for it. */
+	int tick_fd;
+	struct ev_watch *tick_watch;
 	bool deferred;              /* a run_deferred call is queued on the loop */
 	const struct api_ops *ops;
 	char *path;                 /* the socket file nestvm made, removed at the end */
@@ -175,30 +177,27 @@ static bool on_ready(void *opaque, int fd)
 	return true;
 }
 
-static void arm_tick(struct api_server *s);
-
-static void on_tick(void *opaque, int res)
+static bool on_tick(void *opaque, int fd)
 {
-	struct api_server *s = opaque;
+	uint64_t n;
 
-	s->tick_armed = false;
-	if (res == -ECANCELED)
-		return;
-	run_mhd(s);   /* expires connections idle past API_CONN_TIMEOUT_S */
-	arm_tick(s);
+	/* Non-blocking: EAGAIN when it did not expire after all. */
+	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		pr_debug("api: timer read: %s", strerror(errno));
+	run_mhd(opaque);   /* expires connections idle past API_CONN_TIMEOUT_S */
+	return true;
 }
 
-static void arm_tick(struct api_server *s)
+static int start_tick(struct api_server *s)
 {
-	struct io_uring_sqe *sqe = evloop_sqe(s->loop, &s->tick);
+	struct itimerspec t = { .it_interval = { .tv_sec = API_TICK_S }, .it_value = { .tv_sec = API_TICK_S } };
 
-	if (!sqe) {
-		pr_err("api: no submission slot for the connection timer; idle connections now wait for traffic");
-		return;
-	}
-	s->tick_ts = (struct __kernel_timespec){ .tv_sec = API_TICK_NS / 1000000000LL };
-	io_uring_prep_timeout(sqe, &s->tick_ts, 0, 0);
-	s->tick_armed = true;
+	s->tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (s->tick_fd < 0)
+		return err_errno("api: timerfd_create");
+	if (timerfd_settime(s->tick_fd, 0, &t, NULL) < 0)
+		return err_errno("api: timerfd_settime");
+	return evloop_watch(s->loop, s->tick_fd, on_tick, s, &s->tick_watch);
 }
 
 /* A new owner-only socket at PATH; a leftover socket file (a previous run) is replaced. */
@@ -278,7 +277,7 @@ int api_server_create(struct api_server **out, const char *path, int fd, struct 
 	tzset();
 	s->loop = loop;
 	s->ops = ops;
-	s->tick = (struct ev_op){ .fn = on_tick, .opaque = s };
+	s->tick_fd = -1;
 	lfd = path ? listen_path(path) : check_fd(fd);
 	if (lfd < 0) {
 		free(s);
@@ -318,9 +317,16 @@ int api_server_create(struct api_server **out, const char *path, int fd, struct 
 	r = evloop_watch(loop, info->epoll_fd, on_ready, s, &s->watch);
 	if (r)
 		goto err_daemon;
-	arm_tick(s);
+	r = start_tick(s);
+	if (r)
+		goto err_watch;
 	*out = s;
 	return 0;
+err_watch:
+	evloop_unwatch(loop, s->tick_watch);
+	evloop_unwatch(loop, s->watch);
+	if (s->tick_fd >= 0)
+		close(s->tick_fd);
 err_daemon:
 	MHD_stop_daemon(s->d);   /* closes the listening socket too */
 	lfd = -1;
@@ -338,9 +344,9 @@ void api_server_destroy(struct api_server *s)
 {
 	if (!s)
 		return;
+	evloop_unwatch(s->loop, s->tick_watch);
 	evloop_unwatch(s->loop, s->watch);
-	if (s->tick_armed)
-		evloop_cancel(s->loop, &s->tick);
+	close(s->tick_fd);
 	MHD_stop_daemon(s->d);
 	/* The socket file stays: this runs on the loop thread, whose seccomp filter has no unlink (a
 	 * compromised loop must not delete files); the next start replaces the stale socket. */

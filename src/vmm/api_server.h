@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The control API server: HTTP/1.1 on a unix socket (--api-socket), served by libmicrohttpd without
- * threads of its own: its epoll fd is watched by the VM's io_uring event loop and a 1 s loop timer
+ * threads of its own: its epoll fd is watched by the VM's io_uring event loop and a 1 s timerfd
  * lets it expire idle connections, so every request runs on the loop thread (under its seccomp
  * filter) and a silent or slow client costs one connection slot until its timeout, never the loop.
  */
