@@ -59,8 +59,8 @@ static const int loop_syscalls[] = {
 	SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl),
 	SCMP_SYS(recvfrom), SCMP_SYS(sendto),       /* recv() / send() */
 	SCMP_SYS(sendmsg),                          /* a reply's header and body in one call */
-	SCMP_SYS(shutdown),
-	SCMP_SYS(setsockopt),                       /* per-connection socket options (MHD) */
+	SCMP_SYS(shutdown),                         /* MHD ends a reply's connection with SHUT_WR */
+	/* no setsockopt: MHD sets TCP options only on IP sockets (it knows a unix socket's peer) */
 };
 
 /* vCPU threads: device emulation that reads/writes a file at an offset in the exit's context. */
