@@ -320,6 +320,9 @@ int api_server_create(struct api_server **out, const char *path, int fd, struct 
 	r = start_tick(s);
 	if (r)
 		goto err_watch;
+	/* The API is served while the VM is paused (the loop held): vm.resume comes this way. */
+	evloop_watch_control(s->watch);
+	evloop_watch_control(s->tick_watch);
 	*out = s;
 	return 0;
 err_watch:

@@ -11,6 +11,7 @@
 #include "devices/pci.h"
 #include "iommu/viommu.h"
 #include "vmm/event_monitor.h"
+#include "vmm/evloop.h"
 #include "vmm/exitcode.h"
 #include "vmm/log.h"
 #include "vmm/vm.h"
@@ -183,6 +184,7 @@ static int api_pause(void *opaque, struct api_result *r)
 {
 	struct vm_api *a = opaque;
 	uint64_t t0 = now_ns();
+	unsigned int left = 0;
 	int e;
 
 	if (a->paused)
@@ -193,8 +195,18 @@ static int api_pause(void *opaque, struct api_result *r)
 		return fail(r, 409, "%s", "the VM is shutting down");
 	if (e)
 		return fail(r, 503, "%s", "the vCPUs did not all stop in time; the VM keeps running");
+	/* Devices next: no virtqueue or completion handling until resume, and nothing in flight. */
+	evloop_hold(a->vm->loop, true);
+	e = evloop_drain(a->vm->loop, VM_API_PAUSE_TIMEOUT_MS, &left);
+	if (e) {
+		evloop_hold(a->vm->loop, false);
+		vcpus_unpark(a->vm);
+		pr_err("api: pause: %u I/O operation(s) still in flight after %u ms", left, VM_API_PAUSE_TIMEOUT_MS);
+		return fail(r, 503, "%s", "device I/O did not complete in time; the VM keeps running");
+	}
 	e = arch_vm_pause(a->vm);
 	if (e) {
+		evloop_hold(a->vm->loop, false);
 		vcpus_unpark(a->vm);
 		return fail(r, 500, "%s", "saving the guest clock failed; the VM keeps running");
 	}
@@ -216,6 +228,7 @@ static int api_resume(void *opaque, struct api_result *r)
 	event_monitor_emit("vm", "resuming", NULL);
 	if (arch_vm_resume(a->vm))
 		return fail(r, 500, "%s", "restoring the guest clock failed; the VM stays paused");
+	evloop_hold(a->vm->loop, false);   /* what devices kept is handled from the next loop turn */
 	vcpus_unpark(a->vm);
 	a->paused = false;
 	event_monitor_emit("vm", "resumed", NULL);

@@ -14,7 +14,7 @@
 
 struct vm;
 
-#define VM_API_PAUSE_TIMEOUT_MS 5000   /* every vCPU parked within this, or the pause fails (503) */
+#define VM_API_PAUSE_TIMEOUT_MS 5000   /* vCPUs parked, then I/O drained, each within this, or 503 */
 
 struct vm_api {
 	struct vm *vm;
