@@ -188,11 +188,14 @@ static struct evloop *hl;
 static int h_dev, h_ctl_fd, h_dev_calls, h_ops, h_step, h_pipe[2];
 static bool h_held_ok, h_drain_to_ok, h_drain_ok, h_after_ok;
 static struct ev_op h_nop, h_read;
-static char h_byte;
+static char h_byte, h_byte2;
+static struct iovec h_iov = { &h_byte, 1 }, h_iov2 = { &h_byte2, 1 };
+static int h_ready[2];   /* a pipe with a byte in it: the operation that completes at once */
 
 static void h_op_done(void *opaque, int res)
 {
-	h_ops++;
+	if (res == 1)   /* one byte read: refused or failed operations do not count */
+		h_ops++;
 }
 
 static bool h_dev_ready(void *opaque, int fd)
@@ -235,7 +238,8 @@ static void held(void)
 
 	h_dev = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	h_ctl_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	if (h_dev < 0 || h_ctl_fd < 0 || pipe(h_pipe) || evloop_init(&hl, 16)) {
+	if (h_dev < 0 || h_ctl_fd < 0 || pipe(h_pipe) || pipe(h_ready) || write(h_ready[1], "y", 1) != 1 ||
+	    evloop_init(&hl, 16)) {
 		CHECK(0, "held loop set-up");
 		return;
 	}
@@ -245,12 +249,17 @@ static void held(void)
 	evloop_watch(hl, h_ctl_fd, h_ctl_ready, NULL, &w);
 	evloop_watch_control(w);
 	evloop_hold(hl, true);
+	/* The ring takes readv on fixed files only (evloop.c): one that completes at once, one that waits. */
 	sqe = evloop_sqe(hl, &h_nop);
-	if (sqe)
-		io_uring_prep_nop(sqe);
+	if (sqe) {
+		io_uring_prep_readv(sqe, evloop_file_add(hl, h_ready[0]), &h_iov2, 1, 0);
+		io_uring_sqe_set_flags(sqe, IOSQE_FIXED_FILE);
+	}
 	sqe = evloop_sqe(hl, &h_read);
-	if (sqe)
-		io_uring_prep_read(sqe, h_pipe[0], &h_byte, 1, 0);
+	if (sqe) {
+		io_uring_prep_readv(sqe, evloop_file_add(hl, h_pipe[0]), &h_iov, 1, 0);
+		io_uring_sqe_set_flags(sqe, IOSQE_FIXED_FILE);
+	}
 	kick(h_dev);
 	kick(h_ctl_fd);
 	CHECK(evloop_run(hl) == 0, "held loop runs");
@@ -263,6 +272,8 @@ static void held(void)
 	close(h_ctl_fd);
 	close(h_pipe[0]);
 	close(h_pipe[1]);
+	close(h_ready[0]);
+	close(h_ready[1]);
 }
 
 int main(void)
