@@ -203,7 +203,6 @@ static void silent_and_crowd(void)
 {
 	int silent = connect_api(), half = connect_api(), fds[100], ok = 0, closed = 0, other = 0, s;
 	struct timespec t0, t1;
-	char buf[16];
 
 	/* Half a request, then nothing: neither may hold up anyone else. */
 	CHECK(silent >= 0 && half >= 0 && send(half, "GET /api/v1/vmm.ping HTT", 24, MSG_NOSIGNAL) == 24,
@@ -241,7 +240,6 @@ static void silent_and_crowd(void)
 	}
 	CHECK(ok >= 1 && !other, "100 concurrent clients: %d answered, %d dropped cleanly, %d otherwise", ok, closed, other);
 	CHECK(request(PING, NULL, 0) == 200, "and a new client is answered afterwards");
-	(void)buf;
 }
 
 static void shutdown_reply(pthread_t t)
