@@ -81,7 +81,7 @@ static json_object *config_json(const struct vm_config *c)
 	json_object_object_add(o, "devices", devs);
 	json_object_object_add(con, "mode", json_object_new_string("Tty"));
 	json_object_object_add(o, c->console == CONSOLE_SERIAL ? "serial" : "console", con);
-	json_object_object_add(o, "iommu", json_object_new_boolean(c->viommu != VIOMMU_NONE));
+	json_object_object_add(o, "iommu", json_object_new_boolean(c->viommu_model != VIOMMU_MODEL_NONE));
 	return o;
 }
 
@@ -165,7 +165,7 @@ static json_object *api_viommu(void *opaque)
 	if (!o)
 		return NULL;
 	json_object_object_add(o, "front_end",
-			       json_object_new_string(a->vm->cfg->viommu == VIOMMU_SMMUV3 ? "smmuv3" : "none"));
+			       json_object_new_string(a->vm->cfg->viommu_model == VIOMMU_MODEL_SMMUV3 ? "smmuv3" : "none"));
 	if (arch_viommu(a->vm))
 		viommu_describe(arch_viommu(a->vm), o);
 	else
