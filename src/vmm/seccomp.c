@@ -96,9 +96,6 @@ static const unsigned long loop_ioctls[] = {
 	KVM_SET_USER_MEMORY_REGION,
 	VFIO_DEVICE_SET_IRQS,                       /* vfio-pci teardown: interrupts off */
 	IOMMU_IOAS_UNMAP, IOMMU_DESTROY,            /* device-assignment teardown: guest RAM unmapped, IOAS */
-#ifdef __x86_64__
-	KVM_GET_CLOCK, KVM_SET_CLOCK,               /* vm.pause / vm.resume: kvmclock frozen (arch/x86_64/clock.c) */
-#endif
 };
 
 static int add_list(scmp_filter_ctx ctx, const int *nr, size_t n)

@@ -208,7 +208,7 @@ static int api_pause(void *opaque, struct api_result *r)
 	if (e) {
 		evloop_hold(a->vm->loop, false);
 		vcpus_unpark(a->vm);
-		return fail(r, 500, "%s", "saving the guest clock failed; the VM keeps running");
+		return fail(r, 500, "%s", "the architecture could not pause; the VM keeps running");
 	}
 	a->last_pause_ns = now_ns() - t0;
 	a->pauses++;
@@ -227,7 +227,7 @@ static int api_resume(void *opaque, struct api_result *r)
 		return fail(r, 409, "%s", "the VM is not paused");
 	event_monitor_emit("vm", "resuming", NULL);
 	if (arch_vm_resume(a->vm))
-		return fail(r, 500, "%s", "restoring the guest clock failed; the VM stays paused");
+		return fail(r, 500, "%s", "the architecture could not resume; the VM stays paused");
 	evloop_hold(a->vm->loop, false);   /* what devices kept is handled from the next loop turn */
 	vcpus_unpark(a->vm);
 	a->paused = false;

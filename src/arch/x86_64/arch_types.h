@@ -18,7 +18,6 @@ struct arch_vm {
 	bool rcr_ready;          /* 0xcf9 registered */
 	bool kernel_loaded;      /* boot registers known: set them on the BSP when it exists */
 	uint64_t entry;          /* 64-bit entry point (load address + 0x200) */
-	uint64_t paused_clock;   /* kvmclock at vm.pause (KVM_GET_CLOCK), restored at resume */
 };
 
 struct arch_vcpu {
