@@ -8,6 +8,7 @@
 
 static const struct cmd cmds[] = {
 	{ "run", "boot a virtual machine", cmd_run, cmd_run_usage },
+	{ "ctl", "talk to a running VM's control API (--api-socket)", cmd_ctl, cmd_ctl_usage },
 	{ "host", "probe what this host offers (KVM, iommufd, VFIO devices)", cmd_host, cmd_host_usage },
 	{ "version", "print version and build information", cmd_version, cmd_version_usage },
 };

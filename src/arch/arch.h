@@ -13,6 +13,7 @@
 
 struct vm;
 struct vcpu;
+struct viommu;
 
 struct arch_layout {
 	uint64_t ram_base;          /* guest RAM starts here */
@@ -35,5 +36,13 @@ int arch_finalize(struct vm *vm);                  /* device tree / ACPI, once a
 int arch_vcpu_exit(struct vcpu *v);                /* exits not handled generically: enum vcpu_action or -errno */
 void arch_vcpu_dump(struct vcpu *v);               /* a crashed vCPU's state, one error line (for bug reports) */
 void arch_vm_destroy(struct vm *vm);
+/*
+ * vm.pause / vm.resume, with every vCPU parked: what the guest's clock does across a pause
+ * (docs/api.md). Pause saves what resume needs; resume returns 0 or -errno (reported).
+ */
+int arch_vm_pause(struct vm *vm);
+/* The vIOMMU backend behind the guest's IOMMU front-end (--viommu), NULL if none (vm.viommu). */
+struct viommu *arch_viommu(struct vm *vm);
+int arch_vm_resume(struct vm *vm);
 
 #endif

@@ -17,6 +17,7 @@
 #ifndef NESTVM_VIOMMU_H
 #define NESTVM_VIOMMU_H
 
+#include <json-c/json.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -103,6 +104,8 @@ struct viommu_ops {
 	int (*translate)(struct viommu *v, uint32_t sid, uint64_t iova, bool write, struct viommu_xlate *out,
 			 struct viommu_fault *fault);
 	void (*destroy)(struct viommu *v);
+	/* Optional: adds the backend's iommufd object ids and counters to O (vm.viommu). */
+	void (*describe)(struct viommu *v, json_object *o);
 };
 
 /* Faults a backend finds on its own (nested: vEVENTQ records) go to the front-end through this. */
@@ -125,6 +128,15 @@ static inline int viommu_invalidate(struct viommu *v, const struct viommu_inval 
 {
 	v->nr_invalidate_calls++;
 	return v->ops->invalidate(v, inv, n, done);
+}
+
+/* What vm.viommu reports of the backend: its name, call counts, and what it describes itself. */
+static inline void viommu_describe(struct viommu *v, json_object *o)
+{
+	json_object_object_add(o, "backend", json_object_new_string(v->ops->name));
+	json_object_object_add(o, "invalidate_calls", json_object_new_int64((int64_t)v->nr_invalidate_calls));
+	if (v->ops->describe)
+		v->ops->describe(v, o);
 }
 
 static inline void viommu_destroy(struct viommu *v)

@@ -422,8 +422,35 @@ static void nested_destroy(struct viommu *v)
 	free(n);
 }
 
+static void nested_describe(struct viommu *v, json_object *o)
+{
+	struct viommu_nested *n = to_nested(v);
+	json_object *ids = json_object_new_object(), *devs = json_object_new_array(), *c = json_object_new_object();
+
+	/* 0: not allocated yet (the vIOMMU object comes with the first assigned device). */
+	json_object_object_add(ids, "parent_hwpt", json_object_new_int64(n->parent_id));
+	json_object_object_add(ids, "viommu", json_object_new_int64(n->have_viommu ? n->viommu_id : 0));
+	json_object_object_add(ids, "veventq", json_object_new_int64(n->have_viommu ? n->veventq_id : 0));
+	json_object_object_add(o, "iommufd", ids);
+	for (unsigned int i = 0; i < n->nr_devs; i++) {
+		json_object *d = json_object_new_object();
+
+		json_object_object_add(d, "sid", json_object_new_int64(n->dev[i].sid));
+		json_object_object_add(d, "dev_id", json_object_new_int64(n->dev[i].dev_id));
+		json_object_object_add(d, "vdevice_id", json_object_new_int64(n->dev[i].vdevice_id));
+		json_object_object_add(d, "nested_hwpt_id", json_object_new_int64(n->dev[i].hwpt_id));
+		json_object_array_add(devs, d);
+	}
+	json_object_object_add(o, "devices", devs);
+	json_object_object_add(c, "forwarded_commands", json_object_new_int64((int64_t)n->nr_fwd_cmds));
+	json_object_object_add(c, "invalidation_ioctls", json_object_new_int64((int64_t)n->nr_ioctls));
+	json_object_object_add(c, "lost_events", json_object_new_int64((int64_t)n->nr_lost_reported));
+	json_object_object_add(o, "counters", c);
+}
+
 static const struct viommu_ops nested_ops = {
 	.name = "nested",
+	.describe = nested_describe,
 	.attach = nested_attach,
 	.detach = nested_detach,
 	.invalidate = nested_invalidate,

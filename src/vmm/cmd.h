@@ -12,6 +12,8 @@ struct cmd {
 
 int cmd_run(int argc, char **argv);
 void cmd_run_usage(void);
+int cmd_ctl(int argc, char **argv);
+void cmd_ctl_usage(void);
 int cmd_host(int argc, char **argv);
 void cmd_host_usage(void);
 int cmd_version(int argc, char **argv);

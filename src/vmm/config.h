@@ -33,6 +33,12 @@ struct vfio_config {
 	bool rom;               /* expose the expansion ROM (hidden by default) */
 };
 
+/* --api-socket / --event-monitor: exactly one of path / fd; neither: not enabled. */
+struct endpoint_config {
+	const char *path;
+	int fd;                 /* -1 if none */
+};
+
 struct vm_config {
 	const char *kernel;
 	const char *initrd;
@@ -49,6 +55,8 @@ struct vm_config {
 	int iommufd_fd;         /* --iommufd fd=N: pre-opened /dev/iommu, -1: nestvm opens it */
 	enum viommu_model viommu_model;     /* --viommu: the IOMMU the guest sees in front of its PCI devices */
 	bool stats;             /* --stats: count exits and their handling time, print a summary at exit */
+	struct endpoint_config api;     /* --api-socket: the control API (docs/api.md) */
+	struct endpoint_config events;  /* --event-monitor: the event stream */
 };
 
 #endif

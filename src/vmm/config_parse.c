@@ -121,6 +121,8 @@ void config_run_usage(void)
 	       "  --viommu none|smmuv3    an emulated IOMMU in front of the PCI devices (arm64: SMMUv3)\n"
 	       "  --stats                 at exit, print one 'nestvm-stats:' line on stderr: set-up time to the\n"
 	       "                          first KVM_RUN, run time, exits per reason and their handling time\n"
+	       "  --api-socket path=PATH|fd=N  serve the control API (HTTP, cloud-hypervisor style) on a unix socket\n"
+	       "  --event-monitor path=PATH|fd=N  write VM events there, one JSON object per line\n"
 	       "  -v, --verbose           debug messages\n"
 	       "  -h, --help              this text\n",
 	       CFG_MAX_CPUS, CFG_MAX_DISKS, CFG_MAX_VFIO);
@@ -300,10 +302,28 @@ static int parse_iommufd(struct vm_config *cfg, char *arg)
 	return 0;
 }
 
+/* path=PATH or fd=N (N >= 3). */
+static int parse_endpoint(struct endpoint_config *e, const char *opt, char *arg)
+{
+	const char *orig = strdupa(arg);
+	struct kv kv[KV_MAX];
+	unsigned int n;
+
+	if (e->path || e->fd >= 0)
+		return bad(opt, orig, "given twice");
+	if (kv_split(arg, kv, &n) || n != 1 || !kv[0].val || !*kv[0].val)
+		return bad(opt, orig, "expected path=PATH or fd=N");
+	if (!strcmp(kv[0].key, "path"))
+		e->path = kv[0].val;
+	else if (strcmp(kv[0].key, "fd") || parse_fd(kv[0].val, &e->fd))
+		return bad(opt, orig, "expected path=PATH or fd=N (N >= 3)");
+	return 0;
+}
+
 int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 {
 	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_CPUS, O_MEMORY, O_DISK, O_CONSOLE, O_SECCOMP, O_DEVICE,
-	       O_IOMMUFD, O_VIOMMU, O_STATS };
+	       O_IOMMUFD, O_VIOMMU, O_STATS, O_API, O_EVENTS };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, O_KERNEL },
 		{ "initrd", required_argument, NULL, O_INITRD },
@@ -317,13 +337,16 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 		{ "iommufd", required_argument, NULL, O_IOMMUFD },
 		{ "viommu", required_argument, NULL, O_VIOMMU },
 		{ "stats", no_argument, NULL, O_STATS },
+		{ "api-socket", required_argument, NULL, O_API },
+		{ "event-monitor", required_argument, NULL, O_EVENTS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
 	int c;
 
-	*cfg = (struct vm_config){ .cpus = 1, .mem_size = 512ULL << 20, .cmdline = "", .iommufd_fd = -1 };
+	*cfg = (struct vm_config){ .cpus = 1, .mem_size = 512ULL << 20, .cmdline = "", .iommufd_fd = -1,
+				   .api.fd = -1, .events.fd = -1 };
 	optind = 0;   /* full getopt reset: config_parse_run may run more than once (tests) */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
@@ -374,6 +397,14 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 				return -EINVAL;
 			break;
 		case O_STATS: cfg->stats = true; break;
+		case O_API:
+			if (parse_endpoint(&cfg->api, "--api-socket", optarg))
+				return -EINVAL;
+			break;
+		case O_EVENTS:
+			if (parse_endpoint(&cfg->events, "--event-monitor", optarg))
+				return -EINVAL;
+			break;
 		case 'v': log_verbose = true; break;
 		case 'h': config_run_usage(); return 1;
 		case ':': return bad(argv[optind - 1], NULL, "needs a value");

@@ -205,6 +205,7 @@ int console_init(struct vm *vm)
 	r = evloop_watch(vm->loop, con.sig_fd, signal_ready, NULL, &con.sig_watch);
 	if (r)
 		goto err_sigfd;
+	evloop_watch_control(con.sig_watch);   /* SIGTERM stops a paused VM too */
 	r = evloop_watch(vm->loop, STDIN_FILENO, stdin_ready, NULL, &con.in_watch);
 	if (r)
 		goto err_sigwatch;

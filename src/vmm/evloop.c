@@ -28,6 +28,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "vmm/log.h"
@@ -46,6 +47,7 @@ struct ev_watch {
 	bool in_cb;        /* fn is running: the CQE handler frees it afterwards */
 	bool dead;         /* the poll failed: kept (inert) until evloop_unwatch or evloop_destroy */
 	int slot;          /* fixed-file slot of fd while armed or armable, -1: none */
+	bool control;      /* served while the loop is held (evloop_watch_control) */
 	struct ev_watch *next, *prev;  /* all watches, for evloop_destroy */
 };
 
@@ -66,6 +68,11 @@ struct evloop {
 	struct ev_call *calls, **calls_tail;
 	struct ev_watch *watches;
 	int files[EV_FILES];         /* fd registered in each fixed-file slot, -1: free */
+	/* evloop_hold: CQEs kept while held (or while draining), handled in order once allowed. */
+	bool held, draining;
+	unsigned int inflight;       /* operations submitted through evloop_sqe, not yet completed */
+	struct ev_kept { uint64_t ud; int res; unsigned int flags; } *kept;
+	size_t nr_kept, cap_kept;
 };
 
 static bool on_loop(struct evloop *l)
@@ -89,8 +96,10 @@ struct io_uring_sqe *evloop_sqe(struct evloop *l, struct ev_op *op)
 {
 	struct io_uring_sqe *sqe = get_sqe(l);
 
-	if (sqe)
+	if (sqe) {
 		io_uring_sqe_set_data64(sqe, (uint64_t)(uintptr_t)op);
+		l->inflight++;
+	}
 	return sqe;
 }
 
@@ -384,6 +393,7 @@ int evloop_init(struct evloop **out, unsigned int entries)
 	r = evloop_watch(l, l->wake_fd, wake_ready, l, &l->wake);
 	if (r)
 		goto err_ring;
+	l->wake->control = true;   /* evloop_call and evloop_stop work while held */
 	*out = l;
 	return 0;
 err_ring:
@@ -406,6 +416,7 @@ void evloop_destroy(struct evloop *l)
 	io_uring_queue_exit(&l->ring);
 	while (l->watches)
 		watch_free(l->watches);
+	free(l->kept);
 	for (c = l->calls; c; c = n) {
 		n = c->next;
 		free(c);
@@ -415,10 +426,8 @@ void evloop_destroy(struct evloop *l)
 	free(l);
 }
 
-static void handle_cqe(struct evloop *l, uint64_t ud, int res, unsigned int flags)
+static void dispatch(struct evloop *l, uint64_t ud, int res, unsigned int flags)
 {
-	if (!ud || ud == LIBURING_UDATA_TIMEOUT)
-		return;
 	if (ud & TAG_WATCH) {
 		watch_cqe(l, (struct ev_watch *)(uintptr_t)(ud & ~TAG_WATCH), res, flags);
 	} else {
@@ -426,6 +435,136 @@ static void handle_cqe(struct evloop *l, uint64_t ud, int res, unsigned int flag
 
 		op->fn(op->opaque, res);
 	}
+}
+
+/* Whether this CQE waits: device work while held; everything while draining (we are inside a handler). */
+static bool must_wait(struct evloop *l, uint64_t ud)
+{
+	if (l->draining)
+		return true;
+	if (!l->held)
+		return false;
+	return !(ud & TAG_WATCH) || !((struct ev_watch *)(uintptr_t)(ud & ~TAG_WATCH))->control;
+}
+
+static void keep(struct evloop *l, uint64_t ud, int res, unsigned int flags)
+{
+	if (l->nr_kept == l->cap_kept) {
+		size_t cap = l->cap_kept ? 2 * l->cap_kept : 64;
+		struct ev_kept *k = realloc(l->kept, cap * sizeof(*k));
+
+		if (!k) {
+			/* Cannot wait: handle it now rather than lose it (a pause then sees device work). */
+			pr_err("event loop: out of memory holding a completion; handling it now");
+			dispatch(l, ud, res, flags);
+			return;
+		}
+		l->kept = k;
+		l->cap_kept = cap;
+	}
+	l->kept[l->nr_kept++] = (struct ev_kept){ .ud = ud, .res = res, .flags = flags };
+}
+
+static void handle_cqe(struct evloop *l, uint64_t ud, int res, unsigned int flags)
+{
+	if (!ud || ud == LIBURING_UDATA_TIMEOUT)
+		return;
+	if (!(ud & TAG_WATCH) && !(flags & IORING_CQE_F_MORE) && l->inflight)
+		l->inflight--;
+	if (must_wait(l, ud))
+		keep(l, ud, res, flags);
+	else
+		dispatch(l, ud, res, flags);
+}
+
+/* The kept CQEs that may run now, in order; those that must still wait stay, ahead of newer ones. */
+static void run_kept(struct evloop *l)
+{
+	struct ev_kept *k = l->kept, *m;
+	size_t n = l->nr_kept, j = 0;
+
+	if (!n)
+		return;
+	/* Handlers may keep more (a control watch while held): they go to a fresh list. */
+	l->kept = NULL;
+	l->nr_kept = l->cap_kept = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (must_wait(l, k[i].ud))
+			k[j++] = k[i];
+		else
+			dispatch(l, k[i].ud, k[i].res, k[i].flags);
+	}
+	if (!j) {
+		free(k);
+		return;
+	}
+	m = realloc(k, (j + l->nr_kept) * sizeof(*k));
+	if (!m) {
+		pr_err("event loop: out of memory holding completions; handling them now");
+		for (size_t i = 0; i < j; i++)
+			dispatch(l, k[i].ud, k[i].res, k[i].flags);
+		free(k);
+		return;
+	}
+	if (l->nr_kept)
+		memcpy(m + j, l->kept, l->nr_kept * sizeof(*m));
+	free(l->kept);
+	l->kept = m;
+	l->nr_kept += j;
+	l->cap_kept = l->nr_kept;
+}
+
+void evloop_hold(struct evloop *l, bool hold)
+{
+	l->held = hold;
+}
+
+void evloop_watch_control(struct ev_watch *w)
+{
+	w->control = true;
+}
+
+int evloop_drain(struct evloop *l, unsigned int timeout_ms, unsigned int *left)
+{
+	struct timespec now, end;
+
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += timeout_ms / 1000;
+	end.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (end.tv_nsec >= 1000000000L) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000L;
+	}
+	l->draining = true;
+	while (l->inflight) {
+		struct __kernel_timespec ts;
+		struct io_uring_cqe *cqe;
+		long long ns;
+		int r;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		ns = (end.tv_sec - now.tv_sec) * 1000000000LL + (end.tv_nsec - now.tv_nsec);
+		if (ns <= 0)
+			break;
+		ts = (struct __kernel_timespec){ .tv_sec = ns / 1000000000LL, .tv_nsec = ns % 1000000000LL };
+		r = io_uring_submit_and_wait_timeout(&l->ring, &cqe, 1, &ts, NULL);
+		if (r < 0 && r != -ETIME && r != -EINTR && r != -EAGAIN && r != -EBUSY) {
+			err_num(r, "event loop: draining");
+			break;
+		}
+		while (io_uring_peek_cqe(&l->ring, &cqe) == 0) {
+			uint64_t ud = cqe->user_data;
+			int res = cqe->res;
+			unsigned int flags = cqe->flags;
+
+			io_uring_cqe_seen(&l->ring, cqe);
+			handle_cqe(l, ud, res, flags);   /* kept: draining */
+		}
+	}
+	l->draining = false;
+	if (left)
+		*left = l->inflight;
+	return l->inflight ? -ETIMEDOUT : 0;
 }
 
 int evloop_run(struct evloop *l)
@@ -438,6 +577,9 @@ int evloop_run(struct evloop *l)
 		struct io_uring_cqe *cqe;
 		unsigned int n = 0;
 
+		run_kept(l);   /* released (or control) work kept by evloop_hold / evloop_drain */
+		if (atomic_load(&l->stop))
+			break;
 		r = io_uring_submit_and_wait(&l->ring, 1);
 		if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY) {
 			r = err_num(r, "event loop: io_uring_enter");

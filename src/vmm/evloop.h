@@ -51,6 +51,20 @@ int evloop_cancel(struct evloop *l, struct ev_op *op);
  */
 int evloop_file_add(struct evloop *l, int fd);
 void evloop_file_remove(struct evloop *l, int slot);
+/*
+ * Holding (vm.pause; loop thread): while held, device work waits: completions of operations and
+ * events of watches not marked control are kept, in order, and handled once released (from the
+ * loop's next turn on). Control watches (the API server, the signalfd, evloop_call) run as usual.
+ */
+void evloop_hold(struct evloop *l, bool hold);
+/* W keeps being served while the loop is held (loop thread, or before evloop_run). */
+void evloop_watch_control(struct ev_watch *w);
+/*
+ * Loop thread, held: waits up to TIMEOUT_MS until the kernel has completed every operation
+ * submitted through evloop_sqe (their completions are kept for the release; nothing else runs
+ * meanwhile). 0, or -ETIMEDOUT; *LEFT: how many are still in flight.
+ */
+int evloop_drain(struct evloop *l, unsigned int timeout_ms, unsigned int *left);
 /* Runs until evloop_stop(); returns 0 or a negative errno on a fatal loop error. */
 int evloop_run(struct evloop *l);
 /* Any thread, async-signal-safe. */

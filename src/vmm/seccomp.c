@@ -53,6 +53,14 @@ static const int common_syscalls[] = {
 static const int loop_syscalls[] = {
 	SCMP_SYS(io_uring_enter),                   /* the loop itself; block I/O and flushes go through it */
 	SCMP_SYS(fcntl),                            /* stdio / console fd flags */
+	/* The control API (libmicrohttpd in external-epoll mode, api_server.c): connections on the
+	 * listening socket made before the filter; no socket(), bind() or connect() */
+	SCMP_SYS(accept4),
+	SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl),
+	SCMP_SYS(recvfrom), SCMP_SYS(sendto),       /* recv() / send() */
+	SCMP_SYS(sendmsg),                          /* a reply's header and body in one call */
+	SCMP_SYS(shutdown),                         /* MHD ends a reply's connection with SHUT_WR */
+	/* no setsockopt: MHD sets TCP options only on IP sockets (it knows a unix socket's peer) */
 };
 
 /* vCPU threads: device emulation that reads/writes a file at an offset in the exit's context. */

@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -182,6 +183,99 @@ static int handle_exit(struct vcpu *v)
 	}
 }
 
+/*
+ * A vCPU thread, out of KVM_RUN, waits while a pause wants it to. It enters KVM_RUN only after
+ * reading WANT false, and vcpus_park sets WANT before its kick, whose immediate_exit makes a KVM_RUN
+ * entered just after return at once: no pause request is missed.
+ */
+static void park_wait(struct vm *vm)
+{
+	struct vcpu_park *p = &vm->park;
+
+	pthread_mutex_lock(&p->lock);
+	p->parked++;
+	pthread_cond_broadcast(&p->cond);
+	while (atomic_load(&p->want) && !atomic_load(&vm->stopping))
+		pthread_cond_wait(&p->cond, &p->lock);
+	p->parked--;
+	pthread_mutex_unlock(&p->lock);
+}
+
+int vcpu_park_init(struct vcpu_park *p)
+{
+	pthread_condattr_t a;
+	int r;
+
+	memset(p, 0, sizeof(*p));
+	r = pthread_mutex_init(&p->lock, NULL);
+	if (r)
+		return err_num(r, "vCPU park lock");
+	/* CLOCK_MONOTONIC: a wall-clock step must not stretch or cut the pause timeout. */
+	r = pthread_condattr_init(&a);
+	if (!r)
+		r = pthread_condattr_setclock(&a, CLOCK_MONOTONIC);
+	if (!r)
+		r = pthread_cond_init(&p->cond, &a);
+	pthread_condattr_destroy(&a);
+	if (r) {
+		pthread_mutex_destroy(&p->lock);
+		return err_num(r, "vCPU park condition");
+	}
+	return 0;
+}
+
+void vcpu_park_destroy(struct vcpu_park *p)
+{
+	pthread_cond_destroy(&p->cond);
+	pthread_mutex_destroy(&p->lock);
+}
+
+int vcpus_park(struct vm *vm, unsigned int timeout_ms)
+{
+	struct vcpu_park *p = &vm->park;
+	struct timespec until;
+	int r = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	atomic_store(&p->want, true);
+	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
+		vcpu_kick(&vm->vcpus[i]);
+	pthread_mutex_lock(&p->lock);
+	while (p->parked + p->exited < vm->nr_vcpus && !atomic_load(&vm->stopping) && r != ETIMEDOUT)
+		r = pthread_cond_timedwait(&p->cond, &p->lock, &until);
+	if (atomic_load(&vm->stopping))
+		r = ESHUTDOWN;
+	else if (p->parked + p->exited >= vm->nr_vcpus)
+		r = 0;
+	pthread_mutex_unlock(&p->lock);
+	if (r) {
+		vcpus_unpark(vm);
+		return -r;
+	}
+	return 0;
+}
+
+void vcpus_unpark(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->park.lock);
+	atomic_store(&vm->park.want, false);
+	pthread_cond_broadcast(&vm->park.cond);
+	pthread_mutex_unlock(&vm->park.lock);
+}
+
+void vcpus_park_wake(struct vm *vm)
+{
+	pthread_mutex_lock(&vm->park.lock);
+	pthread_cond_broadcast(&vm->park.cond);
+	pthread_mutex_unlock(&vm->park.lock);
+}
+
 static void *vcpu_thread(void *arg)
 {
 	struct vcpu *v = arg;
@@ -208,6 +302,10 @@ static void *vcpu_thread(void *arg)
 	}
 	vcpu_stats_first_run(v->stats);
 	while (!atomic_load(&vm->stopping)) {
+		if (atomic_load(&vm->park.want)) {
+			park_wait(vm);
+			continue;
+		}
 		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
 			if (errno == EINTR || errno == EAGAIN) {
 				/* A kick: clear it, then look at vm->stopping (set before the kick). */
@@ -243,6 +341,10 @@ static void *vcpu_thread(void *arg)
 		}
 		break;
 	}
+	pthread_mutex_lock(&vm->park.lock);
+	vm->park.exited++;
+	pthread_cond_broadcast(&vm->park.cond);
+	pthread_mutex_unlock(&vm->park.lock);
 	return NULL;
 }
 

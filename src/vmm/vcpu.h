@@ -5,12 +5,25 @@
 
 #include <linux/kvm.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 
 #include "arch/arch.h"
 
 struct vm;
 struct vcpu_stats;
+
+/*
+ * Parking all vCPUs (vm.pause): WANT asks every vCPU thread to leave KVM_RUN and wait; PARKED
+ * counts those waiting. Lives in struct vm; the lock guards both, COND wakes both sides.
+ */
+struct vcpu_park {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	atomic_bool want;
+	unsigned int parked;
+	unsigned int exited;        /* vCPU threads that ended (they can no longer park) */
+};
 
 struct vcpu {
 	struct vm *vm;
@@ -37,6 +50,18 @@ int vcpu_start(struct vcpu *v);
 /* Makes a vCPU thread leave KVM_RUN promptly (immediate_exit + signal). */
 void vcpu_kick(struct vcpu *v);
 void vcpu_join(struct vcpu *v);
+
+int vcpu_park_init(struct vcpu_park *p);
+void vcpu_park_destroy(struct vcpu_park *p);
+/*
+ * Any non-vCPU thread: every running vCPU of VM out of KVM_RUN and waiting, within TIMEOUT_MS.
+ * 0 once all are parked; -ETIMEDOUT (they are let go again) or -ESHUTDOWN (the VM is stopping).
+ */
+int vcpus_park(struct vm *vm, unsigned int timeout_ms);
+/* Lets parked vCPUs run again. */
+void vcpus_unpark(struct vm *vm);
+/* Wakes parked vCPUs so they see vm->stopping (vm_request_exit). */
+void vcpus_park_wake(struct vm *vm);
 void vcpu_destroy(struct vcpu *v);
 
 #endif

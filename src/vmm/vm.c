@@ -14,6 +14,7 @@
 #include "devices/devices.h"
 #include "devices/pci.h"
 #include "vmm/console.h"
+#include "vmm/event_monitor.h"
 #include "vmm/evloop.h"
 #include "vmm/exitcode.h"
 #include "vmm/log.h"
@@ -29,6 +30,7 @@ enum {
 	VM_BUILT_CONSOLE = 1 << 5,
 	VM_BUILT_PCI = 1 << 6,
 	VM_BUILT_DEVMEM = 1 << 7,
+	VM_BUILT_PARK = 1 << 8,
 };
 
 #define KVM_API_VERSION_REQUIRED 12   /* the only stable KVM API version (api.rst 4.1) */
@@ -176,9 +178,13 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	if (r)
 		return r;
 
+	r = vcpu_park_init(&vm->park);
+	if (r)
+		return r;
+	vm->built |= VM_BUILT_PARK;
 	r = open_kvm();
 	if (r < 0)
-		return r;
+		goto err;
 	vm->kvm_fd = r;
 	r = check_caps(vm);
 	if (r)
@@ -249,6 +255,16 @@ err:
 	return r < 0 ? r : -EINVAL;
 }
 
+/* The event's properties: the exit code nestvm will end with (docs/api.md). */
+static json_object *exit_props(int code)
+{
+	json_object *p = json_object_new_object();
+
+	if (p)
+		json_object_object_add(p, "exit_code", json_object_new_int(code));
+	return p;
+}
+
 void vm_request_exit(struct vm *vm, int code)
 {
 	bool was = false;
@@ -256,9 +272,12 @@ void vm_request_exit(struct vm *vm, int code)
 	if (!atomic_compare_exchange_strong(&vm->stopping, &was, true))
 		return;   /* the first reason wins */
 	atomic_store(&vm->exit_code, code);
+	event_monitor_emit("vm", code == EXIT_OK ? "shutdown" : code == EXIT_GUEST_RESET ? "reset" :
+			   code == EXIT_GUEST_CRASH ? "crashed" : "stopped", exit_props(code));
 	/* vCPUs first: vm_run starts joining them once the loop has stopped. */
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_kick(&vm->vcpus[i]);
+	vcpus_park_wake(vm);   /* parked ones (vm.pause) see stopping too */
 	if (vm->loop)
 		evloop_stop(vm->loop);
 }
@@ -267,6 +286,7 @@ int vm_run(struct vm *vm)
 {
 	int r = 0;
 
+	event_monitor_emit("vm", "booting", NULL);
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
 		r = vcpu_start(&vm->vcpus[i]);
 		if (r) {
@@ -276,6 +296,7 @@ int vm_run(struct vm *vm)
 	}
 	if (!r) {
 		/* Everything exists now: from here on this thread only runs the loop and tears down. */
+		event_monitor_emit("vm", "booted", NULL);
 		r = seccomp_install(SECCOMP_THREAD_LOOP, vm->cfg->seccomp);
 		if (!r)
 			r = evloop_run(vm->loop);
@@ -294,6 +315,7 @@ void vm_destroy(struct vm *vm)
 		atomic_store(&vm->stopping, true);
 		for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 			vcpu_kick(&vm->vcpus[i]);
+		vcpus_park_wake(vm);
 		for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 			vcpu_join(&vm->vcpus[i]);
 	}
@@ -328,5 +350,7 @@ void vm_destroy(struct vm *vm)
 	if (vm->kvm_fd >= 0)
 		close(vm->kvm_fd);
 	vm->kvm_fd = -1;
+	if (vm->built & VM_BUILT_PARK)
+		vcpu_park_destroy(&vm->park);
 	vm->built = 0;
 }

@@ -15,10 +15,10 @@
 #include "vmm/config.h"
 #include "vmm/guest_mem.h"
 #include "vmm/irq.h"
+#include "vmm/vcpu.h"
 
 struct evloop;
 struct pci_host;
-struct vcpu;
 
 struct vm {
 	const struct vm_config *cfg;
@@ -50,6 +50,7 @@ struct vm {
 
 	struct vcpu *vcpus;
 	unsigned int nr_vcpus;
+	struct vcpu_park park;        /* vm.pause: vcpus_park / vcpus_unpark */
 
 	/* First reason to stop wins (enum nestvm_exit); 0 while running. */
 	atomic_int exit_code;

@@ -116,6 +116,21 @@ int main(void)
 	CHECK(RUN(&c, "--kernel", "k", "--stats=yes") == -EINVAL, "--stats takes no value");
 	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,fd=4", "--iommufd", "5") == -EINVAL, "--iommufd bare number");
 	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,fd=4", "--iommufd", "fd=1") == -EINVAL, "--iommufd stdio");
+
+	/* --api-socket / --event-monitor */
+	CHECK(!RUN(&c, "--kernel", "k") && !c.api.path && c.api.fd == -1 && !c.events.path && c.events.fd == -1,
+	      "no API socket or event monitor by default");
+	CHECK(!RUN(&c, "--kernel", "k", "--api-socket", "path=/run/vm.sock", "--event-monitor", "fd=9") &&
+	      !strcmp(c.api.path, "/run/vm.sock") && c.api.fd == -1 && !c.events.path && c.events.fd == 9,
+	      "--api-socket path=, --event-monitor fd=");
+	CHECK(!RUN(&c, "--kernel", "k", "--api-socket", "fd=3") && c.api.fd == 3 && !c.api.path, "--api-socket fd=");
+	CHECK(RUN(&c, "--kernel", "k", "--api-socket", "/run/vm.sock") == -EINVAL, "--api-socket without path=");
+	CHECK(RUN(&c, "--kernel", "k", "--api-socket", "path=") == -EINVAL, "--api-socket empty path");
+	CHECK(RUN(&c, "--kernel", "k", "--api-socket", "fd=2") == -EINVAL, "--api-socket on stdio");
+	CHECK(RUN(&c, "--kernel", "k", "--api-socket", "path=/a,fd=4") == -EINVAL, "--api-socket path= and fd=");
+	CHECK(RUN(&c, "--kernel", "k", "--api-socket", "path=/a", "--api-socket", "path=/b") == -EINVAL,
+	      "--api-socket twice");
+	CHECK(RUN(&c, "--kernel", "k", "--event-monitor", "file=/a") == -EINVAL, "--event-monitor unknown key");
 	{
 		const char *a[CFG_MAX_VFIO * 2 + 8] = { "run", "--kernel", "k" };
 		unsigned int k = 3;

@@ -180,6 +180,102 @@ static int run_with(void *(*fn)(void *), void *arg)
 	return r;
 }
 
+/*
+ * Holding (vm.pause): a device watch and two operations wait while held, a control watch runs and
+ * drives the scenario from inside the loop, as the API server does.
+ */
+static struct evloop *hl;
+static int h_dev, h_ctl_fd, h_dev_calls, h_ops, h_step, h_pipe[2];
+static bool h_held_ok, h_drain_to_ok, h_drain_ok, h_after_ok;
+static struct ev_op h_nop, h_read;
+static char h_byte, h_byte2;
+static struct iovec h_iov = { &h_byte, 1 }, h_iov2 = { &h_byte2, 1 };
+static int h_ready[2];   /* a pipe with a byte in it: the operation that completes at once */
+
+static void h_op_done(void *opaque, int res)
+{
+	if (res == 1)   /* one byte read: refused or failed operations do not count */
+		h_ops++;
+}
+
+static bool h_dev_ready(void *opaque, int fd)
+{
+	uint64_t v;
+
+	if (read(fd, &v, sizeof(v)) == sizeof(v))
+		h_dev_calls++;
+	return true;
+}
+
+static bool h_ctl_ready(void *opaque, int fd)
+{
+	unsigned int left = 99;
+	uint64_t v;
+
+	if (read(fd, &v, sizeof(v)) != sizeof(v))
+		return true;
+	if (h_step++ == 0) {
+		/* Held since before the run: the device's kick and both operations wait. */
+		h_held_ok = h_dev_calls == 0 && h_ops == 0;
+		/* The read cannot complete (empty pipe): the drain times out saying one is left. */
+		h_drain_to_ok = evloop_drain(hl, 100, &left) == -ETIMEDOUT && left == 1 && h_ops == 0;
+		if (write(h_pipe[1], "x", 1) != 1)
+			return true;
+		h_drain_ok = evloop_drain(hl, 5000, &left) == 0 && left == 0 && h_ops == 0 && h_dev_calls == 0;
+		evloop_hold(hl, false);
+		kick(h_ctl_fd);
+	} else {
+		h_after_ok = h_dev_calls == 1 && h_ops == 2;
+		evloop_stop(hl);
+	}
+	return true;
+}
+
+static void held(void)
+{
+	struct ev_watch *w;
+	struct io_uring_sqe *sqe;
+
+	h_dev = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	h_ctl_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	if (h_dev < 0 || h_ctl_fd < 0 || pipe(h_pipe) || pipe(h_ready) || write(h_ready[1], "y", 1) != 1 ||
+	    evloop_init(&hl, 16)) {
+		CHECK(0, "held loop set-up");
+		return;
+	}
+	h_nop = (struct ev_op){ .fn = h_op_done };
+	h_read = (struct ev_op){ .fn = h_op_done };
+	evloop_watch(hl, h_dev, h_dev_ready, NULL, NULL);
+	evloop_watch(hl, h_ctl_fd, h_ctl_ready, NULL, &w);
+	evloop_watch_control(w);
+	evloop_hold(hl, true);
+	/* The ring takes readv on fixed files only (evloop.c): one that completes at once, one that waits. */
+	sqe = evloop_sqe(hl, &h_nop);
+	if (sqe) {
+		io_uring_prep_readv(sqe, evloop_file_add(hl, h_ready[0]), &h_iov2, 1, 0);
+		io_uring_sqe_set_flags(sqe, IOSQE_FIXED_FILE);
+	}
+	sqe = evloop_sqe(hl, &h_read);
+	if (sqe) {
+		io_uring_prep_readv(sqe, evloop_file_add(hl, h_pipe[0]), &h_iov, 1, 0);
+		io_uring_sqe_set_flags(sqe, IOSQE_FIXED_FILE);
+	}
+	kick(h_dev);
+	kick(h_ctl_fd);
+	CHECK(evloop_run(hl) == 0, "held loop runs");
+	CHECK(h_held_ok, "held: a device watch's event and completed operations wait; a control watch runs");
+	CHECK(h_drain_to_ok, "evloop_drain times out on an operation the kernel cannot finish, saying 1 is left");
+	CHECK(h_drain_ok, "evloop_drain returns once it finished; its completion is kept, not handled");
+	CHECK(h_after_ok, "released: the kept kick and both completions are handled (dev %d, ops %d)", h_dev_calls, h_ops);
+	evloop_destroy(hl);
+	close(h_dev);
+	close(h_ctl_fd);
+	close(h_pipe[0]);
+	close(h_pipe[1]);
+	close(h_ready[0]);
+	close(h_ready[1]);
+}
+
 int main(void)
 {
 	int one = 1, two = 2;
@@ -337,5 +433,6 @@ int main(void)
 	close(efd2);
 	close(efd3);
 	close(efd4);
+	held();
 	return tap_done();
 }

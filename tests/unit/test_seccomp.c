@@ -17,6 +17,7 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
 #include <unistd.h>
@@ -26,7 +27,7 @@
 
 enum action { DO_SOCKET, DO_EXEC_MMAP, DO_TTY_IOCTL, DO_ALLOWED, DO_KVM_RUN_IOCTL, DO_PREAD, DO_PWRITE,
 	      DO_FILE_MMAP_SHARED, DO_FILE_MMAP_PRIVATE, DO_FILE_MMAP_EXEC, DO_EXEC_MPROTECT, DO_URING_FILES_UPDATE,
-	      DO_URING_REGISTER_BUFFERS };
+	      DO_URING_REGISTER_BUFFERS, DO_ACCEPT, DO_CONNECT };
 
 struct job {
 	enum seccomp_thread t;
@@ -34,6 +35,7 @@ struct job {
 	enum action a;
 	int efd;
 	int mfd;    /* a 4 KiB memfd opened before the filter (what a vfio device fd is to mmap/pread) */
+	int lfd, cfd;   /* a listening unix socket and an unconnected one, made before the filter */
 };
 
 /* Exit 0 when the syscall got past the filter: it succeeded, or the kernel itself said WANT_ERRNO. */
@@ -104,6 +106,19 @@ static void *confined(void *arg)
 	case DO_URING_REGISTER_BUFFERS:
 		passed(syscall(SYS_io_uring_register, 4000, IORING_REGISTER_BUFFERS, NULL, 0), EBADF);
 		break;
+	case DO_ACCEPT:
+		/* The API server's accept: allowed (EAGAIN: nobody is waiting). */
+		r = syscall(SYS_accept4, j->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+		syscall(SYS_exit_group, r == -1 && errno == EAGAIN ? 0 : 10);
+		break;
+	case DO_CONNECT: {
+		/* The loop never initiates connections: stopped. */
+		struct sockaddr_un a = { .sun_family = AF_UNIX };
+
+		syscall(SYS_connect, j->cfd, &a, sizeof(sa_family_t) + 1);
+		syscall(SYS_exit_group, 0);
+		break;
+	}
 	case DO_KVM_RUN_IOCTL:
 		/* Allowed by request number; the bad fd gives EBADF from the kernel, not SIGSYS. */
 		r = syscall(SYS_ioctl, -1, KVM_RUN, 0);
@@ -123,11 +138,17 @@ static int run_child(struct job j)
 	fflush(stdout);
 	pid = fork();
 	if (pid == 0) {
+		struct sockaddr_un a = { .sun_family = AF_UNIX };
 		pthread_t t;
 
 		j.efd = eventfd(0, EFD_CLOEXEC);
 		j.mfd = memfd_create("seccomp-test", MFD_CLOEXEC);
-		if (j.mfd < 0 || ftruncate(j.mfd, 4096))
+		/* Abstract address (leading NUL): nothing on disk. */
+		snprintf(a.sun_path + 1, sizeof(a.sun_path) - 1, "nestvm-test-seccomp-%d", (int)getpid());
+		j.lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0);
+		j.cfd = socket(AF_UNIX, SOCK_STREAM, 0);
+		if (j.mfd < 0 || ftruncate(j.mfd, 4096) || j.lfd < 0 || j.cfd < 0 ||
+		    bind(j.lfd, (struct sockaddr *)&a, sizeof(a)) || listen(j.lfd, 1))
 			_exit(2);
 		if (pthread_create(&t, NULL, confined, &j))
 			_exit(2);
@@ -174,6 +195,12 @@ int main(void)
 	CHECK(stopped_by_filter(st), "vCPU thread: ioctl(TCGETS) is not a vCPU request: stopped (status 0x%x)", st);
 	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_TTY_IOCTL });
 	CHECK(exited_ok(st), "loop thread: ioctl(TCGETS) allowed (console) (status 0x%x)", st);
+	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_ACCEPT });
+	CHECK(exited_ok(st), "loop thread: accept4 allowed (the API socket) (status 0x%x)", st);
+	st = run_child((struct job){ .t = SECCOMP_THREAD_VCPU, .m = SECCOMP_ON, .a = DO_ACCEPT });
+	CHECK(stopped_by_filter(st), "vCPU thread: accept4 stopped (status 0x%x)", st);
+	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_CONNECT });
+	CHECK(stopped_by_filter(st), "loop thread: connect stopped: the API only accepts (status 0x%x)", st);
 	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_KVM_RUN_IOCTL });
 	CHECK(stopped_by_filter(st), "loop thread: ioctl(KVM_RUN) stopped (status 0x%x)", st);
 

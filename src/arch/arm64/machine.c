@@ -112,3 +112,8 @@ void arch_vm_destroy(struct vm *vm)
 	arm64_gic_destroy(vm);
 	vm->arch.created = false;
 }
+
+struct viommu *arch_viommu(struct vm *vm)
+{
+	return vm->arch.smmu ? vm->arch.smmu->backend : NULL;
+}

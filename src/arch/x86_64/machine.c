@@ -168,3 +168,8 @@ void arch_vm_destroy(struct vm *vm)
 		vm->arch.ioapic_ready = false;
 	}
 }
+
+struct viommu *arch_viommu(struct vm *vm)
+{
+	return NULL;   /* no vIOMMU model on x86 yet */
+}

@@ -1,0 +1,172 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The control API's endpoint table, body checks and replies (see api_route.h). */
+#include "vmm/api_route.h"
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct api_endpoint {
+	const char *name;
+	bool put;   /* PUT action (204 on success), else GET returning JSON */
+};
+
+static const struct api_endpoint endpoints[] = {
+	{ "vmm.ping", false }, { "vm.info", false }, { "vm.counters", false }, { "vm.viommu", false },
+	{ "vm.pause", true }, { "vm.resume", true }, { "vm.shutdown", true }, { "vm.reboot", true },
+	{ "vm.power-button", true }, { "vmm.shutdown", true },
+};
+
+static json_object *(*getter(const struct api_ops *ops, size_t i))(void *)
+{
+	json_object *(*const g[])(void *) = { ops->ping, ops->info, ops->counters, ops->viommu };
+
+	return g[i];
+}
+
+static int (*action(const struct api_ops *ops, size_t i))(void *, struct api_result *)
+{
+	int (*const a[])(void *, struct api_result *) = {
+		ops->pause, ops->resume, ops->shutdown, ops->reboot, ops->power_button, ops->vmm_shutdown,
+	};
+
+	return a[i - 4];
+}
+
+/* cloud-hypervisor endpoints nestvm knows of but does not serve (yet): 501, not 404. */
+static const char *const not_yet[] = {
+	"vm.add-device", "vm.remove-device", "vm.add-disk", "vm.add-net", "vm.add-fs", "vm.add-pmem",
+	"vm.add-vsock", "vm.add-vdpa", "vm.add-user-device", "vm.resize", "vm.resize-zone", "vm.snapshot",
+	"vm.restore", "vm.coredump", "vm.create", "vm.boot", "vm.delete", "vm.receive-migration",
+	"vm.send-migration", "vmm.info",
+};
+
+void api_reply_error(struct api_reply *out, int status, const char *fmt, ...)
+{
+	va_list ap;
+	char *s = NULL;
+	int n;
+
+	*out = (struct api_reply){ .status = status };
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;   /* status alone, no body */
+	out->body = s;
+	out->len = (size_t)n;
+	out->content_type = "text/plain";
+}
+
+void api_reply_free(struct api_reply *r)
+{
+	free(r->body);
+	r->body = NULL;
+}
+
+static void reply_json(struct api_reply *out, json_object *o)
+{
+	const char *s;
+
+	*out = (struct api_reply){ .status = 500 };
+	if (!o)
+		return;
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	out->body = s ? strdup(s) : NULL;
+	json_object_put(o);
+	if (!out->body)
+		return;
+	out->status = 200;
+	out->len = strlen(out->body);
+	out->content_type = "application/json";
+}
+
+/* The actions take no body; one that is sent must at least be JSON (ch-remote sends none). */
+static bool body_ok(const char *body, size_t len, struct api_reply *out)
+{
+	json_tokener *tok;
+	json_object *o;
+	size_t i;
+
+	for (i = 0; i < len && strchr(" \t\r\n", body[i]) && body[i]; i++)
+		;
+	if (i == len)
+		return true;
+	if (len > API_MAX_BODY) {
+		api_reply_error(out, 413, "request body larger than %d bytes\n", API_MAX_BODY);
+		return false;
+	}
+	tok = json_tokener_new();
+	if (!tok) {
+		*out = (struct api_reply){ .status = 500 };
+		return false;
+	}
+	o = json_tokener_parse_ex(tok, body, (int)len);
+	if (!o || json_tokener_get_parse_end(tok) != len) {
+		api_reply_error(out, 400, "request body is not one JSON value: %s\n",
+				json_tokener_error_desc(json_tokener_get_error(tok)));
+		json_object_put(o);
+		json_tokener_free(tok);
+		return false;
+	}
+	json_object_put(o);
+	json_tokener_free(tok);
+	return true;
+}
+
+void api_route(const struct api_ops *ops, const char *method, const char *url, const char *body, size_t len,
+	       struct api_reply *out)
+{
+	const struct api_endpoint *e = NULL;
+	struct api_result r = { 0 };
+	const char *name, *want;
+	size_t idx = 0;
+
+	if (!method || !url || strncmp(url, API_PREFIX, strlen(API_PREFIX))) {
+		api_reply_error(out, 404, "no such endpoint (the API lives under " API_PREFIX ")\n");
+		return;
+	}
+	name = url + strlen(API_PREFIX);
+	for (size_t i = 0; i < sizeof(endpoints) / sizeof(endpoints[0]); i++)
+		if (!strcmp(endpoints[i].name, name))
+			e = &endpoints[idx = i];
+	if (!e) {
+		for (size_t i = 0; i < sizeof(not_yet) / sizeof(not_yet[0]); i++) {
+			if (!strcmp(not_yet[i], name)) {
+				api_reply_error(out, 501, "%s is not supported by nestvm yet\n", not_yet[i]);
+				return;
+			}
+		}
+		api_reply_error(out, 404, "no such endpoint\n");
+		return;
+	}
+	want = e->put ? "PUT" : "GET";
+	if (strcmp(method, want)) {
+		api_reply_error(out, 405, "%s takes %s\n", e->name, want);
+		out->allow = want;
+		return;
+	}
+	if (!body_ok(body, len, out))
+		return;
+	if (!e->put) {
+		json_object *(*get)(void *) = getter(ops, idx);
+
+		if (!get)
+			api_reply_error(out, 501, "%s is not supported by this VMM\n", e->name);
+		else
+			reply_json(out, get(ops->opaque));
+		return;
+	}
+	if (!action(ops, idx)) {
+		api_reply_error(out, 501, "%s is not supported by this VMM\n", e->name);
+		return;
+	}
+	if (action(ops, idx)(ops->opaque, &r)) {
+		api_reply_error(out, r.status >= 400 && r.status <= 599 ? r.status : 500, "%s\n",
+				r.msg[0] ? r.msg : "failed");
+		return;
+	}
+	*out = (struct api_reply){ .status = 204, .after = r.after };
+}

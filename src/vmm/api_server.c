@@ -1,0 +1,358 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The control API's HTTP server: libmicrohttpd in external-epoll mode on the event loop. */
+#include "vmm/api_server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <microhttpd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "vmm/evloop.h"
+#include "vmm/log.h"
+
+#define API_TICK_S 1   /* how often idle connections are checked for their timeout */
+
+struct api_server {
+	struct MHD_Daemon *d;
+	struct evloop *loop;
+	struct ev_watch *watch;
+	/* A periodic timerfd rather than an io_uring timeout: set once before the loop's confinement,
+	 * then only read, and a poll is all the loop's ring needs for it. */
+	int tick_fd;
+	struct ev_watch *tick_watch;
+	bool deferred;              /* a run_deferred call is queued on the loop */
+	const struct api_ops *ops;
+	char *path;                 /* the socket file nestvm made, removed at the end */
+};
+
+/* One request: its body so far, and what to do once its reply has been sent. */
+struct api_req {
+	char *body;
+	size_t len;
+	bool answered;              /* a reply is queued (early 413) */
+	void (*after)(void *opaque);
+};
+
+static enum MHD_Result send_reply(struct MHD_Connection *c, struct api_req *q, struct api_reply *rep)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result r;
+
+	resp = MHD_create_response_from_buffer(rep->len, rep->body, MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		api_reply_free(rep);
+		return MHD_NO;   /* MHD closes the connection */
+	}
+	rep->body = NULL;    /* the response owns it now */
+	if (rep->content_type)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, rep->content_type);
+	if (rep->allow)
+		MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, rep->allow);
+	r = MHD_queue_response(c, (unsigned int)rep->status, resp);
+	MHD_destroy_response(resp);
+	q->answered = true;
+	q->after = r == MHD_YES ? rep->after : NULL;
+	return r;
+}
+
+static enum MHD_Result reply_error(struct MHD_Connection *c, struct api_req *q, int status, const char *msg)
+{
+	struct api_reply rep;
+
+	api_reply_error(&rep, status, "%s\n", msg);
+	return send_reply(c, q, &rep);
+}
+
+/*
+ * MHD calls this first with the headers (*CON_CLS NULL), then once per piece of body, then once
+ * with *UPLOAD_SIZE 0 when the request is complete: only then is it routed.
+ */
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
+				  const char *version, const char *upload, size_t *upload_size, void **con_cls)
+{
+	struct api_server *s = cls;
+	struct api_req *q = *con_cls;
+	struct api_reply rep;
+	const char *cl;
+
+	if (!q) {
+		q = calloc(1, sizeof(*q));
+		if (!q)
+			return MHD_NO;
+		*con_cls = q;
+		/* Refuse a declared oversized body before reading it (RFC 9110 15.5.14). */
+		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+		if (cl && strtoull(cl, NULL, 10) > API_MAX_BODY)
+			return reply_error(c, q, 413, "request body too large");
+		return MHD_YES;
+	}
+	if (q->answered) {
+		*upload_size = 0;    /* discard what follows an early reply */
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		char *b;
+
+		if (*upload_size > API_MAX_BODY - q->len)
+			return reply_error(c, q, 413, "request body too large");
+		b = realloc(q->body, q->len + *upload_size + 1);
+		if (!b)
+			return MHD_NO;
+		memcpy(b + q->len, upload, *upload_size);
+		q->body = b;
+		q->len += *upload_size;
+		q->body[q->len] = '\0';
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	api_route(s->ops, method, url, q->body ? q->body : "", q->len, &rep);
+	return send_reply(c, q, &rep);
+}
+
+static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe)
+{
+	struct api_server *s = cls;
+	struct api_req *q = *con_cls;
+
+	if (!q)
+		return;
+	*con_cls = NULL;
+	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+		pr_debug("api: request ended early (MHD code %d)", (int)toe);
+	/* The action was accepted when its reply was queued: it happens even if the client left. */
+	if (q->after)
+		q->after(s->ops->opaque);
+	free(q->body);
+	free(q);
+}
+
+static void mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[256];
+
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	msg[strcspn(msg, "\n")] = '\0';
+	pr_debug("api: %s", msg);
+}
+
+static void run_mhd(struct api_server *s);
+
+static void run_deferred(void *opaque, int res)
+{
+	struct api_server *s = opaque;
+
+	s->deferred = false;
+	run_mhd(s);
+}
+
+/*
+ * MHD watches its connections edge-triggered and reads at most a buffer's worth per call: when it
+ * has more to do at once (MHD_get_timeout 0) nothing would wake the loop for it, so it is called
+ * again on the next loop turn (not in a loop here: other watches get their turn in between).
+ */
+static void run_mhd(struct api_server *s)
+{
+	MHD_UNSIGNED_LONG_LONG t;
+
+	if (MHD_run(s->d) != MHD_YES)
+		pr_debug("api: MHD_run failed");
+	if (s->deferred || MHD_get_timeout(s->d, &t) != MHD_YES || t)
+		return;
+	if (evloop_call(s->loop, run_deferred, s) == 0)
+		s->deferred = true;
+}
+
+static bool on_ready(void *opaque, int fd)
+{
+	run_mhd(opaque);
+	return true;
+}
+
+static bool on_tick(void *opaque, int fd)
+{
+	uint64_t n;
+
+	/* Non-blocking: EAGAIN when it did not expire after all. */
+	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
+		pr_debug("api: timer read: %s", strerror(errno));
+	run_mhd(opaque);   /* expires connections idle past API_CONN_TIMEOUT_S */
+	return true;
+}
+
+static int start_tick(struct api_server *s)
+{
+	struct itimerspec t = { .it_interval = { .tv_sec = API_TICK_S }, .it_value = { .tv_sec = API_TICK_S } };
+
+	s->tick_fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (s->tick_fd < 0)
+		return err_errno("api: timerfd_create");
+	if (timerfd_settime(s->tick_fd, 0, &t, NULL) < 0)
+		return err_errno("api: timerfd_settime");
+	return evloop_watch(s->loop, s->tick_fd, on_tick, s, &s->tick_watch);
+}
+
+/* A new owner-only socket at PATH; a leftover socket file (a previous run) is replaced. */
+static int listen_path(const char *path)
+{
+	struct sockaddr_un a = { .sun_family = AF_UNIX };
+	struct stat st;
+	mode_t old;
+	int fd, r;
+
+	if (strlen(path) >= sizeof(a.sun_path))
+		return err_num(ENAMETOOLONG, "--api-socket path=%s", path);
+	strcpy(a.sun_path, path);
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			pr_err("--api-socket path=%s: exists and is not a socket", path);
+			return -EEXIST;
+		}
+		if (unlink(path) < 0)
+			return err_errno("--api-socket: removing the old socket %s", path);
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0)
+		return err_errno("--api-socket: socket");
+	/* Owner-only from the start: no window in which another user could connect. */
+	old = umask(0177);
+	r = bind(fd, (struct sockaddr *)&a, sizeof(a));
+	umask(old);
+	if (r < 0) {
+		r = err_errno("--api-socket: bind %s", path);
+		close(fd);
+		return r;
+	}
+	if (listen(fd, API_MAX_CONNECTIONS) < 0) {
+		r = err_errno("--api-socket: listen %s", path);
+		unlink(path);
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
+/* A manager's listening unix stream socket. */
+static int check_fd(int fd)
+{
+	int v = 0, fl;
+	socklen_t l = sizeof(v);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &v, &l) < 0)
+		return err_errno("--api-socket fd=%d", fd);
+	if (v != AF_UNIX) {
+		pr_err("--api-socket fd=%d: not a unix socket", fd);
+		return -EINVAL;
+	}
+	l = sizeof(v);
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &v, &l) < 0 || !v) {
+		pr_err("--api-socket fd=%d: not a listening socket", fd);
+		return -EINVAL;
+	}
+	fl = fcntl(fd, F_GETFL);
+	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0 || fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+		return err_errno("--api-socket fd=%d: fcntl", fd);
+	return fd;
+}
+
+int api_server_create(struct api_server **out, const char *path, int fd, struct evloop *loop,
+		      const struct api_ops *ops)
+{
+	struct api_server *s = calloc(1, sizeof(*s));
+	const union MHD_DaemonInfo *info;
+	int lfd, r;
+
+	if (!s)
+		return err_num(ENOMEM, "api server");
+	/* Every reply has a Date header (RFC 9110 6.6.1), and glibc reads /etc/localtime on its first
+	 * time conversion: done now, before the loop's seccomp filter (which has no open). */
+	tzset();
+	s->loop = loop;
+	s->ops = ops;
+	s->tick_fd = -1;
+	lfd = path ? listen_path(path) : check_fd(fd);
+	if (lfd < 0) {
+		free(s);
+		return lfd;
+	}
+	if (path) {
+		s->path = strdup(path);
+		if (!s->path) {
+			r = err_num(ENOMEM, "api server");
+			goto err_fd;
+		}
+	}
+	/*
+	 * No MHD thread: MHD_USE_EPOLL without an internal polling thread is "external" mode, driven by
+	 * MHD_run from the loop. Limits: connections, per-connection memory (headers + buffers: an
+	 * oversized header block is answered 431 by MHD), idle timeout.
+	 */
+	s->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,
+				MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd,
+				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)API_MAX_CONNECTIONS,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)API_CONN_TIMEOUT_S,
+				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
+				MHD_OPTION_END);
+	if (!s->d) {
+		pr_err("api: libmicrohttpd could not start on the socket");
+		r = -EINVAL;
+		goto err_fd;
+	}
+	info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_EPOLL_FD);
+	if (!info) {
+		pr_err("api: libmicrohttpd has no epoll fd");
+		r = -EINVAL;
+		goto err_daemon;
+	}
+	r = evloop_watch(loop, info->epoll_fd, on_ready, s, &s->watch);
+	if (r)
+		goto err_daemon;
+	r = start_tick(s);
+	if (r)
+		goto err_watch;
+	/* The API is served while the VM is paused (the loop held): vm.resume comes this way. */
+	evloop_watch_control(s->watch);
+	evloop_watch_control(s->tick_watch);
+	*out = s;
+	return 0;
+err_watch:
+	evloop_unwatch(loop, s->tick_watch);
+	evloop_unwatch(loop, s->watch);
+	if (s->tick_fd >= 0)
+		close(s->tick_fd);
+err_daemon:
+	MHD_stop_daemon(s->d);   /* closes the listening socket too */
+	lfd = -1;
+err_fd:
+	if (lfd >= 0)
+		close(lfd);
+	if (s->path)
+		unlink(s->path);
+	free(s->path);
+	free(s);
+	return r;
+}
+
+void api_server_destroy(struct api_server *s)
+{
+	if (!s)
+		return;
+	evloop_unwatch(s->loop, s->tick_watch);
+	evloop_unwatch(s->loop, s->watch);
+	close(s->tick_fd);
+	MHD_stop_daemon(s->d);
+	/* The socket file stays: this runs on the loop thread, whose seccomp filter has no unlink (a
+	 * compromised loop must not delete files); the next start replaces the stale socket. */
+	free(s->path);
+	free(s);
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The control API server: HTTP/1.1 on a unix socket (--api-socket), served by libmicrohttpd without
+ * threads of its own: its epoll fd is watched by the VM's io_uring event loop and a 1 s timerfd
+ * lets it expire idle connections, so every request runs on the loop thread (under its seccomp
+ * filter) and a silent or slow client costs one connection slot until its timeout, never the loop.
+ */
+#ifndef NESTVM_API_SERVER_H
+#define NESTVM_API_SERVER_H
+
+#include "vmm/api_route.h"
+
+struct evloop;
+struct api_server;
+
+#define API_MAX_CONNECTIONS 16
+#define API_CONN_TIMEOUT_S 5     /* an idle or stalled connection is closed after this */
+
+/*
+ * Socket: PATH (created owner-only; a stale socket file is replaced) or FD (a listening unix
+ * socket passed by a manager), exactly one. Serves OPS from LOOP.
+ */
+int api_server_create(struct api_server **out, const char *path, int fd, struct evloop *loop,
+		      const struct api_ops *ops);
+/*
+ * Closes every connection and the socket; after the loop stopped for good, before evloop_destroy.
+ * The socket file is left (no unlink under the loop's seccomp filter); the next start replaces it.
+ */
+void api_server_destroy(struct api_server *s);
+
+#endif

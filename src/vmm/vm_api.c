@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The control API's view of, and actions on, a VM (see vm_api.h and docs/api.md). */
+#include "vmm/vm_api.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "devices/pci.h"
+#include "iommu/viommu.h"
+#include "vmm/event_monitor.h"
+#include "vmm/evloop.h"
+#include "vmm/exitcode.h"
+#include "vmm/log.h"
+#include "vmm/vm.h"
+
+static uint64_t now_ns(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+}
+
+static json_object *api_ping(void *opaque)
+{
+	json_object *o = json_object_new_object(), *f = json_object_new_array();
+
+	if (!o || !f) {
+		json_object_put(o);
+		json_object_put(f);
+		return NULL;
+	}
+	json_object_object_add(o, "build_version", json_object_new_string(NESTVM_VERSION));
+	json_object_object_add(o, "version", json_object_new_string(NESTVM_VERSION));
+	json_object_object_add(o, "pid", json_object_new_int64(getpid()));
+	json_object_object_add(o, "features", f);
+	return o;
+}
+
+static json_object *config_json(const struct vm_config *c)
+{
+	json_object *o = json_object_new_object(), *cpus = json_object_new_object(), *mem = json_object_new_object(),
+		    *payload = json_object_new_object(), *disks = json_object_new_array(),
+		    *devs = json_object_new_array(), *con = json_object_new_object();
+
+	json_object_object_add(cpus, "boot_vcpus", json_object_new_int(c->cpus));
+	json_object_object_add(cpus, "max_vcpus", json_object_new_int(c->cpus));
+	json_object_object_add(o, "cpus", cpus);
+	json_object_object_add(mem, "size", json_object_new_int64((int64_t)c->mem_size));
+	json_object_object_add(mem, "hugepages", json_object_new_boolean(c->hugepages));
+	json_object_object_add(o, "memory", mem);
+	json_object_object_add(payload, "kernel", c->kernel ? json_object_new_string(c->kernel) : NULL);
+	json_object_object_add(payload, "initramfs", c->initrd ? json_object_new_string(c->initrd) : NULL);
+	json_object_object_add(payload, "cmdline", json_object_new_string(c->cmdline ? c->cmdline : ""));
+	json_object_object_add(o, "payload", payload);
+	for (unsigned int i = 0; i < c->nr_disks; i++) {
+		json_object *d = json_object_new_object();
+		char id[16];
+
+		snprintf(id, sizeof(id), "_disk%u", i);
+		json_object_object_add(d, "path", json_object_new_string(c->disks[i].path));
+		json_object_object_add(d, "readonly", json_object_new_boolean(c->disks[i].readonly));
+		json_object_object_add(d, "id", json_object_new_string(id));
+		json_object_array_add(disks, d);
+	}
+	json_object_object_add(o, "disks", disks);
+	for (unsigned int i = 0; i < c->nr_vfio; i++) {
+		const struct vfio_config *v = &c->vfio[i];
+		json_object *d = json_object_new_object();
+		char id[16], fd[24];
+
+		snprintf(id, sizeof(id), "_vfio%u", i);
+		snprintf(fd, sizeof(fd), "fd=%d", v->fd);
+		json_object_object_add(d, "path", json_object_new_string(v->path ? v->path : v->host ? v->host : fd));
+		json_object_object_add(d, "id", json_object_new_string(id));
+		json_object_array_add(devs, d);
+	}
+	json_object_object_add(o, "devices", devs);
+	json_object_object_add(con, "mode", json_object_new_string("Tty"));
+	json_object_object_add(o, c->console == CONSOLE_SERIAL ? "serial" : "console", con);
+	json_object_object_add(o, "iommu", json_object_new_boolean(c->viommu_model != VIOMMU_MODEL_NONE));
+	return o;
+}
+
+/* cloud-hypervisor's device_tree: id -> {id, resources, children, parent, pci_bdf}. */
+static json_object *device_tree_json(struct vm *vm)
+{
+	json_object *t = json_object_new_object();
+	struct pci_host *h = vm->pci;
+
+	if (!h)
+		return t;
+	pthread_mutex_lock(&h->lock);
+	for (unsigned int s = 0; s < PCI_NR_SLOTS; s++) {
+		struct pci_dev *d = h->slot[s];
+		json_object *n;
+		char bdf[16];
+
+		if (!d)
+			continue;
+		n = json_object_new_object();
+		snprintf(bdf, sizeof(bdf), "0000:00:%02x.%x", d->devfn >> 3, d->devfn & 7);
+		json_object_object_add(n, "id", json_object_new_string(d->name));
+		json_object_object_add(n, "resources", json_object_new_array());
+		json_object_object_add(n, "children", json_object_new_array());
+		json_object_object_add(n, "parent", NULL);
+		json_object_object_add(n, "pci_bdf", json_object_new_string(bdf));
+		json_object_object_add(t, d->name, n);
+	}
+	pthread_mutex_unlock(&h->lock);
+	return t;
+}
+
+static const char *state_name(struct vm_api *a)
+{
+	if (atomic_load(&a->vm->stopping))
+		return "Shutdown";
+	return a->paused ? "Paused" : "Running";
+}
+
+static json_object *api_info(void *opaque)
+{
+	struct vm_api *a = opaque;
+	json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "config", config_json(a->vm->cfg));
+	json_object_object_add(o, "state", json_object_new_string(state_name(a)));
+	json_object_object_add(o, "memory_actual_size", json_object_new_int64((int64_t)a->vm->cfg->mem_size));
+	json_object_object_add(o, "device_tree", device_tree_json(a->vm));
+	return o;
+}
+
+static json_object *api_counters(void *opaque)
+{
+	struct vm_api *a = opaque;
+	json_object *o = json_object_new_object(), *v = json_object_new_object();
+
+	if (!o || !v) {
+		json_object_put(o);
+		json_object_put(v);
+		return NULL;
+	}
+	json_object_object_add(v, "pauses", json_object_new_int64((int64_t)a->pauses));
+	json_object_object_add(v, "last_pause_ns", json_object_new_int64((int64_t)a->last_pause_ns));
+	json_object_object_add(o, "vmm", v);
+	if (arch_viommu(a->vm)) {
+		json_object *vi = json_object_new_object();
+
+		viommu_describe(arch_viommu(a->vm), vi);
+		json_object_object_add(o, "_viommu", vi);
+	}
+	return o;
+}
+
+static json_object *api_viommu(void *opaque)
+{
+	struct vm_api *a = opaque;
+	json_object *o = json_object_new_object();
+
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "front_end",
+			       json_object_new_string(a->vm->cfg->viommu_model == VIOMMU_MODEL_SMMUV3 ? "smmuv3" : "none"));
+	if (arch_viommu(a->vm))
+		viommu_describe(arch_viommu(a->vm), o);
+	else
+		json_object_object_add(o, "backend", json_object_new_string("none"));
+	return o;
+}
+
+static int fail(struct api_result *r, int status, const char *fmt, const char *arg)
+{
+	r->status = status;
+	snprintf(r->msg, sizeof(r->msg), fmt, arg);
+	return -1;
+}
+
+static int api_pause(void *opaque, struct api_result *r)
+{
+	struct vm_api *a = opaque;
+	uint64_t t0 = now_ns();
+	unsigned int left = 0;
+	int e;
+
+	if (a->paused)
+		return fail(r, 409, "%s", "the VM is already paused");
+	event_monitor_emit("vm", "pausing", NULL);
+	e = vcpus_park(a->vm, VM_API_PAUSE_TIMEOUT_MS);
+	if (e == -ESHUTDOWN)
+		return fail(r, 409, "%s", "the VM is shutting down");
+	if (e)
+		return fail(r, 503, "%s", "the vCPUs did not all stop in time; the VM keeps running");
+	/* Devices next: no virtqueue or completion handling until resume, and nothing in flight. */
+	evloop_hold(a->vm->loop, true);
+	e = evloop_drain(a->vm->loop, VM_API_PAUSE_TIMEOUT_MS, &left);
+	if (e) {
+		evloop_hold(a->vm->loop, false);
+		vcpus_unpark(a->vm);
+		pr_err("api: pause: %u I/O operation(s) still in flight after %u ms", left, VM_API_PAUSE_TIMEOUT_MS);
+		return fail(r, 503, "%s", "device I/O did not complete in time; the VM keeps running");
+	}
+	e = arch_vm_pause(a->vm);
+	if (e) {
+		evloop_hold(a->vm->loop, false);
+		vcpus_unpark(a->vm);
+		return fail(r, 500, "%s", "the architecture could not pause; the VM keeps running");
+	}
+	a->last_pause_ns = now_ns() - t0;
+	a->pauses++;
+	a->paused = true;
+	pr_info("api: VM paused (%u vCPUs parked in %llu us)", a->vm->nr_vcpus,
+		(unsigned long long)(a->last_pause_ns / 1000));
+	event_monitor_emit("vm", "paused", NULL);
+	return 0;
+}
+
+static int api_resume(void *opaque, struct api_result *r)
+{
+	struct vm_api *a = opaque;
+
+	if (!a->paused)
+		return fail(r, 409, "%s", "the VM is not paused");
+	event_monitor_emit("vm", "resuming", NULL);
+	if (arch_vm_resume(a->vm))
+		return fail(r, 500, "%s", "the architecture could not resume; the VM stays paused");
+	evloop_hold(a->vm->loop, false);   /* what devices kept is handled from the next loop turn */
+	vcpus_unpark(a->vm);
+	a->paused = false;
+	event_monitor_emit("vm", "resumed", NULL);
+	return 0;
+}
+
+/* After the reply went out: stop the VM (and with it nestvm) with the code the action chose. */
+static void stop_after_reply(void *opaque)
+{
+	struct vm_api *a = opaque;
+
+	vm_request_exit(a->vm, a->exit_code);
+}
+
+/* The event (shutdown, reset) comes from vm_request_exit, like a guest-initiated one. */
+static int stop_with(struct vm_api *a, struct api_result *r, int code)
+{
+	if (atomic_load(&a->vm->stopping))
+		return fail(r, 409, "%s", "the VM is already shutting down");
+	a->exit_code = code;
+	r->after = stop_after_reply;
+	return 0;
+}
+
+static int api_shutdown(void *opaque, struct api_result *r)
+{
+	return stop_with(opaque, r, EXIT_OK);
+}
+
+/* No in-process reboot: nestvm stops as on a guest reset (exit 3) for its manager to restart it. */
+static int api_reboot(void *opaque, struct api_result *r)
+{
+	return stop_with(opaque, r, EXIT_GUEST_RESET);
+}
+
+static int api_vmm_shutdown(void *opaque, struct api_result *r)
+{
+	return stop_with(opaque, r, EXIT_OK);
+}
+
+void vm_api_init(struct vm_api *a, struct vm *vm)
+{
+	*a = (struct vm_api){
+		.vm = vm,
+		.ops = {
+			.opaque = a,
+			.ping = api_ping,
+			.info = api_info,
+			.counters = api_counters,
+			.viommu = api_viommu,
+			.pause = api_pause,
+			.resume = api_resume,
+			.shutdown = api_shutdown,
+			.reboot = api_reboot,
+			.power_button = NULL,   /* no ACPI/GPIO power button device yet: 501 */
+			.vmm_shutdown = api_vmm_shutdown,
+		},
+	};
+}
