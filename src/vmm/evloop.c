@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vmm/deadline.h"
 #include "vmm/log.h"
 
 #define TAG_WATCH 1ULL
@@ -526,15 +527,8 @@ void evloop_watch_control(struct ev_watch *w)
 
 int evloop_drain(struct evloop *l, unsigned int timeout_ms, unsigned int *left)
 {
-	struct timespec now, end;
+	struct timespec now, end = deadline_after_ms(timeout_ms);
 
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += timeout_ms / 1000;
-	end.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (end.tv_nsec >= 1000000000L) {
-		end.tv_sec++;
-		end.tv_nsec -= 1000000000L;
-	}
 	l->draining = true;
 	while (l->inflight) {
 		struct __kernel_timespec ts;

@@ -12,6 +12,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "vmm/deadline.h"
 #include "vmm/exitcode.h"
 #include "vmm/log.h"
 #include "vmm/seccomp.h"
@@ -233,16 +234,9 @@ void vcpu_park_destroy(struct vcpu_park *p)
 int vcpus_park(struct vm *vm, unsigned int timeout_ms)
 {
 	struct vcpu_park *p = &vm->park;
-	struct timespec until;
+	struct timespec until = deadline_after_ms(timeout_ms);
 	int r = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += timeout_ms / 1000;
-	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (until.tv_nsec >= 1000000000L) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000L;
-	}
 	atomic_store(&p->want, true);
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 		vcpu_kick(&vm->vcpus[i]);
