@@ -9,8 +9,27 @@ GUEST_INITRD=/nestvm/build-testhost/guest/$NESTVM_ARCH.cpio.gz
 T=$(mktemp -d /tmp/t.XXXXXX)
 t_n=0 t_fail=0
 
+# l1_health: what is wrong with L1 itself, empty when nothing is. A failure's line carries it, since
+# CI shows only the failing lines: an L2 that stalls on an L1 whose TSC the clocksource watchdog gave
+# up on, or whose CPUs stall (RCU, soft lockups), is a testhost fault, not nestvm's.
+l1_health() {
+	local cs k notes=
+	cs=$(cat /sys/devices/system/clocksource/clocksource0/current_clocksource 2>/dev/null)
+	case "$cs" in tsc|arch_sys_counter) ;; *) notes="clocksource ${cs:-?}" ;; esac
+	k=$(dmesg 2>/dev/null)
+	echo "$k" | grep -q -i 'clocksource.*unstable\|TSC unstable' && notes="$notes; $(echo "$k" |
+		grep -i -m1 -o 'Marking clocksource .* unstable\|TSC unstable.*' | tr -d "'")"
+	echo "$k" | grep -q 'rcu.*self-detected stall\|rcu.*detected stalls' && notes="$notes; RCU stall"
+	echo "$k" | grep -q 'soft lockup' && notes="$notes; soft lockup"
+	echo "$k" | grep -q 'blocked for more than' && notes="$notes; hung task"
+	echo "${notes#; }"
+}
 ok() { t_n=$((t_n + 1)); echo "ok $t_n - $*"; }
-not_ok() { t_n=$((t_n + 1)); t_fail=$((t_fail + 1)); echo "not ok $t_n - $*"; }
+not_ok() {
+	local h
+	t_n=$((t_n + 1)) t_fail=$((t_fail + 1)); h=$(l1_health)
+	echo "not ok $t_n - $*${h:+ [L1: $h]}"
+}
 skip() { t_n=$((t_n + 1)); echo "ok $t_n - $2 # SKIP $1"; }
 # check DESC CMD...: one test point, passing when CMD succeeds.
 check() { d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; return 1; fi; }
