@@ -41,7 +41,7 @@ static int image_size(const char *opt, const char *path, bool writable, const st
 
 int firmware_check(const struct vm_config *cfg, const struct arch_flash_layout *l)
 {
-	uint64_t code, vars;
+	uint64_t code = 0, vars = 0;
 	int r;
 
 	if (!cfg->firmware)
