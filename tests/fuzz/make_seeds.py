@@ -224,10 +224,10 @@ put('fuzz_fw_cfg', 'mmio-dma', bytes(fc_ram) + b''.join([
     fc(0x83, 0, 0), fc(0x83, 0, 0), fc(0xc3, 16, struct.unpack('<Q', struct.pack('>Q', 0x80))[0])]))
 
 
-# fuzz_pflash: geometry byte (bit 0 AAVMF 32-bit dual x16, bit 1 read-only), then ops
-# [ctl, offset le16, value le64]; ctl 0x80 write, 0x70 offset bits 18:16, 0x0c 0 = near the end, bits 1:0 width.
+# fuzz_pflash: geometry byte (bit 0 AAVMF 32-bit dual x16 with 16K blocks, bit 1 read-only), then ops
+# [ctl, offset le16, value le64]; ctl 0x80 write, 0x40 near the end, bits 1:0 width.
 def pf(wr, off, val, n):
-    return struct.pack('<BHQ', (0x80 if wr else 0) | lensel(n) | 0x04 | (off >> 16 & 7) << 4, off & 0xffff, val)
+    return struct.pack('<BHQ', (0x80 if wr else 0) | lensel(n), off, val)
 
 
 def dual(x):
@@ -240,9 +240,9 @@ put('fuzz_pflash', 'ovmf', b'\x00' + b''.join([
     pf(1, 0x1001, 0xff, 1), pf(1, 0x2000, 0x20, 1), pf(1, 0x2000, 0xd0, 1), pf(0, 0x2000, 0, 1),
     pf(1, 0, 0x98, 1), pf(0, 0x10, 0, 1), pf(1, 0, 0xff, 1)]))
 put('fuzz_pflash', 'aavmf', b'\x01' + b''.join(
-    [pf(1, 0x10000, dual(0x60), 4), pf(1, 0x10000, dual(0xd0), 4), pf(1, 0x10000, dual(0x20), 4),
-     pf(1, 0x10000, dual(0xd0), 4), pf(0, 0x10000, 0, 4), pf(1, 0x10080, dual(0xe8), 4), pf(0, 0x10080, 0, 4),
-     pf(1, 0x10080, dual(7), 4)] +
-    [pf(1, 0x10080 + 4 * i, 0x01020304 * (i + 1), 4) for i in range(8)] +
-    [pf(1, 0x10080, dual(0xd0), 4), pf(0, 0x10080, 0, 4), pf(1, 0, dual(0xff), 4), pf(1, 0, dual(0x90), 4),
+    [pf(1, 0x4000, dual(0x60), 4), pf(1, 0x4000, dual(0xd0), 4), pf(1, 0x4000, dual(0x20), 4),
+     pf(1, 0x4000, dual(0xd0), 4), pf(0, 0x4000, 0, 4), pf(1, 0x4080, dual(0xe8), 4), pf(0, 0x4080, 0, 4),
+     pf(1, 0x4080, dual(7), 4)] +
+    [pf(1, 0x4080 + 4 * i, 0x01020304 * (i + 1), 4) for i in range(8)] +
+    [pf(1, 0x4080, dual(0xd0), 4), pf(0, 0x4080, 0, 4), pf(1, 0, dual(0xff), 4), pf(1, 0, dual(0x90), 4),
      pf(0, 4, 0, 4), pf(1, 0, dual(0xff), 4)]))
