@@ -106,7 +106,7 @@ static const char *ovmf_probe(struct pflash *p, uint64_t off)
 static void test_ovmf(void)
 {
 	const struct pflash_geom g = { .block_size = 0x1000, .bank_width = 1, .device_width = 1 };
-	char *vars = make_file(0x84000, 0xff), *code = make_file(0x10000, 0xcc);
+	char *vars = make_file(0x84000, 0xa5), *code = make_file(0x10000, 0xcc);
 	struct pflash v, c;
 	const char *s;
 
@@ -147,9 +147,10 @@ static void test_ovmf(void)
 	wr(0x2000, 0xd0, 1);
 	CHECK(rd(&v, 0x2000, 1) == 0x80, "erase done: status ready, no error");
 	wr(0x2000, 0xff, 1);
-	CHECK(rd(&v, 0x2000, 1) == 0xff && rd(&v, 0x2fff, 1) == 0xff && rd(&v, 0x3000, 1) == 3 && rd(&v, 0x1fff, 1) == 0xff &&
+	CHECK(rd(&v, 0x2000, 1) == 0xff && rd(&v, 0x2fff, 1) == 0xff && rd(&v, 0x3000, 1) == 3 && rd(&v, 0x1fff, 1) == 0xa5 &&
 	      v.mem[0x1000] == 1, "erase cleared exactly one 4K block");
-	CHECK(file_byte(vars, 0x2000) == 0xff && file_byte(vars, 0x3000) == 3, "erase is in the vars file");
+	CHECK(file_byte(vars, 0x2000) == 0xff && file_byte(vars, 0x2fff) == 0xff && file_byte(vars, 0x3000) == 3,
+	      "erase is in the vars file");
 	wr(0x2000, 0x20, 1);
 	wr(0x2000, 0x55, 1);
 	CHECK(rd(&v, 0x2000, 1) == 0xb0, "erase without confirm: command sequence error (0x30) + ready");
@@ -185,7 +186,7 @@ static void test_ovmf(void)
 static void test_aavmf(void)
 {
 	const struct pflash_geom g = { .block_size = 0x40000, .bank_width = 4, .device_width = 2 };
-	char *vars = make_file(0x100000, 0xff);
+	char *vars = make_file(0x100000, 0x5a);
 	uint32_t words[32];
 	struct pflash v;
 	bool ok = true;
@@ -202,6 +203,8 @@ static void test_aavmf(void)
 	wr(0x40000, DUAL(0xd0), 4);
 	CHECK(rd(&v, 0x40000, 4) == DUAL(0x80), "erase: status ready, no error in either device");
 	wr(0x40000, DUAL(0xff), 4);
+	CHECK(rd(&v, 0x40000, 4) == 0xffffffff && rd(&v, 0x7fffc, 4) == 0xffffffff && rd(&v, 0x3fffc, 4) == 0x5a5a5a5a &&
+	      rd(&v, 0x80004, 4) == 0x5a5a5a5a, "erase cleared exactly the 256K block");
 	/* NorFlashWriteBuffer: 0xe8, status, count - 1 (32 words), the words, confirm, status */
 	for (int i = 0; i < 32; i++)
 		words[i] = 0x01020304u * (uint32_t)(i + 1);
