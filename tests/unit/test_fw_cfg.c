@@ -272,6 +272,45 @@ static void test_limits(void)
 	fw_cfg_destroy(&f);
 }
 
+/* An x86 direct boot through the firmware: setup part, kernel, initrd; a plain select by DMA. */
+static void test_boot_items(void)
+{
+	static const uint8_t setup[1024] = { [0x1f1] = 1 }, kernel[100], initrd[300] = { 1, 2, 3 };
+	struct fw_cfg_machine m = { .nr_cpus = 1, .ram_size = RAM_SIZE, .setup = setup, .setup_size = sizeof(setup),
+				    .kernel = kernel, .kernel_size = sizeof(kernel), .initrd = initrd,
+				    .initrd_size = sizeof(initrd) };
+	uint32_t setup_size = 0, initrd_size = 0, cmd_size = 0x5a5a;
+	uint8_t b[3];
+	struct fw_cfg f;
+
+	CHECK(fw_cfg_init(&f, &gm) == 0 && fw_cfg_add_machine(&f, &m) == 0, "boot items");
+	CHECK(bus_register(&pio, FW_CFG_PIO_BASE + 0x100, FW_CFG_PIO_LEN, fw_cfg_pio, &f, "fw_cfg2") == 0, "second device on the bus");
+	fw_cfg_pio(&f, 0, (uint8_t[]){ FW_CFG_SETUP_SIZE, 0 }, 2, true);
+	for (int i = 0; i < 4; i++)
+		fw_cfg_pio(&f, 1, (uint8_t *)&setup_size + i, 1, false);
+	fw_cfg_pio(&f, 0, (uint8_t[]){ FW_CFG_INITRD_SIZE, 0 }, 2, true);
+	for (int i = 0; i < 4; i++)
+		fw_cfg_pio(&f, 1, (uint8_t *)&initrd_size + i, 1, false);
+	fw_cfg_pio(&f, 0, (uint8_t[]){ FW_CFG_CMDLINE_SIZE, 0 }, 2, true);
+	fw_cfg_pio(&f, 1, (uint8_t *)&cmd_size, 1, false);
+	CHECK(le32toh(setup_size) == 1024 && le32toh(initrd_size) == 300 && cmd_size == 0x5a00,
+	      "setup and initrd sizes; no command line item when there is none (reads 0)");
+	put_desc(DESC, FW_CFG_INITRD_DATA << 16 | FW_CFG_DMA_CTL_SELECT, 0, 0);
+	bus_dispatch(&pio, FW_CFG_PIO_BASE + 0x100 + 4, (uint8_t[]){ 0, 0, 0, 0 }, 4, true);
+	{
+		uint32_t lo = htobe32((uint32_t)DESC);
+
+		bus_dispatch(&pio, FW_CFG_PIO_BASE + 0x100 + 8, (uint8_t *)&lo, 4, true);
+	}
+	CHECK(desc_control(DESC) == 0, "a DMA descriptor with only SELECT completes");
+	fw_cfg_pio(&f, 1, b, 1, false);
+	fw_cfg_pio(&f, 1, b + 1, 1, false);
+	fw_cfg_pio(&f, 1, b + 2, 1, false);
+	CHECK(!memcmp(b, initrd, 3), "and the data port then reads the selected initrd from offset 0");
+	bus_unregister(&pio, FW_CFG_PIO_BASE + 0x100, &f);
+	fw_cfg_destroy(&f);
+}
+
 int main(void)
 {
 	static const struct fw_cfg_e820 e820[] = {
@@ -298,6 +337,7 @@ int main(void)
 	test_dma_write(&f);
 	test_mmio(&f);
 	test_limits();
+	test_boot_items();
 	fw_cfg_destroy(&f);
 	bus_destroy(&pio);
 	bus_destroy(&mmio);
