@@ -52,9 +52,9 @@ int firmware_check(const struct vm_config *cfg, const struct arch_flash_layout *
 	if (r)
 		return r;
 	if (l->total && code + vars != l->total) {
-		/* The split is fixed when the firmware is built: a vars file from another build does not fit. */
-		pr_err("--firmware %s (%" PRIu64 " KiB) and --firmware-vars %s (%" PRIu64 " KiB) do not belong together: "
-		       "expected %s", cfg->firmware, code >> 10, cfg->firmware_vars, vars >> 10, l->images);
+		/* The split is fixed when the firmware is built: code and vars of different builds do not fit. */
+		pr_err("--firmware %s (%" PRIu64 " KiB) with --firmware-vars %s (%" PRIu64 " KiB): %" PRIu64 " KiB together; "
+		       "expected %s", cfg->firmware, code >> 10, cfg->firmware_vars, vars >> 10, (code + vars) >> 10, l->images);
 		return -EINVAL;
 	}
 	return 0;
