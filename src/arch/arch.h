@@ -27,6 +27,18 @@ struct arch_layout {
 };
 extern const struct arch_layout arch_layout;
 
+/*
+ * The UEFI firmware flash (--firmware code, --firmware-vars variable store) as the arch's QEMU
+ * machine lays it out, for checking the images before anything is created (vmm/firmware.h).
+ */
+struct arch_flash_layout {
+	const char *images;         /* what fits, for messages */
+	uint64_t block;             /* erase block: both sizes are multiples of it */
+	uint64_t code_size, vars_size;  /* exact sizes each must have, 0: any */
+	uint64_t total;             /* the size code and vars must have together, 0: any */
+};
+extern const struct arch_flash_layout arch_flash_layout;
+
 /* The `type` argument of KVM_CREATE_VM (arm64: IPA size for the layout; x86: 0). */
 int arch_kvm_vm_type(int kvm_fd);
 int arch_vm_create(struct vm *vm);                 /* irqchip, timers, fixed devices; after KVM_CREATE_VM + RAM */

@@ -8,6 +8,7 @@
 #include "vmm/config_parse.h"
 #include "vmm/event_monitor.h"
 #include "vmm/exitcode.h"
+#include "vmm/firmware.h"
 #include "vmm/log.h"
 #include "vmm/stats.h"
 #include "vmm/vcpu.h"
@@ -31,6 +32,17 @@ int cmd_run(int argc, char **argv)
 	r = config_parse_run(&cfg, argc, argv);
 	if (r)
 		return r > 0 ? EXIT_OK : EXIT_USAGE;
+	if (cfg.firmware) {
+		/*
+		 * The devices exist (fw_cfg, CFI flash) but the machine does not map them nor start from
+		 * the firmware's reset vector yet: check the images, then refuse rather than half-boot.
+		 */
+		if (firmware_check(&cfg, &arch_flash_layout))
+			return EXIT_USAGE;
+		pr_err("run: --firmware: booting through UEFI firmware is not wired into the machine yet (issue 15); "
+		       "use --kernel");
+		return EXIT_USAGE;
+	}
 	if ((cfg.events.path || cfg.events.fd >= 0) && event_monitor_open(cfg.events.path, cfg.events.fd))
 		return EXIT_VMM_ERROR;
 	event_monitor_emit("vmm", "starting", NULL);

@@ -40,7 +40,7 @@ struct endpoint_config {
 };
 
 struct vm_config {
-	const char *kernel;
+	const char *kernel;     /* optional with --firmware (then booted through the firmware's fw_cfg loader) */
 	const char *initrd;
 	const char *cmdline;
 	unsigned int cpus;
@@ -57,6 +57,8 @@ struct vm_config {
 	bool stats;             /* --stats: count exits and their handling time, print a summary at exit */
 	struct endpoint_config api;     /* --api-socket: the control API (docs/api.md) */
 	struct endpoint_config events;  /* --event-monitor: the event stream */
+	const char *firmware;           /* --firmware: UEFI code image (read-only flash) */
+	const char *firmware_vars;      /* --firmware-vars: its variable store (writable flash, persisted) */
 };
 
 #endif

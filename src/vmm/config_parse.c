@@ -107,7 +107,10 @@ void config_run_usage(void)
 	printf("usage: nestvm run --kernel IMAGE [options]\n"
 	       "Boots a virtual machine on KVM; the guest console is this terminal. Exits 0 when the guest\n"
 	       "powers off, 3 on guest reset, 4 on guest crash, 1 on a VMM error, 2 on bad usage.\n\n"
-	       "  --kernel IMAGE          arm64 Image or x86_64 bzImage (required)\n"
+	       "  --kernel IMAGE          arm64 Image or x86_64 bzImage (required unless --firmware)\n"
+	       "  --firmware PATH         UEFI firmware code (x86_64 OVMF_CODE_4M.fd, arm64 AAVMF_CODE.fd): not yet\n"
+	       "                          bootable, the files are checked and the run refused (issue 15)\n"
+	       "  --firmware-vars PATH    the firmware's variable store, a writable copy of its vars template\n"
 	       "  --initrd FILE           initramfs\n"
 	       "  --cmdline STR           kernel command line (console= is added for the chosen console)\n"
 	       "  --cpus N                vCPUs (default 1, max %d)\n"
@@ -323,7 +326,7 @@ static int parse_endpoint(struct endpoint_config *e, const char *opt, char *arg)
 int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 {
 	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_CPUS, O_MEMORY, O_DISK, O_CONSOLE, O_SECCOMP, O_DEVICE,
-	       O_IOMMUFD, O_VIOMMU, O_STATS, O_API, O_EVENTS };
+	       O_IOMMUFD, O_VIOMMU, O_STATS, O_API, O_EVENTS, O_FIRMWARE, O_FIRMWARE_VARS };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, O_KERNEL },
 		{ "initrd", required_argument, NULL, O_INITRD },
@@ -339,6 +342,8 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 		{ "stats", no_argument, NULL, O_STATS },
 		{ "api-socket", required_argument, NULL, O_API },
 		{ "event-monitor", required_argument, NULL, O_EVENTS },
+		{ "firmware", required_argument, NULL, O_FIRMWARE },
+		{ "firmware-vars", required_argument, NULL, O_FIRMWARE_VARS },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -405,6 +410,20 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 			if (parse_endpoint(&cfg->events, "--event-monitor", optarg))
 				return -EINVAL;
 			break;
+		case O_FIRMWARE:
+			if (cfg->firmware)
+				return bad("--firmware", optarg, "given twice");
+			if (!*optarg)
+				return bad("--firmware", NULL, "needs a file");
+			cfg->firmware = optarg;
+			break;
+		case O_FIRMWARE_VARS:
+			if (cfg->firmware_vars)
+				return bad("--firmware-vars", optarg, "given twice");
+			if (!*optarg)
+				return bad("--firmware-vars", NULL, "needs a file");
+			cfg->firmware_vars = optarg;
+			break;
 		case 'v': log_verbose = true; break;
 		case 'h': config_run_usage(); return 1;
 		case ':': return bad(argv[optind - 1], NULL, "needs a value");
@@ -413,8 +432,14 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 	}
 	if (optind < argc)
 		return bad(argv[optind], NULL, "unexpected argument");
-	if (!cfg->kernel)
-		return bad("--kernel", NULL, "is required");
+	if (cfg->firmware_vars && !cfg->firmware)
+		return bad("--firmware-vars", cfg->firmware_vars, "is the variable store of --firmware, which is missing");
+	if (cfg->firmware && !cfg->firmware_vars)
+		return bad("--firmware", cfg->firmware, "needs --firmware-vars (a writable copy of the firmware's vars template)");
+	if (!cfg->kernel && !cfg->firmware)
+		return bad("--kernel", NULL, "is required (or --firmware)");
+	if (cfg->initrd && !cfg->kernel)
+		return bad("--initrd", cfg->initrd, "needs --kernel");
 	if (cfg->iommufd_fd >= 0 && !cfg->nr_vfio)
 		return bad("--iommufd", NULL, "is only used with --device vfio,...");
 	return 0;

@@ -196,3 +196,53 @@ put('fuzz_serial8250', 'dlab-fifo-rx-irq', b''.join([
     s8(2, False), s8(5, False), s8(0, False), s8(0, False), s8(6, False),
     s8(0, True, 0x41), s8(2, False), s8(4, True, 0x1b), s8(0, True, 0x42), s8(0, False),  # loopback
     s8(7, True, 0x5a), s8(7, False), bytes([0x80, 0, 80]), s8(5, False)]))  # scratch, overrun
+
+# fuzz_fw_cfg: a 512-byte RAM image (RAM at 0) holding DMA descriptors, then ops [ctl, offset, value le64];
+# ctl 0x80 MMIO, 0x40 write, bits 1:0 width 1/2/4/8. DMA register values are written big-endian.
+def fc_desc(ram, at, control, length, addr):
+    struct.pack_into('>IIQ', ram, at, control, length, addr)
+
+
+def fc(ctl, off, val):
+    return struct.pack('<BBQ', ctl, off, val)
+
+
+def be32_as_le(v):
+    return struct.unpack('<I', struct.pack('>I', v))[0]
+
+
+fc_ram = bytearray(512)
+fc_desc(fc_ram, 0x40, 0x11 << 16 | 0x08 | 0x02, 256, 0x200)   # select KERNEL_DATA + read 256 bytes
+fc_desc(fc_ram, 0x60, 0x21 << 16 | 0x08 | 0x10, 8, 0)         # select the writable file + write 8
+fc_desc(fc_ram, 0x80, 0x19 << 16 | 0x08 | 0x02, 200, 0x100)   # select FILE_DIR + read 200
+put('fuzz_fw_cfg', 'pio-dma', bytes(fc_ram) + b''.join([
+    fc(0x41, 0, 0x05), fc(0x00, 1, 0), fc(0x00, 1, 0),         # select NB_CPUS, two data reads
+    fc(0x42, 4, 0), fc(0x42, 8, be32_as_le(0x40)), fc(0x42, 4, 0), fc(0x42, 8, be32_as_le(0x60)),
+    fc(0x42, 8, be32_as_le(0x80))]))
+put('fuzz_fw_cfg', 'mmio-dma', bytes(fc_ram) + b''.join([
+    fc(0xc1, 8, struct.unpack('<H', struct.pack('>H', 0x19))[0]), fc(0x83, 0, 0), fc(0x83, 0, 0),
+    fc(0x83, 0, 0), fc(0x83, 0, 0), fc(0xc3, 16, struct.unpack('<Q', struct.pack('>Q', 0x80))[0])]))
+
+
+# fuzz_pflash: geometry byte (bit 0 AAVMF 32-bit dual x16 with 16K blocks, bit 1 read-only), then ops
+# [ctl, offset le16, value le64]; ctl 0x80 write, 0x40 near the end, bits 1:0 width.
+def pf(wr, off, val, n):
+    return struct.pack('<BHQ', (0x80 if wr else 0) | lensel(n), off, val)
+
+
+def dual(x):
+    return x << 16 | x
+
+
+put('fuzz_pflash', 'ovmf', b'\x00' + b''.join([
+    pf(0, 0x1001, 0, 1), pf(1, 0x1001, 0x50, 1), pf(0, 0x1001, 0, 1), pf(1, 0x1001, 0x70, 1), pf(0, 0x1001, 0, 1),
+    pf(1, 0x1001, 0x10, 1), pf(1, 0x1001, 0x41, 1), pf(1, 0x1001, 0x70, 1), pf(0, 0x1001, 0, 1),
+    pf(1, 0x1001, 0xff, 1), pf(1, 0x2000, 0x20, 1), pf(1, 0x2000, 0xd0, 1), pf(0, 0x2000, 0, 1),
+    pf(1, 0, 0x98, 1), pf(0, 0x10, 0, 1), pf(1, 0, 0xff, 1)]))
+put('fuzz_pflash', 'aavmf', b'\x01' + b''.join(
+    [pf(1, 0x4000, dual(0x60), 4), pf(1, 0x4000, dual(0xd0), 4), pf(1, 0x4000, dual(0x20), 4),
+     pf(1, 0x4000, dual(0xd0), 4), pf(0, 0x4000, 0, 4), pf(1, 0x4080, dual(0xe8), 4), pf(0, 0x4080, 0, 4),
+     pf(1, 0x4080, dual(7), 4)] +
+    [pf(1, 0x4080 + 4 * i, 0x01020304 * (i + 1), 4) for i in range(8)] +
+    [pf(1, 0x4080, dual(0xd0), 4), pf(0, 0x4080, 0, 4), pf(1, 0, dual(0xff), 4), pf(1, 0, dual(0x90), 4),
+     pf(0, 4, 0, 4), pf(1, 0, dual(0xff), 4)]))

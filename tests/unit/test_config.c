@@ -3,8 +3,15 @@
 #include <errno.h>
 #include <string.h>
 
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "arch/arch.h"
 #include "tap.h"
 #include "vmm/config_parse.h"
+#include "vmm/firmware.h"
 
 static int run(struct vm_config *cfg, const char *const *args)
 {
@@ -21,6 +28,78 @@ static int run(struct vm_config *cfg, const char *const *args)
 }
 
 #define RUN(cfg, ...) run(cfg, (const char *const[]){ "run", __VA_ARGS__, NULL })
+
+/* A file of SIZE bytes under /tmp with MODE; its name in a static slot. */
+static const char *tmpfile_of(uint64_t size, mode_t mode)
+{
+	static char names[8][32];
+	static int n;
+	char *name = names[n++ % 8];
+	int fd;
+
+	strcpy(name, "/tmp/test_config.XXXXXX");
+	fd = mkstemp(name);
+	if (fd < 0 || ftruncate(fd, (off_t)size) < 0 || fchmod(fd, mode) < 0)
+		name[0] = 0;
+	close(fd);
+	return name;
+}
+
+static void test_firmware(void)
+{
+	static const struct arch_flash_layout x86 = { .images = "OVMF 4M", .block = 0x1000, .total = 4 << 20 };
+	static const struct arch_flash_layout virt = { .images = "AAVMF", .block = 0x40000, .code_size = 64 << 20,
+						       .vars_size = 64 << 20 };
+	const char *code = tmpfile_of(0x37c000, 0444), *vars = tmpfile_of(0x84000, 0644);
+	const char *vars_ro = tmpfile_of(0x84000, 0444), *vars_2m = tmpfile_of(0x20000, 0644);
+	const char *odd = tmpfile_of(0x84100, 0644), *big = tmpfile_of(64 << 20, 0644);
+	struct vm_config c;
+
+	CHECK(!RUN(&c, "--firmware", "code.fd", "--firmware-vars", "vars.fd") && !c.kernel &&
+	      !strcmp(c.firmware, "code.fd") && !strcmp(c.firmware_vars, "vars.fd"), "--firmware without --kernel");
+	CHECK(!RUN(&c, "--firmware", "c", "--firmware-vars", "v", "--kernel", "k", "--initrd", "i"),
+	      "--firmware with a kernel to boot through it");
+	CHECK(RUN(&c, "--firmware", "c") == -EINVAL, "--firmware without --firmware-vars");
+	CHECK(RUN(&c, "--kernel", "k", "--firmware-vars", "v") == -EINVAL, "--firmware-vars without --firmware");
+	CHECK(RUN(&c, "--firmware", "c", "--firmware", "d", "--firmware-vars", "v") == -EINVAL, "--firmware twice");
+	CHECK(RUN(&c, "--firmware", "", "--firmware-vars", "v") == -EINVAL, "--firmware empty");
+	CHECK(RUN(&c, "--firmware", "c", "--firmware-vars", "v", "--initrd", "i") == -EINVAL, "--initrd without --kernel");
+	CHECK(!RUN(&c, "--kernel", "k") && firmware_check(&c, &x86) == 0, "no --firmware: nothing to check");
+
+	CHECK(code[0] && vars[0] && vars_ro[0] && vars_2m[0] && odd[0] && big[0], "image files");
+	c.firmware = code;
+	c.firmware_vars = vars;
+	CHECK(firmware_check(&c, &x86) == 0, "OVMF 4M: code 0x37c000 + vars 0x84000 fit");
+	c.firmware_vars = vars_2m;
+	CHECK(firmware_check(&c, &x86) == -EINVAL, "vars of another build (sizes do not add up to 4M)");
+	c.firmware_vars = odd;
+	CHECK(firmware_check(&c, &x86) == -EINVAL, "vars not a whole number of blocks");
+	c.firmware_vars = "/nonexistent/vars.fd";
+	CHECK(firmware_check(&c, &x86) == -ENOENT, "missing vars file");
+	c.firmware = "/nonexistent/code.fd";
+	c.firmware_vars = vars;
+	CHECK(firmware_check(&c, &x86) == -ENOENT, "missing code file");
+	c.firmware = "/tmp";
+	CHECK(firmware_check(&c, &x86) == -EINVAL, "a directory as code");
+	if (geteuid()) {
+		c.firmware = code;
+		c.firmware_vars = vars_ro;
+		CHECK(firmware_check(&c, &x86) == -EACCES, "read-only vars file");
+	} else {
+		SKIP("root can write read-only files", "read-only vars file");
+	}
+	c.firmware = big;
+	c.firmware_vars = big;
+	CHECK(firmware_check(&c, &virt) == 0, "virt: 64 MiB code and vars");
+	c.firmware_vars = vars;
+	CHECK(firmware_check(&c, &virt) == -EINVAL, "virt: vars not 64 MiB");
+	unlink(code);
+	unlink(vars);
+	unlink(vars_ro);
+	unlink(vars_2m);
+	unlink(odd);
+	unlink(big);
+}
 
 int main(void)
 {
@@ -68,6 +147,7 @@ int main(void)
 	      !strcmp(c.cmdline, "quiet"), "all options");
 	CHECK(!RUN(&c, "--kernel", "k", "--memory", "256M") && c.mem_size == 256ULL << 20, "bare memory size");
 	CHECK(RUN(&c, "--cpus", "1") == -EINVAL, "missing --kernel");
+	test_firmware();
 	CHECK(RUN(&c, "--kernel", "k", "--cpus", "0") == -EINVAL, "--cpus 0");
 	CHECK(RUN(&c, "--kernel", "k", "--cpus", "1000") == -EINVAL, "--cpus too many");
 	CHECK(RUN(&c, "--kernel", "k", "--memory", "1M") == -EINVAL, "--memory too small");

@@ -21,6 +21,14 @@ const struct arch_layout arch_layout = {
 	.pci_cf8 = false,
 };
 
+/* QEMU virt: two 64 MiB flash banks of 256 KiB blocks, code at 0, vars at 0x0400_0000 (hw/arm/virt.c VIRT_FLASH). */
+const struct arch_flash_layout arch_flash_layout = {
+	.images = "QEMU virt's flash banks (AAVMF_CODE.fd and AAVMF_VARS.fd: 64 MiB each)",
+	.block = 0x40000,
+	.code_size = 64ull << 20,
+	.vars_size = 64ull << 20,
+};
+
 const struct arm64_gic_map *arm64_gic_map(bool nested_msi)
 {
 	static const struct arm64_gic_map virt = { .dist = ARM64_GIC_DIST_BASE, .its = ARM64_GIC_ITS_BASE };

@@ -18,6 +18,17 @@ const struct arch_layout arch_layout = {
 	.pci_cf8 = true,
 };
 
+/*
+ * OVMF's 4M build: code and vars are one 4 MiB flash device image split in two, mapped so that it
+ * ends at 4 GiB (the reset vector is the code's last 16 bytes), vars below the code. 4 KiB blocks,
+ * as OVMF's QemuFlashFvbServicesRuntimeDxe erases them.
+ */
+const struct arch_flash_layout arch_flash_layout = {
+	.images = "OVMF's 4M layout (OVMF_CODE_4M.fd with OVMF_VARS_4M.fd: 4 MiB together)",
+	.block = 0x1000,
+	.total = 4ull << 20,
+};
+
 int arch_kvm_vm_type(int kvm_fd)
 {
 	return 0;   /* KVM_X86_DEFAULT_VM */

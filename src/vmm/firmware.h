@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * --firmware / --firmware-vars: the images are checked against the arch's flash layout before
+ * anything is created, with one clear message per problem (missing or unreadable file, vars not
+ * writable, a size that does not fit the layout, code and vars that do not belong together).
+ */
+#ifndef NESTVM_FIRMWARE_H
+#define NESTVM_FIRMWARE_H
+
+struct vm_config;
+struct arch_flash_layout;
+
+/* 0 when both images fit L (or no --firmware), else -errno after reporting what is wrong. */
+int firmware_check(const struct vm_config *cfg, const struct arch_flash_layout *l);
+
+#endif
