@@ -60,6 +60,11 @@ check "readonly disk: the file is unchanged" \
 # read its console until its driver is up (a UART drops what overflows its FIFO before that, so the
 # first line may arrive cut), so a writer repeats the line and the guest waits for a whole one.
 mkfifo "$T/in"
+# Typed through a FIFO, a line every half second: nestvm reads a pipe as a terminal's input, as it
+# arrives. (A regular file that grew instead was read to its end at once, often before the guest's
+# driver was up: a virtio device reset drops what it holds, EOF ends input, and under host load the
+# guest never saw a line.)
+rm -f "$T/in"; mkfifo "$T/in"
 for c in serial virtio; do
 	(i=0; while [ $i -lt 120 ]; do echo typed-input-$c; sleep 0.5; i=$((i + 1)); done) > "$T/in" 2>/dev/null &
 	w=$!
