@@ -13,6 +13,7 @@
 #include "iommu/iommufd.h"
 #include "vmm/bus.h"
 #include "vmm/config.h"
+#include "vmm/fdtab.h"
 #include "vmm/guest_mem.h"
 #include "vmm/irq.h"
 #include "vmm/vcpu.h"
@@ -22,6 +23,8 @@ struct pci_host;
 
 struct vm {
 	const struct vm_config *cfg;
+	/* Every fd the VM keeps is registered here (its owner closes it through fdtab_close). */
+	struct fdtab fds;
 	int kvm_fd;
 	int vm_fd;
 	int vcpu_mmap_size;
