@@ -53,14 +53,15 @@ static int __attribute__((format(printf, 3, 4))) refuse(struct lu_state *st, enu
 {
 	va_list ap;
 
+	/* The reason first: its arguments may point into the index. */
+	va_start(ap, fmt);
+	vsnprintf(st->why, sizeof(st->why), fmt, ap);
+	va_end(ap);
 	free(st->sec);
 	st->sec = NULL;
 	st->nr = 0;
 	st->skipped = 0;
 	st->refusal = r;
-	va_start(ap, fmt);
-	vsnprintf(st->why, sizeof(st->why), fmt, ap);
-	va_end(ap);
 	return r == LU_REFUSE_NOMEM ? -ENOMEM : -EINVAL;
 }
 
