@@ -59,9 +59,10 @@ struct fdtab {
 
 int fdtab_init(struct fdtab *t);
 /*
- * Takes ownership of FD (always: on failure it is closed) as KIND, named NAME (truncated to
- * FDTAB_NAME_LEN - 1), used by OWNER. Returns FD, or -errno for a negative FD (passed through: the
- * caller's open failed), a full table, or an fd already registered (a double adopt is a bug).
+ * Takes ownership of FD as KIND, named NAME (truncated to FDTAB_NAME_LEN - 1), used by OWNER. Returns
+ * FD, or -errno: a negative FD passes through (the caller's open failed); a full table or an unknown
+ * kind closes FD; an fd already registered is reported and left alone (-EEXIST: a double adopt, or
+ * an fd closed behind the table's back whose number came back; closing it could close the other).
  */
 int fdtab_adopt(struct fdtab *t, int fd, enum fd_kind kind, const char *owner, const char *name);
 /* Same, the name made with printf. */

@@ -126,6 +126,11 @@ uint32_t vm_alloc_memslot(struct vm *vm)
 	return s;
 }
 
+struct fdtab *vm_fdtab(struct vm *vm)
+{
+	return vm->built & VM_BUILT_FDTAB ? &vm->fds : NULL;
+}
+
 static int create_ram(struct vm *vm)
 {
 	struct gmem_region *r;
