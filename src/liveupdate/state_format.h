@@ -91,7 +91,7 @@ struct lu_section_spec {
 enum lu_refusal {
 	LU_OK,
 	LU_REFUSE_IO,               /* the state fd could not be read */
-	LU_REFUSE_NOT_SEALED,       /* a memfd without its write/resize seals: the writer never finished */
+	LU_REFUSE_NOT_SEALED,       /* a memfd that is still sealable: its writer never finished */
 	LU_REFUSE_TOO_BIG,          /* larger than LU_STATE_MAX_LEN, or more than LU_MAX_SECTIONS sections */
 	LU_REFUSE_SHORT,            /* shorter than the file header */
 	LU_REFUSE_MAGIC,

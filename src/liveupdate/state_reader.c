@@ -285,9 +285,13 @@ int lu_state_load_fd(struct lu_state *st, int fd, const struct lu_section_spec *
 	if ((uint64_t)sb.st_size > LU_STATE_MAX_LEN)
 		return refuse(st, LU_REFUSE_TOO_BIG, "state of %jd bytes, more than the %u allowed", (intmax_t)sb.st_size,
 			      LU_STATE_MAX_LEN);
-	/* A memfd (sealable) must be sealed: an unsealed one is a writer that never got to the end. */
+	/*
+	 * A memfd that can still be sealed (no F_SEAL_SEAL) is a writer that never got to the end:
+	 * lu_writer_to_memfd adds all its seals at once. Files that were never sealable (tmpfs files, memfds
+	 * without MFD_ALLOW_SEALING) carry F_SEAL_SEAL alone, other files no seals at all: both are read.
+	 */
 	seals = fcntl(fd, F_GET_SEALS);
-	if (seals >= 0 && (seals & (F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW)) != (F_SEAL_WRITE | F_SEAL_SHRINK | F_SEAL_GROW))
+	if (seals >= 0 && !(seals & F_SEAL_SEAL))
 		return refuse(st, LU_REFUSE_NOT_SEALED, "state memfd %d is not sealed (seals 0x%x): its writer did not finish",
 			      fd, seals);
 	size = (size_t)sb.st_size;

@@ -209,6 +209,11 @@ static void test_memfd(void)
 	      "unsealed memfd refused: %s", st.why);
 	seen[st.refusal] = true;
 	close(ufd);
+	ufd = memfd_create("never-sealable", MFD_CLOEXEC);
+	CHECK(write(ufd, w.buf, w.len) == (ssize_t)w.len && lu_state_load_fd(&st, ufd, specs, NSPECS) == 0,
+	      "a memfd that was never sealable (F_SEAL_SEAL alone, like a tmpfs file) is read: %s", st.why);
+	lu_state_free(&st);
+	close(ufd);
 	{
 		FILE *f = tmpfile();
 		int tfd = f ? fileno(f) : -1;
