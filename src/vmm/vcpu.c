@@ -47,7 +47,7 @@ int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int id)
 	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
 	if (v->fd < 0)
 		return err_errno("KVM_CREATE_VCPU %u", id);
-	v->fd = fdtab_adoptf(&vm->fds, v->fd, FD_KVM_VCPU, "vcpu", "vcpu%u", id);
+	v->fd = fdtab_adoptf(vm_fdtab(vm), v->fd, FD_KVM_VCPU, "vcpu", "vcpu%u", id);
 	if (v->fd < 0) {
 		r = v->fd;
 		v->fd = -1;
@@ -386,6 +386,6 @@ void vcpu_destroy(struct vcpu *v)
 	if (v->run)
 		munmap(v->run, (size_t)v->vm->vcpu_mmap_size);
 	v->run = NULL;
-	fdtab_close(&v->vm->fds, v->fd);
+	fdtab_close(vm_fdtab(v->vm), v->fd);
 	v->fd = -1;
 }

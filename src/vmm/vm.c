@@ -191,7 +191,7 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	vm->mem.fds = &vm->fds;
 	r = vcpu_park_init(&vm->park);
 	if (r)
-		return r;
+		goto err;
 	vm->built |= VM_BUILT_PARK;
 	r = fdtab_adopt(&vm->fds, open_kvm(), FD_KVM, "vm", "kvm");
 	if (r < 0)
