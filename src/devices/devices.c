@@ -46,7 +46,7 @@ int devices_create(struct vm *vm)
 	const struct vm_config *cfg = vm->cfg;
 	int r, fds = -1;
 
-	iommufd_ctx_init(&vm->iommufd);
+	iommufd_ctx_init(&vm->iommufd, &vm->fds);
 	for (unsigned int i = 0; i < cfg->nr_disks && i < CFG_MAX_DISKS; i++) {
 		r = virtio_blk_create(vm, &cfg->disks[i], i);
 		if (r)

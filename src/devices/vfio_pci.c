@@ -74,7 +74,7 @@ static int resolve_host(const char *bdf, char *path, size_t n)
 	return -ENODEV;
 }
 
-static int open_cdev(struct vfio_pci *v, const struct vfio_config *cfg)
+static int open_cdev(struct vfio_pci *v, const struct vfio_config *cfg, unsigned int idx)
 {
 	char path[PATH_MAX];
 	struct stat st;
@@ -83,12 +83,15 @@ static int open_cdev(struct vfio_pci *v, const struct vfio_config *cfg)
 	if (cfg->fd >= 0) {
 		if (fstat(cfg->fd, &st))
 			return err_errno("--device vfio,fd=%d", cfg->fd);
+		/* Ours now: closed with the device. */
+		r = fdtab_adoptf(v->fds, cfg->fd, FD_VFIO_DEVICE, "vfio_pci", "vfio%u", idx);
+		if (r < 0)
+			return r;
+		v->fd = r;
 		if (!S_ISCHR(st.st_mode)) {
 			pr_err("--device vfio,fd=%d: not a VFIO device cdev", cfg->fd);
-			close(cfg->fd);
-			return -EINVAL;
+			return -EINVAL;   /* closed by vfio_pci_free */
 		}
-		v->fd = cfg->fd;    /* ours now: closed with the device */
 		return 0;
 	}
 	if (cfg->host) {
@@ -99,8 +102,10 @@ static int open_cdev(struct vfio_pci *v, const struct vfio_config *cfg)
 		snprintf(path, sizeof(path), "%s", cfg->path);
 	}
 	v->fd = open(path, O_RDWR | O_CLOEXEC);
-	if (v->fd >= 0)
-		return 0;
+	if (v->fd >= 0) {
+		v->fd = fdtab_adoptf(v->fds, v->fd, FD_VFIO_DEVICE, "vfio_pci", "vfio%u", idx);
+		return v->fd < 0 ? v->fd : 0;
+	}
 	if (errno == ENOENT)
 		pr_err("--device vfio: %s: no such device (is it bound to vfio-pci? see /sys/bus/pci/devices/*/vfio-dev)",
 		       path);
@@ -219,8 +224,7 @@ static void vfio_pci_free(struct vfio_pci *v, bool irq, bool dev)
 		vfio_pci_bars_fini(v);
 		pci_dev_fini(&v->pci);
 	}
-	if (v->fd >= 0)
-		close(v->fd);   /* unbinds from the iommufd and detaches from the IOAS */
+	fdtab_close(v->fds, v->fd);   /* unbinds from the iommufd and detaches from the IOAS */
 	free(v);
 }
 
@@ -245,6 +249,7 @@ int vfio_pci_create(struct vm *vm, const struct vfio_config *cfg, unsigned int i
 	if (!v)
 		return err_num(ENOMEM, "vfio device");
 	v->fd = -1;
+	v->fds = vm_fdtab(vm);
 	v->rom = cfg->rom;
 	if (cfg->path)
 		snprintf(v->name, sizeof(v->name), "vfio%u (%s)", idx, cfg->path);
@@ -252,7 +257,7 @@ int vfio_pci_create(struct vm *vm, const struct vfio_config *cfg, unsigned int i
 		snprintf(v->name, sizeof(v->name), "vfio%u (%s)", idx, cfg->host);
 	else
 		snprintf(v->name, sizeof(v->name), "vfio%u (fd %d)", idx, cfg->fd);
-	r = open_cdev(v, cfg);
+	r = open_cdev(v, cfg, idx);
 	if (!r)
 		r = bind_attach(v, vm->iommufd.fd, vm->iommufd.ioas_id);
 	if (!r)

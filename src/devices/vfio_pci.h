@@ -22,6 +22,7 @@
 #include "devices/pci.h"
 #include "devices/pci_msix.h"
 
+struct fdtab;
 struct vm;
 struct vfio_config;
 
@@ -71,6 +72,7 @@ struct vfio_pci {
 	struct pci_dev pci;
 	char name[48];
 	int fd;                         /* the VFIO device cdev, bound to the VM's iommufd */
+	struct fdtab *fds;              /* owner of fd (FD_VFIO_DEVICE "vfioN"); NULL: fd is ours alone */
 	uint32_t devid;                 /* iommufd device id from BIND */
 	bool has_reset;                 /* VFIO_DEVICE_FLAGS_RESET: VFIO_DEVICE_RESET works */
 	uint64_t cfg_off, cfg_size;     /* config region */

@@ -49,7 +49,8 @@ struct blk_req {
 struct virtio_blk {
 	struct virtio_dev v;        /* first: the transport frees us through it */
 	struct virtio_blk_config cfg;
-	int fd;
+	int fd;                     /* registered in FDS (FD_DISK "diskN") */
+	struct fdtab *fds;
 	int file;                   /* fd's fixed-file slot in the loop's ring (I/O goes through it only) */
 	bool ro;
 	bool retry_pending;
@@ -278,7 +279,7 @@ static void blk_destroy(struct virtio_dev *v)
 
 	virtio_pci_fini(v);
 	evloop_file_remove(v->vm->loop, b->file);
-	close(b->fd);
+	fdtab_close(b->fds, b->fd);
 	free(b);
 }
 
@@ -288,7 +289,7 @@ static const struct virtio_dev_ops blk_ops = {
 	.destroy = blk_destroy,
 };
 
-static int disk_open(struct virtio_blk *b, const struct disk_config *disk)
+static int disk_open(struct virtio_blk *b, const struct disk_config *disk, unsigned int index)
 {
 	struct stat st;
 	uint64_t size;
@@ -296,6 +297,9 @@ static int disk_open(struct virtio_blk *b, const struct disk_config *disk)
 	b->fd = open(disk->path, (disk->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	if (b->fd < 0)
 		return err_errno("disk %s", disk->path);
+	b->fd = fdtab_adoptf(b->fds, b->fd, FD_DISK, "virtio_blk", "disk%u", index);
+	if (b->fd < 0)
+		return b->fd;
 	/* Two writers of one image corrupt it: take the image like QEMU does. */
 	if (flock(b->fd, (disk->readonly ? LOCK_SH : LOCK_EX) | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK)
@@ -327,12 +331,13 @@ int virtio_blk_create(struct vm *vm, const struct disk_config *disk, unsigned in
 
 	if (!b)
 		return err_num(ENOMEM, "disk %s", disk->path);
-	r = disk_open(b, disk);
+	b->fds = vm_fdtab(vm);
+	r = disk_open(b, disk, index);
 	if (r)
 		goto err_free;
 	r = evloop_file_add(vm->loop, b->fd);
 	if (r < 0)
-		goto err_close;
+		goto err_free;
 	b->file = r;
 	b->ro = disk->readonly;
 	snprintf(b->name, sizeof(b->name), "virtio-blk%u", index);
@@ -362,13 +367,8 @@ int virtio_blk_create(struct vm *vm, const struct disk_config *disk, unsigned in
 	return 0;
 err_file:
 	evloop_file_remove(vm->loop, b->file);
-err_close:
-	close(b->fd);
-	goto out;
 err_free:
-	if (b->fd >= 0)
-		close(b->fd);
-out:
+	fdtab_close(b->fds, b->fd);
 	free(b);
 	return r;
 }

@@ -12,6 +12,7 @@
 
 #include "iommu/fail_inject.h"
 #include "iommu/ioas.h"
+#include "vmm/fdtab.h"
 #include "vmm/log.h"
 
 int iommufd_open(void)
@@ -45,28 +46,31 @@ int iommufd_ioas_alloc(int iommufd, uint32_t *ioas_id)
 	return 0;
 }
 
-void iommufd_ctx_init(struct iommufd_ctx *c)
+void iommufd_ctx_init(struct iommufd_ctx *c, struct fdtab *fds)
 {
-	*c = (struct iommufd_ctx){ .fd = -1 };
+	*c = (struct iommufd_ctx){ .fd = -1, .fds = fds };
 }
 
 int iommufd_ctx_open(struct iommufd_ctx *c, int passed_fd)
 {
 	int r;
 
-	iommufd_ctx_init(c);
+	iommufd_ctx_init(c, c->fds);
 	if (passed_fd >= 0) {
 		/* A manager's fd: make sure it is an iommufd before anything else uses it. */
 		struct iommu_ioas_alloc probe = { .size = sizeof(probe) };
 
-		c->fd = passed_fd;
+		r = fdtab_adopt(c->fds, passed_fd, FD_IOMMUFD, "iommufd", "iommufd");
+		if (r < 0)
+			return r;
+		c->fd = r;
 		if (ioctl(passed_fd, IOMMU_IOAS_ALLOC, &probe)) {
 			r = err_errno("--iommufd fd=%d: not an open /dev/iommu", passed_fd);
 			goto err;
 		}
 		iommufd_destroy(passed_fd, probe.out_ioas_id);
 	} else {
-		r = iommufd_open();
+		r = fdtab_adopt(c->fds, iommufd_open(), FD_IOMMUFD, "iommufd", "iommufd");
 		if (r < 0)
 			return r;
 		c->fd = r;
@@ -141,6 +145,6 @@ void iommufd_ctx_close(struct iommufd_ctx *c)
 	if (c->has_ioas)
 		iommufd_destroy(c->fd, c->ioas_id);
 	c->has_ioas = false;
-	close(c->fd);
+	fdtab_close(c->fds, c->fd);
 	c->fd = -1;
 }

@@ -15,6 +15,8 @@
 
 #include "vmm/guest_mem.h"
 
+struct fdtab;
+
 /* Opens /dev/iommu (O_RDWR|O_CLOEXEC); returns the fd or -errno, reported with a hint. */
 int iommufd_open(void);
 /* IOMMU_DESTROY of object ID; -errno on failure (reported). */
@@ -27,18 +29,19 @@ struct iommufd_map {
 };
 
 struct iommufd_ctx {
-	int fd;                 /* -1: not open */
+	int fd;                 /* -1: not open; registered in FDS (FD_IOMMUFD "iommufd") */
+	struct fdtab *fds;      /* the VM's fd table; NULL: the fd is ours alone */
 	bool has_ioas;
 	uint32_t ioas_id;
 	struct iommufd_map map[GMEM_MAX_REGIONS];   /* what iommufd_ctx_map_ram mapped, for unwinding */
 	unsigned int nr_maps;
 };
 
-/* A closed context (fd -1): safe to iommufd_ctx_close. */
-void iommufd_ctx_init(struct iommufd_ctx *c);
+/* A closed context (fd -1) whose fd will belong to FDS (may be NULL): safe to iommufd_ctx_close. */
+void iommufd_ctx_init(struct iommufd_ctx *c, struct fdtab *fds);
 /*
- * Opens /dev/iommu, or adopts PASSED_FD (>= 0, --iommufd fd=N: then owned and closed by
- * iommufd_ctx_close too), and allocates the IOAS. Unwinds on failure.
+ * On a context from iommufd_ctx_init: opens /dev/iommu, or adopts PASSED_FD (>= 0, --iommufd fd=N:
+ * then owned and closed by iommufd_ctx_close too), and allocates the IOAS. Unwinds on failure.
  */
 int iommufd_ctx_open(struct iommufd_ctx *c, int passed_fd);
 /*

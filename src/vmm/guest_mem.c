@@ -11,6 +11,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "vmm/fdtab.h"
 #include "vmm/log.h"
 
 /* Size of the default hugetlb page (the one MFD_HUGETLB without a size flag uses), 0 if none. */
@@ -120,9 +121,13 @@ int gmem_add_ram(struct guest_mem *gm, uint64_t gpa, uint64_t size, bool hugepag
 	fd = memfd_create("nestvm-ram", MFD_CLOEXEC | MFD_ALLOW_SEALING | (hugepages ? MFD_HUGETLB : 0));
 	if (fd < 0)
 		return err_errno("memfd_create guest RAM%s", hugepages ? " (hugetlb)" : "");
+	/* Live update hands it over by this name (the new process finds it with fdtab_lookup). */
+	fd = fdtab_adoptf(gm->fds, fd, FD_GUEST_RAM, "guest_mem", "ram@0x%" PRIx64, gpa);
+	if (fd < 0)
+		return fd;
 	if (ftruncate(fd, (off_t)size) < 0) {
 		int e = err_errno("ftruncate guest RAM memfd to 0x%" PRIx64, size);
-		close(fd);
+		fdtab_close(gm->fds, fd);
 		return e;
 	}
 	/*
@@ -131,14 +136,14 @@ int gmem_add_ram(struct guest_mem *gm, uint64_t gpa, uint64_t size, bool hugepag
 	 */
 	if (fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_SEAL) < 0) {
 		int e = err_errno("F_ADD_SEALS on guest RAM memfd");
-		close(fd);
+		fdtab_close(gm->fds, fd);
 		return e;
 	}
 	/* hugetlb: reserve the pages now, so a shortage fails here rather than SIGBUS at first touch. */
 	hva = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | (hugepages ? 0 : MAP_NORESERVE), fd, 0);
 	if (hva == MAP_FAILED) {
 		int e = err_errno("mmap guest RAM (0x%" PRIx64 " bytes)", size);
-		close(fd);
+		fdtab_close(gm->fds, fd);
 		return e;
 	}
 	/* Transparent hugepages for shmem where the host allows them; advice only, so unchecked. */
@@ -202,8 +207,7 @@ void gmem_destroy(struct guest_mem *gm)
 
 		if (r->hva)
 			munmap(r->hva, r->size);
-		if (r->memfd >= 0)
-			close(r->memfd);
+		fdtab_close(gm->fds, r->memfd);
 	}
 	gm->nr = 0;
 }

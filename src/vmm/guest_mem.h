@@ -14,17 +14,21 @@
 
 #define GMEM_MAX_REGIONS 8
 
+struct fdtab;
+
 struct gmem_region {
 	uint64_t gpa;
 	uint64_t size;
 	uint8_t *hva;
-	int memfd;          /* owned; -1 for regions that are not RAM-backed by us */
+	int memfd;          /* owned (registered in gm->fds); -1 for regions that are not RAM-backed by us */
 	uint32_t slot;      /* KVM memslot id */
 };
 
 struct guest_mem {
 	struct gmem_region r[GMEM_MAX_REGIONS];
 	unsigned int nr;
+	/* The VM's fd table, owner of the memfds (FD_GUEST_RAM "ram@GPA"); NULL: they are ours alone. */
+	struct fdtab *fds;
 };
 
 /* Creates a memfd of SIZE (hugetlb if asked), seals its size, maps it shared, records it at GPA. */

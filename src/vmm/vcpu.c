@@ -47,6 +47,12 @@ int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int id)
 	v->fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, (unsigned long)id);
 	if (v->fd < 0)
 		return err_errno("KVM_CREATE_VCPU %u", id);
+	v->fd = fdtab_adoptf(vm_fdtab(vm), v->fd, FD_KVM_VCPU, "vcpu", "vcpu%u", id);
+	if (v->fd < 0) {
+		r = v->fd;
+		v->fd = -1;
+		return r;
+	}
 	v->run = mmap(NULL, (size_t)vm->vcpu_mmap_size, PROT_READ | PROT_WRITE, MAP_SHARED, v->fd, 0);
 	if (v->run == MAP_FAILED) {
 		v->run = NULL;
@@ -380,7 +386,6 @@ void vcpu_destroy(struct vcpu *v)
 	if (v->run)
 		munmap(v->run, (size_t)v->vm->vcpu_mmap_size);
 	v->run = NULL;
-	if (v->fd >= 0)
-		close(v->fd);
+	fdtab_close(vm_fdtab(v->vm), v->fd);
 	v->fd = -1;
 }

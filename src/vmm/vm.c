@@ -31,6 +31,7 @@ enum {
 	VM_BUILT_PCI = 1 << 6,
 	VM_BUILT_DEVMEM = 1 << 7,
 	VM_BUILT_PARK = 1 << 8,
+	VM_BUILT_FDTAB = 1 << 9,
 };
 
 #define KVM_API_VERSION_REQUIRED 12   /* the only stable KVM API version (api.rst 4.1) */
@@ -125,6 +126,11 @@ uint32_t vm_alloc_memslot(struct vm *vm)
 	return s;
 }
 
+struct fdtab *vm_fdtab(struct vm *vm)
+{
+	return vm->built & VM_BUILT_FDTAB ? &vm->fds : NULL;
+}
+
 static int create_ram(struct vm *vm)
 {
 	struct gmem_region *r;
@@ -178,11 +184,16 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	if (r)
 		return r;
 
-	r = vcpu_park_init(&vm->park);
+	r = fdtab_init(&vm->fds);
 	if (r)
 		return r;
+	vm->built |= VM_BUILT_FDTAB;
+	vm->mem.fds = &vm->fds;
+	r = vcpu_park_init(&vm->park);
+	if (r)
+		goto err;
 	vm->built |= VM_BUILT_PARK;
-	r = open_kvm();
+	r = fdtab_adopt(&vm->fds, open_kvm(), FD_KVM, "vm", "kvm");
 	if (r < 0)
 		goto err;
 	vm->kvm_fd = r;
@@ -199,6 +210,11 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	while (vm->vm_fd < 0 && errno == EINTR);   /* documented: may be interrupted (api.rst 4.2) */
 	if (vm->vm_fd < 0) {
 		r = err_errno("KVM_CREATE_VM");
+		goto err;
+	}
+	vm->vm_fd = fdtab_adopt(&vm->fds, vm->vm_fd, FD_KVM_VM, "vm", "kvm-vm");
+	if (vm->vm_fd < 0) {
+		r = vm->vm_fd;
 		goto err;
 	}
 	r = create_ram(vm);
@@ -343,14 +359,15 @@ void vm_destroy(struct vm *vm)
 	if (vm->built & VM_BUILT_MMIO)
 		bus_destroy(&vm->mmio);
 	/* Closing the VM fd drops the memslots before the RAM they point at is unmapped. */
-	if (vm->vm_fd >= 0)
-		close(vm->vm_fd);
+	fdtab_close(&vm->fds, vm->vm_fd);
 	vm->vm_fd = -1;
 	gmem_destroy(&vm->mem);
-	if (vm->kvm_fd >= 0)
-		close(vm->kvm_fd);
+	fdtab_close(&vm->fds, vm->kvm_fd);
 	vm->kvm_fd = -1;
 	if (vm->built & VM_BUILT_PARK)
 		vcpu_park_destroy(&vm->park);
+	/* Last: whatever is still registered here was leaked by its owner (reported, then closed). */
+	if (vm->built & VM_BUILT_FDTAB)
+		fdtab_destroy(&vm->fds);
 	vm->built = 0;
 }

@@ -13,6 +13,7 @@
 #include "iommu/iommufd.h"
 #include "vmm/bus.h"
 #include "vmm/config.h"
+#include "vmm/fdtab.h"
 #include "vmm/guest_mem.h"
 #include "vmm/irq.h"
 #include "vmm/vcpu.h"
@@ -22,6 +23,8 @@ struct pci_host;
 
 struct vm {
 	const struct vm_config *cfg;
+	/* Every fd the VM keeps is registered here (its owner closes it through fdtab_close). */
+	struct fdtab fds;
 	int kvm_fd;
 	int vm_fd;
 	int vcpu_mmap_size;
@@ -80,6 +83,11 @@ void vm_destroy(struct vm *vm);
 void vm_request_exit(struct vm *vm, int code);
 /* Registers KVM memslot(s) for a guest-memory region (RAM or a device BAR mapping). */
 int vm_set_memslot(struct vm *vm, uint32_t slot, uint64_t gpa, uint64_t size, void *hva, bool readonly);
+/*
+ * The VM's fd table for its parts to register their fds in, or NULL for a VM that vm_create did not
+ * make (unit tests and fuzzers assemble parts by hand): the parts' fds are then their own.
+ */
+struct fdtab *vm_fdtab(struct vm *vm);
 /* A free memslot id, or UINT32_MAX (reported) when KVM has no more. SIZE 0 in vm_set_memslot deletes one. */
 uint32_t vm_alloc_memslot(struct vm *vm);
 

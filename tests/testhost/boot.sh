@@ -21,6 +21,9 @@ boot() {
 	check "$name: the guest's /init ran to completion" [ "$(guest_exit "$T/$name.out")" = 0 ]
 	check "$name: the guest's flushed write is in the file" \
 		[ "$(dd if="$T/disk" bs=512 skip=8 count=1 2>/dev/null | head -c 16)" = guest-wrote-this ]
+	# vm_destroy ends with the fd table: any fd still registered there (KVM, vCPUs, RAM, disk) is reported.
+	check "$name: every fd in the VM's fd table was closed by its owner" \
+		sh -c "! grep -q '^nestvm: fd leak' '$T/$name.out'" || show "$T/$name.out"
 }
 boot up 1
 boot smp 2

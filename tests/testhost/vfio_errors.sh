@@ -19,6 +19,8 @@ works() {
 	guest "$T/ok.out" "$gcmd" "" --memory 128M "$@"; rc=$?
 	if [ "$rc" = 0 ] && grep -q '^edu-id=0x010000ED' "$T/ok.out"; then ok "$d: then the device is assigned again and edu answers"
 	else not_ok "$d: then the device is assigned again and edu answers (status $rc)"; show "$T/ok.out"; fi
+	# The VFIO cdev and the iommufd too went back through the VM's fd table (nothing reported left in it).
+	check "$d: no fd left in the VM's fd table at exit" sh -c "! grep -q '^nestvm: fd leak' '$T/ok.out'" || show "$T/ok.out"
 }
 # fails DESC PATTERN nestvm-run-args...: non-zero status below 124, exactly one stderr line matching PATTERN.
 fails() {

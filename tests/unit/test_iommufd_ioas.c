@@ -62,8 +62,8 @@ int main(void)
 		CHECK(resv_regions_vfio_msi(0, &st) < 0 && resv_regions_vfio_msi(-1, &st) < 0, "not a cdev: an error");
 	}
 
-	iommufd_ctx_init(&c);
-	CHECK(c.fd == -1 && !c.has_ioas && !c.nr_maps, "a closed context");
+	iommufd_ctx_init(&c, NULL);
+	CHECK(c.fd == -1 && !c.has_ioas && !c.nr_maps && !c.fds, "a closed context");
 	iommufd_ctx_close(&c);
 	CHECK(c.fd == -1, "closing a closed context is a no-op");
 	return tap_done();

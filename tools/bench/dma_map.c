@@ -102,6 +102,7 @@ int main(int argc, char **argv)
 	const char *dev = NULL;
 	int dfd = -1, rc = 0;
 
+	iommufd_ctx_init(&c, NULL);
 	if (iommufd_ctx_open(&c, -1))
 		return 1;
 	for (int i = 1; i < argc; i++) {

@@ -25,7 +25,8 @@ static int set_attr(int fd, uint32_t group, uint64_t attr, const void *val, cons
 	return 0;
 }
 
-static int create_dev(struct vm *vm, uint32_t type, const char *what)
+/* The device's fd, registered in the VM's fd table as NAME. */
+static int create_dev(struct vm *vm, uint32_t type, const char *what, const char *name)
 {
 	struct kvm_create_device d = { .type = type };
 
@@ -34,7 +35,7 @@ static int create_dev(struct vm *vm, uint32_t type, const char *what)
 
 		return r == -ENODEV ? -EOPNOTSUPP : r;
 	}
-	return d.fd;
+	return fdtab_adopt(vm_fdtab(vm), (int)d.fd, FD_KVM_DEVICE, "gic", name);
 }
 
 int arm64_gic_create(struct vm *vm)
@@ -43,7 +44,7 @@ int arm64_gic_create(struct vm *vm)
 	uint64_t dist = a->gic_dist, redist = ARM64_GIC_REDIST_BASE, its = a->gic_its;
 	int r;
 
-	a->gic_fd = create_dev(vm, KVM_DEV_TYPE_ARM_VGIC_V3, "GICv3");
+	a->gic_fd = create_dev(vm, KVM_DEV_TYPE_ARM_VGIC_V3, "GICv3", "vgic-v3");
 	if (a->gic_fd < 0)
 		return a->gic_fd;
 	r = set_attr(a->gic_fd, KVM_DEV_ARM_VGIC_GRP_ADDR, KVM_VGIC_V3_ADDR_TYPE_DIST, &dist,
@@ -55,7 +56,7 @@ int arm64_gic_create(struct vm *vm)
 		goto fail_gic;
 
 	/* The ITS translates PCI MSIs (DeviceID = requester ID) into LPIs. */
-	a->its_fd = create_dev(vm, KVM_DEV_TYPE_ARM_VGIC_ITS, "GIC ITS");
+	a->its_fd = create_dev(vm, KVM_DEV_TYPE_ARM_VGIC_ITS, "GIC ITS", "vgic-its");
 	if (a->its_fd < 0) {
 		r = a->its_fd;
 		goto fail_gic;
@@ -66,10 +67,10 @@ int arm64_gic_create(struct vm *vm)
 	return 0;
 
 fail_its:
-	close(a->its_fd);
+	fdtab_close(vm_fdtab(vm), a->its_fd);
 	a->its_fd = -1;
 fail_gic:
-	close(a->gic_fd);
+	fdtab_close(vm_fdtab(vm), a->gic_fd);
 	a->gic_fd = -1;
 	return r;
 }
@@ -95,9 +96,7 @@ int arm64_gic_init(struct vm *vm)
 
 void arm64_gic_destroy(struct vm *vm)
 {
-	if (vm->arch.its_fd >= 0)
-		close(vm->arch.its_fd);
-	if (vm->arch.gic_fd >= 0)
-		close(vm->arch.gic_fd);
+	fdtab_close(vm_fdtab(vm), vm->arch.its_fd);
+	fdtab_close(vm_fdtab(vm), vm->arch.gic_fd);
 	vm->arch.its_fd = vm->arch.gic_fd = -1;
 }

@@ -1,0 +1,77 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * libFuzzer target: the live-update state reader, on any bytes (a corrupt, truncated or hostile state
+ * file). The state is validated and indexed, then every indexed section is read the way consumers
+ * do: the "fds" handover list through its decoder, other types through typed-field cursors. Nothing
+ * may crash, leak or read outside the input (ASan); a refused state must index nothing.
+ * Seeds: `test_state_format --corpus tests/fuzz/corpus/fuzz_state_format`.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "liveupdate/fds_section.h"
+#include "liveupdate/state_fields.h"
+#include "liveupdate/state_format.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const struct lu_section_spec specs[] = {
+	{ .type = "vcpu", .min_version = 1, .max_version = 2, .multi = true },
+	{ .type = "memory", .min_version = 1, .max_version = 1 },
+	{ .type = "virtio-blk", .min_version = 1, .max_version = 1, .multi = true },
+	{ .type = LU_FDS_TYPE, .min_version = 1, .max_version = LU_FDS_VERSION },
+};
+
+/* A consumer's read: a bounded array, a string, scalars, then the exact-end check. */
+static void read_fields(const struct lu_section *s)
+{
+	struct lu_cursor c;
+	char str[16], why[256];
+	uint32_t n;
+
+	lu_cursor_init(&c, s);
+	lu_get_u64(&c);
+	n = lu_get_count(&c, 64, 2);
+	for (uint32_t i = 0; i < n; i++)
+		lu_get_u16(&c);
+	lu_get_str(&c, str, sizeof(str));
+	lu_get_bool(&c);
+	lu_get_u32(&c);
+	if (lu_cursor_finish(&c, why, sizeof(why)) && !c.bad && c.off == s->len)
+		abort();   /* finish refused a cursor that read exactly to the end without error */
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct lu_state st;
+
+	if (lu_state_parse(&st, data, size, specs, sizeof(specs) / sizeof(specs[0]))) {
+		if (st.nr || st.sec || st.refusal == LU_OK || !st.why[0])
+			abort();   /* a refusal must index nothing and say why */
+		lu_state_free(&st);
+	} else {
+		for (unsigned int i = 0; i < st.nr; i++) {
+			const struct lu_section *s = &st.sec[i];
+
+			if (s->data < (const uint8_t *)data || s->len > size || s->data + s->len > data + size)
+				abort();   /* an indexed payload outside the input */
+			if (!strcmp(s->type, LU_FDS_TYPE)) {
+				struct fdtab_entry *e;
+				unsigned int nr;
+				char why[256];
+
+				if (!lu_fds_decode(s, &e, &nr, why, sizeof(why)))
+					free(e);
+			} else {
+				read_fields(s);
+			}
+		}
+		lu_state_free(&st);
+	}
+	/* The same bytes with no known types: every section unknown (skipped or refused as mandatory). */
+	if (!lu_state_parse(&st, data, size, NULL, 0) && st.nr)
+		abort();
+	lu_state_free(&st);
+	return 0;
+}
