@@ -23,6 +23,7 @@
 
 #include "iommu/pgwalk.h"
 #include "iommu/s1walk.h"
+#include "iommu/vtd_fswalk.h"
 #include "iommu/vtd_sswalk.h"
 
 struct guest_mem;
@@ -44,7 +45,9 @@ struct viommu_stream_cfg {
 	const struct pgwalk_ops *walker;
 	union {
 		struct s1walk_cfg s1;       /* s1walk_ops: the decoded CD (SMMUv3) */
-		struct vtd_sswalk_cfg ss;   /* vtd_ss_pgwalk: the decoded context entry (VT-d legacy mode) */
+		struct vtd_sswalk_cfg ss;   /* vtd_ss_pgwalk: a decoded legacy context entry or scalable-mode
+					     * PASID entry with PGTT second stage (VT-d) */
+		struct vtd_fs_pgwalk_cfg fs;   /* vtd_fs_pgwalk: a PASID entry with PGTT first stage */
 	};
 	uint16_t tag;
 	bool record_faults;         /* CD.R: stage-1 faults are reported as events */

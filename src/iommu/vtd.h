@@ -1,12 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * The emulated Intel VT-d remapping unit (VT-d spec rev 5) an x86 guest's intel-iommu driver
- * programs, in legacy mode: the register file (vtd_regs.c, chapter 11), root and context tables in
- * guest RAM (vtd_ctx.c, 3.4 / 9.1 / 9.3), the invalidation queue and the register-based
+ * programs, in legacy or scalable mode: the register file (vtd_regs.c, chapter 11), root and
+ * context tables in guest RAM (vtd_ctx.c, 3.4 / 9.1-9.4; scalable mode's PASID directory and table
+ * for requests without PASID, 9.5 / 9.6), the invalidation queue and the register-based
  * invalidations (vtd_iq.c, 6.5), primary fault logging and the fault event (vtd_fault.c, 7.2 /
  * 7.3), interrupt remapping (vtd_ir.c, chapter 5 / 9.10), and the device of a VM (vtd_dev.c).
  * DMA of emulated devices is translated by the software vIOMMU backend (viommu.h) with the VT-d
- * second-stage walker as its pgwalk_ops (vtd_pgwalk.c).
+ * second- or first-stage walker as its pgwalk_ops (vtd_pgwalk.c).
  *
  * Locking: one mutex per unit. The MMIO callback, vtd_translate() and vtd_ir_translate() take it;
  * functions marked "locked" expect the caller to hold it. Hooks are called with it held except
@@ -67,6 +68,8 @@ struct guest_mem;
 #define CAP_MAMV(x)     ((uint64_t)(x) << 48)
 #define CAP_DWD         (1ull << 54)
 #define CAP_DRD         (1ull << 55)
+#define CAP_FL1GP       (1ull << 56)    /* first stage: 1 GiB pages */
+#define CAP_FL5LP       (1ull << 60)    /* first stage: 5-level paging */
 
 /* ECAP_REG (11.4.3). */
 #define ECAP_C          (1ull << 0)     /* page-walk coherency: no clflush needed by the driver */
@@ -76,6 +79,10 @@ struct guest_mem;
 #define ECAP_PT         (1ull << 6)     /* pass-through context entries (TT = 10b) */
 #define ECAP_IRO(x)     ((uint64_t)((x) >> 4) << 8)
 #define ECAP_MHMV(x)    ((uint64_t)(x) << 20)
+#define ECAP_SMTS       (1ull << 43)    /* scalable-mode translation */
+#define ECAP_SLTS       (1ull << 46)    /* second-stage translation in scalable mode */
+#define ECAP_FLTS       (1ull << 47)    /* first-stage translation in scalable mode */
+#define ECAP_SMPWC      (1ull << 48)    /* scalable-mode walks are coherent: no clflush needed */
 
 /* GCMD_REG / GSTS_REG (11.4.4): command bits and the status bits at the same positions. */
 #define GCMD_TE         (1u << 31)
@@ -88,8 +95,9 @@ struct guest_mem;
 #define GCMD_SIRTP      (1u << 24)
 #define GCMD_CFI        (1u << 23)
 
-/* RTADDR_REG (11.4.5): RTA 63:12, TTM 11:10 (00 legacy; scalable and abort-DMA modes not offered). */
+/* RTADDR_REG (11.4.5): RTA 63:12, TTM 11:10 (00 legacy, 01 scalable with ECAP.SMTS; no abort-DMA mode). */
 #define RTADDR_MASK     (~0xfffull)
+#define RTADDR_TTM(v)   (((v) >> 10) & 3)
 
 /* CCMD_REG (11.4.6.1). */
 #define CCMD_ICC        (1ull << 63)
@@ -152,6 +160,21 @@ struct guest_mem;
 #define VTD_FR_ROOT_FETCH       0x08
 #define VTD_FR_CTX_FETCH        0x09
 #define VTD_FR_ROOT_RSVD        0x0a
+/* Scalable mode (Appendix A: SRTA, SRT, SCT, SPD, SPT). */
+#define VTD_FR_SM_RTADDR        0x30    /* invalid root table address / TTM */
+#define VTD_FR_SM_ROOT_FETCH    0x38
+#define VTD_FR_SM_ROOT_NOT_PRESENT 0x39
+#define VTD_FR_SM_ROOT_RSVD     0x3a
+#define VTD_FR_SM_CTX_FETCH     0x40
+#define VTD_FR_SM_CTX_NOT_PRESENT 0x41
+#define VTD_FR_SM_CTX_RSVD      0x42
+#define VTD_FR_SM_CTX_PASID_MAX 0x46    /* the PASID is beyond the directory (PDTS) */
+#define VTD_FR_SM_CTX_RID_PASID 0x48
+#define VTD_FR_SM_PDE_FETCH     0x50
+#define VTD_FR_SM_PDE_NOT_PRESENT 0x51
+#define VTD_FR_SM_PDE_RSVD      0x52
+#define VTD_FR_SM_PE_FETCH      0x58
+#define VTD_FR_SM_PE_NOT_PRESENT 0x59
 
 /* The IOAPIC's source id: the DMAR IOAPIC device scope names it (bus 0xf0, device 31, function 0). */
 #define VTD_IOAPIC_SID  0xf0f8
@@ -161,6 +184,7 @@ struct vtd_features {
 	uint8_t haw;                /* host (guest physical) address width: entry address bits */
 	uint8_t sagaw;              /* CAP.SAGAW */
 	bool ir, eim, qi, pt;
+	bool sm;                    /* scalable mode (ECAP.SMTS, FLTS, SLTS; 256-bit descriptors) */
 };
 
 struct vtd_hooks {
@@ -203,6 +227,7 @@ struct vtd {
 	struct vtd_stream streams[VTD_MAX_STREAMS];
 	unsigned int nr_streams;
 	bool xlate_changed;
+	bool mode_said[2];          /* "legacy"/"scalable" root table reported once each */
 	uint64_t nr_descs, nr_faults, nr_faults_lost;
 };
 

@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * VT-d legacy-mode DMA remapping for emulated devices (rev 5 3.4.2): the source id's root entry
- * (9.1) and context entry (9.3) read from guest RAM, decoded into a stream config for the
- * software backend (second-stage tables walked by vtd_ss_pgwalk, pass-through, or blocked), and
+ * VT-d DMA remapping for emulated devices (rev 5 3.4): in legacy mode (3.4.2) the source id's root
+ * entry (9.1) and context entry (9.3), in scalable mode (3.4.3) its scalable-mode root and context
+ * entries (9.2, 9.4) and, for its requests without PASID, the PASID directory and table entries
+ * of RID_PASID 0 (9.5, 9.6); read from guest RAM and decoded into a stream config for the
+ * software backend (second-stage tables walked by vtd_ss_pgwalk, first-stage by vtd_fs_pgwalk,
+ * pass-through, or blocked), and
  * every fault recorded as a primary fault (7.2) unless the context entry's FPD says not to. A
  * stream's decoded entry is kept until the guest invalidates the context cache (or sets a root
  * table, or toggles TE); a lookup that faults is never kept (CAP.CM = 0: the guest does not
@@ -28,6 +31,25 @@
 #define CTX_HI_RSVD     (VTD_BITS(63, 24) | 1ull << 7)
 #define TT_SLPT         0               /* untranslated requests through the second-stage tables */
 #define TT_PT           2               /* pass-through (ECAP.PT) */
+/* Scalable-mode root entry (9.2): LP 0 / LCTP 63:12 (devfn 0-127) in the low qword, UP / UCTP in
+ * the high one, bits 11:1 of each reserved. Scalable-mode context entry (9.4, 256-bit): qword 0
+ * P 0, FPD 1, DTE 2, PASIDE 3, PRE 4, PDTS 11:9 (2^(PDTS+7) directory entries), PASIDDIRPTR
+ * 63:12; qword 1 RID_PASID 19:0, RID_PRIV 20, 63:21 reserved; qwords 2-3 reserved. */
+#define SM_CTX_PDTS(q0) ((unsigned int)((q0) >> 9) & 7)
+#define SM_CTX_Q1_RSVD  VTD_BITS(63, 21)
+/* PASID directory entry (9.5): P 0, FPD 1, 11:2 reserved, SMPTBLPTR 63:12. */
+#define PDE_RSVD        VTD_BITS(11, 2)
+/* PASID table entry (9.6, 512-bit): qword 0 P 0, FPD 1, AW 4:2, PGTT 8:6, SSPTPTR 63:12;
+ * qword 1 DID 15:0; qword 2 SRE 0, FSPM 3:2, WPE 4, EAFE 7, FSPTPTR 63:12. */
+#define PE_AW(q0)       ((unsigned int)((q0) >> 2) & 7)
+#define PE_PGTT(q0)     ((unsigned int)((q0) >> 6) & 7)
+#define PGTT_FS         1
+#define PGTT_SS         2
+#define PGTT_PT         4
+#define PE_SRE          (1ull << 0)
+#define PE_FSPM(q2)     ((unsigned int)((q2) >> 2) & 3)
+#define PE_WPE          (1ull << 4)
+#define PE_EAFE         (1ull << 7)
 
 int vtd_read64(const struct vtd *s, uint64_t pa, uint64_t *v)
 {
@@ -55,6 +77,103 @@ void vtd_streams_unload(struct vtd *s)
 		s->streams[i].loaded = false;
 }
 
+static int fail(uint8_t *reason, uint8_t r)
+{
+	*reason = r;
+	return -EFAULT;
+}
+
+/* A second-stage walk config for AW (context or PASID entry) over SLPT, NULL-free. */
+static int ss_config(struct vtd *s, struct viommu_stream_cfg *cfg, uint64_t slpt, unsigned int aw, bool sm)
+{
+	/* AW n selects a 30 + 9n-bit AGAW, (n + 2) levels; it must be one SAGAW offers. */
+	if (aw > 4 || !(s->feat.sagaw & (1u << aw)))
+		return -EINVAL;
+	cfg->kind = VIOMMU_CFG_S1;
+	cfg->walker = &vtd_ss_pgwalk;
+	cfg->ss = (struct vtd_sswalk_cfg){
+		.ssptptr = slpt & ~0xfffull, .levels = (uint8_t)(aw + 2), .mgaw_bits = s->feat.mgaw,
+		.oaw_bits = s->feat.haw, .scalable = sm, .page_2m = true, .page_1g = true,
+	};
+	return 0;
+}
+
+/*
+ * Scalable mode (3.4.3): requests without PASID from SID use the context entry's RID_PASID,
+ * which is 0 here (ECAP.RPS = 0), through the PASID directory and table it points at.
+ */
+static int load_scalable(struct vtd *s, struct vtd_stream *st, struct viommu_stream_cfg *cfg, uint8_t *reason)
+{
+	uint64_t root = s->rta & RTADDR_MASK, haw_mask = VTD_BITS(s->feat.haw - 1, 12), re, ctp, at, q[4], pde, pe[3];
+	bool upper = (st->sid & 0xff) >= 128;
+
+	if (vtd_read64(s, root + (st->sid >> 8) * 16 + (upper ? 8 : 0), &re))
+		return fail(reason, VTD_FR_SM_ROOT_FETCH);
+	if (!(re & 1))
+		return fail(reason, VTD_FR_SM_ROOT_NOT_PRESENT);
+	ctp = re & ~0xfffull;
+	if ((re & VTD_BITS(11, 1)) || (ctp & ~haw_mask))
+		return fail(reason, VTD_FR_SM_ROOT_RSVD);
+	at = ctp + (st->sid & 0x7f) * 32ull;
+	for (int i = 0; i < 4; i++)
+		if (vtd_read64(s, at + 8 * i, &q[i]))
+			return fail(reason, VTD_FR_SM_CTX_FETCH);
+	if (!(q[0] & CTX_P))
+		return fail(reason, VTD_FR_SM_CTX_NOT_PRESENT);
+	st->fpd = q[0] & CTX_FPD;
+	if ((q[0] & VTD_BITS(8, 5)) || (q[1] & SM_CTX_Q1_RSVD) || q[2] || q[3] || ((q[0] & ~0xfffull) & ~haw_mask))
+		return fail(reason, VTD_FR_SM_CTX_RSVD);
+	if (q[1] & VTD_BITS(19, 0))
+		return fail(reason, VTD_FR_SM_CTX_RID_PASID);  /* RID_PASID must be 0 without ECAP.RPS */
+	/* PASID 0: directory entry 0 (PASID 19:6) -- always inside the 2^(PDTS+7)-entry directory --
+	 * and table entry 0 (PASID 5:0), 64 bytes each. */
+	if (vtd_read64(s, q[0] & ~0xfffull, &pde))
+		return fail(reason, VTD_FR_SM_PDE_FETCH);
+	if (!(pde & 1))
+		return fail(reason, VTD_FR_SM_PDE_NOT_PRESENT);
+	st->fpd |= (pde & CTX_FPD) != 0;
+	if ((pde & PDE_RSVD) || ((pde & ~0xfffull) & ~haw_mask))
+		return fail(reason, VTD_FR_SM_PDE_RSVD);
+	for (int i = 0; i < 3; i++)
+		if (vtd_read64(s, (pde & ~0xfffull) + 8 * i, &pe[i]))
+			return fail(reason, VTD_FR_SM_PE_FETCH);
+	if (!(pe[0] & 1))
+		return fail(reason, VTD_FR_SM_PE_NOT_PRESENT);
+	st->fpd |= (pe[0] & CTX_FPD) != 0;
+	st->did = (uint16_t)pe[1];
+	cfg->tag = st->did;
+	cfg->record_faults = !st->fpd;
+	cfg->raw[0] = pe[0];
+	cfg->raw[1] = pe[1];
+	cfg->raw[2] = pe[2];
+	switch (PE_PGTT(pe[0])) {
+	case PGTT_PT:
+		if (!s->feat.pt)
+			break;
+		cfg->kind = VIOMMU_CFG_BYPASS;
+		return 0;
+	case PGTT_SS:
+		if (ss_config(s, cfg, pe[0], PE_AW(pe[0]), true))
+			break;
+		return 0;
+	case PGTT_FS:
+		/* FSPM 00b 4-level, 01b 5-level (CAP.FL5LP); the rest reserved (9.6). */
+		if (PE_FSPM(pe[2]) > 1)
+			break;
+		cfg->kind = VIOMMU_CFG_S1;
+		cfg->walker = &vtd_fs_pgwalk;
+		cfg->fs = (struct vtd_fs_pgwalk_cfg){
+			.fs = { .fsptptr = pe[2] & ~0xfffull, .levels = (uint8_t)(4 + PE_FSPM(pe[2])),
+				.oaw_bits = s->feat.haw, .sre = pe[2] & PE_SRE, .wpe = pe[2] & PE_WPE,
+				.eafe = pe[2] & PE_EAFE, .page_1g = true },
+			.mem = s->mem,
+		};
+		return 0;
+	}
+	/* Nested (011b, no ECAP.NEST), reserved PGTT, AW outside SAGAW: SPT.4 (Appendix A). */
+	return fail(reason, VTD_FR_SM_PASID_INVALID);
+}
+
 /*
  * The config of SID from the active root table: 0 with CFG (and ST's FPD and DID), or -EFAULT
  * with *REASON the fault reason (Appendix A) for the request.
@@ -63,7 +182,6 @@ static int load_context(struct vtd *s, struct vtd_stream *st, struct viommu_stre
 {
 	uint64_t root_lo, root_hi, lo, hi, haw_mask = VTD_BITS(s->feat.haw - 1, 12);
 	uint64_t root = s->rta & RTADDR_MASK, ctp;
-	unsigned int levels;
 
 	memset(cfg, 0, sizeof(*cfg));
 	st->fpd = false;
@@ -71,6 +189,10 @@ static int load_context(struct vtd *s, struct vtd_stream *st, struct viommu_stre
 		cfg->kind = VIOMMU_CFG_BYPASS;  /* 3.4: with translation disabled requests are untranslated */
 		return 0;
 	}
+	if ((s->gsts & GCMD_SRTP) && RTADDR_TTM(s->rta) == 1)
+		return load_scalable(s, st, cfg, reason);
+	if (RTADDR_TTM(s->rta))
+		return fail(reason, VTD_FR_SM_RTADDR);     /* 10b reserved, 11b abort-DMA mode (no ADMS) */
 	/* TE without a root table set is a programming error; reported as the root table fetch failing. */
 	if (!(s->gsts & GCMD_SRTP) || vtd_read64(s, root + (st->sid >> 8) * 16, &root_lo) ||
 	    vtd_read64(s, root + (st->sid >> 8) * 16 + 8, &root_hi)) {
@@ -107,16 +229,8 @@ static int load_context(struct vtd *s, struct vtd_stream *st, struct viommu_stre
 		cfg->kind = VIOMMU_CFG_BYPASS;
 		return 0;
 	case TT_SLPT:
-		/* AW n selects a 30 + 9n-bit AGAW, (n + 2) levels; it must be one SAGAW offers. */
-		levels = CTX_AW(hi) + 2;
-		if (!(s->feat.sagaw & (1u << CTX_AW(hi))))
+		if (ss_config(s, cfg, lo, CTX_AW(hi), false))
 			break;
-		cfg->kind = VIOMMU_CFG_S1;
-		cfg->walker = &vtd_ss_pgwalk;
-		cfg->ss = (struct vtd_sswalk_cfg){
-			.ssptptr = lo & ~0xfffull, .levels = (uint8_t)levels, .mgaw_bits = s->feat.mgaw,
-			.oaw_bits = s->feat.haw, .page_2m = true, .page_1g = true,
-		};
 		cfg->tag = st->did;
 		cfg->record_faults = !st->fpd;
 		cfg->raw[0] = lo;

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * VT-d invalidation (rev 5 6.5): the register-based interface (CCMD 11.4.6.1, IOTLB 11.4.7) and
- * the queued interface (6.5.2) with 128-bit descriptors (IQA.DW = 0, legacy mode): context-cache
- * (6.5.2.1), IOTLB (6.5.2.2), interrupt entry cache (6.5.2.7) and invalidation wait (6.5.2.8).
+ * the queued interface (6.5.2) with 128-bit descriptors (IQA.DW = 0) or, with ECAP.SMTS, 256-bit
+ * ones (DW = 1; the upper half of the legacy types reserved): context-cache (6.5.2.1), IOTLB
+ * (6.5.2.2), interrupt entry cache (6.5.2.7), invalidation wait (6.5.2.8), and with 256-bit
+ * descriptors PASID-based IOTLB (6.5.2.4) and PASID-cache (6.5.2.3).
  * Each IQT write processes at most one queue's worth of descriptors; a descriptor that cannot be
  * fetched or is invalid stops the queue with IQH at it and FSTS.IQE set (6.5.2.10), until the
  * guest clears IQE. Nothing here waits: every invalidation completes before the next descriptor.
@@ -17,6 +19,8 @@ enum {
 	DESC_DEVTLB = 3,            /* device-TLB: ECAP.DT = 0, invalid here */
 	DESC_IEC = 4,               /* interrupt entry cache */
 	DESC_WAIT = 5,
+	DESC_PIOTLB = 6,            /* PASID-based IOTLB (256-bit only) */
+	DESC_PC = 7,                /* PASID cache (256-bit only) */
 };
 
 /* Reserved bits of each descriptor (the 6.5.2.x layouts), low and high qword; type 11:9 included. */
@@ -26,6 +30,9 @@ enum {
 #define IEC_RSVD_LO     (VTD_BITS(26, 5) | VTD_BITS(63, 48))
 #define WAIT_RSVD_LO    VTD_BITS(31, 8)
 #define WAIT_RSVD_HI    VTD_BITS(1, 0)
+#define PIOTLB_RSVD_LO  (VTD_BITS(15, 6) | VTD_BITS(63, 52))
+#define PIOTLB_RSVD_HI  VTD_BITS(11, 7)
+#define PC_RSVD_LO      (VTD_BITS(15, 6) | VTD_BITS(63, 52))
 
 #define WAIT_IF         (1ull << 4)
 #define WAIT_SW         (1ull << 5)
@@ -36,10 +43,31 @@ static void iq_error(struct vtd *s, unsigned int iqei)
 	vtd_fault_status(s, FSTS_IQE);
 }
 
-/* One descriptor: 0, or the IQEI of why it is invalid. */
-static unsigned int do_desc(struct vtd *s, uint64_t lo, uint64_t hi)
+/* One descriptor (WIDE: 256-bit): 0, or the IQEI of why it is invalid. */
+static unsigned int do_desc(struct vtd *s, uint64_t lo, uint64_t hi, bool wide)
 {
+	unsigned int g = (lo >> 4) & 3;
+
 	switch (lo & 0xf) {
+	case DESC_PIOTLB:
+		if (!wide)
+			return IQEI_TYPE;
+		/* G 10b: every entry of the PASID in domain DID; 11b: 2^AM pages at ADDR of it. The
+		 * software IOTLB keys on the domain: both are done for the whole domain or the range
+		 * in it, which removes more, never less. */
+		if ((lo & PIOTLB_RSVD_LO) || (hi & PIOTLB_RSVD_HI) || g < 2)
+			return IQEI_RSVD;
+		vtd_inv_iotlb(s, g, (uint16_t)(lo >> 16), hi & ~0xfffull, (unsigned int)(hi & 0x3f));
+		return 0;
+	case DESC_PC:
+		if (!wide)
+			return IQEI_TYPE;
+		if ((lo & PC_RSVD_LO) || hi || g == 2)
+			return IQEI_RSVD;
+		/* Domain-, PASID-selective or global: the decoded PASID entries are the streams'
+		 * configs, every one is loaded again. */
+		vtd_inv_context(s, 1, 0, 0, 0);
+		return 0;
 	case DESC_CC:
 		if ((lo & CC_RSVD_LO) || hi || !((lo >> 4) & 3))
 			return IQEI_RSVD;
@@ -82,29 +110,34 @@ static unsigned int do_desc(struct vtd *s, uint64_t lo, uint64_t hi)
 
 void vtd_iq_run(struct vtd *s)
 {
-	unsigned int entries = 256u << IQA_QS(s->iqa), head, tail, n;
+	bool wide = s->iqa & IQA_DW;
+	unsigned int shift = wide ? 5 : 4, entries = (0x1000u << IQA_QS(s->iqa)) >> shift, head, tail, n;
 	uint64_t base = s->iqa & ~0xfffull;
 
 	if (!(s->gsts & GCMD_QIE) || (s->fsts & FSTS_IQE))
 		return;
-	head = (unsigned int)(s->iqh >> 4);
-	tail = (unsigned int)(s->iqt >> 4);
-	if (tail >= entries) {
+	head = (unsigned int)(s->iqh >> shift);
+	tail = (unsigned int)(s->iqt >> shift);
+	/* IQT beyond the queue, or not on a 256-bit boundary with DW=1 (11.4.9.5). */
+	if (tail >= entries || (s->iqt & ((1u << shift) - 1))) {
 		iq_error(s, IQEI_TAIL);
 		return;
 	}
 	/* At most one lap: IQH only moves forward to IQT, which is inside the queue. */
 	for (n = 0; head != tail && n < entries; n++) {
-		uint64_t lo, hi;
+		uint64_t at, lo, hi, up0 = 0, up1 = 0;
 		unsigned int why;
 
 		if (head >= entries)
-			head = 0;       /* IQH from before a smaller IQA.QS */
-		if (vtd_read64(s, base + head * 16ull, &lo) || vtd_read64(s, base + head * 16ull + 8, &hi)) {
+			head = 0;       /* IQH from before a smaller IQA.QS or a DW change */
+		at = base + ((uint64_t)head << shift);
+		if (vtd_read64(s, at, &lo) || vtd_read64(s, at + 8, &hi) ||
+		    (wide && (vtd_read64(s, at + 16, &up0) || vtd_read64(s, at + 24, &up1)))) {
 			iq_error(s, IQEI_FETCH);
 			break;
 		}
-		why = do_desc(s, lo, hi);
+		/* None of the types offered uses bits 255:128. */
+		why = (up0 | up1) ? IQEI_RSVD : do_desc(s, lo, hi, wide);
 		if (why) {
 			pr_debug("vtd: invalid descriptor %#llx %#llx at IQ index %u", (unsigned long long)lo,
 				 (unsigned long long)hi, head);
@@ -114,7 +147,7 @@ void vtd_iq_run(struct vtd *s)
 		s->nr_descs++;
 		head = (head + 1) % entries;
 	}
-	s->iqh = (uint64_t)head << 4;
+	s->iqh = (uint64_t)head << shift;
 }
 
 void vtd_ccmd_write(struct vtd *s, uint64_t val)

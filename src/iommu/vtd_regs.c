@@ -15,7 +15,9 @@ void vtd_default_features(struct vtd_features *f)
 {
 	/* 4- and 5-level second-stage tables (what vtd_sswalk offers besides 3-level, which Linux no
 	 * longer needs), a 57-bit guest address width, 48-bit guest physical addresses. */
-	*f = (struct vtd_features){ .mgaw = 57, .haw = 48, .sagaw = 0xc, .ir = true, .eim = true, .qi = true, .pt = true };
+	*f = (struct vtd_features){
+		.mgaw = 57, .haw = 48, .sagaw = 0xc, .ir = true, .eim = true, .qi = true, .pt = true, .sm = true,
+	};
 }
 
 static void make_caps(struct vtd *s)
@@ -26,11 +28,14 @@ static void make_caps(struct vtd *s)
 	 * caches a fault), PSI with MAMV 18 (up to 1 GiB per page-selective invalidation), both
 	 * second-level superpage sizes (SLLPS 11b), DRD/DWD (drains are no-ops here). */
 	s->cap = CAP_ND(6) | CAP_SAGAW(f->sagaw) | CAP_MGAW(f->mgaw) | CAP_FRO(VTD_FRCD) | CAP_SLLPS(3) | CAP_PSI |
-		 CAP_NFR(VTD_NFR) | CAP_MAMV(18) | CAP_DWD | CAP_DRD;
-	/* Coherent walks (C), legacy mode only (no SMTS, no NEST, no PASID), no device TLBs (DT=0),
-	 * no snoop control (SC=0): SNP in a leaf is reserved. MHMV 15: IEC index masks up to 2^15. */
+		 CAP_NFR(VTD_NFR) | CAP_MAMV(18) | CAP_DWD | CAP_DRD | (f->sm ? CAP_FL1GP | CAP_FL5LP : 0);
+	/* Coherent walks (C, SMPWC), scalable mode with first- and second-stage translation when
+	 * asked (SMTS, FLTS, SLTS) but no PASID-granular requests (ECAP.PASID=0: requests without
+	 * PASID only, through RID_PASID 0; RPS=0), no NEST, no device TLBs (DT=0), no snoop
+	 * control (SC=0): SNP in a leaf is reserved. MHMV 15: IEC index masks up to 2^15. */
 	s->ecap = ECAP_C | (f->qi ? ECAP_QI : 0) | (f->ir ? ECAP_IR : 0) | (f->ir && f->eim ? ECAP_EIM : 0) |
-		  (f->pt ? ECAP_PT : 0) | ECAP_IRO(VTD_IVA) | ECAP_MHMV(15);
+		  (f->pt ? ECAP_PT : 0) | ECAP_IRO(VTD_IVA) | ECAP_MHMV(15) |
+		  (f->sm ? ECAP_SMTS | ECAP_SLTS | ECAP_FLTS | ECAP_SMPWC : 0);
 }
 
 int vtd_init(struct vtd *s, const struct vtd_features *f, const struct guest_mem *mem, struct viommu *v,
@@ -41,7 +46,7 @@ int vtd_init(struct vtd *s, const struct vtd_features *f, const struct guest_mem
 	/* The walker takes 3..5 levels and 32..52-bit addresses; IR needs QI (5.1: Linux will not
 	 * enable one without the other, and the IEC is only invalidated through the queue). */
 	if (f->mgaw < 39 || f->mgaw > 57 || f->haw < 32 || f->haw > 52 || !(f->sagaw & 0xe) || (f->sagaw & ~0xe) ||
-	    (f->ir && !f->qi))
+	    (f->ir && !f->qi) || (f->sm && !f->qi))
 		return err_num(EINVAL, "vtd: feature set (MGAW %u, HAW %u, SAGAW %#x)", f->mgaw, f->haw, f->sagaw);
 	memset(s, 0, sizeof(*s));
 	r = pthread_mutex_init(&s->lock, NULL);
@@ -129,6 +134,12 @@ static void gcmd_write(struct vtd *s, uint32_t val)
 		 * globally, but nothing loaded from the old tables may be used meanwhile either. */
 		s->rta = s->rtaddr;
 		s->gsts |= GCMD_SRTP;   /* RTPS */
+		/* Which translation mode the guest's driver chose, said once per mode (not per SRTP:
+		 * the guest must not be able to flood the log). */
+		if (RTADDR_TTM(s->rta) < 2 && !s->mode_said[RTADDR_TTM(s->rta)]) {
+			s->mode_said[RTADDR_TTM(s->rta)] = true;
+			pr_info("vtd: the guest set a %s-mode root table", RTADDR_TTM(s->rta) ? "scalable" : "legacy");
+		}
 		vtd_streams_unload(s);
 		break;
 	case GCMD_TE:
@@ -255,7 +266,8 @@ static void write64(struct vtd *s, uint64_t off, uint64_t v, bool lo_written, bo
 {
 	switch (off) {
 	case VTD_RTADDR:
-		s->rtaddr = v & RTADDR_MASK;
+		/* TTM is writable with SMTS: 01b scalable; 10b/11b fault at translation time. */
+		s->rtaddr = v & (s->feat.sm ? RTADDR_MASK | 3ull << 10 : RTADDR_MASK);
 		return;
 	case VTD_CCMD:
 		/* CAIG is hardware's; ICC reads 1 only while a command is in flight (never here). */
@@ -273,16 +285,16 @@ static void write64(struct vtd *s, uint64_t off, uint64_t v, bool lo_written, bo
 			vtd_iotlb_write(s, v);
 		return;
 	case VTD_IQT:
-		/* QT 18:4 for 128-bit descriptors (bit 4 must be 0 with DW=1, not offered). */
+		/* QT 18:4 (a byte offset; with DW=1 bit 4 must be 0, checked when the queue runs). */
 		s->iqt = v & 0x7fff0;
 		if (lo_written)
 			vtd_iq_run(s);
 		return;
 	case VTD_IQA:
-		/* 11.4.9.6: written only while QIE is clear. DW (256-bit descriptors) is scalable mode's. */
+		/* 11.4.9.6: written only while QIE is clear. DW (256-bit descriptors) needs ECAP.SMTS. */
 		if (s->gsts & GCMD_QIE)
 			return;
-		s->iqa = v & IQA_MASK;
+		s->iqa = v & (s->feat.sm ? IQA_MASK | IQA_DW : IQA_MASK);
 		return;
 	case VTD_IRTA:
 		s->irta = v & (s->feat.eim ? IRTA_MASK : IRTA_MASK & ~IRTA_EIME);

@@ -1,8 +1,9 @@
 # Emulated virtio devices behind nestvm's vVT-d (x86_64, --viommu vtd): the DMAR table makes L2's
-# intel-iommu (intel_iommu=on, strict) probe the unit in legacy mode and enable DMA translation and
-# interrupt remapping (the IOAPIC is in the DRHD's scope). The virtio devices offer
-# VIRTIO_F_ACCESS_PLATFORM; the guest maps every ring and buffer through its second-stage tables
-# and nestvm walks them (software backend). Their MSIs and the IOAPIC's (COM1) go through L2's
+# intel-iommu (intel_iommu=on, strict) probe the unit and enable DMA translation and interrupt
+# remapping (the IOAPIC is in the DRHD's scope), once in scalable mode (the kit kernel's default:
+# first-stage tables through the PASID entry of RID_PASID 0) and once in legacy mode (sm_off:
+# second-stage tables from the context entry). The virtio devices offer VIRTIO_F_ACCESS_PLATFORM;
+# the guest maps every ring and buffer through its tables and nestvm walks them (software backend). Their MSIs and the IOAPIC's (COM1) go through L2's
 # IRTEs. The guest reads a random 16 MiB disk (checksum compared with the file), writes + flushes
 # a pattern (checked in the file), and its console is virtio too. An assigned device under
 # --viommu vtd is refused with one clear error.
@@ -28,12 +29,15 @@ echo "sum=$(md5sum /dev/vda | cut -d" " -f1)";
 grep -E "IR-(PCI-MSI|IO-APIC)" /proc/interrupts | sed "s/^ */irq: /";
 dmesg | grep -Ei "dmar|iommu|remap" | sed "s/^/dmesg: /"; sync'
 
-# vvtd NAME [options...]: one boot behind the vVT-d in strict mode, with the common checks.
+# vvtd NAME MODE [options...]: one boot behind the vVT-d in strict mode and MODE (scalable or
+# legacy), with the common checks.
 vvtd() {
-	name=$1; shift
-	guest "$T/$name.out" "$gcmd" "intel_iommu=on iommu.strict=1" --memory 256M --disk "path=$T/disk" --viommu vtd "$@"
+	name=$1 mode=$2; shift 2
+	if [ "$mode" = legacy ]; then iommu=intel_iommu=on,sm_off; else iommu=intel_iommu=on,sm_on; fi
+	guest "$T/$name.out" "$gcmd" "$iommu iommu.strict=1" --memory 256M --disk "path=$T/disk" --viommu vtd "$@"
 	rc=$?
 	check "$name: nestvm exits 0 when the guest powers off" [ "$rc" = 0 ] || show "$T/$name.out"
+	check "$name: L2 set a $mode-mode root table" grep -q "vtd: the guest set a $mode-mode root table" "$T/$name.out"
 	check "$name: L2 found the DRHD of the DMAR" grep -q 'dmesg: .*DMAR: DRHD base: 0x000000fed90000' "$T/$name.out" ||
 		show "$T/$name.out"
 	check "$name: L2 enabled interrupt remapping" grep -Eq 'dmesg: .*Enabled IRQ remapping in (x2apic|xapic) mode' \
@@ -51,11 +55,12 @@ vvtd() {
 		sh -c "! grep -Eiq 'dmesg: .*DMAR.*(fault|error|fail|timeout|\\[DMA )' '$T/$name.out'" || show "$T/$name.out"
 	check "$name: the guest's /init ran to completion" [ "$(guest_exit "$T/$name.out")" = 0 ]
 }
-vvtd blk
+vvtd blk-legacy legacy
+vvtd blk scalable
 # The serial console's COM1 interrupt is the IOAPIC's pin 4 (with a virtio console nothing opens it).
 check "blk: the IOAPIC's interrupts go through L2's IRTEs too (IR-IO-APIC)" grep -q '^irq: .*IR-IO-APIC' "$T/blk.out"
 grep -E '^(irq|dmesg): ' "$T/blk.out" | grep -v 'ommand line' | sed 's/^/# /'
-vvtd virtio-console --console virtio
+vvtd virtio-console scalable --console virtio
 check "virtio-console: negotiated VIRTIO_F_ACCESS_PLATFORM" grep -qx 'con-access-platform=1' "$T/virtio-console.out" ||
 	show "$T/virtio-console.out"
 check "virtio-console: in a DMA domain" grep -qx 'con-domain=DMA' "$T/virtio-console.out"

@@ -185,7 +185,9 @@ static void test_registers(void)
 	CHECK((cap & CAP_PSI) && !(cap & CAP_CM) && ((cap >> 34) & 0xf) == 3, "CAP: PSI, CM=0, SLLPS 2M+1G");
 	CHECK((ecap & (ECAP_QI | ECAP_IR | ECAP_EIM | ECAP_PT | ECAP_C)) == (ECAP_QI | ECAP_IR | ECAP_EIM | ECAP_PT | ECAP_C),
 	      "ECAP: C, QI, IR, EIM, PT");
-	CHECK(((ecap >> 8) & 0x3ff) * 16 == VTD_IVA && !(ecap & (1ull << 43)), "ECAP: IRO, no SMTS");
+	CHECK(((ecap >> 8) & 0x3ff) * 16 == VTD_IVA && (ecap & ECAP_SMTS) && (ecap & ECAP_FLTS) && (ecap & ECAP_SLTS) &&
+	      !(ecap & (1ull << 40)) && !(ecap & (1ull << 26)), "ECAP: IRO, SMTS/FLTS/SLTS, no PASID, no NEST");
+	CHECK((cap & CAP_FL1GP) && (cap & CAP_FL5LP), "CAP: first-stage 1G and 5-level");
 	CHECK(rd32(VTD_CAP) == (uint32_t)cap && rd32(VTD_CAP + 4) == (uint32_t)(cap >> 32), "CAP in 32-bit halves");
 	wr64(VTD_CAP, 0);
 	CHECK(rd64(VTD_CAP) == cap, "CAP read-only");
@@ -194,7 +196,7 @@ static void test_registers(void)
 	/* RTADDR: bits 11:0 reserved (TTM 00 only), 32-bit halves low then high. */
 	wr32(VTD_RTADDR, (uint32_t)ROOT | 0xfff);
 	wr32(VTD_RTADDR + 4, 0x12);
-	CHECK(rd64(VTD_RTADDR) == (0x12ull << 32 | ROOT), "RTADDR written in halves, reserved bits clear");
+	CHECK(rd64(VTD_RTADDR) == (0x12ull << 32 | ROOT | 0xc00), "RTADDR written in halves: TTM kept, 9:0 reserved");
 	wr64(VTD_RTADDR, ROOT);
 	wr32(VTD_GCMD, GCMD_SRTP);
 	CHECK(rd32(VTD_GSTS) == GCMD_SRTP && rd32(VTD_GCMD) == 0, "SRTP -> RTPS; GCMD reads 0");
@@ -215,7 +217,7 @@ static void test_registers(void)
 	wr32(VTD_FEADDR, 0xfee00003);
 	CHECK(rd32(VTD_FEADDR) == 0xfee00000, "FEADDR 1:0 reserved");
 	wr64(VTD_IQA, IQ | 0xff8 | 7);
-	CHECK(rd64(VTD_IQA) == (IQ | 7), "IQA: DW and 10:3 reserved");
+	CHECK(rd64(VTD_IQA) == (IQ | IQA_DW | 7), "IQA: DW (with SMTS) kept, 10:3 reserved");
 	wr64(VTD_IRTA, IRT | 0x7f0 | IRTA_EIME | 7);
 	CHECK(rd64(VTD_IRTA) == (IRT | IRTA_EIME | 7), "IRTA: 10:4 reserved");
 }
@@ -432,6 +434,134 @@ static void test_iotlb_register(void)
 	CHECK(vtd_translate(&s, SID, 0x10000, false, &x) == 0 && x.pa == DATA + 0x3000, "page invalidated");
 }
 
+#define SM_CTX      (RAM_BASE + 0x102000)
+#define PASID_DIR   (RAM_BASE + 0x103000)
+#define PASID_TBL   (RAM_BASE + 0x104000)
+
+/* 4-level first-stage 4 KiB mapping (9.9): P, R/W, U/S; A and D left for the walk to set. */
+static void fs_map(uint64_t root, uint64_t iova, uint64_t pa, bool rw)
+{
+	uint64_t table = root;
+
+	for (int level = 4; level > 1; level--) {
+		uint64_t slot = table + ((iova >> (12 + 9 * (level - 1))) & 511) * 8, e = get(slot);
+
+		if (!(e & 1)) {
+			e = alloc_table() | 7;
+			put(slot, e);
+		}
+		table = e & ~0xfffull;
+	}
+	put(table + ((iova >> 12) & 511) * 8, pa | 5 | (rw ? 2 : 0));
+}
+
+/* Scalable-mode root (upper half for devfn >= 128), context entry -> PASID directory -> PASID
+ * entry 0 (RID_PASID) with PGTT, DID, and the table pointer in the qword PGTT uses. */
+static void set_sm(uint16_t sid, unsigned int pgtt, uint64_t table)
+{
+	uint64_t ctx = SM_CTX + (sid & 0x7f) * 32;
+
+	put(ROOT + (sid >> 8) * 16 + ((sid & 0xff) >= 128 ? 8 : 0), SM_CTX | 1);
+	put(ctx, PASID_DIR | 1);
+	put(ctx + 8, 0);
+	put(PASID_DIR, PASID_TBL | 1);
+	put(PASID_TBL, (pgtt == 2 ? table | 2ull << 2 : 0) | (uint64_t)pgtt << 6 | 1);
+	put(PASID_TBL + 8, DID);
+	put(PASID_TBL + 16, pgtt == 1 ? table : 0);
+}
+
+/* FR of the record written last (the one before FSTS.FRI). */
+static unsigned int last_fr(void)
+{
+	unsigned int fri = rd32(VTD_FSTS) >> 8 & 0xff;
+
+	return (rd64(VTD_FRCD + 16 * ((fri + VTD_NFR - 1) % VTD_NFR) + 8) >> 32) & 0xff;
+}
+
+static void test_scalable(void)
+{
+	struct viommu_xlate x;
+	uint64_t fs, ss, leaf;
+
+	setup();
+	fs = alloc_table();
+	fs_map(fs, 0x40000, DATA, true);
+	fs_map(fs, 0x41000, DATA + 0x1000, false);
+	set_sm(SID, 1, fs);
+	wr64(VTD_RTADDR, ROOT | 1u << 10);          /* TTM 01b: scalable mode */
+	wr32(VTD_GCMD, GCMD_SRTP);
+	gcmd(GCMD_TE, 0);
+	CHECK(vtd_translate(&s, SID, 0x40010, false, &x) == 0 && x.pa == DATA + 0x10, "scalable, first stage: read");
+	leaf = get(PGTABLES + 3 * 0x1000 + (0x40000 >> 12) * 8);
+	CHECK((leaf & (1u << 5)) && !(leaf & (1u << 6)), "read: A set in the leaf, D not");
+	CHECK((get(fs) & (1u << 5)), "read: A set in the PML4E");
+	CHECK(vtd_translate(&s, SID, 0x40020, true, &x) == 0 && x.pa == DATA + 0x20, "first stage: write");
+	leaf = get(PGTABLES + 3 * 0x1000 + (0x40000 >> 12) * 8);
+	CHECK(leaf & (1u << 6), "write: D set in the leaf (after a cached read)");
+	CHECK(vtd_translate(&s, SID, 0x41000, true, &x) == -EFAULT &&
+	      ((rd64(VTD_FRCD + 8) >> 32) & 0xff) == VTD_FR_SGN_WRITE, "write to a read-only first-stage page: FR 0x85");
+	CHECK(vtd_translate(&s, SID, 1ull << 47, false, &x) == -EFAULT &&
+	      ((rd64(VTD_FRCD + 24) >> 32) & 0xff) == VTD_FR_SGN_CANONICAL, "non-canonical IOVA: FR 0x80");
+
+	/* Second stage through the PASID entry (AW 2), after a PASID-cache invalidation on a
+	 * 256-bit queue. */
+	ss = alloc_table();
+	ss_map(ss, 0x40000, DATA + 0x7000, 3);
+	set_sm(SID, 2, ss);
+	CHECK(vtd_translate(&s, SID, 0x40000, false, &x) == 0 && x.pa == DATA, "PASID entry cached until invalidated");
+	wr64(VTD_IQA, IQ | IQA_DW);
+	gcmd(GCMD_QIE, 0);
+	put(IQ, 7 | 3u << 4);                       /* PASID cache, global */
+	put(IQ + 8, 0);
+	wr64(VTD_IQT, 32);
+	CHECK(rd64(VTD_IQH) == 32 && !(rd32(VTD_FSTS) & FSTS_IQE), "256-bit PASID-cache descriptor consumed");
+	CHECK(vtd_translate(&s, SID, 0x40000, false, &x) == 0 && x.pa == DATA + 0x7000, "scalable, second stage");
+	ss_map(ss, 0x40000, DATA + 0x8000, 3);
+	put(IQ + 32, 6 | 3u << 4 | (uint64_t)DID << 16);     /* PASID-based IOTLB, page-selective */
+	put(IQ + 40, 0x40000);
+	wr64(VTD_IQT, 64);
+	CHECK(vtd_translate(&s, SID, 0x40000, false, &x) == 0 && x.pa == DATA + 0x8000, "PASID-based IOTLB invalidation");
+	put(IQ + 64, 5 | 1u << 5 | 9ull << 32);
+	put(IQ + 72, STATUS);
+	put(IQ + 80, 1);                            /* bit 128 of a wait descriptor: reserved */
+	wr64(VTD_IQT, 96);
+	CHECK((rd32(VTD_FSTS) & FSTS_IQE) && (rd64(VTD_IQERCD) & 0xf) == IQEI_RSVD && rd64(VTD_IQH) == 64,
+	      "256-bit descriptor with its upper half set: IQE");
+	put(IQ + 80, 0);
+	wr32(VTD_FSTS, FSTS_IQE);
+	CHECK(get(STATUS) == 9 && rd64(VTD_IQH) == 96, "fixed and resumed: wait status written");
+	wr64(VTD_IQT, 112);
+	CHECK((rd32(VTD_FSTS) & FSTS_IQE) && (rd64(VTD_IQERCD) & 0xf) == IQEI_TAIL, "IQT not 256-bit aligned: IQE");
+
+	/* Pass-through, then the scalable-mode faults. */
+	set_sm(SID, 4, 0);
+	vtd_inv_context(&s, 1, 0, 0, 0);
+	CHECK(vtd_translate(&s, SID, 0x1234000, true, &x) == 0 && x.pa == 0x1234000, "PGTT pass-through");
+	put(PASID_TBL, 3ull << 6 | 1);             /* nested: no ECAP.NEST */
+	vtd_inv_context(&s, 1, 0, 0, 0);
+	wr32(VTD_FSTS, 0xff);
+	for (int i = 0; i < VTD_NFR; i++)
+		wr64(VTD_FRCD + 16 * i + 8, FRCD_F);
+	CHECK(vtd_translate(&s, SID, 0x1000, false, &x) == -EFAULT && last_fr() == VTD_FR_SM_PASID_INVALID,
+	      "PGTT nested: FR 0x5b");
+	put(PASID_TBL, 0);
+	CHECK(vtd_translate(&s, SID, 0x1000, false, &x) == -EFAULT, "PASID entry not present: blocked");
+	put(PASID_DIR, 0);
+	put(SM_CTX + (SID & 0x7f) * 32 + 8, 5);    /* RID_PASID 5 without ECAP.RPS */
+	CHECK(vtd_translate(&s, SID, 0x1000, false, &x) == -EFAULT, "RID_PASID != 0: blocked");
+	wr64(VTD_RTADDR, ROOT | 2u << 10);
+	wr32(VTD_GCMD, GCMD_SRTP | (rd32(VTD_GSTS) & (GCMD_TE | GCMD_QIE)));
+	CHECK(vtd_translate(&s, SID, 0x1000, false, &x) == -EFAULT, "TTM 10b: blocked");
+	{
+		uint8_t want[] = { VTD_FR_SM_PE_NOT_PRESENT, VTD_FR_SM_CTX_RID_PASID, VTD_FR_SM_RTADDR };
+		unsigned int fri = rd32(VTD_FSTS) >> 8 & 0xff, ok = 0;
+
+		for (unsigned int i = 0; i < 3; i++)
+			ok += ((rd64(VTD_FRCD + 16 * ((fri + VTD_NFR - 3 + i) % VTD_NFR) + 8) >> 32) & 0xff) == want[i];
+		CHECK(ok == 3, "FR 0x59 (PASID entry P=0), 0x48 (RID_PASID), 0x30 (TTM)");
+	}
+}
+
 /* IRTE (9.10): P, FPD, DM, TM, DLM, vector; DST; SID/SQ/SVT. */
 static void set_irte(unsigned int idx, uint64_t lo, uint64_t hi)
 {
@@ -538,6 +668,7 @@ int main(void)
 	test_fault_overflow();
 	test_iq();
 	test_iotlb_register();
+	test_scalable();
 	test_ir();
 	vtd_destroy(&s);
 	viommu_destroy(v);
