@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * libFuzzer target: a guest that fills its VT-d unit's root and context tables, second-stage
- * tables, invalidation queue and interrupt remapping table with anything it likes, enables what
+ * libFuzzer target: a guest that fills its VT-d unit's root and context tables (legacy or
+ * scalable mode, with PASID directory and table), first- and second-stage tables, invalidation
+ * queue (128- or 256-bit descriptors) and interrupt remapping table with anything it likes, enables what
  * it likes, and then pokes any register offset with any access width while its emulated devices
  * DMA and raise MSIs. The model must never crash, hang or touch memory outside guest RAM (ASan).
  *
  * Input: a HDR-byte header, NOPS 8-byte operations, then the first 64 KiB of guest RAM (every
  * pointer of the header lands there).
- *   [0]      RTADDR page (low nibble)        [1] IQA page (low nibble) | QS (bits 6:4)
+ *   [0]      RTADDR page (low nibble) | TTM (bits 5:4)
+ *   [1]      IQA page (low nibble) | QS (bits 6:4) | DW (bit 7)
  *   [2]      IRTA page (low nibble) | S (bits 7:4)
  *   [3]      enables: TE[0] QIE[1] IRE[2] CFI[3] EIME[4] unmask events[5]
  *   [4..11]  four source ids (16-bit)        [12..15] IQT
@@ -115,9 +117,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		__builtin_trap();
 	for (unsigned int i = 0; i < 4; i++)
 		vtd_add_stream(&s, sid(data, i));
-	wr(&s, VTD_RTADDR, RAM_BASE + (data[0] & 0xf) * 0x1000ull, 8);
+	wr(&s, VTD_RTADDR, RAM_BASE + (data[0] & 0xf) * 0x1000ull + ((data[0] >> 4) & 3) * 0x400ull, 8);
 	wr(&s, VTD_GCMD, GCMD_SRTP, 4);
-	wr(&s, VTD_IQA, RAM_BASE + (data[1] & 0xf) * 0x1000ull + ((data[1] >> 4) & 7), 8);
+	wr(&s, VTD_IQA, RAM_BASE + (data[1] & 0xf) * 0x1000ull + ((data[1] >> 4) & 7) + (data[1] & 0x80 ? IQA_DW : 0), 8);
 	wr(&s, VTD_IRTA, RAM_BASE + (data[2] & 0xf) * 0x1000ull + (data[3] & 0x10 ? IRTA_EIME : 0) + (data[2] >> 4), 8);
 	gcmd(&s, GCMD_SIRTP);
 	if (data[3] & 0x20) {
