@@ -59,7 +59,7 @@ vvtd blk-legacy legacy
 vvtd blk scalable
 # The serial console's COM1 interrupt is the IOAPIC's pin 4 (with a virtio console nothing opens it).
 check "blk: the IOAPIC's interrupts go through L2's IRTEs too (IR-IO-APIC)" grep -q '^irq: .*IR-IO-APIC' "$T/blk.out"
-grep -E '^(irq|dmesg): ' "$T/blk.out" | grep -v 'ommand line' | sed 's/^/# /'
+grep -E '^(irq|dmesg): ' "$T/blk.out" | grep -v 'ommand line: ' | sed 's/^/# /'
 vvtd virtio-console scalable --console virtio
 check "virtio-console: negotiated VIRTIO_F_ACCESS_PLATFORM" grep -qx 'con-access-platform=1' "$T/virtio-console.out" ||
 	show "$T/virtio-console.out"
