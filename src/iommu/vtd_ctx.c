@@ -83,7 +83,8 @@ static int fail(uint8_t *reason, uint8_t r)
 	return -EFAULT;
 }
 
-/* A second-stage walk config for AW (context or PASID entry) over SLPT, NULL-free. */
+/* CFG walks the second-stage tables at SLPT with AW (context or PASID entry): 0, or -EINVAL when
+ * AW is not one SAGAW offers. */
 static int ss_config(struct vtd *s, struct viommu_stream_cfg *cfg, uint64_t slpt, unsigned int aw, bool sm)
 {
 	/* AW n selects a 30 + 9n-bit AGAW, (n + 2) levels; it must be one SAGAW offers. */
@@ -195,32 +196,20 @@ static int load_context(struct vtd *s, struct vtd_stream *st, struct viommu_stre
 		return fail(reason, VTD_FR_SM_RTADDR);     /* 10b reserved, 11b abort-DMA mode (no ADMS) */
 	/* TE without a root table set is a programming error; reported as the root table fetch failing. */
 	if (!(s->gsts & GCMD_SRTP) || vtd_read64(s, root + (st->sid >> 8) * 16, &root_lo) ||
-	    vtd_read64(s, root + (st->sid >> 8) * 16 + 8, &root_hi)) {
-		*reason = VTD_FR_ROOT_FETCH;
-		return -EFAULT;
-	}
-	if (!(root_lo & ROOT_P)) {
-		*reason = VTD_FR_ROOT_NOT_PRESENT;
-		return -EFAULT;
-	}
+	    vtd_read64(s, root + (st->sid >> 8) * 16 + 8, &root_hi))
+		return fail(reason, VTD_FR_ROOT_FETCH);
+	if (!(root_lo & ROOT_P))
+		return fail(reason, VTD_FR_ROOT_NOT_PRESENT);
 	ctp = root_lo & ~0xfffull;
-	if ((root_lo & VTD_BITS(11, 1)) || root_hi || (ctp & ~haw_mask)) {
-		*reason = VTD_FR_ROOT_RSVD;
-		return -EFAULT;
-	}
-	if (vtd_read64(s, ctp + (st->sid & 0xff) * 16, &lo) || vtd_read64(s, ctp + (st->sid & 0xff) * 16 + 8, &hi)) {
-		*reason = VTD_FR_CTX_FETCH;
-		return -EFAULT;
-	}
-	if (!(lo & CTX_P)) {
-		*reason = VTD_FR_CTX_NOT_PRESENT;
-		return -EFAULT;
-	}
+	if ((root_lo & VTD_BITS(11, 1)) || root_hi || (ctp & ~haw_mask))
+		return fail(reason, VTD_FR_ROOT_RSVD);
+	if (vtd_read64(s, ctp + (st->sid & 0xff) * 16, &lo) || vtd_read64(s, ctp + (st->sid & 0xff) * 16 + 8, &hi))
+		return fail(reason, VTD_FR_CTX_FETCH);
+	if (!(lo & CTX_P))
+		return fail(reason, VTD_FR_CTX_NOT_PRESENT);
 	st->fpd = lo & CTX_FPD;
-	if ((lo & CTX_LO_RSVD) || (hi & CTX_HI_RSVD)) {
-		*reason = VTD_FR_CTX_RSVD;
-		return -EFAULT;
-	}
+	if ((lo & CTX_LO_RSVD) || (hi & CTX_HI_RSVD))
+		return fail(reason, VTD_FR_CTX_RSVD);
 	st->did = CTX_DID(hi);
 	switch (CTX_TT(lo)) {
 	case TT_PT:
@@ -238,8 +227,7 @@ static int load_context(struct vtd *s, struct vtd_stream *st, struct viommu_stre
 		return 0;
 	}
 	/* TT 01b needs ECAP.DT, 11b is reserved; TT 10b needs ECAP.PT; AW outside SAGAW (Appendix A 0x03). */
-	*reason = VTD_FR_CTX_INVALID;
-	return -EFAULT;
+	return fail(reason, VTD_FR_CTX_INVALID);
 }
 
 static int translate(struct vtd *s, struct vtd_stream *st, uint64_t iova, bool write, struct viommu_xlate *out)
