@@ -3,7 +3,7 @@
  * The page-table walker interface of the software vIOMMU core: a backend that walks the guest's
  * tables itself (viommu_soft.c) does it through the walker the front-end put in the stream's config,
  * never through one format's code. The AArch64 VMSA stage-1 walker (s1walk.c, SMMUv3 CDs) implements
- * it; x86 walkers (VT-d first/second stage) are to. Faults come out in one kind every front-end maps
+ * it, and so does the VT-d second-stage walker (vtd_pgwalk.c). Faults come out in one kind every front-end maps
  * to its own code (SMMUv3: IHI 0070 7.3 F_TRANSLATION, F_ADDR_SIZE, F_ACCESS, F_PERMISSION, F_WALK_EABT).
  */
 #ifndef NESTVM_PGWALK_H
@@ -35,6 +35,8 @@ struct pgwalk_fault {
 	enum viommu_fault_kind kind;
 	int level;                  /* where it happened */
 	uint64_t fetch_addr;        /* VIOMMU_F_WALK_EABT: the descriptor address that failed */
+	uint8_t reason;             /* the format's own fault code when KIND is too coarse for it
+				     * (VT-d: FRCD.FR, Appendix A); 0 when the format has none */
 };
 
 struct pgwalk_ops {

@@ -23,6 +23,8 @@
 
 #include "iommu/pgwalk.h"
 #include "iommu/s1walk.h"
+#include "iommu/vtd_fswalk.h"
+#include "iommu/vtd_sswalk.h"
 
 struct guest_mem;
 struct viommu;
@@ -39,10 +41,13 @@ struct viommu_stream_cfg {
 				     * for the host (SMMUv3: STE words 0-1) */
 	/* VIOMMU_CFG_S1, for the backends that walk the guest's tables (software; shadow next): the
 	 * walker and its config, decoded by the front-end, and the tag its IOTLB entries carry (the
-	 * one the guest invalidates by: SMMUv3 ASID). */
+	 * one the guest invalidates by: SMMUv3 ASID, VT-d domain id). */
 	const struct pgwalk_ops *walker;
 	union {
 		struct s1walk_cfg s1;       /* s1walk_ops: the decoded CD (SMMUv3) */
+		struct vtd_sswalk_cfg ss;   /* vtd_ss_pgwalk: a decoded legacy context entry or scalable-mode
+					     * PASID entry with PGTT second stage (VT-d) */
+		struct vtd_fs_pgwalk_cfg fs;   /* vtd_fs_pgwalk: a PASID entry with PGTT first stage */
 	};
 	uint16_t tag;
 	bool record_faults;         /* CD.R: stage-1 faults are reported as events */
@@ -84,6 +89,7 @@ struct viommu_fault {
 	uint32_t sid;
 	uint64_t iova;
 	uint64_t fetch_addr;        /* VIOMMU_F_WALK_EABT */
+	uint8_t reason;             /* pgwalk_fault.reason: the format's own code (VT-d FRCD.FR) */
 	bool write;
 };
 

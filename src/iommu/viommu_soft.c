@@ -124,7 +124,7 @@ static int soft_translate(struct viommu *v, uint32_t sid, uint64_t iova, bool wr
 {
 	struct viommu_soft *vs = to_soft(v);
 	struct soft_stream *st = find(vs, sid);
-	struct pgwalk_fault f;
+	struct pgwalk_fault f = { .kind = VIOMMU_F_NONE };   /* walkers without a reason leave it 0 */
 	struct pgwalk_out r;
 	uint64_t pa, key;
 
@@ -148,7 +148,8 @@ static int soft_translate(struct viommu *v, uint32_t sid, uint64_t iova, bool wr
 	}
 	if (st->cfg.walker->walk(&st->cfg.s1, iova, write, read_desc, (void *)vs->mem, &r, &f)) {
 		*fault = (struct viommu_fault){
-			.kind = f.kind, .sid = sid, .iova = iova, .fetch_addr = f.fetch_addr, .write = write,
+			.kind = f.kind, .sid = sid, .iova = iova, .fetch_addr = f.fetch_addr, .reason = f.reason,
+			.write = write,
 		};
 		return -EFAULT;
 	}

@@ -30,4 +30,17 @@ struct vtd_fswalk_cfg {
 int vtd_fswalk(const struct vtd_fswalk_cfg *cfg, uint64_t iova, unsigned int acc, vtd_walk_read_fn rd,
 	       void *opaque, struct vtd_walk_result *res);
 
+/*
+ * The walker as the software vIOMMU core's pgwalk_ops (vtd_pgwalk.c). Hardware sets A (and EA)
+ * in the entries it uses and D in the leaf it writes through (3.6.3): the adapter does that in
+ * guest RAM (MEM), atomically, so it needs it beside the walk config.
+ */
+struct guest_mem;
+struct vtd_fs_pgwalk_cfg {
+	struct vtd_fswalk_cfg fs;
+	const struct guest_mem *mem;
+};
+struct pgwalk_ops;
+extern const struct pgwalk_ops vtd_fs_pgwalk;
+
 #endif

@@ -31,4 +31,9 @@ struct vtd_sswalk_cfg {
 int vtd_sswalk(const struct vtd_sswalk_cfg *cfg, uint64_t iova, unsigned int acc, vtd_walk_read_fn rd,
 	       void *opaque, struct vtd_walk_result *res);
 
+/* The walker as the software vIOMMU core's pgwalk_ops (vtd_pgwalk.c): CFG is a struct vtd_sswalk_cfg,
+ * faults carry their FRCD.FR code in pgwalk_fault.reason. */
+struct pgwalk_ops;
+extern const struct pgwalk_ops vtd_ss_pgwalk;
+
 #endif

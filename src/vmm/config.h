@@ -18,7 +18,7 @@ enum seccomp_mode { SECCOMP_ON, SECCOMP_LOG, SECCOMP_OFF };
  * the backend that implements it (struct viommu: software or nested, iommu/viommu.h) nor the
  * iommufd vIOMMU object the nested backend allocates (iommu/viommu_obj.h).
  */
-enum viommu_model { VIOMMU_MODEL_NONE, VIOMMU_MODEL_SMMUV3 };
+enum viommu_model { VIOMMU_MODEL_NONE, VIOMMU_MODEL_SMMUV3, VIOMMU_MODEL_VTD };
 
 struct disk_config {
 	const char *path;

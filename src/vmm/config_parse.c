@@ -121,7 +121,8 @@ void config_run_usage(void)
 	       "                          assign a host PCI device bound to vfio-pci (repeatable, max %d)\n"
 	       "  --iommufd fd=N          use this pre-opened /dev/iommu fd for device assignment\n"
 	       "  --seccomp on|log|off    per-thread syscall filters (default on; log: report, don't kill)\n"
-	       "  --viommu none|smmuv3    an emulated IOMMU in front of the PCI devices (arm64: SMMUv3)\n"
+	       "  --viommu none|smmuv3|vtd  an emulated IOMMU in front of the PCI devices (arm64: SMMUv3,\n"
+	       "                          x86_64: Intel VT-d)\n"
 	       "  --stats                 at exit, print one 'nestvm-stats:' line on stderr: set-up time to the\n"
 	       "                          first KVM_RUN, run time, exits per reason and their handling time\n"
 	       "  --api-socket path=PATH|fd=N  serve the control API (HTTP, cloud-hypervisor style) on a unix socket\n"
@@ -149,6 +150,11 @@ static const struct {
 	{ "smmuv3", VIOMMU_MODEL_SMMUV3, true, "arm64" },
 #else
 	{ "smmuv3", VIOMMU_MODEL_SMMUV3, false, "arm64" },
+#endif
+#ifdef __x86_64__
+	{ "vtd", VIOMMU_MODEL_VTD, true, "x86_64" },
+#else
+	{ "vtd", VIOMMU_MODEL_VTD, false, "x86_64" },
 #endif
 };
 

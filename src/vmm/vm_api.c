@@ -165,7 +165,8 @@ static json_object *api_viommu(void *opaque)
 	if (!o)
 		return NULL;
 	json_object_object_add(o, "front_end",
-			       json_object_new_string(a->vm->cfg->viommu_model == VIOMMU_MODEL_SMMUV3 ? "smmuv3" : "none"));
+			       json_object_new_string(a->vm->cfg->viommu_model == VIOMMU_MODEL_SMMUV3 ? "smmuv3" :
+						      a->vm->cfg->viommu_model == VIOMMU_MODEL_VTD ? "vtd" : "none"));
 	if (arch_viommu(a->vm))
 		viommu_describe(arch_viommu(a->vm), o);
 	else

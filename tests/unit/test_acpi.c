@@ -7,6 +7,7 @@
 #include "arch/arch.h"
 #include "arch/x86_64/acpi_tables.h"
 #include "arch/x86_64/aml.h"
+#include "arch/x86_64/dmar.h"
 #include "arch/x86_64/layout.h"
 #include "tap.h"
 
@@ -187,6 +188,39 @@ static void test_extension(void)
 	CHECK(x86_acpi_build(&m, buf, SIZE, GPA, &used) == -EINVAL, "0 vCPUs rejected");
 }
 
+/* The DMAR of --viommu vtd, byte by byte as VT-d rev 5 chapter 8 lays it out. */
+static void test_dmar(void)
+{
+	struct x86_dmar d = { .regs = X86_VTD_ADDR, .haw = 48, .intr_remap = true, .ioapic_id = 0, .ioapic_sid = 0xf0f8 };
+	struct x86_acpi_machine m = { .nr_cpus = 2, .layout = &arch_layout, .extra = x86_dmar_add, .opaque = &d };
+	const struct acpi_rsdp *rsdp = (const void *)buf;
+	const struct acpi_header *xsdt, *h;
+	const uint8_t *t;
+	uint64_t last, base;
+	size_t used;
+
+	CHECK(x86_acpi_build(&m, buf, SIZE, GPA, &used) == 0, "build with the DMAR");
+	xsdt = table(rsdp->xsdt_address, "XSDT");
+	if (!xsdt)
+		return;
+	memcpy(&last, (const uint8_t *)xsdt + 36 + 3 * 8, 8);
+	h = table(last, "DMAR");
+	CHECK(h && h->length == 36 + 12 + 16 + 8 && h->revision == 1 && sum(h, h->length) == 0,
+	      "DMAR listed: header, one DRHD with one scope, checksum");
+	if (!h)
+		return;
+	t = (const uint8_t *)h;
+	CHECK(t[36] == 47 && t[37] == DMAR_F_INTR_REMAP, "host address width 48, INTR_REMAP, no x2APIC opt-out");
+	memcpy(&base, t + 56, 8);
+	CHECK(t[48] == 0 && t[49] == 0 && t[50] == 24 && t[52] == DRHD_INCLUDE_PCI_ALL && t[53] == 0 && t[54] == 0 &&
+	      base == X86_VTD_ADDR, "DRHD: segment 0, INCLUDE_PCI_ALL, one 4 KiB page at the unit");
+	CHECK(t[64] == DMAR_SCOPE_IOAPIC && t[65] == 8 && t[68] == 0 && t[69] == 0xf0 && t[70] == 0x1f && t[71] == 0,
+	      "IOAPIC scope: id 0, source id f0:1f.0");
+	d.intr_remap = false;
+	CHECK(x86_acpi_build(&m, buf, SIZE, GPA, &used) == 0 && ((const uint8_t *)table(last, "DMAR"))[37] == 0,
+	      "without interrupt remapping: flags 0");
+}
+
 static void test_aml(void)
 {
 	uint8_t b[512], big[200];
@@ -236,6 +270,7 @@ int main(void)
 	test_tables(2);
 	test_tables(64);
 	test_extension();
+	test_dmar();
 	test_aml();
 	return tap_done();
 }

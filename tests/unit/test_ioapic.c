@@ -142,6 +142,14 @@ int main(void)
 	for (uint32_t reg = 0; reg < 256; reg++)
 		wr(&io, reg, 0xffffffff);
 	CHECK(rd(&io, 0x01) == (0x11 | 23 << 16), "register sweep: state sane");
+	/* VT-d remappable RTE (rev 5 5.1.5.1): index 0x1234 in 63:49, index bit 15 in bit 11. */
+	uint64_t a;
+	uint32_t dt;
+	ioapic_rte_to_msi(0x45ull | 1ull << 48 | 0x1234ull << 49, &a, &dt);
+	CHECK(a == (0xfee00000ull | 0x1234 << 5 | 1u << 4) && dt == 0x45, "remappable RTE: handle in 19:5, format bit 4");
+	ioapic_rte_to_msi(0x46ull | 1ull << 15 | 1ull << 11 | 1ull << 48 | 0x7fffull << 49, &a, &dt);
+	CHECK(a == (0xfee00000ull | 0x7fff << 5 | 1u << 4 | 1u << 2) && dt == (0x46 | 1u << 15 | 1u << 14),
+	      "remappable RTE: handle 15 in bit 2, level trigger kept for EOI matching");
 	ioapic_destroy(&io);
 	return tap_done();
 }

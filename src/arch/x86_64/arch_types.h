@@ -9,6 +9,8 @@
 #include "arch/x86_64/ioapic.h"
 #include "devices/serial8250.h"
 
+struct vtd_dev;
+
 struct arch_vm {
 	struct ioapic ioapic;
 	bool ioapic_ready;       /* initialised and registered on vm->mmio */
@@ -16,6 +18,7 @@ struct arch_vm {
 	bool com1_ready;         /* initialised (and maybe registered on vm->pio) */
 	bool legacy_ready;       /* legacy ports registered */
 	bool rcr_ready;          /* 0xcf9 registered */
+	struct vtd_dev *vtd;     /* --viommu vtd */
 	bool kernel_loaded;      /* boot registers known: set them on the BSP when it exists */
 	uint64_t entry;          /* 64-bit entry point (load address + 0x200) */
 };

@@ -29,9 +29,21 @@
 #define RTE_MASKED     (1ull << 16)
 #define RTE_RO_BITS    (RTE_DELIVS | RTE_REMOTE_IRR)
 #define RTE_DEST(r)    ((uint8_t)((r) >> 56))
+#define RTE_REMAPPABLE (1ull << 48)     /* VT-d interrupt remapping format */
 
 void ioapic_rte_to_msi(uint64_t rte, uint64_t *addr, uint32_t *data)
 {
+	/*
+	 * Remappable format (VT-d rev 5 5.1.5.1: bit 48 set; interrupt index 15 in bit 11, 14:0 in
+	 * 63:49): the request goes out as a remappable-format MSI (5.1.2.2: handle 14:0 in address
+	 * 19:5, handle 15 in bit 2, bit 4 set, SHV 0) for interrupt remapping to resolve. The data
+	 * keeps vector and trigger mode: the IRTE's are what count, these only match EOIs here.
+	 */
+	if (rte & RTE_REMAPPABLE) {
+		*addr = 0xfee00000ull | ((rte >> 49) & 0x7fff) << 5 | 1u << 4 | (rte & RTE_DESTMODE ? 1u << 2 : 0);
+		*data = RTE_VECTOR(rte) | (rte & RTE_LEVEL ? 1u << 15 | 1u << 14 : 0);
+		return;
+	}
 	/* MSI address (SDM Vol. 3A 11.11.1): 0xFEE, destination id in 19:12, destination mode bit 2. */
 	*addr = 0xfee00000ull | (uint64_t)RTE_DEST(rte) << 12 | (rte & RTE_DESTMODE ? 1u << 2 : 0);
 	/* MSI data (11.11.2): vector, delivery mode 10:8, level-assert bit 14, trigger mode bit 15. */

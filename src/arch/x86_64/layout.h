@@ -54,6 +54,7 @@
 #define X86_PCI_BUSES       1
 #define X86_ECAM_SIZE       (X86_PCI_BUSES * 0x100000ull)
 #define X86_IOAPIC_ADDR     0xfec00000ull
+#define X86_VTD_ADDR        0xfed90000ull    /* --viommu vtd: the remapping unit's register page (DMAR DRHD) */
 #define X86_LAPIC_ADDR      0xfee00000ull
 #define X86_IDENTITY_MAP    0xfffbc000ull
 #define X86_TSS_ADDR        0xfffbd000ull

@@ -10,8 +10,11 @@
 
 #include "arch/arch.h"
 #include "arch/x86_64/acpi_tables.h"
+#include "arch/x86_64/dmar.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/machine.h"
+#include "devices/pci.h"
+#include "iommu/vtd_dev.h"
 #include "vmm/console.h"
 #include "vmm/exitcode.h"
 #include "vmm/log.h"
@@ -29,8 +32,13 @@ static int need_cap(struct vm *vm, int cap, const char *name)
 static int ioapic_msi(void *opaque, uint64_t addr, uint32_t data)
 {
 	struct vm *vm = opaque;
-	struct kvm_msi msi = { .address_lo = (uint32_t)addr, .address_hi = (uint32_t)(addr >> 32), .data = data };
+	struct kvm_msi msi;
 
+	/* The IOAPIC's interrupt requests carry its source id through interrupt remapping (DMAR
+	 * IOAPIC scope); one that remapping blocks is dropped (the fault is recorded there). */
+	if (pci_host_msi_translate(vm->pci, VTD_IOAPIC_SID, &addr, &data, true))
+		return 0;
+	msi = (struct kvm_msi){ .address_lo = (uint32_t)addr, .address_hi = (uint32_t)(addr >> 32), .data = data };
 	/* > 0 delivered, 0 blocked by the guest (e.g. a disabled LAPIC): both are fine. */
 	if (ioctl(vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0)
 		return err_errno("KVM_SIGNAL_MSI (IOAPIC) %#llx/%#x", (unsigned long long)addr, data);
@@ -40,7 +48,7 @@ static int ioapic_msi(void *opaque, uint64_t addr, uint32_t data)
 /* Level pins need an MSI route at GSI = pin: KVM scans those for the vectors whose EOI exits to us. */
 static void ioapic_route(void *opaque, unsigned int pin, uint64_t addr, uint32_t data)
 {
-	irq_set_msi_route(opaque, pin, addr, data, 0);   /* reports its own failure */
+	irq_set_msi_route(opaque, pin, addr, data, VTD_IOAPIC_SID);   /* reports its own failure */
 }
 
 static void com1_irq(void *opaque, bool level)
@@ -92,6 +100,14 @@ int arch_vm_create(struct vm *vm)
 		return err_num(r, "IOAPIC at %#llx", (unsigned long long)X86_IOAPIC_ADDR);
 	}
 	vm->arch.ioapic_ready = true;
+	/* Before any PCI function exists: the unit registers on the PCI host for all of them. */
+	if (vm->cfg->viommu_model == VIOMMU_MODEL_VTD) {
+		r = vtd_dev_create(vm, X86_VTD_ADDR, &vm->arch.vtd);
+		if (r) {
+			arch_vm_destroy(vm);
+			return r;
+		}
+	}
 
 	serial8250_init(&vm->arch.com1, com1_irq, com1_tx, vm);
 	r = bus_register(&vm->pio, X86_COM1_PORT, 8, serial8250_access, &vm->arch.com1, "com1");
@@ -114,6 +130,7 @@ int arch_vm_create(struct vm *vm)
 int arch_finalize(struct vm *vm)
 {
 	struct x86_acpi_machine m = { .nr_cpus = vm->cfg->cpus, .layout = &arch_layout };
+	struct x86_dmar dmar;
 	uint8_t *buf;
 	size_t used;
 	int r;
@@ -123,6 +140,14 @@ int arch_finalize(struct vm *vm)
 		r = x86_reset_vector_install(vm);
 	if (r)
 		return r;
+	if (vm->arch.vtd) {
+		/* IOAPIC id 0, as the MADT says. */
+		dmar = (struct x86_dmar){ .regs = X86_VTD_ADDR, .haw = vm->arch.vtd->vtd.feat.haw,
+					  .intr_remap = vm->arch.vtd->vtd.feat.ir, .ioapic_id = 0,
+					  .ioapic_sid = VTD_IOAPIC_SID };
+		m.extra = x86_dmar_add;
+		m.opaque = &dmar;
+	}
 	buf = calloc(1, X86_ACPI_SIZE);
 	if (!buf)
 		return err_num(-ENOMEM, "ACPI tables");
@@ -154,6 +179,8 @@ int arch_vcpu_exit(struct vcpu *v)
 
 void arch_vm_destroy(struct vm *vm)
 {
+	vtd_dev_destroy(vm, vm->arch.vtd);
+	vm->arch.vtd = NULL;
 	x86_legacy_ports_unregister(vm);
 	if (vm->arch.com1_ready) {
 		if (vm->cfg && vm->cfg->console == CONSOLE_SERIAL)
@@ -171,5 +198,5 @@ void arch_vm_destroy(struct vm *vm)
 
 struct viommu *arch_viommu(struct vm *vm)
 {
-	return NULL;   /* no vIOMMU model on x86 yet */
+	return vm->arch.vtd ? vm->arch.vtd->backend : NULL;
 }

@@ -1,0 +1,143 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The VT-d remapping unit of a VM (see vtd_dev.h). */
+#include "iommu/vtd_dev.h"
+
+#include <errno.h>
+#include <linux/kvm.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+
+#include "devices/pci.h"
+#include "vmm/log.h"
+#include "vmm/vm.h"
+
+/* The unit's own interrupts are compatibility-format MSIs to the LAPICs (11.4.9.2-.5: FEADDR is
+ * 0xFEEx_xxxx); they are not remapped (5.1: the remapping hardware's own events bypass it). */
+static void dev_msi(void *opaque, uint64_t addr, uint32_t data)
+{
+	struct vtd_dev *d = opaque;
+	struct kvm_msi msi = { .address_lo = (uint32_t)addr, .address_hi = (uint32_t)(addr >> 32), .data = data };
+
+	if ((addr >> 20) != 0xfee) {
+		pr_debug("vtd: event MSI to 0x%llx (not the interrupt range) dropped", (unsigned long long)addr);
+		return;
+	}
+	/* > 0 delivered, 0 blocked by the guest (a disabled LAPIC): both are fine. */
+	if (ioctl(d->vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0)
+		err_errno("vtd: KVM_SIGNAL_MSI %#llx/%#x", (unsigned long long)addr, data);
+}
+
+/* Interrupt remapping changed: MSI routes hold remapped (address, data), so they follow. */
+static void dev_xlate_changed(void *opaque)
+{
+	struct vtd_dev *d = opaque;
+
+	if (d->registered)
+		irq_msi_retranslate(d->vm);     /* reports its own failure */
+}
+
+static int dev_dma_add(void *opaque, uint32_t rid)
+{
+	struct vtd_dev *d = opaque;
+
+	return vtd_add_stream(&d->vtd, (uint16_t)rid);
+}
+
+/* Emulated devices: source id = RID (bus 0), every DMA access translated by the software path. */
+static int dev_dma_translate(void *opaque, uint32_t rid, uint64_t iova, bool write, struct viommu_xlate *out)
+{
+	struct vtd_dev *d = opaque;
+
+	return vtd_translate(&d->vtd, (uint16_t)rid, iova, write, out);
+}
+
+/* On x86 an MSI is not DMA-translated (the interrupt range is never remapped as memory, 3.15):
+ * it goes through interrupt remapping, which may rewrite both address and data. */
+static int dev_msi_translate(void *opaque, uint32_t rid, uint64_t *addr, uint32_t *data, bool report)
+{
+	struct vtd_dev *d = opaque;
+
+	return vtd_ir_translate(&d->vtd, (uint16_t)rid, addr, data, report);
+}
+
+/* Refused rather than half working: without the nested (or shadow) backend an assigned device's
+ * DMA would bypass the guest's VT-d tables entirely. */
+static int dev_attach_vfio(void *opaque, int vfio_fd, uint32_t dev_id, uint32_t ioas, uint32_t rid)
+{
+	(void)opaque;
+	(void)vfio_fd;
+	(void)dev_id;
+	(void)ioas;
+	pr_err("--viommu vtd: assigned device %02x.%x cannot sit behind the vVT-d yet (emulated devices only; "
+	       "see docs/viommu.md)", (rid >> 3) & 0x1f, rid & 7);
+	return -EOPNOTSUPP;
+}
+
+int vtd_dev_create(struct vm *vm, uint64_t base, struct vtd_dev **out)
+{
+	static const struct vtd_hooks hooks = { .msi = dev_msi, .xlate_changed = dev_xlate_changed };
+	static const struct pci_viommu_ops pci_ops = {
+		.name = "vtd",
+		.dma_add = dev_dma_add,
+		.dma_translate = dev_dma_translate,
+		.attach_vfio = dev_attach_vfio,
+		.msi_translate = dev_msi_translate,
+	};
+	struct vtd_features f;
+	struct vtd_dev *d;
+	int r;
+
+	/* Every PCI function sits behind the unit (DRHD INCLUDE_PCI_ALL): it registers on the host
+	 * before any exists. */
+	if (!vm->pci)
+		return err_num(EINVAL, "vtd: no PCI host to sit in front of");
+	d = calloc(1, sizeof(*d));
+	if (!d)
+		return err_num(ENOMEM, "vtd");
+	d->vm = vm;
+	d->base = base;
+	d->backend = viommu_soft_create(&vm->mem);
+	if (!d->backend) {
+		r = -ENOMEM;
+		goto err_free;
+	}
+	vtd_default_features(&f);
+	r = vtd_init(&d->vtd, &f, &vm->mem, d->backend, &hooks, d);
+	if (r)
+		goto err_backend;
+	d->backend->frontend = &d->vtd;
+	r = bus_register(&vm->mmio, base, VTD_MMIO_SIZE, vtd_mmio, &d->vtd, "vtd");
+	if (r) {
+		err_num(r, "vtd: MMIO range at 0x%llx", (unsigned long long)base);
+		goto err_vtd;
+	}
+	r = pci_host_set_viommu(vm->pci, &pci_ops, d);
+	if (r)
+		goto err_mmio;
+	d->registered = true;
+	*out = d;
+	return 0;
+
+err_mmio:
+	bus_unregister(&vm->mmio, base, &d->vtd);
+err_vtd:
+	vtd_destroy(&d->vtd);
+err_backend:
+	viommu_destroy(d->backend);
+err_free:
+	free(d);
+	return r;
+}
+
+void vtd_dev_destroy(struct vm *vm, struct vtd_dev *d)
+{
+	if (!d)
+		return;
+	/* No vCPU runs any more and the functions are gone: nothing can call into the model. */
+	if (d->registered && vm->pci)
+		pci_host_set_viommu(vm->pci, NULL, NULL);
+	bus_unregister(&vm->mmio, d->base, &d->vtd);
+	vtd_destroy(&d->vtd);
+	viommu_destroy(d->backend);
+	free(d);
+}

@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The VT-d remapping unit as a device of a VM (--viommu vtd, x86_64): its register page on
+ * vm->mmio, its own interrupts (fault event, invalidation completion) as MSIs through KVM, the
+ * software backend for emulated devices behind it, and its front-end ops on the PCI host
+ * (pci_viommu.h): DMA translation and interrupt remapping for every function. Assigned devices
+ * are refused: the nested VT-d backend does not exist yet. The arch code picks the address and
+ * describes the unit to the guest (DMAR).
+ */
+#ifndef NESTVM_VTD_DEV_H
+#define NESTVM_VTD_DEV_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "iommu/vtd.h"
+
+struct vm;
+
+struct vtd_dev {
+	struct vtd vtd;
+	struct viommu *backend;         /* software */
+	struct vm *vm;
+	uint64_t base;
+	bool registered;                /* the PCI host's vIOMMU */
+};
+
+/* Creates the unit at BASE (VTD_MMIO_SIZE bytes) with the default feature set. */
+int vtd_dev_create(struct vm *vm, uint64_t base, struct vtd_dev **out);
+void vtd_dev_destroy(struct vm *vm, struct vtd_dev *d);
+
+#endif
