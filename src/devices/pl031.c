@@ -85,10 +85,16 @@ static void reg_write(struct pl031 *rtc, uint64_t off, uint32_t v)
 void pl031_mmio(void *opaque, uint64_t offset, uint8_t *data, uint32_t len, bool is_write)
 {
 	struct pl031 *rtc = opaque;
+	uint64_t word = offset & ~3ull;
+	unsigned int shift = (unsigned int)(offset & 3);
 	uint32_t v = 0;
 
-	/* The registers are 32 bits wide on a 32-bit APB: anything else reads 0 and is dropped. */
-	if (len != 4 || offset % 4 || offset >= PL031_MMIO_SIZE) {
+	/*
+	 * 32-bit registers on the APB. Narrower reads within one register return its bytes (AAVMF's
+	 * PL031 driver checks the PrimeCell IDs with byte reads); a write must be a whole word, anything
+	 * else is dropped, as are accesses that straddle registers.
+	 */
+	if (!len || len > 4 || shift + len > 4 || offset >= PL031_MMIO_SIZE || (is_write && len != 4)) {
 		if (!is_write)
 			memset(data, 0, len <= 8 ? len : 8);
 		return;
@@ -96,10 +102,10 @@ void pl031_mmio(void *opaque, uint64_t offset, uint8_t *data, uint32_t len, bool
 	pthread_mutex_lock(&rtc->lock);
 	if (is_write) {
 		memcpy(&v, data, 4);
-		reg_write(rtc, offset, v);
+		reg_write(rtc, word, v);
 	} else {
-		v = reg_read(rtc, offset);
-		memcpy(data, &v, 4);
+		v = reg_read(rtc, word) >> (8 * shift);
+		memcpy(data, &v, len);
 	}
 	pthread_mutex_unlock(&rtc->lock);
 }

@@ -37,7 +37,8 @@ struct pl031 {
 
 int pl031_init(struct pl031 *rtc);
 void pl031_destroy(struct pl031 *rtc);
-/* bus_access_fn over PL031_MMIO_SIZE bytes: 32-bit registers; other sizes read 0 and are ignored. */
+/* bus_access_fn over PL031_MMIO_SIZE bytes: 32-bit registers, byte and halfword reads within one;
+ * writes other than whole words are dropped. */
 void pl031_mmio(void *opaque, uint64_t offset, uint8_t *data, uint32_t len, bool is_write);
 
 #endif
