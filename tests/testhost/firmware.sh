@@ -2,7 +2,8 @@
 # qemu-efi-aarch64, tools/build arm64 copies it to build-testhost/firmware/) boots the kit kernel
 # handed to it through fw_cfg (--kernel/--initrd: the firmware's own loader starts the kernel's EFI
 # stub) to the guest's /init, and with no kernel reaches the UEFI Shell; bad images are refused with
-# one clear line. x86_64 refuses --firmware (the machine lacks what OVMF needs): that refusal is checked.
+# one clear line; the firmware's own virtio drivers see nestvm's virtio-blk disk. x86_64 refuses
+# --firmware (the machine lacks what OVMF needs): that refusal is checked.
 . tests/testhost/lib.sh
 
 FW=/nestvm/build-testhost/firmware
@@ -104,20 +105,30 @@ else
 fi
 
 # No kernel: the boot manager finds nothing to boot and falls to the UEFI Shell, which counts down
-# startup.nsh and prints its prompt (console input is /dev/null). nestvm keeps running: stop it there.
+# startup.nsh and prints its prompt. With a virtio-blk disk attached, the firmware's own virtio 1.0
+# PCI and block drivers must drive nestvm's disk: "map -r" typed at the prompt lists it as BLK0, and
+# "dblk" reads its first sector (a pattern). nestvm keeps running at the prompt: stop it there.
 cp "$FW/AAVMF_VARS.fd" "$T/vars.fd"
-t0=$(now)
+dd if=/dev/zero of="$T/disk" bs=1M count=4 2>/dev/null
+printf 'NESTVM-DISK-PATTERN' | dd of="$T/disk" conv=notrunc 2>/dev/null
+mkfifo "$T/shell.in"
 : > "$T/shell.raw"
-"$NESTVM" run --memory 256M --firmware "$CODE" --firmware-vars "$T/vars.fd" < /dev/null > "$T/shell.raw" 2>&1 &
+t0=$(now)
+(i=0; while [ $i -lt "${FW_TIMEOUT:-600}" ] && ! grep -q 'Shell> ' "$T/shell.raw"; do sleep 1; i=$((i + 1)); done
+ echo "# UEFI Shell through AAVMF: $(( $(now) - t0 )) s" >&2
+ sleep 1; printf 'map -r\r'; sleep 5; printf 'dblk blk0 0 1\r'; sleep 5) > "$T/shell.in" &
+w=$!
+"$NESTVM" run --memory 256M --disk "path=$T/disk" --firmware "$CODE" --firmware-vars "$T/vars.fd" \
+	< "$T/shell.in" > "$T/shell.raw" 2>&1 &
 pid=$!
-i=0
-while [ $i -lt "${FW_TIMEOUT:-600}" ] && kill -0 $pid 2>/dev/null && ! tr -d '\r' < "$T/shell.raw" | grep -q 'Shell> '; do
-	sleep 1; i=$((i + 1))
-done
-echo "# UEFI Shell through AAVMF: $(( $(now) - t0 )) s"
+wait $w
 alive=no; kill -0 $pid 2>/dev/null && alive=yes
 kill $pid 2>/dev/null; wait $pid 2>/dev/null
-tr -d '\r' < "$T/shell.raw" | sed 's/\x1b\[[0-9;]*[A-Za-z]//g' > "$T/shell.out"
+tr -d '\r' < "$T/shell.raw" | sed 's/\x1b\[[0-9;=]*[A-Za-z]//g' > "$T/shell.out"
 check "UEFI Shell: AAVMF reaches the Shell prompt" grep -q 'Shell> ' "$T/shell.out" || show "$T/shell.out" 40
 check "UEFI Shell: nestvm was still running the guest there" [ "$alive" = yes ]
+check "UEFI Shell: the firmware's virtio drivers see nestvm's virtio-blk disk (BLK0 at PciRoot(0x0)/Pci(0x1,0x0))" \
+	sh -c "grep -q 'BLK0:' '$T/shell.out' && grep -q 'PciRoot(0x0)/Pci(0x1,0x0)' '$T/shell.out'" || show "$T/shell.out" 20
+check "UEFI Shell: the firmware reads the disk's first sector" grep -q '4E 45 53 54 56 4D 2D 44-49 53 4B' "$T/shell.out" ||
+	show "$T/shell.out" 20
 done_testing
