@@ -36,6 +36,7 @@ struct arch_flash_layout {
 	uint64_t block;             /* erase block: both sizes are multiples of it */
 	uint64_t code_size, vars_size;  /* exact sizes each must have, 0: any */
 	uint64_t total;             /* the size code and vars must have together, 0: any */
+	const char *not_wired;      /* why the machine cannot boot the firmware yet; NULL when it can */
 };
 extern const struct arch_flash_layout arch_flash_layout;
 

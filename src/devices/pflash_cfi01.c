@@ -102,7 +102,7 @@ int pflash_open(struct pflash *p, const char *name, const char *path, bool reado
 		r = -EINVAL;
 		goto err;
 	}
-	p->size = (uint64_t)st.st_size;
+	p->size = p->file_size = (uint64_t)st.st_size;
 	/* Our own copy (not a mapping of the file): the guest sees what it wrote even if a pwrite fails. */
 	p->mem = mmap(NULL, p->size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (p->mem == MAP_FAILED) {
@@ -132,11 +132,25 @@ int pflash_open(struct pflash *p, const char *name, const char *path, bool reado
 	return 0;
 err:
 	if (p->mem)
-		munmap(p->mem, p->size);
+		munmap(p->mem, p->file_size);
 	p->mem = NULL;
 	close(p->fd);
 	p->fd = -1;
 	return r;
+}
+
+int pflash_limit(struct pflash *p, uint64_t size)
+{
+	if (!size || size > p->file_size || size % p->g.block_size) {
+		pr_err("%s: cannot show %" PRIu64 " of its %" PRIu64 " bytes (a whole number of %u-byte blocks)",
+		       p->name, size, p->file_size, p->g.block_size);
+		return -EINVAL;
+	}
+	pthread_mutex_lock(&p->lock);
+	p->size = size;
+	build_cfi(p);
+	pthread_mutex_unlock(&p->lock);
+	return 0;
 }
 
 static void sync_file(struct pflash *p)
@@ -155,7 +169,7 @@ void pflash_close(struct pflash *p)
 	if (!p->mem)
 		return;
 	sync_file(p);
-	munmap(p->mem, p->size);
+	munmap(p->mem, p->file_size);
 	p->mem = NULL;
 	close(p->fd);
 	p->fd = -1;

@@ -52,8 +52,9 @@ struct pflash_geom {
 struct pflash {
 	pthread_mutex_t lock;
 	const char *name;           /* for messages */
-	uint8_t *mem;               /* the array, page-aligned (mmap), size bytes */
-	uint64_t size;
+	uint8_t *mem;               /* the array, page-aligned (mmap), file_size bytes */
+	uint64_t size;              /* what the guest sees: file_size, or less after pflash_limit */
+	uint64_t file_size;
 	struct pflash_geom g;
 	unsigned int nr_dev;
 	bool readonly;
@@ -80,6 +81,12 @@ struct pflash {
  */
 int pflash_open(struct pflash *p, const char *name, const char *path, bool readonly, const struct pflash_geom *g,
 		uint64_t min_size, pflash_romd_fn romd, void *opaque);
+/*
+ * The guest sees only the first SIZE bytes (a non-zero multiple of the block size, at most the
+ * file's): a bank the machine must map shorter than the image (arm64 with the nested-MSI ITS in the
+ * last 64K of the vars bank). The rest of the file is kept as it is. -EINVAL otherwise.
+ */
+int pflash_limit(struct pflash *p, uint64_t size);
 /* Syncs a dirty vars file; unmaps and closes. */
 void pflash_close(struct pflash *p);
 /* bus_access_fn over [base, base + size): writes always trap; reads trap outside read array mode. */

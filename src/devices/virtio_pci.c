@@ -479,7 +479,10 @@ int virtio_pci_init(struct virtio_dev *v, struct vm *vm, const struct virtio_dev
 	pthread_mutex_init(&v->lock, NULL);
 	reset(v);
 	pci_dev_init(&v->pci, vm, &virtio_pci_ops, name, VIRTIO_PCI_VENDOR, VIRTIO_PCI_DEVICE_BASE + device_id,
-		     class_of(device_id) << 8 | 1 /* 4.1.2.1: revision 1 */, VIRTIO_PCI_VENDOR, device_id);
+		     class_of(device_id) << 8 | 1 /* 4.1.2.1: revision 1 */, VIRTIO_PCI_VENDOR,
+		     /* 4.1.2.1: a non-transitional device SHOULD have a subsystem device ID of 0x40 or
+		      * higher; UEFI's virtio 1.0 PCI driver (edk2 Virtio10Dxe) skips the device otherwise. */
+		     0x40 + device_id);
 	r = pci_dev_add_bar(&v->pci, VIRTIO_BAR, VIRTIO_BAR_SIZE, true, false);
 	if (!r)
 		r = pci_dev_add_bar(&v->pci, VIRTIO_MSIX_BAR, VIRTIO_MSIX_BAR_SIZE, true, false);

@@ -33,15 +33,15 @@ int cmd_run(int argc, char **argv)
 	if (r)
 		return r > 0 ? EXIT_OK : EXIT_USAGE;
 	if (cfg.firmware) {
-		/*
-		 * The devices exist (fw_cfg, CFI flash) but the machine does not map them nor start from
-		 * the firmware's reset vector yet: check the images, then refuse rather than half-boot.
-		 */
+		/* The images are checked before anything exists; a machine that cannot boot them yet
+		 * says why rather than half-booting. */
 		if (firmware_check(&cfg, &arch_flash_layout))
 			return EXIT_USAGE;
-		pr_err("run: --firmware: booting through UEFI firmware is not wired into the machine yet (issue 15); "
-		       "use --kernel");
-		return EXIT_USAGE;
+		if (arch_flash_layout.not_wired) {
+			pr_err("run: --firmware: booting through UEFI firmware is not wired into this machine yet "
+			       "(issue 15): %s; use --kernel", arch_flash_layout.not_wired);
+			return EXIT_USAGE;
+		}
 	}
 	if ((cfg.events.path || cfg.events.fd >= 0) && event_monitor_open(cfg.events.path, cfg.events.fd))
 		return EXIT_VMM_ERROR;

@@ -259,3 +259,17 @@ int seccomp_install(enum seccomp_thread t, enum seccomp_mode m)
 {
 	return seccomp_install_extra(t, m, NULL, 0);
 }
+
+/*
+ * The UEFI variable store (--firmware-vars) is flushed with fsync when the firmware completes a
+ * program or erase sequence (a vCPU thread, in the flash model) and, if one was left half done,
+ * when the flash closes at teardown (the loop thread). Without firmware neither thread needs it.
+ */
+static const int firmware_syscalls[] = { SCMP_SYS(fsync) };
+
+int seccomp_install_vm(enum seccomp_thread t, const struct vm_config *cfg)
+{
+	if (cfg->firmware_vars)
+		return seccomp_install_extra(t, cfg->seccomp, firmware_syscalls, N(firmware_syscalls));
+	return seccomp_install(t, cfg->seccomp);
+}

@@ -19,5 +19,7 @@ enum seccomp_thread {
 int seccomp_install(enum seccomp_thread t, enum seccomp_mode m);
 /* The same, also allowing the EXTRA syscall numbers (tests: what a sanitizer runtime needs). */
 int seccomp_install_extra(enum seccomp_thread t, enum seccomp_mode m, const int *extra, unsigned int nr_extra);
+/* seccomp_install with what this VM's configuration adds (fsync for --firmware-vars) in CFG's mode. */
+int seccomp_install_vm(enum seccomp_thread t, const struct vm_config *cfg);
 
 #endif

@@ -295,7 +295,7 @@ static void *vcpu_thread(void *arg)
 	sigaddset(&set, VCPU_KICK_SIGNAL);
 	pthread_sigmask(SIG_UNBLOCK, &set, NULL);
 
-	r = seccomp_install(SECCOMP_THREAD_VCPU, vm->cfg->seccomp);
+	r = seccomp_install_vm(SECCOMP_THREAD_VCPU, vm->cfg);
 	if (r) {
 		vm_request_exit(vm, EXIT_VMM_ERROR);
 		return NULL;

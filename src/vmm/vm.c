@@ -313,7 +313,7 @@ int vm_run(struct vm *vm)
 	if (!r) {
 		/* Everything exists now: from here on this thread only runs the loop and tears down. */
 		event_monitor_emit("vm", "booted", NULL);
-		r = seccomp_install(SECCOMP_THREAD_LOOP, vm->cfg->seccomp);
+		r = seccomp_install_vm(SECCOMP_THREAD_LOOP, vm->cfg);
 		if (!r)
 			r = evloop_run(vm->loop);
 		if (r)

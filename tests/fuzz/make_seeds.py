@@ -184,6 +184,18 @@ put('fuzz_pl011', 'enable-rx-irq', b''.join([
     pl(0x44, True, 0x7ff), pl(0x00, True, 0x41), pl(0xfe0, False), pl(0x2c, True, 0x60),
     bytes([0x80, 0, 250, 0]), pl(0x04, False), pl(0x04, True, 0)]))      # overrun, RSR, ECR
 
+# fuzz_pl031: ops [flags (0x40 write, 0x10 any width/offset, bits 1:0 log2 width), off[7:0], off[11:8], v0, v1, v2]
+def rtc(off, wr, val=0, width=None):
+    f = (0x40 if wr else 0) | (0x10 | {1: 0, 2: 1, 4: 2, 8: 3}[width] if width else 0)
+    return bytes([f, off & 0xff, off >> 8]) + struct.pack('<I', val)[:3]
+
+
+put('fuzz_pl031', 'aavmf-init-settime', b''.join(
+    [rtc(0xfe0 + 4 * i, False, width=1) for i in range(8)] +          # IdentifyPL031: byte reads
+    [rtc(0x0c, False), rtc(0x0c, True, 1), rtc(0x10, False), rtc(0x10, True, 0), rtc(0x1c, True, 1),
+     rtc(0x00, False), rtc(0x08, True, 0x123456), rtc(0x00, False), rtc(0x08, False),
+     rtc(0x04, True, 0x654321), rtc(0x18, False), rtc(0x09, False, width=2), rtc(0x0e, True, 0, width=2)]))
+
 # fuzz_serial8250: ops [flags (0x80 input, 0x40 any offset/width, 0x08 write), offset, value]
 def s8(off, wr, val=0):
     return bytes([0x08 if wr else 0, off, val])

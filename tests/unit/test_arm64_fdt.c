@@ -248,8 +248,55 @@ static void test_smmu(void)
 	free(fdt);
 }
 
+/* --firmware: the flash banks, PL031 and fw_cfg where AAVMF looks for them, and the vars bank short of the nested ITS. */
+static void test_firmware(void)
+{
+	struct arm64_fdt_params p = { .ram_base = ARM64_RAM_BASE, .ram_size = 1 << 30, .nr_cpus = 1, .mpidr = mpidr };
+	void *fdt = malloc(BUF_SIZE);
+	const void *v;
+	uint64_t short_vars = arm64_flash_vars_size(ARM64_GIC_ITS_BASE_NESTED);
+	int len;
+
+	CHECK(fdt && arm64_fdt_build(fdt, BUF_SIZE, &p) == 0, "tree without firmware");
+	CHECK(fdt_path_offset(fdt, "/flash@0") < 0 && fdt_path_offset(fdt, "/fw-cfg@9020000") < 0 &&
+	      fdt_path_offset(fdt, "/pl031@9010000") < 0, "no firmware: no flash, fw_cfg or RTC node");
+	p.flash_vars_size = arm64_flash_vars_size(ARM64_GIC_ITS_BASE);
+	CHECK(p.flash_vars_size == 64ull << 20, "QEMU virt's ITS: the vars bank keeps its 64 MiB");
+	CHECK(arm64_fdt_build(fdt, BUF_SIZE, &p) == 0 && fdt_check_full(fdt, BUF_SIZE) == 0, "tree with firmware");
+	CHECK(has_compat(fdt, "/flash@0", "cfi-flash"), "flash@0 is cfi-flash");
+	v = getprop(fdt, "/flash@0", "reg", &len);
+	CHECK(v && len == 32 && cell64(v, 0) == 0 && cell64(v, 2) == 64ull << 20 && cell64(v, 4) == 0x4000000 &&
+	      cell64(v, 6) == 64ull << 20, "flash reg: code 64 MiB at 0, vars 64 MiB at 0x4000000");
+	v = getprop(fdt, "/flash@0", "bank-width", &len);
+	CHECK(v && len == 4 && cell(v, 0) == 4, "flash bank-width 4 (two x16 devices)");
+	CHECK(has_compat(fdt, "/fw-cfg@9020000", "qemu,fw-cfg-mmio"), "fw-cfg@9020000 is qemu,fw-cfg-mmio");
+	v = getprop(fdt, "/fw-cfg@9020000", "reg", &len);
+	CHECK(v && len == 16 && cell64(v, 0) == 0x9020000 && cell64(v, 2) == 0x18, "fw_cfg reg: 0x18 bytes at 0x9020000 (DMA at +16)");
+	CHECK(getprop(fdt, "/fw-cfg@9020000", "dma-coherent", &len) != NULL, "fw_cfg dma-coherent");
+	CHECK(has_compat(fdt, "/pl031@9010000", "arm,pl031") && has_compat(fdt, "/pl031@9010000", "arm,primecell"),
+	      "pl031@9010000 is arm,pl031 / arm,primecell");
+	v = getprop(fdt, "/pl031@9010000", "reg", &len);
+	CHECK(v && len == 16 && cell64(v, 0) == 0x9010000 && cell64(v, 2) == 0x1000, "RTC reg: 4K at 0x9010000");
+	v = getprop(fdt, "/pl031@9010000", "clocks", &len);
+	CHECK(v && len == 4 && cell(v, 0) == phandle_of(fdt, "/apb-pclk"), "RTC clock: apb_pclk");
+
+	/* Nested MSIs: the ITS control frame is the last 64K of the vars bank; the bank ends a block early. */
+	CHECK(short_vars == (64ull << 20) - 0x40000, "nested-MSI ITS: vars bank of 64 MiB - 256K (0x%llx)",
+	      (unsigned long long)short_vars);
+	CHECK(0x4000000 + short_vars <= ARM64_GIC_ITS_BASE_NESTED, "nested-MSI ITS: the vars bank ends below it");
+	p.gic = arm64_gic_map(true);
+	p.flash_vars_size = short_vars;
+	CHECK(arm64_fdt_build(fdt, BUF_SIZE, &p) == 0 && fdt_check_full(fdt, BUF_SIZE) == 0, "tree with firmware, nested-MSI map");
+	v = getprop(fdt, "/flash@0", "reg", &len);
+	CHECK(v && len == 32 && cell64(v, 4) == 0x4000000 && cell64(v, 6) == short_vars, "flash reg: the short vars bank");
+	p.flash_vars_size = (64ull << 20) + 0x40000;
+	CHECK(arm64_fdt_build(fdt, BUF_SIZE, &p) == -EINVAL, "a vars bank larger than 64 MiB: -EINVAL");
+	free(fdt);
+}
+
 int main(void)
 {
+	test_firmware();
 	test_machine();
 	test_variants();
 	test_smmu();

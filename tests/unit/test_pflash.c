@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "devices/pflash_cfi01.h"
@@ -243,6 +244,39 @@ static void test_aavmf(void)
 	unlink(vars);
 }
 
+/* A bank shown shorter than its file (arm64's vars bank below the nested-MSI ITS): the tail is neither
+ * reachable nor changed, and the file keeps its size. */
+static void test_limit(void)
+{
+	const struct pflash_geom g = { .block_size = 0x40000, .bank_width = 4, .device_width = 2 };
+	char *vars = make_file(0x100000, 0x5a);
+	uint32_t v32 = 0;
+	struct pflash v;
+	struct stat st;
+
+	CHECK(pflash_open(&v, "vars", vars, false, &g, 0, on_romd, NULL) == 0, "limit: 1 MiB vars flash");
+	CHECK(pflash_limit(&v, 0x30000) == -EINVAL && pflash_limit(&v, 0) == -EINVAL && pflash_limit(&v, 0x140000) == -EINVAL,
+	      "limit: not a block multiple, zero, beyond the file: -EINVAL");
+	CHECK(pflash_limit(&v, 0xc0000) == 0 && v.size == 0xc0000 && v.file_size == 0x100000, "limit: 768K of 1 MiB shown");
+	CHECK(bus_register(&mmio, BASE, v.size, pflash_mmio, &v, "vars") == 0, "limit: on the bus");
+	/* Erase the last shown block through the bus; a write past the shown end reaches nothing. */
+	wr(0x80000, DUAL(0x20), 4);
+	wr(0x80000, DUAL(0xd0), 4);
+	CHECK(rd(&v, 0x80000, 4) == DUAL(0x80), "limit: erase of the last shown block succeeds");
+	wr(0x80000, DUAL(0xff), 4);
+	CHECK(file_byte(vars, 0x80000) == 0xff && file_byte(vars, 0xbffff) == 0xff && file_byte(vars, 0xc0001) == 0x5a, "limit: the block erased in the file, the tail kept");
+	CHECK(!bus_dispatch(&mmio, BASE + 0xc0000, (uint8_t *)&v32, 4, true), "limit: the tail is not on the bus");
+	pflash_mmio(&v, 0xc0000, (uint8_t *)&v32, 4, false);
+	CHECK(v32 == 0xffffffff, "limit: the model reads all-ones past the shown end");
+	wr(0, DUAL(0x98), 4);
+	CHECK(rd(&v, 0x2d * 4, 4) == DUAL(2), "limit: CFI counts the 3 shown blocks");
+	wr(0, DUAL(0xff), 4);
+	bus_unregister(&mmio, BASE, &v);
+	pflash_close(&v);
+	CHECK(stat(vars, &st) == 0 && st.st_size == 0x100000, "limit: the file keeps its size");
+	unlink(vars);
+}
+
 static void test_open_errors(void)
 {
 	const struct pflash_geom g = { .block_size = 0x1000, .bank_width = 1, .device_width = 1 };
@@ -262,6 +296,7 @@ int main(void)
 	CHECK(bus_init(&mmio, "mmio") == 0, "bus");
 	test_ovmf();
 	test_aavmf();
+	test_limit();
 	test_open_errors();
 	bus_destroy(&mmio);
 	return tap_done();

@@ -27,7 +27,7 @@
 
 enum action { DO_SOCKET, DO_EXEC_MMAP, DO_TTY_IOCTL, DO_ALLOWED, DO_KVM_RUN_IOCTL, DO_PREAD, DO_PWRITE,
 	      DO_FILE_MMAP_SHARED, DO_FILE_MMAP_PRIVATE, DO_FILE_MMAP_EXEC, DO_EXEC_MPROTECT, DO_URING_FILES_UPDATE,
-	      DO_URING_REGISTER_BUFFERS, DO_ACCEPT, DO_CONNECT };
+	      DO_URING_REGISTER_BUFFERS, DO_ACCEPT, DO_CONNECT, DO_FSYNC };
 
 struct job {
 	enum seccomp_thread t;
@@ -36,6 +36,7 @@ struct job {
 	int efd;
 	int mfd;    /* a 4 KiB memfd opened before the filter (what a vfio device fd is to mmap/pread) */
 	int lfd, cfd;   /* a listening unix socket and an unconnected one, made before the filter */
+	const char *vars;   /* non-NULL: installed through seccomp_install_vm with this --firmware-vars */
 };
 
 /* Exit 0 when the syscall got past the filter: it succeeded, or the kernel itself said WANT_ERRNO. */
@@ -50,8 +51,14 @@ static void *confined(void *arg)
 	uint64_t one = 1;
 	long r;
 
-	if (seccomp_install(j->t, j->m))
+	if (j->vars) {
+		struct vm_config cfg = { .seccomp = j->m, .firmware = "code", .firmware_vars = j->vars };
+
+		if (seccomp_install_vm(j->t, &cfg))
+			syscall(SYS_exit_group, 3);
+	} else if (seccomp_install(j->t, j->m)) {
 		syscall(SYS_exit_group, 3);
+	}
 	switch (j->a) {
 	case DO_SOCKET:
 		r = syscall(SYS_socket, AF_UNIX, SOCK_STREAM, 0);
@@ -119,6 +126,10 @@ static void *confined(void *arg)
 		syscall(SYS_exit_group, 0);
 		break;
 	}
+	case DO_FSYNC:
+		/* The vars flash's flush (memfd: fsync succeeds). */
+		passed(syscall(SYS_fsync, j->mfd), 0);
+		break;
 	case DO_KVM_RUN_IOCTL:
 		/* Allowed by request number; the bad fd gives EBADF from the kernel, not SIGSYS. */
 		r = syscall(SYS_ioctl, -1, KVM_RUN, 0);
@@ -228,6 +239,16 @@ int main(void)
 		CHECK(stopped_by_filter(st), "%s thread: mprotect to PROT_EXEC stops it (status 0x%x)", kind[t], st);
 		st = run_child((struct job){ .t = t, .m = SECCOMP_OFF, .a = DO_FILE_MMAP_SHARED });
 		CHECK(exited_ok(st), "%s thread, seccomp off: the file mmap works (status 0x%x)", kind[t], st);
+	}
+	/* fsync only with --firmware-vars (the UEFI variable store), on both threads (pflash_cfi01.h). */
+	for (int t = SECCOMP_THREAD_VCPU; t <= SECCOMP_THREAD_LOOP; t++) {
+		st = run_child((struct job){ .t = t, .m = SECCOMP_ON, .a = DO_FSYNC });
+		CHECK(stopped_by_filter(st), "%s thread: fsync stops it without firmware (status 0x%x)", kind[t], st);
+		st = run_child((struct job){ .t = t, .m = SECCOMP_ON, .a = DO_FSYNC, .vars = "vars.fd" });
+		CHECK(exited_ok(st), "%s thread with --firmware-vars: fsync allowed (status 0x%x)", kind[t], st);
+		st = run_child((struct job){ .t = t, .m = SECCOMP_ON, .a = DO_SOCKET, .vars = "vars.fd" });
+		CHECK(stopped_by_filter(st), "%s thread with --firmware-vars: socket() still stops it (status 0x%x)",
+		      kind[t], st);
 	}
 	/* io_uring_register: the loop thread may only update its fixed-file table. */
 	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_URING_FILES_UPDATE });

@@ -546,7 +546,7 @@ int main(void)
 	vdev = (struct virtio_dev *)vm.pci->slot[1];
 
 	CHECK(cfg_rd(PCI_VENDOR_ID, 4) == 0x10421af4, "ids 1af4:1042");
-	CHECK(cfg_rd(PCI_REVISION_ID, 1) == 1 && cfg_rd(PCI_SUBSYSTEM_ID, 2) == 2, "revision 1, subsystem id 2");
+	CHECK(cfg_rd(PCI_REVISION_ID, 1) == 1 && cfg_rd(PCI_SUBSYSTEM_ID, 2) == 0x42, "revision 1, subsystem id 0x42 (0x40 + device type, 4.1.2.1)");
 	bar0 = (cfg_rd(PCI_BASE_ADDRESS_0, 4) & ~0xfULL) | (uint64_t)cfg_rd(PCI_BASE_ADDRESS_1, 4) << 32;
 	bar2 = (cfg_rd(PCI_BASE_ADDRESS_2, 4) & ~0xfULL) | (uint64_t)cfg_rd(PCI_BASE_ADDRESS_3, 4) << 32;
 	CHECK(bar0 && bar2 && (cfg_rd(PCI_BASE_ADDRESS_0, 4) & 0x6) == 4, "64-bit BARs pre-assigned");

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct arm64_fw;
 struct pl011;
 struct smmuv3_dev;
 
@@ -17,10 +18,11 @@ struct arch_vm {
 	struct kvm_vcpu_init target;    /* KVM_ARM_PREFERRED_TARGET */
 	struct pl011 *uart;
 	struct smmuv3_dev *smmu;        /* --viommu smmuv3 */
+	struct arm64_fw *fw;            /* --firmware: flash banks, RTC, fw_cfg (firmware.h) */
 
 	/* Boot state: arch_load_kernel and arch_finalize may come in either order; see boot.c. */
 	bool kernel_loaded, finalized;
-	uint64_t entry;                 /* PC of the boot vCPU: the Image's first byte */
+	uint64_t entry;                 /* PC of the boot vCPU: the Image's first byte, or the flash base */
 	uint64_t dtb_gpa;
 	uint64_t initrd_gpa, initrd_size;
 	unsigned int page_size_kb;      /* from the Image header flags; 0 unspecified */

@@ -16,6 +16,7 @@
 
 #include "arch/arch.h"
 #include "arch/arm64/devtree.h"
+#include "arch/arm64/firmware.h"
 #include "arch/arm64/image.h"
 #include "arch/arm64/layout.h"
 #include "arch/arm64/vcpu.h"
@@ -104,6 +105,38 @@ static int load_initrd(struct vm *vm, uint64_t ram_end)
 	return r;
 }
 
+/*
+ * Firmware boot: vCPU 0 starts at the flash base as from reset, the device tree is at the start of
+ * RAM (AAVMF's PcdDeviceTreeInitialBaseAddress, where QEMU puts it too), and a --kernel goes to
+ * fw_cfg for the firmware's loader (QemuKernelLoaderFsDxe), the command line with it: the EFI stub
+ * takes it from its load options into /chosen.
+ */
+static int load_firmware_boot(struct vm *vm)
+{
+	struct arch_vm *a = &vm->arch;
+	char bootargs[CMDLINE_MAX];
+	int r;
+
+	a->entry = ARM64_FLASH_BASE;
+	a->dtb_gpa = arch_layout.ram_base;
+	if (vm->cfg->mem_size < ARM64_FDT_MAX_SIZE) {
+		pr_err("--memory: firmware boot needs more than the device tree's 2 MiB");
+		return -EINVAL;
+	}
+	if (vm->cfg->kernel) {
+		r = arm64_bootargs(bootargs, sizeof(bootargs), vm->cfg->cmdline, vm->cfg->console);
+		if (r) {
+			pr_err("--cmdline: longer than the kernel's %d bytes", CMDLINE_MAX - 1);
+			return r;
+		}
+		r = arm64_firmware_load_kernel(vm, bootargs);
+		if (r)
+			return r;
+	}
+	a->kernel_loaded = true;
+	return arm64_boot_commit(vm);
+}
+
 int arch_load_kernel(struct vm *vm)
 {
 	struct arch_vm *a = &vm->arch;
@@ -116,6 +149,8 @@ int arch_load_kernel(struct vm *vm)
 	ssize_t n;
 	int fd, r;
 
+	if (vm->cfg->firmware)
+		return load_firmware_boot(vm);
 	fd = open_sized(path, &size);
 	if (fd < 0)
 		return fd;
@@ -196,7 +231,8 @@ int arm64_boot_commit(struct vm *vm)
 	r = check_page_size(vm);
 	if (r)
 		return r;
-	r = arm64_bootargs(bootargs, sizeof(bootargs), vm->cfg->cmdline, vm->cfg->console);
+	/* Firmware boot: the kernel's command line reaches it through fw_cfg and the EFI stub. */
+	r = a->fw ? 0 : arm64_bootargs(bootargs, sizeof(bootargs), vm->cfg->cmdline, vm->cfg->console);
 	if (r) {
 		pr_err("--cmdline: longer than the kernel's %d bytes", CMDLINE_MAX - 1);
 		return r;
@@ -205,10 +241,11 @@ int arm64_boot_commit(struct vm *vm)
 		mpidr[i] = vm->vcpus[i].arch.mpidr;
 	p = (struct arm64_fdt_params){
 		.ram_base = arch_layout.ram_base, .ram_size = vm->cfg->mem_size,
-		.nr_cpus = vm->nr_vcpus, .mpidr = mpidr, .bootargs = bootargs,
+		.nr_cpus = vm->nr_vcpus, .mpidr = mpidr, .bootargs = a->fw ? NULL : bootargs,
 		.initrd_start = a->initrd_gpa, .initrd_end = a->initrd_gpa + a->initrd_size,
 		.smmu = a->smmu != NULL,
 		.gic = &(const struct arm64_gic_map){ .dist = a->gic_dist, .its = a->gic_its },
+		.flash_vars_size = arm64_firmware_vars_size(vm),
 	};
 	fdt = malloc(ARM64_FDT_MAX_SIZE);
 	if (!fdt)
@@ -221,6 +258,7 @@ int arm64_boot_commit(struct vm *vm)
 	free(fdt);
 	if (r)
 		return r;
-	/* The boot CPU enters the kernel; the others wait powered off for PSCI CPU_ON. */
-	return arm64_set_boot_regs(&vm->vcpus[0], a->entry, a->dtb_gpa);
+	/* The boot CPU enters the kernel (or the firmware, as from reset: x0 = 0); the others wait powered
+	 * off for PSCI CPU_ON. */
+	return arm64_set_boot_regs(&vm->vcpus[0], a->entry, a->fw ? 0 : a->dtb_gpa);
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "arch/arm64/layout.h"
+#include "devices/fw_cfg.h"
 
 enum { PH_GIC = 1, PH_ITS, PH_CLK, PH_SMMU };
 
@@ -163,6 +164,46 @@ static void node_timer(struct fdtb *b)
 	end(b);
 }
 
+/*
+ * What firmware boot adds, as QEMU virt describes it: the two CFI flash banks in one node
+ * (bindings/mtd/mtd-physmap.yaml; AAVMF takes each bank's base and size from reg), the PL031
+ * (bindings/rtc/arm,pl031.yaml) and fw_cfg (bindings/firmware/qemu,fw-cfg-mmio.yaml).
+ */
+static void node_firmware(struct fdtb *b, uint64_t vars_size)
+{
+	static const char rtc_compat[] = "arm,pl031\0arm,primecell";
+	const uint32_t flash[8] = {
+		ARM64_FLASH_BASE >> 32, (uint32_t)ARM64_FLASH_BASE, 0, (uint32_t)ARM64_FLASH_BANK_SIZE,
+		(ARM64_FLASH_BASE + ARM64_FLASH_BANK_SIZE) >> 32, (uint32_t)(ARM64_FLASH_BASE + ARM64_FLASH_BANK_SIZE),
+		vars_size >> 32, (uint32_t)vars_size,
+	};
+	const uint32_t rtc_irq[3] = { GIC_SPI, ARM64_RTC_SPI, IRQ_LEVEL_HIGH };
+	char name[32];
+
+	snprintf(name, sizeof(name), "flash@%llx", ARM64_FLASH_BASE);
+	begin(b, name);
+	prop_str(b, "compatible", "cfi-flash");
+	prop_cells(b, "reg", flash, 8);
+	prop_u32(b, "bank-width", 4);
+	end(b);
+
+	snprintf(name, sizeof(name), "pl031@%llx", ARM64_RTC_BASE);
+	begin(b, name);
+	prop(b, "compatible", rtc_compat, sizeof(rtc_compat));
+	prop_reg2(b, ARM64_RTC_BASE, ARM64_RTC_SIZE);
+	prop_cells(b, "interrupts", rtc_irq, 3);
+	prop_u32(b, "clocks", PH_CLK);
+	prop_str(b, "clock-names", "apb_pclk");
+	end(b);
+
+	snprintf(name, sizeof(name), "fw-cfg@%llx", ARM64_FW_CFG_BASE);
+	begin(b, name);
+	prop_str(b, "compatible", "qemu,fw-cfg-mmio");
+	prop_reg2(b, ARM64_FW_CFG_BASE, FW_CFG_MMIO_LEN);
+	prop(b, "dma-coherent", NULL, 0);
+	end(b);
+}
+
 static void node_uart(struct fdtb *b, char *path, size_t path_size)
 {
 	static const char compat[] = "arm,pl011\0arm,primecell";
@@ -297,6 +338,7 @@ int arm64_fdt_build(void *buf, size_t size, const struct arm64_fdt_params *p)
 	char name[32], uart[32];
 
 	if (!p->nr_cpus || !p->mpidr || !p->ram_size || p->initrd_end < p->initrd_start ||
+	    p->flash_vars_size > ARM64_FLASH_BANK_SIZE ||
 	    (uint64_t)p->nr_cpus * ARM64_GIC_REDIST_STRIDE > ARM64_GIC_REDIST_SIZE)
 		return -EINVAL;
 	if (size > ARM64_FDT_MAX_SIZE)
@@ -322,6 +364,8 @@ int arm64_fdt_build(void *buf, size_t size, const struct arm64_fdt_params *p)
 	node_gic(&b, p);
 	node_timer(&b);
 	node_uart(&b, uart, sizeof(uart));
+	if (p->flash_vars_size)
+		node_firmware(&b, p->flash_vars_size);
 	if (p->smmu)
 		node_smmu(&b);
 	node_pcie(&b, p->smmu);

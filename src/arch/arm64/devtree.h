@@ -25,6 +25,9 @@ struct arm64_fdt_params {
 	uint64_t initrd_start, initrd_end;      /* [start, end); end == start: no initrd */
 	bool smmu;                      /* an SMMUv3 at ARM64_SMMU_BASE translates the PCI devices */
 	const struct arm64_gic_map *gic;        /* NULL: QEMU virt's placement */
+	/* Firmware boot (--firmware): the flash banks (code ARM64_FLASH_BANK_SIZE, vars this many bytes;
+	 * 0: no firmware devices), the PL031 RTC and fw_cfg. */
+	uint64_t flash_vars_size;
 };
 
 /* Builds the tree into BUF (SIZE bytes) and packs it. 0, -EINVAL on bad params, -ENOSPC if too big. */

@@ -24,9 +24,9 @@ const struct arch_layout arch_layout = {
 /* QEMU virt: two 64 MiB flash banks of 256 KiB blocks, code at 0, vars at 0x0400_0000 (hw/arm/virt.c VIRT_FLASH). */
 const struct arch_flash_layout arch_flash_layout = {
 	.images = "QEMU virt's flash banks (AAVMF_CODE.fd and AAVMF_VARS.fd: 64 MiB each)",
-	.block = 0x40000,
-	.code_size = 64ull << 20,
-	.vars_size = 64ull << 20,
+	.block = ARM64_FLASH_BLOCK,
+	.code_size = ARM64_FLASH_BANK_SIZE,
+	.vars_size = ARM64_FLASH_BANK_SIZE,
 };
 
 const struct arm64_gic_map *arm64_gic_map(bool nested_msi)
@@ -42,4 +42,13 @@ unsigned int arm64_ipa_bits(void)
 	uint64_t top = ARM64_PCI_MMIO64_BASE + ARM64_PCI_MMIO64_SIZE - 1;   /* highest byte of the map */
 
 	return 64 - __builtin_clzll(top);
+}
+
+uint64_t arm64_flash_vars_size(uint64_t its)
+{
+	const uint64_t vars = ARM64_FLASH_BASE + ARM64_FLASH_BANK_SIZE;
+
+	if (its >= vars + ARM64_FLASH_BANK_SIZE || its + ARM64_GIC_ITS_SIZE <= vars)
+		return ARM64_FLASH_BANK_SIZE;
+	return its > vars ? (its & ~(ARM64_FLASH_BLOCK - 1)) - vars : 0;
 }

@@ -3,9 +3,12 @@
  * The arm64 guest physical memory map, QEMU `virt` compatible (hw/arm/virt.c base_memmap and
  * extended_memmap with RAM below 256 GiB) so firmware written for `virt` (AAVMF/EDK2) fits unchanged.
  *
+ *   0x0000_0000  flash bank 0: UEFI code (64 MiB)  0x0400_0000  flash bank 1: UEFI vars (64 MiB)   (--firmware)
  *   0x0800_0000  GICv3 distributor (64K)          0x0808_0000  GIC ITS (128K)
  *   0x080a_0000  GICv3 redistributors (123 CPUs)  0x0900_0000  PL011 UART (4K), SPI 1
- *   (with assigned devices behind the nested vSMMUv3: ITS 0x07ff_0000, distributor 0x0801_0000, below)
+ *   0x0901_0000  PL031 RTC (4K), SPI 2 (--firmware) 0x0902_0000  fw_cfg (0x18 bytes) (--firmware)
+ *   (with assigned devices behind the nested vSMMUv3: ITS 0x07ff_0000, distributor 0x0801_0000, below;
+ *   the vars bank then ends one 256K block early, at 0x07fc_0000)
  *   0x0905_0000  SMMUv3 (128K), SPIs 74..77 (--viommu smmuv3)
  *   0x1000_0000  PCIe MMIO32 window               0x3eff_0000  PCIe PIO window (64K)
  *   0x4000_0000  RAM (up to 255 GiB)              0x40_1000_0000  PCIe ECAM (256 buses)
@@ -18,6 +21,11 @@
 #include <stdint.h>
 
 #define SZ_2M           0x200000ull
+
+/* QEMU virt VIRT_FLASH: two banks of 256 KiB blocks, a 32-bit bus of two x16 devices (AAVMF's NOR driver). */
+#define ARM64_FLASH_BASE        0x00000000ull
+#define ARM64_FLASH_BANK_SIZE   0x04000000ull
+#define ARM64_FLASH_BLOCK       0x40000ull
 
 #define ARM64_GIC_DIST_BASE     0x08000000ull
 #define ARM64_GIC_DIST_SIZE     0x00010000ull
@@ -40,6 +48,9 @@
 #define ARM64_GIC_REDIST_STRIDE 0x20000ull      /* RD_base + SGI_base frames, IHI0069 12.10 */
 #define ARM64_UART_BASE         0x09000000ull
 #define ARM64_UART_SIZE         0x1000ull
+#define ARM64_RTC_BASE          0x09010000ull   /* QEMU virt VIRT_RTC */
+#define ARM64_RTC_SIZE          0x1000ull
+#define ARM64_FW_CFG_BASE       0x09020000ull   /* QEMU virt VIRT_FW_CFG */
 #define ARM64_SMMU_BASE         0x09050000ull   /* QEMU virt VIRT_SMMU */
 #define ARM64_SMMU_SIZE         0x20000ull      /* register pages 0 and 1 (IHI 0070 6.1) */
 #define ARM64_PCI_MMIO32_BASE   0x10000000ull
@@ -55,6 +66,7 @@
 
 /* Interrupts, as GIC SPI numbers (INTID - 32), like QEMU virt's a15irqmap. */
 #define ARM64_UART_SPI          1
+#define ARM64_RTC_SPI           2               /* described; the model raises no interrupt (devices/pl031.h) */
 #define ARM64_PCI_INTX_SPI      3               /* INTA..INTD: SPIs 3..6 */
 #define ARM64_SMMU_SPI          74              /* eventq, priq, cmdq-sync, gerror: SPIs 74..77 */
 #define ARM64_GIC_NR_IRQS       256             /* 32 private + 224 SPIs (KVM_DEV_ARM_VGIC_GRP_NR_IRQS) */
@@ -72,6 +84,15 @@ struct arm64_gic_map {
 
 /* QEMU virt's placement, or the nested-MSI one when assigned devices sit behind a nested vSMMU. */
 const struct arm64_gic_map *arm64_gic_map(bool nested_msi);
+
+/*
+ * The vars flash bank's guest-visible size with the ITS at ITS. The nested-MSI ITS control frame
+ * takes [0x07ff_0000, 0x0800_0000), the last 64K of QEMU virt's vars bank: the bank then ends at the
+ * 256K block before it (ARM64_FLASH_BANK_SIZE - 256K). AAVMF sizes the bank from the device tree's
+ * reg and keeps its variable store, fault-tolerant-write working block and spare at the bank's start
+ * (768K), so the lost block costs nothing. 0 if nothing would be left.
+ */
+uint64_t arm64_flash_vars_size(uint64_t its);
 
 /* Guest physical address bits the map needs (KVM_VM_TYPE_ARM_IPA_SIZE). */
 unsigned int arm64_ipa_bits(void);

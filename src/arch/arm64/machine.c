@@ -6,6 +6,7 @@
 
 #include "arch/arch.h"
 #include "arch/arm64/boot.h"
+#include "arch/arm64/firmware.h"
 #include "arch/arm64/gic.h"
 #include "arch/arm64/layout.h"
 #include "arch/arm64/uart.h"
@@ -67,8 +68,16 @@ int arch_vm_create(struct vm *vm)
 		if (r)
 			goto err_uart;
 	}
+	if (vm->cfg->firmware) {
+		r = arm64_firmware_create(vm);
+		if (r)
+			goto err_smmu;
+	}
 	return 0;
 
+err_smmu:
+	smmuv3_dev_destroy(vm, a->smmu);
+	a->smmu = NULL;
 err_uart:
 	arm64_uart_destroy(vm);
 err_gic:
@@ -106,6 +115,7 @@ void arch_vm_destroy(struct vm *vm)
 {
 	if (!vm->arch.created)
 		return;
+	arm64_firmware_destroy(vm);
 	smmuv3_dev_destroy(vm, vm->arch.smmu);
 	vm->arch.smmu = NULL;
 	arm64_uart_destroy(vm);

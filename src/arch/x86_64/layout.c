@@ -27,6 +27,7 @@ const struct arch_flash_layout arch_flash_layout = {
 	.images = "OVMF's 4M layout (OVMF_CODE_4M.fd with OVMF_VARS_4M.fd: 4 MiB together)",
 	.block = 0x1000,
 	.total = 4ull << 20,
+	.not_wired = "OVMF needs a Q35 or i440FX host bridge and an ACPI PM timer, which this machine lacks",
 };
 
 int arch_kvm_vm_type(int kvm_fd)

@@ -1,0 +1,244 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* arm64 firmware boot: flash banks, PL031, fw_cfg (see firmware.h). */
+#include "arch/arm64/firmware.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "arch/arm64/layout.h"
+#include "devices/fw_cfg.h"
+#include "devices/fw_cfg_machine.h"
+#include "devices/pflash_cfi01.h"
+#include "devices/pl031.h"
+#include "vmm/log.h"
+#include "vmm/vm.h"
+
+struct arm64_fw_bank {
+	struct pflash flash;
+	struct vm *vm;
+	uint64_t base;
+	uint32_t slot;
+	bool open, mapped, on_bus;
+};
+
+struct arm64_fw {
+	struct arm64_fw_bank code, vars;
+	struct pl031 rtc;
+	struct fw_cfg cfg;
+	bool rtc_init, rtc_on_bus, cfg_init, cfg_on_bus;
+};
+
+/* AAVMF's NOR driver (VirtNorFlashDxe) drives a 32-bit bus of two x16 devices. */
+static const struct pflash_geom geom = { .block_size = ARM64_FLASH_BLOCK, .bank_width = 4, .device_width = 2 };
+
+static int map_bank(struct arm64_fw_bank *b, bool on)
+{
+	struct pflash *p = &b->flash;
+	int r = vm_set_memslot(b->vm, b->slot, b->base, on ? p->size : 0, p->mem, true);
+
+	if (!r)
+		b->mapped = on;
+	return r;
+}
+
+/*
+ * pflash_romd_fn, on the vCPU thread that wrote the command, under the flash lock. If the memslot
+ * cannot be put back, reads keep trapping and the model serves the array itself: slower, and code
+ * cannot execute from trapped MMIO, but the vars bank holds no code.
+ */
+static void bank_romd(void *opaque, bool array_mode)
+{
+	struct arm64_fw_bank *b = opaque;
+
+	if (b->mapped != array_mode && map_bank(b, array_mode))
+		pr_err("%s: %s its read-array mapping failed; serving reads by trapping", b->flash.name,
+		       array_mode ? "restoring" : "removing");
+}
+
+static int open_bank(struct vm *vm, struct arm64_fw_bank *b, const char *name, const char *path, bool readonly,
+		     uint64_t base, uint64_t shown)
+{
+	int r;
+
+	b->vm = vm;
+	b->base = base;
+	r = pflash_open(&b->flash, name, path, readonly, &geom, ARM64_FLASH_BANK_SIZE, bank_romd, b);
+	if (r)
+		return r;
+	b->open = true;
+	if (shown < b->flash.size && (r = pflash_limit(&b->flash, shown)))
+		return r;
+	b->slot = vm_alloc_memslot(vm);
+	if (b->slot == UINT32_MAX)
+		return -ENOSPC;
+	r = map_bank(b, true);
+	if (r)
+		return r;
+	r = bus_register(&vm->mmio, base, b->flash.size, pflash_mmio, &b->flash, name);
+	if (r)
+		return err_num(r, "%s: MMIO range at 0x%" PRIx64, name, base);
+	b->on_bus = true;
+	return 0;
+}
+
+static void close_bank(struct vm *vm, struct arm64_fw_bank *b)
+{
+	if (b->on_bus)
+		bus_unregister(&vm->mmio, b->base, &b->flash);
+	/* The memslot goes before the array it maps. */
+	if (b->mapped)
+		map_bank(b, false);
+	if (b->open)
+		pflash_close(&b->flash);
+	b->open = b->mapped = b->on_bus = false;
+}
+
+int arm64_firmware_create(struct vm *vm)
+{
+	const struct vm_config *cfg = vm->cfg;
+	struct arm64_fw *fw;
+	int r;
+
+	fw = calloc(1, sizeof(*fw));
+	if (!fw)
+		return err_num(ENOMEM, "firmware devices");
+	vm->arch.fw = fw;
+	r = open_bank(vm, &fw->code, "flash0 (firmware code)", cfg->firmware, true, ARM64_FLASH_BASE,
+		      ARM64_FLASH_BANK_SIZE);
+	if (!r)
+		r = open_bank(vm, &fw->vars, "flash1 (firmware vars)", cfg->firmware_vars, false,
+			      ARM64_FLASH_BASE + ARM64_FLASH_BANK_SIZE, arm64_flash_vars_size(vm->arch.gic_its));
+	if (r)
+		goto err;
+	if (fw->vars.flash.size < ARM64_FLASH_BANK_SIZE)
+		pr_debug("firmware: the vars bank ends at 0x%" PRIx64 ", below the ITS at 0x%" PRIx64,
+			 fw->vars.base + fw->vars.flash.size, vm->arch.gic_its);
+
+	r = pl031_init(&fw->rtc);
+	if (r)
+		goto err;
+	fw->rtc_init = true;
+	r = bus_register(&vm->mmio, ARM64_RTC_BASE, ARM64_RTC_SIZE, pl031_mmio, &fw->rtc, "pl031");
+	if (r) {
+		err_num(r, "pl031: MMIO range at 0x%llx", ARM64_RTC_BASE);
+		goto err;
+	}
+	fw->rtc_on_bus = true;
+
+	r = fw_cfg_init(&fw->cfg, &vm->mem);
+	if (r)
+		goto err;
+	fw->cfg_init = true;
+	r = fw_cfg_add_machine(&fw->cfg, &(const struct fw_cfg_machine){ .nr_cpus = cfg->cpus, .ram_size = cfg->mem_size });
+	if (r)
+		goto err;
+	r = bus_register(&vm->mmio, ARM64_FW_CFG_BASE, FW_CFG_MMIO_LEN, fw_cfg_mmio, &fw->cfg, "fw_cfg");
+	if (r) {
+		err_num(r, "fw_cfg: MMIO range at 0x%llx", ARM64_FW_CFG_BASE);
+		goto err;
+	}
+	fw->cfg_on_bus = true;
+	return 0;
+err:
+	arm64_firmware_destroy(vm);
+	return r;
+}
+
+/* All of PATH in a new buffer (*SIZE bytes); NULL after reporting. */
+static void *read_all(const char *opt, const char *path, size_t *size)
+{
+	struct stat st;
+	uint8_t *buf = NULL;
+	size_t done = 0;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0) {
+		err_errno("%s %s", opt, path);
+		return NULL;
+	}
+	if (fstat(fd, &st) < 0) {
+		err_errno("%s %s", opt, path);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || !st.st_size || (uint64_t)st.st_size > UINT32_MAX) {
+		pr_err("%s %s: not a regular file of 1 byte to 4 GiB (fw_cfg sizes are 32-bit)", opt, path);
+		goto out;
+	}
+	buf = malloc((size_t)st.st_size);
+	if (!buf) {
+		err_num(ENOMEM, "%s %s", opt, path);
+		goto out;
+	}
+	while (done < (size_t)st.st_size) {
+		ssize_t n = pread(fd, buf + done, (size_t)st.st_size - done, (off_t)done);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n < 0)
+				err_errno("reading %s", path);
+			else
+				pr_err("%s: file shrank while being read", path);
+			free(buf);
+			buf = NULL;
+			goto out;
+		}
+		done += (size_t)n;
+	}
+	*size = done;
+out:
+	close(fd);
+	return buf;
+}
+
+int arm64_firmware_load_kernel(struct vm *vm, const char *cmdline)
+{
+	struct arm64_fw *fw = vm->arch.fw;
+	struct fw_cfg_machine m = { .nr_cpus = vm->cfg->cpus, .ram_size = vm->cfg->mem_size, .cmdline = cmdline };
+	void *kernel, *initrd = NULL;
+	int r = -EINVAL;
+
+	/* The EFI stub in the Image is what the firmware's loader starts (Documentation/arch/arm64/booting.rst
+	 * does not apply: the stub itself places the kernel). */
+	kernel = read_all("--kernel", vm->cfg->kernel, &m.kernel_size);
+	if (!kernel)
+		return r;
+	if (vm->cfg->initrd && !(initrd = read_all("--initrd", vm->cfg->initrd, &m.initrd_size)))
+		goto out;
+	m.kernel = kernel;
+	m.initrd = initrd;
+	r = fw_cfg_add_machine(&fw->cfg, &m);
+out:
+	free(kernel);
+	free(initrd);
+	return r;
+}
+
+uint64_t arm64_firmware_vars_size(struct vm *vm)
+{
+	return vm->arch.fw ? vm->arch.fw->vars.flash.size : 0;
+}
+
+void arm64_firmware_destroy(struct vm *vm)
+{
+	struct arm64_fw *fw = vm->arch.fw;
+
+	if (!fw)
+		return;
+	if (fw->cfg_on_bus)
+		bus_unregister(&vm->mmio, ARM64_FW_CFG_BASE, &fw->cfg);
+	if (fw->cfg_init)
+		fw_cfg_destroy(&fw->cfg);
+	if (fw->rtc_on_bus)
+		bus_unregister(&vm->mmio, ARM64_RTC_BASE, &fw->rtc);
+	if (fw->rtc_init)
+		pl031_destroy(&fw->rtc);
+	close_bank(vm, &fw->vars);
+	close_bank(vm, &fw->code);
+	free(fw);
+	vm->arch.fw = NULL;
+}
