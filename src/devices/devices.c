@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* The VM's PCI devices from its config: the root complex, a virtio-blk per disk, virtio-console. */
+/*
+ * The VM's PCI devices from its config: the root complex, a virtio-blk per disk, virtio-console,
+ * assigned devices, and root ports with empty hot-plug slots.
+ */
 #include "devices/devices.h"
 
+#include "devices/hotplug.h"
 #include "devices/pci.h"
 #include "devices/vfio_pci.h"
 #include "devices/virtio.h"
@@ -57,16 +61,24 @@ int devices_create(struct vm *vm)
 		if (r)
 			goto err;
 	}
-	if (cfg->nr_vfio) {
+	if (cfg->nr_vfio || cfg->hotplug_slots) {
 		if (fail_inject_active())
 			fds = fail_inject_count_fds();
 		r = vfio_create(vm);
 		if (r)
 			goto err;
 	}
+	if (cfg->hotplug_slots) {
+		/* Empty root ports after every other function: bus 0's numbering does not depend on them. */
+		r = hotplug_create(vm, cfg->hotplug_slots, &vm->hotplug);
+		if (r)
+			goto err;
+	}
 	return 0;
 err:
 	/* The host owns every function added so far; then the vIOMMU's nested objects go (they hold the IOAS). */
+	hotplug_destroy(vm->hotplug);
+	vm->hotplug = NULL;
 	pci_host_remove_all(vm->pci);
 	iommufd_ctx_close(&vm->iommufd);
 	if (fds >= 0) {
@@ -82,7 +94,10 @@ err:
 
 void devices_destroy(struct vm *vm)
 {
-	/* Functions, then the vIOMMU's nested objects (pci_host_remove_all): they hold the IOAS. */
+	/* Hot-plug watches, functions (hot-plugged ones with their root ports), then the vIOMMU's nested
+	 * objects (pci_host_remove_all): they hold the IOAS. */
+	hotplug_destroy(vm->hotplug);
+	vm->hotplug = NULL;
 	pci_host_remove_all(vm->pci);
 	iommufd_ctx_close(&vm->iommufd);
 }

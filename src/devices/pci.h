@@ -27,6 +27,7 @@ struct pci_msix;
 
 /* Class codes (PCI Code and ID Assignment 1.x): base class << 16 | subclass << 8 | prog-if. */
 #define PCI_CLASSCODE_HOST_BRIDGE 0x060000
+#define PCI_CLASSCODE_PCI_BRIDGE 0x060400
 #define PCI_CLASSCODE_STORAGE_OTHER 0x018000
 #define PCI_CLASSCODE_COMM_OTHER 0x078000
 #define PCI_CLASSCODE_OTHER 0xff0000
@@ -49,6 +50,14 @@ struct pci_dev_ops {
 	void (*bar_remap)(struct pci_dev *d, unsigned int bar, uint64_t addr, bool mapped);
 	/* Frees the model (which embeds the pci_dev); called by pci_host_destroy after removal. */
 	void (*destroy)(struct pci_dev *d);
+	/*
+	 * Optional, bridges: a config access for BUS (not bus 0) is offered to each bridge on bus 0;
+	 * the one whose bus range holds BUS completes it (all-ones where nothing answers) and returns true.
+	 */
+	bool (*route_cfg)(struct pci_dev *bridge, uint32_t bus, uint32_t devfn, uint32_t reg, uint8_t *data,
+			  uint32_t len, bool is_write);
+	/* Optional: the bus above reset the function (a bridge's Secondary Bus Reset, PCI-PCI Bridge 1.2 3.2.5.17). */
+	void (*bus_reset)(struct pci_dev *d);
 };
 
 struct pci_bar {
@@ -66,6 +75,7 @@ struct pci_dev {
 	const struct pci_dev_ops *ops;
 	const char *name;
 	uint8_t devfn;              /* slot << 3 | function */
+	uint8_t bus;                /* 0, or the secondary bus number of the bridge above (atomic access) */
 	pthread_mutex_t lock;       /* config space, BAR state */
 	uint8_t cfg[PCI_CFG_SPACE_SIZE_EXP];
 	uint8_t wmask[PCI_CFG_SPACE_SIZE_EXP];  /* bits the guest may change */
@@ -101,9 +111,10 @@ void pci_dev_cfg_reset(struct pci_dev *d, const uint8_t *init, uint32_t len);
 /* Unregisters all BARs from the buses. */
 void pci_dev_unmap_bars(struct pci_dev *d);
 
+/* Bus << 8 | devfn: behind a root port, the bus number the guest gave its secondary bus. */
 static inline uint16_t pci_dev_requester_id(const struct pci_dev *d)
 {
-	return d->devfn;    /* bus 0: bus << 8 | devfn */
+	return (uint16_t)(__atomic_load_n(&d->bus, __ATOMIC_RELAXED) << 8 | d->devfn);
 }
 
 /* Little-endian config space helpers. */
@@ -156,6 +167,7 @@ struct pci_host {
 	bus_access_fn cf9_fn;               /* the chipset register at 0xCF9, inside CONFIG_ADDRESS's dword */
 	void *cf9_opaque;
 	bool ecam_on, cf8_on;
+	bool running;                       /* the guest runs: what a vIOMMU showed it is fixed */
 	struct pci_viommu viommu;           /* ops NULL: no vIOMMU, bus addresses are guest physical */
 };
 
@@ -179,6 +191,8 @@ int pci_host_set_viommu(struct pci_host *h, const struct pci_viommu_ops *ops, vo
 const struct pci_viommu *pci_host_viommu(const struct pci_host *h);
 /* Assigned function RID behind the vIOMMU, if there is one (pci_viommu_ops.attach_vfio); else 0. */
 int pci_host_viommu_attach_vfio(struct pci_host *h, int vfio_fd, uint32_t dev_id, uint32_t ioas, uint32_t rid);
+/* A hot-removed assigned function RID (its cdev closed) leaves the vIOMMU (pci_viommu_ops.detach_vfio). */
+void pci_host_viommu_detach_vfio(struct pci_host *h, uint32_t rid);
 /* MSI (ADDR, DATA) from RID through the vIOMMU (pci_viommu_ops.msi_translate); unchanged without one. */
 int pci_host_msi_translate(const struct pci_host *h, uint32_t rid, uint64_t *addr, uint32_t *data, bool report);
 /* Puts D in the next free slot (1..31) and pre-assigns its memory BARs from the windows. */

@@ -28,6 +28,13 @@ void pci_host_cfg_access(struct pci_host *h, uint32_t bus, uint32_t devfn, uint3
 
 	if (len <= 4 && bus == 0 && devfn < 256 && !(devfn & 7))
 		d = h->slot[devfn >> 3];
+	/* Bus 0's functions never change once the guest runs: no lock. Behind a bridge, it routes. */
+	for (unsigned int s = 1; len <= 4 && bus && bus < 256 && devfn < 256 && s < PCI_NR_SLOTS; s++) {
+		struct pci_dev *b = h->slot[s];
+
+		if (b && b->ops->route_cfg && b->ops->route_cfg(b, bus, devfn, reg, data, len, is_write))
+			return;
+	}
 	if (!d) {
 		/* No function: reads complete with all-ones (PCIe 4.0 2.3.2, unsupported request). */
 		if (!is_write)
@@ -195,6 +202,14 @@ int pci_host_viommu_attach_vfio(struct pci_host *h, int vfio_fd, uint32_t dev_id
 	if (!v || !v->ops->attach_vfio)
 		return 0;
 	return v->ops->attach_vfio(v->opaque, vfio_fd, dev_id, ioas, rid);
+}
+
+void pci_host_viommu_detach_vfio(struct pci_host *h, uint32_t rid)
+{
+	const struct pci_viommu *v = pci_host_viommu(h);
+
+	if (v && v->ops->detach_vfio)
+		v->ops->detach_vfio(v->opaque, rid);
 }
 
 int pci_host_msi_translate(const struct pci_host *h, uint32_t rid, uint64_t *addr, uint32_t *data, bool report)

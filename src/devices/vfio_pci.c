@@ -25,8 +25,10 @@
 #include "vmm/vm.h"
 
 static void vfio_pci_destroy(struct pci_dev *d);
+static void vfio_pci_bus_reset(struct pci_dev *d);
 
 static const struct pci_dev_ops vfio_pci_ops = {
+	.bus_reset = vfio_pci_bus_reset,
 	.cfg_read = vfio_pci_cfg_read,
 	.cfg_write = vfio_pci_cfg_write,
 	.bar_access = vfio_pci_bar_access,
@@ -214,6 +216,12 @@ void vfio_pci_function_reset(struct vfio_pci *v)
 		vfio_pci_rom_update(v);
 }
 
+/* A Secondary Bus Reset from the root port above resets the function like an FLR. */
+static void vfio_pci_bus_reset(struct pci_dev *d)
+{
+	vfio_pci_function_reset((struct vfio_pci *)d);
+}
+
 static void vfio_pci_free(struct vfio_pci *v, bool irq, bool dev)
 {
 	if (irq)
@@ -238,6 +246,12 @@ static void vfio_pci_destroy(struct pci_dev *d)
 }
 
 int vfio_pci_create(struct vm *vm, const struct vfio_config *cfg, unsigned int idx)
+{
+	return vfio_pci_create_below(vm, cfg, idx, NULL, NULL);
+}
+
+int vfio_pci_create_below(struct vm *vm, const struct vfio_config *cfg, unsigned int idx, const uint8_t *bus,
+			  struct vfio_pci **out)
 {
 	struct vfio_pci_cap caps[16];
 	uint8_t real[PCI_CFG_SPACE_SIZE];
@@ -283,13 +297,19 @@ int vfio_pci_create(struct vm *vm, const struct vfio_config *cfg, unsigned int i
 		r = vfio_pci_config_caps(v, real, caps, ncaps);
 	if (!r)
 		vfio_pci_config_snapshot(v);    /* before pci_host_add pre-assigns BAR addresses */
-	if (!r) {
+	if (!r && bus) {
+		/* For a root port's slot: 00.0 of its secondary bus, BARs left for the guest to assign. */
+		v->pci.host = vm->pci;
+		v->pci.devfn = 0;
+		v->pci.bus = *bus;
+	} else if (!r) {
 		r = pci_host_add(vm->pci, &v->pci);
 		added = !r;
 	}
 	if (!r) {
-		/* Behind the guest's vIOMMU, if any, as requester ID devfn (bus 0). */
-		r = pci_host_viommu_attach_vfio(vm->pci, v->fd, v->devid, vm->iommufd.ioas_id, v->pci.devfn);
+		/* Behind the guest's vIOMMU, if any, as its requester ID. */
+		r = pci_host_viommu_attach_vfio(vm->pci, v->fd, v->devid, vm->iommufd.ioas_id,
+						pci_dev_requester_id(&v->pci));
 	}
 	if (!r)
 		r = vfio_pci_irq_init(v);
@@ -299,7 +319,9 @@ int vfio_pci_create(struct vm *vm, const struct vfio_config *cfg, unsigned int i
 		vfio_pci_free(v, added, true);
 		return r;
 	}
-	pr_debug("%s: %04x:%04x, iommufd device %u, PCI 00:%02x.0", v->name, pci_cfg_get16(&v->pci, PCI_VENDOR_ID),
-		 pci_cfg_get16(&v->pci, PCI_DEVICE_ID), v->devid, v->pci.devfn >> 3);
+	pr_debug("%s: %04x:%04x, iommufd device %u, PCI %02x:%02x.0", v->name, pci_cfg_get16(&v->pci, PCI_VENDOR_ID),
+		 pci_cfg_get16(&v->pci, PCI_DEVICE_ID), v->devid, v->pci.bus, v->pci.devfn >> 3);
+	if (out)
+		*out = v;
 	return 0;
 }

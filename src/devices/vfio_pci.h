@@ -112,6 +112,12 @@ struct vfio_pci {
 
 /* Opens, binds and attaches the device of CFG, builds the model and puts it on the VM's PCI host. */
 int vfio_pci_create(struct vm *vm, const struct vfio_config *cfg, unsigned int idx);
+/*
+ * The same for 00.0 of bus *BUS (a root port's secondary bus; NULL: a slot of bus 0), where the
+ * caller then plugs it (pci_root_port_plug); *OUT is the model (freed by its ops->destroy).
+ */
+int vfio_pci_create_below(struct vm *vm, const struct vfio_config *cfg, unsigned int idx, const uint8_t *bus,
+			  struct vfio_pci **out);
 
 /* From the kept capabilities: whether MSI-X is offered, and its BAR, table/PBA offsets and size. */
 void vfio_pci_find_msix(struct vfio_pci *v, const uint8_t *real, const struct vfio_pci_cap *caps, unsigned int n);

@@ -39,6 +39,13 @@ struct api_ops {
 	int (*reboot)(void *opaque, struct api_result *r);
 	int (*power_button)(void *opaque, struct api_result *r);
 	int (*vmm_shutdown)(void *opaque, struct api_result *r);
+	/*
+	 * Actions with a JSON object body (already parsed; NULL when none was sent): vm.add-device
+	 * answers 200 with the object it returns ({"id","bdf"}), vm.remove-device 204. NULL and R set on
+	 * failure (add), or nonzero (remove).
+	 */
+	json_object *(*add_device)(void *opaque, json_object *body, struct api_result *r);
+	int (*remove_device)(void *opaque, json_object *body, struct api_result *r);
 };
 
 struct api_reply {

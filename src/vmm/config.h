@@ -10,6 +10,8 @@
 #define CFG_MAX_CPUS 64
 #define CFG_MAX_CPUS_STR "64"
 #define CFG_MAX_VFIO 8
+#define CFG_MAX_HOTPLUG_SLOTS 16
+#define CFG_MAX_HOTPLUG_SLOTS_STR "16"
 
 enum console_kind { CONSOLE_SERIAL, CONSOLE_VIRTIO };
 enum seccomp_mode { SECCOMP_ON, SECCOMP_LOG, SECCOMP_OFF };
@@ -52,6 +54,7 @@ struct vm_config {
 	enum seccomp_mode seccomp;
 	struct vfio_config vfio[CFG_MAX_VFIO];
 	unsigned int nr_vfio;
+	unsigned int hotplug_slots;     /* --hotplug-slots: empty root ports for vm.add-device */
 	int iommufd_fd;         /* --iommufd fd=N: pre-opened /dev/iommu, -1: nestvm opens it */
 	enum viommu_model viommu_model;     /* --viommu: the IOMMU the guest sees in front of its PCI devices */
 	bool stats;             /* --stats: count exits and their handling time, print a summary at exit */

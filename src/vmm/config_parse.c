@@ -119,6 +119,7 @@ void config_run_usage(void)
 	       "  --console serial|virtio guest console device (default serial)\n"
 	       "  --device vfio,path=/dev/vfio/devices/vfioN|host=DDDD:BB:DD.F|fd=N[,rom=on]\n"
 	       "                          assign a host PCI device bound to vfio-pci (repeatable, max %d)\n"
+	       "  --hotplug-slots N       N empty PCIe root ports with hot-plug slots for vm.add-device (max %d)\n"
 	       "  --iommufd fd=N          use this pre-opened /dev/iommu fd for device assignment\n"
 	       "  --seccomp on|log|off    per-thread syscall filters (default on; log: report, don't kill)\n"
 	       "  --viommu none|smmuv3|vtd  an emulated IOMMU in front of the PCI devices (arm64: SMMUv3,\n"
@@ -129,7 +130,7 @@ void config_run_usage(void)
 	       "  --event-monitor path=PATH|fd=N  write VM events there, one JSON object per line\n"
 	       "  -v, --verbose           debug messages\n"
 	       "  -h, --help              this text\n",
-	       CFG_MAX_CPUS, CFG_MAX_DISKS, CFG_MAX_VFIO);
+	       CFG_MAX_CPUS, CFG_MAX_DISKS, CFG_MAX_VFIO, CFG_MAX_HOTPLUG_SLOTS);
 }
 
 static int bad(const char *opt, const char *val, const char *why)
@@ -332,7 +333,7 @@ static int parse_endpoint(struct endpoint_config *e, const char *opt, char *arg)
 int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 {
 	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_CPUS, O_MEMORY, O_DISK, O_CONSOLE, O_SECCOMP, O_DEVICE,
-	       O_IOMMUFD, O_VIOMMU, O_STATS, O_API, O_EVENTS, O_FIRMWARE, O_FIRMWARE_VARS };
+	       O_IOMMUFD, O_VIOMMU, O_STATS, O_API, O_EVENTS, O_FIRMWARE, O_FIRMWARE_VARS, O_HOTPLUG };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, O_KERNEL },
 		{ "initrd", required_argument, NULL, O_INITRD },
@@ -350,6 +351,7 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 		{ "event-monitor", required_argument, NULL, O_EVENTS },
 		{ "firmware", required_argument, NULL, O_FIRMWARE },
 		{ "firmware-vars", required_argument, NULL, O_FIRMWARE_VARS },
+		{ "hotplug-slots", required_argument, NULL, O_HOTPLUG },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -408,6 +410,10 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 				return -EINVAL;
 			break;
 		case O_STATS: cfg->stats = true; break;
+		case O_HOTPLUG:
+			if (parse_uint(optarg, 0, CFG_MAX_HOTPLUG_SLOTS, &cfg->hotplug_slots))
+				return bad("--hotplug-slots", optarg, "must be a number from 0 to " CFG_MAX_HOTPLUG_SLOTS_STR);
+			break;
 		case O_API:
 			if (parse_endpoint(&cfg->api, "--api-socket", optarg))
 				return -EINVAL;

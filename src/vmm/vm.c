@@ -303,6 +303,9 @@ int vm_run(struct vm *vm)
 	int r = 0;
 
 	event_monitor_emit("vm", "booting", NULL);
+	/* From here on the guest sees the machine: a vIOMMU front-end cannot change what it shows. */
+	if (vm->pci)
+		vm->pci->running = true;
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
 		r = vcpu_start(&vm->vcpus[i]);
 		if (r) {

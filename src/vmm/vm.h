@@ -19,6 +19,7 @@
 #include "vmm/vcpu.h"
 
 struct evloop;
+struct hotplug;
 struct pci_host;
 
 struct vm {
@@ -50,6 +51,7 @@ struct vm {
 	 * devices first (closing a cdev detaches it), then the IOAS mappings, the IOAS, the iommufd.
 	 */
 	struct iommufd_ctx iommufd;
+	struct hotplug *hotplug;      /* --hotplug-slots: root ports for vm.add-device (devices/hotplug.h) */
 
 	struct vcpu *vcpus;
 	unsigned int nr_vcpus;

@@ -16,6 +16,7 @@
 struct x86_acpi_machine {
 	unsigned int nr_cpus;
 	const struct arch_layout *layout;
+	unsigned int pci_buses;         /* buses the host bridge decodes (bus 0 + one per root port); 0: 1 */
 	/* Optional: appends more tables (acpi_add_table) before the XSDT is written. */
 	int (*extra)(void *opaque, struct acpi_builder *b);
 	void *opaque;

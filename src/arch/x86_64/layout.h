@@ -46,12 +46,13 @@
 #define X86_MMIO32_SIZE     0x20000000ull
 #define X86_ECAM_BASE       0xe0000000ull
 /*
- * ECAM covers only the buses that exist (1 MiB each, PCIe 4.0 7.2.2): Linux takes the MCFG's last bus
- * as pcibios_last_bus and probes every slot of every bus above 0 through ports 0xcf8/0xcfc
+ * ECAM room for bus 0 and the root ports' buses (1 MiB each, PCIe 4.0 7.2.2). The MCFG and PCI0's
+ * _CRS announce only the buses that exist: Linux takes the MCFG's last bus as pcibios_last_bus and
+ * probes every slot of every bus above 0 it did not find through ports 0xcf8/0xcfc
  * (arch/x86/pci/legacy.c pcibios_fixup_peer_bridges): with 256 buses that was 8160 config reads,
  * 16k port exits per boot.
  */
-#define X86_PCI_BUSES       1
+#define X86_PCI_BUSES       32
 #define X86_ECAM_SIZE       (X86_PCI_BUSES * 0x100000ull)
 #define X86_IOAPIC_ADDR     0xfec00000ull
 #define X86_VTD_ADDR        0xfed90000ull    /* --viommu vtd: the remapping unit's register page (DMAR DRHD) */

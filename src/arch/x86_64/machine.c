@@ -129,7 +129,8 @@ int arch_vm_create(struct vm *vm)
 
 int arch_finalize(struct vm *vm)
 {
-	struct x86_acpi_machine m = { .nr_cpus = vm->cfg->cpus, .layout = &arch_layout };
+	struct x86_acpi_machine m = { .nr_cpus = vm->cfg->cpus, .layout = &arch_layout,
+				      .pci_buses = 1 + vm->cfg->hotplug_slots };
 	struct x86_dmar dmar;
 	uint8_t *buf;
 	size_t used;
