@@ -287,6 +287,10 @@ int vfio_pci_create_below(struct vm *vm, const struct vfio_config *cfg, unsigned
 		     (uint16_t)pci_le_get(real + PCI_SUBSYSTEM_VENDOR_ID, 2),
 		     (uint16_t)pci_le_get(real + PCI_SUBSYSTEM_ID, 2));
 	v->intx_pin = real[PCI_INTERRUPT_PIN] <= 4 ? real[PCI_INTERRUPT_PIN] : 0;
+	/* Behind a root port INTx would be swizzled through the port (PCI-PCI Bridge 1.2 9.1), which the
+	 * INTx routing does not model: such functions offer MSI/MSI-X only. */
+	if (bus)
+		v->intx_pin = 0;
 	vfio_pci_config_header(v, real, v->intx_pin);
 	ncaps = vfio_pci_caps_scan(real, sizeof(real), caps, 16);
 	vfio_pci_find_msix(v, real, caps, ncaps);
