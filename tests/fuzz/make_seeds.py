@@ -128,6 +128,19 @@ ops = [pc_op(0, 4, True, 0x18, 0xe0000000), pc_op(0, 4, True, 0x1c, 0), pc_op(0,
        pc_op(0, 4, True, 0x10, 0xffffffff), pc_op(0, 4, False, 0x10, 0)]   # BAR0 sizing
 put('fuzz_pci_config', 'bar-msix', b''.join(ops))
 
+# fuzz_root_port: ops [kind, sel, off16, val32] (same encoding); pciehp's sequence. The PCIe
+# capability is at 0x40: Slot Control 0x58, Slot Status 0x5a; MSI-X at 0x7c.
+ops = [pc_op(0, 4, True, 0x10, 0x10000000), pc_op(0, 2, True, 0x04, 6),   # BAR0, memory + master
+       pc_op(0, 2, True, 0x7e, 0x8000),                                    # MSI-X enable
+       pc_op(6, 4, True, 0x0, 0xfee00000), pc_op(6, 4, True, 0x8, 0x41),    # vector 0
+       pc_op(0, 2, True, 0x58, 0x143f | 0x400),                            # events on, power off
+       pc_op(3, 1, False, 0, 0), pc_op(0, 2, True, 0x5a, 0x1ff),           # card in; clear events
+       pc_op(0, 2, True, 0x58, 0x113f),                                    # power on
+       pc_op(2, 4, False, 0, 0, 8),                                      # bus 1 00.0 vendor id
+       pc_op(5, 1, False, 0, 0), pc_op(0, 2, True, 0x58, 0x153f),          # button, power off
+       pc_op(4, 1, False, 0, 0), pc_op(0, 4, True, 0x18, 0x030300)]        # card out, renumber
+put('fuzz_root_port', 'pciehp', b''.join(ops))
+
 # fuzz_vfio_pci_config: flags, 6 BAR selectors, real config (256), ops [sel, reg16, val32, pad].
 c = bytearray(256)
 struct.pack_into('<HHI', c, 0, 0x1234, 0x11e8, 0)

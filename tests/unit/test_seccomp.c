@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <linux/io_uring.h>
 #include <linux/kvm.h>
+#include <linux/vfio.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -27,7 +28,7 @@
 
 enum action { DO_SOCKET, DO_EXEC_MMAP, DO_TTY_IOCTL, DO_ALLOWED, DO_KVM_RUN_IOCTL, DO_PREAD, DO_PWRITE,
 	      DO_FILE_MMAP_SHARED, DO_FILE_MMAP_PRIVATE, DO_FILE_MMAP_EXEC, DO_EXEC_MPROTECT, DO_URING_FILES_UPDATE,
-	      DO_URING_REGISTER_BUFFERS, DO_ACCEPT, DO_CONNECT, DO_FSYNC };
+	      DO_URING_REGISTER_BUFFERS, DO_ACCEPT, DO_CONNECT, DO_FSYNC, DO_OPENAT, DO_VFIO_BIND };
 
 struct job {
 	enum seccomp_thread t;
@@ -37,6 +38,7 @@ struct job {
 	int mfd;    /* a 4 KiB memfd opened before the filter (what a vfio device fd is to mmap/pread) */
 	int lfd, cfd;   /* a listening unix socket and an unconnected one, made before the filter */
 	const char *vars;   /* non-NULL: installed through seccomp_install_vm with this --firmware-vars */
+	unsigned int hotplug;   /* nonzero: installed through seccomp_install_vm with --hotplug-slots */
 };
 
 /* Exit 0 when the syscall got past the filter: it succeeded, or the kernel itself said WANT_ERRNO. */
@@ -51,8 +53,9 @@ static void *confined(void *arg)
 	uint64_t one = 1;
 	long r;
 
-	if (j->vars) {
-		struct vm_config cfg = { .seccomp = j->m, .firmware = "code", .firmware_vars = j->vars };
+	if (j->vars || j->hotplug) {
+		struct vm_config cfg = { .seccomp = j->m, .firmware = j->vars ? "code" : NULL, .firmware_vars = j->vars,
+					 .hotplug_slots = j->hotplug };
 
 		if (seccomp_install_vm(j->t, &cfg))
 			syscall(SYS_exit_group, 3);
@@ -85,6 +88,16 @@ static void *confined(void *arg)
 			syscall(SYS_exit_group, 6);
 		syscall(SYS_exit_group, 0);
 		break;
+	case DO_OPENAT:
+		passed(syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDWR | O_CLOEXEC), 0);
+		break;
+	case DO_VFIO_BIND: {
+		/* A memfd is no VFIO device: past the filter the kernel says ENOTTY. */
+		struct vfio_device_bind_iommufd b = { .argsz = sizeof(b), .iommufd = -1 };
+
+		passed(syscall(SYS_ioctl, j->mfd, VFIO_DEVICE_BIND_IOMMUFD, &b), ENOTTY);
+		break;
+	}
 	case DO_PREAD:
 		passed(syscall(SYS_pread64, j->mfd, &one, sizeof(one), 0), 0);
 		break;
@@ -249,6 +262,30 @@ int main(void)
 		st = run_child((struct job){ .t = t, .m = SECCOMP_ON, .a = DO_SOCKET, .vars = "vars.fd" });
 		CHECK(stopped_by_filter(st), "%s thread with --firmware-vars: socket() still stops it (status 0x%x)",
 		      kind[t], st);
+	}
+	/*
+	 * --hotplug-slots: vm.add-device runs on the loop, which then opens a VFIO cdev, binds it, reads
+	 * its config space and maps its BARs (shared, never executable); the vCPU threads gain nothing.
+	 */
+	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_OPENAT });
+	CHECK(stopped_by_filter(st), "loop thread: openat stops it without hot-plug slots (status 0x%x)", st);
+	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_VFIO_BIND });
+	CHECK(stopped_by_filter(st), "loop thread: VFIO_DEVICE_BIND_IOMMUFD stops it without hot-plug slots (status 0x%x)", st);
+	{
+		static const struct { enum action a; bool ok; const char *what; } hp[] = {
+			{ DO_OPENAT, true, "openat (the cdev)" }, { DO_VFIO_BIND, true, "VFIO_DEVICE_BIND_IOMMUFD" },
+			{ DO_PREAD, true, "pread (config space)" }, { DO_FILE_MMAP_SHARED, true, "shared file mmap (BARs)" },
+			{ DO_FILE_MMAP_EXEC, false, "executable file mmap" }, { DO_FILE_MMAP_PRIVATE, false, "private file mmap" },
+			{ DO_SOCKET, false, "socket()" }, { DO_FSYNC, false, "fsync" },
+		};
+
+		for (size_t i = 0; i < sizeof(hp) / sizeof(hp[0]); i++) {
+			st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = hp[i].a, .hotplug = 1 });
+			CHECK(hp[i].ok ? exited_ok(st) : stopped_by_filter(st), "loop thread with --hotplug-slots: %s %s (status 0x%x)",
+			      hp[i].what, hp[i].ok ? "allowed" : "still stops it", st);
+		}
+		st = run_child((struct job){ .t = SECCOMP_THREAD_VCPU, .m = SECCOMP_ON, .a = DO_OPENAT, .hotplug = 1 });
+		CHECK(stopped_by_filter(st), "vCPU thread with --hotplug-slots: openat still stops it (status 0x%x)", st);
 	}
 	/* io_uring_register: the loop thread may only update its fixed-file table. */
 	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_URING_FILES_UPDATE });
