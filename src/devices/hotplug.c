@@ -268,7 +268,9 @@ int hotplug_add(struct hotplug *hp, const char *path, const char *id, struct hot
 		return fail(res, 503, "%s", "the guest has not numbered the slot's bus yet");
 	r = vfio_pci_create_below(hp->vm, &cfg, hp->next_idx, &bus, &s->dev);
 	if (r) {
+		/* The model unwound itself and closed the cdev; a vIOMMU entry made before a later step failed goes too. */
 		s->dev = NULL;
+		pci_host_viommu_detach_vfio(hp->vm->pci, (uint32_t)bus << 8);
 		return fail(res, r == -EBUSY ? 409 : r == -ENODEV || r == -ENOENT ? 404 : 500,
 			    "could not assign %s (see nestvm's log)", path);
 	}
