@@ -1,7 +1,9 @@
 # nestvm run --firmware boots Debian's UEFI firmware unmodified: AAVMF on arm64 (tools/setup fetches
 # qemu-efi-aarch64, tools/build arm64 copies it to build-testhost/firmware/) boots the kit kernel
 # handed to it through fw_cfg (--kernel/--initrd: the firmware's own loader starts the kernel's EFI
-# stub) to the guest's /init, and with no kernel reaches the UEFI Shell; bad images are refused with
+# stub) to the guest's /init, boots an EFI system partition on a virtio-blk disk (tools/mkesp, made by
+# tools/testhost/guest-esp: systemd-boot starts the kit kernel) to /init with the nested vSMMU and edu,
+# variables persisting across boots, and with no kernel reaches the UEFI Shell; bad images are refused with
 # one clear line; the firmware's own virtio drivers see nestvm's virtio-blk disk. x86_64 refuses
 # --firmware (the machine lacks what OVMF needs): that refusal is checked.
 . tests/testhost/lib.sh
@@ -102,6 +104,53 @@ echo persisted=\$(tail -c +5 $EFIVARS/$TESTVAR); edu_test --iommufd --bind --tim
 		show "$T/nested.out" 30
 else
 	skip "no edu bound to vfio-pci in L1" "nested vSMMU under firmware boot"
+fi
+
+# Boot from a disk: the ESP image tools/testhost/guest-esp makes (tools/mkesp: GPT, FAT, systemd-boot as
+# \EFI\BOOT\BOOTAA64.EFI, the kit kernel, the guest initramfs, a loader entry with the command line).
+# No --kernel: the firmware's boot manager finds the removable-media default file on nestvm's
+# virtio-blk disk, systemd-boot starts the kernel's EFI stub with the initrd (LoadFile2) and the
+# command line. The guest's /init counts boots in a non-volatile variable (efivarfs), reports the
+# IOMMUs the kernel probed and, with edu assigned behind the nested vSMMU, runs its iommufd test.
+ESP=/nestvm/build-testhost/guest/$NESTVM_ARCH-esp.img
+# esp_boot OUT NESTVM-ARGS...: boots the ESP (read-only) with a fresh-or-kept $T/espvars.fd.
+esp_boot() {
+	local out=$1 rc; shift
+	timeout "${FW_TIMEOUT:-600}" "$NESTVM" run --memory 512M --disk "path=$ESP,readonly" \
+		--firmware "$CODE" --firmware-vars "$T/espvars.fd" "$@" < /dev/null > "$out.raw" 2>&1; rc=$?
+	tr -d '\r' < "$out.raw" | sed 's/\x1b\[[0-9;=]*[A-Za-z]//g' > "$out"
+	return $rc
+}
+if [ -f "$ESP" ]; then
+	cp "$FW/AAVMF_VARS.fd" "$T/espvars.fd"
+	set --
+	[ -c "$edu_cdev" ] && set -- --viommu smmuv3 --device "vfio,path=$edu_cdev"
+	t0=$(now)
+	esp_boot "$T/esp1.out" "$@"; rc=$?
+	echo "# ESP boot through AAVMF + systemd-boot${1:+ with the nested vSMMU and edu}: $(( $(now) - t0 )) s (status $rc)"
+	check "ESP boot: nestvm exits 0 when the guest powers off (status $rc)" [ "$rc" = 0 ] || show "$T/esp1.out" 40
+	check "ESP boot: the firmware booted the disk's loader, which started the kernel to /init" \
+		grep -q '^nestvm-guest: init reached' "$T/esp1.out" || show "$T/esp1.out" 40
+	check "ESP boot: the first boot with a fresh vars file sees no boot counter yet, sets it" \
+		sh -c "grep -q '^esp-boots-before=0\$' '$T/esp1.out' && grep -q '^esp-setvar-ok' '$T/esp1.out'" ||
+		show "$T/esp1.out" 20
+	if [ -c "$edu_cdev" ]; then
+		check "ESP boot: the guest probed the vSMMU (an smmu3 in /sys/class/iommu)" \
+			grep -q '^iommus=.*smmu3' "$T/esp1.out" || show "$T/esp1.out" 20
+		check "ESP boot: edu's DMA and MSIs through the nested vSMMU (edu_test passes, 4 MSIs)" \
+			sh -c "grep -q '^# edu_test: interrupts=4\$' '$T/esp1.out' && grep -q '^edu_rc=0\$' '$T/esp1.out'" ||
+			show "$T/esp1.out" 30
+	else
+		skip "no edu bound to vfio-pci in L1" "ESP boot: vSMMU probed"
+		skip "no edu bound to vfio-pci in L1" "ESP boot: edu behind the nested vSMMU"
+	fi
+	t0=$(now)
+	esp_boot "$T/esp2.out"; rc=$?
+	echo "# second ESP boot, same vars file: $(( $(now) - t0 )) s (status $rc)"
+	check "ESP boot: the next boot with the same vars file reads the counter the guest set (status $rc)" \
+		grep -q '^esp-boots-before=1$' "$T/esp2.out" || show "$T/esp2.out" 30
+else
+	not_ok "ESP boot: $ESP exists (tools/testhost/guest-initramfs $NESTVM_ARCH makes it)"
 fi
 
 # No kernel: the boot manager finds nothing to boot and falls to the UEFI Shell, which counts down
