@@ -4,8 +4,9 @@
 # stub) to the guest's /init, boots an EFI system partition on a virtio-blk disk (tools/mkesp, made by
 # tools/testhost/guest-esp: systemd-boot starts the kit kernel) to /init with the nested vSMMU and edu,
 # variables persisting across boots, and with no kernel reaches the UEFI Shell; bad images are refused with
-# one clear line; the firmware's own virtio drivers see nestvm's virtio-blk disk. x86_64 refuses
-# --firmware (the machine lacks what OVMF needs): that refusal is checked.
+# one clear line; the firmware's own virtio drivers see nestvm's virtio-blk disk; the boot watchdog
+# (--boot-timeout) stops firmware that stays in the Shell. x86_64 refuses --firmware (the machine
+# lacks what OVMF needs): that refusal and the image checks are tested with Debian's OVMF.
 . tests/testhost/lib.sh
 
 FW=/nestvm/build-testhost/firmware
@@ -23,12 +24,36 @@ bad() {
 	fi
 }
 
+# The boot watchdog, on either arch and with direct boot too: a guest that never prints the marker is
+# stopped after --boot-timeout with one line and exit code 6; one that does is left alone.
+t0=$(now)
+GUEST_TIMEOUT=120 guest "$T/wd.out" "sleep 60" "" --boot-timeout 3 --boot-marker "never printed"; rc=$?
+check "boot watchdog: no marker within --boot-timeout 3: exit code 6 after $(( $(now) - t0 )) s, not the guest's 60 s" \
+	sh -c "[ $rc = 6 ] && [ $(( $(now) - t0 )) -lt 50 ]" || show "$T/wd.out" 10
+check "boot watchdog: one line saying what did not happen" \
+	sh -c "[ \$(grep -c 'boot watchdog' '$T/wd.out') = 1 ] && grep -q 'did not reach its OS within --boot-timeout 3 s (no \"never printed\"' '$T/wd.out'" ||
+	show "$T/wd.out" 10
+GUEST_TIMEOUT=300 guest "$T/wd2.out" "true" "" --boot-timeout 250; rc=$?
+check "boot watchdog: the default marker (Linux's banner) seen, the guest runs to its end (status $rc)" \
+	sh -c "[ $rc = 0 ] && ! grep -q 'boot watchdog' '$T/wd2.out' && grep -q '^nestvm-guest: exit=0' '$T/wd2.out'" ||
+	show "$T/wd2.out" 10
+
 if [ "$NESTVM_ARCH" != arm64 ]; then
-	# Any 4 MiB pair passes the layout check; the machine then says why it cannot boot it.
-	dd if=/dev/zero of="$T/code" bs=1K count=3584 2>/dev/null; dd if=/dev/zero of="$T/vars" bs=1K count=512 2>/dev/null
+	if ! [ -f "$FW/OVMF_CODE_4M.fd" ] || ! [ -f "$FW/OVMF_VARS_4M.fd" ]; then
+		not_ok "OVMF is in $FW (tools/setup fetches it, tools/build x86_64 copies it)"
+		done_testing; exit
+	fi
+	cp "$FW/OVMF_VARS_4M.fd" "$T/vars.fd"; cp "$FW/OVMF_CODE_4M.fd" "$T/code.fd"; chmod 644 "$T/code.fd"
+	# Swapped, the sizes still add up to 4 MiB: the contents tell.
+	bad "code and vars swapped" "OVMF_VARS_4M.fd: a UEFI variable store, not firmware code" \
+		--firmware "$FW/OVMF_VARS_4M.fd" --firmware-vars "$T/code.fd"
+	head -c 4096 "$FW/OVMF_CODE_4M.fd" | dd of="$T/vars.fd" conv=notrunc 2>/dev/null
+	bad "vars that are not a variable store" "vars.fd: not a UEFI variable store" \
+		--firmware "$FW/OVMF_CODE_4M.fd" --firmware-vars "$T/vars.fd"
+	cp "$FW/OVMF_VARS_4M.fd" "$T/vars.fd"
 	bad "x86_64 refuses firmware boot, saying why" "not wired into this machine yet.*host bridge.*PM timer" \
-		--firmware "$T/code" --firmware-vars "$T/vars"
-	skip "OVMF needs a Q35/i440FX host-bridge identity and an ACPI PM timer, not there yet" "OVMF boots"
+		--firmware "$FW/OVMF_CODE_4M.fd" --firmware-vars "$T/vars.fd"
+	skip "OVMF needs a Q35/i440FX host-bridge identity, an ACPI PM timer, a CMOS RTC, flash at 4 GiB, not there yet" "OVMF boots"
 	done_testing; exit
 fi
 
@@ -44,6 +69,10 @@ cp "$FW/AAVMF_VARS.fd" "$T/vars.fd"
 bad "code of the wrong size" "short.fd.*64 MiB" --firmware "$T/short.fd" --firmware-vars "$T/vars.fd"
 bad "vars of the wrong size" "short.fd.*64 MiB" --firmware "$CODE" --firmware-vars "$T/short.fd"
 bad "missing vars file" "$T/none.fd" --firmware "$CODE" --firmware-vars "$T/none.fd"
+bad "code and vars swapped" "AAVMF_VARS.fd: blank.*not firmware code" --firmware "$FW/AAVMF_VARS.fd" --firmware-vars "$T/vars.fd"
+cp "$CODE" "$T/vars2.fd"
+bad "code as vars" "vars2.fd: not a UEFI variable store" --firmware "$CODE" --firmware-vars "$T/vars2.fd"
+rm -f "$T/vars2.fd"
 chmod 444 "$T/vars.fd"
 [ "$(id -u)" = 0 ] || bad "read-only vars file" "must be writable" --firmware "$CODE" --firmware-vars "$T/vars.fd"
 chmod 644 "$T/vars.fd"
@@ -145,10 +174,12 @@ if [ -f "$ESP" ]; then
 		skip "no edu bound to vfio-pci in L1" "ESP boot: edu behind the nested vSMMU"
 	fi
 	t0=$(now)
-	esp_boot "$T/esp2.out"; rc=$?
+	esp_boot "$T/esp2.out" --boot-timeout 500; rc=$?
 	echo "# second ESP boot, same vars file: $(( $(now) - t0 )) s (status $rc)"
 	check "ESP boot: the next boot with the same vars file reads the counter the guest set (status $rc)" \
 		grep -q '^esp-boots-before=1$' "$T/esp2.out" || show "$T/esp2.out" 30
+	check "ESP boot: --boot-timeout saw the kernel's banner after the firmware and loader, did not fire" \
+		sh -c "! grep -q 'boot watchdog' '$T/esp2.out'" || show "$T/esp2.out" 10
 else
 	not_ok "ESP boot: $ESP exists (tools/testhost/guest-initramfs $NESTVM_ARCH makes it)"
 fi
@@ -180,4 +211,16 @@ check "UEFI Shell: the firmware's virtio drivers see nestvm's virtio-blk disk (B
 	sh -c "grep -q 'BLK0:' '$T/shell.out' && grep -q 'PciRoot(0x0)/Pci(0x1,0x0)' '$T/shell.out'" || show "$T/shell.out" 20
 check "UEFI Shell: the firmware reads the disk's first sector" grep -q '4E 45 53 54 56 4D 2D 44-49 53 4B' "$T/shell.out" ||
 	show "$T/shell.out" 20
+# Firmware that never reaches an OS: no disk, no kernel, AAVMF waits at the Shell prompt. The boot
+# watchdog stops it with exit code 6 and one line; the Shell's output is no OS (no marker in it).
+cp "$FW/AAVMF_VARS.fd" "$T/vars.fd"
+t0=$(now)
+timeout "${FW_TIMEOUT:-600}" "$NESTVM" run --memory 256M --firmware "$CODE" --firmware-vars "$T/vars.fd" \
+	--boot-timeout 90 < /dev/null > "$T/wdfw.out" 2> "$T/wdfw.err"; rc=$?
+echo "# watchdog at the Shell: $(( $(now) - t0 )) s"
+check "boot watchdog: AAVMF left at the Shell is stopped after --boot-timeout 90 with exit code 6 (status $rc)" \
+	[ "$rc" = 6 ] || show "$T/wdfw.err" 10
+check "boot watchdog: it had reached the Shell, and says so in one stderr line" \
+	sh -c "tr -d '\r' < '$T/wdfw.out' | grep -q 'Shell> ' && [ \$(wc -l < '$T/wdfw.err') = 1 ] && grep -q 'did not reach its OS' '$T/wdfw.err'" ||
+	show "$T/wdfw.err" 10
 done_testing
