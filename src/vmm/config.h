@@ -62,6 +62,8 @@ struct vm_config {
 	struct endpoint_config events;  /* --event-monitor: the event stream */
 	const char *firmware;           /* --firmware: UEFI code image (read-only flash) */
 	const char *firmware_vars;      /* --firmware-vars: its variable store (writable flash, persisted) */
+	unsigned int boot_timeout;      /* --boot-timeout SECS: the boot watchdog (vmm/boot_watch.h), 0: off */
+	const char *boot_marker;        /* --boot-marker TEXT: what "reached the OS" means, NULL: the default */
 };
 
 #endif

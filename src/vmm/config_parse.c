@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmm/boot_watch.h"
 #include "vmm/log.h"
 
 int parse_size(const char *s, uint64_t *out)
@@ -106,11 +107,16 @@ void config_run_usage(void)
 {
 	printf("usage: nestvm run --kernel IMAGE [options]\n"
 	       "Boots a virtual machine on KVM; the guest console is this terminal. Exits 0 when the guest\n"
-	       "powers off, 3 on guest reset, 4 on guest crash, 1 on a VMM error, 2 on bad usage.\n\n"
+	       "powers off, 3 on guest reset, 4 on guest crash, 6 on a boot timeout, 1 on a VMM error, 2 on bad\n"
+	       "usage.\n\n"
 	       "  --kernel IMAGE          arm64 Image or x86_64 bzImage (required unless --firmware)\n"
 	       "  --firmware PATH         UEFI firmware code: arm64 AAVMF_CODE.fd (boots it; a --kernel goes to\n"
 	       "                          the firmware's loader); x86_64 OVMF_CODE_4M.fd is checked, then refused\n"
 	       "  --firmware-vars PATH    the firmware's variable store, a writable copy of its vars template\n"
+	       "  --boot-timeout SECS     boot watchdog: stop (exit 6) unless the guest reaches its OS (the\n"
+	       "                          --boot-marker text on its console) within SECS of the VM's creation\n"
+	       "  --boot-marker TEXT      what reaching the OS prints (default \"" BOOT_MARKER_DEFAULT "\", Linux's\n"
+	       "                          first printk, shown once its console runs, after the firmware)\n"
 	       "  --initrd FILE           initramfs\n"
 	       "  --cmdline STR           kernel command line (console= is added for the chosen console)\n"
 	       "  --cpus N                vCPUs (default 1, max %d)\n"
@@ -333,7 +339,8 @@ static int parse_endpoint(struct endpoint_config *e, const char *opt, char *arg)
 int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 {
 	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_CPUS, O_MEMORY, O_DISK, O_CONSOLE, O_SECCOMP, O_DEVICE,
-	       O_IOMMUFD, O_VIOMMU, O_STATS, O_API, O_EVENTS, O_FIRMWARE, O_FIRMWARE_VARS, O_HOTPLUG };
+	       O_IOMMUFD, O_VIOMMU, O_STATS, O_API, O_EVENTS, O_FIRMWARE, O_FIRMWARE_VARS, O_HOTPLUG,
+	       O_BOOT_TIMEOUT, O_BOOT_MARKER };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, O_KERNEL },
 		{ "initrd", required_argument, NULL, O_INITRD },
@@ -352,6 +359,8 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 		{ "firmware", required_argument, NULL, O_FIRMWARE },
 		{ "firmware-vars", required_argument, NULL, O_FIRMWARE_VARS },
 		{ "hotplug-slots", required_argument, NULL, O_HOTPLUG },
+		{ "boot-timeout", required_argument, NULL, O_BOOT_TIMEOUT },
+		{ "boot-marker", required_argument, NULL, O_BOOT_MARKER },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -436,6 +445,15 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 				return bad("--firmware-vars", NULL, "needs a file");
 			cfg->firmware_vars = optarg;
 			break;
+		case O_BOOT_TIMEOUT:
+			if (parse_uint(optarg, 1, 86400, &cfg->boot_timeout))
+				return bad("--boot-timeout", optarg, "must be a number of seconds from 1 to 86400");
+			break;
+		case O_BOOT_MARKER:
+			if (!*optarg || strlen(optarg) > BOOT_MARKER_MAX)
+				return bad("--boot-marker", optarg, "must be 1 to " BOOT_MARKER_MAX_STR " bytes");
+			cfg->boot_marker = optarg;
+			break;
 		case 'v': log_verbose = true; break;
 		case 'h': config_run_usage(); return 1;
 		case ':': return bad(argv[optind - 1], NULL, "needs a value");
@@ -452,6 +470,8 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 		return bad("--kernel", NULL, "is required (or --firmware)");
 	if (cfg->initrd && !cfg->kernel)
 		return bad("--initrd", cfg->initrd, "needs --kernel");
+	if (cfg->boot_marker && !cfg->boot_timeout)
+		return bad("--boot-marker", cfg->boot_marker, "is what --boot-timeout waits for, which is missing");
 	if (cfg->iommufd_fd >= 0 && !cfg->nr_vfio)
 		return bad("--iommufd", NULL, "is only used with --device vfio,...");
 	return 0;

@@ -32,6 +32,7 @@ enum {
 	VM_BUILT_DEVMEM = 1 << 7,
 	VM_BUILT_PARK = 1 << 8,
 	VM_BUILT_FDTAB = 1 << 9,
+	VM_BUILT_BOOT_WATCH = 1 << 10,
 };
 
 #define KVM_API_VERSION_REQUIRED 12   /* the only stable KVM API version (api.rst 4.1) */
@@ -265,6 +266,15 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	r = arch_finalize(vm);
 	if (r)
 		goto err;
+	/* Last: the time to the OS counts from here (its vCPUs start next). */
+	if (cfg->boot_timeout) {
+		r = boot_watch_init(&vm->boot_watch, cfg->boot_marker ? cfg->boot_marker : BOOT_MARKER_DEFAULT);
+		if (!r)
+			r = boot_watch_start(&vm->boot_watch, vm, cfg->boot_timeout);
+		if (r)
+			goto err;
+		vm->built |= VM_BUILT_BOOT_WATCH;
+	}
 	return 0;
 err:
 	vm_destroy(vm);
@@ -338,6 +348,8 @@ void vm_destroy(struct vm *vm)
 		for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 			vcpu_join(&vm->vcpus[i]);
 	}
+	if (vm->built & VM_BUILT_BOOT_WATCH)
+		boot_watch_stop(&vm->boot_watch);
 	if (vm->built & VM_BUILT_CONSOLE)
 		console_destroy(vm);
 	if (vm->built & VM_BUILT_DEVICES)

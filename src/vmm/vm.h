@@ -11,6 +11,7 @@
 
 #include "arch/arch.h"
 #include "iommu/iommufd.h"
+#include "vmm/boot_watch.h"
 #include "vmm/bus.h"
 #include "vmm/config.h"
 #include "vmm/fdtab.h"
@@ -64,6 +65,7 @@ struct vm {
 	atomic_uint next_memslot;     /* vm_alloc_memslot */
 	uint32_t max_memslots;        /* KVM_CAP_NR_MEMSLOTS */
 	unsigned int built;           /* VM_BUILT_* steps vm_create completed, for vm_destroy */
+	struct boot_watch boot_watch; /* --boot-timeout */
 
 	struct arch_vm arch;
 };
