@@ -42,11 +42,13 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "reboot", "PUT", "vm.reboot", "rebooting", "stop the VM as on a guest reset (nestvm exits 3)" },
 	{ "power-button", "PUT", "vm.power-button", "power button pressed", "press the guest's power button" },
 	{ "vmm-shutdown", "PUT", "vmm.shutdown", "shutting down", "stop nestvm" },
+	{ "update", "PUT", "vm.update", "updated",
+	  "exec [--binary PATH] [--rehearse]: re-exec nestvm (PATH, else the same binary) with the VM running on" },
 };
 
 void cmd_ctl_usage(void)
 {
-	printf("usage: nestvm ctl [--json] SOCKET COMMAND\n"
+	printf("usage: nestvm ctl [--json] SOCKET COMMAND [ARGS]\n"
 	       "Sends one request to the control API of a running `nestvm run --api-socket path=SOCKET`.\n"
 	       "Exits 0 when the VMM accepted it, 1 when it refused or was not reachable, 2 on bad usage.\n\n"
 	       "  --json        print the VMM's JSON answer as is (for scripts)\n\ncommands:\n");
@@ -79,11 +81,12 @@ static long ms_since(const struct timespec *t0)
 }
 
 /* One request; fills RESP from the malloc'd *BUF. 0, or -errno with a message printed. */
-static int request(const char *sock, const struct ctl_cmd *c, char **buf, struct http_response *resp)
+static int request(const char *sock, const struct ctl_cmd *c, const char *body, char **buf,
+		   struct http_response *resp)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	struct timespec t0;
-	char req[256];
+	char req[256 + 8192];
 	size_t len = 0;
 	int fd, r, n;
 
@@ -106,7 +109,12 @@ static int request(const char *sock, const struct ctl_cmd *c, char **buf, struct
 	}
 	n = snprintf(req, sizeof(req),
 		     "%s /api/v1/%s HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\n"
-		     "Content-Length: 0\r\nConnection: close\r\n\r\n", c->method, c->endpoint);
+		     "Content-Length: %zu\r\nConnection: close\r\n\r\n%s", c->method, c->endpoint, strlen(body), body);
+	if (n < 0 || (size_t)n >= sizeof(req)) {
+		fprintf(stderr, "nestvm ctl: request too long\n");
+		r = -E2BIG;
+		goto out;
+	}
 	r = send_all(fd, req, (size_t)n);
 	if (r) {
 		fprintf(stderr, "nestvm ctl: sending to %s: %s\n", sock, strerror(-r));
@@ -206,6 +214,54 @@ static int print_answer(const struct ctl_cmd *c, const struct http_response *res
 	return EXIT_OK;
 }
 
+/* update exec [--binary PATH] [--rehearse] | update kexec --kernel PATH ...: the vm.update body. */
+static int update_body(int argc, char **argv, char **out)
+{
+	json_object *o;
+	int i = 1;
+
+	if (argc < 1 || (strcmp(argv[0], "exec") && strcmp(argv[0], "kexec"))) {
+		fprintf(stderr, "nestvm ctl: update exec [--binary PATH] [--rehearse] (or kexec, not supported yet)\n");
+		return EXIT_USAGE;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "mode", json_object_new_string(argv[0]));
+	for (; i < argc; i++) {
+		if (!strcmp(argv[i], "--binary") && i + 1 < argc && !strcmp(argv[0], "exec")) {
+			json_object_object_add(o, "binary", json_object_new_string(argv[++i]));
+		} else if (!strcmp(argv[i], "--rehearse")) {
+			json_object_object_add(o, "rehearse", json_object_new_boolean(1));
+		} else if (!strcmp(argv[0], "kexec") && i + 1 < argc && argv[i][0] == '-') {
+			json_object_object_add(o, argv[i] + 2, json_object_new_string(argv[i + 1]));
+			i++;
+		} else {
+			fprintf(stderr, "nestvm ctl: update %s: unexpected '%s'\n", argv[0], argv[i]);
+			json_object_put(o);
+			return EXIT_USAGE;
+		}
+	}
+	*out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return *out ? 0 : EXIT_VMM_ERROR;
+}
+
+/* --rehearse: the phases as a table (the JSON above has them too). */
+static void print_rehearsal(const struct http_response *resp)
+{
+	json_object *o = json_tokener_parse(strndupa(resp->body, resp->body_len)), *p, *d;
+
+	if (!o)
+		return;
+	if (json_object_object_get_ex(o, "phases_us", &p)) {
+		printf("%-10s %12s\n", "phase", "us");
+		json_object_object_foreach(p, k, v)
+			printf("%-10s %12lld\n", k, (long long)json_object_get_int64(v));
+	}
+	if (json_object_object_get_ex(o, "downtime_us", &d))
+		printf("%-10s %12lld\n", "downtime", (long long)json_object_get_int64(d));
+	json_object_put(o);
+}
+
 int cmd_ctl(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -213,8 +269,8 @@ int cmd_ctl(int argc, char **argv)
 	};
 	const struct ctl_cmd *c = NULL;
 	struct http_response resp = { 0 };
-	bool as_json = false;
-	char *buf;
+	bool as_json = false, rehearse = false;
+	char *buf, *body = NULL;
 	int o, r;
 
 	optind = 0;
@@ -230,7 +286,7 @@ int cmd_ctl(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (argc - optind != 2) {
+	if (argc - optind < 2) {
 		fprintf(stderr, "nestvm ctl: expected SOCKET COMMAND (see 'nestvm ctl --help')\n");
 		return EXIT_USAGE;
 	}
@@ -241,7 +297,18 @@ int cmd_ctl(int argc, char **argv)
 		fprintf(stderr, "nestvm ctl: unknown command '%s' (see 'nestvm ctl --help')\n", argv[optind + 1]);
 		return EXIT_USAGE;
 	}
-	r = request(argv[optind], c, &buf, &resp);
+	if (strcmp(c->name, "update") && argc - optind != 2) {
+		fprintf(stderr, "nestvm ctl: %s takes no arguments\n", c->name);
+		return EXIT_USAGE;
+	}
+	if (!strcmp(c->name, "update")) {
+		r = update_body(argc - optind - 2, argv + optind + 2, &body);
+		if (r)
+			return r;
+		rehearse = strstr(body, "\"rehearse\":true") != NULL;
+	}
+	r = request(argv[optind], c, body ? body : "", &buf, &resp);
+	free(body);
 	if (r) {
 		free(buf);
 		return EXIT_VMM_ERROR;
@@ -253,6 +320,8 @@ int cmd_ctl(int argc, char **argv)
 		return EXIT_VMM_ERROR;
 	}
 	r = print_answer(c, &resp, as_json);
+	if (rehearse && !as_json)
+		print_rehearsal(&resp);
 	free(buf);
 	return r;
 }
