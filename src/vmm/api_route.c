@@ -124,7 +124,7 @@ static void route_update(const struct api_ops *ops, const char *method, const ch
 {
 	struct api_result r = { 0 };
 	json_object *o, *mode = NULL, *bin = NULL, *reh = NULL;
-	const char *binary = NULL;
+	const char *binary = NULL, *unknown = NULL;
 
 	if (strcmp(method, "PUT")) {
 		api_reply_error(out, 405, "vm.update takes PUT\n");
@@ -146,19 +146,18 @@ static void route_update(const struct api_ops *ops, const char *method, const ch
 			bin = val;
 		else if (!strcmp(key, "rehearse"))
 			reh = val;
-		else {
-			api_reply_error(out, 400, "vm.update: unknown field '%.64s'\n", key);
-			json_object_put(o);
-			return;
-		}
+		else
+			unknown = key;
 	}
-	if (!json_object_is_type(mode, json_type_string) || (bin && !json_object_is_type(bin, json_type_string)) ||
+	if (json_object_is_type(mode, json_type_string) && !strcmp(json_object_get_string(mode), "kexec")) {
+		api_reply_error(out, 501, "vm.update kexec is not supported yet (issue 12 part b)\n");
+	} else if (unknown) {
+		api_reply_error(out, 400, "vm.update: unknown field '%.64s'\n", unknown);
+	} else if (!json_object_is_type(mode, json_type_string) || (bin && !json_object_is_type(bin, json_type_string)) ||
 	    (reh && !json_object_is_type(reh, json_type_boolean)) ||
 	    (bin && (!json_object_get_string_len(bin) || json_object_get_string_len(bin) > UPDATE_MAX_PATH ||
 		     strlen(json_object_get_string(bin)) != (size_t)json_object_get_string_len(bin)))) {
 		api_reply_error(out, 400, "vm.update: mode must be a string, binary a path, rehearse a boolean\n");
-	} else if (!strcmp(json_object_get_string(mode), "kexec")) {
-		api_reply_error(out, 501, "vm.update kexec is not supported yet (issue 12 part b)\n");
 	} else if (strcmp(json_object_get_string(mode), "exec")) {
 		api_reply_error(out, 400, "vm.update: mode '%.32s' is not exec or kexec\n", json_object_get_string(mode));
 	} else if (!ops->update_exec) {

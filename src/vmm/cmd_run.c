@@ -37,6 +37,20 @@ static void restored(struct vm *vm, void *arg)
 	rs->state_fd = -1;
 }
 
+/* A copy of ARGV (NULL-terminated) that config parsing may cut up; NULL when out of memory. */
+static char **copy_args(int argc, char **argv)
+{
+	char **v = calloc((size_t)argc + 1, sizeof(*v));
+
+	for (int i = 0; v && i < argc; i++) {
+		if (!(v[i] = strdup(argv[i]))) {
+			vm_state_free_args(i, v);
+			return NULL;
+		}
+	}
+	return v;
+}
+
 /* The fd the previous process handed over as KIND/NAME, now the caller's (-1: none). */
 static int take_fd(struct vm *vm, enum fd_kind kind, const char *name)
 {
@@ -57,7 +71,7 @@ int cmd_run(int argc, char **argv)
 	struct vm_api ctl;
 	struct vm vm;
 	char why[320];
-	char **rargv = NULL;
+	char **rargv = NULL, **parsed = NULL;
 	int r, code, rargc = 0, prev;
 	bool restoring, have_upd = false;
 
@@ -70,7 +84,9 @@ int cmd_run(int argc, char **argv)
 		r = vm_restore_begin(&rs, why, sizeof(why));
 		if (!r)
 			r = vm_state_args(&rs.st, &rargc, &rargv, why, sizeof(why));
-		if (!r && config_parse_run(&cfg, rargc, rargv)) {
+		if (!r && !(parsed = copy_args(rargc, rargv)))
+			r = -ENOMEM;
+		if (!r && config_parse_run(&cfg, rargc, parsed)) {
 			snprintf(why, sizeof(why), "the saved run arguments do not parse with this nestvm");
 			r = -EINVAL;
 		}
@@ -79,11 +95,22 @@ int cmd_run(int argc, char **argv)
 			return EXIT_VMM_ERROR;
 		}
 		argc = rargc;
-		argv = rargv;
 	} else {
+		/* A copy for vm.update: parsing cuts option values up in place. */
+		rargv = calloc((size_t)argc + 1, sizeof(*rargv));
+		for (int i = 0; rargv && i < argc; i++)
+			if (!(rargv[rargc++] = strdup(argv[i])))
+				break;
+		if (!rargv || rargc != argc) {
+			vm_state_free_args(rargc, rargv);
+			pr_err("run: out of memory");
+			return EXIT_VMM_ERROR;
+		}
 		r = config_parse_run(&cfg, argc, argv);
-		if (r)
+		if (r) {
+			vm_state_free_args(rargc, rargv);
 			return r > 0 ? EXIT_OK : EXIT_USAGE;
+		}
 	}
 	if (cfg.firmware) {
 		/* The images are checked before anything exists; a machine that cannot boot them yet
@@ -136,7 +163,7 @@ int cmd_run(int argc, char **argv)
 		goto err;
 	/* vm.update: the updater thread starts now, before any thread confines itself. */
 	if (api) {
-		if (vm_update_init(&upd, &vm, argc, argv))
+		if (vm_update_init(&upd, &vm, rargc, rargv))
 			goto err;
 		have_upd = true;
 		upd.api = api;
@@ -172,6 +199,7 @@ int cmd_run(int argc, char **argv)
 	event_monitor_emit("vmm", "shutdown", NULL);
 	event_monitor_close();
 	vm_state_free_args(rargc, rargv);
+	vm_state_free_args(rargc, parsed);
 	return code;
 err:
 	if (have_upd)
@@ -184,5 +212,6 @@ err:
 	stats_destroy(stats);
 	event_monitor_close();
 	vm_state_free_args(rargc, rargv);
+	vm_state_free_args(rargc, parsed);
 	return EXIT_VMM_ERROR;
 }

@@ -15,6 +15,7 @@
 #include "devices/devices.h"
 #include "liveupdate/fds_section.h"
 #include "devices/pci.h"
+#include "devices/pci_state.h"
 #include "vmm/console.h"
 #include "vmm/event_monitor.h"
 #include "vmm/evloop.h"
@@ -302,6 +303,8 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, const struct lu_state 
 		goto err;
 	if (restore) {
 		r = arch_state_restore(vm, restore, vm->restore_why, sizeof(vm->restore_why));
+		if (!r)
+			r = pci_host_state_restore(vm->pci, restore, vm->restore_why, sizeof(vm->restore_why));
 		if (r)
 			goto err;
 	}

@@ -9,6 +9,7 @@
 
 #include "arch/arch.h"
 #include "devices/pci.h"
+#include "devices/pci_state.h"
 #include "liveupdate/fds_section.h"
 #include "liveupdate/state_fields.h"
 #include "vmm/log.h"
@@ -24,7 +25,8 @@ const char *vm_state_refusal(struct vm *vm)
 	if (vm->cfg->stats)
 		return "--stats: the exit counters are not carried across an update";
 	if (vm->pci) {
-		for (unsigned int s = 0; s < PCI_NR_SLOTS; s++)
+		/* Slot 0 is the host bridge: config space only (pci_state.h). */
+		for (unsigned int s = 1; s < PCI_NR_SLOTS; s++)
 			if (vm->pci->slot[s])
 				return "PCI functions (virtio disks and console, assigned devices) are not serialized yet";
 	}
@@ -45,6 +47,8 @@ int vm_state_save(struct vm *vm, struct lu_writer *w, int argc, char *const *arg
 	if (r)
 		return err_num(-r, "update: saving the run arguments (one longer than %d bytes?)", VM_STATE_MAX_STR);
 	r = arch_state_save(vm, w);
+	if (!r && vm->pci)
+		r = pci_host_state_save(vm->pci, w);
 	if (r)
 		return r;
 	lu_writer_begin(w, VM_UPDATE_TYPE, 0, 1, LU_SEC_MANDATORY);
@@ -59,7 +63,7 @@ int vm_state_save(struct vm *vm, struct lu_writer *w, int argc, char *const *arg
 
 int vm_state_load(struct lu_state *st, int fd)
 {
-	struct lu_section_spec *specs = calloc(arch_state_nr_specs + 3, sizeof(*specs));
+	struct lu_section_spec *specs = calloc(arch_state_nr_specs + 4, sizeof(*specs));
 	size_t n = 0;
 	int r;
 
@@ -68,6 +72,7 @@ int vm_state_load(struct lu_state *st, int fd)
 	specs[n++] = lu_fds_spec;
 	specs[n++] = (struct lu_section_spec){ VM_CONFIG_TYPE, 1, 1, false, true };
 	specs[n++] = (struct lu_section_spec){ VM_UPDATE_TYPE, 1, 1, false, true };
+	specs[n++] = (struct lu_section_spec){ PCI_CFG_STATE_TYPE, 1, 1, true, false };
 	for (size_t i = 0; i < arch_state_nr_specs; i++)
 		specs[n++] = arch_state_specs[i];
 	r = lu_state_load_fd(st, fd, specs, n);

@@ -159,6 +159,18 @@ int vm_update_commit(struct vm_update *u)
 		fail(u, -sfd, "sealing the state into a memfd%s: %s", "");
 		goto out;
 	}
+	/* Read back as the new process will: a state that does not verify never leaves this process. */
+	{
+		struct lu_state chk;
+
+		r = vm_state_load(&chk, sfd);
+		if (r)
+			snprintf(u->err, sizeof(u->err), "the saved state does not verify (%s): %.200s",
+				 lu_refusal_name(chk.refusal), chk.why);
+		lu_state_free(&chk);
+		if (r)
+			goto out;
+	}
 	r = fdtab_handover_begin(&vm->fds);
 	if (!r)
 		r = set_cloexec(sfd, false);
@@ -226,6 +238,11 @@ int vm_restore_begin(struct vm_restore *rs, char *why, unsigned long why_size)
 
 	rs->t_start = vm_update_now_ns();
 	r = vm_state_load(&rs->st, rs->state_fd);
+	/* Test hook: the new binary refuses the state (as a nestvm too old or too new for it would). */
+	if (!r && fail_inject("lu-refuse-state")) {
+		snprintf(why, why_size, "the state is refused (version-newer): injected (NESTVM_FAIL_AT=lu-refuse-state)");
+		return -EINVAL;
+	}
 	if (r) {
 		snprintf(why, why_size, "the state is refused (%s): %s", lu_refusal_name(rs->st.refusal), rs->st.why);
 		return r;
