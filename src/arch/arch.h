@@ -14,6 +14,9 @@
 struct vm;
 struct vcpu;
 struct viommu;
+struct lu_writer;
+struct lu_state;
+struct lu_section_spec;
 
 struct arch_layout {
 	uint64_t ram_base;          /* guest RAM starts here */
@@ -57,5 +60,17 @@ int arch_vm_pause(struct vm *vm);
 /* The vIOMMU backend behind the guest's IOMMU front-end (--viommu), NULL if none (vm.viommu). */
 struct viommu *arch_viommu(struct vm *vm);
 int arch_vm_resume(struct vm *vm);
+
+/*
+ * Live update (docs/liveupdate.md): the architecture's sections (vCPUs, irqchip, fixed devices).
+ * Refusal: why this VM's arch state cannot be saved yet, NULL when it can. Save: every vCPU parked,
+ * the event loop held. Restore: into the VM vm_create made in restore mode (vCPUs created, irqchip
+ * initialized, nothing run yet); -errno with a reason in WHY.
+ */
+extern const struct lu_section_spec *const arch_state_specs;
+extern const unsigned int arch_state_nr_specs;
+const char *arch_state_refusal(struct vm *vm);
+int arch_state_save(struct vm *vm, struct lu_writer *w);
+int arch_state_restore(struct vm *vm, const struct lu_state *st, char *why, unsigned long why_size);
 
 #endif

@@ -108,6 +108,12 @@ void pci_dev_set_bar_addr(struct pci_dev *d, unsigned int idx, uint64_t addr);
  * BARs unmapped) and the MSI-X table returns to its reset state (pci_msix_reset).
  */
 void pci_dev_cfg_reset(struct pci_dev *d, const uint8_t *init, uint32_t len);
+/*
+ * Live update: every guest-writable and RW1C bit of config space from SAVED (4 KiB, as the previous
+ * process had it), the rest as this model built it; BAR decoding follows. The MSI-X table is its
+ * model's own (pci_msix).
+ */
+void pci_dev_cfg_restore(struct pci_dev *d, const uint8_t *saved);
 /* Unregisters all BARs from the buses. */
 void pci_dev_unmap_bars(struct pci_dev *d);
 

@@ -162,6 +162,62 @@ static void body_action(const struct api_ops *ops, size_t idx, const char *body,
 		*out = (struct api_reply){ .status = 204, .after = r.after };
 }
 
+#define UPDATE_MAX_PATH 4096
+
+/* vm.update: the body says which update (docs/api.md); only "exec" exists so far. */
+static void route_update(const struct api_ops *ops, const char *method, const char *body, size_t len,
+			 struct api_reply *out)
+{
+	struct api_result r = { 0 };
+	json_object *o, *mode = NULL, *bin = NULL, *reh = NULL;
+	const char *binary = NULL, *unknown = NULL;
+
+	if (strcmp(method, "PUT")) {
+		api_reply_error(out, 405, "vm.update takes PUT\n");
+		out->allow = "PUT";
+		return;
+	}
+	if (!body_ok(body, len, out, &o))
+		return;
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		api_reply_error(out, 400, "vm.update needs a JSON object: {\"mode\":\"exec\"|\"kexec\", ...}\n");
+		return;
+	}
+	json_object_object_foreach(o, key, val) {
+		if (!strcmp(key, "mode"))
+			mode = val;
+		else if (!strcmp(key, "binary"))
+			bin = val;
+		else if (!strcmp(key, "rehearse"))
+			reh = val;
+		else
+			unknown = key;
+	}
+	if (json_object_is_type(mode, json_type_string) && !strcmp(json_object_get_string(mode), "kexec")) {
+		api_reply_error(out, 501, "vm.update kexec is not supported yet (issue 12 part b)\n");
+	} else if (unknown) {
+		api_reply_error(out, 400, "vm.update: unknown field '%.64s'\n", unknown);
+	} else if (!json_object_is_type(mode, json_type_string) || (bin && !json_object_is_type(bin, json_type_string)) ||
+	    (reh && !json_object_is_type(reh, json_type_boolean)) ||
+	    (bin && (!json_object_get_string_len(bin) || json_object_get_string_len(bin) > UPDATE_MAX_PATH ||
+		     strlen(json_object_get_string(bin)) != (size_t)json_object_get_string_len(bin)))) {
+		api_reply_error(out, 400, "vm.update: mode must be a string, binary a path, rehearse a boolean\n");
+	} else if (strcmp(json_object_get_string(mode), "exec")) {
+		api_reply_error(out, 400, "vm.update: mode '%.32s' is not exec or kexec\n", json_object_get_string(mode));
+	} else if (!ops->update_exec) {
+		api_reply_error(out, 501, "vm.update is not supported by this VMM\n");
+	} else {
+		binary = bin ? json_object_get_string(bin) : NULL;
+		if (ops->update_exec(ops->opaque, binary, reh && json_object_get_boolean(reh), &r))
+			api_reply_error(out, r.status >= 400 && r.status <= 599 ? r.status : 500, "%s\n",
+					r.msg[0] ? r.msg : "update failed");
+		else
+			*out = (struct api_reply){ .status = 204 };
+	}
+	json_object_put(o);
+}
+
 void api_route(const struct api_ops *ops, const char *method, const char *url, const char *body, size_t len,
 	       struct api_reply *out)
 {
@@ -175,6 +231,10 @@ void api_route(const struct api_ops *ops, const char *method, const char *url, c
 		return;
 	}
 	name = url + strlen(API_PREFIX);
+	if (!strcmp(name, "vm.update")) {
+		route_update(ops, method, body, len, out);
+		return;
+	}
 	for (size_t i = 0; i < sizeof(endpoints) / sizeof(endpoints[0]); i++)
 		if (!strcmp(endpoints[i].name, name))
 			e = &endpoints[idx = i];

@@ -9,6 +9,7 @@
 #define NESTVM_API_ROUTE_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #define API_PREFIX "/api/v1/"
@@ -17,7 +18,7 @@
 /* What an operation answers: 0 ok, else an HTTP status (4xx/5xx) with MSG set. */
 struct api_result {
 	int status;
-	char msg[160];
+	char msg[384];
 	/* Set by an accepted action that must wait for its reply to reach the client (vm.shutdown
 	 * stops the loop that sends it): the server calls it once the request is over. */
 	void (*after)(void *opaque);
@@ -46,6 +47,12 @@ struct api_ops {
 	 */
 	json_object *(*add_device)(void *opaque, json_object *body, struct api_result *r);
 	int (*remove_device)(void *opaque, json_object *body, struct api_result *r);
+	/*
+	 * vm.update {"mode":"exec","binary":PATH?,"rehearse":bool?}: re-exec nestvm (BINARY NULL: the
+	 * running one) with the VM handed over. Returns only when it failed (the VM keeps running here);
+	 * on success the new process answers the request.
+	 */
+	int (*update_exec)(void *opaque, const char *binary, bool rehearse, struct api_result *r);
 };
 
 struct api_reply {

@@ -46,11 +46,13 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "add-device", "PUT", "vm.add-device", NULL, "hot-plug a VFIO device into a free slot", "path=CDEV[,id=ID]" },
 	{ "remove-device", "PUT", "vm.remove-device", "removal requested (the guest releases it, then it goes)",
 	  "ask the guest to release a hot-plugged device", "ID" },
+	{ "update", "PUT", "vm.update", "updated",
+	  "re-exec nestvm (PATH, else the same binary) with the VM running on", "exec [--binary PATH] [--rehearse]" },
 };
 
 void cmd_ctl_usage(void)
 {
-	printf("usage: nestvm ctl [--json] SOCKET COMMAND [ARG]\n"
+	printf("usage: nestvm ctl [--json] SOCKET COMMAND [ARGS]\n"
 	       "Sends one request to the control API of a running `nestvm run --api-socket path=SOCKET`.\n"
 	       "Exits 0 when the VMM accepted it, 1 when it refused or was not reachable, 2 on bad usage.\n\n"
 	       "  --json        print the VMM's JSON answer as is (for scripts)\n\ncommands:\n");
@@ -259,6 +261,54 @@ static int print_answer(const struct ctl_cmd *c, const struct http_response *res
 	return EXIT_OK;
 }
 
+/* update exec [--binary PATH] [--rehearse] | update kexec --kernel PATH ...: the vm.update body. */
+static int update_body(int argc, char **argv, char **out)
+{
+	json_object *o;
+	int i = 1;
+
+	if (argc < 1 || (strcmp(argv[0], "exec") && strcmp(argv[0], "kexec"))) {
+		fprintf(stderr, "nestvm ctl: update exec [--binary PATH] [--rehearse] (or kexec, not supported yet)\n");
+		return EXIT_USAGE;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "mode", json_object_new_string(argv[0]));
+	for (; i < argc; i++) {
+		if (!strcmp(argv[i], "--binary") && i + 1 < argc && !strcmp(argv[0], "exec")) {
+			json_object_object_add(o, "binary", json_object_new_string(argv[++i]));
+		} else if (!strcmp(argv[i], "--rehearse")) {
+			json_object_object_add(o, "rehearse", json_object_new_boolean(1));
+		} else if (!strcmp(argv[0], "kexec") && i + 1 < argc && argv[i][0] == '-') {
+			json_object_object_add(o, argv[i] + 2, json_object_new_string(argv[i + 1]));
+			i++;
+		} else {
+			fprintf(stderr, "nestvm ctl: update %s: unexpected '%s'\n", argv[0], argv[i]);
+			json_object_put(o);
+			return EXIT_USAGE;
+		}
+	}
+	*out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return *out ? 0 : EXIT_VMM_ERROR;
+}
+
+/* --rehearse: the phases as a table (the JSON above has them too). */
+static void print_rehearsal(const struct http_response *resp)
+{
+	json_object *o = json_tokener_parse(strndupa(resp->body, resp->body_len)), *p, *d;
+
+	if (!o)
+		return;
+	if (json_object_object_get_ex(o, "phases_us", &p)) {
+		printf("%-10s %12s\n", "phase", "us");
+		json_object_object_foreach(p, k, v)
+			printf("%-10s %12lld\n", k, (long long)json_object_get_int64(v));
+	}
+	if (json_object_object_get_ex(o, "downtime_us", &d))
+		printf("%-10s %12lld\n", "downtime", (long long)json_object_get_int64(d));
+	json_object_put(o);
+}
+
 int cmd_ctl(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -266,7 +316,7 @@ int cmd_ctl(int argc, char **argv)
 	};
 	const struct ctl_cmd *c = NULL;
 	struct http_response resp = { 0 };
-	bool as_json = false;
+	bool as_json = false, rehearse = false;
 	char *buf, *body = NULL;
 	int o, r, nargs;
 
@@ -295,12 +345,16 @@ int cmd_ctl(int argc, char **argv)
 		fprintf(stderr, "nestvm ctl: unknown command '%s' (see 'nestvm ctl --help')\n", argv[optind + 1]);
 		return EXIT_USAGE;
 	}
-	if (nargs != (c->arg ? 3 : 2)) {
+	if (!strcmp(c->name, "update")) {
+		r = update_body(nargs - 2, argv + optind + 2, &body);
+		if (r)
+			return r;
+		rehearse = strstr(body, "\"rehearse\":true") != NULL;
+	} else if (nargs != (c->arg ? 3 : 2)) {
 		fprintf(stderr, "nestvm ctl: %s takes %s%s (see 'nestvm ctl --help')\n", c->name,
 			c->arg ? "one argument, " : "no argument", c->arg ? c->arg : "");
 		return EXIT_USAGE;
-	}
-	if (c->arg) {
+	} else if (c->arg) {
 		body = make_body(c, argv[optind + 2]);
 		if (!body)
 			return EXIT_USAGE;
@@ -318,6 +372,8 @@ int cmd_ctl(int argc, char **argv)
 		return EXIT_VMM_ERROR;
 	}
 	r = print_answer(c, &resp, as_json);
+	if (rehearse && !as_json)
+		print_rehearsal(&resp);
 	free(buf);
 	return r;
 }

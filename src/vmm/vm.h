@@ -21,6 +21,7 @@
 
 struct evloop;
 struct hotplug;
+struct lu_state;
 struct pci_host;
 
 struct vm {
@@ -67,6 +68,16 @@ struct vm {
 	unsigned int built;           /* VM_BUILT_* steps vm_create completed, for vm_destroy */
 	struct boot_watch boot_watch; /* --boot-timeout */
 
+	/*
+	 * Live update, in the new process (vm_create with a state): what to restore from, and why the
+	 * restore failed (one line, for the update's reply). Restoring, nothing is loaded into RAM.
+	 */
+	const struct lu_state *restore;
+	char restore_why[256];
+	/* Called by vm_run once every vCPU thread started (the update's reply), or NULL. */
+	void (*started)(struct vm *vm, void *arg);
+	void *started_arg;
+
 	struct arch_vm arch;
 };
 
@@ -78,8 +89,13 @@ struct vm_kvm_cap {
 extern const struct vm_kvm_cap vm_kvm_caps[];
 extern const size_t vm_nr_kvm_caps;
 
-/* Opens /dev/kvm, creates the VM, RAM, buses, event loop, arch devices; loads the kernel. */
-int vm_create(struct vm *vm, const struct vm_config *cfg);
+/*
+ * Opens /dev/kvm, creates the VM, RAM, buses, event loop, arch devices; loads the kernel. With
+ * RESTORE (a live update's validated state, kept until vm_destroy): adopts the handed-over fds
+ * (guest RAM, ...), makes the same machine and restores its state instead of loading a kernel; on
+ * failure vm->restore_why says why, and the handed-over fds are left open for a fallback.
+ */
+int vm_create(struct vm *vm, const struct vm_config *cfg, const struct lu_state *restore);
 /* Starts vCPU threads and runs the event loop on the calling thread until the guest stops. */
 int vm_run(struct vm *vm);
 void vm_destroy(struct vm *vm);

@@ -15,7 +15,11 @@
 #include "vmm/evloop.h"
 #include "vmm/exitcode.h"
 #include "vmm/log.h"
+#include "vmm/api_server.h"
+#include "vmm/updater.h"
 #include "vmm/vm.h"
+#include "vmm/vm_state.h"
+#include "vmm/vm_update.h"
 
 static uint64_t now_ns(void)
 {
@@ -150,6 +154,7 @@ static json_object *api_counters(void *opaque)
 	}
 	json_object_object_add(v, "pauses", json_object_new_int64((int64_t)a->pauses));
 	json_object_object_add(v, "last_pause_ns", json_object_new_int64((int64_t)a->last_pause_ns));
+	json_object_object_add(v, "updates_failed", json_object_new_int64((int64_t)a->updates_failed));
 	json_object_object_add(o, "vmm", v);
 	if (arch_viommu(a->vm)) {
 		json_object *vi = json_object_new_object();
@@ -344,6 +349,62 @@ static int api_remove_device(void *opaque, json_object *body, struct api_result 
 	return 0;
 }
 
+static int prepare_call(void *arg)
+{
+	struct vm_api *a = arg;
+
+	return vm_update_prepare(a->update, a->update->binary, a->update->info.rehearse, a->update->conn_fd);
+}
+
+static int commit_call(void *arg)
+{
+	return vm_update_commit(arg);
+}
+
+/*
+ * vm.update exec (docs/liveupdate.md): checked, the binaries opened, the VM paused (as vm.pause),
+ * then the updater thread saves and execs. Back here only when that failed: resumed, 500.
+ */
+static int api_update_exec(void *opaque, const char *binary, bool rehearse, struct api_result *r)
+{
+	struct vm_api *a = opaque;
+	struct vm_update *u = a->update;
+	uint64_t t0 = vm_update_now_ns();
+	bool was_paused = a->paused;
+	const char *why;
+	int e;
+
+	if (!u)
+		return fail(r, 501, "%s", "vm.update is not offered by this nestvm run");
+	if (atomic_load(&a->vm->stopping))
+		return fail(r, 409, "%s", "the VM is shutting down");
+	why = vm_state_refusal(a->vm);
+	if (why)
+		return fail(r, 409, "update refused, the VM keeps running: %s", why);
+	u->binary = binary;
+	u->info.rehearse = rehearse;
+	u->conn_fd = api_server_request_fd();
+	e = updater_call(&u->thread, prepare_call, a);
+	if (e)
+		return fail(r, e == -ENOENT ? 404 : 400, "update refused, the VM keeps running: %s", u->err);
+	event_monitor_emit("vm", "updating", NULL);
+	if (!was_paused && api_pause(a, r)) {
+		vm_update_abort(u);
+		a->updates_failed++;
+		return -1;
+	}
+	u->info.t_request = t0;
+	u->info.t_paused = vm_update_now_ns();
+	u->info.was_paused = was_paused;
+	updater_call(&u->thread, commit_call, u);
+	/* The exec did not happen: the VM stays with this process. */
+	vm_update_abort(u);
+	a->updates_failed++;
+	if (!was_paused)
+		api_resume(a, &(struct api_result){ 0 });
+	return fail(r, 500, "update failed, the VM keeps running: %s", u->err);
+}
+
 void vm_api_init(struct vm_api *a, struct vm *vm)
 {
 	*a = (struct vm_api){
@@ -362,6 +423,7 @@ void vm_api_init(struct vm_api *a, struct vm *vm)
 			.vmm_shutdown = api_vmm_shutdown,
 			.add_device = api_add_device,
 			.remove_device = api_remove_device,
+			.update_exec = api_update_exec,
 		},
 	};
 }
