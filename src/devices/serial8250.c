@@ -82,9 +82,14 @@ static uint8_t iir_id(const struct serial8250 *s)
 	return IIR_NONE;
 }
 
+bool serial8250_irq_pending(const struct serial8250 *s)
+{
+	return iir_id(s) != IIR_NONE;
+}
+
 static void update_irq(struct serial8250 *s)
 {
-	bool level = iir_id(s) != IIR_NONE;
+	bool level = serial8250_irq_pending(s);
 
 	if (level != s->irq_level) {
 		s->irq_level = level;

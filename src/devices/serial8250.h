@@ -42,5 +42,7 @@ void serial8250_destroy(struct serial8250 *s);
 void serial8250_access(void *opaque, uint64_t offset, uint8_t *data, uint32_t len, bool is_write);
 /* Host input (console_input_fn); bytes beyond the receive buffer are dropped and flagged as overrun. */
 void serial8250_input(void *opaque, const uint8_t *buf, size_t len);
+/* Whether the registers call for an interrupt (what the line is driven to after each access). */
+bool serial8250_irq_pending(const struct serial8250 *s);
 
 #endif

@@ -348,6 +348,34 @@ static void *vcpu_thread(void *arg)
 	return NULL;
 }
 
+int vcpu_complete_io(struct vcpu *v)
+{
+	uint8_t was = __atomic_load_n(&v->run->immediate_exit, __ATOMIC_SEQ_CST);
+	int r = -EAGAIN;
+
+	/*
+	 * api.rst 4.10 (KVM_RUN): an I/O or MMIO exit is complete only once KVM_RUN is entered again,
+	 * and re-entering with immediate_exit set completes it without running the guest. A string I/O
+	 * or a page-crossing MMIO may exit again for its next part: handled here like any exit.
+	 */
+	for (unsigned int i = 0; i < 16 && r == -EAGAIN; i++) {
+		__atomic_store_n(&v->run->immediate_exit, 1, __ATOMIC_SEQ_CST);
+		if (ioctl(v->fd, KVM_RUN, 0) < 0) {
+			r = errno == EINTR ? 0 : err_errno("vCPU %u: completing its pending I/O (KVM_RUN)", v->id);
+			break;
+		}
+		r = handle_exit(v);
+		if (r == VCPU_CONTINUE)
+			r = -EAGAIN;
+		else if (r >= 0)
+			r = err_num(EIO, "vCPU %u: exit %u while completing its pending I/O", v->id, v->run->exit_reason);
+	}
+	if (r == -EAGAIN)
+		r = err_num(EAGAIN, "vCPU %u: its pending I/O did not complete in 16 exits", v->id);
+	__atomic_store_n(&v->run->immediate_exit, was, __ATOMIC_SEQ_CST);
+	return r;
+}
+
 int vcpu_start(struct vcpu *v)
 {
 	int r;

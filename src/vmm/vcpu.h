@@ -47,6 +47,11 @@ int vcpu_create(struct vm *vm, struct vcpu *v, unsigned int id);
 /* KVM_EXIT_IO: the port access (string I/O: COUNT items) in v->run, dispatched on vm->pio. */
 enum vcpu_action vcpu_exit_io(struct vcpu *v);
 int vcpu_start(struct vcpu *v);
+/*
+ * A parked vCPU (any thread): re-enters KVM_RUN with immediate_exit so KVM finishes the I/O or MMIO
+ * exit last handled, and its registers are what a live update must save. 0 or -errno (reported).
+ */
+int vcpu_complete_io(struct vcpu *v);
 /* Makes a vCPU thread leave KVM_RUN promptly (immediate_exit + signal). */
 void vcpu_kick(struct vcpu *v);
 void vcpu_join(struct vcpu *v);
