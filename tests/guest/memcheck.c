@@ -3,8 +3,9 @@
  * memcheck SIZE_MIB [INTERVAL_MS]: the guest side of tests/testhost/liveupdate.sh. Fills SIZE_MIB
  * of anonymous memory (touched, so it is backed by guest RAM) with a pattern derived from each
  * word's index and a per-run seed, then forever: verifies every word, and prints one line per round
- *   memcheck: round N words W bad B uptime_cs U
- * with the round counter going on across a live update of the VMM; the first bad word found is
+ *   memcheck: round N words W bad B uptime_cs U mono_ms M
+ * with the round counter going on across a live update of the VMM, and M the guest's CLOCK_MONOTONIC
+ * (which must never go back across one); the first bad word found is
  * printed as "memcheck: BAD ..." (B counts them all). Every 64th round also rewrites the pattern
  * with the next seed, so memory keeps changing while the VMM is updated.
  */
@@ -29,6 +30,14 @@ static unsigned long uptime_cs(void)
 
 	clock_gettime(CLOCK_BOOTTIME, &t);
 	return (unsigned long)t.tv_sec * 100 + (unsigned long)t.tv_nsec / 10000000;
+}
+
+static unsigned long long mono_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (unsigned long long)t.tv_sec * 1000 + (unsigned long long)t.tv_nsec / 1000000;
 }
 
 int main(int argc, char **argv)
@@ -57,8 +66,8 @@ int main(int argc, char **argv)
 			}
 		}
 		bad_total += bad;
-		printf("memcheck: round %llu words %zu bad %llu uptime_cs %lu\n", (unsigned long long)round, n,
-		       (unsigned long long)bad_total, uptime_cs());
+		printf("memcheck: round %llu words %zu bad %llu uptime_cs %lu mono_ms %llu\n", (unsigned long long)round, n,
+		       (unsigned long long)bad_total, uptime_cs(), mono_ms());
 		if (!(round % 64)) {
 			seed++;
 			for (size_t i = 0; i < n; i++)

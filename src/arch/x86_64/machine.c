@@ -137,8 +137,10 @@ int arch_finalize(struct vm *vm)
 	int r;
 
 	r = x86_reset_control_register(vm);
-	if (!r)
-		r = x86_reset_vector_install(vm);
+	/* Restoring after a live update, RAM holds the stub and the tables the guest has read already. */
+	if (r || vm->restore)
+		return r;
+	r = x86_reset_vector_install(vm);
 	if (r)
 		return r;
 	if (vm->arch.vtd) {

@@ -307,11 +307,66 @@ static int check_cpuid(struct vcpu *v, const struct x86_vcpu_state *s, char *why
 	return r;
 }
 
+/*
+ * The saved MSRs whose value the new vCPU does not have already, in one KVM_SET_MSRS, which returns
+ * how many it wrote and stops at the first it refuses (api.rst 4.19): that fails the restore. An MSR
+ * already right is not written: writes have effects (kvmclock and steal-time set-up, the wall clock
+ * written into the guest), and KVM refuses some, e.g. MSR_KVM_STEAL_TIME without schedstats, even
+ * when they hold their reset value.
+ */
+static int write_msrs(struct vcpu *v, const struct x86_vcpu_state *s, char *why, size_t why_size)
+{
+	struct x86_vcpu_state now = { 0 };
+	struct kvm_msrs *m;
+	uint32_t *idx;
+	int r;
+
+	idx = calloc(s->nr_msrs ? s->nr_msrs : 1, sizeof(*idx));
+	m = calloc(1, sizeof(*m) + s->nr_msrs * sizeof(m->entries[0]));
+	if (!idx || !m) {
+		free(idx);
+		free(m);
+		snprintf(why, why_size, "vCPU %u: out of memory", v->id);
+		return -ENOMEM;
+	}
+	for (uint32_t i = 0; i < s->nr_msrs; i++)
+		idx[i] = s->msrs[i].index;
+	r = read_msrs(v, idx, s->nr_msrs, &now);
+	free(idx);
+	if (r) {
+		free(m);
+		x86_vcpu_state_free(&now);
+		snprintf(why, why_size, "vCPU %u: reading its MSRs: %s", v->id, strerror(-r));
+		return r;
+	}
+	for (uint32_t i = 0; i < s->nr_msrs; i++) {
+		bool same = false;
+
+		for (uint32_t j = 0; j < now.nr_msrs && !same; j++)
+			same = now.msrs[j].index == s->msrs[i].index && now.msrs[j].data == s->msrs[i].data;
+		if (!same)
+			m->entries[m->nmsrs++] = s->msrs[i];
+	}
+	x86_vcpu_state_free(&now);
+	r = m->nmsrs ? ioctl(v->fd, KVM_SET_MSRS, m) : 0;
+	if (r < 0) {
+		r = fail(why, why_size, v, "KVM_SET_MSRS");
+	} else if ((uint32_t)r != m->nmsrs) {
+		snprintf(why, why_size, "vCPU %u: KVM_SET_MSRS refuses MSR %#" PRIx32 " = %#llx (%d of %" PRIu32 " written)",
+			 v->id, m->entries[r].index, (unsigned long long)m->entries[r].data, r, m->nmsrs);
+		r = -EINVAL;
+	} else {
+		pr_debug("vCPU %u: %u of %u MSRs written (the others had their value)", v->id, m->nmsrs, s->nr_msrs);
+		r = 0;
+	}
+	free(m);
+	return r;
+}
+
 int x86_vcpu_state_write(struct vcpu *v, const struct x86_vcpu_state *s, char *why, size_t why_size)
 {
 	struct kvm_mp_state mp = { .mp_state = s->mp_state };
 	struct kvm_vcpu_events ev = s->events;
-	struct kvm_msrs *m;
 	int fd = v->fd, khz, r;
 
 	khz = ioctl(fd, KVM_GET_TSC_KHZ);
@@ -336,23 +391,9 @@ int x86_vcpu_state_write(struct vcpu *v, const struct x86_vcpu_state *s, char *w
 		return fail(why, why_size, v, "KVM_SET_XSAVE");
 	if (s->xcrs.nr_xcrs && ioctl(fd, KVM_SET_XCRS, &s->xcrs))
 		return fail(why, why_size, v, "KVM_SET_XCRS");
-	m = calloc(1, sizeof(*m) + s->nr_msrs * sizeof(m->entries[0]));
-	if (!m) {
-		snprintf(why, why_size, "vCPU %u: out of memory", v->id);
-		return -ENOMEM;
-	}
-	m->nmsrs = s->nr_msrs;
-	memcpy(m->entries, s->msrs, s->nr_msrs * sizeof(m->entries[0]));
-	/* KVM_SET_MSRS returns how many it wrote, stopping at the first it refuses (api.rst 4.19). */
-	r = ioctl(fd, KVM_SET_MSRS, m);
-	free(m);
-	if (r < 0)
-		return fail(why, why_size, v, "KVM_SET_MSRS");
-	if ((uint32_t)r != s->nr_msrs) {
-		snprintf(why, why_size, "vCPU %u: KVM_SET_MSRS refuses MSR %#" PRIx32 " = %#llx (%d of %" PRIu32 " written)",
-			 v->id, s->msrs[r].index, (unsigned long long)s->msrs[r].data, r, s->nr_msrs);
-		return -EINVAL;
-	}
+	r = write_msrs(v, s, why, why_size);
+	if (r)
+		return r;
 	if (ioctl(fd, KVM_SET_LAPIC, &s->lapic))
 		return fail(why, why_size, v, "KVM_SET_LAPIC");
 	/* NMI pending and the SIPI vector are always part of the state (QEMU sets both the same way). */
