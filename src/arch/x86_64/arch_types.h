@@ -21,6 +21,8 @@ struct arch_vm {
 	struct vtd_dev *vtd;     /* --viommu vtd */
 	bool kernel_loaded;      /* boot registers known: set them on the BSP when it exists */
 	uint64_t entry;          /* 64-bit entry point (load address + 0x200) */
+	const char *lu_refusal;  /* why a live update cannot carry the vCPU state (state.c), NULL if it can */
+	char lu_why[96];
 };
 
 struct arch_vcpu {

@@ -13,6 +13,8 @@ int x86_reset_vector_install(struct vm *vm);
 /* ACPI sleep/reset registers, 0xcf9, i8042 reset, POST port on vm->pio. */
 int x86_legacy_ports_register(struct vm *vm);
 void x86_legacy_ports_unregister(struct vm *vm);
+/* Live update (state.c): what this KVM lacks for the vCPU state, found with vCPU 0. */
+void x86_state_probe(struct vm *vm, struct vcpu *v);
 /* 0xcf9, once the PCI host has taken its ports (arch_finalize); skipped when it owns 0xcf9. */
 int x86_reset_control_register(struct vm *vm);
 

@@ -22,6 +22,7 @@
 #include "arch/arch.h"
 #include "arch/x86_64/clock_state.h"
 #include "arch/x86_64/ioapic_state.h"
+#include "arch/x86_64/machine.h"
 #include "arch/x86_64/vcpu_state.h"
 #include "devices/pci.h"
 #include "devices/serial8250_state.h"
@@ -53,21 +54,31 @@ static const struct { int cap; const char *name; } caps[] = {
 	{ KVM_CAP_VCPU_ATTRIBUTES, "KVM_CAP_VCPU_ATTRIBUTES" },
 };
 
-const char *arch_state_refusal(struct vm *vm)
+/*
+ * At vCPU 0's creation (the loop thread that asks arch_state_refusal may not make ioctls, seccomp.c):
+ * whether this KVM has what the vCPU and clock sections need; the reason kept in vm->arch.
+ */
+void x86_state_probe(struct vm *vm, struct vcpu *v)
 {
-	static char why[160];
 	struct kvm_device_attr tsc = { .group = KVM_VCPU_TSC_CTRL, .attr = KVM_VCPU_TSC_OFFSET };
 
-	if (vm->arch.vtd)
-		return "--viommu vtd: the VT-d model's registers, queues and interrupt remapping are not serialized yet";
+	vm->arch.lu_refusal = NULL;
 	for (size_t i = 0; i < sizeof(caps) / sizeof(caps[0]); i++)
 		if (ioctl(vm->vm_fd, KVM_CHECK_EXTENSION, caps[i].cap) <= 0) {
-			snprintf(why, sizeof(why), "x86_64: this KVM lacks %s, which the vCPU state needs", caps[i].name);
-			return why;
+			snprintf(vm->arch.lu_why, sizeof(vm->arch.lu_why),
+				 "x86_64: this KVM lacks %s, which the vCPU state needs", caps[i].name);
+			vm->arch.lu_refusal = vm->arch.lu_why;
+			return;
 		}
-	if (vm->nr_vcpus && ioctl(vm->vcpus[0].fd, KVM_HAS_DEVICE_ATTR, &tsc))
-		return "x86_64: this KVM has no KVM_VCPU_TSC_OFFSET attribute: the guest TSC could not be carried";
-	return NULL;
+	if (ioctl(v->fd, KVM_HAS_DEVICE_ATTR, &tsc))
+		vm->arch.lu_refusal = "x86_64: this KVM has no KVM_VCPU_TSC_OFFSET attribute: the guest TSC could not be carried";
+}
+
+const char *arch_state_refusal(struct vm *vm)
+{
+	if (vm->arch.vtd)
+		return "--viommu vtd: the VT-d model's registers, queues and interrupt remapping are not serialized yet";
+	return vm->arch.lu_refusal;
 }
 
 static int ports_save(struct vm *vm, struct lu_writer *w)

@@ -112,6 +112,8 @@ int arch_vcpu_create(struct vm *vm, struct vcpu *v)
 		r = set_msrs(v);
 	if (!r)
 		r = set_lint(v);
+	if (!r && v->id == 0)
+		x86_state_probe(vm, v);
 	/* APs wait for INIT/SIPI in the in-kernel LAPIC; only the BSP gets boot registers. */
 	if (!r)
 		r = x86_boot_bsp(vm, v);
