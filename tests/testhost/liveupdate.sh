@@ -1,5 +1,5 @@
 # Live update by re-exec (issue 12 (a), docs/liveupdate.md): an L2 guest runs tests/guest/memcheck
-# (a pattern over 32 MiB of its RAM, verified every round, the round number its counter) and a
+# (a pattern over 32 MiB of its RAM, 8 on x86_64, verified every round, the round number its counter) and a
 # `sleep 1` loop printing ticks, while `nestvm ctl SOCKET update exec` re-execs nestvm under it: the
 # VM comes back in the same process (same pid) with every byte and the counter intact, the guest's
 # CLOCK_MONOTONIC (memcheck's mono_ms) never going back and its timers still firing; the reply
@@ -11,7 +11,9 @@
 
 S=$T/api.sock EV=$T/events
 ROUNDS=${LU_ROUNDS:-20}
-GCMD='(while sleep 1; do echo tick; done) & memcheck 32 200'
+# x86_64's L2 (nested SVM under TCG) verifies 32 MiB in 20-30 s: 8 MiB keeps its rounds a few seconds.
+MIB=32; [ "$NESTVM_ARCH" = arm64 ] || MIB=8
+GCMD="(while sleep 1; do echo tick; done) & memcheck $MIB 200"
 CTL() { "$NESTVM" ctl "$@"; }
 alive() { [ -e "/proc/$1/stat" ] && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat"; }
 # The last memcheck round and its bad-word count.
@@ -31,9 +33,10 @@ stop() { CTL "$S" shutdown > /dev/null 2>&1; i=0; while alive "$pid" && [ $i -lt
 	alive "$pid" && kill -KILL "$pid"; wait "$pid" 2>/dev/null; }
 nfds() { ls "/proc/$pid/fd" 2>/dev/null | wc -l; }
 # The guest's clock: memcheck's mono_ms line after line. mono_ok: it never went back and no step
-# between two rounds (200 ms apart) exceeded 30 s; mono_worst: the largest step, in ms.
+# between two rounds (a verification and 200 ms apart) exceeded 120 s, the jumps a guest clock
+# makes when KVM loses its master clock (docs/testhost.md); mono_worst: the largest step, in ms.
 monos() { tr -d '\r' < "$T/out" | sed -n 's/^memcheck: round .* mono_ms \([0-9]*\).*/\1/p'; }
-mono_ok() { monos | awk 'NR > 1 && ($1 <= p || $1 - p > 30000) { bad++ } { p = $1 } END { exit bad > 0 }'; }
+mono_ok() { monos | awk 'NR > 1 && ($1 <= p || $1 - p > 120000) { bad++ } { p = $1 } END { exit bad > 0 }'; }
 mono_worst() { monos | awk 'NR > 1 && $1 - p > w { w = $1 - p } { p = $1 } END { print w + 0 }'; }
 ticks() { tr -d '\r' < "$T/out" | grep -c '^tick$'; }
 # ticks_on N: the guest's `sleep 1` loop ticks past N (its timers fire) within 60 s

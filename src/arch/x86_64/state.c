@@ -214,6 +214,8 @@ int arch_state_restore(struct vm *vm, const struct lu_state *st, char *why, unsi
 								now.host_tsc, vs[i].tsc_khz) : vs[i].tsc_offset;
 
 		r = x86_vcpu_state_write_tsc(&vm->vcpus[i], ofs, vs[i].tsc_deadline, why, why_size);
+		if (!r && log_verbose)
+			x86_vcpu_state_verify(&vm->vcpus[i], &vs[i]);
 	}
 	for (unsigned int i = 0; i < n; i++)
 		x86_vcpu_state_free(&vs[i]);

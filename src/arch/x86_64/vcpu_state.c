@@ -407,6 +407,64 @@ int x86_vcpu_state_write(struct vcpu *v, const struct x86_vcpu_state *s, char *w
 	return check_cpuid(v, s, why, why_size);
 }
 
+/* LAPIC registers that move on their own: the timer's current count (SDM Vol. 3A 11.5.4). */
+#define APIC_TMCCT 0x390
+
+void x86_vcpu_state_verify(struct vcpu *v, const struct x86_vcpu_state *s)
+{
+	struct x86_vcpu_state now;
+	unsigned int diffs = 0;
+
+	if (x86_vcpu_state_read(v, &now))
+		return;
+	memset(now.lapic.regs + APIC_TMCCT, 0, 4);
+#define SAME(f) do { if (memcmp(&now.f, &s->f, sizeof(s->f))) { diffs++; pr_debug("vCPU %u: %s differs after the restore", v->id, #f); } } while (0)
+	SAME(regs);
+	SAME(sregs);
+	SAME(xcrs);
+	SAME(events);
+	SAME(mp_state);
+	SAME(dbg);
+#undef SAME
+	{
+		struct kvm_lapic_state l = s->lapic;
+
+		memset(l.regs + APIC_TMCCT, 0, 4);
+		for (unsigned int off = 0; off < sizeof(l.regs); off += 4)
+			if (memcmp(l.regs + off, now.lapic.regs + off, 4)) {
+				uint32_t a, b;
+
+				memcpy(&a, l.regs + off, 4);
+				memcpy(&b, now.lapic.regs + off, 4);
+				diffs++;
+				pr_debug("vCPU %u: LAPIC register %#x: saved %#x, now %#x", v->id, off, a, b);
+			}
+	}
+	if (now.xsave_len != s->xsave_len || memcmp(now.xsave, s->xsave, s->xsave_len)) {
+		diffs++;
+		pr_debug("vCPU %u: the XSAVE area differs after the restore", v->id);
+	}
+	for (uint32_t i = 0; i < s->nr_msrs; i++) {
+		bool found = false;
+
+		for (uint32_t j = 0; j < now.nr_msrs && !found; j++)
+			if (now.msrs[j].index == s->msrs[i].index) {
+				found = true;
+				if (now.msrs[j].data != s->msrs[i].data) {
+					diffs++;
+					pr_debug("vCPU %u: MSR %#x: saved %#llx, now %#llx", v->id, s->msrs[i].index,
+						 (unsigned long long)s->msrs[i].data, (unsigned long long)now.msrs[j].data);
+				}
+			}
+		if (!found) {
+			diffs++;
+			pr_debug("vCPU %u: MSR %#x not readable after the restore", v->id, s->msrs[i].index);
+		}
+	}
+	pr_debug("vCPU %u: %u differences after the restore (%u MSRs)", v->id, diffs, s->nr_msrs);
+	x86_vcpu_state_free(&now);
+}
+
 int x86_vcpu_state_write_tsc(struct vcpu *v, uint64_t tsc_offset, uint64_t tsc_deadline, char *why, size_t why_size)
 {
 	int r = tsc_attr(v, true, &tsc_offset);

@@ -72,6 +72,8 @@ int x86_vcpu_state_get(const struct lu_section *sec, struct x86_vcpu_state *s, c
 int x86_vcpu_state_read(struct vcpu *v, struct x86_vcpu_state *s);
 int x86_vcpu_state_write(struct vcpu *v, const struct x86_vcpu_state *s, char *why, size_t why_size);
 int x86_vcpu_state_write_tsc(struct vcpu *v, uint64_t tsc_offset, uint64_t tsc_deadline, char *why, size_t why_size);
+/* Debug messages (-v): what of S the vCPU does not hold after the restore (time moves the timer count). */
+void x86_vcpu_state_verify(struct vcpu *v, const struct x86_vcpu_state *s);
 /* The vCPU's TSC offset (KVM_VCPU_TSC_OFFSET) and frequency. */
 int x86_vcpu_tsc_get(struct vcpu *v, uint64_t *offset, uint32_t *khz);
 
