@@ -6,7 +6,8 @@
 # carries the phase timings. Failures leave the VM running: a missing or non-executable binary
 # (refused before the pause), a corrupt state and a restore failing half way in the new binary
 # (NESTVM_FAIL_AT test hooks: the previous binary takes the VM back). Then N updates in a row
-# (LU_ROUNDS, default 20) without an fd leak. Both arches.
+# (LU_ROUNDS, default 20) without an fd leak. x86_64 refuses the update unless nestvm runs with
+# NESTVM_LU_X86=1 (not proven yet, docs/liveupdate.md): the refusal is checked, and LU_X86=1 runs it all.
 . tests/testhost/lib.sh
 
 S=$T/api.sock EV=$T/events
@@ -23,7 +24,7 @@ wait_round() { i=0; while [ "$(round)" -lt "$1" ] 2>/dev/null || [ -z "$(round)"
 	[ $i -ge $(($2 * 10)) ] && return 1; alive "$pid" || return 1; usleep 100000; i=$((i + 1)); done; }
 boot() {  # boot [ENV=...]: nestvm in the background, memcheck counting on the console
 	rm -f "$T/out" "$EV" "$S"
-	env "$@" "$NESTVM" run --kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --cpus 2 --memory 256M \
+	env $LU_ENV "$@" "$NESTVM" run --kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --cpus 2 --memory 256M \
 		--cmdline "loglevel=1 panic=-1 nestvm.gcmd=$(printf '%s' "$GCMD" | base64 -w0)" \
 		--api-socket path="$S" --event-monitor path="$EV" < /dev/null > "$T/out" 2>&1 &
 	pid=$!
@@ -43,6 +44,19 @@ ticks() { tr -d '\r' < "$T/out" | grep -c '^tick$'; }
 ticks_on() { i=0; while [ "$(ticks)" -le "$1" ]; do [ $i -ge 600 ] && return 1; usleep 100000; i=$((i + 1)); done; }
 # after_update R: memcheck goes on past round R with no bad word, in the same process
 goes_on() { wait_round $(($1 + 3)) 120 && [ "$(bad)" = 0 ] && alive "$pid"; }
+
+LU_ENV=
+if [ "$NESTVM_ARCH" = x86_64 ] && [ "${LU_X86:-0}" = 1 ]; then LU_ENV=NESTVM_LU_X86=1
+elif [ "$NESTVM_ARCH" = x86_64 ]; then
+	check "L2 boots with the API" boot || show "$T/out"
+	CTL "$S" update exec > "$T/c" 2>&1; rc=$?
+	check "x86_64: update exec is refused with a reason, the VM keeps running (exit $rc)" \
+		sh -c "[ $rc = 1 ] && grep -q '409.*x86_64.*not proven' '$T/c'" || show "$T/c"
+	check "... and memcheck goes on" goes_on "$(round)" || show "$T/out"
+	stop
+	skip "x86_64 updates are not proven yet (LU_X86=1 runs them)" "update exec, failures, $ROUNDS updates in a row"
+	done_testing; exit
+fi
 
 # --- one update, to the same binary and to a copy at another path ---
 check "L2 (2 vCPUs, 256M) boots, memcheck counts" boot || show "$T/out"
