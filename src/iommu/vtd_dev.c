@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 
 #include "devices/pci.h"
+#include "iommu/viommu_shadow.h"
 #include "vmm/log.h"
 #include "vmm/vm.h"
 
@@ -60,17 +61,49 @@ static int dev_msi_translate(void *opaque, uint32_t rid, uint64_t *addr, uint32_
 	return vtd_ir_translate(&d->vtd, (uint16_t)rid, addr, data, report);
 }
 
-/* Refused rather than half working: without the nested (or shadow) backend an assigned device's
- * DMA would bypass the guest's VT-d tables entirely. */
+/*
+ * An assigned device behind the unit (pci_viommu_ops.attach_vfio), before any vCPU runs. The host
+ * VT-d of today's hosts (and QEMU's, up to 11.1) cannot nest: the first one switches the backend
+ * to the shadow one (wrapping the software backend, which keeps the emulated devices) and the unit
+ * to caching mode, which the shadow needs to see the guest's maps (6.1).
+ */
 static int dev_attach_vfio(void *opaque, int vfio_fd, uint32_t dev_id, uint32_t ioas, uint32_t rid)
 {
-	(void)opaque;
-	(void)vfio_fd;
-	(void)dev_id;
-	(void)ioas;
-	pr_err("--viommu vtd: assigned device %02x.%x cannot sit behind the vVT-d yet (emulated devices only; "
-	       "see docs/viommu.md)", (rid >> 3) & 0x1f, rid & 7);
-	return -EOPNOTSUPP;
+	struct vtd_dev *d = opaque;
+	int r;
+
+	if (!d->shadow) {
+		struct viommu *sh = viommu_shadow_create(d->backend, &d->vm->mem, d->vm->iommufd.fd);
+
+		if (!sh) {
+			/* The software backend went with the failed wrapper: get a new one. */
+			d->backend = viommu_soft_create(&d->vm->mem);
+			d->vtd.viommu = d->backend;
+			return -ENOMEM;
+		}
+		sh->frontend = &d->vtd;
+		pthread_mutex_lock(&d->vtd.lock);
+		d->vtd.viommu = sh;
+		pthread_mutex_unlock(&d->vtd.lock);
+		d->backend = sh;
+		d->shadow = true;
+		vtd_set_caching_mode(&d->vtd);
+	}
+	r = viommu_shadow_add_device(d->backend, vfio_fd, dev_id, ioas, rid);
+	if (r)
+		return r;
+	r = vtd_add_assigned(&d->vtd, (uint16_t)rid);
+	if (r)
+		err_num(-r, "vtd: source id %#x of an assigned device", rid);
+	return r;
+}
+
+static void dev_release_vfio(void *opaque)
+{
+	struct vtd_dev *d = opaque;
+
+	if (d->shadow)
+		viommu_shadow_release(d->backend);
 }
 
 int vtd_dev_create(struct vm *vm, uint64_t base, struct vtd_dev **out)
@@ -81,6 +114,7 @@ int vtd_dev_create(struct vm *vm, uint64_t base, struct vtd_dev **out)
 		.dma_add = dev_dma_add,
 		.dma_translate = dev_dma_translate,
 		.attach_vfio = dev_attach_vfio,
+		.release_vfio = dev_release_vfio,
 		.msi_translate = dev_msi_translate,
 	};
 	struct vtd_features f;

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/io_uring.h>
+#include <linux/iommufd.h>
 #include <linux/kvm.h>
 #include <pthread.h>
 #include <signal.h>
@@ -27,7 +28,7 @@
 
 enum action { DO_SOCKET, DO_EXEC_MMAP, DO_TTY_IOCTL, DO_ALLOWED, DO_KVM_RUN_IOCTL, DO_PREAD, DO_PWRITE,
 	      DO_FILE_MMAP_SHARED, DO_FILE_MMAP_PRIVATE, DO_FILE_MMAP_EXEC, DO_EXEC_MPROTECT, DO_URING_FILES_UPDATE,
-	      DO_URING_REGISTER_BUFFERS, DO_ACCEPT, DO_CONNECT, DO_FSYNC };
+	      DO_URING_REGISTER_BUFFERS, DO_ACCEPT, DO_CONNECT, DO_FSYNC, DO_IOAS_MAP_FILE_IOCTL };
 
 struct job {
 	enum seccomp_thread t;
@@ -130,6 +131,11 @@ static void *confined(void *arg)
 		/* The vars flash's flush (memfd: fsync succeeds). */
 		passed(syscall(SYS_fsync, j->mfd), 0);
 		break;
+	case DO_IOAS_MAP_FILE_IOCTL:
+		/* The shadow vIOMMU's map (a guest invalidation on a vCPU thread); EBADF as below. */
+		r = syscall(SYS_ioctl, -1, IOMMU_IOAS_MAP_FILE, 0);
+		syscall(SYS_exit_group, r == -1 && errno == EBADF ? 0 : 7);
+		break;
 	case DO_KVM_RUN_IOCTL:
 		/* Allowed by request number; the bad fd gives EBADF from the kernel, not SIGSYS. */
 		r = syscall(SYS_ioctl, -1, KVM_RUN, 0);
@@ -202,6 +208,10 @@ int main(void)
 	}
 	st = run_child((struct job){ .t = SECCOMP_THREAD_VCPU, .m = SECCOMP_ON, .a = DO_KVM_RUN_IOCTL });
 	CHECK(exited_ok(st), "vCPU thread: ioctl(KVM_RUN) passes the filter (status 0x%x)", st);
+	st = run_child((struct job){ .t = SECCOMP_THREAD_VCPU, .m = SECCOMP_ON, .a = DO_IOAS_MAP_FILE_IOCTL });
+	CHECK(exited_ok(st), "vCPU thread: ioctl(IOMMU_IOAS_MAP_FILE) passes (shadow vIOMMU) (status 0x%x)", st);
+	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_IOAS_MAP_FILE_IOCTL });
+	CHECK(stopped_by_filter(st), "loop thread: ioctl(IOMMU_IOAS_MAP_FILE) stopped (status 0x%x)", st);
 	st = run_child((struct job){ .t = SECCOMP_THREAD_VCPU, .m = SECCOMP_ON, .a = DO_TTY_IOCTL });
 	CHECK(stopped_by_filter(st), "vCPU thread: ioctl(TCGETS) is not a vCPU request: stopped (status 0x%x)", st);
 	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_TTY_IOCTL });
