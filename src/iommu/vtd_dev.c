@@ -8,6 +8,7 @@
 #include <sys/ioctl.h>
 
 #include "devices/pci.h"
+#include "iommu/viommu_mount.h"
 #include "iommu/viommu_shadow.h"
 #include "vmm/log.h"
 #include "vmm/vm.h"
@@ -24,7 +25,7 @@ static void dev_msi(void *opaque, uint64_t addr, uint32_t data)
 		return;
 	}
 	/* > 0 delivered, 0 blocked by the guest (a disabled LAPIC): both are fine. */
-	if (ioctl(d->vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0)
+	if (ioctl(d->mount.vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0)
 		err_errno("vtd: KVM_SIGNAL_MSI %#llx/%#x", (unsigned long long)addr, data);
 }
 
@@ -33,8 +34,8 @@ static void dev_xlate_changed(void *opaque)
 {
 	struct vtd_dev *d = opaque;
 
-	if (d->registered)
-		irq_msi_retranslate(d->vm);     /* reports its own failure */
+	if (d->mount.registered)
+		irq_msi_retranslate(d->mount.vm);     /* reports its own failure */
 }
 
 static int dev_dma_add(void *opaque, uint32_t rid)
@@ -73,23 +74,16 @@ static int dev_attach_vfio(void *opaque, int vfio_fd, uint32_t dev_id, uint32_t 
 	int r;
 
 	if (!d->shadow) {
-		struct viommu *sh = viommu_shadow_create(d->backend, &d->vm->mem, d->vm->iommufd.fd);
+		struct vm *vm = d->mount.vm;
 
-		if (!sh) {
-			/* The software backend went with the failed wrapper: get a new one. */
-			d->backend = viommu_soft_create(&d->vm->mem);
-			d->vtd.viommu = d->backend;
-			return -ENOMEM;
-		}
-		sh->frontend = &d->vtd;
-		pthread_mutex_lock(&d->vtd.lock);
-		d->vtd.viommu = sh;
-		pthread_mutex_unlock(&d->vtd.lock);
-		d->backend = sh;
+		r = viommu_mount_wrap(&d->mount, viommu_shadow_create(d->mount.backend, &vm->mem, vm->iommufd.fd),
+				      &d->vtd.lock, &d->vtd.viommu, &d->vtd);
+		if (r)
+			return r;
 		d->shadow = true;
 		vtd_set_caching_mode(&d->vtd);
 	}
-	r = viommu_shadow_add_device(d->backend, vfio_fd, dev_id, ioas, rid);
+	r = viommu_shadow_add_device(d->mount.backend, vfio_fd, dev_id, ioas, rid);
 	if (r)
 		return r;
 	r = vtd_add_assigned(&d->vtd, (uint16_t)rid);
@@ -103,7 +97,7 @@ static void dev_release_vfio(void *opaque)
 	struct vtd_dev *d = opaque;
 
 	if (d->shadow)
-		viommu_shadow_release(d->backend);
+		viommu_shadow_release(d->mount.backend);
 }
 
 int vtd_dev_create(struct vm *vm, uint64_t base, struct vtd_dev **out)
@@ -121,43 +115,28 @@ int vtd_dev_create(struct vm *vm, uint64_t base, struct vtd_dev **out)
 	struct vtd_dev *d;
 	int r;
 
-	/* Every PCI function sits behind the unit (DRHD INCLUDE_PCI_ALL): it registers on the host
-	 * before any exists. */
-	if (!vm->pci)
-		return err_num(EINVAL, "vtd: no PCI host to sit in front of");
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return err_num(ENOMEM, "vtd");
-	d->vm = vm;
-	d->base = base;
-	d->backend = viommu_soft_create(&vm->mem);
-	if (!d->backend) {
-		r = -ENOMEM;
+	/* Every PCI function sits behind the unit (DRHD INCLUDE_PCI_ALL). */
+	r = viommu_mount_init(&d->mount, vm, "vtd");
+	if (r)
 		goto err_free;
-	}
 	vtd_default_features(&f);
-	r = vtd_init(&d->vtd, &f, &vm->mem, d->backend, &hooks, d);
+	r = vtd_init(&d->vtd, &f, &vm->mem, d->mount.backend, &hooks, d);
 	if (r)
 		goto err_backend;
-	d->backend->frontend = &d->vtd;
-	r = bus_register(&vm->mmio, base, VTD_MMIO_SIZE, vtd_mmio, &d->vtd, "vtd");
-	if (r) {
-		err_num(r, "vtd: MMIO range at 0x%llx", (unsigned long long)base);
-		goto err_vtd;
-	}
-	r = pci_host_set_viommu(vm->pci, &pci_ops, d);
+	d->mount.backend->frontend = &d->vtd;
+	r = viommu_mount_expose(&d->mount, base, VTD_MMIO_SIZE, vtd_mmio, &d->vtd, &pci_ops, d);
 	if (r)
-		goto err_mmio;
-	d->registered = true;
+		goto err_vtd;
 	*out = d;
 	return 0;
 
-err_mmio:
-	bus_unregister(&vm->mmio, base, &d->vtd);
 err_vtd:
 	vtd_destroy(&d->vtd);
 err_backend:
-	viommu_destroy(d->backend);
+	viommu_mount_fini(&d->mount);
 err_free:
 	free(d);
 	return r;
@@ -165,13 +144,12 @@ err_free:
 
 void vtd_dev_destroy(struct vm *vm, struct vtd_dev *d)
 {
+	(void)vm;
 	if (!d)
 		return;
 	/* No vCPU runs any more and the functions are gone: nothing can call into the model. */
-	if (d->registered && vm->pci)
-		pci_host_set_viommu(vm->pci, NULL, NULL);
-	bus_unregister(&vm->mmio, d->base, &d->vtd);
+	viommu_mount_hide(&d->mount);
 	vtd_destroy(&d->vtd);
-	viommu_destroy(d->backend);
+	viommu_mount_fini(&d->mount);
 	free(d);
 }

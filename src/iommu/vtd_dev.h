@@ -13,17 +13,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "iommu/viommu_mount.h"
 #include "iommu/vtd.h"
 
 struct vm;
 
 struct vtd_dev {
 	struct vtd vtd;
-	struct viommu *backend;         /* software; shadow (wrapping it) once a device is assigned */
+	struct viommu_mount mount;      /* backend: software; shadow (wrapping it) once a device is assigned */
 	bool shadow;
-	struct vm *vm;
-	uint64_t base;
-	bool registered;                /* the PCI host's vIOMMU */
 };
 
 /* Creates the unit at BASE (VTD_MMIO_SIZE bytes) with the default feature set. */

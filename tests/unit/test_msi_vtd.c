@@ -167,7 +167,7 @@ int main(void)
 	 * here without an iommufd, so its IOAS cannot be made and the attach fails cleanly. */
 	vm.iommufd.fd = -1;
 	CHECK(pci_host_viommu_attach_vfio(vm.pci, -1, 1, 2, SID) == -EBADF && (u->cap & CAP_CM) &&
-	      !(u->ecap & ECAP_FLTS) && !strcmp(d->backend->ops->name, "shadow"),
+	      !(u->ecap & ECAP_FLTS) && !strcmp(d->mount.backend->ops->name, "shadow"),
 	      "an assigned device: shadow backend, CAP.CM=1, ECAP.FLTS=0 (no iommufd here: refused)");
 	CHECK(pv->ops->dma_add(pv->opaque, SID) == 0 && pv->ops->dma_translate(pv->opaque, SID, 0x5000, true, &x) == 0 &&
 	      x.pa == 0x5000, "an emulated device's DMA: untranslated while TE=0");

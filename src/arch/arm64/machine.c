@@ -125,5 +125,5 @@ void arch_vm_destroy(struct vm *vm)
 
 struct viommu *arch_viommu(struct vm *vm)
 {
-	return vm->arch.smmu ? vm->arch.smmu->backend : NULL;
+	return vm->arch.smmu ? vm->arch.smmu->mount.backend : NULL;
 }

@@ -198,5 +198,5 @@ void arch_vm_destroy(struct vm *vm)
 
 struct viommu *arch_viommu(struct vm *vm)
 {
-	return vm->arch.vtd ? vm->arch.vtd->backend : NULL;
+	return vm->arch.vtd ? vm->arch.vtd->mount.backend : NULL;
 }
