@@ -31,7 +31,7 @@ check "an edu device is bound to vfio-pci in L1 (${edu_cdev:-none})" [ -c "$edu_
 ok_line() { grep -Eq "^ok [0-9]+ - $2" "$1"; }
 # Every edu of L2, each through its own iommufd IOAS (a guest domain of its own).
 gcmd='for d in /sys/bus/pci/devices/*; do [ "$(cat $d/device)" = 0x11e8 ] || continue;
-edu_test --iommufd --bind --device ${d##*/} --remap --timeout-ms 5000; echo "edu_rc=$?"; done;
+edu_test --iommufd --bind --device ${d##*/} --remap --timeout-ms 30000; echo "edu_rc=$?"; done;
 dmesg | grep -Ei "dmar|iommu|remap" | sed "s/^/dmesg: /"'
 
 # run NAME KCMDLINE [nestvm options...]: one L2 boot with the common checks.
