@@ -216,7 +216,15 @@ static int shadow_attach(struct viommu *v, uint32_t sid, const struct viommu_str
 	r = sync(s, d, 0, 0);
 	if (r && r != -E2BIG)
 		pr_debug("shadow vIOMMU: syncing stream %#x: %d", sid, r);
-	return attach_pt(d, d->ioas, ON_SHADOW);
+	r = attach_pt(d, d->ioas, ON_SHADOW);
+	if (r && d->on == ON_RAM) {
+		/* The IOAS refused the device (the guest mapped an IOVA the device reserves, which the
+		 * IOAS learns only at attach): it must not stay on guest RAM untranslated. Emptied, the
+		 * IOAS takes it; the guest's next invalidations map again (those IOVAs fail, counted). */
+		shadow_map_clear(&d->map);
+		r = attach_pt(d, d->ioas, ON_SHADOW);
+	}
+	return r;
 }
 
 static void shadow_detach(struct viommu *v, uint32_t sid)
