@@ -265,6 +265,11 @@ int vfio_pci_create_below(struct vm *vm, const struct vfio_config *cfg, unsigned
 	v->fd = -1;
 	v->fds = vm_fdtab(vm);
 	v->rom = cfg->rom;
+	v->idx = idx;
+	/* Peers' DMA into this device's BARs goes through the VM's IOAS (stage 2 behind a vIOMMU). */
+	v->p2p = !cfg->p2p_off && vm->iommufd.fd >= 0 && vm->iommufd.has_ioas;
+	v->iommufd = vm->iommufd.fd;
+	v->ioas = vm->iommufd.ioas_id;
 	if (cfg->path)
 		snprintf(v->name, sizeof(v->name), "vfio%u (%s)", idx, cfg->path);
 	else if (cfg->host)
@@ -297,6 +302,8 @@ int vfio_pci_create_below(struct vm *vm, const struct vfio_config *cfg, unsigned
 	r = vfio_pci_bars_init(v, real);
 	if (!r && v->has_msix && !v->bar[v->msix_bar].size)
 		v->has_msix = false;    /* its BAR is not offered */
+	if (!r)
+		vfio_pci_p2p_init(v);
 	if (!r)
 		r = vfio_pci_config_caps(v, real, caps, ncaps);
 	if (!r)

@@ -9,6 +9,8 @@
  *                      and unmappable parts trapped and forwarded; the expansion ROM when asked
  *   vfio_pci_irq.c     MSI and MSI-X (VFIO_DEVICE_SET_IRQS eventfds = KVM irqfds on MSI routes),
  *                      INTx (irqfd + resample eventfd on arm64's in-kernel GIC)
+ *   vfio_pci_p2p.c     peer-to-peer DMA: the mmapped BAR pieces as dma-bufs, mapped into the VM's
+ *                      IOAS at their guest-physical addresses while the guest has them decoding
  * After setup, BAR accesses and interrupts never exit to nestvm.
  */
 #ifndef NESTVM_DEVICES_VFIO_PCI_H
@@ -34,6 +36,9 @@ struct vfio_pci_area {
 	uint8_t *hva;                   /* inside vfio_pci_bar.map */
 	uint32_t slot;                  /* KVM memslot while the BAR decodes */
 	bool in_slot;
+	int dmabuf;                     /* the piece as a dma-buf (vfio_pci_p2p.c), -1: none */
+	bool in_ioas;                   /* dma-buf mapped into the VM's IOAS at p2p_iova */
+	uint64_t p2p_iova;
 };
 
 struct vfio_pci_bar {
@@ -74,6 +79,12 @@ struct vfio_pci {
 	int fd;                         /* the VFIO device cdev, bound to the VM's iommufd */
 	struct fdtab *fds;              /* owner of fd (FD_VFIO_DEVICE "vfioN"); NULL: fd is ours alone */
 	uint32_t devid;                 /* iommufd device id from BIND */
+	unsigned int idx;               /* N of --device number N: names its fds (vfioN, vfioN.barB.K) */
+	/* P2P (vfio_pci_p2p.c): the VM's iommufd and IOAS (the stage 2 / nest parent's) its BARs go in. */
+	bool p2p;                       /* on unless p2p=off, the IOAS or the dma-buf export is missing */
+	int iommufd;
+	uint32_t ioas;
+	_Atomic uint64_t nr_p2p_fail;   /* IOAS mappings refused (logged 1, 2, 4...: the guest places BARs) */
 	bool has_reset;                 /* VFIO_DEVICE_FLAGS_RESET: VFIO_DEVICE_RESET works */
 	uint64_t cfg_off, cfg_size;     /* config region */
 	uint8_t pt[PCI_CFG_SPACE_SIZE_EXP / 8];    /* bit per byte: passed through to the device */
@@ -171,6 +182,19 @@ void vfio_pci_rom_update(struct vfio_pci *v);
  */
 unsigned int vfio_pci_split_areas(const uint64_t (*areas)[2], unsigned int nr, const uint64_t (*holes)[2],
 				  unsigned int nr_holes, uint64_t page, uint64_t (*out)[2], unsigned int max);
+
+/* vfio_pci_p2p.c */
+/*
+ * Exports every mmapped piece of every BAR as a dma-buf, owned by the VM's fd table. Not fatal: a
+ * kernel without VFIO_PCI_DMABUF (or a refused export) leaves P2P off for the device, with a warning.
+ */
+void vfio_pci_p2p_init(struct vfio_pci *v);
+/* BAR BAR decodes at v->bar[BAR].gpa (the function decodes too): its pieces go into the IOAS. d->lock held. */
+void vfio_pci_p2p_map(struct vfio_pci *v, unsigned int bar);
+/* BAR BAR stops decoding or moves: its pieces leave the IOAS. d->lock held (or no vCPU running). */
+void vfio_pci_p2p_unmap(struct vfio_pci *v, unsigned int bar);
+/* Every piece out of the IOAS and its dma-buf closed. */
+void vfio_pci_p2p_fini(struct vfio_pci *v);
 
 /* vfio_pci_irq.c */
 int vfio_pci_irq_init(struct vfio_pci *v);

@@ -37,6 +37,8 @@ static const struct {
 	[FD_LOCAL] = { "local", CHECK_NONE, NULL },
 	[FD_BINARY] = { "binary", CHECK_FILE, NULL },
 	[FD_EVENT_MONITOR] = { "event-monitor", CHECK_NONE, NULL },
+	/* dma-buf files are named by their pseudo filesystem's d_dname: "/dmabuf:<buffer name>". */
+	[FD_DMABUF] = { "dmabuf", CHECK_ANON_PREFIX, "/dmabuf:" },
 };
 
 bool fdtab_kind_kept(enum fd_kind kind)

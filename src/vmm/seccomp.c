@@ -78,6 +78,8 @@ static const unsigned long vcpu_ioctls[] = {
 	KVM_GET_MP_STATE, KVM_SET_MP_STATE,
 	VFIO_DEVICE_SET_IRQS,                       /* vfio-pci: guest enables/disables MSI, MSI-X */
 	VFIO_DEVICE_RESET,                          /* vfio-pci: the guest's FLR, D3hot -> D0 soft reset */
+	/* vfio-pci P2P: a BAR's dma-bufs follow the guest's BAR programming in the IOAS (vfio_pci_p2p.c) */
+	IOMMU_IOAS_MAP_FILE, IOMMU_IOAS_UNMAP,
 	/* nested vIOMMU: the guest's CMDQ runs on its doorbell write: CFGI_STE makes a nested HWPT and
 	 * attaches the device to it (the old one destroyed), invalidations are forwarded */
 	IOMMU_HWPT_ALLOC, VFIO_DEVICE_ATTACH_IOMMUFD_PT, IOMMU_DESTROY, IOMMU_HWPT_INVALIDATE,

@@ -27,7 +27,6 @@
 #include "vfio_pci.h"
 #include "../unit/tap.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -77,68 +76,6 @@ static long long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* The first edu device in sysfs, into bdf. */
-static int find_edu(char *bdf, size_t len)
-{
-	char path[PATH_MAX], v[32], d[32];
-	struct dirent *e;
-	DIR *dir = opendir("/sys/bus/pci/devices");
-
-	if (!dir)
-		return gu_errno("/sys/bus/pci/devices");
-	while ((e = readdir(dir)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor", e->d_name);
-		if (gu_read_file(path, v, sizeof(v)))
-			continue;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device", e->d_name);
-		if (gu_read_file(path, d, sizeof(d)))
-			continue;
-		if (strtoul(v, NULL, 16) == EDU_VENDOR && strtoul(d, NULL, 16) == EDU_DEVICE) {
-			snprintf(bdf, len, "%s", e->d_name);
-			closedir(dir);
-			return 0;
-		}
-	}
-	closedir(dir);
-	return gu_err(ENODEV, "no edu device (%04x:%04x) in /sys/bus/pci/devices", EDU_VENDOR, EDU_DEVICE);
-}
-
-/* Binds PCI device bdf to vfio-pci (unbinding another driver first), as tools/testhost/init does. */
-static int bind_vfio(const char *bdf)
-{
-	char path[PATH_MAX], target[PATH_MAX];
-	const char *drv;
-	ssize_t n;
-	int ret;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n >= 0) {
-		target[n] = '\0';
-		drv = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
-		if (strcmp(drv, "vfio-pci") == 0)
-			return 0;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", bdf);
-		ret = gu_write_file(path, bdf);
-		if (ret)
-			return gu_err(ret, "unbind %s from %s", bdf, drv);
-	}
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", bdf);
-	ret = gu_write_file(path, "vfio-pci");
-	if (ret)
-		return gu_err(ret, "%s", path);
-	ret = gu_write_file("/sys/bus/pci/drivers_probe", bdf);
-	if (ret)
-		return gu_err(ret, "probe %s with vfio-pci (CONFIG_VFIO_PCI?)", bdf);
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0 || (target[n] = '\0', strcmp(strrchr(target, '/') ? strrchr(target, '/') + 1 : target, "vfio-pci")))
-		return gu_err(ENODEV, "%s did not bind to vfio-pci", bdf);
-	return 0;
 }
 
 /* Waits for one interrupt; returns how many arrived (0 on timeout). */
@@ -439,7 +376,7 @@ int main(int argc, char **argv)
 		seed = 1;
 
 	if (!o.dev) {
-		ret = find_edu(bdf, sizeof(bdf));
+		ret = gu_find_pci(EDU_VENDOR, EDU_DEVICE, 0, bdf, sizeof(bdf));
 		CHECK(ret == 0, "found an edu device: %s", ret ? "none" : bdf);
 		if (ret)
 			return tap_done();
@@ -447,7 +384,7 @@ int main(int argc, char **argv)
 	}
 	printf("# edu_test: device %s, backend %s\n", o.dev, o.backend->name);
 	if (o.bind) {
-		ret = o.dev[0] == '/' ? -EINVAL : bind_vfio(o.dev);
+		ret = o.dev[0] == '/' ? -EINVAL : gu_bind_vfio(o.dev);
 		CHECK(ret == 0, "%s bound to vfio-pci", o.dev);
 		if (ret)
 			return tap_done();
