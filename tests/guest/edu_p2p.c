@@ -67,9 +67,13 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/*
+ * Polls until (reg & mask) == 0; false after 30 s. An edu DMA or factorial takes 100 ms of QEMU's
+ * virtual clock, but a shared, loaded nested-TCG host can stretch that by orders of magnitude.
+ */
 static int poll_clear(struct vfio_pci *vp, unsigned int reg, int is64, uint64_t mask)
 {
-	long long end = now_ms() + 5000;
+	long long end = now_ms() + 30000;
 
 	do {
 		uint64_t v = is64 ? vfio_pci_read64(vp, reg) : vfio_pci_read32(vp, reg);
@@ -179,6 +183,7 @@ static int load_a(struct peer *a)
 	size_t ps = (size_t)sysconf(_SC_PAGESIZE);
 	uint32_t *page = mmap(NULL, ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	uint64_t iova;
+	long long t0;
 	int ret;
 
 	if (page == MAP_FAILED)
@@ -195,9 +200,12 @@ static int load_a(struct peer *a)
 	vfio_pci_write64(&a->vp, EDU_DMA_SRC, iova);
 	vfio_pci_write64(&a->vp, EDU_DMA_DST, EDU_DMA_BUF);
 	vfio_pci_write64(&a->vp, EDU_DMA_COUNT, 8);
+	t0 = now_ms();
 	vfio_pci_write64(&a->vp, EDU_DMA_CMD, EDU_DMA_RUN);
 	if (!poll_clear(&a->vp, EDU_DMA_CMD, 1, EDU_DMA_RUN))
-		ret = gu_err(ETIMEDOUT, "RAM -> A DMA");
+		ret = gu_err(ETIMEDOUT, "RAM -> A DMA (command %#llx)",
+			     (unsigned long long)vfio_pci_read64(&a->vp, EDU_DMA_CMD));
+	printf("# edu_p2p: RAM -> A DMA took %lld ms\n", now_ms() - t0);
 out:
 	/* noiommu: the device is done with the page; iommufd keeps its own reference until close. */
 	munmap(page, ps);
