@@ -121,14 +121,30 @@ static uint32_t fact_of(struct peer *b)
 	return vfio_pci_read32(&b->vp, EDU_FACT);
 }
 
+/*
+ * One DMA of A, waited for by its DMA-done MSI (as edu_test does: sleeping in poll(), not polling
+ * the device, which on a loaded nested x86 host delays the device's own timer); false when the
+ * engine never finished. A faulting DMA completes too (the IOMMU drops it).
+ */
+static int run_dma(struct peer *a, uint64_t src, uint64_t dst, uint64_t len, uint64_t dir)
+{
+	int n;
+
+	vfio_pci_write64(&a->vp, EDU_DMA_SRC, src);
+	vfio_pci_write64(&a->vp, EDU_DMA_DST, dst);
+	vfio_pci_write64(&a->vp, EDU_DMA_COUNT, len);
+	vfio_pci_write64(&a->vp, EDU_DMA_CMD, EDU_DMA_RUN | dir | EDU_DMA_IRQ);
+	n = vfio_pci_wait_irq(&a->vp, 30000);
+	if (n <= 0 && !poll_clear(&a->vp, EDU_DMA_CMD, 1, EDU_DMA_RUN))
+		return 0;
+	vfio_pci_write32(&a->vp, EDU_IRQ_ACK, EDU_IRQ_DMA);
+	return 1;
+}
+
 /* A copies 4 bytes at EDU_DMA_BUF + SRC (its own buffer) to bus address DST; false on a stuck engine. */
 static int dma_to(struct peer *a, unsigned int src, uint64_t dst)
 {
-	vfio_pci_write64(&a->vp, EDU_DMA_SRC, EDU_DMA_BUF + src);
-	vfio_pci_write64(&a->vp, EDU_DMA_DST, dst);
-	vfio_pci_write64(&a->vp, EDU_DMA_COUNT, 4);
-	vfio_pci_write64(&a->vp, EDU_DMA_CMD, EDU_DMA_RUN | EDU_DMA_TO_RAM);
-	return poll_clear(&a->vp, EDU_DMA_CMD, 1, EDU_DMA_RUN);
+	return run_dma(a, EDU_DMA_BUF + src, dst, 4, EDU_DMA_TO_RAM);
 }
 
 /* One P2P check: preset B, A writes n (at buffer offset SRC) to DST, B must read n! (ARRIVE) or 6. */
@@ -166,6 +182,12 @@ static int open_peer(struct peer *p, int nth, const char *bdf, int bind)
 	ret = p->ds.ops->open_device(&p->ds, p->bdf, &fd);
 	if (!ret)
 		ret = vfio_pci_open(&p->vp, fd, EDU_BAR0_SIZE);
+	if (!ret) {
+		/* A previous user may have left causes pending or the factorial interrupt enabled. */
+		vfio_pci_write32(&p->vp, EDU_STATUS, 0);
+		vfio_pci_write32(&p->vp, EDU_IRQ_ACK, ~0U);
+		ret = vfio_pci_msi_enable(&p->vp);
+	}
 	return ret;
 }
 
@@ -197,12 +219,8 @@ static int load_a(struct peer *a)
 	ret = a->ds.ops->map(&a->ds, page, ps, &iova);
 	if (ret)
 		goto out;
-	vfio_pci_write64(&a->vp, EDU_DMA_SRC, iova);
-	vfio_pci_write64(&a->vp, EDU_DMA_DST, EDU_DMA_BUF);
-	vfio_pci_write64(&a->vp, EDU_DMA_COUNT, 8);
 	t0 = now_ms();
-	vfio_pci_write64(&a->vp, EDU_DMA_CMD, EDU_DMA_RUN);
-	if (!poll_clear(&a->vp, EDU_DMA_CMD, 1, EDU_DMA_RUN))
+	if (!run_dma(a, iova, EDU_DMA_BUF, 8, 0))
 		ret = gu_err(ETIMEDOUT, "RAM -> A DMA (command %#llx)",
 			     (unsigned long long)vfio_pci_read64(&a->vp, EDU_DMA_CMD));
 	printf("# edu_p2p: RAM -> A DMA took %lld ms\n", now_ms() - t0);
