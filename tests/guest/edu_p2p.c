@@ -379,21 +379,29 @@ int main(int argc, char **argv)
 	}
 	if (o.move) {
 		/* One 32-bit BAR write while decoding: the VMM moves the BAR (memslots, IOAS) in one go. */
-		int pre = preset(&b), blocked, moved;
+		int pre = preset(&b), done = 0;
+		uint32_t got;
 
 		ret = set_bar0(&b, o.move);
-		blocked = !ret && dma_to(&a, 0, bar + EDU_FACT);     /* 5 to the old address */
+		if (!ret)
+			done = dma_to(&a, 0, bar + EDU_FACT);     /* 5 to the old address */
 		ret = ret ? ret : set_bar0(&b, bar);
-		CHECK(pre && blocked && !ret && fact_of(&b) == 6,
-		      "move: B at %#llx, A's DMA of 5 to the old address %#llx did not arrive (B reads 6)",
-		      (unsigned long long)o.move, (unsigned long long)bar);
+		got = fact_of(&b);
+		CHECK(pre && done && !ret && got == 6,
+		      "move: B at %#llx, A's DMA of 5 to the old address %#llx did not arrive (B, moved back, reads %u)%s%s",
+		      (unsigned long long)o.move, (unsigned long long)bar, got, pre ? "" : " [preset failed]",
+		      done ? "" : " [A's DMA engine stuck]");
 		pre = preset(&b);
+		done = 0;
 		ret = set_bar0(&b, o.move);
-		moved = !ret && dma_to(&a, 4, o.move + EDU_FACT);    /* 4 to the new address */
+		if (!ret)
+			done = dma_to(&a, 4, o.move + EDU_FACT);  /* 4 to the new address */
 		ret = ret ? ret : set_bar0(&b, bar);
-		CHECK(pre && moved && !ret && fact_of(&b) == (o.through ? 24u : 6u),
-		      "move: B at %#llx, A's DMA of 4 there %s (B, moved back, reads %u)", (unsigned long long)o.move,
-		      o.through ? "arrived" : "was blocked", fact_of(&b));
+		got = fact_of(&b);
+		CHECK(pre && done && !ret && got == (o.through ? 24u : 6u),
+		      "move: B at %#llx, A's DMA of 4 there %s (B, moved back, reads %u)%s%s", (unsigned long long)o.move,
+		      o.through ? "arrived" : "was blocked", got, pre ? "" : " [preset failed]",
+		      done ? "" : " [A's DMA engine stuck]");
 	}
 	if (o.unmap) {
 		struct iommu_ioas_unmap u = { .size = sizeof(u), .ioas_id = a.ds.ioas_id, .iova = target,
