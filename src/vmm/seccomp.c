@@ -310,6 +310,7 @@ static const unsigned long hotplug_ioctls[] = {
 	VFIO_DEVICE_BIND_IOMMUFD, VFIO_DEVICE_ATTACH_IOMMUFD_PT, VFIO_DEVICE_GET_INFO,
 	VFIO_DEVICE_GET_REGION_INFO, VFIO_DEVICE_GET_IRQ_INFO, VFIO_DEVICE_RESET,
 	IOMMU_HWPT_ALLOC, IOMMU_VDEVICE_ALLOC,
+	VFIO_DEVICE_FEATURE,                        /* P2P: its BAR pieces exported as dma-bufs (vfio_pci_p2p.c) */
 };
 
 int seccomp_install_vm(enum seccomp_thread t, const struct vm_config *cfg)

@@ -30,7 +30,7 @@
 enum action { DO_SOCKET, DO_EXEC_MMAP, DO_TTY_IOCTL, DO_ALLOWED, DO_KVM_RUN_IOCTL, DO_PREAD, DO_PWRITE,
 	      DO_FILE_MMAP_SHARED, DO_FILE_MMAP_PRIVATE, DO_FILE_MMAP_EXEC, DO_EXEC_MPROTECT, DO_URING_FILES_UPDATE,
 	      DO_URING_REGISTER_BUFFERS, DO_ACCEPT, DO_CONNECT, DO_FSYNC, DO_OPENAT, DO_VFIO_BIND,
-	      DO_MAP_FILE_IOCTL };
+	      DO_MAP_FILE_IOCTL, DO_VFIO_FEATURE };
 
 struct job {
 	enum seccomp_thread t;
@@ -93,6 +93,13 @@ static void *confined(void *arg)
 	case DO_OPENAT:
 		passed(syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDWR | O_CLOEXEC), 0);
 		break;
+	case DO_VFIO_FEATURE: {
+		/* A hot-added device's BAR dma-buf export (P2P); a memfd answers ENOTTY past the filter. */
+		struct vfio_device_feature f = { .argsz = sizeof(f), .flags = VFIO_DEVICE_FEATURE_PROBE };
+
+		passed(syscall(SYS_ioctl, j->mfd, VFIO_DEVICE_FEATURE, &f), ENOTTY);
+		break;
+	}
 	case DO_VFIO_BIND: {
 		/* A memfd is no VFIO device: past the filter the kernel says ENOTTY. */
 		struct vfio_device_bind_iommufd b = { .argsz = sizeof(b), .iommufd = -1 };
@@ -284,6 +291,7 @@ int main(void)
 	{
 		static const struct { enum action a; bool ok; const char *what; } hp[] = {
 			{ DO_OPENAT, true, "openat (the cdev)" }, { DO_VFIO_BIND, true, "VFIO_DEVICE_BIND_IOMMUFD" },
+			{ DO_VFIO_FEATURE, true, "VFIO_DEVICE_FEATURE (P2P dma-buf export)" },
 			{ DO_PREAD, true, "pread (config space)" }, { DO_FILE_MMAP_SHARED, true, "shared file mmap (BARs)" },
 			{ DO_FILE_MMAP_EXEC, false, "executable file mmap" }, { DO_FILE_MMAP_PRIVATE, false, "private file mmap" },
 			{ DO_SOCKET, false, "socket()" }, { DO_FSYNC, false, "fsync" },
