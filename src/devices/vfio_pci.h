@@ -17,6 +17,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "devices/pci.h"
@@ -25,6 +26,7 @@
 struct fdtab;
 struct vm;
 struct vfio_config;
+struct vfio_pci_saved;
 
 #define VFIO_PCI_MAX_AREAS 8        /* mmapped pieces of one BAR (sparse areas minus MSI-X pages) */
 #define VFIO_PCI_MAX_MSI 32         /* PCI 3.0 6.8.1.3: at most 32 MSI vectors */
@@ -71,6 +73,7 @@ enum { VFIO_PCI_D0, VFIO_PCI_D1, VFIO_PCI_D2, VFIO_PCI_D3HOT };
 struct vfio_pci {
 	struct pci_dev pci;
 	char name[48];
+	unsigned int idx;               /* --device vfio index: the fd table's "vfioN", the update's instance */
 	int fd;                         /* the VFIO device cdev, bound to the VM's iommufd */
 	struct fdtab *fds;              /* owner of fd (FD_VFIO_DEVICE "vfioN"); NULL: fd is ours alone */
 	uint32_t devid;                 /* iommufd device id from BIND */
@@ -180,5 +183,15 @@ void vfio_pci_msi_update(struct vfio_pci *v);
 void vfio_pci_msix_update(struct vfio_pci *v);
 /* After a COMMAND write: routes and arms INTx the first time (the vGIC exists by then). */
 void vfio_pci_intx_enable(struct vfio_pci *v);
+/* Live update (vfio_pci_state.h): every irqfd of V detached; fires wait in the eventfds. */
+void vfio_pci_irq_quiesce(struct vfio_pci *v);
+/* The irqfds (back) in, pending counts delivered, INTx unmasked once. */
+void vfio_pci_irq_resume(struct vfio_pci *v);
+/*
+ * The new process: V's MSI / INTx state from S with the handed-over eventfds (MSI_FDS: S's vectors;
+ * INTX_EFD/RFD when S has INTx eventfds), GSIs routed, no irqfd yet and nothing asked of VFIO.
+ */
+int vfio_pci_irq_restore(struct vfio_pci *v, const struct vfio_pci_saved *s, const int *msi_fds, int intx_efd,
+			 int intx_rfd, char *why, size_t why_size);
 
 #endif
