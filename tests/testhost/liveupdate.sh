@@ -145,11 +145,14 @@ if check "an edu device is bound to vfio-pci in L1 (${edu_cdev:-none}), edu_test
 		skip "iommufd accounts no pinned pages for this user (VmPin ${p0:-?} kB: CAP_IPC_LOCK)" "edu: VmPin follows the update"
 	fi
 	f1=$(nfds) ok_n=0 worst=0
+	: > "$T/phases"
 	for n in $(seq "$ROUNDS"); do
 		CTL --json "$S" update exec > "$T/c" 2>&1 || { show "$T/c"; break; }
 		d=$(sed -n 's/.*"downtime_us":\([0-9]*\).*/\1/p' "$T/c"); [ "${d:-0}" -gt "$worst" ] && worst=$d
+		grep -o '"phases_us":{[^}]*},"downtime_us":[0-9]*,"state_bytes":[0-9]*' "$T/c" >> "$T/phases"
 		ok_n=$n
 	done
+	sed 's/^/# /' "$T/phases"
 	check "edu: $ROUNDS updates in a row with the device assigned ($ok_n, worst downtime ${worst} us)" [ "$ok_n" = "$ROUNDS" ]
 	r0=$(loop_round); dma_goes_on "$r0"; st=$?
 	check "edu: ... DMA and MSIs go on, no bad data, none lost (round $r0 -> $(loop_round), bad/lost $(loop_bad))" \

@@ -4,9 +4,12 @@
  * driven as a guest would, saved, restored into a fresh model that then behaves the same, and a
  * handed-over eventfd taking a vector's place with its pending fire), "vfio-pci" and "iommufd"
  * (round trips, every field check, every truncation). No KVM: a live vector's eventfd is its delivery.
+ * `test_lu_devices --corpus DIR` also writes fuzz_state_format seeds of the three sections.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/pci_regs.h>
+#include <stdio.h>
 #include <poll.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -26,6 +29,23 @@
 #define PBA 0x800
 
 static struct vm vm;
+static const char *corpus;      /* --corpus DIR */
+
+/* A finished state as a fuzz seed DIR/seed-NAME (with --corpus). */
+static void seed(const struct lu_writer *w, const char *name)
+{
+	char path[512];
+	int fd;
+
+	if (!corpus)
+		return;
+	snprintf(path, sizeof(path), "%s/seed-%s", corpus, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0 || write(fd, w->buf, w->len) != (ssize_t)w->len)
+		CHECK(0, "seed %s written", path);
+	if (fd >= 0)
+		close(fd);
+}
 static const struct pci_dev_ops no_ops;
 
 struct model {
@@ -178,6 +198,7 @@ static void test_msix(void)
 
 	lu_writer_init(&w);
 	CHECK(pci_msix_state_save(&a.msix, 0x18, &w) == 0 && lu_writer_finish(&w) == 0, "pci-msix saved");
+	seed(&w, "pci-msix");
 	p = payload_of(&w, &st, PCI_MSIX_STATE_TYPE, &plen);
 	CHECK(p && st.sec[0].instance == 0x18 && plen == 4 + NV * 16 + 8, "one section, instance = devfn, %zu bytes", plen);
 	CHECK(p && pci_msix_state_decode(&st.sec[0], &sv, why, sizeof(why)) == 0, "decodes (%s)", p ? why : "-");
@@ -266,6 +287,7 @@ static void test_vfio(void)
 	lu_writer_init(&w);
 	vfio_pci_state_put(&w, 3, &good);
 	CHECK(lu_writer_end(&w) == 0 && lu_writer_finish(&w) == 0, "vfio-pci written");
+	seed(&w, "vfio-pci");
 	p = payload_of(&w, &st, VFIO_PCI_STATE_TYPE, &plen);
 	CHECK(p && st.sec[0].instance == 3 && vfio_pci_state_decode(&st.sec[0], &out, why, sizeof(why)) == 0 &&
 	      !memcmp(&out, &good, sizeof(out)), "round trip, instance = the --device index");
@@ -336,6 +358,7 @@ static void test_iommufd(void)
 
 	lu_writer_init(&w);
 	CHECK(iommufd_state_save(&c, &w) == 0 && lu_writer_finish(&w) == 0, "iommufd written");
+	seed(&w, "iommufd");
 	p = payload_of(&w, &st, IOMMUFD_STATE_TYPE, &plen);
 	CHECK(p && iommufd_state_decode(&st.sec[0], &out, why, sizeof(why)) == 0 && out.ioas_id == 2 &&
 	      out.nr_maps == 1 && out.map[0].iova == 0x40000000 && out.map[0].len == 0x10000000, "round trip");
@@ -372,8 +395,10 @@ static void test_iommufd(void)
 	}
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	if (argc == 3 && !strcmp(argv[1], "--corpus"))
+		corpus = argv[2];
 	vm.vm_fd = -1;
 	test_msix();
 	test_vfio();
