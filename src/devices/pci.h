@@ -11,6 +11,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "devices/pci_viommu.h"
@@ -20,6 +21,8 @@ struct vm;
 struct pci_dev;
 struct pci_host;
 struct pci_msix;
+struct lu_writer;
+struct lu_state;
 
 #define PCI_CFG_SPACE_SIZE_EXP 4096
 #define PCI_NR_BARS 6
@@ -58,6 +61,20 @@ struct pci_dev_ops {
 			  uint32_t len, bool is_write);
 	/* Optional: the bus above reset the function (a bridge's Secondary Bus Reset, PCI-PCI Bridge 1.2 3.2.5.17). */
 	void (*bus_reset)(struct pci_dev *d);
+	/*
+	 * Live update by re-exec (docs/liveupdate.md). A function whose model has lu_save is carried
+	 * across `vm.update exec`; the VM's update is refused while it has any other (vm_state_refusal).
+	 * In the old process, VM paused: lu_quiesce first, before anything of the VM is saved (no
+	 * interrupt may land in the VM being saved: irqfds detached, fires wait in their eventfds);
+	 * lu_save writes the model's sections after its "pci-cfg" one (and registers in the VM's fd
+	 * table what must cross the exec); lu_resume when the update did not happen and the old process
+	 * keeps the VM. In the new process lu_restore runs once every function's config space is back
+	 * and the interrupt controller restored; it sets up delivery into the new VM last.
+	 */
+	void (*lu_quiesce)(struct pci_dev *d);
+	int (*lu_save)(struct pci_dev *d, struct lu_writer *w);
+	void (*lu_resume)(struct pci_dev *d);
+	int (*lu_restore)(struct pci_dev *d, const struct lu_state *st, char *why, size_t why_size);
 };
 
 struct pci_bar {

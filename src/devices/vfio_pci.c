@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "devices/vfio_pci.h"
+#include "devices/vfio_pci_state.h"
 #include "iommu/fail_inject.h"
 #include "vmm/config.h"
 #include "vmm/log.h"
@@ -34,6 +35,10 @@ static const struct pci_dev_ops vfio_pci_ops = {
 	.bar_access = vfio_pci_bar_access,
 	.bar_remap = vfio_pci_bar_remap,
 	.destroy = vfio_pci_destroy,
+	.lu_quiesce = vfio_pci_lu_quiesce,
+	.lu_save = vfio_pci_lu_save,
+	.lu_resume = vfio_pci_lu_resume,
+	.lu_restore = vfio_pci_lu_restore,
 };
 
 /* /sys/bus/pci/devices/BDF/vfio-dev/vfioN -> /dev/vfio/devices/vfioN, with a reason when there is none. */
@@ -141,7 +146,7 @@ static int bind_attach(struct vfio_pci *v, int iommufd, uint32_t ioas)
 	return 0;
 }
 
-static int device_info(struct vfio_pci *v)
+static int device_info(struct vfio_pci *v, bool restoring)
 {
 	struct vfio_device_info info = { .argsz = sizeof(info) };
 	struct vfio_region_info ri = { .argsz = sizeof(ri), .index = VFIO_PCI_CONFIG_REGION_INDEX };
@@ -152,8 +157,12 @@ static int device_info(struct vfio_pci *v)
 		pr_err("%s: not a PCI device", v->name);
 		return -EINVAL;
 	}
-	/* Start from a clean device state (the previous user may have left it anywhere). */
-	if (fail_inject("reset") || ((info.flags & VFIO_DEVICE_FLAGS_RESET) && ioctl(v->fd, VFIO_DEVICE_RESET)))
+	/*
+	 * Start from a clean device state (the previous user may have left it anywhere); not after a
+	 * live update, where the device is the guest's, running.
+	 */
+	if (!restoring && (fail_inject("reset") ||
+			   ((info.flags & VFIO_DEVICE_FLAGS_RESET) && ioctl(v->fd, VFIO_DEVICE_RESET))))
 		return err_errno("%s: VFIO_DEVICE_RESET", v->name);
 	v->has_reset = info.flags & VFIO_DEVICE_FLAGS_RESET;
 	if (!(info.flags & VFIO_DEVICE_FLAGS_RESET))
@@ -258,6 +267,8 @@ int vfio_pci_create_below(struct vm *vm, const struct vfio_config *cfg, unsigned
 	struct vfio_pci *v = calloc(1, sizeof(*v));
 	unsigned int ncaps;
 	bool added = false;
+	/* Made by vm_create after a live update (a hot-add later is a new device as ever). */
+	bool restoring = vm->restore && !(vm->pci && vm->pci->running);
 	int r;
 
 	if (!v)
@@ -276,13 +287,23 @@ int vfio_pci_create_below(struct vm *vm, const struct vfio_config *cfg, unsigned
 		snprintf(v->name, sizeof(v->name), "vfio%u (%s)", idx, cfg->host);
 	else
 		snprintf(v->name, sizeof(v->name), "vfio%u (fd %d)", idx, cfg->fd);
-	r = open_cdev(v, cfg, idx);
+	if (restoring) {
+		/* A live update: the cdev the previous process handed over, bound and attached as it left it. */
+		r = vfio_pci_state_adopt_fd(v->fds, vm->restore, idx, &v->fd, &v->devid, vm->restore_why,
+					    sizeof(vm->restore_why));
+	} else {
+		r = open_cdev(v, cfg, idx);
+		if (!r)
+			r = bind_attach(v, vm->iommufd.fd, vm->iommufd.ioas_id);
+	}
 	if (!r)
-		r = bind_attach(v, vm->iommufd.fd, vm->iommufd.ioas_id);
-	if (!r)
-		r = device_info(v);
+		r = device_info(v, restoring);
 	if (!r && (r = vfio_pci_cfg_pread(v, 0, real, sizeof(real))))
 		err_num(r, "%s: reading config space", v->name);
+	if (r && restoring) {
+		/* Nothing closed: the previous binary takes the VM back with this very fd (vm_restore_fallback). */
+		return r;
+	}
 	if (r) {
 		vfio_pci_free(v, false, false);
 		return r;
@@ -324,6 +345,10 @@ int vfio_pci_create_below(struct vm *vm, const struct vfio_config *cfg, unsigned
 	}
 	if (!r)
 		r = vfio_pci_irq_init(v);
+	if (r && restoring) {
+		/* As above: the handed-over device must stay as it is for the fallback (this process execs). */
+		return r;
+	}
 	if (r) {
 		if (added)
 			pci_host_remove(vm->pci, &v->pci);

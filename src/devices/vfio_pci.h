@@ -19,6 +19,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "devices/pci.h"
@@ -27,6 +28,7 @@
 struct fdtab;
 struct vm;
 struct vfio_config;
+struct vfio_pci_saved;
 
 #define VFIO_PCI_MAX_AREAS 8        /* mmapped pieces of one BAR (sparse areas minus MSI-X pages) */
 #define VFIO_PCI_MAX_MSI 32         /* PCI 3.0 6.8.1.3: at most 32 MSI vectors */
@@ -79,7 +81,7 @@ struct vfio_pci {
 	int fd;                         /* the VFIO device cdev, bound to the VM's iommufd */
 	struct fdtab *fds;              /* owner of fd (FD_VFIO_DEVICE "vfioN"); NULL: fd is ours alone */
 	uint32_t devid;                 /* iommufd device id from BIND */
-	unsigned int idx;               /* N of --device number N: names its fds (vfioN, vfioN.barB.K) */
+	unsigned int idx;               /* N of --device number N: names its fds (vfioN, vfioN.barB.K), the update's instance */
 	/* P2P (vfio_pci_p2p.c): the VM's iommufd and IOAS (the stage 2 / nest parent's) its BARs go in. */
 	bool p2p;                       /* on unless p2p=off, the IOAS or the dma-buf export is missing */
 	int iommufd;
@@ -204,5 +206,15 @@ void vfio_pci_msi_update(struct vfio_pci *v);
 void vfio_pci_msix_update(struct vfio_pci *v);
 /* After a COMMAND write: routes and arms INTx the first time (the vGIC exists by then). */
 void vfio_pci_intx_enable(struct vfio_pci *v);
+/* Live update (vfio_pci_state.h): every irqfd of V detached; fires wait in the eventfds. */
+void vfio_pci_irq_quiesce(struct vfio_pci *v);
+/* The irqfds (back) in, pending counts delivered, INTx unmasked once. */
+void vfio_pci_irq_resume(struct vfio_pci *v);
+/*
+ * The new process: V's MSI / INTx state from S with the handed-over eventfds (MSI_FDS: S's vectors;
+ * INTX_EFD/RFD when S has INTx eventfds), GSIs routed, no irqfd yet and nothing asked of VFIO.
+ */
+int vfio_pci_irq_restore(struct vfio_pci *v, const struct vfio_pci_saved *s, const int *msi_fds, int intx_efd,
+			 int intx_rfd, char *why, size_t why_size);
 
 #endif

@@ -45,6 +45,8 @@ bool fdtab_kind_kept(enum fd_kind kind)
 {
 	switch (kind) {
 	case FD_KVM: case FD_KVM_VM: case FD_KVM_VCPU: case FD_KVM_DEVICE: case FD_LOCAL:
+	/* A new process exports its own BAR dma-bufs (vfio_pci_lu_quiesce unmaps the old ones). */
+	case FD_DMABUF:
 		return false;
 	default:
 		return (unsigned int)kind < FD_KIND_COUNT;
