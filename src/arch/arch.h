@@ -29,6 +29,12 @@ struct arch_layout {
 	bool pci_cf8;                           /* x86: also the 0xCF8/0xCFC config mechanism (PCI 3.0 3.2.2.3.2) */
 };
 extern const struct arch_layout arch_layout;
+struct vm_config;
+/*
+ * The memory map of a VM with this configuration (vm->layout): arch_layout, or where the machine
+ * differs for UEFI firmware (x86: the Q35 map OVMF builds in, layout.h).
+ */
+const struct arch_layout *arch_vm_layout(const struct vm_config *cfg);
 
 /*
  * The UEFI firmware flash (--firmware code, --firmware-vars variable store) as the arch's QEMU

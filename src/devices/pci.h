@@ -190,12 +190,25 @@ struct pci_host {
 	bus_access_fn cf9_fn;               /* the chipset register at 0xCF9, inside CONFIG_ADDRESS's dword */
 	void *cf9_opaque;
 	bool ecam_on, cf8_on;
+	uint64_t ecam_base, ecam_size;      /* where the ECAM decodes while ecam_on */
 	bool running;                       /* the guest runs: what a vIOMMU showed it is fixed */
 	struct pci_viommu viommu;           /* ops NULL: no vIOMMU, bus addresses are guest physical */
 };
 
 /* Creates the root complex in vm->pci: ECAM on vm->mmio, 0xCF8 on vm->pio when the arch wants it. */
 int pci_host_create(struct vm *vm);
+/*
+ * Moves the ECAM window to [BASE, BASE+SIZE) (SIZE 0: off), as a chipset's ECAM base register does
+ * (Q35 PCIEXBAR). -EINVAL for a window that is not 1-256 MiB naturally aligned, -EEXIST when it
+ * overlaps another device (reported; the ECAM is then off).
+ */
+int pci_host_set_ecam(struct pci_host *h, uint64_t base, uint64_t size);
+/*
+ * Gives the host bridge function 00:00.0 another identity and config-space model (a chipset's, e.g.
+ * Q35's MCH for firmware that picks its platform code by it). Before the guest runs.
+ */
+void pci_host_set_bridge(struct pci_host *h, const struct pci_dev_ops *ops, const char *name, uint16_t vendor,
+			 uint16_t device, uint32_t class_rev, uint16_t subsys_vendor, uint16_t subsys);
 /*
  * On x86 the byte at 0xCF9 (the chipset's reset control register) lies inside the CONFIG_ADDRESS
  * dword the host owns: byte accesses there go to FN (set before any vCPU runs).
@@ -220,6 +233,8 @@ void pci_host_viommu_detach_vfio(struct pci_host *h, uint32_t rid);
 int pci_host_msi_translate(const struct pci_host *h, uint32_t rid, uint64_t *addr, uint32_t *data, bool report);
 /* Puts D in the next free slot (1..31) and pre-assigns its memory BARs from the windows. */
 int pci_host_add(struct pci_host *h, struct pci_dev *d);
+/* The same in slot SLOT (1..31; 0: the next free one), -ENOSPC (reported) when it is taken. */
+int pci_host_add_slot(struct pci_host *h, struct pci_dev *d, unsigned int slot);
 void pci_host_remove(struct pci_host *h, struct pci_dev *d);
 /* Config access by bus/devfn for tests and the CF8 path. */
 void pci_host_cfg_access(struct pci_host *h, uint32_t bus, uint32_t devfn, uint32_t reg, uint8_t *data,

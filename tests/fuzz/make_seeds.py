@@ -271,3 +271,17 @@ put('fuzz_pflash', 'aavmf', b'\x01' + b''.join(
     [pf(1, 0x4080 + 4 * i, 0x01020304 * (i + 1), 4) for i in range(8)] +
     [pf(1, 0x4080, dual(0xd0), 4), pf(0, 0x4080, 0, 4), pf(1, 0, dual(0xff), 4), pf(1, 0, dual(0x90), 4),
      pf(0, 4, 0, 4), pf(1, 0, dual(0xff), 4)]))
+
+
+# fuzz_chipset: ops [kind (bits 1:0 MCH/LPC/PM/CMOS, 0x80 write, bits 5:4 log2 width), off16, pad, val32]:
+# OVMF's PlatformPei (PMBASE, ACPI_EN, RCBA, PCIEXBAR), its timer and shutdown, PcRtc's SetTime.
+def cs(kind, off, val=0, wr=False, n=4):
+    return struct.pack('<BHBI', kind | (0x80 if wr else 0) | lensel(n) << 4, off, 0, val)
+
+
+put('fuzz_chipset', 'ovmf-platformpei', b''.join([
+    cs(0, 2, n=2), cs(1, 0x44, n=1), cs(1, 0x40, 0x600, True), cs(1, 0x44, 0x80, True, 1), cs(1, 0xf0, 0xfed1c001, True),
+    cs(0, 0x64, 0, True), cs(0, 0x60, 0xb0000001, True), cs(0, 0x9d, 0x4a, True, 1), cs(1, 0x60, 0x0a, True, 1),
+    cs(2, 8), cs(2, 4, 1, True, 2), cs(2, 0, 0xffff, True, 2), cs(3, 0, 0x0b, True, 1), cs(3, 1, 0x82, True, 1),
+    cs(3, 0, 0x09, True, 1), cs(3, 1, 0x99, True, 1), cs(3, 0, 0x0b, True, 1), cs(3, 1, 0x02, True, 1),
+    cs(3, 0, 0x04, True, 1), cs(3, 1), cs(2, 4, 0x2000, True, 2)]))

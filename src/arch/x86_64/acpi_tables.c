@@ -140,8 +140,9 @@ static struct acpi_gas gas_io8(uint16_t port)
 	return (struct acpi_gas){ .space_id = ACPI_GAS_IO, .bit_width = 8, .access_size = 1, .address = port };
 }
 
-static int build_fadt(struct acpi_builder *b, uint64_t dsdt)
+static int build_fadt(struct acpi_builder *b, const struct x86_acpi_machine *m, uint64_t dsdt)
 {
+	uint16_t sleep = m->sleep_port ? m->sleep_port : X86_PM_PORT;
 	struct acpi_fadt f;
 
 	memset(&f, 0, sizeof(f));
@@ -153,10 +154,17 @@ static int build_fadt(struct acpi_builder *b, uint64_t dsdt)
 	f.iapc_boot_arch = FADT_IAPC_VGA_NOT_PRESENT | FADT_IAPC_CMOS_RTC_NOT_PRESENT;
 	f.sci_int = 9;
 	f.x_dsdt = dsdt;                     /* DSDT (32-bit) stays 0 when X_DSDT is set */
-	f.reset_reg = gas_io8(X86_PM_PORT + 2);
+	f.reset_reg = gas_io8(sleep + 2);
 	f.reset_value = X86_RESET_VALUE;
-	f.sleep_control_reg = gas_io8(X86_PM_PORT);
-	f.sleep_status_reg = gas_io8(X86_PM_PORT + 1);
+	f.sleep_control_reg = gas_io8(sleep);
+	f.sleep_status_reg = gas_io8(sleep + 1);
+	if (m->pm_tmr_port) {
+		/* A 24-bit timer (TMR_VAL_EXT clear, ACPI 6.5 5.2.9 Table 5.10), 4 bytes of ports. */
+		f.pm_tmr_blk = m->pm_tmr_port;
+		f.pm_tmr_len = 4;
+		f.x_pm_tmr_blk = (struct acpi_gas){ .space_id = ACPI_GAS_IO, .bit_width = 32, .access_size = 3,
+						    .address = m->pm_tmr_port };
+	}
 	memcpy(&f.hypervisor_vendor_id, "NESTVM\0\0", 8);
 	return acpi_add_table(b, &f, sizeof(f), true, NULL);
 }
@@ -231,7 +239,7 @@ int x86_acpi_build(const struct x86_acpi_machine *m, uint8_t *buf, size_t size, 
 	acpi_builder_init(&b, buf, size, gpa);
 	r = build_dsdt(&b, &l, &dsdt);
 	if (!r)
-		r = build_fadt(&b, dsdt);
+		r = build_fadt(&b, m, dsdt);
 	if (!r)
 		r = build_madt(&b, m->nr_cpus);
 	if (!r)
