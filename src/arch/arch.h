@@ -14,6 +14,9 @@
 struct vm;
 struct vcpu;
 struct viommu;
+struct lu_writer;
+struct lu_state;
+struct lu_section_spec;
 
 struct arch_layout {
 	uint64_t ram_base;          /* guest RAM starts here */
@@ -26,6 +29,12 @@ struct arch_layout {
 	bool pci_cf8;                           /* x86: also the 0xCF8/0xCFC config mechanism (PCI 3.0 3.2.2.3.2) */
 };
 extern const struct arch_layout arch_layout;
+struct vm_config;
+/*
+ * The memory map of a VM with this configuration (vm->layout): arch_layout, or where the machine
+ * differs for UEFI firmware (x86: the Q35 map OVMF builds in, layout.h).
+ */
+const struct arch_layout *arch_vm_layout(const struct vm_config *cfg);
 
 /*
  * The UEFI firmware flash (--firmware code, --firmware-vars variable store) as the arch's QEMU
@@ -57,5 +66,17 @@ int arch_vm_pause(struct vm *vm);
 /* The vIOMMU backend behind the guest's IOMMU front-end (--viommu), NULL if none (vm.viommu). */
 struct viommu *arch_viommu(struct vm *vm);
 int arch_vm_resume(struct vm *vm);
+
+/*
+ * Live update (docs/liveupdate.md): the architecture's sections (vCPUs, irqchip, fixed devices).
+ * Refusal: why this VM's arch state cannot be saved yet, NULL when it can. Save: every vCPU parked,
+ * the event loop held. Restore: into the VM vm_create made in restore mode (vCPUs created, irqchip
+ * initialized, nothing run yet); -errno with a reason in WHY.
+ */
+extern const struct lu_section_spec *const arch_state_specs;
+extern const unsigned int arch_state_nr_specs;
+const char *arch_state_refusal(struct vm *vm);
+int arch_state_save(struct vm *vm, struct lu_writer *w);
+int arch_state_restore(struct vm *vm, const struct lu_state *st, char *why, unsigned long why_size);
 
 #endif

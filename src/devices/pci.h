@@ -11,6 +11,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "devices/pci_viommu.h"
@@ -20,6 +21,8 @@ struct vm;
 struct pci_dev;
 struct pci_host;
 struct pci_msix;
+struct lu_writer;
+struct lu_state;
 
 #define PCI_CFG_SPACE_SIZE_EXP 4096
 #define PCI_NR_BARS 6
@@ -27,6 +30,7 @@ struct pci_msix;
 
 /* Class codes (PCI Code and ID Assignment 1.x): base class << 16 | subclass << 8 | prog-if. */
 #define PCI_CLASSCODE_HOST_BRIDGE 0x060000
+#define PCI_CLASSCODE_PCI_BRIDGE 0x060400
 #define PCI_CLASSCODE_STORAGE_OTHER 0x018000
 #define PCI_CLASSCODE_COMM_OTHER 0x078000
 #define PCI_CLASSCODE_OTHER 0xff0000
@@ -49,6 +53,28 @@ struct pci_dev_ops {
 	void (*bar_remap)(struct pci_dev *d, unsigned int bar, uint64_t addr, bool mapped);
 	/* Frees the model (which embeds the pci_dev); called by pci_host_destroy after removal. */
 	void (*destroy)(struct pci_dev *d);
+	/*
+	 * Optional, bridges: a config access for BUS (not bus 0) is offered to each bridge on bus 0;
+	 * the one whose bus range holds BUS completes it (all-ones where nothing answers) and returns true.
+	 */
+	bool (*route_cfg)(struct pci_dev *bridge, uint32_t bus, uint32_t devfn, uint32_t reg, uint8_t *data,
+			  uint32_t len, bool is_write);
+	/* Optional: the bus above reset the function (a bridge's Secondary Bus Reset, PCI-PCI Bridge 1.2 3.2.5.17). */
+	void (*bus_reset)(struct pci_dev *d);
+	/*
+	 * Live update by re-exec (docs/liveupdate.md). A function whose model has lu_save is carried
+	 * across `vm.update exec`; the VM's update is refused while it has any other (vm_state_refusal).
+	 * In the old process, VM paused: lu_quiesce first, before anything of the VM is saved (no
+	 * interrupt may land in the VM being saved: irqfds detached, fires wait in their eventfds);
+	 * lu_save writes the model's sections after its "pci-cfg" one (and registers in the VM's fd
+	 * table what must cross the exec); lu_resume when the update did not happen and the old process
+	 * keeps the VM. In the new process lu_restore runs once every function's config space is back
+	 * and the interrupt controller restored; it sets up delivery into the new VM last.
+	 */
+	void (*lu_quiesce)(struct pci_dev *d);
+	int (*lu_save)(struct pci_dev *d, struct lu_writer *w);
+	void (*lu_resume)(struct pci_dev *d);
+	int (*lu_restore)(struct pci_dev *d, const struct lu_state *st, char *why, size_t why_size);
 };
 
 struct pci_bar {
@@ -66,6 +92,7 @@ struct pci_dev {
 	const struct pci_dev_ops *ops;
 	const char *name;
 	uint8_t devfn;              /* slot << 3 | function */
+	uint8_t bus;                /* 0, or the secondary bus number of the bridge above (atomic access) */
 	pthread_mutex_t lock;       /* config space, BAR state */
 	uint8_t cfg[PCI_CFG_SPACE_SIZE_EXP];
 	uint8_t wmask[PCI_CFG_SPACE_SIZE_EXP];  /* bits the guest may change */
@@ -98,12 +125,19 @@ void pci_dev_set_bar_addr(struct pci_dev *d, unsigned int idx, uint64_t addr);
  * BARs unmapped) and the MSI-X table returns to its reset state (pci_msix_reset).
  */
 void pci_dev_cfg_reset(struct pci_dev *d, const uint8_t *init, uint32_t len);
+/*
+ * Live update: every guest-writable and RW1C bit of config space from SAVED (4 KiB, as the previous
+ * process had it), the rest as this model built it; BAR decoding follows. The MSI-X table is its
+ * model's own (pci_msix).
+ */
+void pci_dev_cfg_restore(struct pci_dev *d, const uint8_t *saved);
 /* Unregisters all BARs from the buses. */
 void pci_dev_unmap_bars(struct pci_dev *d);
 
+/* Bus << 8 | devfn: behind a root port, the bus number the guest gave its secondary bus. */
 static inline uint16_t pci_dev_requester_id(const struct pci_dev *d)
 {
-	return d->devfn;    /* bus 0: bus << 8 | devfn */
+	return (uint16_t)(__atomic_load_n(&d->bus, __ATOMIC_RELAXED) << 8 | d->devfn);
 }
 
 /* Little-endian config space helpers. */
@@ -156,11 +190,25 @@ struct pci_host {
 	bus_access_fn cf9_fn;               /* the chipset register at 0xCF9, inside CONFIG_ADDRESS's dword */
 	void *cf9_opaque;
 	bool ecam_on, cf8_on;
+	uint64_t ecam_base, ecam_size;      /* where the ECAM decodes while ecam_on */
+	bool running;                       /* the guest runs: what a vIOMMU showed it is fixed */
 	struct pci_viommu viommu;           /* ops NULL: no vIOMMU, bus addresses are guest physical */
 };
 
 /* Creates the root complex in vm->pci: ECAM on vm->mmio, 0xCF8 on vm->pio when the arch wants it. */
 int pci_host_create(struct vm *vm);
+/*
+ * Moves the ECAM window to [BASE, BASE+SIZE) (SIZE 0: off), as a chipset's ECAM base register does
+ * (Q35 PCIEXBAR). -EINVAL for a window that is not 1-256 MiB naturally aligned, -EEXIST when it
+ * overlaps another device (reported; the ECAM is then off).
+ */
+int pci_host_set_ecam(struct pci_host *h, uint64_t base, uint64_t size);
+/*
+ * Gives the host bridge function 00:00.0 another identity and config-space model (a chipset's, e.g.
+ * Q35's MCH for firmware that picks its platform code by it). Before the guest runs.
+ */
+void pci_host_set_bridge(struct pci_host *h, const struct pci_dev_ops *ops, const char *name, uint16_t vendor,
+			 uint16_t device, uint32_t class_rev, uint16_t subsys_vendor, uint16_t subsys);
 /*
  * On x86 the byte at 0xCF9 (the chipset's reset control register) lies inside the CONFIG_ADDRESS
  * dword the host owns: byte accesses there go to FN (set before any vCPU runs).
@@ -179,10 +227,14 @@ int pci_host_set_viommu(struct pci_host *h, const struct pci_viommu_ops *ops, vo
 const struct pci_viommu *pci_host_viommu(const struct pci_host *h);
 /* Assigned function RID behind the vIOMMU, if there is one (pci_viommu_ops.attach_vfio); else 0. */
 int pci_host_viommu_attach_vfio(struct pci_host *h, int vfio_fd, uint32_t dev_id, uint32_t ioas, uint32_t rid);
+/* A hot-removed assigned function RID (its cdev closed) leaves the vIOMMU (pci_viommu_ops.detach_vfio). */
+void pci_host_viommu_detach_vfio(struct pci_host *h, uint32_t rid);
 /* MSI (ADDR, DATA) from RID through the vIOMMU (pci_viommu_ops.msi_translate); unchanged without one. */
 int pci_host_msi_translate(const struct pci_host *h, uint32_t rid, uint64_t *addr, uint32_t *data, bool report);
 /* Puts D in the next free slot (1..31) and pre-assigns its memory BARs from the windows. */
 int pci_host_add(struct pci_host *h, struct pci_dev *d);
+/* The same in slot SLOT (1..31; 0: the next free one), -ENOSPC (reported) when it is taken. */
+int pci_host_add_slot(struct pci_host *h, struct pci_dev *d, unsigned int slot);
 void pci_host_remove(struct pci_host *h, struct pci_dev *d);
 /* Config access by bus/devfn for tests and the CF8 path. */
 void pci_host_cfg_access(struct pci_host *h, uint32_t bus, uint32_t devfn, uint32_t reg, uint8_t *data,

@@ -229,6 +229,18 @@ void pci_dev_cfg_reset(struct pci_dev *d, const uint8_t *init, uint32_t len)
 	pthread_mutex_unlock(&d->lock);
 }
 
+void pci_dev_cfg_restore(struct pci_dev *d, const uint8_t *saved)
+{
+	pthread_mutex_lock(&d->lock);
+	for (uint32_t r = 0; r < PCI_CFG_SPACE_SIZE_EXP; r++) {
+		uint8_t m = d->wmask[r] | d->w1c[r];
+
+		d->cfg[r] = (uint8_t)((d->cfg[r] & ~m) | (saved[r] & m));
+	}
+	update_bars(d);
+	pthread_mutex_unlock(&d->lock);
+}
+
 void pci_dev_set_bar_addr(struct pci_dev *d, unsigned int idx, uint64_t addr)
 {
 	uint32_t reg = PCI_BASE_ADDRESS_0 + 4 * idx;

@@ -4,7 +4,7 @@
  * front-end (the emulated SMMUv3; a VT-d one next) registers these ops on the PCI host (struct
  * pci_host.viommu) before any function is created, and every function reaches its vIOMMU only through
  * the host: emulated functions for their DMA, assigned ones to be attached, the irq layer for MSIs.
- * Requester IDs are bus 0 RIDs (= devfn); the front-end maps them to its own stream ids (SMMUv3:
+ * Requester IDs are bus << 8 | devfn (bus 0, or a root port's secondary bus); the front-end maps them to its own stream ids (SMMUv3:
  * StreamID = RID, as the DT iommu-map says).
  */
 #ifndef NESTVM_DEVICES_PCI_VIOMMU_H
@@ -26,6 +26,11 @@ struct pci_viommu_ops {
 	 * goes behind the vIOMMU. Unwinds on failure (the device is back on IOAS).
 	 */
 	int (*attach_vfio)(void *opaque, int vfio_fd, uint32_t dev_id, uint32_t ioas, uint32_t rid);
+	/*
+	 * Optional: the hot-removed assigned function RID is gone (its cdev closed, which detached it): its
+	 * own iommufd objects (vDEVICE, nested HWPT) go; the stream stays known, with nothing behind it.
+	 */
+	void (*detach_vfio)(void *opaque, uint32_t rid);
 	/* Every assigned function is gone (their cdevs closed): the vIOMMU's iommufd objects go, before the IOAS. */
 	void (*release_vfio)(void *opaque);
 	/*

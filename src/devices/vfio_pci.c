@@ -19,19 +19,26 @@
 #include <unistd.h>
 
 #include "devices/vfio_pci.h"
+#include "devices/vfio_pci_state.h"
 #include "iommu/fail_inject.h"
 #include "vmm/config.h"
 #include "vmm/log.h"
 #include "vmm/vm.h"
 
 static void vfio_pci_destroy(struct pci_dev *d);
+static void vfio_pci_bus_reset(struct pci_dev *d);
 
 static const struct pci_dev_ops vfio_pci_ops = {
+	.bus_reset = vfio_pci_bus_reset,
 	.cfg_read = vfio_pci_cfg_read,
 	.cfg_write = vfio_pci_cfg_write,
 	.bar_access = vfio_pci_bar_access,
 	.bar_remap = vfio_pci_bar_remap,
 	.destroy = vfio_pci_destroy,
+	.lu_quiesce = vfio_pci_lu_quiesce,
+	.lu_save = vfio_pci_lu_save,
+	.lu_resume = vfio_pci_lu_resume,
+	.lu_restore = vfio_pci_lu_restore,
 };
 
 /* /sys/bus/pci/devices/BDF/vfio-dev/vfioN -> /dev/vfio/devices/vfioN, with a reason when there is none. */
@@ -139,7 +146,7 @@ static int bind_attach(struct vfio_pci *v, int iommufd, uint32_t ioas)
 	return 0;
 }
 
-static int device_info(struct vfio_pci *v)
+static int device_info(struct vfio_pci *v, bool restoring)
 {
 	struct vfio_device_info info = { .argsz = sizeof(info) };
 	struct vfio_region_info ri = { .argsz = sizeof(ri), .index = VFIO_PCI_CONFIG_REGION_INDEX };
@@ -150,8 +157,12 @@ static int device_info(struct vfio_pci *v)
 		pr_err("%s: not a PCI device", v->name);
 		return -EINVAL;
 	}
-	/* Start from a clean device state (the previous user may have left it anywhere). */
-	if (fail_inject("reset") || ((info.flags & VFIO_DEVICE_FLAGS_RESET) && ioctl(v->fd, VFIO_DEVICE_RESET)))
+	/*
+	 * Start from a clean device state (the previous user may have left it anywhere); not after a
+	 * live update, where the device is the guest's, running.
+	 */
+	if (!restoring && (fail_inject("reset") ||
+			   ((info.flags & VFIO_DEVICE_FLAGS_RESET) && ioctl(v->fd, VFIO_DEVICE_RESET))))
 		return err_errno("%s: VFIO_DEVICE_RESET", v->name);
 	v->has_reset = info.flags & VFIO_DEVICE_FLAGS_RESET;
 	if (!(info.flags & VFIO_DEVICE_FLAGS_RESET))
@@ -214,6 +225,12 @@ void vfio_pci_function_reset(struct vfio_pci *v)
 		vfio_pci_rom_update(v);
 }
 
+/* A Secondary Bus Reset from the root port above resets the function like an FLR. */
+static void vfio_pci_bus_reset(struct pci_dev *d)
+{
+	vfio_pci_function_reset((struct vfio_pci *)d);
+}
+
 static void vfio_pci_free(struct vfio_pci *v, bool irq, bool dev)
 {
 	if (irq)
@@ -239,11 +256,19 @@ static void vfio_pci_destroy(struct pci_dev *d)
 
 int vfio_pci_create(struct vm *vm, const struct vfio_config *cfg, unsigned int idx)
 {
+	return vfio_pci_create_below(vm, cfg, idx, NULL, NULL);
+}
+
+int vfio_pci_create_below(struct vm *vm, const struct vfio_config *cfg, unsigned int idx, const uint8_t *bus,
+			  struct vfio_pci **out)
+{
 	struct vfio_pci_cap caps[16];
 	uint8_t real[PCI_CFG_SPACE_SIZE];
 	struct vfio_pci *v = calloc(1, sizeof(*v));
 	unsigned int ncaps;
 	bool added = false;
+	/* Made by vm_create after a live update (a hot-add later is a new device as ever). */
+	bool restoring = vm->restore && !(vm->pci && vm->pci->running);
 	int r;
 
 	if (!v)
@@ -251,19 +276,34 @@ int vfio_pci_create(struct vm *vm, const struct vfio_config *cfg, unsigned int i
 	v->fd = -1;
 	v->fds = vm_fdtab(vm);
 	v->rom = cfg->rom;
+	v->idx = idx;
+	/* Peers' DMA into this device's BARs goes through the VM's IOAS (stage 2 behind a vIOMMU). */
+	v->p2p = !cfg->p2p_off && vm->iommufd.fd >= 0 && vm->iommufd.has_ioas;
+	v->iommufd = vm->iommufd.fd;
+	v->ioas = vm->iommufd.ioas_id;
 	if (cfg->path)
 		snprintf(v->name, sizeof(v->name), "vfio%u (%s)", idx, cfg->path);
 	else if (cfg->host)
 		snprintf(v->name, sizeof(v->name), "vfio%u (%s)", idx, cfg->host);
 	else
 		snprintf(v->name, sizeof(v->name), "vfio%u (fd %d)", idx, cfg->fd);
-	r = open_cdev(v, cfg, idx);
+	if (restoring) {
+		/* A live update: the cdev the previous process handed over, bound and attached as it left it. */
+		r = vfio_pci_state_adopt_fd(v->fds, vm->restore, idx, &v->fd, &v->devid, vm->restore_why,
+					    sizeof(vm->restore_why));
+	} else {
+		r = open_cdev(v, cfg, idx);
+		if (!r)
+			r = bind_attach(v, vm->iommufd.fd, vm->iommufd.ioas_id);
+	}
 	if (!r)
-		r = bind_attach(v, vm->iommufd.fd, vm->iommufd.ioas_id);
-	if (!r)
-		r = device_info(v);
+		r = device_info(v, restoring);
 	if (!r && (r = vfio_pci_cfg_pread(v, 0, real, sizeof(real))))
 		err_num(r, "%s: reading config space", v->name);
+	if (r && restoring) {
+		/* Nothing closed: the previous binary takes the VM back with this very fd (vm_restore_fallback). */
+		return r;
+	}
 	if (r) {
 		vfio_pci_free(v, false, false);
 		return r;
@@ -273,6 +313,10 @@ int vfio_pci_create(struct vm *vm, const struct vfio_config *cfg, unsigned int i
 		     (uint16_t)pci_le_get(real + PCI_SUBSYSTEM_VENDOR_ID, 2),
 		     (uint16_t)pci_le_get(real + PCI_SUBSYSTEM_ID, 2));
 	v->intx_pin = real[PCI_INTERRUPT_PIN] <= 4 ? real[PCI_INTERRUPT_PIN] : 0;
+	/* Behind a root port INTx would be swizzled through the port (PCI-PCI Bridge 1.2 9.1), which the
+	 * INTx routing does not model: such functions offer MSI/MSI-X only. */
+	if (bus)
+		v->intx_pin = 0;
 	vfio_pci_config_header(v, real, v->intx_pin);
 	ncaps = vfio_pci_caps_scan(real, sizeof(real), caps, 16);
 	vfio_pci_find_msix(v, real, caps, ncaps);
@@ -280,26 +324,40 @@ int vfio_pci_create(struct vm *vm, const struct vfio_config *cfg, unsigned int i
 	if (!r && v->has_msix && !v->bar[v->msix_bar].size)
 		v->has_msix = false;    /* its BAR is not offered */
 	if (!r)
+		vfio_pci_p2p_init(v);
+	if (!r)
 		r = vfio_pci_config_caps(v, real, caps, ncaps);
 	if (!r)
 		vfio_pci_config_snapshot(v);    /* before pci_host_add pre-assigns BAR addresses */
-	if (!r) {
+	if (!r && bus) {
+		/* For a root port's slot: 00.0 of its secondary bus, BARs left for the guest to assign. */
+		v->pci.host = vm->pci;
+		v->pci.devfn = 0;
+		v->pci.bus = *bus;
+	} else if (!r) {
 		r = pci_host_add(vm->pci, &v->pci);
 		added = !r;
 	}
 	if (!r) {
-		/* Behind the guest's vIOMMU, if any, as requester ID devfn (bus 0). */
-		r = pci_host_viommu_attach_vfio(vm->pci, v->fd, v->devid, vm->iommufd.ioas_id, v->pci.devfn);
+		/* Behind the guest's vIOMMU, if any, as its requester ID. */
+		r = pci_host_viommu_attach_vfio(vm->pci, v->fd, v->devid, vm->iommufd.ioas_id,
+						pci_dev_requester_id(&v->pci));
 	}
 	if (!r)
 		r = vfio_pci_irq_init(v);
+	if (r && restoring) {
+		/* As above: the handed-over device must stay as it is for the fallback (this process execs). */
+		return r;
+	}
 	if (r) {
 		if (added)
 			pci_host_remove(vm->pci, &v->pci);
 		vfio_pci_free(v, added, true);
 		return r;
 	}
-	pr_debug("%s: %04x:%04x, iommufd device %u, PCI 00:%02x.0", v->name, pci_cfg_get16(&v->pci, PCI_VENDOR_ID),
-		 pci_cfg_get16(&v->pci, PCI_DEVICE_ID), v->devid, v->pci.devfn >> 3);
+	pr_debug("%s: %04x:%04x, iommufd device %u, PCI %02x:%02x.0", v->name, pci_cfg_get16(&v->pci, PCI_VENDOR_ID),
+		 pci_cfg_get16(&v->pci, PCI_DEVICE_ID), v->devid, v->pci.bus, v->pci.devfn >> 3);
+	if (out)
+		*out = v;
 	return 0;
 }

@@ -171,7 +171,7 @@ static int map_bar(struct vfio_pci *v, unsigned int i, const struct vfio_region_
 				 strerror(errno));
 			continue;
 		}
-		*a = (struct vfio_pci_area){ .off = pieces[k][0], .size = pieces[k][1], .hva = p };
+		*a = (struct vfio_pci_area){ .off = pieces[k][0], .size = pieces[k][1], .hva = p, .dmabuf = -1 };
 		if (v->pci.vm->vm_fd >= 0) {
 			a->slot = vm_alloc_memslot(v->pci.vm);
 			if (a->slot == UINT32_MAX) {
@@ -300,6 +300,7 @@ static void bar_revoked(void *opaque, uint64_t off, uint8_t *data, uint32_t len,
 void vfio_pci_bars_fini(struct vfio_pci *v)
 {
 	rom_unmap(v);
+	vfio_pci_p2p_fini(v);
 	for (unsigned int i = 0; i < PCI_NR_BARS; i++) {
 		struct vfio_pci_bar *b = &v->bar[i];
 
@@ -353,26 +354,37 @@ void vfio_pci_bar_remap(struct pci_dev *d, unsigned int bar, uint64_t addr, bool
 	b = &v->bar[bar];
 	if (d->vm->vm_fd >= 0)
 		bar_slots(v, bar, false);
+	vfio_pci_p2p_unmap(v, bar);
 	b->gpa = addr;
 	b->mapped = mapped;
 	if (!mapped)
 		return;
 	/*
 	 * The function must decode before KVM maps its pages: until vfio-pci sees memory decode on, it
-	 * refuses faults on the mmap, and a vCPU touching the BAR in between would fail KVM_RUN.
+	 * refuses faults on the mmap, and a vCPU touching the BAR in between would fail KVM_RUN. The
+	 * same holds for the P2P mapping: vfio-pci un-revokes the BAR's dma-bufs only then.
 	 */
 	vfio_pci_cmd_forward(v, pci_cfg_get16(d, PCI_COMMAND));
-	if (d->vm->vm_fd >= 0 && atomic_load(&v->pm_state) == VFIO_PCI_D0)
+	if (atomic_load(&v->pm_state) != VFIO_PCI_D0)
+		return;
+	if (d->vm->vm_fd >= 0)
 		bar_slots(v, bar, true);
+	vfio_pci_p2p_map(v, bar);
 }
 
 void vfio_pci_bars_power(struct vfio_pci *v, bool d0)
 {
-	if (v->pci.vm->vm_fd < 0)
-		return;
-	for (unsigned int i = 0; i < PCI_NR_BARS; i++)
-		if (v->bar[i].mapped)
+	/* PCI PM 1.2 5.3: outside D0 the function answers config accesses only, peers' DMA included. */
+	for (unsigned int i = 0; i < PCI_NR_BARS; i++) {
+		if (!v->bar[i].mapped)
+			continue;
+		if (v->pci.vm->vm_fd >= 0)
 			bar_slots(v, i, d0);
+		if (d0)
+			vfio_pci_p2p_map(v, i);
+		else
+			vfio_pci_p2p_unmap(v, i);
+	}
 }
 
 static void rom_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write)

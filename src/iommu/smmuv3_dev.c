@@ -96,6 +96,13 @@ static int dev_add_vfio(void *opaque, int vfio_fd, uint32_t dev_id, uint32_t ioa
 	bool first = !d->nested;
 	int r;
 
+	if (first && d->mount.vm->pci && d->mount.vm->pci->running) {
+		/* The nested backend clamps the features the guest already read (IDR0-5) and moves the
+		 * ITS under the host's MSI window (docs/viommu.md): both are fixed once the guest runs. */
+		pr_err("smmuv3: a hot-added device needs the nested vSMMU, which only an assigned device present "
+		       "at boot sets up (add one with --device vfio,...)");
+		return -EOPNOTSUPP;
+	}
 	if (first) {
 		struct vm *vm = d->mount.vm;
 		struct viommu *n = viommu_nested_create(&smmuv3_nested_format, d->mount.backend, vm->iommufd.fd, vm->loop);
@@ -123,9 +130,26 @@ static int dev_add_vfio(void *opaque, int vfio_fd, uint32_t dev_id, uint32_t ioa
 			return r;
 	}
 	r = smmuv3_add_stream(&d->smmu, rid);
-	if (r)
+	if (r) {
 		err_num(r, "smmuv3: StreamID 0x%x of an assigned device", rid);
-	return r;
+		return r;
+	}
+	if (!first) {
+		/* Hot-added, maybe on a StreamID the guest configured before: its STE applies at once. */
+		pthread_mutex_lock(&d->smmu.lock);
+		smmuv3_reload_streams(&d->smmu, rid, rid);
+		pthread_mutex_unlock(&d->smmu.lock);
+	}
+	return 0;
+}
+
+/* A hot-removed device (its cdev closed): its vDEVICE and nested HWPT go; the StreamID stays, empty. */
+static void dev_remove_vfio(void *opaque, uint32_t rid)
+{
+	struct smmuv3_dev *d = opaque;
+
+	if (d->nested)
+		viommu_nested_remove_device(d->mount.backend, rid);
 }
 
 static void dev_release_vfio(void *opaque)
@@ -149,6 +173,7 @@ int smmuv3_dev_create(struct vm *vm, uint64_t base, const uint32_t irq[SMMUV3_NR
 		.dma_add = dev_dma_add_stream,
 		.dma_translate = dev_dma_translate,
 		.attach_vfio = dev_add_vfio,
+		.detach_vfio = dev_remove_vfio,
 		.release_vfio = dev_release_vfio,
 		.msi_translate = dev_msi_translate,
 	};

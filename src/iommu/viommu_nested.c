@@ -337,6 +337,23 @@ err:
 	return r;
 }
 
+/* IOMMU_DESTROY where ENOENT is expected (the kernel freed it with its device): only other errors said. */
+static void destroy_quiet(int iommufd, uint32_t id, const char *what);
+
+void viommu_nested_remove_device(struct viommu *v, uint32_t sid)
+{
+	struct viommu_nested *n = to_nested(v);
+	struct nested_dev *d = find_dev(n, sid);
+
+	if (!d)
+		return;
+	/* The cdev is closed: unbinding detached it and may have freed its vDEVICE already. */
+	destroy_quiet(n->iommufd, d->vdevice_id, "vDEVICE");
+	if (d->hwpt_id)
+		destroy_quiet(n->iommufd, d->hwpt_id, "nested HWPT");
+	*d = n->dev[--n->nr_devs];
+}
+
 int viommu_nested_hw_info(struct viommu *v, void *buf, uint32_t len)
 {
 	struct viommu_nested *n = to_nested(v);
@@ -372,7 +389,6 @@ void viommu_nested_set_unbatched(struct viommu *v, bool on)
 	to_nested(v)->unbatched = on;
 }
 
-/* IOMMU_DESTROY where ENOENT is expected (the kernel freed it with its device): only other errors said. */
 static void destroy_quiet(int iommufd, uint32_t id, const char *what)
 {
 	struct iommu_destroy d = { .size = sizeof(d), .id = id };

@@ -57,6 +57,11 @@ struct viommu *viommu_nested_create(const struct viommu_nested_format *fmt, stru
  * an abort config until the front-end attaches the stream. Unwinds on failure.
  */
 int viommu_nested_add_device(struct viommu *v, int vfio_fd, uint32_t dev_id, uint32_t ioas, uint32_t sid);
+/*
+ * The device of guest stream SID left (hot-removed; its cdev already closed, which detached it):
+ * its vDEVICE and nested HWPT are destroyed and its slot freed. The vIOMMU itself stays.
+ */
+void viommu_nested_remove_device(struct viommu *v, uint32_t sid);
 /* IOMMU_GET_HW_INFO of the first device into BUF (LEN bytes); -EOPNOTSUPP (reported) when the host
  * IOMMU is not of the format's type, -ENODEV before a device. */
 int viommu_nested_hw_info(struct viommu *v, void *buf, uint32_t len);

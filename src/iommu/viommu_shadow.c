@@ -325,6 +325,19 @@ int viommu_shadow_add_device(struct viommu *v, int vfio_fd, uint32_t dev_id, uin
 	return 0;
 }
 
+void viommu_shadow_remove_device(struct viommu *v, uint32_t sid)
+{
+	struct viommu_shadow *s = to_shadow(v);
+	struct shadow_dev *d = find_dev(s, sid);
+
+	if (!d)
+		return;
+	iommufd_destroy(s->iommufd, d->ioas);
+	shadow_map_fini(&d->map);
+	*d = s->dev[--s->nr_devs];
+	d->map.sink_opaque = d;     /* the sink is the device's slot, which moved */
+}
+
 void viommu_shadow_release(struct viommu *v)
 {
 	struct viommu_shadow *s = to_shadow(v);

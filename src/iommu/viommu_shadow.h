@@ -37,6 +37,8 @@ struct viommu *viommu_shadow_create(struct viommu *soft, const struct guest_mem 
  * until the front-end attaches the stream. Unwinds on failure.
  */
 int viommu_shadow_add_device(struct viommu *v, int vfio_fd, uint32_t dev_id, uint32_t ram_ioas, uint32_t sid);
+/* A hot-removed device (its cdev closed): its IOAS goes; the stream stays known, with nothing behind it. */
+void viommu_shadow_remove_device(struct viommu *v, uint32_t sid);
 /* Destroys the devices' IOASes (after their cdevs closed, before the iommufd does). */
 void viommu_shadow_release(struct viommu *v);
 

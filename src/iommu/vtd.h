@@ -248,6 +248,8 @@ int vtd_add_stream(struct vtd *s, uint16_t sid);
  * change it (context / PASID-cache invalidation, SRTP, TE), not at its next DMA. -ENOSPC.
  */
 int vtd_add_assigned(struct vtd *s, uint16_t sid);
+/* The assigned device SID is gone: its stream is no longer loaded eagerly. Locked. */
+void vtd_remove_assigned(struct vtd *s, uint16_t sid);
 /*
  * The shadow backend's needs, before the guest runs: caching mode (CAP.CM = 1, 6.1: the guest
  * invalidates when it makes entries present), and no first-stage tables (ECAP.FLTS = 0: Linux does

@@ -73,6 +73,14 @@ static int dev_attach_vfio(void *opaque, int vfio_fd, uint32_t dev_id, uint32_t 
 	struct vtd_dev *d = opaque;
 	int r;
 
+	/* Caching mode (CAP.CM) must be there before the guest reads CAP; and a hot-added device's
+	 * IOAS would be made and filled on the loop thread, whose seccomp filter has no IOAS_ALLOC or
+	 * MAP_FILE. Assigned devices behind the vVT-d are cold-plugged only, for now. */
+	if (d->mount.vm->pci && d->mount.vm->pci->running) {
+		pr_err("vtd: a hot-added assigned device cannot sit behind the vVT-d yet (assign it at boot with "
+		       "--device vfio,...)");
+		return -EOPNOTSUPP;
+	}
 	if (!d->shadow) {
 		struct vm *vm = d->mount.vm;
 
@@ -92,6 +100,19 @@ static int dev_attach_vfio(void *opaque, int vfio_fd, uint32_t dev_id, uint32_t 
 	return r;
 }
 
+/* A hot-removed device (its cdev closed): its IOAS goes, its source id stays behind the unit, empty. */
+static void dev_detach_vfio(void *opaque, uint32_t rid)
+{
+	struct vtd_dev *d = opaque;
+
+	if (!d->shadow)
+		return;
+	pthread_mutex_lock(&d->vtd.lock);
+	vtd_remove_assigned(&d->vtd, (uint16_t)rid);
+	viommu_shadow_remove_device(d->mount.backend, rid);
+	pthread_mutex_unlock(&d->vtd.lock);
+}
+
 static void dev_release_vfio(void *opaque)
 {
 	struct vtd_dev *d = opaque;
@@ -108,6 +129,7 @@ int vtd_dev_create(struct vm *vm, uint64_t base, struct vtd_dev **out)
 		.dma_add = dev_dma_add,
 		.dma_translate = dev_dma_translate,
 		.attach_vfio = dev_attach_vfio,
+		.detach_vfio = dev_detach_vfio,
 		.release_vfio = dev_release_vfio,
 		.msi_translate = dev_msi_translate,
 	};

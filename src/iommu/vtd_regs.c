@@ -135,6 +135,13 @@ int vtd_add_assigned(struct vtd *s, uint16_t sid)
 	return 0;
 }
 
+void vtd_remove_assigned(struct vtd *s, uint16_t sid)
+{
+	for (unsigned int i = 0; i < s->nr_streams; i++)
+		if (s->streams[i].sid == sid)
+			s->streams[i].assigned = s->streams[i].loaded = false;
+}
+
 /*
  * GCMD (11.4.4.1): software changes one thing per write, writing back the GSTS values of the
  * other persistent bits (TE, QIE, IRE, CFI) with at most one of them toggled or one one-shot

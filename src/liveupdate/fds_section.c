@@ -82,7 +82,7 @@ int lu_fds_decode(const struct lu_section *s, struct fdtab_entry **out, unsigned
 		lu_get_bytes(&c, e[i].owner, sizeof(e[i].owner));
 		if (c.bad)
 			break;
-		if (kind >= FD_KIND_COUNT || kind == FD_LOCAL)
+		if (kind >= FD_KIND_COUNT || !fdtab_kind_kept((enum fd_kind)kind))
 			lu_cursor_fail(&c, "fd entry %" PRIu32 ": kind %" PRIu32 " is not one that is handed over", i, kind);
 		else if (fd > INT_MAX)
 			lu_cursor_fail(&c, "fd entry %" PRIu32 ": fd %" PRIu32 " out of range", i, fd);

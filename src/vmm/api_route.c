@@ -17,7 +17,9 @@ static const struct api_endpoint endpoints[] = {
 	{ "vmm.ping", false }, { "vm.info", false }, { "vm.counters", false }, { "vm.viommu", false },
 	{ "vm.pause", true }, { "vm.resume", true }, { "vm.shutdown", true }, { "vm.reboot", true },
 	{ "vm.power-button", true }, { "vmm.shutdown", true },
+	{ "vm.add-device", true }, { "vm.remove-device", true },
 };
+#define FIRST_BODY_ACTION 10   /* endpoints[] from here take a JSON object body */
 
 static json_object *(*getter(const struct api_ops *ops, size_t i))(void *)
 {
@@ -37,7 +39,7 @@ static int (*action(const struct api_ops *ops, size_t i))(void *, struct api_res
 
 /* cloud-hypervisor endpoints nestvm knows of but does not serve (yet): 501, not 404. */
 static const char *const not_yet[] = {
-	"vm.add-device", "vm.remove-device", "vm.add-disk", "vm.add-net", "vm.add-fs", "vm.add-pmem",
+	"vm.add-disk", "vm.add-net", "vm.add-fs", "vm.add-pmem",
 	"vm.add-vsock", "vm.add-vdpa", "vm.add-user-device", "vm.resize", "vm.resize-zone", "vm.snapshot",
 	"vm.restore", "vm.coredump", "vm.create", "vm.boot", "vm.delete", "vm.receive-migration",
 	"vm.send-migration", "vmm.info",
@@ -83,13 +85,18 @@ static void reply_json(struct api_reply *out, json_object *o)
 	out->content_type = "application/json";
 }
 
-/* The actions take no body; one that is sent must at least be JSON (ch-remote sends none). */
-static bool body_ok(const char *body, size_t len, struct api_reply *out)
+/*
+ * The actions take no body; one that is sent must at least be JSON (ch-remote sends none). With
+ * KEEP, the parsed value is handed over there (NULL when the body is empty).
+ */
+static bool body_ok(const char *body, size_t len, struct api_reply *out, json_object **keep)
 {
 	json_tokener *tok;
 	json_object *o;
 	size_t i;
 
+	if (keep)
+		*keep = NULL;
 	for (i = 0; i < len && strchr(" \t\r\n", body[i]) && body[i]; i++)
 		;
 	if (i == len)
@@ -111,9 +118,104 @@ static bool body_ok(const char *body, size_t len, struct api_reply *out)
 		json_tokener_free(tok);
 		return false;
 	}
-	json_object_put(o);
+	if (keep)
+		*keep = o;
+	else
+		json_object_put(o);
 	json_tokener_free(tok);
 	return true;
+}
+
+/* vm.add-device / vm.remove-device: a JSON object body, the operation, its reply. */
+static void body_action(const struct api_ops *ops, size_t idx, const char *body, size_t len, struct api_reply *out)
+{
+	struct api_result r = { 0 };
+	json_object *o, *reply = NULL;
+	bool add = idx == FIRST_BODY_ACTION;
+	int e = 0;
+
+	if (!body_ok(body, len, out, &o))
+		return;
+	if ((add && !ops->add_device) || (!add && !ops->remove_device)) {
+		json_object_put(o);
+		api_reply_error(out, 501, "%s is not supported by this VMM\n", endpoints[idx].name);
+		return;
+	}
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		api_reply_error(out, 400, "%s takes a JSON object\n", endpoints[idx].name);
+		return;
+	}
+	if (add)
+		reply = ops->add_device(ops->opaque, o, &r);
+	else
+		e = ops->remove_device(ops->opaque, o, &r);
+	json_object_put(o);
+	if ((add && !reply) || e) {
+		api_reply_error(out, r.status >= 400 && r.status <= 599 ? r.status : 500, "%s\n",
+				r.msg[0] ? r.msg : "failed");
+		return;
+	}
+	if (add)
+		reply_json(out, reply);
+	else
+		*out = (struct api_reply){ .status = 204, .after = r.after };
+}
+
+#define UPDATE_MAX_PATH 4096
+
+/* vm.update: the body says which update (docs/api.md); only "exec" exists so far. */
+static void route_update(const struct api_ops *ops, const char *method, const char *body, size_t len,
+			 struct api_reply *out)
+{
+	struct api_result r = { 0 };
+	json_object *o, *mode = NULL, *bin = NULL, *reh = NULL;
+	const char *binary = NULL, *unknown = NULL;
+
+	if (strcmp(method, "PUT")) {
+		api_reply_error(out, 405, "vm.update takes PUT\n");
+		out->allow = "PUT";
+		return;
+	}
+	if (!body_ok(body, len, out, &o))
+		return;
+	if (!o || !json_object_is_type(o, json_type_object)) {
+		json_object_put(o);
+		api_reply_error(out, 400, "vm.update needs a JSON object: {\"mode\":\"exec\"|\"kexec\", ...}\n");
+		return;
+	}
+	json_object_object_foreach(o, key, val) {
+		if (!strcmp(key, "mode"))
+			mode = val;
+		else if (!strcmp(key, "binary"))
+			bin = val;
+		else if (!strcmp(key, "rehearse"))
+			reh = val;
+		else
+			unknown = key;
+	}
+	if (json_object_is_type(mode, json_type_string) && !strcmp(json_object_get_string(mode), "kexec")) {
+		api_reply_error(out, 501, "vm.update kexec is not supported yet (issue 12 part b)\n");
+	} else if (unknown) {
+		api_reply_error(out, 400, "vm.update: unknown field '%.64s'\n", unknown);
+	} else if (!json_object_is_type(mode, json_type_string) || (bin && !json_object_is_type(bin, json_type_string)) ||
+	    (reh && !json_object_is_type(reh, json_type_boolean)) ||
+	    (bin && (!json_object_get_string_len(bin) || json_object_get_string_len(bin) > UPDATE_MAX_PATH ||
+		     strlen(json_object_get_string(bin)) != (size_t)json_object_get_string_len(bin)))) {
+		api_reply_error(out, 400, "vm.update: mode must be a string, binary a path, rehearse a boolean\n");
+	} else if (strcmp(json_object_get_string(mode), "exec")) {
+		api_reply_error(out, 400, "vm.update: mode '%.32s' is not exec or kexec\n", json_object_get_string(mode));
+	} else if (!ops->update_exec) {
+		api_reply_error(out, 501, "vm.update is not supported by this VMM\n");
+	} else {
+		binary = bin ? json_object_get_string(bin) : NULL;
+		if (ops->update_exec(ops->opaque, binary, reh && json_object_get_boolean(reh), &r))
+			api_reply_error(out, r.status >= 400 && r.status <= 599 ? r.status : 500, "%s\n",
+					r.msg[0] ? r.msg : "update failed");
+		else
+			*out = (struct api_reply){ .status = 204 };
+	}
+	json_object_put(o);
 }
 
 void api_route(const struct api_ops *ops, const char *method, const char *url, const char *body, size_t len,
@@ -129,6 +231,10 @@ void api_route(const struct api_ops *ops, const char *method, const char *url, c
 		return;
 	}
 	name = url + strlen(API_PREFIX);
+	if (!strcmp(name, "vm.update")) {
+		route_update(ops, method, body, len, out);
+		return;
+	}
 	for (size_t i = 0; i < sizeof(endpoints) / sizeof(endpoints[0]); i++)
 		if (!strcmp(endpoints[i].name, name))
 			e = &endpoints[idx = i];
@@ -148,7 +254,11 @@ void api_route(const struct api_ops *ops, const char *method, const char *url, c
 		out->allow = want;
 		return;
 	}
-	if (!body_ok(body, len, out))
+	if (idx >= FIRST_BODY_ACTION) {
+		body_action(ops, idx, body, len, out);
+		return;
+	}
+	if (!body_ok(body, len, out, NULL))
 		return;
 	if (!e->put) {
 		json_object *(*get)(void *) = getter(ops, idx);

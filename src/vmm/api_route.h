@@ -9,6 +9,7 @@
 #define NESTVM_API_ROUTE_H
 
 #include <json-c/json.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #define API_PREFIX "/api/v1/"
@@ -17,7 +18,7 @@
 /* What an operation answers: 0 ok, else an HTTP status (4xx/5xx) with MSG set. */
 struct api_result {
 	int status;
-	char msg[160];
+	char msg[384];
 	/* Set by an accepted action that must wait for its reply to reach the client (vm.shutdown
 	 * stops the loop that sends it): the server calls it once the request is over. */
 	void (*after)(void *opaque);
@@ -39,6 +40,19 @@ struct api_ops {
 	int (*reboot)(void *opaque, struct api_result *r);
 	int (*power_button)(void *opaque, struct api_result *r);
 	int (*vmm_shutdown)(void *opaque, struct api_result *r);
+	/*
+	 * Actions with a JSON object body (already parsed; NULL when none was sent): vm.add-device
+	 * answers 200 with the object it returns ({"id","bdf"}), vm.remove-device 204. NULL and R set on
+	 * failure (add), or nonzero (remove).
+	 */
+	json_object *(*add_device)(void *opaque, json_object *body, struct api_result *r);
+	int (*remove_device)(void *opaque, json_object *body, struct api_result *r);
+	/*
+	 * vm.update {"mode":"exec","binary":PATH?,"rehearse":bool?}: re-exec nestvm (BINARY NULL: the
+	 * running one) with the VM handed over. Returns only when it failed (the VM keeps running here);
+	 * on success the new process answers the request.
+	 */
+	int (*update_exec)(void *opaque, const char *binary, bool rehearse, struct api_result *r);
 };
 
 struct api_reply {

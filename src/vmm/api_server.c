@@ -21,6 +21,9 @@
 
 #define API_TICK_S 1   /* how often idle connections are checked for their timeout */
 
+/* The connection of the request being answered (api_server_request_fd), -1 outside one. */
+static int request_fd = -1;
+
 struct api_server {
 	struct MHD_Daemon *d;
 	struct evloop *loop;
@@ -114,7 +117,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	{
+		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+		request_fd = ci ? ci->connect_fd : -1;
+	}
 	api_route(s->ops, method, url, q->body ? q->body : "", q->len, &rep);
+	request_fd = -1;
 	return send_reply(c, q, &rep);
 }
 
@@ -341,6 +350,18 @@ err_fd:
 	free(s->path);
 	free(s);
 	return r;
+}
+
+int api_server_request_fd(void)
+{
+	return request_fd;
+}
+
+int api_server_listen_fd(struct api_server *s)
+{
+	const union MHD_DaemonInfo *info = s ? MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_LISTEN_FD) : NULL;
+
+	return info ? info->listen_fd : -1;
 }
 
 void api_server_destroy(struct api_server *s)

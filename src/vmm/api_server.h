@@ -23,6 +23,12 @@ struct api_server;
 int api_server_create(struct api_server **out, const char *path, int fd, struct evloop *loop,
 		      const struct api_ops *ops);
 /*
+ * Live update: the listening socket (the new process serves it), and the connection of the request
+ * being answered, -1 outside one (the new process answers vm.update on it).
+ */
+int api_server_listen_fd(struct api_server *s);
+int api_server_request_fd(void);
+/*
  * Closes every connection and the socket; after the loop stopped for good, before evloop_destroy.
  * The socket file is left (no unlink under the loop's seccomp filter); the next start replaces it.
  */

@@ -29,29 +29,79 @@ struct ctl_cmd {
 	const char *endpoint;
 	const char *done;                 /* what a 204 means, for people */
 	const char *summary;
+	const char *arg;                  /* the command's argument, for usage; NULL: none */
 };
 
 static const struct ctl_cmd ctl_cmds[] = {
-	{ "ping", "GET", "vmm.ping", NULL, "is the VMM there (version, pid)" },
-	{ "info", "GET", "vm.info", NULL, "the VM's config, state and devices (PCI addresses)" },
-	{ "counters", "GET", "vm.counters", NULL, "the VMM's counters" },
-	{ "viommu", "GET", "vm.viommu", NULL, "the vIOMMU: front-end, backend, iommufd object ids, counters" },
-	{ "pause", "PUT", "vm.pause", "paused", "stop every vCPU and hold the VM" },
-	{ "resume", "PUT", "vm.resume", "resumed", "let a paused VM run again" },
-	{ "shutdown", "PUT", "vm.shutdown", "shutting down", "stop the VM (nestvm exits 0)" },
-	{ "reboot", "PUT", "vm.reboot", "rebooting", "stop the VM as on a guest reset (nestvm exits 3)" },
-	{ "power-button", "PUT", "vm.power-button", "power button pressed", "press the guest's power button" },
-	{ "vmm-shutdown", "PUT", "vmm.shutdown", "shutting down", "stop nestvm" },
+	{ "ping", "GET", "vmm.ping", NULL, "is the VMM there (version, pid)", NULL },
+	{ "info", "GET", "vm.info", NULL, "the VM's config, state and devices (PCI addresses)", NULL },
+	{ "counters", "GET", "vm.counters", NULL, "the VMM's counters", NULL },
+	{ "viommu", "GET", "vm.viommu", NULL, "the vIOMMU: front-end, backend, iommufd object ids, counters", NULL },
+	{ "pause", "PUT", "vm.pause", "paused", "stop every vCPU and hold the VM", NULL },
+	{ "resume", "PUT", "vm.resume", "resumed", "let a paused VM run again", NULL },
+	{ "shutdown", "PUT", "vm.shutdown", "shutting down", "stop the VM (nestvm exits 0)", NULL },
+	{ "reboot", "PUT", "vm.reboot", "rebooting", "stop the VM as on a guest reset (nestvm exits 3)", NULL },
+	{ "power-button", "PUT", "vm.power-button", "power button pressed", "press the guest's power button", NULL },
+	{ "vmm-shutdown", "PUT", "vmm.shutdown", "shutting down", "stop nestvm", NULL },
+	{ "add-device", "PUT", "vm.add-device", NULL, "hot-plug a VFIO device into a free slot", "path=CDEV[,id=ID]" },
+	{ "remove-device", "PUT", "vm.remove-device", "removal requested (the guest releases it, then it goes)",
+	  "ask the guest to release a hot-plugged device", "ID" },
+	{ "update", "PUT", "vm.update", "updated",
+	  "re-exec nestvm (PATH, else the same binary) with the VM running on", "exec [--binary PATH] [--rehearse]" },
 };
 
 void cmd_ctl_usage(void)
 {
-	printf("usage: nestvm ctl [--json] SOCKET COMMAND\n"
+	printf("usage: nestvm ctl [--json] SOCKET COMMAND [ARGS]\n"
 	       "Sends one request to the control API of a running `nestvm run --api-socket path=SOCKET`.\n"
 	       "Exits 0 when the VMM accepted it, 1 when it refused or was not reachable, 2 on bad usage.\n\n"
 	       "  --json        print the VMM's JSON answer as is (for scripts)\n\ncommands:\n");
-	for (size_t i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++)
-		printf("  %-13s %s\n", ctl_cmds[i].name, ctl_cmds[i].summary);
+	for (size_t i = 0; i < sizeof(ctl_cmds) / sizeof(ctl_cmds[0]); i++) {
+		if (ctl_cmds[i].arg)
+			printf("  %s %s\n  %-13s %s\n", ctl_cmds[i].name, ctl_cmds[i].arg, "", ctl_cmds[i].summary);
+		else
+			printf("  %-13s %s\n", ctl_cmds[i].name, ctl_cmds[i].summary);
+	}
+}
+
+/*
+ * The JSON body of a command with an argument: add-device path=P[,id=ID] -> {"path":P,"id":ID},
+ * remove-device ID -> {"id":ID}. NULL (with a message) on a malformed argument.
+ */
+static char *make_body(const struct ctl_cmd *c, const char *arg)
+{
+	json_object *o = json_object_new_object();
+	char *s = NULL;
+
+	if (!o)
+		return NULL;
+	if (!strcmp(c->name, "remove-device")) {
+		json_object_object_add(o, "id", json_object_new_string(arg));
+	} else {
+		char *dup = strdup(arg), *save = NULL;
+
+		for (char *kv = dup ? strtok_r(dup, ",", &save) : NULL; kv; kv = strtok_r(NULL, ",", &save)) {
+			char *eq = strchr(kv, '=');
+
+			if (!eq || (strncmp(kv, "path=", 5) && strncmp(kv, "id=", 3))) {
+				fprintf(stderr, "nestvm ctl: add-device: expected path=CDEV[,id=ID], got '%s'\n", kv);
+				free(dup);
+				json_object_put(o);
+				return NULL;
+			}
+			*eq = '\0';
+			json_object_object_add(o, kv, json_object_new_string(eq + 1));
+		}
+		free(dup);
+		if (!json_object_object_get_ex(o, "path", NULL)) {
+			fprintf(stderr, "nestvm ctl: add-device: path= is required\n");
+			json_object_put(o);
+			return NULL;
+		}
+	}
+	s = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return s;
 }
 
 /* Writes all of BUF or fails. */
@@ -79,11 +129,13 @@ static long ms_since(const struct timespec *t0)
 }
 
 /* One request; fills RESP from the malloc'd *BUF. 0, or -errno with a message printed. */
-static int request(const char *sock, const struct ctl_cmd *c, char **buf, struct http_response *resp)
+static int request(const char *sock, const struct ctl_cmd *c, const char *body, char **buf,
+		   struct http_response *resp)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
 	struct timespec t0;
 	char req[256];
+	size_t blen = body ? strlen(body) : 0;
 	size_t len = 0;
 	int fd, r, n;
 
@@ -105,9 +157,12 @@ static int request(const char *sock, const struct ctl_cmd *c, char **buf, struct
 		goto out;
 	}
 	n = snprintf(req, sizeof(req),
-		     "%s /api/v1/%s HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\n"
-		     "Content-Length: 0\r\nConnection: close\r\n\r\n", c->method, c->endpoint);
+		     "%s /api/v1/%s HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\n%s"
+		     "Content-Length: %zu\r\nConnection: close\r\n\r\n", c->method, c->endpoint,
+		     body ? "Content-Type: application/json\r\n" : "", blen);
 	r = send_all(fd, req, (size_t)n);
+	if (!r && blen)
+		r = send_all(fd, body, blen);
 	if (r) {
 		fprintf(stderr, "nestvm ctl: sending to %s: %s\n", sock, strerror(-r));
 		goto out;
@@ -206,6 +261,54 @@ static int print_answer(const struct ctl_cmd *c, const struct http_response *res
 	return EXIT_OK;
 }
 
+/* update exec [--binary PATH] [--rehearse] | update kexec --kernel PATH ...: the vm.update body. */
+static int update_body(int argc, char **argv, char **out)
+{
+	json_object *o;
+	int i = 1;
+
+	if (argc < 1 || (strcmp(argv[0], "exec") && strcmp(argv[0], "kexec"))) {
+		fprintf(stderr, "nestvm ctl: update exec [--binary PATH] [--rehearse] (or kexec, not supported yet)\n");
+		return EXIT_USAGE;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "mode", json_object_new_string(argv[0]));
+	for (; i < argc; i++) {
+		if (!strcmp(argv[i], "--binary") && i + 1 < argc && !strcmp(argv[0], "exec")) {
+			json_object_object_add(o, "binary", json_object_new_string(argv[++i]));
+		} else if (!strcmp(argv[i], "--rehearse")) {
+			json_object_object_add(o, "rehearse", json_object_new_boolean(1));
+		} else if (!strcmp(argv[0], "kexec") && i + 1 < argc && argv[i][0] == '-') {
+			json_object_object_add(o, argv[i] + 2, json_object_new_string(argv[i + 1]));
+			i++;
+		} else {
+			fprintf(stderr, "nestvm ctl: update %s: unexpected '%s'\n", argv[0], argv[i]);
+			json_object_put(o);
+			return EXIT_USAGE;
+		}
+	}
+	*out = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+	return *out ? 0 : EXIT_VMM_ERROR;
+}
+
+/* --rehearse: the phases as a table (the JSON above has them too). */
+static void print_rehearsal(const struct http_response *resp)
+{
+	json_object *o = json_tokener_parse(strndupa(resp->body, resp->body_len)), *p, *d;
+
+	if (!o)
+		return;
+	if (json_object_object_get_ex(o, "phases_us", &p)) {
+		printf("%-10s %12s\n", "phase", "us");
+		json_object_object_foreach(p, k, v)
+			printf("%-10s %12lld\n", k, (long long)json_object_get_int64(v));
+	}
+	if (json_object_object_get_ex(o, "downtime_us", &d))
+		printf("%-10s %12lld\n", "downtime", (long long)json_object_get_int64(d));
+	json_object_put(o);
+}
+
 int cmd_ctl(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -213,9 +316,9 @@ int cmd_ctl(int argc, char **argv)
 	};
 	const struct ctl_cmd *c = NULL;
 	struct http_response resp = { 0 };
-	bool as_json = false;
-	char *buf;
-	int o, r;
+	bool as_json = false, rehearse = false;
+	char *buf, *body = NULL;
+	int o, r, nargs;
 
 	optind = 0;
 	opterr = 0;
@@ -230,7 +333,8 @@ int cmd_ctl(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 	}
-	if (argc - optind != 2) {
+	nargs = argc - optind;
+	if (nargs < 2) {
 		fprintf(stderr, "nestvm ctl: expected SOCKET COMMAND (see 'nestvm ctl --help')\n");
 		return EXIT_USAGE;
 	}
@@ -241,7 +345,22 @@ int cmd_ctl(int argc, char **argv)
 		fprintf(stderr, "nestvm ctl: unknown command '%s' (see 'nestvm ctl --help')\n", argv[optind + 1]);
 		return EXIT_USAGE;
 	}
-	r = request(argv[optind], c, &buf, &resp);
+	if (!strcmp(c->name, "update")) {
+		r = update_body(nargs - 2, argv + optind + 2, &body);
+		if (r)
+			return r;
+		rehearse = strstr(body, "\"rehearse\":true") != NULL;
+	} else if (nargs != (c->arg ? 3 : 2)) {
+		fprintf(stderr, "nestvm ctl: %s takes %s%s (see 'nestvm ctl --help')\n", c->name,
+			c->arg ? "one argument, " : "no argument", c->arg ? c->arg : "");
+		return EXIT_USAGE;
+	} else if (c->arg) {
+		body = make_body(c, argv[optind + 2]);
+		if (!body)
+			return EXIT_USAGE;
+	}
+	r = request(argv[optind], c, body, &buf, &resp);
+	free(body);
 	if (r) {
 		free(buf);
 		return EXIT_VMM_ERROR;
@@ -253,6 +372,8 @@ int cmd_ctl(int argc, char **argv)
 		return EXIT_VMM_ERROR;
 	}
 	r = print_answer(c, &resp, as_json);
+	if (rehearse && !as_json)
+		print_rehearsal(&resp);
 	free(buf);
 	return r;
 }

@@ -10,6 +10,8 @@
 #define CFG_MAX_CPUS 64
 #define CFG_MAX_CPUS_STR "64"
 #define CFG_MAX_VFIO 8
+#define CFG_MAX_HOTPLUG_SLOTS 16
+#define CFG_MAX_HOTPLUG_SLOTS_STR "16"
 
 enum console_kind { CONSOLE_SERIAL, CONSOLE_VIRTIO };
 enum seccomp_mode { SECCOMP_ON, SECCOMP_LOG, SECCOMP_OFF };
@@ -31,6 +33,7 @@ struct vfio_config {
 	const char *host;       /* PCI address DDDD:BB:DD.F, resolved through sysfs vfio-dev/ */
 	int fd;                 /* pre-opened cdev fd (passed by a manager), -1 if none */
 	bool rom;               /* expose the expansion ROM (hidden by default) */
+	bool p2p_off;           /* p2p=off: the BARs stay out of the IOAS (no peer-to-peer DMA to them) */
 };
 
 /* --api-socket / --event-monitor: exactly one of path / fd; neither: not enabled. */
@@ -52,6 +55,7 @@ struct vm_config {
 	enum seccomp_mode seccomp;
 	struct vfio_config vfio[CFG_MAX_VFIO];
 	unsigned int nr_vfio;
+	unsigned int hotplug_slots;     /* --hotplug-slots: empty root ports for vm.add-device */
 	int iommufd_fd;         /* --iommufd fd=N: pre-opened /dev/iommu, -1: nestvm opens it */
 	enum viommu_model viommu_model;     /* --viommu: the IOMMU the guest sees in front of its PCI devices */
 	bool stats;             /* --stats: count exits and their handling time, print a summary at exit */
@@ -59,6 +63,8 @@ struct vm_config {
 	struct endpoint_config events;  /* --event-monitor: the event stream */
 	const char *firmware;           /* --firmware: UEFI code image (read-only flash) */
 	const char *firmware_vars;      /* --firmware-vars: its variable store (writable flash, persisted) */
+	unsigned int boot_timeout;      /* --boot-timeout SECS: the boot watchdog (vmm/boot_watch.h), 0: off */
+	const char *boot_marker;        /* --boot-marker TEXT: what "reached the OS" means, NULL: the default */
 };
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "vmm/boot_watch.h"
 #include "vmm/log.h"
 
 int parse_size(const char *s, uint64_t *out)
@@ -106,19 +107,26 @@ void config_run_usage(void)
 {
 	printf("usage: nestvm run --kernel IMAGE [options]\n"
 	       "Boots a virtual machine on KVM; the guest console is this terminal. Exits 0 when the guest\n"
-	       "powers off, 3 on guest reset, 4 on guest crash, 1 on a VMM error, 2 on bad usage.\n\n"
+	       "powers off, 3 on guest reset, 4 on guest crash, 6 on a boot timeout, 1 on a VMM error, 2 on bad\n"
+	       "usage.\n\n"
 	       "  --kernel IMAGE          arm64 Image or x86_64 bzImage (required unless --firmware)\n"
 	       "  --firmware PATH         UEFI firmware code: arm64 AAVMF_CODE.fd (boots it; a --kernel goes to\n"
 	       "                          the firmware's loader); x86_64 OVMF_CODE_4M.fd is checked, then refused\n"
 	       "  --firmware-vars PATH    the firmware's variable store, a writable copy of its vars template\n"
+	       "  --boot-timeout SECS     boot watchdog: stop (exit 6) unless the guest reaches its OS (the\n"
+	       "                          --boot-marker text on its console) within SECS of the VM's creation\n"
+	       "  --boot-marker TEXT      what reaching the OS prints (default \"" BOOT_MARKER_DEFAULT "\", Linux's\n"
+	       "                          first printk, shown once its console runs, after the firmware)\n"
 	       "  --initrd FILE           initramfs\n"
 	       "  --cmdline STR           kernel command line (console= is added for the chosen console)\n"
 	       "  --cpus N                vCPUs (default 1, max %d)\n"
 	       "  --memory SIZE[,hugepages=on]  guest RAM, e.g. 512M or size=2G,hugepages=on (default 512M)\n"
 	       "  --disk path=FILE[,readonly]   virtio-blk disk from a raw file (repeatable, max %d)\n"
 	       "  --console serial|virtio guest console device (default serial)\n"
-	       "  --device vfio,path=/dev/vfio/devices/vfioN|host=DDDD:BB:DD.F|fd=N[,rom=on]\n"
-	       "                          assign a host PCI device bound to vfio-pci (repeatable, max %d)\n"
+	       "  --device vfio,path=/dev/vfio/devices/vfioN|host=DDDD:BB:DD.F|fd=N[,rom=on][,p2p=off]\n"
+	       "                          assign a host PCI device bound to vfio-pci (repeatable, max %d);\n"
+	       "                          its BARs are reachable by the other devices' DMA (P2P) unless p2p=off\n"
+	       "  --hotplug-slots N       N empty PCIe root ports with hot-plug slots for vm.add-device (max %d)\n"
 	       "  --iommufd fd=N          use this pre-opened /dev/iommu fd for device assignment\n"
 	       "  --seccomp on|log|off    per-thread syscall filters (default on; log: report, don't kill)\n"
 	       "  --viommu none|smmuv3|vtd  an emulated IOMMU in front of the PCI devices (arm64: SMMUv3,\n"
@@ -129,7 +137,7 @@ void config_run_usage(void)
 	       "  --event-monitor path=PATH|fd=N  write VM events there, one JSON object per line\n"
 	       "  -v, --verbose           debug messages\n"
 	       "  -h, --help              this text\n",
-	       CFG_MAX_CPUS, CFG_MAX_DISKS, CFG_MAX_VFIO);
+	       CFG_MAX_CPUS, CFG_MAX_DISKS, CFG_MAX_VFIO, CFG_MAX_HOTPLUG_SLOTS);
 }
 
 static int bad(const char *opt, const char *val, const char *why)
@@ -261,7 +269,7 @@ static int parse_device(struct vm_config *cfg, char *arg)
 	unsigned int n, names = 0;
 
 	if (kv_split(arg, kv, &n) || kv[0].val || strcmp(kv[0].key, "vfio"))
-		return bad("--device", orig, "expected vfio,path=CDEV|host=BDF|fd=N[,rom=on]");
+		return bad("--device", orig, "expected vfio,path=CDEV|host=BDF|fd=N[,rom=on][,p2p=off]");
 	if (cfg->nr_vfio == CFG_MAX_VFIO)
 		return bad("--device", orig, "too many vfio devices");
 	d = &cfg->vfio[cfg->nr_vfio];
@@ -289,8 +297,14 @@ static int parse_device(struct vm_config *cfg, char *arg)
 		} else if (v && !strcmp(k, "rom")) {
 			if (parse_bool(v, &d->rom))
 				return bad("--device", orig, "rom takes on or off");
+		} else if (v && !strcmp(k, "p2p")) {
+			bool on;
+
+			if (parse_bool(v, &on))
+				return bad("--device", orig, "p2p takes on or off");
+			d->p2p_off = !on;
 		} else {
-			return bad("--device", orig, "unknown key (path=, host=, fd=, rom=)");
+			return bad("--device", orig, "unknown key (path=, host=, fd=, rom=, p2p=)");
 		}
 	}
 	if (names != 1)
@@ -332,7 +346,8 @@ static int parse_endpoint(struct endpoint_config *e, const char *opt, char *arg)
 int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 {
 	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_CPUS, O_MEMORY, O_DISK, O_CONSOLE, O_SECCOMP, O_DEVICE,
-	       O_IOMMUFD, O_VIOMMU, O_STATS, O_API, O_EVENTS, O_FIRMWARE, O_FIRMWARE_VARS };
+	       O_IOMMUFD, O_VIOMMU, O_STATS, O_API, O_EVENTS, O_FIRMWARE, O_FIRMWARE_VARS, O_HOTPLUG,
+	       O_BOOT_TIMEOUT, O_BOOT_MARKER };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, O_KERNEL },
 		{ "initrd", required_argument, NULL, O_INITRD },
@@ -350,6 +365,9 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 		{ "event-monitor", required_argument, NULL, O_EVENTS },
 		{ "firmware", required_argument, NULL, O_FIRMWARE },
 		{ "firmware-vars", required_argument, NULL, O_FIRMWARE_VARS },
+		{ "hotplug-slots", required_argument, NULL, O_HOTPLUG },
+		{ "boot-timeout", required_argument, NULL, O_BOOT_TIMEOUT },
+		{ "boot-marker", required_argument, NULL, O_BOOT_MARKER },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -408,6 +426,10 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 				return -EINVAL;
 			break;
 		case O_STATS: cfg->stats = true; break;
+		case O_HOTPLUG:
+			if (parse_uint(optarg, 0, CFG_MAX_HOTPLUG_SLOTS, &cfg->hotplug_slots))
+				return bad("--hotplug-slots", optarg, "must be a number from 0 to " CFG_MAX_HOTPLUG_SLOTS_STR);
+			break;
 		case O_API:
 			if (parse_endpoint(&cfg->api, "--api-socket", optarg))
 				return -EINVAL;
@@ -430,6 +452,15 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 				return bad("--firmware-vars", NULL, "needs a file");
 			cfg->firmware_vars = optarg;
 			break;
+		case O_BOOT_TIMEOUT:
+			if (parse_uint(optarg, 1, 86400, &cfg->boot_timeout))
+				return bad("--boot-timeout", optarg, "must be a number of seconds from 1 to 86400");
+			break;
+		case O_BOOT_MARKER:
+			if (!*optarg || strlen(optarg) > BOOT_MARKER_MAX)
+				return bad("--boot-marker", optarg, "must be 1 to " BOOT_MARKER_MAX_STR " bytes");
+			cfg->boot_marker = optarg;
+			break;
 		case 'v': log_verbose = true; break;
 		case 'h': config_run_usage(); return 1;
 		case ':': return bad(argv[optind - 1], NULL, "needs a value");
@@ -446,6 +477,8 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 		return bad("--kernel", NULL, "is required (or --firmware)");
 	if (cfg->initrd && !cfg->kernel)
 		return bad("--initrd", cfg->initrd, "needs --kernel");
+	if (cfg->boot_marker && !cfg->boot_timeout)
+		return bad("--boot-marker", cfg->boot_marker, "is what --boot-timeout waits for, which is missing");
 	if (cfg->iommufd_fd >= 0 && !cfg->nr_vfio)
 		return bad("--iommufd", NULL, "is only used with --device vfio,...");
 	return 0;

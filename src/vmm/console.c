@@ -52,6 +52,8 @@ static struct {
 	bool atexit_done;
 	bool out_rl_on;               /* out_rl initialised */
 	struct ratelimit out_rl;      /* guest output, under out_lock */
+	console_tap_fn tap;           /* under out_lock */
+	void *tap_opaque;
 	uint64_t last_note_ns;
 	struct ev_watch *in_watch, *sig_watch;
 	int sig_fd;
@@ -325,10 +327,21 @@ void console_writev(const struct iovec *iov, unsigned int n)
 		con.out_rl_on = true;
 	}
 	for (unsigned int i = 0; i < n; i++)
+		if (iov[i].iov_base && con.tap)
+			con.tap(con.tap_opaque, iov[i].iov_base, iov[i].iov_len);
+	for (unsigned int i = 0; i < n; i++)
 		if (iov[i].iov_base)
 			out_write(iov[i].iov_base, (size_t)ratelimit_take(&con.out_rl, iov[i].iov_len, now));
 	if (con.out_rl.dropped && now - con.last_note_ns >= OUT_NOTE_NS)
 		note_dropped(now);
+	pthread_mutex_unlock(&con.out_lock);
+}
+
+void console_set_output_tap(console_tap_fn fn, void *opaque)
+{
+	pthread_mutex_lock(&con.out_lock);
+	con.tap = fn;
+	con.tap_opaque = opaque;
 	pthread_mutex_unlock(&con.out_lock);
 }
 

@@ -24,6 +24,12 @@ void console_set_input(console_input_fn fn, void *opaque);
 /* Guest output; never blocks for long, drops on a stuck stdout rather than stalling a vCPU. Rate-limited
  * (console.c): what exceeds the limit is dropped and reported. */
 void console_write(const uint8_t *buf, size_t len);
+/*
+ * A tap on guest output (the boot watchdog): FN sees every byte the guest writes, in order, one call
+ * at a time (under the output lock), before the rate limit. NULL removes it.
+ */
+typedef void (*console_tap_fn)(void *opaque, const uint8_t *buf, size_t len);
+void console_set_output_tap(console_tap_fn fn, void *opaque);
 /* The same for N pieces (one lock and clock reading for all); pieces with iov_base NULL are skipped. */
 void console_writev(const struct iovec *iov, unsigned int n);
 

@@ -38,6 +38,11 @@ int event_monitor_open(const char *path, int fd)
 	return 0;
 }
 
+int event_monitor_fd(void)
+{
+	return mon_fd;
+}
+
 void event_monitor_close(void)
 {
 	if (mon_own && mon_fd >= 0)

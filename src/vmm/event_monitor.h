@@ -13,6 +13,8 @@
 /* PATH (appended to, created owner-only) or FD; none: events are dropped. */
 int event_monitor_open(const char *path, int fd);
 void event_monitor_close(void);
+/* The stream's fd, -1 when none (a live update hands it over). */
+int event_monitor_fd(void);
 /* SOURCE "vmm", "vm" or a device id; PROPS (may be NULL) is consumed. */
 void event_monitor_emit(const char *source, const char *event, json_object *props);
 /* The line EVENT would be (for tests): malloc'd, with its newline; NULL when out of memory. */

@@ -10,6 +10,7 @@ enum nestvm_exit {
 	EXIT_GUEST_RESET = 3,   /* guest asked for a reset (reboot) and no reset policy applies */
 	EXIT_GUEST_CRASH = 4,   /* guest crashed: KVM internal error, triple fault, PSCI crash, reset loop */
 	EXIT_UNSUPPORTED = 5,   /* the host lacks something nestvm needs (KVM cap, iommufd feature) */
+	EXIT_BOOT_TIMEOUT = 6,  /* --boot-timeout: the guest did not reach its OS in time (vmm/boot_watch.h) */
 };
 
 #endif

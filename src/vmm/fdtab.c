@@ -35,7 +35,23 @@ static const struct {
 	[FD_API_SOCKET] = { "api-socket", CHECK_SOCK, NULL },
 	[FD_STATE] = { "state", CHECK_MEMFD, "/memfd:" },
 	[FD_LOCAL] = { "local", CHECK_NONE, NULL },
+	[FD_BINARY] = { "binary", CHECK_FILE, NULL },
+	[FD_EVENT_MONITOR] = { "event-monitor", CHECK_NONE, NULL },
+	/* dma-buf files are named by their pseudo filesystem's d_dname: "/dmabuf:<buffer name>". */
+	[FD_DMABUF] = { "dmabuf", CHECK_ANON_PREFIX, "/dmabuf:" },
 };
+
+bool fdtab_kind_kept(enum fd_kind kind)
+{
+	switch (kind) {
+	case FD_KVM: case FD_KVM_VM: case FD_KVM_VCPU: case FD_KVM_DEVICE: case FD_LOCAL:
+	/* A new process exports its own BAR dma-bufs (vfio_pci_lu_quiesce unmaps the old ones). */
+	case FD_DMABUF:
+		return false;
+	default:
+		return (unsigned int)kind < FD_KIND_COUNT;
+	}
+}
 
 const char *fd_kind_name(enum fd_kind kind)
 {
@@ -92,7 +108,7 @@ static int reserve(struct fdtab *t, unsigned int n)
 
 static void fill(struct fdtab_entry *e, int fd, enum fd_kind kind, const char *owner, const char *name)
 {
-	*e = (struct fdtab_entry){ .fd = fd, .kind = kind, .keep = kind != FD_LOCAL };
+	*e = (struct fdtab_entry){ .fd = fd, .kind = kind, .keep = fdtab_kind_kept(kind) };
 	snprintf(e->name, sizeof(e->name), "%s", name);
 	snprintf(e->owner, sizeof(e->owner), "%s", owner);
 }
@@ -327,7 +343,7 @@ static int check_entry(struct fdtab *t, const struct fdtab_entry *entries, unsig
 {
 	const struct fdtab_entry *e = &entries[i];
 
-	if ((unsigned int)e->kind >= FD_KIND_COUNT || e->kind == FD_LOCAL) {
+	if ((unsigned int)e->kind >= FD_KIND_COUNT || !fdtab_kind_kept(e->kind)) {
 		snprintf(why, why_size, "handed-over fd %d: kind %d is never handed over", e->fd, (int)e->kind);
 		return -EINVAL;
 	}

@@ -32,11 +32,20 @@ enum fd_kind {
 	FD_API_SOCKET = 11,   /* the control API's listening socket */
 	FD_STATE = 12,        /* a live-update state memfd */
 	FD_LOCAL = 13,        /* this process's own (signalfd, timerfd, ring wake fd): never handed over */
+	FD_BINARY = 14,       /* a nestvm executable kept open (the one to go back to if an update fails) */
+	FD_EVENT_MONITOR = 15,/* the --event-monitor stream */
+	FD_DMABUF = 16,       /* a dma-buf of an assigned device's BAR (VFIO_DEVICE_FEATURE_DMA_BUF), for P2P */
 	FD_KIND_COUNT
 };
 
 /* The kind's name ("kvm-vm", "guest-ram", ...), or NULL for a value that is not a kind. */
 const char *fd_kind_name(enum fd_kind kind);
+/*
+ * Whether fds of KIND cross an exec. Not FD_LOCAL, and not the KVM kinds: a KVM VM (and its vCPUs
+ * and devices) is bound to the mm that created it (kvm->mm: its ioctls from another mm fail with
+ * EIO) and execve replaces the mm, so the new process creates its own and restores their state.
+ */
+bool fdtab_kind_kept(enum fd_kind kind);
 
 #define FDTAB_NAME_LEN 40
 #define FDTAB_OWNER_LEN 24
@@ -45,7 +54,7 @@ const char *fd_kind_name(enum fd_kind kind);
 struct fdtab_entry {
 	int fd;
 	enum fd_kind kind;
-	bool keep;                      /* handed over across an exec (every kind but FD_LOCAL) */
+	bool keep;                      /* handed over across an exec (fdtab_kind_kept) */
 	char name[FDTAB_NAME_LEN];      /* unique per kind, e.g. "ram@0x40000000", "vcpu1" */
 	char owner[FDTAB_OWNER_LEN];    /* the part that uses it, e.g. "guest_mem", "iommufd" */
 };
@@ -85,7 +94,7 @@ unsigned int fdtab_count(struct fdtab *t, enum fd_kind kind);
  */
 unsigned int fdtab_snapshot(struct fdtab *t, struct fdtab_entry *out, unsigned int max, bool keep_only);
 /*
- * Before an exec: clears FD_CLOEXEC on every fd to be kept (FD_LOCAL stays close-on-exec). All or
+ * Before an exec: clears FD_CLOEXEC on every fd to be kept (fdtab_kind_kept; the others stay close-on-exec). All or
  * nothing: on failure the ones already cleared are restored. -errno (reported).
  */
 int fdtab_handover_begin(struct fdtab *t);

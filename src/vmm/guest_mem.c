@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "vmm/fdtab.h"
@@ -152,6 +153,32 @@ int gmem_add_ram(struct guest_mem *gm, uint64_t gpa, uint64_t size, bool hugepag
 
 	r = &gm->r[gm->nr++];
 	*r = (struct gmem_region){ .gpa = gpa, .size = size, .hva = hva, .memfd = fd, .slot = UINT32_MAX };
+	return 0;
+}
+
+int gmem_adopt_ram(struct guest_mem *gm, uint64_t gpa, uint64_t size, int fd)
+{
+	struct stat sb;
+	void *hva;
+	int seals;
+
+	if (gm->nr >= GMEM_MAX_REGIONS || overlaps(gm, gpa, size) || !size || size > SIZE_MAX) {
+		pr_err("handed-over guest RAM 0x%" PRIx64 "+0x%" PRIx64 ": no room or overlapping", gpa, size);
+		return -EINVAL;
+	}
+	if (fstat(fd, &sb) < 0)
+		return err_errno("handed-over guest RAM memfd %d", fd);
+	seals = fcntl(fd, F_GET_SEALS);
+	if ((uint64_t)sb.st_size != size || seals < 0 || !(seals & F_SEAL_SHRINK)) {
+		pr_err("handed-over guest RAM memfd %d: %lld bytes (seals 0x%x), the VM has 0x%" PRIx64 " at 0x%" PRIx64,
+		       fd, (long long)sb.st_size, seals, size, gpa);
+		return -EINVAL;
+	}
+	hva = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_NORESERVE, fd, 0);
+	if (hva == MAP_FAILED)
+		return err_errno("mmap handed-over guest RAM (0x%" PRIx64 " bytes)", size);
+	(void)madvise(hva, size, MADV_HUGEPAGE);
+	gm->r[gm->nr++] = (struct gmem_region){ .gpa = gpa, .size = size, .hva = hva, .memfd = fd, .slot = UINT32_MAX };
 	return 0;
 }
 

@@ -33,6 +33,11 @@ struct guest_mem {
 
 /* Creates a memfd of SIZE (hugetlb if asked), seals its size, maps it shared, records it at GPA. */
 int gmem_add_ram(struct guest_mem *gm, uint64_t gpa, uint64_t size, bool hugepages);
+/*
+ * Live update, in the new process: records the handed-over RAM memfd FD (already registered in
+ * gm->fds) at GPA, after checking it is SIZE bytes with its size sealed, and maps it shared.
+ */
+int gmem_adopt_ram(struct guest_mem *gm, uint64_t gpa, uint64_t size, int fd);
 /* Host pointer for [gpa, gpa+len) if it lies entirely inside one region, else NULL. Overflow-safe. */
 void *gmem_ptr(const struct guest_mem *gm, uint64_t gpa, uint64_t len);
 /* Copies in/out of guest RAM; -EFAULT when the range is not entirely RAM. */

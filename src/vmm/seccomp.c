@@ -78,16 +78,19 @@ static const unsigned long vcpu_ioctls[] = {
 	KVM_GET_MP_STATE, KVM_SET_MP_STATE,
 	VFIO_DEVICE_SET_IRQS,                       /* vfio-pci: guest enables/disables MSI, MSI-X */
 	VFIO_DEVICE_RESET,                          /* vfio-pci: the guest's FLR, D3hot -> D0 soft reset */
+	/* vfio-pci P2P: a BAR's dma-bufs follow the guest's BAR programming in the IOAS (vfio_pci_p2p.c);
+	 * the shadow vIOMMU: the guest's invalidations (vVT-d IQT write) map and unmap its translation
+	 * in the device's IOAS (viommu_shadow.c), and its context set-up moves the device between
+	 * IOASes (VFIO_DEVICE_ATTACH_IOMMUFD_PT below) */
+	IOMMU_IOAS_MAP_FILE, IOMMU_IOAS_UNMAP,
 	/* nested vIOMMU: the guest's CMDQ runs on its doorbell write: CFGI_STE makes a nested HWPT and
 	 * attaches the device to it (the old one destroyed), invalidations are forwarded */
 	IOMMU_HWPT_ALLOC, VFIO_DEVICE_ATTACH_IOMMUFD_PT, IOMMU_DESTROY, IOMMU_HWPT_INVALIDATE,
-	/* shadow vIOMMU: the guest's invalidations (vVT-d IQT write) map and unmap its translation in
-	 * the device's IOAS, and its context set-up moves the device between IOASes (ATTACH above) */
-	IOMMU_IOAS_MAP_FILE, IOMMU_IOAS_UNMAP,
 #ifdef __x86_64__
 	KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS, KVM_SET_SREGS, /* x86 exits: string I/O, hypercalls */
 	KVM_GET_MSRS, KVM_SET_MSRS,
 	KVM_GET_VCPU_EVENTS, KVM_SET_VCPU_EVENTS,
+	KVM_GET_LAPIC, KVM_GET_NESTED_STATE,        /* arch_vcpu_dump: interrupt state of a stuck guest */
 #endif
 };
 
@@ -213,7 +216,25 @@ static int trap_forbidden(void)
 	return 0;
 }
 
+/* What a VM's configuration adds to a thread's filter. */
+struct seccomp_more {
+	const int *sys;
+	size_t nr_sys;
+	const unsigned long *ioctls;
+	size_t nr_ioctls;
+	bool file_mmap;             /* MAP_SHARED mappings of files (never executable) */
+};
+
+static int install(enum seccomp_thread t, enum seccomp_mode m, const int *extra, unsigned int nr_extra,
+		   const struct seccomp_more *more);
+
 int seccomp_install_extra(enum seccomp_thread t, enum seccomp_mode m, const int *extra, unsigned int nr_extra)
+{
+	return install(t, m, extra, nr_extra, NULL);
+}
+
+static int install(enum seccomp_thread t, enum seccomp_mode m, const int *extra, unsigned int nr_extra,
+		   const struct seccomp_more *more)
 {
 	const char *who = t == SECCOMP_THREAD_VCPU ? "vCPU" : "event loop";
 	scmp_filter_ctx ctx;
@@ -247,6 +268,15 @@ int seccomp_install_extra(enum seccomp_thread t, enum seccomp_mode m, const int 
 	}
 	if (!r && extra)
 		r = add_list(ctx, extra, nr_extra);
+	if (!r && more && more->sys)
+		r = add_list(ctx, more->sys, more->nr_sys);
+	if (!r && more && more->ioctls)
+		r = add_ioctls(ctx, more->ioctls, more->nr_ioctls);
+	if (!r && more && more->file_mmap) {
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 2, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0),
+				     SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS | MAP_TYPE, MAP_SHARED));
+		r = r < 0 ? err_num(r, "seccomp: allowing file mmap") : 0;
+	}
 	if (!r) {
 		r = seccomp_load(ctx);
 		if (r < 0)
@@ -270,9 +300,31 @@ int seccomp_install(enum seccomp_thread t, enum seccomp_mode m)
  */
 static const int firmware_syscalls[] = { SCMP_SYS(fsync) };
 
+/*
+ * --hotplug-slots: vm.add-device runs on the loop thread (the API's), which then does what the main
+ * thread did for a cold-plugged device before any filter: open the VFIO cdev, bind and attach it,
+ * read its config space, mmap its BAR regions (shared, never executable) and set up its interrupts;
+ * with a nested vIOMMU also its vDEVICE and nested HWPT. vm.remove-device and a surprise removal
+ * tear one down (already allowed: close, munmap, IOMMU_DESTROY, KVM_SET_USER_MEMORY_REGION...).
+ * Without hot-plug slots the loop never needs these.
+ */
+static const int hotplug_syscalls[] = { SCMP_SYS(openat), SCMP_SYS(pread64), SCMP_SYS(pwrite64) };
+static const unsigned long hotplug_ioctls[] = {
+	VFIO_DEVICE_BIND_IOMMUFD, VFIO_DEVICE_ATTACH_IOMMUFD_PT, VFIO_DEVICE_GET_INFO,
+	VFIO_DEVICE_GET_REGION_INFO, VFIO_DEVICE_GET_IRQ_INFO, VFIO_DEVICE_RESET,
+	IOMMU_HWPT_ALLOC, IOMMU_VDEVICE_ALLOC,
+	VFIO_DEVICE_FEATURE,                        /* P2P: its BAR pieces exported as dma-bufs (vfio_pci_p2p.c) */
+};
+
 int seccomp_install_vm(enum seccomp_thread t, const struct vm_config *cfg)
 {
+	const struct seccomp_more hotplug = {
+		.sys = hotplug_syscalls, .nr_sys = N(hotplug_syscalls),
+		.ioctls = hotplug_ioctls, .nr_ioctls = N(hotplug_ioctls), .file_mmap = true,
+	};
+	const struct seccomp_more *more = t == SECCOMP_THREAD_LOOP && cfg->hotplug_slots ? &hotplug : NULL;
+
 	if (cfg->firmware_vars)
-		return seccomp_install_extra(t, cfg->seccomp, firmware_syscalls, N(firmware_syscalls));
-	return seccomp_install(t, cfg->seccomp);
+		return install(t, cfg->seccomp, firmware_syscalls, N(firmware_syscalls), more);
+	return install(t, cfg->seccomp, NULL, 0, more);
 }

@@ -6,13 +6,16 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/kvm.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "devices/devices.h"
+#include "liveupdate/fds_section.h"
 #include "devices/pci.h"
+#include "devices/pci_state.h"
 #include "vmm/console.h"
 #include "vmm/event_monitor.h"
 #include "vmm/evloop.h"
@@ -32,6 +35,7 @@ enum {
 	VM_BUILT_DEVMEM = 1 << 7,
 	VM_BUILT_PARK = 1 << 8,
 	VM_BUILT_FDTAB = 1 << 9,
+	VM_BUILT_BOOT_WATCH = 1 << 10,
 };
 
 #define KVM_API_VERSION_REQUIRED 12   /* the only stable KVM API version (api.rst 4.1) */
@@ -137,7 +141,21 @@ static int create_ram(struct vm *vm)
 	uint32_t slot;
 	int ret;
 
-	ret = gmem_add_ram(&vm->mem, arch_layout.ram_base, vm->cfg->mem_size, vm->cfg->hugepages);
+	if (vm->restore) {
+		/* The guest's RAM as the previous process left it, by the name guest_mem gave its memfd. */
+		char name[FDTAB_NAME_LEN];
+		int fd;
+
+		snprintf(name, sizeof(name), "ram@0x%" PRIx64, vm->layout->ram_base);
+		fd = fdtab_lookup(&vm->fds, FD_GUEST_RAM, name);
+		if (fd < 0) {
+			snprintf(vm->restore_why, sizeof(vm->restore_why), "no guest RAM memfd %s was handed over", name);
+			return fd;
+		}
+		ret = gmem_adopt_ram(&vm->mem, vm->layout->ram_base, vm->cfg->mem_size, fd);
+	} else {
+		ret = gmem_add_ram(&vm->mem, vm->layout->ram_base, vm->cfg->mem_size, vm->cfg->hugepages);
+	}
 	if (ret)
 		return ret;
 	r = &vm->mem.r[vm->mem.nr - 1];
@@ -166,18 +184,32 @@ static int create_vcpus(struct vm *vm)
 	return 0;
 }
 
-int vm_create(struct vm *vm, const struct vm_config *cfg)
+/* The handed-over fds of a live update, all adopted or none (docs/liveupdate.md). */
+static int adopt_handed_over(struct vm *vm)
+{
+	const struct lu_section *s = lu_state_find(vm->restore, LU_FDS_TYPE, 0);
+
+	if (!s) {
+		snprintf(vm->restore_why, sizeof(vm->restore_why), "the state lists no handed-over fds");
+		return -EINVAL;
+	}
+	return lu_fds_adopt(s, &vm->fds, vm->restore_why, sizeof(vm->restore_why));
+}
+
+int vm_create(struct vm *vm, const struct vm_config *cfg, const struct lu_state *restore)
 {
 	int r, type;
 
 	memset(vm, 0, sizeof(*vm));
 	vm->cfg = cfg;
+	vm->restore = restore;
 	vm->kvm_fd = vm->vm_fd = -1;
+	vm->layout = arch_vm_layout(cfg);
 
 	/* Refuse impossible sizes before anything exists, saying what the host has. */
-	if (arch_layout.ram_max && cfg->mem_size > arch_layout.ram_max) {
-		pr_err("--memory: at most %" PRIu64 "M fits this architecture's guest memory map",
-		       arch_layout.ram_max >> 20);
+	if (vm->layout->ram_max && cfg->mem_size > vm->layout->ram_max) {
+		pr_err("--memory: at most %" PRIu64 "M fits this architecture's guest memory map%s",
+		       vm->layout->ram_max >> 20, vm->layout != &arch_layout ? " for firmware boot" : "");
 		return -EINVAL;
 	}
 	r = gmem_check_host(cfg->mem_size, cfg->hugepages);
@@ -189,6 +221,11 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 		return r;
 	vm->built |= VM_BUILT_FDTAB;
 	vm->mem.fds = &vm->fds;
+	if (restore) {
+		r = adopt_handed_over(vm);
+		if (r)
+			goto err;
+	}
 	r = vcpu_park_init(&vm->park);
 	if (r)
 		goto err;
@@ -259,14 +296,38 @@ int vm_create(struct vm *vm, const struct vm_config *cfg)
 	if (r)
 		goto err;
 	vm->built |= VM_BUILT_CONSOLE;
-	r = arch_load_kernel(vm);
+	/* Restoring, RAM already holds the kernel and everything the guest made of it. */
+	r = restore ? 0 : arch_load_kernel(vm);
 	if (r)
 		goto err;
 	r = arch_finalize(vm);
 	if (r)
 		goto err;
+	if (restore) {
+		r = arch_state_restore(vm, restore, vm->restore_why, sizeof(vm->restore_why));
+		if (!r)
+			r = pci_host_state_restore(vm->pci, restore, vm->restore_why, sizeof(vm->restore_why));
+		if (r)
+			goto err;
+	}
+	/* Last: the time to the OS counts from here (its vCPUs start next); a restored guest is past it. */
+	if (cfg->boot_timeout && !restore) {
+		r = boot_watch_init(&vm->boot_watch, cfg->boot_marker ? cfg->boot_marker : BOOT_MARKER_DEFAULT);
+		if (!r)
+			r = boot_watch_start(&vm->boot_watch, vm, cfg->boot_timeout);
+		if (r)
+			goto err;
+		vm->built |= VM_BUILT_BOOT_WATCH;
+	}
 	return 0;
 err:
+	if (restore) {
+		/* The caller falls back to the previous binary with the handed-over fds: leave them open. */
+		if (!vm->restore_why[0])
+			snprintf(vm->restore_why, sizeof(vm->restore_why), "making the VM failed (%s; see nestvm's log)",
+				 strerror(r < 0 ? -r : EINVAL));
+		return r < 0 ? r : -EINVAL;
+	}
 	vm_destroy(vm);
 	return r < 0 ? r : -EINVAL;
 }
@@ -302,7 +363,11 @@ int vm_run(struct vm *vm)
 {
 	int r = 0;
 
-	event_monitor_emit("vm", "booting", NULL);
+	if (!vm->restore)
+		event_monitor_emit("vm", "booting", NULL);
+	/* From here on the guest sees the machine: a vIOMMU front-end cannot change what it shows. */
+	if (vm->pci)
+		vm->pci->running = true;
 	for (unsigned int i = 0; i < vm->nr_vcpus; i++) {
 		r = vcpu_start(&vm->vcpus[i]);
 		if (r) {
@@ -312,7 +377,10 @@ int vm_run(struct vm *vm)
 	}
 	if (!r) {
 		/* Everything exists now: from here on this thread only runs the loop and tears down. */
-		event_monitor_emit("vm", "booted", NULL);
+		if (vm->started)
+			vm->started(vm, vm->started_arg);
+		else
+			event_monitor_emit("vm", "booted", NULL);
 		r = seccomp_install_vm(SECCOMP_THREAD_LOOP, vm->cfg);
 		if (!r)
 			r = evloop_run(vm->loop);
@@ -335,6 +403,8 @@ void vm_destroy(struct vm *vm)
 		for (unsigned int i = 0; i < vm->nr_vcpus; i++)
 			vcpu_join(&vm->vcpus[i]);
 	}
+	if (vm->built & VM_BUILT_BOOT_WATCH)
+		boot_watch_stop(&vm->boot_watch);
 	if (vm->built & VM_BUILT_CONSOLE)
 		console_destroy(vm);
 	if (vm->built & VM_BUILT_DEVICES)

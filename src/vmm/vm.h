@@ -11,6 +11,7 @@
 
 #include "arch/arch.h"
 #include "iommu/iommufd.h"
+#include "vmm/boot_watch.h"
 #include "vmm/bus.h"
 #include "vmm/config.h"
 #include "vmm/fdtab.h"
@@ -19,10 +20,13 @@
 #include "vmm/vcpu.h"
 
 struct evloop;
+struct hotplug;
+struct lu_state;
 struct pci_host;
 
 struct vm {
 	const struct vm_config *cfg;
+	const struct arch_layout *layout;   /* arch_vm_layout(cfg); read through vm_layout() */
 	/* Every fd the VM keeps is registered here (its owner closes it through fdtab_close). */
 	struct fdtab fds;
 	int kvm_fd;
@@ -50,6 +54,7 @@ struct vm {
 	 * devices first (closing a cdev detaches it), then the IOAS mappings, the IOAS, the iommufd.
 	 */
 	struct iommufd_ctx iommufd;
+	struct hotplug *hotplug;      /* --hotplug-slots: root ports for vm.add-device (devices/hotplug.h) */
 
 	struct vcpu *vcpus;
 	unsigned int nr_vcpus;
@@ -62,9 +67,26 @@ struct vm {
 	atomic_uint next_memslot;     /* vm_alloc_memslot */
 	uint32_t max_memslots;        /* KVM_CAP_NR_MEMSLOTS */
 	unsigned int built;           /* VM_BUILT_* steps vm_create completed, for vm_destroy */
+	struct boot_watch boot_watch; /* --boot-timeout */
+
+	/*
+	 * Live update, in the new process (vm_create with a state): what to restore from, and why the
+	 * restore failed (one line, for the update's reply). Restoring, nothing is loaded into RAM.
+	 */
+	const struct lu_state *restore;
+	char restore_why[256];
+	/* Called by vm_run once every vCPU thread started (the update's reply), or NULL. */
+	void (*started)(struct vm *vm, void *arg);
+	void *started_arg;
 
 	struct arch_vm arch;
 };
+
+/* The VM's memory map (arch_layout where the VM was not made by vm_create, e.g. in unit tests). */
+static inline const struct arch_layout *vm_layout(const struct vm *vm)
+{
+	return vm->layout ? vm->layout : &arch_layout;
+}
 
 /* The KVM capabilities every VM needs (checked by vm_create, shown by `nestvm host`). */
 struct vm_kvm_cap {
@@ -74,8 +96,13 @@ struct vm_kvm_cap {
 extern const struct vm_kvm_cap vm_kvm_caps[];
 extern const size_t vm_nr_kvm_caps;
 
-/* Opens /dev/kvm, creates the VM, RAM, buses, event loop, arch devices; loads the kernel. */
-int vm_create(struct vm *vm, const struct vm_config *cfg);
+/*
+ * Opens /dev/kvm, creates the VM, RAM, buses, event loop, arch devices; loads the kernel. With
+ * RESTORE (a live update's validated state, kept until vm_destroy): adopts the handed-over fds
+ * (guest RAM, ...), makes the same machine and restores its state instead of loading a kernel; on
+ * failure vm->restore_why says why, and the handed-over fds are left open for a fallback.
+ */
+int vm_create(struct vm *vm, const struct vm_config *cfg, const struct lu_state *restore);
 /* Starts vCPU threads and runs the event loop on the calling thread until the guest stops. */
 int vm_run(struct vm *vm);
 void vm_destroy(struct vm *vm);

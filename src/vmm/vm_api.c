@@ -8,13 +8,18 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "devices/hotplug.h"
 #include "devices/pci.h"
 #include "iommu/viommu.h"
 #include "vmm/event_monitor.h"
 #include "vmm/evloop.h"
 #include "vmm/exitcode.h"
 #include "vmm/log.h"
+#include "vmm/api_server.h"
+#include "vmm/updater.h"
 #include "vmm/vm.h"
+#include "vmm/vm_state.h"
+#include "vmm/vm_update.h"
 
 static uint64_t now_ns(void)
 {
@@ -102,7 +107,7 @@ static json_object *device_tree_json(struct vm *vm)
 		if (!d)
 			continue;
 		n = json_object_new_object();
-		snprintf(bdf, sizeof(bdf), "0000:00:%02x.%x", d->devfn >> 3, d->devfn & 7);
+		snprintf(bdf, sizeof(bdf), "0000:%02x:%02x.%x", d->bus, d->devfn >> 3, d->devfn & 7);
 		json_object_object_add(n, "id", json_object_new_string(d->name));
 		json_object_object_add(n, "resources", json_object_new_array());
 		json_object_object_add(n, "children", json_object_new_array());
@@ -111,6 +116,8 @@ static json_object *device_tree_json(struct vm *vm)
 		json_object_object_add(t, d->name, n);
 	}
 	pthread_mutex_unlock(&h->lock);
+	if (vm->hotplug)
+		hotplug_describe(vm->hotplug, t);
 	return t;
 }
 
@@ -147,6 +154,7 @@ static json_object *api_counters(void *opaque)
 	}
 	json_object_object_add(v, "pauses", json_object_new_int64((int64_t)a->pauses));
 	json_object_object_add(v, "last_pause_ns", json_object_new_int64((int64_t)a->last_pause_ns));
+	json_object_object_add(v, "updates_failed", json_object_new_int64((int64_t)a->updates_failed));
 	json_object_object_add(o, "vmm", v);
 	if (arch_viommu(a->vm)) {
 		json_object *vi = json_object_new_object();
@@ -270,6 +278,133 @@ static int api_vmm_shutdown(void *opaque, struct api_result *r)
 	return stop_with(opaque, r, EXIT_OK);
 }
 
+static const char *str_member(json_object *o, const char *key, bool *bad)
+{
+	json_object *v;
+
+	if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+		return NULL;
+	if (!json_object_is_type(v, json_type_string)) {
+		*bad = true;
+		return NULL;
+	}
+	return json_object_get_string(v);
+}
+
+/* cloud-hypervisor's DeviceConfig: {"path": ..., "id": ...}; its other keys are not supported. */
+static json_object *api_add_device(void *opaque, json_object *body, struct api_result *r)
+{
+	struct vm_api *a = opaque;
+	struct hotplug_result res;
+	const char *path, *id;
+	json_object *o;
+	bool bad = false;
+
+	path = str_member(body, "path", &bad);
+	id = str_member(body, "id", &bad);
+	json_object_object_foreach(body, k, v) {
+		(void)v;
+		if (strcmp(k, "path") && strcmp(k, "id")) {
+			fail(r, 400, "unsupported key \"%.40s\" (nestvm takes path and id)", k);
+			return NULL;
+		}
+	}
+	if (bad || !path) {
+		fail(r, 400, "%s", "path (a string, /dev/vfio/devices/vfioN) is required; id is a string");
+		return NULL;
+	}
+	if (!a->vm->hotplug) {
+		fail(r, 409, "%s", "the VM has no hot-plug slots (start it with --hotplug-slots N)");
+		return NULL;
+	}
+	if (hotplug_add(a->vm->hotplug, path, id, &res)) {
+		r->status = res.status;
+		snprintf(r->msg, sizeof(r->msg), "%s", res.msg);
+		return NULL;
+	}
+	o = json_object_new_object();
+	if (!o)
+		return NULL;
+	json_object_object_add(o, "id", json_object_new_string(res.id));
+	json_object_object_add(o, "bdf", json_object_new_string(res.bdf));
+	return o;
+}
+
+static int api_remove_device(void *opaque, json_object *body, struct api_result *r)
+{
+	struct vm_api *a = opaque;
+	struct hotplug_result res;
+	bool bad = false;
+	const char *id = str_member(body, "id", &bad);
+
+	if (bad || !id)
+		return fail(r, 400, "%s", "id (a string) is required");
+	if (!a->vm->hotplug)
+		return fail(r, 404, "no hot-plugged device %s", id);
+	if (hotplug_remove(a->vm->hotplug, id, &res)) {
+		r->status = res.status;
+		snprintf(r->msg, sizeof(r->msg), "%s", res.msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int prepare_call(void *arg)
+{
+	struct vm_api *a = arg;
+
+	return vm_update_prepare(a->update, a->update->binary, a->update->info.rehearse, a->update->conn_fd);
+}
+
+static int commit_call(void *arg)
+{
+	return vm_update_commit(arg);
+}
+
+/*
+ * vm.update exec (docs/liveupdate.md): checked, the binaries opened, the VM paused (as vm.pause),
+ * then the updater thread saves and execs. Back here only when that failed: resumed, 500.
+ */
+static int api_update_exec(void *opaque, const char *binary, bool rehearse, struct api_result *r)
+{
+	struct vm_api *a = opaque;
+	struct vm_update *u = a->update;
+	uint64_t t0 = vm_update_now_ns();
+	bool was_paused = a->paused;
+	const char *why;
+	int e;
+
+	if (!u)
+		return fail(r, 501, "%s", "vm.update is not offered by this nestvm run");
+	if (atomic_load(&a->vm->stopping))
+		return fail(r, 409, "%s", "the VM is shutting down");
+	why = vm_state_refusal(a->vm);
+	if (why)
+		return fail(r, 409, "update refused, the VM keeps running: %s", why);
+	u->binary = binary;
+	u->info.rehearse = rehearse;
+	u->conn_fd = api_server_request_fd();
+	e = updater_call(&u->thread, prepare_call, a);
+	if (e)
+		return fail(r, e == -ENOENT ? 404 : 400, "update refused, the VM keeps running: %s", u->err);
+	event_monitor_emit("vm", "updating", NULL);
+	if (!was_paused && api_pause(a, r)) {
+		vm_update_abort(u);
+		a->updates_failed++;
+		return -1;
+	}
+	u->info.t_request = t0;
+	u->info.t_paused = vm_update_now_ns();
+	u->info.was_paused = was_paused;
+	updater_call(&u->thread, commit_call, u);
+	/* The exec did not happen: the VM stays with this process. */
+	vm_update_abort(u);
+	a->updates_failed++;
+	if (!was_paused)
+		api_resume(a, &(struct api_result){ 0 });
+	return fail(r, 500, "update failed, the VM keeps running: %s", u->err);
+}
+
 void vm_api_init(struct vm_api *a, struct vm *vm)
 {
 	*a = (struct vm_api){
@@ -286,6 +421,9 @@ void vm_api_init(struct vm_api *a, struct vm *vm)
 			.reboot = api_reboot,
 			.power_button = NULL,   /* no ACPI/GPIO power button device yet: 501 */
 			.vmm_shutdown = api_vmm_shutdown,
+			.add_device = api_add_device,
+			.remove_device = api_remove_device,
+			.update_exec = api_update_exec,
 		},
 	};
 }

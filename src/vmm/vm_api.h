@@ -13,6 +13,7 @@
 #include "vmm/api_route.h"
 
 struct vm;
+struct vm_update;
 
 #define VM_API_PAUSE_TIMEOUT_MS 5000   /* vCPUs parked, then I/O drained, each within this, or 503 */
 
@@ -23,6 +24,8 @@ struct vm_api {
 	int exit_code;                  /* what vm.shutdown / vm.reboot / vmm.shutdown stop the VM with */
 	uint64_t pauses;                /* counters (vm.counters "vmm") */
 	uint64_t last_pause_ns;         /* request to all vCPUs parked */
+	struct vm_update *update;       /* vm.update exec, NULL: not offered */
+	uint64_t updates_failed;        /* vm.update attempts that left the VM here */
 };
 
 void vm_api_init(struct vm_api *a, struct vm *vm);

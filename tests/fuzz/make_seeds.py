@@ -128,6 +128,19 @@ ops = [pc_op(0, 4, True, 0x18, 0xe0000000), pc_op(0, 4, True, 0x1c, 0), pc_op(0,
        pc_op(0, 4, True, 0x10, 0xffffffff), pc_op(0, 4, False, 0x10, 0)]   # BAR0 sizing
 put('fuzz_pci_config', 'bar-msix', b''.join(ops))
 
+# fuzz_root_port: ops [kind, sel, off16, val32] (same encoding); pciehp's sequence. The PCIe
+# capability is at 0x40: Slot Control 0x58, Slot Status 0x5a; MSI-X at 0x7c.
+ops = [pc_op(0, 4, True, 0x10, 0x10000000), pc_op(0, 2, True, 0x04, 6),   # BAR0, memory + master
+       pc_op(0, 2, True, 0x7e, 0x8000),                                    # MSI-X enable
+       pc_op(6, 4, True, 0x0, 0xfee00000), pc_op(6, 4, True, 0x8, 0x41),    # vector 0
+       pc_op(0, 2, True, 0x58, 0x143f | 0x400),                            # events on, power off
+       pc_op(3, 1, False, 0, 0), pc_op(0, 2, True, 0x5a, 0x1ff),           # card in; clear events
+       pc_op(0, 2, True, 0x58, 0x113f),                                    # power on
+       pc_op(2, 4, False, 0, 0, 8),                                      # bus 1 00.0 vendor id
+       pc_op(5, 1, False, 0, 0), pc_op(0, 2, True, 0x58, 0x153f),          # button, power off
+       pc_op(4, 1, False, 0, 0), pc_op(0, 4, True, 0x18, 0x030300)]        # card out, renumber
+put('fuzz_root_port', 'pciehp', b''.join(ops))
+
 # fuzz_vfio_pci_config: flags, 6 BAR selectors, real config (256), ops [sel, reg16, val32, pad].
 c = bytearray(256)
 struct.pack_into('<HHI', c, 0, 0x1234, 0x11e8, 0)
@@ -258,3 +271,17 @@ put('fuzz_pflash', 'aavmf', b'\x01' + b''.join(
     [pf(1, 0x4080 + 4 * i, 0x01020304 * (i + 1), 4) for i in range(8)] +
     [pf(1, 0x4080, dual(0xd0), 4), pf(0, 0x4080, 0, 4), pf(1, 0, dual(0xff), 4), pf(1, 0, dual(0x90), 4),
      pf(0, 4, 0, 4), pf(1, 0, dual(0xff), 4)]))
+
+
+# fuzz_chipset: ops [kind (bits 1:0 MCH/LPC/PM/CMOS, 0x80 write, bits 5:4 log2 width), off16, pad, val32]:
+# OVMF's PlatformPei (PMBASE, ACPI_EN, RCBA, PCIEXBAR), its timer and shutdown, PcRtc's SetTime.
+def cs(kind, off, val=0, wr=False, n=4):
+    return struct.pack('<BHBI', kind | (0x80 if wr else 0) | lensel(n) << 4, off, 0, val)
+
+
+put('fuzz_chipset', 'ovmf-platformpei', b''.join([
+    cs(0, 2, n=2), cs(1, 0x44, n=1), cs(1, 0x40, 0x600, True), cs(1, 0x44, 0x80, True, 1), cs(1, 0xf0, 0xfed1c001, True),
+    cs(0, 0x64, 0, True), cs(0, 0x60, 0xb0000001, True), cs(0, 0x9d, 0x4a, True, 1), cs(1, 0x60, 0x0a, True, 1),
+    cs(2, 8), cs(2, 4, 1, True, 2), cs(2, 0, 0xffff, True, 2), cs(3, 0, 0x0b, True, 1), cs(3, 1, 0x82, True, 1),
+    cs(3, 0, 0x09, True, 1), cs(3, 1, 0x99, True, 1), cs(3, 0, 0x0b, True, 1), cs(3, 1, 0x02, True, 1),
+    cs(3, 0, 0x04, True, 1), cs(3, 1), cs(2, 4, 0x2000, True, 2)]))

@@ -11,6 +11,9 @@ expect_fail "bench: unknown option" 2 "unknown option '--fast'" "$bench" --fast
 expect_fail "bench: --runs 0" 2 "--runs needs a positive number" "$bench" --runs 0
 if "$bench" --help | grep -q 'guest kernel.s own clock at /init'; then ok "bench: --help says how it measures"
 else not_ok "bench: --help"; fi
+if "$bench" --help | grep -q '^--firmware (arm64): also UEFI boot'; then ok "bench: --help explains --firmware"
+else not_ok "bench: --help lacks --firmware"; fi
+expect_fail "bench: --firmware on x86_64" 2 "--firmware: x86_64 cannot boot OVMF yet" "$bench" --arch x86_64 --firmware
 
 expect_fail "boottime: no command" 2 "^usage: boottime \[--ram BYTES\] MARKER CMD" "$bt" MARK
 expect_fail "boottime: --ram not a number" 2 "^boottime: --ram takes a size in bytes$" "$bt" --ram 64M MARK true

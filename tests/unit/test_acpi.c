@@ -47,9 +47,10 @@ static bool find_bytes(const void *hay, size_t n, const void *needle, size_t m)
 	return false;
 }
 
-static void test_tables(unsigned int ncpu)
+static void test_tables(unsigned int ncpu, unsigned int buses)
 {
-	struct x86_acpi_machine m = { .nr_cpus = ncpu, .layout = &arch_layout };
+	struct x86_acpi_machine m = { .nr_cpus = ncpu, .layout = &arch_layout, .pci_buses = buses };
+	unsigned int nbus = buses ? buses : 1;
 	const struct acpi_header *xsdt, *fadt_h = NULL, *madt_h = NULL, *mcfg_h = NULL, *dsdt;
 	const struct acpi_rsdp *rsdp = (const void *)buf;
 	size_t used;
@@ -102,6 +103,11 @@ static void test_tables(unsigned int ncpu)
 		CHECK(find_bytes(aml, alen, "PCI0", 4) && find_bytes(aml, alen, "\x0c\x41\xd0\x0a\x08", 5),
 		      "DSDT: PCI0 with _HID PNP0A08");
 		CHECK(find_bytes(aml, alen, "\x0c\x41\xd0\x0a\x03", 5), "DSDT: _CID PNP0A03");
+		/* Method(_OSC, 4) { Return (Arg3) }: every control granted, so pciehp drives the root ports. */
+		CHECK(find_bytes(aml, alen, "\x14\x08_OSC\x04\xa4\x6b", 9), "DSDT: PCI0._OSC grants what the OS asks");
+		/* WordBusNumber (ACPI 6.5 6.4.3.5.3): _MIN 0, _MAX the last bus. */
+		uint8_t busres[14] = { 0x88, 0x0d, 0, 0x02, 0x0c, 0, 0, 0, 0, 0, (uint8_t)(nbus - 1), 0, 0, 0 };
+		CHECK(find_bytes(aml, alen, busres, 14), "DSDT: PCI0 decodes buses 0-%u", nbus - 1);
 		CHECK(find_bytes(aml, alen, "COM1", 4) && find_bytes(aml, alen, "\x0c\x41\xd0\x05\x01", 5),
 		      "DSDT: COM1 PNP0501");
 		CHECK(find_bytes(aml, alen, "\x47\x01\xf8\x03\xf8\x03", 6) && find_bytes(aml, alen, "\x22\x10\x00", 3),
@@ -153,9 +159,9 @@ static void test_tables(unsigned int ncpu)
 	if (mcfg)
 		CHECK(mcfg->alloc[0].base == arch_layout.pci_ecam_base && mcfg->alloc[0].segment == 0 &&
 		      mcfg->alloc[0].start_bus == 0 &&
-		      (uint64_t)(mcfg->alloc[0].end_bus + 1) << 20 == arch_layout.pci_ecam_size,
-		      "MCFG window matches arch_layout (%#llx, buses 0-%u)", (unsigned long long)mcfg->alloc[0].base,
-		      mcfg->alloc[0].end_bus);
+		      mcfg->alloc[0].end_bus + 1u == nbus,
+		      "MCFG: ECAM at arch_layout's base (%#llx) for the buses that exist (0-%u)",
+		      (unsigned long long)mcfg->alloc[0].base, mcfg->alloc[0].end_bus);
 }
 
 static int extra_dmar(void *opaque, struct acpi_builder *b)
@@ -266,9 +272,9 @@ static void test_aml(void)
 
 int main(void)
 {
-	test_tables(1);
-	test_tables(2);
-	test_tables(64);
+	test_tables(1, 0);
+	test_tables(2, 1);
+	test_tables(64, 5);     /* 4 hot-plug root ports */
 	test_extension();
 	test_dmar();
 	test_aml();

@@ -50,10 +50,71 @@ static int fake_shutdown(void *o, struct api_result *r)
 	return 0;
 }
 
+static char update_binary[64];
+static int updates, update_rehearse;
+
+/* vm.update exec: a binary named "fail" fails as an exec would (the VM stays), any other "succeeds". */
+static int fake_update(void *o, const char *binary, bool rehearse, struct api_result *r)
+{
+	updates++;
+	update_rehearse = rehearse;
+	snprintf(update_binary, sizeof(update_binary), "%s", binary ? binary : "(null)");
+	if (binary && !strcmp(binary, "fail")) {
+		r->status = 500;
+		snprintf(r->msg, sizeof(r->msg), "update failed, the VM keeps running");
+		return -1;
+	}
+	return 0;
+}
+
 static const struct api_ops ops = {
 	.ping = fake_ping, .info = fake_ping, .counters = fake_null,
-	.pause = fake_pause, .shutdown = fake_shutdown,
+	.pause = fake_pause, .shutdown = fake_shutdown, .update_exec = fake_update,
 };
+
+static int route(const char *m, const char *url, const char *body, struct api_reply *r);
+
+static void update_routing(void)
+{
+	struct api_reply r;
+
+	CHECK(route("PUT", "/api/v1/vm.update", "{\"mode\":\"exec\"}", &r) == 204 && updates == 1 &&
+	      !strcmp(update_binary, "(null)") && !update_rehearse, "vm.update exec: the op, no binary");
+	api_reply_free(&r);
+	CHECK(route("PUT", "/api/v1/vm.update", "{\"mode\":\"exec\",\"binary\":\"/x/nestvm\",\"rehearse\":true}", &r) == 204 &&
+	      !strcmp(update_binary, "/x/nestvm") && update_rehearse, "binary and rehearse passed on");
+	api_reply_free(&r);
+	CHECK(route("PUT", "/api/v1/vm.update", "{\"mode\":\"exec\",\"binary\":\"fail\"}", &r) == 500 &&
+	      strstr(r.body, "keeps running"), "a failed update: the op's status and reason");
+	api_reply_free(&r);
+	CHECK(route("PUT", "/api/v1/vm.update", "{\"mode\":\"kexec\",\"kernel\":\"/k\"}", &r) == 501 && updates == 3,
+	      "kexec with its fields: 501, not yet");
+	api_reply_free(&r);
+	CHECK(route("PUT", "/api/v1/vm.update", "{\"mode\":\"exec\",\"kernel\":\"/k\"}", &r) == 400 && updates == 3,
+	      "exec with a field it does not take: 400");
+	api_reply_free(&r);
+	CHECK(route("PUT", "/api/v1/vm.update", "{\"mode\":\"kexec\"}", &r) == 501 && updates == 3, "kexec: 501, not yet");
+	api_reply_free(&r);
+	CHECK(route("PUT", "/api/v1/vm.update", "", &r) == 400 && updates == 3, "no body: 400");
+	api_reply_free(&r);
+	{
+		static const char *const bad[] = {
+			"[1]", "{\"mode\":1}", "{\"mode\":\"exec\",\"binary\":\"\"}",
+			"{\"mode\":\"exec\",\"binary\":\"a\\u0000b\"}", "{\"mode\":\"exec\",\"rehearse\":1}",
+			"{\"mode\":\"swap\"}",
+		};
+		int n400 = 0;
+
+		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+			n400 += route("PUT", "/api/v1/vm.update", bad[i], &r) == 400;
+			api_reply_free(&r);
+		}
+		CHECK(n400 == 6 && updates == 3,
+		      "not an object, mode not a string, empty binary, binary with a NUL, rehearse not a bool, unknown mode: 400");
+	}
+	CHECK(route("GET", "/api/v1/vm.update", "", &r) == 405 && !strcmp(r.allow, "PUT"), "GET: 405, Allow: PUT");
+	api_reply_free(&r);
+}
 
 static int route(const char *m, const char *url, const char *body, struct api_reply *r)
 {
@@ -63,6 +124,7 @@ static int route(const char *m, const char *url, const char *body, struct api_re
 
 static void routing(void)
 {
+	update_routing();
 	struct api_reply r;
 
 	CHECK(route("GET", "/api/v1/vmm.ping", "", &r) == 200 && r.body && !strcmp(r.body, "{\"version\":\"t\"}") &&

@@ -32,9 +32,9 @@ static int run(struct vm_config *cfg, const char *const *args)
 /* A file of SIZE bytes under /tmp with MODE; its name in a static slot. */
 static const char *tmpfile_of(uint64_t size, mode_t mode)
 {
-	static char names[8][32];
+	static char names[16][32];
 	static int n;
-	char *name = names[n++ % 8];
+	char *name = names[n++ % 16];
 	int fd;
 
 	strcpy(name, "/tmp/test_config.XXXXXX");
@@ -43,6 +43,45 @@ static const char *tmpfile_of(uint64_t size, mode_t mode)
 		name[0] = 0;
 	close(fd);
 	return name;
+}
+
+/* Writes LEN bytes of P at OFF into PATH (a tmpfile_of). */
+static void put(const char *path, uint64_t off, const void *p, size_t len)
+{
+	int fd = open(path, O_WRONLY);
+
+	if (fd < 0 || pwrite(fd, p, len, (off_t)off) != (ssize_t)len)
+		CHECK(0, "writing %s", path);
+	close(fd);
+}
+
+/* An OVMF-style variable store volume header of FV_LEN bytes at the start of PATH. */
+static void put_nv_fv(const char *path, uint64_t fv_len)
+{
+	static const uint8_t guid[16] = { 0x8d, 0x2b, 0xf1, 0xff, 0x96, 0x76, 0x8b, 0x4c,
+					  0xa9, 0x85, 0x27, 0x47, 0x07, 0x5b, 0x4f, 0x50 };
+
+	put(path, 16, guid, sizeof(guid));
+	put(path, 32, &fv_len, sizeof(fv_len));
+	put(path, 40, "_FVH", 4);
+}
+
+static void test_boot_timeout(void)
+{
+	struct vm_config c;
+
+	CHECK(!RUN(&c, "--kernel", "k") && !c.boot_timeout && !c.boot_marker, "no boot watchdog by default");
+	CHECK(!RUN(&c, "--kernel", "k", "--boot-timeout", "90") && c.boot_timeout == 90 && !c.boot_marker,
+	      "--boot-timeout 90, the default marker");
+	CHECK(!RUN(&c, "--firmware", "c", "--firmware-vars", "v", "--boot-timeout", "5", "--boot-marker", "init reached") &&
+	      c.boot_timeout == 5 && !strcmp(c.boot_marker, "init reached"), "--boot-marker");
+	CHECK(RUN(&c, "--kernel", "k", "--boot-timeout", "0") == -EINVAL, "--boot-timeout 0");
+	CHECK(RUN(&c, "--kernel", "k", "--boot-timeout", "86401") == -EINVAL, "--boot-timeout above a day");
+	CHECK(RUN(&c, "--kernel", "k", "--boot-timeout", "5s") == -EINVAL, "--boot-timeout with a unit");
+	CHECK(RUN(&c, "--kernel", "k", "--boot-marker", "x") == -EINVAL, "--boot-marker without --boot-timeout");
+	CHECK(RUN(&c, "--kernel", "k", "--boot-timeout", "5", "--boot-marker", "") == -EINVAL, "--boot-marker empty");
+	CHECK(RUN(&c, "--kernel", "k", "--boot-timeout", "5", "--boot-marker",
+		  "0123456789012345678901234567890123456789012345678901234567890123X") == -EINVAL, "--boot-marker too long");
 }
 
 static void test_firmware(void)
@@ -66,7 +105,19 @@ static void test_firmware(void)
 	CHECK(RUN(&c, "--firmware", "c", "--firmware-vars", "v", "--initrd", "i") == -EINVAL, "--initrd without --kernel");
 	CHECK(!RUN(&c, "--kernel", "k") && firmware_check(&c, &x86) == 0, "no --firmware: nothing to check");
 
-	CHECK(code[0] && vars[0] && vars_ro[0] && vars_2m[0] && odd[0] && big[0], "image files");
+	const char *bigcode = tmpfile_of(64 << 20, 0644), *nvcode = tmpfile_of(0x37c000, 0644);
+	const char *badfv = tmpfile_of(0x84000, 0644), *codevars = tmpfile_of(0x84000, 0644);
+	const char *blankcode = tmpfile_of(0x37c000, 0644);
+
+	CHECK(code[0] && vars[0] && vars_ro[0] && vars_2m[0] && odd[0] && big[0] && bigcode[0] && nvcode[0] &&
+	      badfv[0] && codevars[0] && blankcode[0], "image files");
+	/* Code starts with code (AAVMF: a branch, 0x14000400); OVMF's vars with their volume header. */
+	put(code, 0, "\x00\x04\x00\x14", 4);
+	put(bigcode, 0, "\x00\x04\x00\x14", 4);
+	put(codevars, 0, "\x00\x04\x00\x14", 4);
+	put_nv_fv(vars, 0x84000);
+	put_nv_fv(nvcode, 0x37c000);
+	put_nv_fv(badfv, 0x100000);
 	c.firmware = code;
 	c.firmware_vars = vars;
 	CHECK(firmware_check(&c, &x86) == 0, "OVMF 4M: code 0x37c000 + vars 0x84000 fit");
@@ -88,9 +139,23 @@ static void test_firmware(void)
 	} else {
 		SKIP("root can write read-only files", "read-only vars file");
 	}
-	c.firmware = big;
+	c.firmware = nvcode;
+	c.firmware_vars = vars;
+	CHECK(firmware_check(&c, &x86) == -EINVAL, "a variable store as code (swapped)");
+	c.firmware = blankcode;
+	CHECK(firmware_check(&c, &x86) == -EINVAL, "blank code");
+	c.firmware = code;
+	c.firmware_vars = codevars;
+	CHECK(firmware_check(&c, &x86) == -EINVAL, "vars that are neither a variable store nor blank");
+	c.firmware_vars = badfv;
+	CHECK(firmware_check(&c, &x86) == -EINVAL, "a variable store volume longer than its file (another build's)");
+	c.firmware = bigcode;
 	c.firmware_vars = big;
-	CHECK(firmware_check(&c, &virt) == 0, "virt: 64 MiB code and vars");
+	CHECK(firmware_check(&c, &virt) == 0, "virt: 64 MiB code and blank 64 MiB vars (AAVMF's template is all zeros)");
+	c.firmware = big;
+	c.firmware_vars = bigcode;
+	CHECK(firmware_check(&c, &virt) == -EINVAL, "virt: code and vars swapped");
+	c.firmware = bigcode;
 	c.firmware_vars = vars;
 	CHECK(firmware_check(&c, &virt) == -EINVAL, "virt: vars not 64 MiB");
 	unlink(code);
@@ -99,6 +164,11 @@ static void test_firmware(void)
 	unlink(vars_2m);
 	unlink(odd);
 	unlink(big);
+	unlink(bigcode);
+	unlink(nvcode);
+	unlink(badfv);
+	unlink(codevars);
+	unlink(blankcode);
 }
 
 int main(void)
@@ -148,6 +218,7 @@ int main(void)
 	CHECK(!RUN(&c, "--kernel", "k", "--memory", "256M") && c.mem_size == 256ULL << 20, "bare memory size");
 	CHECK(RUN(&c, "--cpus", "1") == -EINVAL, "missing --kernel");
 	test_firmware();
+	test_boot_timeout();
 	CHECK(RUN(&c, "--kernel", "k", "--cpus", "0") == -EINVAL, "--cpus 0");
 	CHECK(RUN(&c, "--kernel", "k", "--cpus", "1000") == -EINVAL, "--cpus too many");
 	CHECK(RUN(&c, "--kernel", "k", "--memory", "1M") == -EINVAL, "--memory too small");
@@ -177,6 +248,10 @@ int main(void)
 	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,host=0000:00:20.0") == -EINVAL, "--device host= slot > 31");
 	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,host=0000:00:02.0x") == -EINVAL, "--device host= junk");
 	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,path=/a,rom=maybe") == -EINVAL, "--device bad rom=");
+	CHECK(!RUN(&c, "--kernel", "k", "--device", "vfio,path=/a", "--device", "vfio,path=/b,p2p=off", "--device",
+		   "vfio,path=/c,p2p=on") && !c.vfio[0].p2p_off && c.vfio[1].p2p_off && !c.vfio[2].p2p_off,
+	      "--device p2p= (on by default)");
+	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,path=/a,p2p=maybe") == -EINVAL, "--device bad p2p=");
 	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,path=/a,colour=red") == -EINVAL, "--device unknown key");
 	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,path=") == -EINVAL, "--device empty path");
 	CHECK(RUN(&c, "--kernel", "k", "--iommufd", "fd=5") == -EINVAL, "--iommufd without a device");

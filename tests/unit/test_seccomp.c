@@ -9,6 +9,7 @@
 #include <linux/io_uring.h>
 #include <linux/iommufd.h>
 #include <linux/kvm.h>
+#include <linux/vfio.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
@@ -28,7 +29,8 @@
 
 enum action { DO_SOCKET, DO_EXEC_MMAP, DO_TTY_IOCTL, DO_ALLOWED, DO_KVM_RUN_IOCTL, DO_PREAD, DO_PWRITE,
 	      DO_FILE_MMAP_SHARED, DO_FILE_MMAP_PRIVATE, DO_FILE_MMAP_EXEC, DO_EXEC_MPROTECT, DO_URING_FILES_UPDATE,
-	      DO_URING_REGISTER_BUFFERS, DO_ACCEPT, DO_CONNECT, DO_FSYNC, DO_IOAS_MAP_FILE_IOCTL };
+	      DO_URING_REGISTER_BUFFERS, DO_ACCEPT, DO_CONNECT, DO_FSYNC, DO_OPENAT, DO_VFIO_BIND,
+	      DO_MAP_FILE_IOCTL, DO_VFIO_FEATURE };
 
 struct job {
 	enum seccomp_thread t;
@@ -38,6 +40,7 @@ struct job {
 	int mfd;    /* a 4 KiB memfd opened before the filter (what a vfio device fd is to mmap/pread) */
 	int lfd, cfd;   /* a listening unix socket and an unconnected one, made before the filter */
 	const char *vars;   /* non-NULL: installed through seccomp_install_vm with this --firmware-vars */
+	unsigned int hotplug;   /* nonzero: installed through seccomp_install_vm with --hotplug-slots */
 };
 
 /* Exit 0 when the syscall got past the filter: it succeeded, or the kernel itself said WANT_ERRNO. */
@@ -52,8 +55,9 @@ static void *confined(void *arg)
 	uint64_t one = 1;
 	long r;
 
-	if (j->vars) {
-		struct vm_config cfg = { .seccomp = j->m, .firmware = "code", .firmware_vars = j->vars };
+	if (j->vars || j->hotplug) {
+		struct vm_config cfg = { .seccomp = j->m, .firmware = j->vars ? "code" : NULL, .firmware_vars = j->vars,
+					 .hotplug_slots = j->hotplug };
 
 		if (seccomp_install_vm(j->t, &cfg))
 			syscall(SYS_exit_group, 3);
@@ -86,6 +90,23 @@ static void *confined(void *arg)
 			syscall(SYS_exit_group, 6);
 		syscall(SYS_exit_group, 0);
 		break;
+	case DO_OPENAT:
+		passed(syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDWR | O_CLOEXEC), 0);
+		break;
+	case DO_VFIO_FEATURE: {
+		/* A hot-added device's BAR dma-buf export (P2P); a memfd answers ENOTTY past the filter. */
+		struct vfio_device_feature f = { .argsz = sizeof(f), .flags = VFIO_DEVICE_FEATURE_PROBE };
+
+		passed(syscall(SYS_ioctl, j->mfd, VFIO_DEVICE_FEATURE, &f), ENOTTY);
+		break;
+	}
+	case DO_VFIO_BIND: {
+		/* A memfd is no VFIO device: past the filter the kernel says ENOTTY. */
+		struct vfio_device_bind_iommufd b = { .argsz = sizeof(b), .iommufd = -1 };
+
+		passed(syscall(SYS_ioctl, j->mfd, VFIO_DEVICE_BIND_IOMMUFD, &b), ENOTTY);
+		break;
+	}
 	case DO_PREAD:
 		passed(syscall(SYS_pread64, j->mfd, &one, sizeof(one), 0), 0);
 		break;
@@ -131,10 +152,9 @@ static void *confined(void *arg)
 		/* The vars flash's flush (memfd: fsync succeeds). */
 		passed(syscall(SYS_fsync, j->mfd), 0);
 		break;
-	case DO_IOAS_MAP_FILE_IOCTL:
-		/* The shadow vIOMMU's map (a guest invalidation on a vCPU thread); EBADF as below. */
-		r = syscall(SYS_ioctl, -1, IOMMU_IOAS_MAP_FILE, 0);
-		syscall(SYS_exit_group, r == -1 && errno == EBADF ? 0 : 7);
+	case DO_MAP_FILE_IOCTL:
+		/* vfio-pci P2P: a BAR dma-buf into the IOAS on a guest's BAR write (bad fd: EBADF). */
+		passed(syscall(SYS_ioctl, -1, IOMMU_IOAS_MAP_FILE, 0), EBADF);
 		break;
 	case DO_KVM_RUN_IOCTL:
 		/* Allowed by request number; the bad fd gives EBADF from the kernel, not SIGSYS. */
@@ -208,10 +228,6 @@ int main(void)
 	}
 	st = run_child((struct job){ .t = SECCOMP_THREAD_VCPU, .m = SECCOMP_ON, .a = DO_KVM_RUN_IOCTL });
 	CHECK(exited_ok(st), "vCPU thread: ioctl(KVM_RUN) passes the filter (status 0x%x)", st);
-	st = run_child((struct job){ .t = SECCOMP_THREAD_VCPU, .m = SECCOMP_ON, .a = DO_IOAS_MAP_FILE_IOCTL });
-	CHECK(exited_ok(st), "vCPU thread: ioctl(IOMMU_IOAS_MAP_FILE) passes (shadow vIOMMU) (status 0x%x)", st);
-	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_IOAS_MAP_FILE_IOCTL });
-	CHECK(stopped_by_filter(st), "loop thread: ioctl(IOMMU_IOAS_MAP_FILE) stopped (status 0x%x)", st);
 	st = run_child((struct job){ .t = SECCOMP_THREAD_VCPU, .m = SECCOMP_ON, .a = DO_TTY_IOCTL });
 	CHECK(stopped_by_filter(st), "vCPU thread: ioctl(TCGETS) is not a vCPU request: stopped (status 0x%x)", st);
 	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_TTY_IOCTL });
@@ -224,6 +240,11 @@ int main(void)
 	CHECK(stopped_by_filter(st), "loop thread: connect stopped: the API only accepts (status 0x%x)", st);
 	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_KVM_RUN_IOCTL });
 	CHECK(stopped_by_filter(st), "loop thread: ioctl(KVM_RUN) stopped (status 0x%x)", st);
+	st = run_child((struct job){ .t = SECCOMP_THREAD_VCPU, .m = SECCOMP_ON, .a = DO_MAP_FILE_IOCTL });
+	CHECK(exited_ok(st), "vCPU thread: ioctl(IOMMU_IOAS_MAP_FILE) passes (P2P follows BAR writes; the shadow "
+	      "vIOMMU follows the guest's invalidations) (status 0x%x)", st);
+	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_MAP_FILE_IOCTL });
+	CHECK(stopped_by_filter(st), "loop thread: ioctl(IOMMU_IOAS_MAP_FILE) stopped (status 0x%x)", st);
 
 	/*
 	 * Narrowed rules. pread/pwrite (vfio config space and trapped BARs) are vCPU-thread work; the
@@ -259,6 +280,31 @@ int main(void)
 		st = run_child((struct job){ .t = t, .m = SECCOMP_ON, .a = DO_SOCKET, .vars = "vars.fd" });
 		CHECK(stopped_by_filter(st), "%s thread with --firmware-vars: socket() still stops it (status 0x%x)",
 		      kind[t], st);
+	}
+	/*
+	 * --hotplug-slots: vm.add-device runs on the loop, which then opens a VFIO cdev, binds it, reads
+	 * its config space and maps its BARs (shared, never executable); the vCPU threads gain nothing.
+	 */
+	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_OPENAT });
+	CHECK(stopped_by_filter(st), "loop thread: openat stops it without hot-plug slots (status 0x%x)", st);
+	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_VFIO_BIND });
+	CHECK(stopped_by_filter(st), "loop thread: VFIO_DEVICE_BIND_IOMMUFD stops it without hot-plug slots (status 0x%x)", st);
+	{
+		static const struct { enum action a; bool ok; const char *what; } hp[] = {
+			{ DO_OPENAT, true, "openat (the cdev)" }, { DO_VFIO_BIND, true, "VFIO_DEVICE_BIND_IOMMUFD" },
+			{ DO_VFIO_FEATURE, true, "VFIO_DEVICE_FEATURE (P2P dma-buf export)" },
+			{ DO_PREAD, true, "pread (config space)" }, { DO_FILE_MMAP_SHARED, true, "shared file mmap (BARs)" },
+			{ DO_FILE_MMAP_EXEC, false, "executable file mmap" }, { DO_FILE_MMAP_PRIVATE, false, "private file mmap" },
+			{ DO_SOCKET, false, "socket()" }, { DO_FSYNC, false, "fsync" },
+		};
+
+		for (size_t i = 0; i < sizeof(hp) / sizeof(hp[0]); i++) {
+			st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = hp[i].a, .hotplug = 1 });
+			CHECK(hp[i].ok ? exited_ok(st) : stopped_by_filter(st), "loop thread with --hotplug-slots: %s %s (status 0x%x)",
+			      hp[i].what, hp[i].ok ? "allowed" : "still stops it", st);
+		}
+		st = run_child((struct job){ .t = SECCOMP_THREAD_VCPU, .m = SECCOMP_ON, .a = DO_OPENAT, .hotplug = 1 });
+		CHECK(stopped_by_filter(st), "vCPU thread with --hotplug-slots: openat still stops it (status 0x%x)", st);
 	}
 	/* io_uring_register: the loop thread may only update its fixed-file table. */
 	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_URING_FILES_UPDATE });

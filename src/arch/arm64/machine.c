@@ -108,7 +108,8 @@ int arch_finalize(struct vm *vm)
 		return r;
 	vm->arch.finalized = true;
 	check_nested_msi(vm);
-	return arm64_boot_commit(vm);
+	/* A live update's restore brings its own registers, and RAM already holds the device tree. */
+	return vm->restore ? 0 : arm64_boot_commit(vm);
 }
 
 void arch_vm_destroy(struct vm *vm)

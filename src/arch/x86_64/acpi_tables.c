@@ -91,6 +91,14 @@ static int build_dsdt(struct acpi_builder *b, const struct arch_layout *l, uint6
 	aml_name_decl(&a, "_UID");
 	aml_integer(&a, 0);
 	crs(&a, pci0_res, l);
+	/*
+	 * _OSC (PCI Firmware 3.3 4.5.1): every control the OS asks for is granted (the capabilities buffer
+	 * is returned as is, no error bits), so Linux drives the root ports' hot-plug slots natively
+	 * (pciehp) instead of leaving them to firmware it does not have.
+	 */
+	aml_method(&a, "_OSC", 4);
+	aml_return_arg(&a, 3);
+	aml_end(&a);
 	aml_end(&a);
 
 	aml_device(&a, "MRES");
@@ -132,8 +140,9 @@ static struct acpi_gas gas_io8(uint16_t port)
 	return (struct acpi_gas){ .space_id = ACPI_GAS_IO, .bit_width = 8, .access_size = 1, .address = port };
 }
 
-static int build_fadt(struct acpi_builder *b, uint64_t dsdt)
+static int build_fadt(struct acpi_builder *b, const struct x86_acpi_machine *m, uint64_t dsdt)
 {
+	uint16_t sleep = m->sleep_port ? m->sleep_port : X86_PM_PORT;
 	struct acpi_fadt f;
 
 	memset(&f, 0, sizeof(f));
@@ -145,10 +154,17 @@ static int build_fadt(struct acpi_builder *b, uint64_t dsdt)
 	f.iapc_boot_arch = FADT_IAPC_VGA_NOT_PRESENT | FADT_IAPC_CMOS_RTC_NOT_PRESENT;
 	f.sci_int = 9;
 	f.x_dsdt = dsdt;                     /* DSDT (32-bit) stays 0 when X_DSDT is set */
-	f.reset_reg = gas_io8(X86_PM_PORT + 2);
+	f.reset_reg = gas_io8(sleep + 2);
 	f.reset_value = X86_RESET_VALUE;
-	f.sleep_control_reg = gas_io8(X86_PM_PORT);
-	f.sleep_status_reg = gas_io8(X86_PM_PORT + 1);
+	f.sleep_control_reg = gas_io8(sleep);
+	f.sleep_status_reg = gas_io8(sleep + 1);
+	if (m->pm_tmr_port) {
+		/* A 24-bit timer (TMR_VAL_EXT clear, ACPI 6.5 5.2.9 Table 5.10), 4 bytes of ports. */
+		f.pm_tmr_blk = m->pm_tmr_port;
+		f.pm_tmr_len = 4;
+		f.x_pm_tmr_blk = (struct acpi_gas){ .space_id = ACPI_GAS_IO, .bit_width = 32, .access_size = 3,
+						    .address = m->pm_tmr_port };
+	}
 	memcpy(&f.hypervisor_vendor_id, "NESTVM\0\0", 8);
 	return acpi_add_table(b, &f, sizeof(f), true, NULL);
 }
@@ -204,22 +220,30 @@ static int build_mcfg(struct acpi_builder *b, const struct arch_layout *l)
 
 int x86_acpi_build(const struct x86_acpi_machine *m, uint8_t *buf, size_t size, uint64_t gpa, size_t *used)
 {
+	struct arch_layout l = *m->layout;
+	unsigned int buses = m->pci_buses ? m->pci_buses : 1;
 	struct acpi_builder b;
 	uint64_t dsdt;
 	int r;
 
-	if (!ecam_buses(m->layout)) {
-		pr_err("ACPI: ECAM window smaller than one bus");
+	if (ecam_buses(&l) < buses) {
+		pr_err("ACPI: ECAM window smaller than %u buses", buses);
 		return -EINVAL;
 	}
+	/*
+	 * The guest is told of the buses that exist only: Linux takes the MCFG's last bus as
+	 * pcibios_last_bus and probes every slot of every bus up to it that it did not find through
+	 * ports 0xcf8/0xcfc (arch/x86/pci/legacy.c pcibios_fixup_peer_bridges).
+	 */
+	l.pci_ecam_size = (uint64_t)buses << 20;
 	acpi_builder_init(&b, buf, size, gpa);
-	r = build_dsdt(&b, m->layout, &dsdt);
+	r = build_dsdt(&b, &l, &dsdt);
 	if (!r)
-		r = build_fadt(&b, dsdt);
+		r = build_fadt(&b, m, dsdt);
 	if (!r)
 		r = build_madt(&b, m->nr_cpus);
 	if (!r)
-		r = build_mcfg(&b, m->layout);
+		r = build_mcfg(&b, &l);
 	if (!r && m->extra)
 		r = m->extra(m->opaque, &b);
 	if (!r)

@@ -243,6 +243,20 @@ void aml_device(struct aml *a, const char *path)
 	aml_name(a, path);
 }
 
+void aml_method(struct aml *a, const char *path, uint8_t nargs)
+{
+	aml_byte(a, 0x14);              /* MethodOp (ACPI 6.5 20.2.5.2) */
+	aml_open(a);
+	aml_name(a, path);
+	aml_byte(a, nargs & 7);         /* MethodFlags: ArgCount, NotSerialized, SyncLevel 0 */
+}
+
+void aml_return_arg(struct aml *a, uint8_t n)
+{
+	aml_byte(a, 0xa4);              /* ReturnOp (20.2.5.3) */
+	aml_byte(a, (uint8_t)(0x68 + (n & 7)));   /* Arg0Op..Arg6Op (20.2.6.1) */
+}
+
 void aml_package(struct aml *a, uint8_t nelems)
 {
 	aml_byte(a, AML_PACKAGE_OP);

@@ -41,6 +41,10 @@ void aml_buffer(struct aml *a, const uint8_t *p, size_t n);
 void aml_scope(struct aml *a, const char *path);
 void aml_device(struct aml *a, const char *path);
 void aml_package(struct aml *a, uint8_t nelems);
+/* Method (PATH, NARGS, NotSerialized) { ... }, closed by aml_end(). */
+void aml_method(struct aml *a, const char *path, uint8_t nargs);
+/* Return (ArgN) */
+void aml_return_arg(struct aml *a, uint8_t n);
 void aml_end(struct aml *a);
 
 /* Resource descriptors (ACPI 6.5 6.4); a template ends with aml_res_end_tag. */

@@ -1,0 +1,117 @@
+# PCIe hot-plug of an assigned device (docs/api.md, src/devices/hotplug.h): L2 starts with an API
+# socket and one empty hot-plug slot (--hotplug-slots 1); `nestvm ctl add-device` plugs edu into it,
+# L2's stock pciehp powers the slot on and enumerates it, and tests/guest/edu_test passes inside L2
+# (VFIO no-IOMMU mode there); `nestvm ctl remove-device` presses the attention button, pciehp lets go
+# and powers the slot off, nestvm takes the device out and closes every fd it opened for it (counted
+# in /proc/PID/fd); then the same device is hot-added and tested a second time. On arm64 the same
+# once more behind the nested vSMMU (--viommu smmuv3): the hot-added edu gets a vDEVICE and a nested
+# HWPT, and edu_test runs through L2's own iommufd; the nested vSMMU needs an assigned device at
+# boot, so the first edu is cold-plugged there and the second one is hot-plugged.
+. tests/testhost/lib.sh
+
+EDU_TEST=${EDU_TEST:-/nestvm/build-testhost/$NESTVM_ARCH/tests/guest/edu_test}
+S=$T/api.sock EV=$T/events
+CTL() { "$NESTVM" ctl "$@"; }
+alive() { [ -e "/proc/$1/stat" ] && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat"; }
+out() { tr -d '\r' < "$T/out" 2>/dev/null; }
+# wait_for CMD SECS: until CMD succeeds (nestvm still alive), polled every 0.2 s
+wait_for() { i=0; while ! eval "$1"; do [ $i -ge $(($2 * 5)) ] && return 1; alive "$pid" || return 1
+	usleep 200000; i=$((i + 1)); done; }
+nfds() { ls "/proc/$pid/fd" 2>/dev/null | wc -l; }
+
+# The edu devices bound to vfio-pci in L1: their cdevs, in PCI order.
+cdevs=''
+for d in /sys/bus/pci/devices/*; do
+	[ "$(cat "$d/vendor")" = 0x1234 ] && [ "$(cat "$d/device")" = 0x11e8 ] || continue
+	for v in "$d"/vfio-dev/vfio*; do [ -e "$v" ] && cdevs="$cdevs /dev/vfio/devices/${v##*/}"; done
+done
+set -- $cdevs
+check "an edu device is bound to vfio-pci in L1 (${1:-none})" [ -c "${1:-/nonexistent}" ] || { done_testing; exit; }
+check "edu_test is built ($EDU_TEST)" [ -x "$EDU_TEST" ] || { done_testing; exit; }
+
+# The guest: for each round, wait for edu at 0000:01:00.0 (the slot's bus), test it, wait until
+# pciehp took it away. Markers on the console tell the host where the guest is.
+BDF=0000:01:00.0
+GROUND='w() { i=0; while [ $i -lt 900 ]; do eval "$1" && return 0; usleep 200000; i=$((i + 1)); done; return 1; }
+here() { [ -e /sys/bus/pci/devices/'$BDF' ]; }
+for r in 1 2; do
+  echo "hp: waiting $r"; w here || { echo "hp: never came $r"; exit 1; }
+  echo "hp: present $r"; dmesg | grep -i pciehp | tail -n 5 | sed "s/^/hp-dmesg: /"
+  edu_test EDUARGS --device '$BDF' --bind; echo "hp: edu_test $r status=$?"
+  w "! here" || { echo "hp: never left $r"; exit 1; }; echo "hp: gone $r"
+done'
+
+# edu_checks WHERE OUT: the parts of one edu_test run (as tests/testhost/vfio_edu.sh checks them).
+edu_checks() {
+	where=$1 o=$2 shown=0
+	evidence() { [ $shown = 1 ] || show "$o" 40; shown=1; }
+	check "$where: edu found and opened through VFIO" grep -Eq '^ok [0-9]+ - .* opened through the (iommufd|noiommu) backend' "$o" || evidence
+	check "$where: MSIs: 4 in total" grep -q '^# edu_test: interrupts=4$' "$o" || evidence
+	check "$where: DMA round trip RAM -> edu -> RAM intact" grep -Eq '^ok [0-9]+ - DMA round trip: 4096 bytes, 0 differ' "$o" || evidence
+	check "$where: edu_test passes completely" sh -c "grep -q '^1\\.\\.[0-9]' '$o' && ! grep -q '^not ok' '$o'" || evidence
+}
+# round_out N: the console between the guest's "present N" and "edu_test N" markers
+round_out() { out | sed -n "/^hp: present $1\$/,/^hp: edu_test $1 /p"; }
+
+# scenario NAME CDEV EDUARGS KCMD [nestvm run options...]
+scenario() {
+	local name=$1 cdev=$2 eargs=$3 kcmd=$4 g n0 n1 rc; shift 4
+	g=$(printf '%s' "$GROUND" | sed "s|EDUARGS|$eargs|")
+	rm -f "$T/out" "$EV" "$S"
+	timeout 600 "$NESTVM" run --kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --memory 256M \
+		--cmdline "$kcmd panic=-1 nestvm.gcmd=$(printf '%s' "$g" | base64 -w0)" \
+		--api-socket path="$S" --event-monitor path="$EV" --hotplug-slots 1 "$@" < /dev/null > "$T/out" 2>&1 &
+	pid=$!
+	check "$name: L2 boots with an empty hot-plug slot and waits" wait_for "out | grep -q '^hp: waiting 1$'" 300 ||
+		{ show "$T/out"; kill "$pid"; wait "$pid"; return 1; }
+	CTL --json "$S" info > "$T/c" 2>&1
+	check "$name: vm.info lists the root port" grep -q '"root-port0"' "$T/c" || show "$T/c"
+	CTL "$S" add-device "path=/nonexistent" > "$T/c" 2>&1
+	check "$name: add-device of a bad path is refused (exit 1, 400)" grep -q 'said 400' "$T/c" || show "$T/c"
+	for r in 1 2; do
+		wait_for "out | grep -q '^hp: waiting $r$'" 120
+		n0=$(nfds)
+		CTL "$S" add-device "path=$cdev,id=edu$r" > "$T/c" 2>&1; rc=$?
+		check "$name round $r: ctl add-device: exit 0, edu$r at $BDF" \
+			sh -c "[ $rc = 0 ] && grep -q '^id: edu$r$' '$T/c' && grep -q '^bdf: $BDF$' '$T/c'" || show "$T/c"
+		check "$name round $r: event device-added" wait_for "grep -q '\"event\":\"device-added\".*\"id\":\"edu$r\"' '$EV'" 10
+		check "$name round $r: L2's pciehp enumerates it" wait_for "out | grep -q '^hp: present $r$'" 120 || show "$T/out"
+		if [ "$name" = smmuv3 ]; then
+			CTL --json "$S" viommu > "$T/c" 2>&1
+			check "$name round $r: the hot-added edu (StreamID 0x100) has a vDEVICE and a nested HWPT" \
+				grep -Eq '\{"sid":256,"dev_id":[0-9]+,"vdevice_id":[1-9][0-9]*,"nested_hwpt_id":[1-9]' "$T/c" ||
+				show "$T/c"
+		fi
+		CTL --json "$S" info > "$T/c" 2>&1
+		check "$name round $r: vm.info's device_tree has edu$r at $BDF" \
+			grep -q "\"edu$r\":{\"id\":\"edu$r\".*\"pci_bdf\":\"$BDF\"" "$T/c" || show "$T/c"
+		wait_for "out | grep -q '^hp: edu_test $r '" 180
+		round_out $r > "$T/round$r"
+		edu_checks "$name round $r (hot-added, in L2)" "$T/round$r"
+		CTL "$S" remove-device "edu$r" > "$T/c" 2>&1
+		check "$name round $r: ctl remove-device: exit 0" [ $? = 0 ] || show "$T/c"
+		check "$name round $r: L2 releases it and nestvm takes it out (event device-removed)" \
+			wait_for "grep -q '\"event\":\"device-removed\".*\"id\":\"edu$r\"' '$EV'" 60 || show "$T/out"
+		n1=$(nfds)
+		check "$name round $r: every fd opened for it is closed ($n0 before the add, $n1 after the removal)" \
+			[ "$n0" = "$n1" ]
+		check "$name round $r: L2 saw it go" wait_for "out | grep -q '^hp: gone $r$'" 30 || show "$T/out"
+	done
+	i=0; while alive "$pid" && [ $i -lt 600 ]; do usleep 100000; i=$((i + 1)); done
+	alive "$pid" && kill "$pid"
+	wait "$pid"; rc=$?
+	check "$name: the guest ends and nestvm exits 0 (status $rc)" [ $rc = 0 ] || show "$T/out"
+}
+
+scenario "no vIOMMU" "$1" "--noiommu" "loglevel=4 vfio.enable_unsafe_noiommu_mode=1"
+
+if [ "$NESTVM_ARCH" != arm64 ]; then
+	skip "the nested vSMMU is arm64's" "smmuv3: hot-added edu behind the nested vSMMU"
+elif [ -z "$2" ]; then
+	skip "needs two edu devices (tools/testhost/run --edu 2)" "smmuv3: hot-added edu behind the nested vSMMU"
+else
+	# The first edu is cold-plugged (it makes the nested vSMMU), the second one hot-plugged.
+	scenario "smmuv3" "$2" "--iommufd --timeout-ms 5000" "loglevel=4 iommu.strict=1" \
+		--viommu smmuv3 --device "vfio,path=$1"
+fi
+done_testing
