@@ -94,14 +94,21 @@ static int poll_clear(struct vfio_pci *vp, unsigned int reg, int is64, uint64_t 
 {
 	long long end = now_ms() + timeout_ms;
 
-	do {
+	for (;;) {
+		/*
+		 * The clock is read before the register: the last read always comes after the deadline,
+		 * so a sleep that overran it (a loaded nested x86 L2's timer can be late by a minute)
+		 * never turns a finished unit into a timeout.
+		 */
+		int late = now_ms() >= end;
 		uint64_t v = is64 ? vfio_pci_read64(vp, reg) : vfio_pci_read32(vp, reg);
 
 		if (!(v & mask))
 			return 1;
+		if (late)
+			return 0;
 		usleep(1000);
-	} while (now_ms() < end);
-	return 0;
+	}
 }
 
 static uint32_t xorshift32(uint32_t *s)
