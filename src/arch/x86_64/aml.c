@@ -14,6 +14,8 @@
 #define AML_SCOPE_OP     0x10
 #define AML_BUFFER_OP    0x11
 #define AML_PACKAGE_OP   0x12
+#define AML_METHOD_OP    0x14
+#define AML_NOTIFY_OP    0x86
 #define AML_EXT_OP       0x5b
 #define AML_DEVICE_OP    0x82    /* after AML_EXT_OP */
 #define AML_DUAL_NAME    0x2e
@@ -241,6 +243,27 @@ void aml_device(struct aml *a, const char *path)
 	aml_byte(a, AML_DEVICE_OP);
 	aml_open(a);
 	aml_name(a, path);
+}
+
+/* DefMethod := MethodOp PkgLength NameString MethodFlags (20.2.5.2): flags 2:0 ArgCount, 3 SerializeFlag. */
+void aml_method(struct aml *a, const char *path, unsigned int nargs, bool serialized)
+{
+	if (nargs > 7) {
+		a->err = a->err ? a->err : -EINVAL;
+		return;
+	}
+	aml_byte(a, AML_METHOD_OP);
+	aml_open(a);
+	aml_name(a, path);
+	aml_byte(a, (uint8_t)(nargs | (serialized ? 1u << 3 : 0)));
+}
+
+/* DefNotify := NotifyOp NotifyObject NotifyValue (20.2.5.3): the object by name, an integer value. */
+void aml_notify(struct aml *a, const char *path, uint8_t value)
+{
+	aml_byte(a, AML_NOTIFY_OP);
+	aml_name(a, path);
+	aml_integer(a, value);
 }
 
 void aml_package(struct aml *a, uint8_t nelems)
