@@ -38,7 +38,7 @@ check "BAR revoked under the guest: nestvm says so once" \
 # (vfio-pci: -EIO) on the 1st and 2nd time (reported 1, 2, 4, 8... times).
 ev='"source":"device","event":"error","properties":{'
 check "BAR revoked under the guest: the event stream has a bar-revoked error for BAR0" \
-	grep -q "$ev\"bar\":0,\"offset\":\"0x0\",\"len\":4,\"write\":false,\"count\":1,\"device\":\"vfio0 ([^)]*)\",\"pci_bdf\":\"0000:00:[0-9a-f]*\\.0\",\"error\":\"bar-revoked\"}" "$T/revoke.ev" ||
+	grep -q "$ev\"bar\":0,\"offset\":\"0x0\",.*\"count\":1,\"device\":\"vfio0 ($DEV)\",\"pci_bdf\":\"0000:00:[0-9a-f]*\\.0\",\"error\":\"bar-revoked\"}" "$T/revoke.ev" ||
 	show "$T/revoke.ev"
 check "BAR revoked under the guest: and bar-access-failed for the refused reads (count 1, 2)" \
 	sh -c "grep -q '\"count\":1,.*\"error\":\"bar-access-failed\"' '$T/revoke.ev' &&
