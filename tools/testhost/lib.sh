@@ -95,6 +95,24 @@ th_x86_peer_bundle() {
 	echo "$b"
 }
 
+# The arm64 peer VMM for runs inside L1: Debian trixie's qemu-system-arm in a foreign debootstrap root
+# (unpacked, not configured), build-testhost/peer/arm64, which L1 runs with chroot. About 370 MB,
+# downloaded once from the machine's own Debian source. Prints the folder.
+th_arm64_peer_root() {
+	local r="$TOP/build-testhost/peer/arm64" mirror d
+	if [ ! -f "$r/.done" ]; then
+		command -v debootstrap >/dev/null || th_die "debootstrap not found: run tools/setup" 3
+		mirror=$(awk 'BEGIN{RS="";ORS="\n"} NR==1' /etc/apt/sources.list.d/debian.sources | sed -n 's/^URIs: *\([^ ]*\).*/\1/p')
+		th_say "making the arm64 peer root (trixie qemu-system-arm) in $r"
+		rm -rf "$r" && mkdir -p "$r"
+		debootstrap --arch=arm64 --foreign --variant=minbase --include=qemu-system-arm trixie "$r" "$mirror" >&2 ||
+			th_die "debootstrap of the arm64 peer root failed"
+		for d in "$r"/var/cache/apt/archives/*.deb; do dpkg -x "$d" "$r"; done
+		touch "$r/.done"
+	fi
+	echo "$r"
+}
+
 # Debian's curl for tests inside L1 (tests/testhost/api.sh drives the API with it), the way the QEMU
 # peer is bundled: the binary and the libraries ldd lists, in build-testhost/peer/curl-ARCH (L1 sees
 # it under /nestvm and runs it through the bundled loader, lib/ld-linux-*). x86_64: the build
