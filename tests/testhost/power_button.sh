@@ -22,7 +22,9 @@ else need="CONFIG_INPUT_EVDEV=y CONFIG_GPIO_PL061=y CONFIG_KEYBOARD_GPIO=y"; fi
 missing=
 for c in $need; do grep -qx "$c" "$cfg" 2>/dev/null || missing="$missing ${c%=y}"; done
 
-"$NESTVM" run --kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --cpus 2 \
+# One vCPU: the button needs no more (and x86_64's known 2-vCPU triple fault of the emulated host,
+# docs/testhost.md, stays out of this test).
+"$NESTVM" run --kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --cpus 1 \
 	--cmdline "loglevel=1 panic=-1 nestvm.gcmd=$(printf '%s' "$GCMD" | base64 -w0)" \
 	--api-socket path="$S" < /dev/null > "$T/out" 2>&1 &
 pid=$!
@@ -44,9 +46,10 @@ if [ -n "$missing" ]; then
 else
 	exit_within 120; rc=$?
 	t1=$(cut -d' ' -f1 /proc/uptime)
-	check "the guest powers off: its power-key handler ran and nestvm exits 0 (status $rc, $(echo "$t0 $t1" |
+	# Its power-key handler's line, and not the test command's end (which also powers off).
+	check "the guest powers off on the power button: its power-key handler ran and nestvm exits 0 (status $rc, $(echo "$t0 $t1" |
 		awk '{printf "%.1f", $2 - $1}') s after the press)" \
-		sh -c "[ $rc = 0 ] && tr -d '\r' < '$T/out' | grep -q '^nestvm-guest: power button'" || show "$T/out"
-	check "it was the power button, not the test command ending" sh -c "! grep -q 'nestvm-guest: exit=' '$T/out'"
+		sh -c "[ $rc = 0 ] && tr -d '\r' < '$T/out' | grep -q '^nestvm-guest: power button' &&
+			! grep -q 'nestvm-guest: exit=' '$T/out'" || show "$T/out"
 fi
 done_testing
