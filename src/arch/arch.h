@@ -66,6 +66,11 @@ int arch_vm_pause(struct vm *vm);
 /* The vIOMMU backend behind the guest's IOMMU front-end (--viommu), NULL if none (vm.viommu). */
 struct viommu *arch_viommu(struct vm *vm);
 int arch_vm_resume(struct vm *vm);
+/*
+ * vm.power-button: presses the machine's power button (x86_64: the ACPI GED's interrupt, which
+ * notifies the PNP0C0C button; arm64: the PL061 line of the gpio-keys KEY_POWER). 0, or -errno.
+ */
+int arch_vm_power_button(struct vm *vm);
 
 /*
  * Live update (docs/liveupdate.md): the architecture's sections (vCPUs, irqchip, fixed devices).

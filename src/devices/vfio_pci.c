@@ -22,6 +22,7 @@
 #include "devices/vfio_pci_state.h"
 #include "iommu/fail_inject.h"
 #include "vmm/config.h"
+#include "vmm/event_monitor.h"
 #include "vmm/log.h"
 #include "vmm/vm.h"
 
@@ -200,6 +201,21 @@ void vfio_pci_find_msix(struct vfio_pci *v, const uint8_t *real, const struct vf
 	}
 }
 
+void vfio_pci_report_error(struct vfio_pci *v, const char *error, json_object *props)
+{
+	char bdf[16];
+
+	if (!props)
+		props = json_object_new_object();
+	if (!props)
+		return;
+	snprintf(bdf, sizeof(bdf), "0000:00:%02x.%x", v->pci.devfn >> 3, v->pci.devfn & 7);
+	json_object_object_add(props, "device", json_object_new_string(v->name));
+	json_object_object_add(props, "pci_bdf", json_object_new_string(bdf));
+	json_object_object_add(props, "error", json_object_new_string(error));
+	event_monitor_emit("device", "error", props);
+}
+
 void vfio_pci_function_reset(struct vfio_pci *v)
 {
 	struct pci_dev *d = &v->pci;
@@ -212,9 +228,20 @@ void vfio_pci_function_reset(struct vfio_pci *v)
 		vfio_pci_msi_update(v);
 	if (v->has_msix && v->msix.dev)
 		vfio_pci_msix_update(v);
-	if (v->fd >= 0 && v->has_reset && ioctl(v->fd, VFIO_DEVICE_RESET))
+	if (v->fd >= 0 && v->has_reset && (fail_inject("function-reset") || ioctl(v->fd, VFIO_DEVICE_RESET))) {
+		json_object *p = json_object_new_object();
+		int e = errno;
+
 		err_errno("%s: VFIO_DEVICE_RESET for the guest's function reset", v->name);
-	else if (!v->has_reset)
+		/* The guest may reset in a loop: the log line is its own, the stream says it 1, 2, 4... times. */
+		if (vfio_pci_report_due(++v->nr_reset_errors)) {
+			json_object_object_add(p, "errno", json_object_new_int(e));
+			json_object_object_add(p, "count", json_object_new_int64((int64_t)v->nr_reset_errors));
+			vfio_pci_report_error(v, "reset-failed", p);
+		} else {
+			json_object_put(p);
+		}
+	} else if (!v->has_reset)
 		pr_debug("%s: function reset: the device has no reset method, only its emulated state was reset", v->name);
 	/* The host restored its own saved COMMAND: make the device's match ours (decode off) again. */
 	pthread_mutex_lock(&d->lock);

@@ -16,6 +16,7 @@
 #ifndef NESTVM_DEVICES_VFIO_PCI_H
 #define NESTVM_DEVICES_VFIO_PCI_H
 
+#include <json-c/json.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -109,6 +110,9 @@ struct vfio_pci {
 	_Atomic uint64_t nr_bar_traps;
 	/* Times the host revoked a BAR mmap under KVM (vm->devmem): the BAR then traps (logged 1, 2, 4...). */
 	_Atomic uint64_t nr_revoked;
+	/* Trapped BAR accesses the host refused (pread/pwrite on the device failed): reported 1, 2, 4... */
+	_Atomic uint64_t nr_bar_errors;
+	_Atomic uint64_t nr_reset_errors;   /* function resets VFIO_DEVICE_RESET refused */
 	/*
 	 * Power management (PCI PM 1.2): PMCSR is emulated and the function stays in D0 on the host
 	 * (a host D3hot would revoke the BAR mmaps under KVM's memslots). Outside D0 the BARs' memslots
@@ -122,6 +126,17 @@ struct vfio_pci {
 	/* The emulated config space as built, before any guest write: what a function reset returns to. */
 	uint8_t reset_cfg[256];        /* the legacy space: extended capabilities read as none */
 };
+
+/*
+ * An error of the assigned device on the event stream (docs/api.md): source "device", event
+ * "error", PROPS (consumed; NULL: none) with "device", "pci_bdf" and "error" (ERROR) added. Callers
+ * a guest can trigger at will report the 1st, 2nd, 4th, 8th... occurrence (vfio_pci_report_due).
+ */
+void vfio_pci_report_error(struct vfio_pci *v, const char *error, json_object *props);
+static inline bool vfio_pci_report_due(uint64_t n)
+{
+	return n && !(n & (n - 1));
+}
 
 /* Opens, binds and attaches the device of CFG, builds the model and puts it on the VM's PCI host. */
 int vfio_pci_create(struct vm *vm, const struct vfio_config *cfg, unsigned int idx);

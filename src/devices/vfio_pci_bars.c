@@ -12,6 +12,7 @@
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -281,6 +282,24 @@ static void bar_slots(struct vfio_pci *v, unsigned int i, bool on)
  * BAR falls back to trapping, where the host's answer (vfio-pci: -EIO, so all-ones) reaches the guest;
  * the next remap (COMMAND, BAR move, D0) maps it again.
  */
+/* A BAR access gone wrong on the event stream (the caller decides when: vfio_pci_report_due). */
+static void report_bar(struct vfio_pci *v, const char *error, unsigned int bar, uint64_t off, uint32_t len,
+		       bool is_write, uint64_t count)
+{
+	json_object *p = json_object_new_object();
+	char o[24];
+
+	if (!p)
+		return;
+	snprintf(o, sizeof(o), "0x%" PRIx64, off);
+	json_object_object_add(p, "bar", json_object_new_int((int)bar));
+	json_object_object_add(p, "offset", json_object_new_string(o));
+	json_object_object_add(p, "len", json_object_new_int((int)len));
+	json_object_object_add(p, "write", json_object_new_boolean(is_write));
+	json_object_object_add(p, "count", json_object_new_int64((int64_t)count));
+	vfio_pci_report_error(v, error, p);
+}
+
 static void bar_revoked(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write)
 {
 	struct pci_bar *pb = opaque;
@@ -292,9 +311,11 @@ static void bar_revoked(void *opaque, uint64_t off, uint8_t *data, uint32_t len,
 		bar_slots(v, pb->idx, false);
 	pthread_mutex_unlock(&v->pci.lock);
 	n = ++v->nr_revoked;
-	if (!(n & (n - 1)))     /* a guest can repeat this at will: 1st, 2nd, 4th, 8th... time */
+	if (vfio_pci_report_due(n)) {     /* a guest can repeat this at will: 1st, 2nd, 4th, 8th... time */
 		pr_warn("%s: the host revoked BAR%u's mapping under the guest (access at +0x%" PRIx64 "); it traps "
 			"now (%" PRIu64 " time%s)", v->name, pb->idx, off, n, n > 1 ? "s" : "");
+		report_bar(v, "bar-revoked", pb->idx, off, len, is_write, n);
+	}
 }
 
 void vfio_pci_bars_fini(struct vfio_pci *v)
@@ -338,9 +359,13 @@ void vfio_pci_bar_access(struct pci_dev *d, unsigned int bar, uint64_t off, uint
 	else
 		n = pread(v->fd, data, len, (off_t)(b->region_off + off));
 	if (n != (ssize_t)len) {
+		uint64_t c = ++v->nr_bar_errors;
+
 		pr_debug("%s: BAR%u %s 0x%" PRIx64 "/%u failed", v->name, bar, is_write ? "write" : "read", off, len);
 		if (!is_write)
 			memset(data, 0xff, len);
+		if (vfio_pci_report_due(c))
+			report_bar(v, "bar-access-failed", bar, off, len, is_write, c);
 	}
 }
 

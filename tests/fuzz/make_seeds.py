@@ -209,6 +209,21 @@ put('fuzz_pl031', 'aavmf-init-settime', b''.join(
      rtc(0x00, False), rtc(0x08, True, 0x123456), rtc(0x00, False), rtc(0x08, False),
      rtc(0x04, True, 0x654321), rtc(0x18, False), rtc(0x09, False, width=2), rtc(0x0e, True, 0, width=2)]))
 
+# fuzz_pl061: ops [flags (0x80 machine op, 0x40 write, 0x10 any width) | off[11:8], off[7:0], value, line op]
+def gp(off, wr, val=0):
+    return bytes([(0x40 if wr else 0) | (off >> 8), off & 0xff, val & 0xff, 0])
+
+
+put('fuzz_pl061', 'gpio-keys-power', b''.join(
+    [gp(0xfe0 + 4 * i, False) for i in range(8)] +                       # amba: PeriphID, PCellID
+    [gp(0x400, True, 0), gp(0x404, True, 0), gp(0x408, True, 0x08), gp(0x410, True, 0x08),
+     bytes([0x80, 0, 0, 0x83]),                                            # the power button
+     gp(0x418, False), gp(0x41c, True, 0x08), gp(0x020, False),            # MIS, IC, line 3 read: released
+     gp(0x418, False), gp(0x41c, True, 0x08), gp(0x020, False),
+     gp(0x404, True, 0x01), gp(0x40c, True, 0x01), gp(0x410, True, 0x01),  # line 0 level high
+     bytes([0x80, 0, 0, 0x10]), gp(0x414, False), bytes([0x80, 0, 0, 0x00]),
+     gp(0x400, True, 0xf0), gp(0x3fc, True, 0xff), gp(0x3fc, False)]))
+
 # fuzz_serial8250: ops [flags (0x80 input, 0x40 any offset/width, 0x08 write), offset, value]
 def s8(off, wr, val=0):
     return bytes([0x08 if wr else 0, off, val])

@@ -64,6 +64,39 @@ static void com1_res(struct aml *r, const struct arch_layout *l)
 	aml_res_irq(r, 1u << X86_COM1_IRQ);
 }
 
+static void ged_res(struct aml *r, const struct arch_layout *l)
+{
+	(void)l;
+	aml_res_irq(r, 1u << X86_GED_IRQ);     /* IRQNoFlags: edge, active high, exclusive (6.4.2.1) */
+}
+
+/*
+ * The power button of a hardware-reduced machine (ACPI 6.5 4.8.2.2.1.2: a control method power
+ * button, PNP0C0C, notified with 0x80 "pressed"), signalled through a Generic Event Device (5.6.9:
+ * ACPI0013, its interrupt in _CRS, _EVT run by OSPM on it). One interrupt, one event: _EVT needs no
+ * event register to read, and an edge needs no acknowledge (vm.power-button pulses the pin).
+ */
+static void power_button(struct aml *a)
+{
+	aml_device(a, "PWRB");
+	aml_name_decl(a, "_HID");
+	aml_eisaid(a, "PNP0C0C");
+	aml_name_decl(a, "_UID");
+	aml_integer(a, 0);
+	aml_end(a);
+
+	aml_device(a, "GED0");
+	aml_name_decl(a, "_HID");
+	aml_string(a, "ACPI0013");
+	aml_name_decl(a, "_UID");
+	aml_integer(a, 0);
+	crs(a, ged_res, NULL);
+	aml_method(a, "_EVT", 1, true);
+	aml_notify(a, "\\_SB.PWRB", 0x80);
+	aml_end(a);
+	aml_end(a);
+}
+
 static int build_dsdt(struct acpi_builder *b, const struct arch_layout *l, uint64_t *gpa)
 {
 	uint8_t buf[DSDT_MAX];
@@ -96,7 +129,7 @@ static int build_dsdt(struct acpi_builder *b, const struct arch_layout *l, uint6
 	 * is returned as is, no error bits), so Linux drives the root ports' hot-plug slots natively
 	 * (pciehp) instead of leaving them to firmware it does not have.
 	 */
-	aml_method(&a, "_OSC", 4);
+	aml_method(&a, "_OSC", 4, false);
 	aml_return_arg(&a, 3);
 	aml_end(&a);
 	aml_end(&a);
@@ -116,6 +149,8 @@ static int build_dsdt(struct acpi_builder *b, const struct arch_layout *l, uint6
 	aml_integer(&a, 1);
 	crs(&a, com1_res, l);
 	aml_end(&a);
+
+	power_button(&a);
 
 	aml_end(&a);    /* \_SB */
 

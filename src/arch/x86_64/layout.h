@@ -94,6 +94,7 @@
 
 #define X86_COM1_PORT       0x3f8
 #define X86_COM1_IRQ        4
+#define X86_GED_IRQ         5                /* the Generic Event Device (power button), edge, IOAPIC pin 5 */
 #define X86_PM_PORT         0x600            /* +0 SLEEP_CONTROL, +1 SLEEP_STATUS, +2 RESET */
 #define X86_PM_LEN          3
 #define X86_RESET_VALUE     0x06             /* what the FADT's RESET_REG takes (as 0xcf9's hard reset) */
