@@ -29,6 +29,12 @@ struct arch_layout {
 	bool pci_cf8;                           /* x86: also the 0xCF8/0xCFC config mechanism (PCI 3.0 3.2.2.3.2) */
 };
 extern const struct arch_layout arch_layout;
+struct vm_config;
+/*
+ * The memory map of a VM with this configuration (vm->layout): arch_layout, or where the machine
+ * differs for UEFI firmware (x86: the Q35 map OVMF builds in, layout.h).
+ */
+const struct arch_layout *arch_vm_layout(const struct vm_config *cfg);
 
 /*
  * The UEFI firmware flash (--firmware code, --firmware-vars variable store) as the arch's QEMU
@@ -60,6 +66,11 @@ int arch_vm_pause(struct vm *vm);
 /* The vIOMMU backend behind the guest's IOMMU front-end (--viommu), NULL if none (vm.viommu). */
 struct viommu *arch_viommu(struct vm *vm);
 int arch_vm_resume(struct vm *vm);
+/*
+ * vm.power-button: presses the machine's power button (x86_64: the ACPI GED's interrupt, which
+ * notifies the PNP0C0C button; arm64: the PL061 line of the gpio-keys KEY_POWER). 0, or -errno.
+ */
+int arch_vm_power_button(struct vm *vm);
 
 /*
  * Live update (docs/liveupdate.md): the architecture's sections (vCPUs, irqchip, fixed devices).

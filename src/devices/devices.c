@@ -5,12 +5,16 @@
  */
 #include "devices/devices.h"
 
+#include <stdio.h>
+
 #include "devices/hotplug.h"
 #include "devices/pci.h"
 #include "devices/vfio_pci.h"
 #include "devices/virtio.h"
 #include "iommu/fail_inject.h"
 #include "iommu/iommufd.h"
+#include "iommu/iommufd_state.h"
+#include "liveupdate/state_format.h"
 #include "vmm/config.h"
 #include "vmm/log.h"
 #include "vmm/vm.h"
@@ -29,11 +33,50 @@ static int passed_fds(const struct vm_config *cfg)
  * Device assignment: one iommufd + IOAS per VM, every device bound and attached, then guest RAM
  * mapped (IOVA == GPA) once the attached devices' reserved IOVA ranges are known. Only when asked.
  */
+/*
+ * After a live update: the iommufd the previous process handed over, with its IOAS (guest RAM
+ * mapped) and the devices bound and attached as they were: nothing is allocated or mapped again.
+ */
+static int vfio_adopt(struct vm *vm)
+{
+	const struct lu_section *s = lu_state_find(vm->restore, IOMMUFD_STATE_TYPE, 0);
+	struct iommufd_saved saved;
+	int r, fd = fdtab_lookup(&vm->fds, FD_IOMMUFD, "iommufd");
+
+	if (!s || fd < 0) {
+		snprintf(vm->restore_why, sizeof(vm->restore_why), "the state has no %s", s ? "handed-over iommufd fd" :
+			 "iommufd section");
+		return -EINVAL;
+	}
+	r = iommufd_state_decode(s, &saved, vm->restore_why, sizeof(vm->restore_why));
+	if (r)
+		return r;
+	/* The same RAM at the same place (the machine is made from the same arguments). */
+	for (unsigned int i = 0; i < saved.nr_maps; i++) {
+		bool found = false;
+
+		for (unsigned int k = 0; k < vm->mem.nr && !found; k++)
+			found = vm->mem.r[k].gpa == saved.map[i].iova && vm->mem.r[k].size == saved.map[i].len;
+		if (!found) {
+			snprintf(vm->restore_why, sizeof(vm->restore_why), "IOAS mapping 0x%llx+0x%llx is no RAM region of this VM",
+				 (unsigned long long)saved.map[i].iova, (unsigned long long)saved.map[i].len);
+			return -EINVAL;
+		}
+	}
+	return iommufd_ctx_adopt(&vm->iommufd, fd, &saved, vm->restore_why, sizeof(vm->restore_why));
+}
+
 static int vfio_create(struct vm *vm)
 {
 	const struct vm_config *cfg = vm->cfg;
 	int r;
 
+	if (vm->restore) {
+		r = vfio_adopt(vm);
+		for (unsigned int i = 0; !r && i < cfg->nr_vfio && i < CFG_MAX_VFIO; i++)
+			r = vfio_pci_create(vm, &cfg->vfio[i], i);
+		return r;
+	}
 	r = iommufd_ctx_open(&vm->iommufd, cfg->iommufd_fd);
 	if (r)
 		return r;
@@ -76,6 +119,12 @@ int devices_create(struct vm *vm)
 	}
 	return 0;
 err:
+	/*
+	 * After a live update nothing is torn down: closing a handed-over device or the iommufd would
+	 * stop what the previous binary takes back (vm_restore_fallback execs it with every fd as is).
+	 */
+	if (vm->restore)
+		return r;
 	/* The host owns every function added so far; then the vIOMMU's nested objects go (they hold the IOAS). */
 	hotplug_destroy(vm->hotplug);
 	vm->hotplug = NULL;

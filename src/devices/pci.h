@@ -11,6 +11,7 @@
 
 #include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "devices/pci_viommu.h"
@@ -20,6 +21,8 @@ struct vm;
 struct pci_dev;
 struct pci_host;
 struct pci_msix;
+struct lu_writer;
+struct lu_state;
 
 #define PCI_CFG_SPACE_SIZE_EXP 4096
 #define PCI_NR_BARS 6
@@ -58,6 +61,20 @@ struct pci_dev_ops {
 			  uint32_t len, bool is_write);
 	/* Optional: the bus above reset the function (a bridge's Secondary Bus Reset, PCI-PCI Bridge 1.2 3.2.5.17). */
 	void (*bus_reset)(struct pci_dev *d);
+	/*
+	 * Live update by re-exec (docs/liveupdate.md). A function whose model has lu_save is carried
+	 * across `vm.update exec`; the VM's update is refused while it has any other (vm_state_refusal).
+	 * In the old process, VM paused: lu_quiesce first, before anything of the VM is saved (no
+	 * interrupt may land in the VM being saved: irqfds detached, fires wait in their eventfds);
+	 * lu_save writes the model's sections after its "pci-cfg" one (and registers in the VM's fd
+	 * table what must cross the exec); lu_resume when the update did not happen and the old process
+	 * keeps the VM. In the new process lu_restore runs once every function's config space is back
+	 * and the interrupt controller restored; it sets up delivery into the new VM last.
+	 */
+	void (*lu_quiesce)(struct pci_dev *d);
+	int (*lu_save)(struct pci_dev *d, struct lu_writer *w);
+	void (*lu_resume)(struct pci_dev *d);
+	int (*lu_restore)(struct pci_dev *d, const struct lu_state *st, char *why, size_t why_size);
 };
 
 struct pci_bar {
@@ -173,12 +190,25 @@ struct pci_host {
 	bus_access_fn cf9_fn;               /* the chipset register at 0xCF9, inside CONFIG_ADDRESS's dword */
 	void *cf9_opaque;
 	bool ecam_on, cf8_on;
+	uint64_t ecam_base, ecam_size;      /* where the ECAM decodes while ecam_on */
 	bool running;                       /* the guest runs: what a vIOMMU showed it is fixed */
 	struct pci_viommu viommu;           /* ops NULL: no vIOMMU, bus addresses are guest physical */
 };
 
 /* Creates the root complex in vm->pci: ECAM on vm->mmio, 0xCF8 on vm->pio when the arch wants it. */
 int pci_host_create(struct vm *vm);
+/*
+ * Moves the ECAM window to [BASE, BASE+SIZE) (SIZE 0: off), as a chipset's ECAM base register does
+ * (Q35 PCIEXBAR). -EINVAL for a window that is not 1-256 MiB naturally aligned, -EEXIST when it
+ * overlaps another device (reported; the ECAM is then off).
+ */
+int pci_host_set_ecam(struct pci_host *h, uint64_t base, uint64_t size);
+/*
+ * Gives the host bridge function 00:00.0 another identity and config-space model (a chipset's, e.g.
+ * Q35's MCH for firmware that picks its platform code by it). Before the guest runs.
+ */
+void pci_host_set_bridge(struct pci_host *h, const struct pci_dev_ops *ops, const char *name, uint16_t vendor,
+			 uint16_t device, uint32_t class_rev, uint16_t subsys_vendor, uint16_t subsys);
 /*
  * On x86 the byte at 0xCF9 (the chipset's reset control register) lies inside the CONFIG_ADDRESS
  * dword the host owns: byte accesses there go to FN (set before any vCPU runs).
@@ -203,6 +233,8 @@ void pci_host_viommu_detach_vfio(struct pci_host *h, uint32_t rid);
 int pci_host_msi_translate(const struct pci_host *h, uint32_t rid, uint64_t *addr, uint32_t *data, bool report);
 /* Puts D in the next free slot (1..31) and pre-assigns its memory BARs from the windows. */
 int pci_host_add(struct pci_host *h, struct pci_dev *d);
+/* The same in slot SLOT (1..31; 0: the next free one), -ENOSPC (reported) when it is taken. */
+int pci_host_add_slot(struct pci_host *h, struct pci_dev *d, unsigned int slot);
 void pci_host_remove(struct pci_host *h, struct pci_dev *d);
 /* Config access by bus/devfn for tests and the CF8 path. */
 void pci_host_cfg_access(struct pci_host *h, uint32_t bus, uint32_t devfn, uint32_t reg, uint8_t *data,

@@ -94,6 +94,7 @@ static void cfc_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len, 
 
 int pci_host_create(struct vm *vm)
 {
+	const struct arch_layout *l = vm_layout(vm);
 	struct pci_host *h = calloc(1, sizeof(*h));
 	int r;
 
@@ -106,18 +107,19 @@ int pci_host_create(struct vm *vm)
 		     0x1100);
 	h->bridge.host = h;
 	h->slot[0] = &h->bridge;
-	h->mmio32_next = arch_layout.pci_mmio32_base;
-	h->mmio64_next = arch_layout.pci_mmio64_base;
-	if (arch_layout.pci_ecam_size) {
-		r = bus_register(&vm->mmio, arch_layout.pci_ecam_base, arch_layout.pci_ecam_size, ecam_access, h,
-				 "pci-ecam");
+	h->mmio32_next = l->pci_mmio32_base;
+	h->mmio64_next = l->pci_mmio64_base;
+	if (l->pci_ecam_size) {
+		r = bus_register(&vm->mmio, l->pci_ecam_base, l->pci_ecam_size, ecam_access, h, "pci-ecam");
 		if (r) {
-			err_num(r, "PCI ECAM at 0x%llx", (unsigned long long)arch_layout.pci_ecam_base);
+			err_num(r, "PCI ECAM at 0x%llx", (unsigned long long)l->pci_ecam_base);
 			goto err;
 		}
 		h->ecam_on = true;
+		h->ecam_base = l->pci_ecam_base;
+		h->ecam_size = l->pci_ecam_size;
 	}
-	if (arch_layout.pci_cf8) {
+	if (l->pci_cf8) {
 		r = bus_register(&vm->pio, CF8_PORT, 4, cf8_access, h, "pci-cf8");
 		if (!r) {
 			r = bus_register(&vm->pio, CFC_PORT, 4, cfc_access, h, "pci-cfc");
@@ -134,11 +136,48 @@ int pci_host_create(struct vm *vm)
 	return 0;
 err:
 	if (h->ecam_on)
-		bus_unregister(&vm->mmio, arch_layout.pci_ecam_base, h);
+		bus_unregister(&vm->mmio, h->ecam_base, h);
 	pci_dev_fini(&h->bridge);
 	pthread_mutex_destroy(&h->lock);
 	free(h);
 	return r;
+}
+
+int pci_host_set_ecam(struct pci_host *h, uint64_t base, uint64_t size)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&h->lock);
+	if (h->ecam_on && (h->ecam_base != base || h->ecam_size != size)) {
+		bus_unregister(&h->vm->mmio, h->ecam_base, h);
+		h->ecam_on = false;
+	}
+	if (size && !h->ecam_on) {
+		/* PCIe 4.0 7.2.2: 1 MiB per bus, at most 256 buses. */
+		if (size > 256u << 20 || size & ((1u << 20) - 1) || base & (size - 1) || base + size < base)
+			r = -EINVAL;
+		else
+			r = bus_register(&h->vm->mmio, base, size, ecam_access, h, "pci-ecam");
+		if (!r) {
+			h->ecam_on = true;
+			h->ecam_base = base;
+			h->ecam_size = size;
+		}
+	}
+	pthread_mutex_unlock(&h->lock);
+	if (r)
+		pr_err("PCI ECAM at 0x%llx (0x%llx bytes): %s; config space stays reachable through ports 0xcf8/0xcfc only",
+		       (unsigned long long)base, (unsigned long long)size,
+		       r == -EEXIST ? "it overlaps another device" : "not a naturally aligned window of 1-256 buses");
+	return r;
+}
+
+void pci_host_set_bridge(struct pci_host *h, const struct pci_dev_ops *ops, const char *name, uint16_t vendor,
+			 uint16_t device, uint32_t class_rev, uint16_t subsys_vendor, uint16_t subsys)
+{
+	pci_dev_fini(&h->bridge);
+	pci_dev_init(&h->bridge, h->vm, ops, name, vendor, device, class_rev, subsys_vendor, subsys);
+	h->bridge.host = h;
 }
 
 void pci_host_set_cf9(struct pci_host *h, bus_access_fn fn, void *opaque)
@@ -170,7 +209,7 @@ void pci_host_destroy(struct vm *vm)
 	if (!h)
 		return;
 	if (h->ecam_on)
-		bus_unregister(&vm->mmio, arch_layout.pci_ecam_base, h);
+		bus_unregister(&vm->mmio, h->ecam_base, h);
 	if (h->cf8_on) {
 		bus_unregister(&vm->pio, CF8_PORT, h);
 		bus_unregister(&vm->pio, CFC_PORT, h);
@@ -235,15 +274,27 @@ static bool window_alloc(uint64_t *next, uint64_t base, uint64_t wsize, uint64_t
 
 int pci_host_add(struct pci_host *h, struct pci_dev *d)
 {
-	const struct arch_layout *l = &arch_layout;
+	return pci_host_add_slot(h, d, 0);
+}
+
+int pci_host_add_slot(struct pci_host *h, struct pci_dev *d, unsigned int slot)
+{
+	const struct arch_layout *l = vm_layout(h->vm);
 	unsigned int s;
 
 	pthread_mutex_lock(&h->lock);
-	for (s = 1; s < PCI_NR_SLOTS && h->slot[s]; s++)
-		;
+	if (slot) {
+		s = slot < PCI_NR_SLOTS && !h->slot[slot] ? slot : PCI_NR_SLOTS;
+	} else {
+		for (s = 1; s < PCI_NR_SLOTS && h->slot[s]; s++)
+			;
+	}
 	if (s == PCI_NR_SLOTS) {
 		pthread_mutex_unlock(&h->lock);
-		pr_err("%s: no free PCI slot", d->name);
+		if (slot)
+			pr_err("%s: PCI slot %u is not free", d->name, slot);
+		else
+			pr_err("%s: no free PCI slot", d->name);
 		return -ENOSPC;
 	}
 	/*

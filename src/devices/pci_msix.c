@@ -16,6 +16,7 @@
 
 #include "devices/pci.h"
 #include "devices/pci_msix.h"
+#include "devices/pci_msix_state.h"
 #include "vmm/irq.h"
 #include "vmm/log.h"
 #include "vmm/vm.h"
@@ -287,4 +288,49 @@ void pci_msix_notify(struct pci_msix *m, unsigned int vec)
 	else if (m->enabled)
 		set_pending(m, vec, true);
 	pthread_mutex_unlock(&m->lock);
+}
+
+void pci_msix_quiesce(struct pci_msix *m)
+{
+	pthread_mutex_lock(&m->lock);
+	for (unsigned int i = 0; i < m->nr; i++)
+		detach(m, i);
+	pthread_mutex_unlock(&m->lock);
+}
+
+int pci_msix_restore_table(struct pci_msix *m, const struct pci_msix_saved *s)
+{
+	if (s->nr != m->nr)
+		return -EINVAL;
+	pthread_mutex_lock(&m->lock);
+	for (unsigned int i = 0; i < m->nr; i++) {
+		struct pci_msix_vector *v = &m->v[i];
+
+		detach(m, i);
+		v->addr_lo = s->e[i].addr_lo;
+		v->addr_hi = s->e[i].addr_hi;
+		v->data = s->e[i].data;
+		v->ctrl = s->e[i].ctrl;
+		v->routed = false;
+	}
+	memcpy(m->pba, s->pba, sizeof(m->pba));
+	pthread_mutex_unlock(&m->lock);
+	return 0;
+}
+
+int pci_msix_take_efd(struct pci_msix *m, unsigned int i, int fd)
+{
+	int r = 0;
+
+	if (i >= m->nr || fd < 0)
+		return -EINVAL;
+	pthread_mutex_lock(&m->lock);
+	if (m->v[i].irqfd) {
+		r = -EBUSY;
+	} else if (m->v[i].efd != fd) {
+		close(m->v[i].efd);
+		m->v[i].efd = fd;
+	}
+	pthread_mutex_unlock(&m->lock);
+	return r;
 }

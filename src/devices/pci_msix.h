@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 struct pci_dev;
+struct pci_msix_saved;
 
 #define PCI_MSIX_MAX_VECTORS 64
 #define PCI_MSIX_ENTRY_SIZE 16
@@ -60,5 +61,20 @@ void pci_msix_ctrl_written(struct pci_msix *m);
 /* Fires VEC (any thread): delivers, or sets its PBA bit while masked. Out-of-range VEC is ignored. */
 void pci_msix_notify(struct pci_msix *m, unsigned int vec);
 bool pci_msix_enabled(struct pci_msix *m);
+
+/*
+ * Live update (pci_msix_state.h). Quiesce: every vector stops delivering (irqfds detached) and
+ * fires wait in the eventfds' counters, so none reaches a VM that is being saved; the table and
+ * PBA are left as they are. pci_msix_ctrl_written brings delivery back (a pending count becomes the
+ * PBA bit and a live vector delivers it).
+ */
+void pci_msix_quiesce(struct pci_msix *m);
+/*
+ * The new process, before the guest runs: the saved table and PBA into M (same vector count, else
+ * -EINVAL); nothing is routed until pci_msix_ctrl_written (after config space is restored).
+ */
+int pci_msix_restore_table(struct pci_msix *m, const struct pci_msix_saved *s);
+/* Vector I's eventfd becomes FD (a handed-over one; M's own is closed). Not while delivering: -EBUSY. */
+int pci_msix_take_efd(struct pci_msix *m, unsigned int i, int fd);
 
 #endif

@@ -91,7 +91,12 @@ static void update_irq(struct pci_root_port *p)
 	level &= !!(ctl & PCI_EXP_SLTCTL_HPIE);
 	if (level && !p->irq_level) {
 		p->nr_irqs++;
+		pr_debug("%s: hot-plug interrupt %llu (Slot Status 0x%04x, Control 0x%04x)", p->pci.name,
+			 (unsigned long long)p->nr_irqs, sta, ctl);
 		pci_msix_notify(&p->msix, 0);
+	} else if (level) {
+		pr_debug("%s: no new hot-plug interrupt: events still set (Slot Status 0x%04x, Control 0x%04x)",
+			 p->pci.name, sta, ctl);
 	}
 	p->irq_level = level;
 }
@@ -103,6 +108,10 @@ static void rp_cfg_write(struct pci_dev *d, uint32_t reg, const uint8_t *data, u
 	uint16_t ctl;
 
 	pthread_mutex_lock(&d->lock);
+	/* -v: the slot's register traffic, to tell a guest that never reacted from a lost interrupt. */
+	if (overlaps(reg, len, p->exp + PCI_EXP_SLTCTL, 4))
+		pr_debug("%s: config write 0x%x/%u = 0x%x: now Slot Control 0x%04x, Status 0x%04x", d->name, reg, len,
+			 (unsigned int)pci_le_get(data, len), exp16(p, PCI_EXP_SLTCTL), exp16(p, PCI_EXP_SLTSTA));
 	if (overlaps(reg, len, PCI_SECONDARY_BUS, 1) && p->child)
 		__atomic_store_n(&p->child->bus, d->cfg[PCI_SECONDARY_BUS], __ATOMIC_RELAXED);
 	if (overlaps(reg, len, p->exp + PCI_EXP_SLTCTL, 2)) {

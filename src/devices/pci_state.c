@@ -50,11 +50,44 @@ int pci_host_state_save(struct pci_host *h, struct lu_writer *w)
 	int r = 0;
 
 	pthread_mutex_lock(&h->lock);
-	for (unsigned int s = 0; s < PCI_NR_SLOTS && !r; s++)
-		if (h->slot[s])
-			r = pci_dev_state_save(h->slot[s], w);
+	for (unsigned int s = 0; s < PCI_NR_SLOTS && !r; s++) {
+		struct pci_dev *d = h->slot[s];
+
+		if (!d)
+			continue;
+		r = pci_dev_state_save(d, w);
+		if (!r && d->ops->lu_save)
+			r = d->ops->lu_save(d, w);
+	}
 	pthread_mutex_unlock(&h->lock);
 	return r;
+}
+
+const struct pci_dev *pci_host_state_unsaved(struct pci_host *h)
+{
+	/* Slot 0 is the host bridge: config space only. */
+	for (unsigned int s = 1; s < PCI_NR_SLOTS; s++)
+		if (h->slot[s] && !h->slot[s]->ops->lu_save)
+			return h->slot[s];
+	return NULL;
+}
+
+void pci_host_state_quiesce(struct pci_host *h)
+{
+	pthread_mutex_lock(&h->lock);
+	for (unsigned int s = 0; s < PCI_NR_SLOTS; s++)
+		if (h->slot[s] && h->slot[s]->ops->lu_quiesce)
+			h->slot[s]->ops->lu_quiesce(h->slot[s]);
+	pthread_mutex_unlock(&h->lock);
+}
+
+void pci_host_state_resume(struct pci_host *h)
+{
+	pthread_mutex_lock(&h->lock);
+	for (unsigned int s = 0; s < PCI_NR_SLOTS; s++)
+		if (h->slot[s] && h->slot[s]->ops->lu_resume)
+			h->slot[s]->ops->lu_resume(h->slot[s]);
+	pthread_mutex_unlock(&h->lock);
 }
 
 int pci_host_state_restore(struct pci_host *h, const struct lu_state *st, char *why, size_t why_size)
@@ -80,6 +113,13 @@ int pci_host_state_restore(struct pci_host *h, const struct lu_state *st, char *
 		} else {
 			r = pci_dev_state_restore(h->slot[slot], s, why, why_size);
 		}
+	}
+	/* Then the models' own state: BARs decode where the guest put them, MSI-X sits in its BAR. */
+	for (unsigned int slot = 0; slot < PCI_NR_SLOTS && !r; slot++) {
+		struct pci_dev *d = h->slot[slot];
+
+		if (d && d->ops->lu_restore)
+			r = d->ops->lu_restore(d, st, why, why_size);
 	}
 	return r;
 }

@@ -19,8 +19,10 @@
 #include <unistd.h>
 
 #include "devices/vfio_pci.h"
+#include "devices/vfio_pci_state.h"
 #include "iommu/fail_inject.h"
 #include "vmm/config.h"
+#include "vmm/event_monitor.h"
 #include "vmm/log.h"
 #include "vmm/vm.h"
 
@@ -34,6 +36,10 @@ static const struct pci_dev_ops vfio_pci_ops = {
 	.bar_access = vfio_pci_bar_access,
 	.bar_remap = vfio_pci_bar_remap,
 	.destroy = vfio_pci_destroy,
+	.lu_quiesce = vfio_pci_lu_quiesce,
+	.lu_save = vfio_pci_lu_save,
+	.lu_resume = vfio_pci_lu_resume,
+	.lu_restore = vfio_pci_lu_restore,
 };
 
 /* /sys/bus/pci/devices/BDF/vfio-dev/vfioN -> /dev/vfio/devices/vfioN, with a reason when there is none. */
@@ -141,7 +147,7 @@ static int bind_attach(struct vfio_pci *v, int iommufd, uint32_t ioas)
 	return 0;
 }
 
-static int device_info(struct vfio_pci *v)
+static int device_info(struct vfio_pci *v, bool restoring)
 {
 	struct vfio_device_info info = { .argsz = sizeof(info) };
 	struct vfio_region_info ri = { .argsz = sizeof(ri), .index = VFIO_PCI_CONFIG_REGION_INDEX };
@@ -152,8 +158,12 @@ static int device_info(struct vfio_pci *v)
 		pr_err("%s: not a PCI device", v->name);
 		return -EINVAL;
 	}
-	/* Start from a clean device state (the previous user may have left it anywhere). */
-	if (fail_inject("reset") || ((info.flags & VFIO_DEVICE_FLAGS_RESET) && ioctl(v->fd, VFIO_DEVICE_RESET)))
+	/*
+	 * Start from a clean device state (the previous user may have left it anywhere); not after a
+	 * live update, where the device is the guest's, running.
+	 */
+	if (!restoring && (fail_inject("reset") ||
+			   ((info.flags & VFIO_DEVICE_FLAGS_RESET) && ioctl(v->fd, VFIO_DEVICE_RESET))))
 		return err_errno("%s: VFIO_DEVICE_RESET", v->name);
 	v->has_reset = info.flags & VFIO_DEVICE_FLAGS_RESET;
 	if (!(info.flags & VFIO_DEVICE_FLAGS_RESET))
@@ -191,6 +201,21 @@ void vfio_pci_find_msix(struct vfio_pci *v, const uint8_t *real, const struct vf
 	}
 }
 
+void vfio_pci_report_error(struct vfio_pci *v, const char *error, json_object *props)
+{
+	char bdf[16];
+
+	if (!props)
+		props = json_object_new_object();
+	if (!props)
+		return;
+	snprintf(bdf, sizeof(bdf), "0000:00:%02x.%x", v->pci.devfn >> 3, v->pci.devfn & 7);
+	json_object_object_add(props, "device", json_object_new_string(v->name));
+	json_object_object_add(props, "pci_bdf", json_object_new_string(bdf));
+	json_object_object_add(props, "error", json_object_new_string(error));
+	event_monitor_emit("device", "error", props);
+}
+
 void vfio_pci_function_reset(struct vfio_pci *v)
 {
 	struct pci_dev *d = &v->pci;
@@ -203,9 +228,20 @@ void vfio_pci_function_reset(struct vfio_pci *v)
 		vfio_pci_msi_update(v);
 	if (v->has_msix && v->msix.dev)
 		vfio_pci_msix_update(v);
-	if (v->fd >= 0 && v->has_reset && ioctl(v->fd, VFIO_DEVICE_RESET))
+	if (v->fd >= 0 && v->has_reset && (fail_inject("function-reset") || ioctl(v->fd, VFIO_DEVICE_RESET))) {
+		json_object *p = json_object_new_object();
+		int e = errno;
+
 		err_errno("%s: VFIO_DEVICE_RESET for the guest's function reset", v->name);
-	else if (!v->has_reset)
+		/* The guest may reset in a loop: the log line is its own, the stream says it 1, 2, 4... times. */
+		if (vfio_pci_report_due(++v->nr_reset_errors)) {
+			json_object_object_add(p, "errno", json_object_new_int(e));
+			json_object_object_add(p, "count", json_object_new_int64((int64_t)v->nr_reset_errors));
+			vfio_pci_report_error(v, "reset-failed", p);
+		} else {
+			json_object_put(p);
+		}
+	} else if (!v->has_reset)
 		pr_debug("%s: function reset: the device has no reset method, only its emulated state was reset", v->name);
 	/* The host restored its own saved COMMAND: make the device's match ours (decode off) again. */
 	pthread_mutex_lock(&d->lock);
@@ -258,6 +294,8 @@ int vfio_pci_create_below(struct vm *vm, const struct vfio_config *cfg, unsigned
 	struct vfio_pci *v = calloc(1, sizeof(*v));
 	unsigned int ncaps;
 	bool added = false;
+	/* Made by vm_create after a live update (a hot-add later is a new device as ever). */
+	bool restoring = vm->restore && !(vm->pci && vm->pci->running);
 	int r;
 
 	if (!v)
@@ -265,19 +303,34 @@ int vfio_pci_create_below(struct vm *vm, const struct vfio_config *cfg, unsigned
 	v->fd = -1;
 	v->fds = vm_fdtab(vm);
 	v->rom = cfg->rom;
+	v->idx = idx;
+	/* Peers' DMA into this device's BARs goes through the VM's IOAS (stage 2 behind a vIOMMU). */
+	v->p2p = !cfg->p2p_off && vm->iommufd.fd >= 0 && vm->iommufd.has_ioas;
+	v->iommufd = vm->iommufd.fd;
+	v->ioas = vm->iommufd.ioas_id;
 	if (cfg->path)
 		snprintf(v->name, sizeof(v->name), "vfio%u (%s)", idx, cfg->path);
 	else if (cfg->host)
 		snprintf(v->name, sizeof(v->name), "vfio%u (%s)", idx, cfg->host);
 	else
 		snprintf(v->name, sizeof(v->name), "vfio%u (fd %d)", idx, cfg->fd);
-	r = open_cdev(v, cfg, idx);
+	if (restoring) {
+		/* A live update: the cdev the previous process handed over, bound and attached as it left it. */
+		r = vfio_pci_state_adopt_fd(v->fds, vm->restore, idx, &v->fd, &v->devid, vm->restore_why,
+					    sizeof(vm->restore_why));
+	} else {
+		r = open_cdev(v, cfg, idx);
+		if (!r)
+			r = bind_attach(v, vm->iommufd.fd, vm->iommufd.ioas_id);
+	}
 	if (!r)
-		r = bind_attach(v, vm->iommufd.fd, vm->iommufd.ioas_id);
-	if (!r)
-		r = device_info(v);
+		r = device_info(v, restoring);
 	if (!r && (r = vfio_pci_cfg_pread(v, 0, real, sizeof(real))))
 		err_num(r, "%s: reading config space", v->name);
+	if (r && restoring) {
+		/* Nothing closed: the previous binary takes the VM back with this very fd (vm_restore_fallback). */
+		return r;
+	}
 	if (r) {
 		vfio_pci_free(v, false, false);
 		return r;
@@ -298,6 +351,8 @@ int vfio_pci_create_below(struct vm *vm, const struct vfio_config *cfg, unsigned
 	if (!r && v->has_msix && !v->bar[v->msix_bar].size)
 		v->has_msix = false;    /* its BAR is not offered */
 	if (!r)
+		vfio_pci_p2p_init(v);
+	if (!r)
 		r = vfio_pci_config_caps(v, real, caps, ncaps);
 	if (!r)
 		vfio_pci_config_snapshot(v);    /* before pci_host_add pre-assigns BAR addresses */
@@ -317,6 +372,10 @@ int vfio_pci_create_below(struct vm *vm, const struct vfio_config *cfg, unsigned
 	}
 	if (!r)
 		r = vfio_pci_irq_init(v);
+	if (r && restoring) {
+		/* As above: the handed-over device must stay as it is for the fallback (this process execs). */
+		return r;
+	}
 	if (r) {
 		if (added)
 			pci_host_remove(vm->pci, &v->pci);

@@ -9,14 +9,18 @@
  *                      and unmappable parts trapped and forwarded; the expansion ROM when asked
  *   vfio_pci_irq.c     MSI and MSI-X (VFIO_DEVICE_SET_IRQS eventfds = KVM irqfds on MSI routes),
  *                      INTx (irqfd + resample eventfd on arm64's in-kernel GIC)
+ *   vfio_pci_p2p.c     peer-to-peer DMA: the mmapped BAR pieces as dma-bufs, mapped into the VM's
+ *                      IOAS at their guest-physical addresses while the guest has them decoding
  * After setup, BAR accesses and interrupts never exit to nestvm.
  */
 #ifndef NESTVM_DEVICES_VFIO_PCI_H
 #define NESTVM_DEVICES_VFIO_PCI_H
 
+#include <json-c/json.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "devices/pci.h"
@@ -25,6 +29,7 @@
 struct fdtab;
 struct vm;
 struct vfio_config;
+struct vfio_pci_saved;
 
 #define VFIO_PCI_MAX_AREAS 8        /* mmapped pieces of one BAR (sparse areas minus MSI-X pages) */
 #define VFIO_PCI_MAX_MSI 32         /* PCI 3.0 6.8.1.3: at most 32 MSI vectors */
@@ -34,6 +39,9 @@ struct vfio_pci_area {
 	uint8_t *hva;                   /* inside vfio_pci_bar.map */
 	uint32_t slot;                  /* KVM memslot while the BAR decodes */
 	bool in_slot;
+	int dmabuf;                     /* the piece as a dma-buf (vfio_pci_p2p.c), -1: none */
+	bool in_ioas;                   /* dma-buf mapped into the VM's IOAS at p2p_iova */
+	uint64_t p2p_iova;
 };
 
 struct vfio_pci_bar {
@@ -74,6 +82,12 @@ struct vfio_pci {
 	int fd;                         /* the VFIO device cdev, bound to the VM's iommufd */
 	struct fdtab *fds;              /* owner of fd (FD_VFIO_DEVICE "vfioN"); NULL: fd is ours alone */
 	uint32_t devid;                 /* iommufd device id from BIND */
+	unsigned int idx;               /* N of --device number N: names its fds (vfioN, vfioN.barB.K), the update's instance */
+	/* P2P (vfio_pci_p2p.c): the VM's iommufd and IOAS (the stage 2 / nest parent's) its BARs go in. */
+	bool p2p;                       /* on unless p2p=off, the IOAS or the dma-buf export is missing */
+	int iommufd;
+	uint32_t ioas;
+	_Atomic uint64_t nr_p2p_fail;   /* IOAS mappings refused (logged 1, 2, 4...: the guest places BARs) */
 	bool has_reset;                 /* VFIO_DEVICE_FLAGS_RESET: VFIO_DEVICE_RESET works */
 	uint64_t cfg_off, cfg_size;     /* config region */
 	uint8_t pt[PCI_CFG_SPACE_SIZE_EXP / 8];    /* bit per byte: passed through to the device */
@@ -96,6 +110,9 @@ struct vfio_pci {
 	_Atomic uint64_t nr_bar_traps;
 	/* Times the host revoked a BAR mmap under KVM (vm->devmem): the BAR then traps (logged 1, 2, 4...). */
 	_Atomic uint64_t nr_revoked;
+	/* Trapped BAR accesses the host refused (pread/pwrite on the device failed): reported 1, 2, 4... */
+	_Atomic uint64_t nr_bar_errors;
+	_Atomic uint64_t nr_reset_errors;   /* function resets VFIO_DEVICE_RESET refused */
 	/*
 	 * Power management (PCI PM 1.2): PMCSR is emulated and the function stays in D0 on the host
 	 * (a host D3hot would revoke the BAR mmaps under KVM's memslots). Outside D0 the BARs' memslots
@@ -109,6 +126,17 @@ struct vfio_pci {
 	/* The emulated config space as built, before any guest write: what a function reset returns to. */
 	uint8_t reset_cfg[256];        /* the legacy space: extended capabilities read as none */
 };
+
+/*
+ * An error of the assigned device on the event stream (docs/api.md): source "device", event
+ * "error", PROPS (consumed; NULL: none) with "device", "pci_bdf" and "error" (ERROR) added. Callers
+ * a guest can trigger at will report the 1st, 2nd, 4th, 8th... occurrence (vfio_pci_report_due).
+ */
+void vfio_pci_report_error(struct vfio_pci *v, const char *error, json_object *props);
+static inline bool vfio_pci_report_due(uint64_t n)
+{
+	return n && !(n & (n - 1));
+}
 
 /* Opens, binds and attaches the device of CFG, builds the model and puts it on the VM's PCI host. */
 int vfio_pci_create(struct vm *vm, const struct vfio_config *cfg, unsigned int idx);
@@ -172,6 +200,19 @@ void vfio_pci_rom_update(struct vfio_pci *v);
 unsigned int vfio_pci_split_areas(const uint64_t (*areas)[2], unsigned int nr, const uint64_t (*holes)[2],
 				  unsigned int nr_holes, uint64_t page, uint64_t (*out)[2], unsigned int max);
 
+/* vfio_pci_p2p.c */
+/*
+ * Exports every mmapped piece of every BAR as a dma-buf, owned by the VM's fd table. Not fatal: a
+ * kernel without VFIO_PCI_DMABUF (or a refused export) leaves P2P off for the device, with a warning.
+ */
+void vfio_pci_p2p_init(struct vfio_pci *v);
+/* BAR BAR decodes at v->bar[BAR].gpa (the function decodes too): its pieces go into the IOAS. d->lock held. */
+void vfio_pci_p2p_map(struct vfio_pci *v, unsigned int bar);
+/* BAR BAR stops decoding or moves: its pieces leave the IOAS. d->lock held (or no vCPU running). */
+void vfio_pci_p2p_unmap(struct vfio_pci *v, unsigned int bar);
+/* Every piece out of the IOAS and its dma-buf closed. */
+void vfio_pci_p2p_fini(struct vfio_pci *v);
+
 /* vfio_pci_irq.c */
 int vfio_pci_irq_init(struct vfio_pci *v);
 void vfio_pci_irq_fini(struct vfio_pci *v);
@@ -180,5 +221,15 @@ void vfio_pci_msi_update(struct vfio_pci *v);
 void vfio_pci_msix_update(struct vfio_pci *v);
 /* After a COMMAND write: routes and arms INTx the first time (the vGIC exists by then). */
 void vfio_pci_intx_enable(struct vfio_pci *v);
+/* Live update (vfio_pci_state.h): every irqfd of V detached; fires wait in the eventfds. */
+void vfio_pci_irq_quiesce(struct vfio_pci *v);
+/* The irqfds (back) in, pending counts delivered, INTx unmasked once. */
+void vfio_pci_irq_resume(struct vfio_pci *v);
+/*
+ * The new process: V's MSI / INTx state from S with the handed-over eventfds (MSI_FDS: S's vectors;
+ * INTX_EFD/RFD when S has INTx eventfds), GSIs routed, no irqfd yet and nothing asked of VFIO.
+ */
+int vfio_pci_irq_restore(struct vfio_pci *v, const struct vfio_pci_saved *s, const int *msi_fds, int intx_efd,
+			 int intx_rfd, char *why, size_t why_size);
 
 #endif

@@ -12,6 +12,7 @@
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
@@ -171,7 +172,7 @@ static int map_bar(struct vfio_pci *v, unsigned int i, const struct vfio_region_
 				 strerror(errno));
 			continue;
 		}
-		*a = (struct vfio_pci_area){ .off = pieces[k][0], .size = pieces[k][1], .hva = p };
+		*a = (struct vfio_pci_area){ .off = pieces[k][0], .size = pieces[k][1], .hva = p, .dmabuf = -1 };
 		if (v->pci.vm->vm_fd >= 0) {
 			a->slot = vm_alloc_memslot(v->pci.vm);
 			if (a->slot == UINT32_MAX) {
@@ -281,6 +282,24 @@ static void bar_slots(struct vfio_pci *v, unsigned int i, bool on)
  * BAR falls back to trapping, where the host's answer (vfio-pci: -EIO, so all-ones) reaches the guest;
  * the next remap (COMMAND, BAR move, D0) maps it again.
  */
+/* A BAR access gone wrong on the event stream (the caller decides when: vfio_pci_report_due). */
+static void report_bar(struct vfio_pci *v, const char *error, unsigned int bar, uint64_t off, uint32_t len,
+		       bool is_write, uint64_t count)
+{
+	json_object *p = json_object_new_object();
+	char o[24];
+
+	if (!p)
+		return;
+	snprintf(o, sizeof(o), "0x%" PRIx64, off);
+	json_object_object_add(p, "bar", json_object_new_int((int)bar));
+	json_object_object_add(p, "offset", json_object_new_string(o));
+	json_object_object_add(p, "len", json_object_new_int((int)len));
+	json_object_object_add(p, "write", json_object_new_boolean(is_write));
+	json_object_object_add(p, "count", json_object_new_int64((int64_t)count));
+	vfio_pci_report_error(v, error, p);
+}
+
 static void bar_revoked(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write)
 {
 	struct pci_bar *pb = opaque;
@@ -292,14 +311,17 @@ static void bar_revoked(void *opaque, uint64_t off, uint8_t *data, uint32_t len,
 		bar_slots(v, pb->idx, false);
 	pthread_mutex_unlock(&v->pci.lock);
 	n = ++v->nr_revoked;
-	if (!(n & (n - 1)))     /* a guest can repeat this at will: 1st, 2nd, 4th, 8th... time */
+	if (vfio_pci_report_due(n)) {     /* a guest can repeat this at will: 1st, 2nd, 4th, 8th... time */
 		pr_warn("%s: the host revoked BAR%u's mapping under the guest (access at +0x%" PRIx64 "); it traps "
 			"now (%" PRIu64 " time%s)", v->name, pb->idx, off, n, n > 1 ? "s" : "");
+		report_bar(v, "bar-revoked", pb->idx, off, len, is_write, n);
+	}
 }
 
 void vfio_pci_bars_fini(struct vfio_pci *v)
 {
 	rom_unmap(v);
+	vfio_pci_p2p_fini(v);
 	for (unsigned int i = 0; i < PCI_NR_BARS; i++) {
 		struct vfio_pci_bar *b = &v->bar[i];
 
@@ -337,9 +359,13 @@ void vfio_pci_bar_access(struct pci_dev *d, unsigned int bar, uint64_t off, uint
 	else
 		n = pread(v->fd, data, len, (off_t)(b->region_off + off));
 	if (n != (ssize_t)len) {
+		uint64_t c = ++v->nr_bar_errors;
+
 		pr_debug("%s: BAR%u %s 0x%" PRIx64 "/%u failed", v->name, bar, is_write ? "write" : "read", off, len);
 		if (!is_write)
 			memset(data, 0xff, len);
+		if (vfio_pci_report_due(c))
+			report_bar(v, "bar-access-failed", bar, off, len, is_write, c);
 	}
 }
 
@@ -353,26 +379,37 @@ void vfio_pci_bar_remap(struct pci_dev *d, unsigned int bar, uint64_t addr, bool
 	b = &v->bar[bar];
 	if (d->vm->vm_fd >= 0)
 		bar_slots(v, bar, false);
+	vfio_pci_p2p_unmap(v, bar);
 	b->gpa = addr;
 	b->mapped = mapped;
 	if (!mapped)
 		return;
 	/*
 	 * The function must decode before KVM maps its pages: until vfio-pci sees memory decode on, it
-	 * refuses faults on the mmap, and a vCPU touching the BAR in between would fail KVM_RUN.
+	 * refuses faults on the mmap, and a vCPU touching the BAR in between would fail KVM_RUN. The
+	 * same holds for the P2P mapping: vfio-pci un-revokes the BAR's dma-bufs only then.
 	 */
 	vfio_pci_cmd_forward(v, pci_cfg_get16(d, PCI_COMMAND));
-	if (d->vm->vm_fd >= 0 && atomic_load(&v->pm_state) == VFIO_PCI_D0)
+	if (atomic_load(&v->pm_state) != VFIO_PCI_D0)
+		return;
+	if (d->vm->vm_fd >= 0)
 		bar_slots(v, bar, true);
+	vfio_pci_p2p_map(v, bar);
 }
 
 void vfio_pci_bars_power(struct vfio_pci *v, bool d0)
 {
-	if (v->pci.vm->vm_fd < 0)
-		return;
-	for (unsigned int i = 0; i < PCI_NR_BARS; i++)
-		if (v->bar[i].mapped)
+	/* PCI PM 1.2 5.3: outside D0 the function answers config accesses only, peers' DMA included. */
+	for (unsigned int i = 0; i < PCI_NR_BARS; i++) {
+		if (!v->bar[i].mapped)
+			continue;
+		if (v->pci.vm->vm_fd >= 0)
 			bar_slots(v, i, d0);
+		if (d0)
+			vfio_pci_p2p_map(v, i);
+		else
+			vfio_pci_p2p_unmap(v, i);
+	}
 }
 
 static void rom_access(void *opaque, uint64_t off, uint8_t *data, uint32_t len, bool is_write)

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <linux/pci_regs.h>
 #include <linux/vfio.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "devices/vfio_pci.h"
+#include "devices/vfio_pci_state.h"
 #include "iommu/fail_inject.h"
 #include "vmm/irq.h"
 #include "vmm/log.h"
@@ -94,18 +96,21 @@ static int intx_init(struct vfio_pci *v)
 #endif
 }
 
+/* The swizzle of the host bridge's interrupt-map (arch/arm64/devtree.c, PCI-to-PCI Bridge 9.1). */
+static uint32_t intx_spi(const struct vfio_pci *v)
+{
+	return arch_layout.pci_irq_base + ((v->pci.devfn >> 3) + v->intx_pin - 1u) % 4;
+}
+
 void vfio_pci_intx_enable(struct vfio_pci *v)
 {
 	struct vm *vm = v->pci.vm;
-	uint32_t spi;
 
 	if (v->intx_efd < 0 || vm->vm_fd < 0)
 		return;
 	pthread_mutex_lock(&v->irq_lock);
 	if (!v->intx) {
-		/* The swizzle of the host bridge's interrupt-map (arch/arm64/devtree.c, PCI-to-PCI Bridge 9.1). */
-		spi = arch_layout.pci_irq_base + ((v->pci.devfn >> 3) + v->intx_pin - 1u) % 4;
-		if (!irq_add_irqchip_route(vm, v->intx_gsi, 0, spi) &&
+		if (!irq_add_irqchip_route(vm, v->intx_gsi, 0, intx_spi(v)) &&
 		    !irq_irqfd(vm, v->intx_gsi, v->intx_efd, v->intx_rfd, true))
 			v->intx = true;
 		else {
@@ -284,4 +289,96 @@ void vfio_pci_irq_fini(struct vfio_pci *v)
 	v->intx_efd = v->intx_rfd = -1;
 	pthread_mutex_unlock(&v->irq_lock);
 	pthread_mutex_destroy(&v->irq_lock);
+}
+
+/* ---- live update (vfio_pci_state.h) ---- */
+
+void vfio_pci_irq_quiesce(struct vfio_pci *v)
+{
+	struct vm *vm = v->pci.vm;
+
+	pthread_mutex_lock(&v->irq_lock);
+	for (unsigned int i = 0; v->msi.enabled && i < v->msi.nvec; i++)
+		if (v->msi.efd[i] >= 0)
+			irq_irqfd(vm, v->msi.gsi[i], v->msi.efd[i], -1, false);
+	if (v->intx)
+		irq_irqfd(vm, v->intx_gsi, v->intx_efd, v->intx_rfd, false);
+	pthread_mutex_unlock(&v->irq_lock);
+	if (v->msix.dev)
+		pci_msix_quiesce(&v->msix);
+}
+
+/* VFIO's INTx stays masked until its unmask eventfd is written (what KVM's resampler does on EOI). */
+static void intx_unmask(struct vfio_pci *v)
+{
+	uint64_t one = 1;
+
+	if (v->intx_on && write(v->intx_rfd, &one, sizeof(one)) != sizeof(one))
+		pr_debug("%s: INTx unmask eventfd write: %s", v->name, strerror(errno));
+}
+
+void vfio_pci_irq_resume(struct vfio_pci *v)
+{
+	struct vm *vm = v->pci.vm;
+
+	pthread_mutex_lock(&v->irq_lock);
+	for (unsigned int i = 0; v->msi.enabled && i < v->msi.nvec; i++)
+		if (v->msi.efd[i] >= 0)
+			irq_irqfd(vm, v->msi.gsi[i], v->msi.efd[i], -1, true);
+	if (v->intx && !irq_irqfd(vm, v->intx_gsi, v->intx_efd, v->intx_rfd, true))
+		intx_unmask(v);
+	pthread_mutex_unlock(&v->irq_lock);
+	if (v->msix.dev) {
+		pthread_mutex_lock(&v->pci.lock);
+		pci_msix_ctrl_written(&v->msix);
+		pthread_mutex_unlock(&v->pci.lock);
+	}
+}
+
+int vfio_pci_irq_restore(struct vfio_pci *v, const struct vfio_pci_saved *s, const int *msi_fds, int intx_efd,
+			 int intx_rfd, char *why, size_t why_size)
+{
+	struct vm *vm = v->pci.vm;
+	int r = 0;
+
+	pthread_mutex_lock(&v->irq_lock);
+	if (s->msi_enabled) {
+		v->msi.enabled = true;
+		v->msi.nvec = s->msi_nvec;
+		v->msi.addr = s->msi_addr;
+		v->msi.data = s->msi_data;
+		for (unsigned int i = 0; i < s->msi_nvec && !r; i++) {
+			v->msi.efd[i] = msi_fds[i];
+			if (!v->msi.has_gsi[i]) {
+				r = irq_alloc_msi_gsi(vm, &v->msi.gsi[i]);
+				v->msi.has_gsi[i] = !r;
+			}
+			if (!r)
+				r = msi_route(v, i);
+		}
+		if (r)
+			snprintf(why, why_size, "%s: routing MSI vectors in the new VM failed (see nestvm's log)", v->name);
+	}
+	v->msix_on = s->msix_on;
+	if (!r && s->intx_fds) {
+		/* The model's own INTx eventfds (intx_init) give way to the ones VFIO signals. */
+		if (v->intx_efd >= 0)
+			close(v->intx_efd);
+		if (v->intx_rfd >= 0)
+			close(v->intx_rfd);
+		v->intx_efd = intx_efd;
+		v->intx_rfd = intx_rfd;
+		if (s->intx && irq_add_irqchip_route(vm, v->intx_gsi, 0, intx_spi(v))) {
+			snprintf(why, why_size, "%s: routing INTx in the new VM failed", v->name);
+			r = -EIO;
+		}
+		v->intx = s->intx && !r;
+		v->intx_on = s->intx_on;
+	} else if (!r && v->intx_efd >= 0) {
+		/* The previous process had given up on INTx (its irqfd failed): so does this one. */
+		close(v->intx_efd);
+		v->intx_efd = -1;
+	}
+	pthread_mutex_unlock(&v->irq_lock);
+	return r;
 }

@@ -5,7 +5,8 @@
  * every unwind path of iommufd/VFIO setup can be reached in a test (tests/testhost/vfio_errors.sh). Steps: iommufd-open, ioas-alloc, bind, attach, reset, iova-ranges, map-file,
  * region-info, irq-setup; nested vIOMMU: hwpt-alloc, viommu-alloc, vdevice-alloc, veventq-alloc, and
  * vste-s1 (the host refuses every guest stage-1 STE, at run time); at run time too, bar-revoke (the
- * assigned function never sees memory decode on: the host revoked its BARs under the guest).
+ * assigned function never sees memory decode on: the host revoked its BARs under the guest) and
+ * function-reset (VFIO_DEVICE_RESET fails when the guest resets the function).
  * Unset (the normal case), it costs one getenv per step.
  */
 #ifndef NESTVM_IOMMU_FAIL_INJECT_H

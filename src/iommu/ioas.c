@@ -71,7 +71,7 @@ bool iova_ranges_allow(const struct iova_range *r, unsigned int nr, uint64_t sta
 	return false;
 }
 
-int ioas_map_file(int iommufd, uint32_t ioas, int fd, uint64_t off, uint64_t len, uint64_t iova, bool writeable)
+int ioas_try_map_file(int iommufd, uint32_t ioas, int fd, uint64_t off, uint64_t len, uint64_t iova, bool writeable)
 {
 	struct iommu_ioas_map_file m = {
 		.size = sizeof(m),
@@ -83,8 +83,15 @@ int ioas_map_file(int iommufd, uint32_t ioas, int fd, uint64_t off, uint64_t len
 		.iova = iova,
 	};
 
-	if (fail_inject("map-file") || ioctl(iommufd, IOMMU_IOAS_MAP_FILE, &m))
-		return err_errno("IOMMU_IOAS_MAP_FILE IOVA 0x%" PRIx64 "+0x%" PRIx64, iova, len);
+	return ioctl(iommufd, IOMMU_IOAS_MAP_FILE, &m) ? -errno : 0;
+}
+
+int ioas_map_file(int iommufd, uint32_t ioas, int fd, uint64_t off, uint64_t len, uint64_t iova, bool writeable)
+{
+	int r = fail_inject("map-file") ? -errno : ioas_try_map_file(iommufd, ioas, fd, off, len, iova, writeable);
+
+	if (r)
+		return err_num(-r, "IOMMU_IOAS_MAP_FILE IOVA 0x%" PRIx64 "+0x%" PRIx64, iova, len);
 	return 0;
 }
 

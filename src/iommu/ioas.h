@@ -22,6 +22,11 @@ int ioas_iova_ranges(int iommufd, uint32_t ioas, struct iova_range **out, unsign
 bool iova_ranges_allow(const struct iova_range *r, unsigned int nr, uint64_t start, uint64_t len, uint64_t *bad);
 /* IOMMU_IOAS_MAP_FILE of [off, off+len) of FD at fixed IOVA, readable and (WRITEABLE) writable by DMA. */
 int ioas_map_file(int iommufd, uint32_t ioas, int fd, uint64_t off, uint64_t len, uint64_t iova, bool writeable);
+/*
+ * The same, unreported: -errno for a caller that reports it itself (rate-limited where a guest
+ * drives it). FD may also be a VFIO BAR dma-buf (VFIO_DEVICE_FEATURE_DMA_BUF, one range).
+ */
+int ioas_try_map_file(int iommufd, uint32_t ioas, int fd, uint64_t off, uint64_t len, uint64_t iova, bool writeable);
 /* IOMMU_IOAS_UNMAP of exactly [iova, iova+len). */
 int ioas_unmap(int iommufd, uint32_t ioas, uint64_t iova, uint64_t len);
 

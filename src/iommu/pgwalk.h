@@ -37,6 +37,10 @@ struct pgwalk_fault {
 	uint64_t fetch_addr;        /* VIOMMU_F_WALK_EABT: the descriptor address that failed */
 	uint8_t reason;             /* the format's own fault code when KIND is too coarse for it
 				     * (VT-d: FRCD.FR, Appendix A); 0 when the format has none */
+	/* The fault holds for every address of the 2^hole_shift-aligned block around the input (the
+	 * entry that failed maps that much): a range walk (the shadow backend) skips it. 0: only
+	 * the input's 4 KiB page is known; 64: every input address (an unusable config). */
+	uint8_t hole_shift;
 };
 
 struct pgwalk_ops {
@@ -50,6 +54,9 @@ struct pgwalk_ops {
 		    struct pgwalk_fault *fault);
 	/* The address an IOTLB entry for IOVA is keyed on (AArch64: untagged with TBI). */
 	uint64_t (*tlb_addr)(const void *cfg, uint64_t iova);
+	/* Optional: the end (exclusive) of the input addresses CFG can translate, for range walks
+	 * (the shadow backend sweeps [0, ia_end) on a domain-wide invalidation); NULL: 2^48. */
+	uint64_t (*ia_end)(const void *cfg);
 };
 
 #endif

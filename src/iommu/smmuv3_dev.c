@@ -8,6 +8,7 @@
 
 #include "devices/pci.h"
 #include "iommu/smmuv3_nested.h"
+#include "iommu/viommu_mount.h"
 #include "vmm/log.h"
 #include "vmm/vm.h"
 
@@ -19,14 +20,14 @@ static void dev_irq(void *opaque, enum smmuv3_irq line)
 	 * reports its own failure; a lost pulse is all that can go wrong here. */
 	if (line >= SMMUV3_NR_IRQS)
 		return;
-	irq_line(d->vm, d->irq[line], true);
-	irq_line(d->vm, d->irq[line], false);
+	irq_line(d->mount.vm, d->irq[line], true);
+	irq_line(d->mount.vm, d->irq[line], false);
 }
 
 static void dev_msi(void *opaque, uint64_t addr, uint32_t data)
 {
 	struct smmuv3_dev *d = opaque;
-	uint32_t *p = (addr & 3) ? NULL : gmem_ptr(&d->vm->mem, addr, 4);
+	uint32_t *p = (addr & 3) ? NULL : gmem_ptr(&d->mount.vm->mem, addr, 4);
 
 	/* A CMD_SYNC completion the driver polls lands in RAM. MSIs to the ITS need the SMMU's own
 	 * DeviceID (msi-parent), which the device tree does not give it yet: they are dropped and the
@@ -65,8 +66,8 @@ static void dev_xlate_changed(void *opaque)
 {
 	struct smmuv3_dev *d = opaque;
 
-	if (d->registered)
-		irq_msi_retranslate(d->vm);     /* reports its own failure */
+	if (d->mount.registered)
+		irq_msi_retranslate(d->mount.vm);     /* reports its own failure */
 }
 
 /* Emulated devices (virtio): StreamID = RID, every DMA access translated by the software path. */
@@ -95,7 +96,7 @@ static int dev_add_vfio(void *opaque, int vfio_fd, uint32_t dev_id, uint32_t ioa
 	bool first = !d->nested;
 	int r;
 
-	if (first && d->vm->pci && d->vm->pci->running) {
+	if (first && d->mount.vm->pci && d->mount.vm->pci->running) {
 		/* The nested backend clamps the features the guest already read (IDR0-5) and moves the
 		 * ITS under the host's MSI window (docs/viommu.md): both are fixed once the guest runs. */
 		pr_err("smmuv3: a hot-added device needs the nested vSMMU, which only an assigned device present "
@@ -103,32 +104,26 @@ static int dev_add_vfio(void *opaque, int vfio_fd, uint32_t dev_id, uint32_t ioa
 		return -EOPNOTSUPP;
 	}
 	if (first) {
-		struct viommu *n = viommu_nested_create(&smmuv3_nested_format, d->backend, d->vm->iommufd.fd, d->vm->loop);
+		struct vm *vm = d->mount.vm;
+		struct viommu *n = viommu_nested_create(&smmuv3_nested_format, d->mount.backend, vm->iommufd.fd, vm->loop);
 
-		if (!n) {
-			/* The software backend went with the failed wrapper: get a new one. */
-			d->backend = viommu_soft_create(&d->vm->mem);
-			d->smmu.viommu = d->backend;
-			return -ENOMEM;
-		}
-		n->event = smmuv3_backend_event;
-		n->frontend = &d->smmu;
-		pthread_mutex_lock(&d->smmu.lock);
-		d->smmu.viommu = n;
-		pthread_mutex_unlock(&d->smmu.lock);
-		d->backend = n;
+		if (n)
+			n->event = smmuv3_backend_event;
+		r = viommu_mount_wrap(&d->mount, n, &d->smmu.lock, &d->smmu.viommu, &d->smmu);
+		if (r)
+			return r;
 		d->nested = true;
 		/* tools/bench/viommu-inval compares against one command per ioctl (QEMU's way). */
 		if (getenv("NESTVM_VIOMMU_UNBATCHED"))
 			viommu_nested_set_unbatched(n, true);
 	}
-	r = viommu_nested_add_device(d->backend, vfio_fd, dev_id, ioas, rid);
+	r = viommu_nested_add_device(d->mount.backend, vfio_fd, dev_id, ioas, rid);
 	if (r)
 		return r;
 	if (first) {
 		struct smmuv3_features f = d->smmu.feat;
 
-		r = smmuv3_nested_clamp_features(d->backend, &f);
+		r = smmuv3_nested_clamp_features(d->mount.backend, &f);
 		if (!r)
 			r = smmuv3_set_features(&d->smmu, &f);
 		if (r)
@@ -154,7 +149,7 @@ static void dev_remove_vfio(void *opaque, uint32_t rid)
 	struct smmuv3_dev *d = opaque;
 
 	if (d->nested)
-		viommu_nested_remove_device(d->backend, rid);
+		viommu_nested_remove_device(d->mount.backend, rid);
 }
 
 static void dev_release_vfio(void *opaque)
@@ -162,12 +157,12 @@ static void dev_release_vfio(void *opaque)
 	struct smmuv3_dev *d = opaque;
 
 	if (d->nested)
-		viommu_nested_release(d->backend);
+		viommu_nested_release(d->mount.backend);
 }
 
 int smmuv3_dev_host_msi_base(struct smmuv3_dev *d, uint64_t *base)
 {
-	return d->nested ? viommu_nested_host_msi(d->backend, base) : -ENODEV;
+	return d->nested ? viommu_nested_host_msi(d->mount.backend, base) : -ENODEV;
 }
 
 int smmuv3_dev_create(struct vm *vm, uint64_t base, const uint32_t irq[SMMUV3_NR_IRQS], struct smmuv3_dev **out)
@@ -186,45 +181,30 @@ int smmuv3_dev_create(struct vm *vm, uint64_t base, const uint32_t irq[SMMUV3_NR
 	struct smmuv3_dev *d;
 	int r;
 
-	/* Every PCI function sits behind the SMMU: it registers on the host before any exists. */
-	if (!vm->pci)
-		return err_num(EINVAL, "smmuv3: no PCI host to sit in front of");
-
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return err_num(ENOMEM, "smmuv3");
-	d->vm = vm;
-	d->base = base;
 	for (int i = 0; i < SMMUV3_NR_IRQS; i++)
 		d->irq[i] = irq[i];
-	d->backend = viommu_soft_create(&vm->mem);
-	if (!d->backend) {
-		r = -ENOMEM;
+	/* Every PCI function sits behind the SMMU: it registers on the host before any exists. */
+	r = viommu_mount_init(&d->mount, vm, "smmuv3");
+	if (r)
 		goto err_free;
-	}
 	smmuv3_default_features(&f);
-	r = smmuv3_init(&d->smmu, &f, &vm->mem, d->backend, &hooks, d);
+	r = smmuv3_init(&d->smmu, &f, &vm->mem, d->mount.backend, &hooks, d);
 	if (r)
 		goto err_backend;
-	d->backend->frontend = &d->smmu;
-	r = bus_register(&vm->mmio, base, SMMU_MMIO_SIZE, smmuv3_mmio, &d->smmu, "smmuv3");
-	if (r) {
-		err_num(r, "smmuv3: MMIO range at 0x%llx", (unsigned long long)base);
-		goto err_smmu;
-	}
-	r = pci_host_set_viommu(vm->pci, &pci_ops, d);
+	d->mount.backend->frontend = &d->smmu;
+	r = viommu_mount_expose(&d->mount, base, SMMU_MMIO_SIZE, smmuv3_mmio, &d->smmu, &pci_ops, d);
 	if (r)
-		goto err_mmio;
-	d->registered = true;
+		goto err_smmu;
 	*out = d;
 	return 0;
 
-err_mmio:
-	bus_unregister(&vm->mmio, base, &d->smmu);
 err_smmu:
 	smmuv3_destroy(&d->smmu);
 err_backend:
-	viommu_destroy(d->backend);
+	viommu_mount_fini(&d->mount);
 err_free:
 	free(d);
 	return r;
@@ -232,13 +212,12 @@ err_free:
 
 void smmuv3_dev_destroy(struct vm *vm, struct smmuv3_dev *d)
 {
+	(void)vm;
 	if (!d)
 		return;
 	/* No vCPU runs any more and the functions are gone: nothing can call into the model. */
-	if (d->registered && vm->pci)
-		pci_host_set_viommu(vm->pci, NULL, NULL);
-	bus_unregister(&vm->mmio, d->base, &d->smmu);
+	viommu_mount_hide(&d->mount);
 	smmuv3_destroy(&d->smmu);
-	viommu_destroy(d->backend);
+	viommu_mount_fini(&d->mount);
 	free(d);
 }

@@ -10,17 +10,15 @@
 #include <stdint.h>
 
 #include "iommu/smmuv3.h"
+#include "iommu/viommu_mount.h"
 
 struct vm;
 
 struct smmuv3_dev {
 	struct smmuv3 smmu;
-	struct viommu *backend;         /* software; nested (wrapping it) once an assigned device joins */
+	struct viommu_mount mount;      /* backend: software; nested (wrapping it) once an assigned device joins */
 	bool nested;
-	struct vm *vm;
-	uint64_t base;
 	uint32_t irq[SMMUV3_NR_IRQS];   /* irq_line() numbers: eventq, priq, cmdq-sync, gerror */
-	bool registered;                /* the PCI host's vIOMMU (pci_viommu.h): every function's DMA and MSIs */
 };
 
 /* Creates the SMMU at BASE (SMMU_MMIO_SIZE bytes) with the default feature set. */

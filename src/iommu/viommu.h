@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The vIOMMU backend layer. A front-end (the emulated SMMUv3; a VT-d one is planned) decodes the guest's
+ * The vIOMMU backend layer. A front-end (the emulated SMMUv3, the emulated VT-d) decodes the guest's
  * structures and commands and drives a backend through these ops:
  *   - attach: a stream (StreamID / RID) now uses {abort, bypass, the guest's stage-1 config};
  *   - invalidate: a BATCH of invalidations (everything the guest queued up to its sync point), so a
@@ -8,8 +8,9 @@
  *   - translate: the software path for emulated devices (IOVA -> guest physical);
  *   - events: faults the backend finds asynchronously (nested: the vEVENTQ) go back to the front-end.
  * Backends: software (viommu_soft.c: the guest's tables walked by nestvm through the stream config's
- * pgwalk_ops), nested (viommu_nested.c: the iommufd core, with the front-end's format ops); a shadow
- * backend is planned. Nothing here is one front-end's: configs and invalidations carry the guest's
+ * pgwalk_ops), nested (viommu_nested.c: the iommufd core, with the front-end's format ops), shadow
+ * (viommu_shadow.c: the guest's tables walked on its invalidations and copied into an IOAS per
+ * assigned device, for hosts that cannot nest). Nothing here is one front-end's: configs and invalidations carry the guest's
  * raw words for the format to encode, faults a generic kind (pgwalk.h) for the front-end to map.
  * The front-end serializes its calls into a backend (under its own lock). The VM reaches the
  * front-end only through the PCI host (devices/pci_viommu.h).
@@ -112,6 +113,9 @@ struct viommu_ops {
 	void (*destroy)(struct viommu *v);
 	/* Optional: adds the backend's iommufd object ids and counters to O (vm.viommu). */
 	void (*describe)(struct viommu *v, json_object *o);
+	/* Optional: the front-end starts on one guest register access; a backend that bounds the work
+	 * a guest can cause per access (shadow: table walks) starts a new budget. */
+	void (*begin_access)(struct viommu *v);
 };
 
 /* Faults a backend finds on its own (nested: vEVENTQ records) go to the front-end through this. */
@@ -143,6 +147,12 @@ static inline void viommu_describe(struct viommu *v, json_object *o)
 	json_object_object_add(o, "invalidate_calls", json_object_new_int64((int64_t)v->nr_invalidate_calls));
 	if (v->ops->describe)
 		v->ops->describe(v, o);
+}
+
+static inline void viommu_begin_access(struct viommu *v)
+{
+	if (v->ops->begin_access)
+		v->ops->begin_access(v);
 }
 
 static inline void viommu_destroy(struct viommu *v)

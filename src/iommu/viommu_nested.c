@@ -23,6 +23,7 @@
 #include "iommu/resv_regions.h"
 #include "iommu/vdevice.h"
 #include "iommu/veventq.h"
+#include "iommu/viommu_report.h"
 #include "iommu/viommu_obj.h"
 #include "vmm/evloop.h"
 #include "vmm/log.h"
@@ -255,6 +256,7 @@ static bool veventq_ready(void *opaque, int fd)
 	if (n->parse.nr_lost != n->nr_lost_reported) {
 		pr_info("nested vIOMMU: host dropped %llu event(s) (vEVENTQ full)",
 			(unsigned long long)(n->parse.nr_lost - n->nr_lost_reported));
+		viommu_report_lost(n->fmt->name, n->parse.nr_lost - n->nr_lost_reported, n->parse.nr_lost);
 		n->nr_lost_reported = n->parse.nr_lost;
 	}
 	return true;

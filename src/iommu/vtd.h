@@ -184,7 +184,9 @@ struct vtd_features {
 	uint8_t haw;                /* host (guest physical) address width: entry address bits */
 	uint8_t sagaw;              /* CAP.SAGAW */
 	bool ir, eim, qi, pt;
-	bool sm;                    /* scalable mode (ECAP.SMTS, FLTS, SLTS; 256-bit descriptors) */
+	bool sm;                    /* scalable mode (ECAP.SMTS, SLTS; 256-bit descriptors) */
+	bool fs;                    /* with sm: first-stage translation (ECAP.FLTS, CAP.FL1GP/FL5LP) */
+	bool cm;                    /* caching mode (CAP.CM): the guest invalidates not-present -> present too */
 };
 
 struct vtd_hooks {
@@ -197,9 +199,10 @@ struct vtd_hooks {
 
 #define VTD_MAX_STREAMS 64
 
-/* A source id with an emulated device behind this unit. */
+/* A source id with a device behind this unit. */
 struct vtd_stream {
 	uint16_t sid;
+	bool assigned;              /* an assigned device: its config is loaded as soon as it may change */
 	bool loaded;                /* attached to the backend from the current context entry */
 	bool fpd;                   /* context entry FPD: faults not recorded */
 	uint16_t did;
@@ -239,6 +242,20 @@ void vtd_destroy(struct vtd *s);
 void vtd_reset(struct vtd *s);
 /* Puts SID behind this unit (before the guest runs): -ENOSPC. */
 int vtd_add_stream(struct vtd *s, uint16_t sid);
+/*
+ * Puts the assigned device SID behind this unit (before the guest runs): nestvm never sees its DMA,
+ * so its context is loaded and attached to the backend at once and again at every event that may
+ * change it (context / PASID-cache invalidation, SRTP, TE), not at its next DMA. -ENOSPC.
+ */
+int vtd_add_assigned(struct vtd *s, uint16_t sid);
+/* The assigned device SID is gone: its stream is no longer loaded eagerly. Locked. */
+void vtd_remove_assigned(struct vtd *s, uint16_t sid);
+/*
+ * The shadow backend's needs, before the guest runs: caching mode (CAP.CM = 1, 6.1: the guest
+ * invalidates when it makes entries present), and no first-stage tables (ECAP.FLTS = 0: Linux does
+ * not invalidate on map for those even with CM, so scalable-mode guests use the second stage).
+ */
+void vtd_set_caching_mode(struct vtd *s);
 
 /* The bus callback for the register page (VTD_MMIO_SIZE bytes): 32- and 64-bit accesses. */
 void vtd_mmio(void *opaque, uint64_t offset, uint8_t *data, uint32_t len, bool is_write);
@@ -277,7 +294,10 @@ void vtd_iotlb_write(struct vtd *s, uint64_t val);
 /* Invalidation actions shared by the registers and the queue. */
 void vtd_inv_context(struct vtd *s, unsigned int gran, uint16_t did, uint16_t sid, unsigned int fm);
 void vtd_inv_iotlb(struct vtd *s, unsigned int gran, uint16_t did, uint64_t addr, unsigned int am);
-/* Every stream loads its context entry again at its next DMA (SRTP, TE, context invalidation). */
+/* Every stream loads its context entry again at its next DMA (SRTP, TE, context invalidation);
+ * assigned ones at once. */
 void vtd_streams_unload(struct vtd *s);
+/* Loads and attaches the assigned streams that are not loaded (a failed load attaches abort). */
+void vtd_load_assigned(struct vtd *s);
 
 #endif

@@ -75,6 +75,7 @@ void vtd_streams_unload(struct vtd *s)
 {
 	for (unsigned int i = 0; i < s->nr_streams; i++)
 		s->streams[i].loaded = false;
+	vtd_load_assigned(s);
 }
 
 static int fail(uint8_t *reason, uint8_t r)
@@ -158,8 +159,9 @@ static int load_scalable(struct vtd *s, struct vtd_stream *st, struct viommu_str
 			break;
 		return 0;
 	case PGTT_FS:
-		/* FSPM 00b 4-level, 01b 5-level (CAP.FL5LP); the rest reserved (9.6). */
-		if (PE_FSPM(pe[2]) > 1)
+		/* FSPM 00b 4-level, 01b 5-level (CAP.FL5LP); the rest reserved (9.6). Without
+		 * ECAP.FLTS (shadow backend) first-stage is not offered: an invalid PGTT. */
+		if (PE_FSPM(pe[2]) > 1 || !s->feat.fs)
 			break;
 		cfg->kind = VIOMMU_CFG_S1;
 		cfg->walker = &vtd_fs_pgwalk;
@@ -277,6 +279,27 @@ int vtd_translate(struct vtd *s, uint16_t sid, uint64_t iova, bool write, struct
 	return r;
 }
 
+void vtd_load_assigned(struct vtd *s)
+{
+	for (unsigned int i = 0; i < s->nr_streams; i++) {
+		struct vtd_stream *st = &s->streams[i];
+		struct viommu_stream_cfg cfg;
+		uint8_t reason;
+		int r;
+
+		if (!st->assigned || st->loaded)
+			continue;
+		/* Nothing to record: no request was made. Until the guest sets up a usable entry (and
+		 * invalidates: CM=1), the device's DMA is blocked. */
+		if (load_context(s, st, &cfg, &reason))
+			cfg = (struct viommu_stream_cfg){ .kind = VIOMMU_CFG_ABORT };
+		r = viommu_attach(s->viommu, st->sid, &cfg);
+		if (r)
+			pr_debug("vtd: attaching assigned source id %#x: %d", st->sid, r);
+		st->loaded = true;
+	}
+}
+
 void vtd_inv_context(struct vtd *s, unsigned int gran, uint16_t did, uint16_t sid, unsigned int fm)
 {
 	/* FM (6.5.2.1): 01b, 10b, 11b leave function bits 2, 2:1, 2:0 of SID out of the match. */
@@ -288,10 +311,11 @@ void vtd_inv_context(struct vtd *s, unsigned int gran, uint16_t did, uint16_t si
 
 		/* Global (1), domain-selective (2: every stream of DID; one whose entry is not loaded
 		 * may belong to it too, unloading it again is harmless), device-selective (3). */
-		if (gran == 1 || (gran == 2 && (!st->loaded || st->did == did)) ||
+		if (gran == 1 || (gran == 2 && (!st->loaded || st->did == did || st->assigned)) ||
 		    (gran == 3 && (st->sid & mask) == (sid & mask)))
 			st->loaded = false;
 	}
+	vtd_load_assigned(s);
 }
 
 void vtd_inv_iotlb(struct vtd *s, unsigned int gran, uint16_t did, uint64_t addr, unsigned int am)

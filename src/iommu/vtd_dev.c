@@ -8,6 +8,8 @@
 #include <sys/ioctl.h>
 
 #include "devices/pci.h"
+#include "iommu/viommu_mount.h"
+#include "iommu/viommu_shadow.h"
 #include "vmm/log.h"
 #include "vmm/vm.h"
 
@@ -23,7 +25,7 @@ static void dev_msi(void *opaque, uint64_t addr, uint32_t data)
 		return;
 	}
 	/* > 0 delivered, 0 blocked by the guest (a disabled LAPIC): both are fine. */
-	if (ioctl(d->vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0)
+	if (ioctl(d->mount.vm->vm_fd, KVM_SIGNAL_MSI, &msi) < 0)
 		err_errno("vtd: KVM_SIGNAL_MSI %#llx/%#x", (unsigned long long)addr, data);
 }
 
@@ -32,8 +34,8 @@ static void dev_xlate_changed(void *opaque)
 {
 	struct vtd_dev *d = opaque;
 
-	if (d->registered)
-		irq_msi_retranslate(d->vm);     /* reports its own failure */
+	if (d->mount.registered)
+		irq_msi_retranslate(d->mount.vm);     /* reports its own failure */
 }
 
 static int dev_dma_add(void *opaque, uint32_t rid)
@@ -60,17 +62,63 @@ static int dev_msi_translate(void *opaque, uint32_t rid, uint64_t *addr, uint32_
 	return vtd_ir_translate(&d->vtd, (uint16_t)rid, addr, data, report);
 }
 
-/* Refused rather than half working: without the nested (or shadow) backend an assigned device's
- * DMA would bypass the guest's VT-d tables entirely. */
+/*
+ * An assigned device behind the unit (pci_viommu_ops.attach_vfio), before any vCPU runs. The host
+ * VT-d of today's hosts (and QEMU's, up to 11.1) cannot nest: the first one switches the backend
+ * to the shadow one (wrapping the software backend, which keeps the emulated devices) and the unit
+ * to caching mode, which the shadow needs to see the guest's maps (6.1).
+ */
 static int dev_attach_vfio(void *opaque, int vfio_fd, uint32_t dev_id, uint32_t ioas, uint32_t rid)
 {
-	(void)opaque;
-	(void)vfio_fd;
-	(void)dev_id;
-	(void)ioas;
-	pr_err("--viommu vtd: assigned device %02x.%x cannot sit behind the vVT-d yet (emulated devices only; "
-	       "see docs/viommu.md)", (rid >> 3) & 0x1f, rid & 7);
-	return -EOPNOTSUPP;
+	struct vtd_dev *d = opaque;
+	int r;
+
+	/* Caching mode (CAP.CM) must be there before the guest reads CAP; and a hot-added device's
+	 * IOAS would be made and filled on the loop thread, whose seccomp filter has no IOAS_ALLOC or
+	 * MAP_FILE. Assigned devices behind the vVT-d are cold-plugged only, for now. */
+	if (d->mount.vm->pci && d->mount.vm->pci->running) {
+		pr_err("vtd: a hot-added assigned device cannot sit behind the vVT-d yet (assign it at boot with "
+		       "--device vfio,...)");
+		return -EOPNOTSUPP;
+	}
+	if (!d->shadow) {
+		struct vm *vm = d->mount.vm;
+
+		r = viommu_mount_wrap(&d->mount, viommu_shadow_create(d->mount.backend, &vm->mem, vm->iommufd.fd),
+				      &d->vtd.lock, &d->vtd.viommu, &d->vtd);
+		if (r)
+			return r;
+		d->shadow = true;
+		vtd_set_caching_mode(&d->vtd);
+	}
+	r = viommu_shadow_add_device(d->mount.backend, vfio_fd, dev_id, ioas, rid);
+	if (r)
+		return r;
+	r = vtd_add_assigned(&d->vtd, (uint16_t)rid);
+	if (r)
+		err_num(-r, "vtd: source id %#x of an assigned device", rid);
+	return r;
+}
+
+/* A hot-removed device (its cdev closed): its IOAS goes, its source id stays behind the unit, empty. */
+static void dev_detach_vfio(void *opaque, uint32_t rid)
+{
+	struct vtd_dev *d = opaque;
+
+	if (!d->shadow)
+		return;
+	pthread_mutex_lock(&d->vtd.lock);
+	vtd_remove_assigned(&d->vtd, (uint16_t)rid);
+	viommu_shadow_remove_device(d->mount.backend, rid);
+	pthread_mutex_unlock(&d->vtd.lock);
+}
+
+static void dev_release_vfio(void *opaque)
+{
+	struct vtd_dev *d = opaque;
+
+	if (d->shadow)
+		viommu_shadow_release(d->mount.backend);
 }
 
 int vtd_dev_create(struct vm *vm, uint64_t base, struct vtd_dev **out)
@@ -81,49 +129,36 @@ int vtd_dev_create(struct vm *vm, uint64_t base, struct vtd_dev **out)
 		.dma_add = dev_dma_add,
 		.dma_translate = dev_dma_translate,
 		.attach_vfio = dev_attach_vfio,
+		.detach_vfio = dev_detach_vfio,
+		.release_vfio = dev_release_vfio,
 		.msi_translate = dev_msi_translate,
 	};
 	struct vtd_features f;
 	struct vtd_dev *d;
 	int r;
 
-	/* Every PCI function sits behind the unit (DRHD INCLUDE_PCI_ALL): it registers on the host
-	 * before any exists. */
-	if (!vm->pci)
-		return err_num(EINVAL, "vtd: no PCI host to sit in front of");
 	d = calloc(1, sizeof(*d));
 	if (!d)
 		return err_num(ENOMEM, "vtd");
-	d->vm = vm;
-	d->base = base;
-	d->backend = viommu_soft_create(&vm->mem);
-	if (!d->backend) {
-		r = -ENOMEM;
+	/* Every PCI function sits behind the unit (DRHD INCLUDE_PCI_ALL). */
+	r = viommu_mount_init(&d->mount, vm, "vtd");
+	if (r)
 		goto err_free;
-	}
 	vtd_default_features(&f);
-	r = vtd_init(&d->vtd, &f, &vm->mem, d->backend, &hooks, d);
+	r = vtd_init(&d->vtd, &f, &vm->mem, d->mount.backend, &hooks, d);
 	if (r)
 		goto err_backend;
-	d->backend->frontend = &d->vtd;
-	r = bus_register(&vm->mmio, base, VTD_MMIO_SIZE, vtd_mmio, &d->vtd, "vtd");
-	if (r) {
-		err_num(r, "vtd: MMIO range at 0x%llx", (unsigned long long)base);
-		goto err_vtd;
-	}
-	r = pci_host_set_viommu(vm->pci, &pci_ops, d);
+	d->mount.backend->frontend = &d->vtd;
+	r = viommu_mount_expose(&d->mount, base, VTD_MMIO_SIZE, vtd_mmio, &d->vtd, &pci_ops, d);
 	if (r)
-		goto err_mmio;
-	d->registered = true;
+		goto err_vtd;
 	*out = d;
 	return 0;
 
-err_mmio:
-	bus_unregister(&vm->mmio, base, &d->vtd);
 err_vtd:
 	vtd_destroy(&d->vtd);
 err_backend:
-	viommu_destroy(d->backend);
+	viommu_mount_fini(&d->mount);
 err_free:
 	free(d);
 	return r;
@@ -131,13 +166,12 @@ err_free:
 
 void vtd_dev_destroy(struct vm *vm, struct vtd_dev *d)
 {
+	(void)vm;
 	if (!d)
 		return;
 	/* No vCPU runs any more and the functions are gone: nothing can call into the model. */
-	if (d->registered && vm->pci)
-		pci_host_set_viommu(vm->pci, NULL, NULL);
-	bus_unregister(&vm->mmio, d->base, &d->vtd);
+	viommu_mount_hide(&d->mount);
 	vtd_destroy(&d->vtd);
-	viommu_destroy(d->backend);
+	viommu_mount_fini(&d->mount);
 	free(d);
 }

@@ -4,7 +4,7 @@
  * vm->mmio, its own interrupts (fault event, invalidation completion) as MSIs through KVM, the
  * software backend for emulated devices behind it, and its front-end ops on the PCI host
  * (pci_viommu.h): DMA translation and interrupt remapping for every function. Assigned devices
- * are refused: the nested VT-d backend does not exist yet. The arch code picks the address and
+ * go behind it on the shadow backend (viommu_shadow.h; no nested VT-d format yet). The arch code picks the address and
  * describes the unit to the guest (DMAR).
  */
 #ifndef NESTVM_VTD_DEV_H
@@ -13,16 +13,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "iommu/viommu_mount.h"
 #include "iommu/vtd.h"
 
 struct vm;
 
 struct vtd_dev {
 	struct vtd vtd;
-	struct viommu *backend;         /* software */
-	struct vm *vm;
-	uint64_t base;
-	bool registered;                /* the PCI host's vIOMMU */
+	struct viommu_mount mount;      /* backend: software; shadow (wrapping it) once a device is assigned */
+	bool shadow;
 };
 
 /* Creates the unit at BASE (VTD_MMIO_SIZE bytes) with the default feature set. */

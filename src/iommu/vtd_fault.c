@@ -6,6 +6,9 @@
  * completion event through ICS/IECTL (6.5.2.10). Every event is one MSI write at most: a guest
  * that never clears anything gets no more than one interrupt.
  */
+#include <stdio.h>
+
+#include "iommu/viommu_report.h"
 #include "iommu/vtd.h"
 #include "vmm/log.h"
 
@@ -47,12 +50,25 @@ static void raise(struct vtd *s, uint32_t before)
 		fault_event(s);
 }
 
+/* The fault on the event stream (rate-limited there), named by its reason code (FR, 7.1.3). */
+static void report(uint16_t sid, uint8_t reason, uint64_t fi, bool write, bool delivered)
+{
+	char type[16];
+
+	snprintf(type, sizeof(type), "FR_0x%02x", reason);
+	viommu_report_fault(&(struct viommu_fault_report){
+		.front_end = "vtd", .origin = "emulated", .type = type, .sid = sid, .addr = fi, .write = write,
+		.delivered = delivered,
+	});
+}
+
 void vtd_fault_record(struct vtd *s, uint16_t sid, uint8_t reason, uint64_t fi, bool write)
 {
 	uint32_t before = s->fsts;
 	uint64_t *rec = s->frcd[s->fri];
 
 	s->nr_faults++;
+	report(sid, reason, fi, write, !(rec[1] & FRCD_F));
 	/* 7.2.1: the record FRI points at still holds an unserviced fault: overflow, this one is lost. */
 	if (rec[1] & FRCD_F) {
 		s->nr_faults_lost++;

@@ -32,6 +32,16 @@ static enum viommu_fault_kind kind(enum vtd_walk_fault f)
 	}
 }
 
+/* How much of the input space the entry that failed covers (VT-d levels: 1 = 4 KiB .. 5 = 256 TiB). */
+static uint8_t hole(const struct vtd_walk_result *r)
+{
+	if (r->fault == VTD_WALK_F_CONFIG || r->fault == VTD_WALK_F_ROOT)
+		return 64;
+	if (r->level < 1 || r->level > 5)
+		return 0;
+	return (uint8_t)(12 + 9 * (r->level - 1));
+}
+
 static int ss_walk(const void *cfg, uint64_t iova, bool write, pgwalk_read_fn rd, void *opaque,
 		   struct pgwalk_out *out, struct pgwalk_fault *fault)
 {
@@ -40,6 +50,7 @@ static int ss_walk(const void *cfg, uint64_t iova, bool write, pgwalk_read_fn rd
 	if (vtd_sswalk(cfg, iova, write ? VTD_ACC_WRITE : 0, rd, opaque, &r)) {
 		*fault = (struct pgwalk_fault){
 			.kind = kind(r.fault), .level = r.level, .fetch_addr = r.fetch_addr, .reason = r.reason,
+			.hole_shift = hole(&r),
 		};
 		return -EFAULT;
 	}
@@ -57,10 +68,22 @@ static uint64_t ss_tlb_addr(const void *cfg, uint64_t iova)
 	return iova;
 }
 
+/* 2^min(AGAW, MGAW): the addresses the second-stage walk accepts (3.7.1). */
+static uint64_t ss_ia_end(const void *cfg)
+{
+	const struct vtd_sswalk_cfg *c = cfg;
+	unsigned int bits = 12 + 9 * (unsigned int)c->levels;
+
+	if (c->mgaw_bits < bits)
+		bits = c->mgaw_bits;
+	return bits >= 64 ? UINT64_MAX : 1ull << bits;
+}
+
 const struct pgwalk_ops vtd_ss_pgwalk = {
 	.name = "vtd-second-stage",
 	.walk = ss_walk,
 	.tlb_addr = ss_tlb_addr,
+	.ia_end = ss_ia_end,
 };
 
 #define FS_A    (1ull << 5)
@@ -91,6 +114,7 @@ static int fs_walk(const void *cfg, uint64_t iova, bool write, pgwalk_read_fn rd
 	if (vtd_fswalk(&c->fs, iova, write ? VTD_ACC_WRITE : 0, rd, opaque, &r)) {
 		*fault = (struct pgwalk_fault){
 			.kind = kind(r.fault), .level = r.level, .fetch_addr = r.fetch_addr, .reason = r.reason,
+			.hole_shift = hole(&r),
 		};
 		return -EFAULT;
 	}
@@ -103,8 +127,17 @@ static int fs_walk(const void *cfg, uint64_t iova, bool write, pgwalk_read_fn rd
 	return 0;
 }
 
+/* The lower canonical half: DMA addresses are never sign-extended kernel addresses. */
+static uint64_t fs_ia_end(const void *cfg)
+{
+	const struct vtd_fs_pgwalk_cfg *c = cfg;
+
+	return 1ull << (12 + 9 * (unsigned int)c->fs.levels - 1);
+}
+
 const struct pgwalk_ops vtd_fs_pgwalk = {
 	.name = "vtd-first-stage",
 	.walk = fs_walk,
 	.tlb_addr = ss_tlb_addr,
+	.ia_end = fs_ia_end,
 };

@@ -17,6 +17,7 @@ void vtd_default_features(struct vtd_features *f)
 	 * longer needs), a 57-bit guest address width, 48-bit guest physical addresses. */
 	*f = (struct vtd_features){
 		.mgaw = 57, .haw = 48, .sagaw = 0xc, .ir = true, .eim = true, .qi = true, .pt = true, .sm = true,
+		.fs = true,
 	};
 }
 
@@ -25,17 +26,27 @@ static void make_caps(struct vtd *s)
 	const struct vtd_features *f = &s->feat;
 
 	/* ND=6 (16-bit domain ids), CM=0 (only present entries are cached: the software path never
-	 * caches a fault), PSI with MAMV 18 (up to 1 GiB per page-selective invalidation), both
+	 * caches a fault) unless the shadow backend asks for CM=1, PSI with MAMV 18 (up to 1 GiB per page-selective invalidation), both
 	 * second-level superpage sizes (SLLPS 11b), DRD/DWD (drains are no-ops here). */
 	s->cap = CAP_ND(6) | CAP_SAGAW(f->sagaw) | CAP_MGAW(f->mgaw) | CAP_FRO(VTD_FRCD) | CAP_SLLPS(3) | CAP_PSI |
-		 CAP_NFR(VTD_NFR) | CAP_MAMV(18) | CAP_DWD | CAP_DRD | (f->sm ? CAP_FL1GP | CAP_FL5LP : 0);
+		 CAP_NFR(VTD_NFR) | CAP_MAMV(18) | CAP_DWD | CAP_DRD | (f->sm && f->fs ? CAP_FL1GP | CAP_FL5LP : 0) |
+		 (f->cm ? CAP_CM : 0);
 	/* Coherent walks (C, SMPWC), scalable mode with first- and second-stage translation when
 	 * asked (SMTS, FLTS, SLTS) but no PASID-granular requests (ECAP.PASID=0: requests without
 	 * PASID only, through RID_PASID 0; RPS=0), no NEST, no device TLBs (DT=0), no snoop
 	 * control (SC=0): SNP in a leaf is reserved. MHMV 15: IEC index masks up to 2^15. */
 	s->ecap = ECAP_C | (f->qi ? ECAP_QI : 0) | (f->ir ? ECAP_IR : 0) | (f->ir && f->eim ? ECAP_EIM : 0) |
 		  (f->pt ? ECAP_PT : 0) | ECAP_IRO(VTD_IVA) | ECAP_MHMV(15) |
-		  (f->sm ? ECAP_SMTS | ECAP_SLTS | ECAP_FLTS | ECAP_SMPWC : 0);
+		  (f->sm ? ECAP_SMTS | ECAP_SLTS | ECAP_SMPWC : 0) | (f->sm && f->fs ? ECAP_FLTS : 0);
+}
+
+void vtd_set_caching_mode(struct vtd *s)
+{
+	pthread_mutex_lock(&s->lock);
+	s->feat.cm = true;
+	s->feat.fs = false;
+	make_caps(s);
+	pthread_mutex_unlock(&s->lock);
 }
 
 int vtd_init(struct vtd *s, const struct vtd_features *f, const struct guest_mem *mem, struct viommu *v,
@@ -103,6 +114,32 @@ int vtd_add_stream(struct vtd *s, uint16_t sid)
 out:
 	pthread_mutex_unlock(&s->lock);
 	return r;
+}
+
+int vtd_add_assigned(struct vtd *s, uint16_t sid)
+{
+	int r = vtd_add_stream(s, sid);
+
+	if (r)
+		return r;
+	pthread_mutex_lock(&s->lock);
+	for (unsigned int i = 0; i < s->nr_streams; i++) {
+		if (s->streams[i].sid == sid) {
+			s->streams[i].assigned = true;
+			s->streams[i].loaded = false;
+		}
+	}
+	viommu_begin_access(s->viommu);
+	vtd_load_assigned(s);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+void vtd_remove_assigned(struct vtd *s, uint16_t sid)
+{
+	for (unsigned int i = 0; i < s->nr_streams; i++)
+		if (s->streams[i].sid == sid)
+			s->streams[i].assigned = s->streams[i].loaded = false;
 }
 
 /*
@@ -369,6 +406,7 @@ void vtd_mmio(void *opaque, uint64_t offset, uint8_t *data, uint32_t len, bool i
 		return;
 	}
 	pthread_mutex_lock(&s->lock);
+	viommu_begin_access(s->viommu);
 	if (is_write) {
 		for (uint32_t i = 0; i < len; i++)
 			v |= (uint64_t)data[i] << (8 * i);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "devices/vfio_pci_state.h"
 #include "vmm/api_server.h"
 #include "vmm/cmd.h"
 #include "vmm/config_parse.h"
@@ -29,6 +30,8 @@ static void restored(struct vm *vm, void *arg)
 	struct vm_restore *rs = arg;
 	int prev = fdtab_lookup(&vm->fds, FD_BINARY, "previous");
 
+	/* The eventfds registered for the handover are their devices' own again (vfio_pci_state.h). */
+	vfio_pci_state_release(&vm->fds);
 	vm_restore_reply(rs, vm);
 	if (prev >= 0)
 		fdtab_close(&vm->fds, prev);

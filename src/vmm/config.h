@@ -33,6 +33,7 @@ struct vfio_config {
 	const char *host;       /* PCI address DDDD:BB:DD.F, resolved through sysfs vfio-dev/ */
 	int fd;                 /* pre-opened cdev fd (passed by a manager), -1 if none */
 	bool rom;               /* expose the expansion ROM (hidden by default) */
+	bool p2p_off;           /* p2p=off: the BARs stay out of the IOAS (no peer-to-peer DMA to them) */
 };
 
 /* --api-socket / --event-monitor: exactly one of path / fd; neither: not enabled. */

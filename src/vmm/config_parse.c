@@ -123,8 +123,9 @@ void config_run_usage(void)
 	       "  --memory SIZE[,hugepages=on]  guest RAM, e.g. 512M or size=2G,hugepages=on (default 512M)\n"
 	       "  --disk path=FILE[,readonly]   virtio-blk disk from a raw file (repeatable, max %d)\n"
 	       "  --console serial|virtio guest console device (default serial)\n"
-	       "  --device vfio,path=/dev/vfio/devices/vfioN|host=DDDD:BB:DD.F|fd=N[,rom=on]\n"
-	       "                          assign a host PCI device bound to vfio-pci (repeatable, max %d)\n"
+	       "  --device vfio,path=/dev/vfio/devices/vfioN|host=DDDD:BB:DD.F|fd=N[,rom=on][,p2p=off]\n"
+	       "                          assign a host PCI device bound to vfio-pci (repeatable, max %d);\n"
+	       "                          its BARs are reachable by the other devices' DMA (P2P) unless p2p=off\n"
 	       "  --hotplug-slots N       N empty PCIe root ports with hot-plug slots for vm.add-device (max %d)\n"
 	       "  --iommufd fd=N          use this pre-opened /dev/iommu fd for device assignment\n"
 	       "  --seccomp on|log|off    per-thread syscall filters (default on; log: report, don't kill)\n"
@@ -268,7 +269,7 @@ static int parse_device(struct vm_config *cfg, char *arg)
 	unsigned int n, names = 0;
 
 	if (kv_split(arg, kv, &n) || kv[0].val || strcmp(kv[0].key, "vfio"))
-		return bad("--device", orig, "expected vfio,path=CDEV|host=BDF|fd=N[,rom=on]");
+		return bad("--device", orig, "expected vfio,path=CDEV|host=BDF|fd=N[,rom=on][,p2p=off]");
 	if (cfg->nr_vfio == CFG_MAX_VFIO)
 		return bad("--device", orig, "too many vfio devices");
 	d = &cfg->vfio[cfg->nr_vfio];
@@ -296,8 +297,14 @@ static int parse_device(struct vm_config *cfg, char *arg)
 		} else if (v && !strcmp(k, "rom")) {
 			if (parse_bool(v, &d->rom))
 				return bad("--device", orig, "rom takes on or off");
+		} else if (v && !strcmp(k, "p2p")) {
+			bool on;
+
+			if (parse_bool(v, &on))
+				return bad("--device", orig, "p2p takes on or off");
+			d->p2p_off = !on;
 		} else {
-			return bad("--device", orig, "unknown key (path=, host=, fd=, rom=)");
+			return bad("--device", orig, "unknown key (path=, host=, fd=, rom=, p2p=)");
 		}
 	}
 	if (names != 1)

@@ -69,7 +69,7 @@ char *event_monitor_format(const char *source, const char *event, json_object *p
 	json_object_object_add(o, "source", json_object_new_string(source));
 	json_object_object_add(o, "event", json_object_new_string(event));
 	json_object_object_add(o, "properties", props);   /* NULL is JSON null */
-	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
+	s = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
 	if (s && asprintf(&line, "%s\n", s) < 0)
 		line = NULL;
 	json_object_put(o);

@@ -37,12 +37,16 @@ static const struct {
 	[FD_LOCAL] = { "local", CHECK_NONE, NULL },
 	[FD_BINARY] = { "binary", CHECK_FILE, NULL },
 	[FD_EVENT_MONITOR] = { "event-monitor", CHECK_NONE, NULL },
+	/* dma-buf files are named by their pseudo filesystem's d_dname: "/dmabuf:<buffer name>". */
+	[FD_DMABUF] = { "dmabuf", CHECK_ANON_PREFIX, "/dmabuf:" },
 };
 
 bool fdtab_kind_kept(enum fd_kind kind)
 {
 	switch (kind) {
 	case FD_KVM: case FD_KVM_VM: case FD_KVM_VCPU: case FD_KVM_DEVICE: case FD_LOCAL:
+	/* A new process exports its own BAR dma-bufs (vfio_pci_lu_quiesce unmaps the old ones). */
+	case FD_DMABUF:
 		return false;
 	default:
 		return (unsigned int)kind < FD_KIND_COUNT;

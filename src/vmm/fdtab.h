@@ -34,6 +34,7 @@ enum fd_kind {
 	FD_LOCAL = 13,        /* this process's own (signalfd, timerfd, ring wake fd): never handed over */
 	FD_BINARY = 14,       /* a nestvm executable kept open (the one to go back to if an update fails) */
 	FD_EVENT_MONITOR = 15,/* the --event-monitor stream */
+	FD_DMABUF = 16,       /* a dma-buf of an assigned device's BAR (VFIO_DEVICE_FEATURE_DMA_BUF), for P2P */
 	FD_KIND_COUNT
 };
 

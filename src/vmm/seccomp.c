@@ -78,6 +78,11 @@ static const unsigned long vcpu_ioctls[] = {
 	KVM_GET_MP_STATE, KVM_SET_MP_STATE,
 	VFIO_DEVICE_SET_IRQS,                       /* vfio-pci: guest enables/disables MSI, MSI-X */
 	VFIO_DEVICE_RESET,                          /* vfio-pci: the guest's FLR, D3hot -> D0 soft reset */
+	/* vfio-pci P2P: a BAR's dma-bufs follow the guest's BAR programming in the IOAS (vfio_pci_p2p.c);
+	 * the shadow vIOMMU: the guest's invalidations (vVT-d IQT write) map and unmap its translation
+	 * in the device's IOAS (viommu_shadow.c), and its context set-up moves the device between
+	 * IOASes (VFIO_DEVICE_ATTACH_IOMMUFD_PT below) */
+	IOMMU_IOAS_MAP_FILE, IOMMU_IOAS_UNMAP,
 	/* nested vIOMMU: the guest's CMDQ runs on its doorbell write: CFGI_STE makes a nested HWPT and
 	 * attaches the device to it (the old one destroyed), invalidations are forwarded */
 	IOMMU_HWPT_ALLOC, VFIO_DEVICE_ATTACH_IOMMUFD_PT, IOMMU_DESTROY, IOMMU_HWPT_INVALIDATE,
@@ -85,6 +90,7 @@ static const unsigned long vcpu_ioctls[] = {
 	KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS, KVM_SET_SREGS, /* x86 exits: string I/O, hypercalls */
 	KVM_GET_MSRS, KVM_SET_MSRS,
 	KVM_GET_VCPU_EVENTS, KVM_SET_VCPU_EVENTS,
+	KVM_GET_LAPIC, KVM_GET_NESTED_STATE,        /* arch_vcpu_dump: interrupt state of a stuck guest */
 #endif
 };
 
@@ -307,6 +313,7 @@ static const unsigned long hotplug_ioctls[] = {
 	VFIO_DEVICE_BIND_IOMMUFD, VFIO_DEVICE_ATTACH_IOMMUFD_PT, VFIO_DEVICE_GET_INFO,
 	VFIO_DEVICE_GET_REGION_INFO, VFIO_DEVICE_GET_IRQ_INFO, VFIO_DEVICE_RESET,
 	IOMMU_HWPT_ALLOC, IOMMU_VDEVICE_ALLOC,
+	VFIO_DEVICE_FEATURE,                        /* P2P: its BAR pieces exported as dma-bufs (vfio_pci_p2p.c) */
 };
 
 int seccomp_install_vm(enum seccomp_thread t, const struct vm_config *cfg)

@@ -341,6 +341,15 @@ static void *vcpu_thread(void *arg)
 		}
 		break;
 	}
+	/* Stopped by a signal (a manager's or a test's timeout): where the guest was is what a hang
+	 * report needs. */
+	if (atomic_load(&vm->exit_code) >= 128) {
+		struct kvm_mp_state mp;
+
+		if (ioctl(v->fd, KVM_GET_MP_STATE, &mp) == 0)
+			pr_info("vCPU %u at stop: mp_state %u", v->id, mp.mp_state);
+		arch_vcpu_dump(v);
+	}
 	pthread_mutex_lock(&vm->park.lock);
 	vm->park.exited++;
 	pthread_cond_broadcast(&vm->park.cond);

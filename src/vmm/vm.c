@@ -146,15 +146,15 @@ static int create_ram(struct vm *vm)
 		char name[FDTAB_NAME_LEN];
 		int fd;
 
-		snprintf(name, sizeof(name), "ram@0x%" PRIx64, arch_layout.ram_base);
+		snprintf(name, sizeof(name), "ram@0x%" PRIx64, vm->layout->ram_base);
 		fd = fdtab_lookup(&vm->fds, FD_GUEST_RAM, name);
 		if (fd < 0) {
 			snprintf(vm->restore_why, sizeof(vm->restore_why), "no guest RAM memfd %s was handed over", name);
 			return fd;
 		}
-		ret = gmem_adopt_ram(&vm->mem, arch_layout.ram_base, vm->cfg->mem_size, fd);
+		ret = gmem_adopt_ram(&vm->mem, vm->layout->ram_base, vm->cfg->mem_size, fd);
 	} else {
-		ret = gmem_add_ram(&vm->mem, arch_layout.ram_base, vm->cfg->mem_size, vm->cfg->hugepages);
+		ret = gmem_add_ram(&vm->mem, vm->layout->ram_base, vm->cfg->mem_size, vm->cfg->hugepages);
 	}
 	if (ret)
 		return ret;
@@ -204,11 +204,12 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, const struct lu_state 
 	vm->cfg = cfg;
 	vm->restore = restore;
 	vm->kvm_fd = vm->vm_fd = -1;
+	vm->layout = arch_vm_layout(cfg);
 
 	/* Refuse impossible sizes before anything exists, saying what the host has. */
-	if (arch_layout.ram_max && cfg->mem_size > arch_layout.ram_max) {
-		pr_err("--memory: at most %" PRIu64 "M fits this architecture's guest memory map",
-		       arch_layout.ram_max >> 20);
+	if (vm->layout->ram_max && cfg->mem_size > vm->layout->ram_max) {
+		pr_err("--memory: at most %" PRIu64 "M fits this architecture's guest memory map%s",
+		       vm->layout->ram_max >> 20, vm->layout != &arch_layout ? " for firmware boot" : "");
 		return -EINVAL;
 	}
 	r = gmem_check_host(cfg->mem_size, cfg->hugepages);

@@ -26,6 +26,7 @@ struct pci_host;
 
 struct vm {
 	const struct vm_config *cfg;
+	const struct arch_layout *layout;   /* arch_vm_layout(cfg); read through vm_layout() */
 	/* Every fd the VM keeps is registered here (its owner closes it through fdtab_close). */
 	struct fdtab fds;
 	int kvm_fd;
@@ -80,6 +81,12 @@ struct vm {
 
 	struct arch_vm arch;
 };
+
+/* The VM's memory map (arch_layout where the VM was not made by vm_create, e.g. in unit tests). */
+static inline const struct arch_layout *vm_layout(const struct vm *vm)
+{
+	return vm->layout ? vm->layout : &arch_layout;
+}
 
 /* The KVM capabilities every VM needs (checked by vm_create, shown by `nestvm host`). */
 struct vm_kvm_cap {

@@ -273,6 +273,19 @@ static int api_reboot(void *opaque, struct api_result *r)
 	return stop_with(opaque, r, EXIT_GUEST_RESET);
 }
 
+/* Pressed, not held: what the guest does with it (power off, or nothing) is the guest's. */
+static int api_power_button(void *opaque, struct api_result *r)
+{
+	struct vm_api *a = opaque;
+
+	if (atomic_load(&a->vm->stopping))
+		return fail(r, 409, "%s", "the VM is shutting down");
+	if (arch_vm_power_button(a->vm))
+		return fail(r, 500, "%s", "the machine has no power button");
+	pr_info("api: power button pressed");
+	return 0;
+}
+
 static int api_vmm_shutdown(void *opaque, struct api_result *r)
 {
 	return stop_with(opaque, r, EXIT_OK);
@@ -419,7 +432,7 @@ void vm_api_init(struct vm_api *a, struct vm *vm)
 			.resume = api_resume,
 			.shutdown = api_shutdown,
 			.reboot = api_reboot,
-			.power_button = NULL,   /* no ACPI/GPIO power button device yet: 501 */
+			.power_button = api_power_button,
 			.vmm_shutdown = api_vmm_shutdown,
 			.add_device = api_add_device,
 			.remove_device = api_remove_device,

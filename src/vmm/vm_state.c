@@ -9,7 +9,10 @@
 
 #include "arch/arch.h"
 #include "devices/pci.h"
+#include "devices/pci_msix_state.h"
 #include "devices/pci_state.h"
+#include "devices/vfio_pci_state.h"
+#include "iommu/iommufd_state.h"
 #include "liveupdate/fds_section.h"
 #include "liveupdate/state_fields.h"
 #include "vmm/log.h"
@@ -20,17 +23,32 @@
 
 const char *vm_state_refusal(struct vm *vm)
 {
+	static char why[160];   /* the loop thread's: vm.update requests come one at a time */
+	const struct pci_dev *d;
+
 	if (vm->cfg->firmware)
 		return "--firmware: the flash, RTC and fw_cfg models are not serialized yet";
 	if (vm->cfg->stats)
 		return "--stats: the exit counters are not carried across an update";
-	if (vm->pci) {
-		/* Slot 0 is the host bridge: config space only (pci_state.h). */
-		for (unsigned int s = 1; s < PCI_NR_SLOTS; s++)
-			if (vm->pci->slot[s])
-				return "PCI functions (virtio disks and console, assigned devices) are not serialized yet";
+	if (vm->hotplug)
+		return "--hotplug-slots: the root ports and their slots are not serialized yet";
+	if (vm->pci && (d = pci_host_state_unsaved(vm->pci))) {
+		snprintf(why, sizeof(why), "PCI function %s is not serialized yet (virtio devices, root ports)", d->name);
+		return why;
 	}
 	return arch_state_refusal(vm);
+}
+
+void vm_state_quiesce(struct vm *vm)
+{
+	if (vm->pci)
+		pci_host_state_quiesce(vm->pci);
+}
+
+void vm_state_resume(struct vm *vm)
+{
+	if (vm->pci)
+		pci_host_state_resume(vm->pci);
 }
 
 int vm_state_save(struct vm *vm, struct lu_writer *w, int argc, char *const *argv, const struct vm_update_info *info)
@@ -47,6 +65,8 @@ int vm_state_save(struct vm *vm, struct lu_writer *w, int argc, char *const *arg
 	if (r)
 		return err_num(-r, "update: saving the run arguments (one longer than %d bytes?)", VM_STATE_MAX_STR);
 	r = arch_state_save(vm, w);
+	if (!r && vm->iommufd.fd >= 0)
+		r = iommufd_state_save(&vm->iommufd, w);
 	if (!r && vm->pci)
 		r = pci_host_state_save(vm->pci, w);
 	if (r)
@@ -63,7 +83,7 @@ int vm_state_save(struct vm *vm, struct lu_writer *w, int argc, char *const *arg
 
 int vm_state_load(struct lu_state *st, int fd)
 {
-	struct lu_section_spec *specs = calloc(arch_state_nr_specs + 4, sizeof(*specs));
+	struct lu_section_spec *specs = calloc(arch_state_nr_specs + 7, sizeof(*specs));
 	size_t n = 0;
 	int r;
 
@@ -73,6 +93,9 @@ int vm_state_load(struct lu_state *st, int fd)
 	specs[n++] = (struct lu_section_spec){ VM_CONFIG_TYPE, 1, 1, false, true };
 	specs[n++] = (struct lu_section_spec){ VM_UPDATE_TYPE, 1, 1, false, true };
 	specs[n++] = (struct lu_section_spec){ PCI_CFG_STATE_TYPE, 1, 1, true, false };
+	specs[n++] = (struct lu_section_spec){ PCI_MSIX_STATE_TYPE, 1, PCI_MSIX_STATE_VERSION, true, false };
+	specs[n++] = (struct lu_section_spec){ VFIO_PCI_STATE_TYPE, 1, VFIO_PCI_STATE_VERSION, true, false };
+	specs[n++] = (struct lu_section_spec){ IOMMUFD_STATE_TYPE, 1, IOMMUFD_STATE_VERSION, false, false };
 	for (size_t i = 0; i < arch_state_nr_specs; i++)
 		specs[n++] = arch_state_specs[i];
 	r = lu_state_load_fd(st, fd, specs, n);

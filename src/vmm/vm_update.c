@@ -127,6 +127,7 @@ int vm_update_commit(struct vm_update *u)
 	struct vm *vm = u->vm;
 	struct lu_writer w;
 	char sfd_s[16], prev_s[16];
+	bool quiesced = false;
 	int r, sfd = -1;
 
 	lu_writer_init(&w);
@@ -141,6 +142,9 @@ int vm_update_commit(struct vm_update *u)
 		fail(u, -r, "handing over the control socket, event stream and binary%s: %s", "");
 		goto out;
 	}
+	/* Before anything is saved: no interrupt may land in the VM from here on (vm_state.h). */
+	vm_state_quiesce(vm);
+	quiesced = true;
 	u->info.t_saved = vm_update_now_ns();
 	r = vm_state_save(vm, &w, u->argc, u->argv, &u->info);
 	if (!r)
@@ -195,6 +199,9 @@ out:
 	if (sfd >= 0)
 		close(sfd);
 	drop_dups(u);
+	/* The devices deliver into this VM again (what fired meanwhile waits in their eventfds). */
+	if (quiesced)
+		vm_state_resume(vm);
 	lu_writer_free(&w);
 	pr_err("update: %s; the VM keeps running", u->err);
 	return r < 0 ? r : -EINVAL;

@@ -2,7 +2,8 @@
 /*
  * libFuzzer target: the live-update state reader, on any bytes (a corrupt, truncated or hostile state
  * file). The state is validated and indexed, then every indexed section is read the way consumers
- * do: the "fds" handover list through its decoder, other types through typed-field cursors. Nothing
+ * do: the "fds" handover list and the assigned-device sections ("pci-msix", "vfio-pci", "iommufd")
+ * through their decoders, other types through typed-field cursors. Nothing
  * may crash, leak or read outside the input (ASan); a refused state must index nothing.
  * Seeds: `test_state_format --corpus tests/fuzz/corpus/fuzz_state_format`.
  */
@@ -10,6 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "devices/pci_msix_state.h"
+#include "devices/vfio_pci_state.h"
+#include "iommu/iommufd_state.h"
 #include "liveupdate/fds_section.h"
 #include "liveupdate/state_fields.h"
 #include "liveupdate/state_format.h"
@@ -21,7 +25,35 @@ static const struct lu_section_spec specs[] = {
 	{ .type = "memory", .min_version = 1, .max_version = 1 },
 	{ .type = "virtio-blk", .min_version = 1, .max_version = 1, .multi = true },
 	{ .type = LU_FDS_TYPE, .min_version = 1, .max_version = LU_FDS_VERSION },
+	{ .type = PCI_MSIX_STATE_TYPE, .min_version = 1, .max_version = PCI_MSIX_STATE_VERSION, .multi = true },
+	{ .type = VFIO_PCI_STATE_TYPE, .min_version = 1, .max_version = VFIO_PCI_STATE_VERSION, .multi = true },
+	{ .type = IOMMUFD_STATE_TYPE, .min_version = 1, .max_version = IOMMUFD_STATE_VERSION },
 };
+
+/* The assigned-device decoders: what they accept satisfies the invariants restore relies on. */
+static void read_device(const struct lu_section *s)
+{
+	char why[256];
+
+	if (!strcmp(s->type, PCI_MSIX_STATE_TYPE)) {
+		static struct pci_msix_saved m;
+
+		if (!pci_msix_state_decode(s, &m, why, sizeof(why)) &&
+		    (!m.nr || m.nr > PCI_MSIX_MAX_VECTORS || (m.nr % 64 && m.pba[m.nr / 64] >> (m.nr % 64))))
+			abort();
+	} else if (!strcmp(s->type, VFIO_PCI_STATE_TYPE)) {
+		struct vfio_pci_saved v;
+
+		if (!vfio_pci_state_decode(s, &v, why, sizeof(why)) &&
+		    (v.pm_state > 3 || v.msi_nvec > 32 || (v.msi_enabled && v.msix_on) || (v.intx && !v.intx_fds)))
+			abort();
+	} else {
+		static struct iommufd_saved f;
+
+		if (!iommufd_state_decode(s, &f, why, sizeof(why)) && (!f.ioas_id || f.nr_maps > GMEM_MAX_REGIONS))
+			abort();
+	}
+}
 
 /* A consumer's read: a bounded array, a string, scalars, then the exact-end check. */
 static void read_fields(const struct lu_section *s)
@@ -63,6 +95,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 				if (!lu_fds_decode(s, &e, &nr, why, sizeof(why)))
 					free(e);
+			} else if (!strcmp(s->type, PCI_MSIX_STATE_TYPE) || !strcmp(s->type, VFIO_PCI_STATE_TYPE) ||
+				   !strcmp(s->type, IOMMUFD_STATE_TYPE)) {
+				read_device(s);
 			} else {
 				read_fields(s);
 			}

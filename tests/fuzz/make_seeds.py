@@ -209,6 +209,21 @@ put('fuzz_pl031', 'aavmf-init-settime', b''.join(
      rtc(0x00, False), rtc(0x08, True, 0x123456), rtc(0x00, False), rtc(0x08, False),
      rtc(0x04, True, 0x654321), rtc(0x18, False), rtc(0x09, False, width=2), rtc(0x0e, True, 0, width=2)]))
 
+# fuzz_pl061: ops [flags (0x80 machine op, 0x40 write, 0x10 any width) | off[11:8], off[7:0], value, line op]
+def gp(off, wr, val=0):
+    return bytes([(0x40 if wr else 0) | (off >> 8), off & 0xff, val & 0xff, 0])
+
+
+put('fuzz_pl061', 'gpio-keys-power', b''.join(
+    [gp(0xfe0 + 4 * i, False) for i in range(8)] +                       # amba: PeriphID, PCellID
+    [gp(0x400, True, 0), gp(0x404, True, 0), gp(0x408, True, 0x08), gp(0x410, True, 0x08),
+     bytes([0x80, 0, 0, 0x83]),                                            # the power button
+     gp(0x418, False), gp(0x41c, True, 0x08), gp(0x020, False),            # MIS, IC, line 3 read: released
+     gp(0x418, False), gp(0x41c, True, 0x08), gp(0x020, False),
+     gp(0x404, True, 0x01), gp(0x40c, True, 0x01), gp(0x410, True, 0x01),  # line 0 level high
+     bytes([0x80, 0, 0, 0x10]), gp(0x414, False), bytes([0x80, 0, 0, 0x00]),
+     gp(0x400, True, 0xf0), gp(0x3fc, True, 0xff), gp(0x3fc, False)]))
+
 # fuzz_serial8250: ops [flags (0x80 input, 0x40 any offset/width, 0x08 write), offset, value]
 def s8(off, wr, val=0):
     return bytes([0x08 if wr else 0, off, val])
@@ -271,3 +286,17 @@ put('fuzz_pflash', 'aavmf', b'\x01' + b''.join(
     [pf(1, 0x4080 + 4 * i, 0x01020304 * (i + 1), 4) for i in range(8)] +
     [pf(1, 0x4080, dual(0xd0), 4), pf(0, 0x4080, 0, 4), pf(1, 0, dual(0xff), 4), pf(1, 0, dual(0x90), 4),
      pf(0, 4, 0, 4), pf(1, 0, dual(0xff), 4)]))
+
+
+# fuzz_chipset: ops [kind (bits 1:0 MCH/LPC/PM/CMOS, 0x80 write, bits 5:4 log2 width), off16, pad, val32]:
+# OVMF's PlatformPei (PMBASE, ACPI_EN, RCBA, PCIEXBAR), its timer and shutdown, PcRtc's SetTime.
+def cs(kind, off, val=0, wr=False, n=4):
+    return struct.pack('<BHBI', kind | (0x80 if wr else 0) | lensel(n) << 4, off, 0, val)
+
+
+put('fuzz_chipset', 'ovmf-platformpei', b''.join([
+    cs(0, 2, n=2), cs(1, 0x44, n=1), cs(1, 0x40, 0x600, True), cs(1, 0x44, 0x80, True, 1), cs(1, 0xf0, 0xfed1c001, True),
+    cs(0, 0x64, 0, True), cs(0, 0x60, 0xb0000001, True), cs(0, 0x9d, 0x4a, True, 1), cs(1, 0x60, 0x0a, True, 1),
+    cs(2, 8), cs(2, 4, 1, True, 2), cs(2, 0, 0xffff, True, 2), cs(3, 0, 0x0b, True, 1), cs(3, 1, 0x82, True, 1),
+    cs(3, 0, 0x09, True, 1), cs(3, 1, 0x99, True, 1), cs(3, 0, 0x0b, True, 1), cs(3, 1, 0x02, True, 1),
+    cs(3, 0, 0x04, True, 1), cs(3, 1), cs(2, 4, 0x2000, True, 2)]))

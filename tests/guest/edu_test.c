@@ -27,7 +27,6 @@
 #include "vfio_pci.h"
 #include "../unit/tap.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -53,6 +52,7 @@ struct opts {
 	int remap;
 	int map_bench;
 	int timeout_ms;
+	long loop;          /* --loop N: -1 not asked, 0 forever */
 };
 
 static void usage(FILE *f)
@@ -68,7 +68,9 @@ static void usage(FILE *f)
 		   "  --timeout-ms N   wait at most N ms for each interrupt (default 10000)\n"
 		   "  --remap          --iommufd: then unmap the destination IOVA, map another buffer there and\n"
 		   "                   check the DMA follows; then DMA to it unmapped (the IOMMU reports a fault)\n"
-		   "  --map-bench N    --iommufd: only N map+unmap cycles of 255 pages (tools/bench/viommu-inval)\n");
+		   "  --map-bench N    --iommufd: only N map+unmap cycles of 255 pages (tools/bench/viommu-inval)\n"
+		   "  --loop N         after the checks, N DMA round trips (0: forever), one line per round:\n"
+		   "                   'edu-loop: round R bad B lost L irqs I' (tests/testhost/liveupdate.sh)\n");
 }
 
 static long long now_ms(void)
@@ -77,68 +79,6 @@ static long long now_ms(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* The first edu device in sysfs, into bdf. */
-static int find_edu(char *bdf, size_t len)
-{
-	char path[PATH_MAX], v[32], d[32];
-	struct dirent *e;
-	DIR *dir = opendir("/sys/bus/pci/devices");
-
-	if (!dir)
-		return gu_errno("/sys/bus/pci/devices");
-	while ((e = readdir(dir)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor", e->d_name);
-		if (gu_read_file(path, v, sizeof(v)))
-			continue;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device", e->d_name);
-		if (gu_read_file(path, d, sizeof(d)))
-			continue;
-		if (strtoul(v, NULL, 16) == EDU_VENDOR && strtoul(d, NULL, 16) == EDU_DEVICE) {
-			snprintf(bdf, len, "%s", e->d_name);
-			closedir(dir);
-			return 0;
-		}
-	}
-	closedir(dir);
-	return gu_err(ENODEV, "no edu device (%04x:%04x) in /sys/bus/pci/devices", EDU_VENDOR, EDU_DEVICE);
-}
-
-/* Binds PCI device bdf to vfio-pci (unbinding another driver first), as tools/testhost/init does. */
-static int bind_vfio(const char *bdf)
-{
-	char path[PATH_MAX], target[PATH_MAX];
-	const char *drv;
-	ssize_t n;
-	int ret;
-
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n >= 0) {
-		target[n] = '\0';
-		drv = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
-		if (strcmp(drv, "vfio-pci") == 0)
-			return 0;
-		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", bdf);
-		ret = gu_write_file(path, bdf);
-		if (ret)
-			return gu_err(ret, "unbind %s from %s", bdf, drv);
-	}
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", bdf);
-	ret = gu_write_file(path, "vfio-pci");
-	if (ret)
-		return gu_err(ret, "%s", path);
-	ret = gu_write_file("/sys/bus/pci/drivers_probe", bdf);
-	if (ret)
-		return gu_err(ret, "probe %s with vfio-pci (CONFIG_VFIO_PCI?)", bdf);
-	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
-	n = readlink(path, target, sizeof(target) - 1);
-	if (n < 0 || (target[n] = '\0', strcmp(strrchr(target, '/') ? strrchr(target, '/') + 1 : target, "vfio-pci")))
-		return gu_err(ENODEV, "%s did not bind to vfio-pci", bdf);
-	return 0;
 }
 
 /* Waits for one interrupt; returns how many arrived (0 on timeout). */
@@ -154,14 +94,21 @@ static int poll_clear(struct vfio_pci *vp, unsigned int reg, int is64, uint64_t 
 {
 	long long end = now_ms() + timeout_ms;
 
-	do {
+	for (;;) {
+		/*
+		 * The clock is read before the register: the last read always comes after the deadline,
+		 * so a sleep that overran it (a loaded nested x86 L2's timer can be late by a minute)
+		 * never turns a finished unit into a timeout.
+		 */
+		int late = now_ms() >= end;
 		uint64_t v = is64 ? vfio_pci_read64(vp, reg) : vfio_pci_read32(vp, reg);
 
 		if (!(v & mask))
 			return 1;
+		if (late)
+			return 0;
 		usleep(1000);
-	} while (now_ms() < end);
-	return 0;
+	}
 }
 
 static uint32_t xorshift32(uint32_t *s)
@@ -378,6 +325,72 @@ out:
 	munmap(mem, 3 * ps);
 }
 
+/* One DMA without test points: true when its interrupt came and the device finished. */
+static int dma_quiet(struct vfio_pci *vp, const struct opts *o, uint64_t src, uint64_t dst, uint64_t len, uint64_t dir)
+{
+	int n;
+
+	vfio_pci_write64(vp, EDU_DMA_SRC, src);
+	vfio_pci_write64(vp, EDU_DMA_DST, dst);
+	vfio_pci_write64(vp, EDU_DMA_COUNT, len);
+	vfio_pci_write64(vp, EDU_DMA_CMD, EDU_DMA_RUN | dir | EDU_DMA_IRQ);
+	n = wait_irq(vp, o);
+	if (n == 0)
+		poll_clear(vp, EDU_DMA_CMD, 1, EDU_DMA_RUN, 2000);
+	vfio_pci_write32(vp, EDU_IRQ_ACK, EDU_IRQ_DMA);
+	return n >= 1 && !(vfio_pci_read64(vp, EDU_DMA_CMD) & EDU_DMA_RUN);
+}
+
+/*
+ * --loop N: DMA round trips, N of them (0: forever), each a fresh pattern RAM -> device -> RAM,
+ * each DMA ending with its MSI; one line per round
+ *   edu-loop: round R bad B lost L irqs I
+ * with B the rounds whose data came back different and L the DMAs whose interrupt did not come
+ * within the timeout (both cumulative), I the MSIs received. A DMA is in flight nearly all the
+ * time (each takes edu's 100 ms timer, the next starts at once): a VMM update in between meets one.
+ */
+static void dma_loop(struct vfio_pci *vp, struct dma_space *ds, const struct opts *o, uint32_t seed)
+{
+	size_t ps = (size_t)sysconf(_SC_PAGESIZE), len = EDU_DMA_BUF_SIZE, i;
+	uint64_t src_iova = 0, dst_iova = 0, bad = 0, lost = 0;
+	uint8_t *mem, *src, *dst;
+	int ret;
+
+	if (ps < len)
+		ps = len;
+	mem = mmap(NULL, 2 * ps, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (mem == MAP_FAILED || mlock(mem, 2 * ps) < 0) {
+		CHECK(0, "loop: DMA buffers: %s", strerror(errno));
+		return;
+	}
+	src = mem;
+	dst = mem + ps;
+	ret = ds->ops->map(ds, src, len, &src_iova);
+	if (!ret)
+		ret = ds->ops->map(ds, dst, len, &dst_iova);
+	CHECK(ret == 0, "loop: DMA buffers mapped");
+	if (ret)
+		return;
+	for (long round = 1; !o->loop || round <= o->loop; round++) {
+		size_t diff = 0;
+
+		for (i = 0; i < len; i++)
+			src[i] = (uint8_t)xorshift32(&seed);
+		memset(dst, 0, len);
+		lost += !dma_quiet(vp, o, src_iova, EDU_DMA_BUF, len, 0);
+		lost += !dma_quiet(vp, o, EDU_DMA_BUF, dst_iova, len, EDU_DMA_TO_RAM);
+		for (i = 0; i < len; i++)
+			diff += src[i] != dst[i];
+		if (diff && !bad)
+			printf("edu-loop: BAD round %ld: %zu of %zu bytes differ\n", round, diff, len);
+		bad += diff != 0;
+		printf("edu-loop: round %ld bad %llu lost %llu irqs %llu\n", round, (unsigned long long)bad,
+		       (unsigned long long)lost, (unsigned long long)vp->irqs);
+	}
+	CHECK(bad == 0 && lost == 0, "loop: %ld rounds, %llu bad, %llu interrupts lost", o->loop,
+	      (unsigned long long)bad, (unsigned long long)lost);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -385,9 +398,10 @@ int main(int argc, char **argv)
 		{ "device", required_argument, NULL, 'd' }, { "bind", no_argument, NULL, 'b' },
 		{ "iova", required_argument, NULL, 'i' }, { "timeout-ms", required_argument, NULL, 't' },
 		{ "remap", no_argument, NULL, 'r' }, { "map-bench", required_argument, NULL, 'm' },
+		{ "loop", required_argument, NULL, 'l' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
-	struct opts o = { .backend = &dma_iommufd_ops, .timeout_ms = 10000 };
+	struct opts o = { .backend = &dma_iommufd_ops, .timeout_ms = 10000, .loop = -1 };
 	struct dma_space ds;
 	struct vfio_pci vp = { .fd = -1, .irq_fd = -1 };
 	char bdf[NAME_MAX + 1], *end;
@@ -403,6 +417,14 @@ int main(int argc, char **argv)
 		case 'd': o.dev = optarg; break;
 		case 'b': o.bind = 1; break;
 		case 'r': o.remap = 1; break;
+		case 'l':
+			errno = 0;
+			o.loop = strtol(optarg, &end, 0);
+			if (errno || *end || o.loop < 0) {
+				fprintf(stderr, "edu_test: bad --loop '%s'\n", optarg);
+				return 2;
+			}
+			break;
 		case 'm':
 			o.map_bench = atoi(optarg);
 			if (o.map_bench <= 0) {
@@ -439,7 +461,7 @@ int main(int argc, char **argv)
 		seed = 1;
 
 	if (!o.dev) {
-		ret = find_edu(bdf, sizeof(bdf));
+		ret = gu_find_pci(EDU_VENDOR, EDU_DEVICE, 0, bdf, sizeof(bdf));
 		CHECK(ret == 0, "found an edu device: %s", ret ? "none" : bdf);
 		if (ret)
 			return tap_done();
@@ -447,7 +469,7 @@ int main(int argc, char **argv)
 	}
 	printf("# edu_test: device %s, backend %s\n", o.dev, o.backend->name);
 	if (o.bind) {
-		ret = o.dev[0] == '/' ? -EINVAL : bind_vfio(o.dev);
+		ret = o.dev[0] == '/' ? -EINVAL : gu_bind_vfio(o.dev);
 		CHECK(ret == 0, "%s bound to vfio-pci", o.dev);
 		if (ret)
 			return tap_done();
@@ -483,6 +505,8 @@ int main(int argc, char **argv)
 		/* --remap adds two DMAs (the faulting one still completes, with an interrupt). */
 		CHECK(vp.irqs == EXPECTED_IRQS + (o.remap ? 2u : 0u), "%llu MSIs in total (want %u)",
 		      (unsigned long long)vp.irqs, EXPECTED_IRQS + (o.remap ? 2u : 0u));
+		if (o.loop >= 0)
+			dma_loop(&vp, &ds, &o, seed ^ 0x5bd1e995u);
 	}
 out:
 	vfio_pci_close(&vp);  /* also closes fd (vfio_pci_open did on its failure) */

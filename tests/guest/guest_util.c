@@ -2,8 +2,11 @@
 /* Error reporting and sysfs access for the guest test programs (see guest_util.h). */
 #include "guest_util.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -87,5 +90,72 @@ int gu_write_file(const char *path, const char *s)
 	}
 	if (close(fd) < 0)
 		return -errno;
+	return 0;
+}
+
+static int is_pci_fn(const struct dirent *e)
+{
+	return e->d_name[0] != '.';
+}
+
+int gu_find_pci(unsigned int vendor, unsigned int device, unsigned int nth, char *bdf, size_t len)
+{
+	struct dirent **list;
+	char path[PATH_MAX], v[32], d[32];
+	unsigned int seen = 0;
+	int n, ret = -ENODEV;
+
+	/* alphasort: sysfs names are DDDD:BB:DD.F, so address order. */
+	n = scandir("/sys/bus/pci/devices", &list, is_pci_fn, alphasort);
+	if (n < 0)
+		return gu_errno("/sys/bus/pci/devices");
+	for (int i = 0; i < n; i++) {
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/vendor", list[i]->d_name);
+		if (ret && !gu_read_file(path, v, sizeof(v)) && strtoul(v, NULL, 16) == vendor) {
+			snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/device", list[i]->d_name);
+			if (!gu_read_file(path, d, sizeof(d)) && strtoul(d, NULL, 16) == device && seen++ == nth) {
+				snprintf(bdf, len, "%s", list[i]->d_name);
+				ret = 0;
+			}
+		}
+		free(list[i]);
+	}
+	free(list);
+	if (ret)
+		return gu_err(ret, "PCI function %04x:%04x number %u in /sys/bus/pci/devices (%u found)", vendor, device,
+			      nth, seen);
+	return 0;
+}
+
+int gu_bind_vfio(const char *bdf)
+{
+	char path[PATH_MAX], target[PATH_MAX];
+	const char *drv;
+	ssize_t n;
+	int ret;
+
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n >= 0) {
+		target[n] = '\0';
+		drv = strrchr(target, '/') ? strrchr(target, '/') + 1 : target;
+		if (strcmp(drv, "vfio-pci") == 0)
+			return 0;
+		snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver/unbind", bdf);
+		ret = gu_write_file(path, bdf);
+		if (ret)
+			return gu_err(ret, "unbind %s from %s", bdf, drv);
+	}
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver_override", bdf);
+	ret = gu_write_file(path, "vfio-pci");
+	if (ret)
+		return gu_err(ret, "%s", path);
+	ret = gu_write_file("/sys/bus/pci/drivers_probe", bdf);
+	if (ret)
+		return gu_err(ret, "probe %s with vfio-pci (CONFIG_VFIO_PCI?)", bdf);
+	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/driver", bdf);
+	n = readlink(path, target, sizeof(target) - 1);
+	if (n < 0 || (target[n] = '\0', strcmp(strrchr(target, '/') ? strrchr(target, '/') + 1 : target, "vfio-pci")))
+		return gu_err(ENODEV, "%s did not bind to vfio-pci", bdf);
 	return 0;
 }

@@ -21,4 +21,9 @@ int gu_read_file(const char *path, char *buf, size_t len);
 /* Writes s to a sysfs attribute: 0 or -errno. */
 int gu_write_file(const char *path, const char *s);
 
+/* The NTH (from 0, in address order) PCI function VENDOR:DEVICE in /sys/bus/pci/devices, into bdf. */
+int gu_find_pci(unsigned int vendor, unsigned int device, unsigned int nth, char *bdf, size_t len);
+/* Binds PCI function BDF to vfio-pci (unbinding another driver first) through driver_override. */
+int gu_bind_vfio(const char *bdf);
+
 #endif

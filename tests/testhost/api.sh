@@ -1,5 +1,6 @@
 # The control API (docs/api.md) on a running L2: `nestvm ctl` for info, counters, pause (the
-# guest's console counter stops), resume (it goes on), shutdown (nestvm exits 0); api_probe for
+# guest's console counter stops), resume (it goes on), shutdown (nestvm exits 0); the same with
+# Debian's curl --unix-socket (status codes, headers, JSON), as a script would; api_probe for
 # what ctl never sends: garbage, unknown endpoint, wrong method, huge body, half a request then
 # silence, 100 clients at once, all answered or dropped while the guest keeps counting. Then the
 # pause round trip (median, p99) with 2 and 1 vCPUs, and the event stream's lines.
@@ -73,6 +74,37 @@ echo "# guest uptime across a $(( (t2 - t1) / 100 )).$(( (t2 - t1) % 100 / 10 ))
 check "the guest's clock never went backwards" monotonic
 CTL "$S" counters > "$T/c" 2>&1; check "counters: one pause recorded" grep -q '^vmm.pauses: 1' "$T/c" || show "$T/c"
 
+# --- the same through Debian's curl (tools/testhost/lib.sh th_curl_bundle), as scripts drive it ---
+CB=/nestvm/build-testhost/peer/curl-$NESTVM_ARCH
+# curl_api METHOD ENDPOINT: the HTTP status; the body in $T/b, the headers in $T/h
+curl_api() { "$CB"/lib/ld-linux-* --library-path "$CB/lib" "$CB/curl" -sS --max-time 30 --unix-socket "$S" \
+	-X "$1" -o "$T/b" -D "$T/h" -w '%{http_code}' "http://localhost/api/v1/$2" 2> "$T/curl.err"; }
+has() { grep -q "$1" "$T/b"; }
+if [ ! -x "$CB/curl" ]; then
+	skip "no curl bundle in $CB (tools/testhost/run makes it)" "curl: ping, info, counters, pause, resume"
+	CB=
+else
+	r=$(curl_api GET vmm.ping); check "curl GET vmm.ping: $r, JSON with the version" sh -c \
+		"[ '$r' = 200 ] && grep -q '\"version\":\"' '$T/b' && grep -qi '^content-type: application/json' '$T/h'" ||
+		{ show "$T/b"; show "$T/curl.err"; }
+	r=$(curl_api GET vm.info); check "curl GET vm.info: $r, Running with 2 vCPUs" sh -c \
+		"[ '$r' = 200 ] && grep -q '\"state\":\"Running\"' '$T/b' && grep -q '\"boot_vcpus\":2' '$T/b'" || show "$T/b"
+	r=$(curl_api GET vm.counters); check "curl GET vm.counters: $r, one pause so far" sh -c \
+		"[ '$r' = 200 ] && grep -q '\"vmm\":{\"pauses\":1,' '$T/b'" || show "$T/b"
+	r=$(curl_api PUT vm.pause); check "curl PUT vm.pause: $r (204, no body)" sh -c "[ '$r' = 204 ] && [ ! -s '$T/b' ]"
+	sleep 1; c1=$(tick); sleep 3; c2=$(tick)
+	check "paused by curl: the guest's counter stops (${c1:-none} -> ${c2:-none} over 3 s)" same "$c1" "$c2"
+	r=$(curl_api GET vm.info); check "curl GET vm.info: Paused" sh -c "[ '$r' = 200 ] && grep -q '\"state\":\"Paused\"' '$T/b'"
+	r=$(curl_api PUT vm.pause); check "curl PUT vm.pause again: $r (409, with a reason)" sh -c "[ '$r' = 409 ] && [ -s '$T/b' ]"
+	r=$(curl_api GET vm.pause); check "curl GET vm.pause: $r (405, Allow: PUT)" sh -c \
+		"[ '$r' = 405 ] && grep -qi '^allow: PUT' '$T/h'" || show "$T/h"
+	r=$(curl_api PUT vm.resume); check "curl PUT vm.resume: $r (204)" [ "$r" = 204 ]
+	check "resumed by curl: the counter goes on past ${c2:-none}" wait_tick $((c2 + 3)) 120
+	r=$(curl_api PUT vm.resume); check "curl PUT vm.resume when running: $r (409)" [ "$r" = 409 ]
+	r=$(curl_api GET vm.counters); check "curl GET vm.counters: two pauses recorded" sh -c \
+		"[ '$r' = 200 ] && grep -q '\"pauses\":2,' '$T/b'" || show "$T/b"
+fi
+
 # --- bad requests: each answered or dropped; the guest keeps counting throughout ---
 c1=$(tick)
 r=$(printf 'garbage\r\n\r\n' | "$PROBE" "$S" raw); check "garbage: $r" one_of "$r" "status 400" closed
@@ -108,7 +140,13 @@ check "event monitor: one JSON object per line" sh -c "! grep -v '^{\"timestamp\
 # --- 1 vCPU: the pause latency, and vmm.shutdown ---
 check "L2 (1 vCPU) boots" boot 1 || show "$T/out"
 r=$("$PROBE" "$S" pause 20); check "pause/resume x20 with 1 vCPU" [ $? = 0 ]; echo "# 1 vCPU: $r"
-CTL "$S" vmm-shutdown > "$T/c" 2>&1; check "ctl vmm-shutdown: exit 0" [ $? = 0 ] || show "$T/c"
-stop_rc; rc=$?
-check "nestvm exits 0 after vmm.shutdown (exit $rc)" [ $rc = 0 ] || show "$T/out"
+if [ -n "$CB" ]; then
+	r=$(curl_api PUT vm.shutdown); check "curl PUT vm.shutdown: $r (204)" [ "$r" = 204 ]
+	stop_rc; rc=$?
+	check "nestvm exits 0 after curl's vm.shutdown (exit $rc)" [ $rc = 0 ] || show "$T/out"
+else
+	CTL "$S" vmm-shutdown > "$T/c" 2>&1; check "ctl vmm-shutdown: exit 0" [ $? = 0 ] || show "$T/c"
+	stop_rc; rc=$?
+	check "nestvm exits 0 after vmm.shutdown (exit $rc)" [ $rc = 0 ] || show "$T/out"
+fi
 done_testing

@@ -66,6 +66,10 @@ fi
 wait "$pid"
 rc=$?
 check "nestvm exits 143 (128 + SIGTERM)" [ "$rc" = 143 ] || { echo "#   exit status $rc"; show "$T/err"; }
+# A stop by signal is how managers and test timeouts end a stuck guest: where each vCPU was is
+# what the report needs (vcpu.c; x86_64 adds the LAPIC, pending events and the TSC deadline).
+check "the signal stop printed each vCPU's state" sh -c "grep -q 'vCPU 0 at stop: mp_state' '$T/err' &&
+	grep -Eq 'vCPU 0: (rip|pc) 0x' '$T/err'" || show "$T/err"
 [ -n "$GL_VERBOSE" ] && { head -c 1000 "$T/out" | tr -s . | sed 's/^/#   /'; show "$T/err" 60; }
 wait "$reader"
 

@@ -8,7 +8,8 @@
 #    on the device while the guest's view has it on, so vfio-pci refuses faults on the mmap behind
 #    the BAR's memslots, as after a host-side reset or power change. The guest's BAR read makes
 #    KVM_RUN fail with EFAULT; nestvm takes the memslots out, the read is retried as trapped MMIO and
-#    completes with all-ones (vfio-pci answers -EIO), and the guest runs to its end.
+#    completes with all-ones (vfio-pci answers -EIO), and the guest runs to its end. The event
+#    stream (--event-monitor) reports the revocation and the failed reads as device errors.
 . tests/testhost/lib.sh
 
 DEV=/dev/vfio/devices/vfio0
@@ -21,7 +22,8 @@ gcmd='for d in /sys/bus/pci/devices/*; do [ "$(cat $d/vendor)" = 0x1234 ] || con
 a=$(head -n1 $d/resource | cut -d" " -f1); echo 1 > $d/enable; echo "edu-id=$(devmem $a 32)";
 echo "edu-id-again=$(devmem $a 32)"; done; echo guest-done'
 
-NESTVM_FAIL_AT=bar-revoke guest "$T/revoke.out" "$gcmd" "" --memory 128M --device "vfio,path=$DEV" -v; rc=$?
+NESTVM_FAIL_AT=bar-revoke guest "$T/revoke.out" "$gcmd" "" --memory 128M --device "vfio,path=$DEV" -v \
+	--event-monitor path="$T/revoke.ev"; rc=$?
 # Which way KVM reported it: KVM_EXIT_MEMORY_FAULT with the address, or a bare EFAULT.
 if grep -q 'memory fault without an address' "$T/revoke.out"; then echo "# KVM gave no faulting address: every device range was taken out"
 else echo "# KVM gave the faulting address (KVM_EXIT_MEMORY_FAULT)"; fi
@@ -32,6 +34,15 @@ check "BAR revoked under the guest: the guest's reads complete with all-ones and
 		grep -q '^guest-done' '$T/revoke.out'" || show "$T/revoke.out"
 check "BAR revoked under the guest: nestvm says so once" \
 	sh -c "[ \$(grep -c \"the host revoked BAR0's mapping\" '$T/revoke.out') = 1 ]" || grep -i 'revoked\|KVM_RUN' "$T/revoke.out"
+# The event stream (docs/api.md): the revocation once, then the host refusing the trapped reads
+# (vfio-pci: -EIO) on the 1st and 2nd time (reported 1, 2, 4, 8... times).
+ev='"source":"device","event":"error","properties":{'
+check "BAR revoked under the guest: the event stream has a bar-revoked error for BAR0" \
+	grep -q "$ev\"bar\":0,\"offset\":\"0x0\",.*\"count\":1,\"device\":\"vfio0 ($DEV)\",\"pci_bdf\":\"0000:00:[0-9a-f]*\\.0\",\"error\":\"bar-revoked\"}" "$T/revoke.ev" ||
+	show "$T/revoke.ev"
+check "BAR revoked under the guest: and bar-access-failed for the refused reads (count 1, 2)" \
+	sh -c "grep -q '\"count\":1,.*\"error\":\"bar-access-failed\"' '$T/revoke.ev' &&
+		grep -q '\"count\":2,.*\"error\":\"bar-access-failed\"' '$T/revoke.ev'" || show "$T/revoke.ev"
 
 # Without the injection the same guest reads edu through the mapped BAR: the device was left usable.
 guest "$T/ok.out" "$gcmd" "" --memory 128M --device "vfio,path=$DEV"; rc=$?

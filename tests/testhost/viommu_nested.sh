@@ -4,7 +4,8 @@
 # vfio-pci and tests/guest/edu_test uses L2's own iommufd (IOAS_MAP of its buffers): DMA both ways,
 # then --remap: the IOVA is unmapped and mapped to another buffer and the DMA must follow
 # (invalidations reached the host SMMU), and a DMA to the unmapped IOVA must come back to L2 as an
-# F_TRANSLATION event (0x10) with edu's StreamID and the address, through the vEVENTQ; and every edu
+# F_TRANSLATION event (0x10) with edu's StreamID and the address, through the vEVENTQ (also on
+# nestvm's event stream, --event-monitor); and every edu
 # MSI arrives (the device's doorbell write crosses both stages). Twice.
 . tests/testhost/lib.sh
 GUEST_INITRD=${NESTED_INITRD:-$GUEST_INITRD}
@@ -29,7 +30,8 @@ dmesg | grep -E "arm-smmu-v3|iommu|ITS \\[mem" | sed "s/^/dmesg: /"'
 for run in 1 2; do
 	o="$T/nested-$run.out" shown=0
 	evidence() { [ $shown = 1 ] || show "$o" 60; shown=1; }
-	guest "$o" "$gcmd" "iommu.strict=1" --memory 256M --viommu smmuv3 --device "vfio,path=$edu_cdev"; rc=$?
+	guest "$o" "$gcmd" "iommu.strict=1" --memory 256M --viommu smmuv3 --device "vfio,path=$edu_cdev" \
+		--event-monitor path="$o.ev"; rc=$?
 	w="nested run $run"
 	check "$w: nestvm exits 0 (status $rc), no errors from nestvm" \
 		sh -c "[ $rc = 0 ] && ! grep -q '^nestvm: .*\\(IOMMU_\\|VFIO_\\|error\\)' '$o'" || evidence
@@ -48,6 +50,10 @@ for run in 1 2; do
 	iova=$(sed -n 's/^# edu_test: DMA to unmapped IOVA \(0x[0-9a-f]*\).*/\1/p' "$o")
 	check "$w: L2 got F_TRANSLATION (event 0x10) for edu's StreamID 0x8 at IOVA ${iova:-?} via the vEVENTQ" \
 		grep -Eq "dmesg: .*event: F_TRANSLATION client: 0000:00:01.0 sid: 0x8 .*iova: ${iova:-none} " "$o" || evidence
+	# The same fault on nestvm's event stream (docs/api.md): a host vEVENTQ record, in the guest's terms.
+	check "$w: the event stream has the fault (viommu fault, origin host, F_TRANSLATION, sid 8, ${iova:-?})" \
+		grep -q "\"source\":\"viommu\",\"event\":\"fault\",\"properties\":{\"front_end\":\"smmuv3\",\"origin\":\"host\",\"type\":\"F_TRANSLATION\",\"sid\":8,\"address\":\"${iova:-none}\",\"write\":[a-z]*,\"delivered\":true" "$o.ev" ||
+		{ evidence; show "$o.ev"; }
 	# MSIs: L1's vfio-pci programs edu with L1's SW_MSI IOVA, where iommufd maps the host ITS page in
 	# our stage 2 (the "msi" reserved region, 0x8000000 on arm-smmu-v3), and that write first goes
 	# through L2's stage 1, which maps the IOVA to L2's ITS doorbell (GITS base + 64K). nestvm's

@@ -5,8 +5,7 @@
 # second-stage tables from the context entry). The virtio devices offer VIRTIO_F_ACCESS_PLATFORM;
 # the guest maps every ring and buffer through its tables and nestvm walks them (software backend). Their MSIs and the IOAPIC's (COM1) go through L2's
 # IRTEs. The guest reads a random 16 MiB disk (checksum compared with the file), writes + flushes
-# a pattern (checked in the file), and its console is virtio too. An assigned device under
-# --viommu vtd is refused with one clear error.
+# a pattern (checked in the file), and its console is virtio too.
 . tests/testhost/lib.sh
 
 if [ "$NESTVM_ARCH" != x86_64 ]; then
@@ -82,14 +81,5 @@ check "2 vCPUs: the disk reads right with its interrupts moved to CPU 1" grep -q
 check "2 vCPUs: remapped interrupts arrived on CPU 1 (IRTEs aimed at its APIC)" \
 	sh -c "grep '^irq: ' '$T/smp.out' | awk '\$4 > 0 { n++ } END { exit !n }'" || show "$T/smp.out"
 
-# Assigned devices cannot sit behind the vVT-d yet: refused up front, one error line.
-DEV=/dev/vfio/devices/vfio0
-if [ -c "$DEV" ] && [ -c /dev/iommu ]; then
-	guest "$T/vfio.out" "true" "" --memory 128M --viommu vtd --device "vfio,path=$DEV"; rc=$?
-	check "assigned device under --viommu vtd: nestvm fails" [ "$rc" != 0 ] || show "$T/vfio.out"
-	check "assigned device under --viommu vtd: says why" grep -q 'cannot sit behind the vVT-d yet' "$T/vfio.out" ||
-		show "$T/vfio.out"
-else
-	skip "no $DEV or /dev/iommu in this host" "assigned device under --viommu vtd"
-fi
+# Assigned devices behind the vVT-d (shadow backend): viommu_vtd_assigned.sh.
 done_testing

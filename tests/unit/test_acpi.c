@@ -117,6 +117,12 @@ static void test_tables(unsigned int ncpu, unsigned int buses)
 		memcpy(ecam + 4, &eb, 3);
 		CHECK(find_bytes(aml, alen, "\x0c\x41\xd0\x0c\x02", 5) && find_bytes(aml, alen, ecam, 7),
 		      "DSDT: PNP0C02 reserves the ECAM window");
+		/* The power button: Device (PWRB) { _HID PNP0C0C } and the GED that notifies it (acpi_tables.c). */
+		CHECK(find_bytes(aml, alen, "PWRB\x08_HID\x0c\x41\xd0\x0c\x0c", 14), "DSDT: PWRB with _HID PNP0C0C");
+		CHECK(find_bytes(aml, alen, "GED0\x08_HID\x0d" "ACPI0013", 18), "DSDT: GED0 with _HID \"ACPI0013\"");
+		CHECK(find_bytes(aml, alen, "\x22\x20\x00\x79", 4), "DSDT: GED0's _CRS: IRQ 5 (X86_GED_IRQ), edge");
+		CHECK(find_bytes(aml, alen, "_EVT\x09\x86\x5c\x2e_SB_PWRB\x0a\x80", 16),
+		      "DSDT: Method (_EVT, 1, Serialized) { Notify (\\_SB.PWRB, 0x80) }");
 	}
 
 	const struct acpi_madt *madt = (const void *)madt_h;
@@ -252,6 +258,15 @@ static void test_aml(void)
 	CHECK(aml_finish(&a, &len) == 0 && len == 205 && b[0] == 0x11 && b[1] == (0x40 | 0xc) && b[2] == 0x0c &&
 	      b[3] == 0x0a && b[4] == 200, "long buffer: 2-byte PkgLength");
 
+	aml_init(&a, b, sizeof(b));
+	aml_method(&a, "_EVT", 1, false);
+	aml_notify(&a, "PWRB", 0x80);
+	aml_end(&a);
+	CHECK(aml_finish(&a, &len) == 0 && len == 14 && !memcmp(b, "\x14\x0d_EVT\x01\x86PWRB\x0a\x80", 14),
+	      "Method (_EVT, 1) { Notify (PWRB, 0x80) }: MethodOp PkgLength name flags, NotifyOp name value");
+	aml_init(&a, b, sizeof(b));
+	aml_method(&a, "_EVT", 8, false);
+	CHECK(aml_finish(&a, &len) == -EINVAL, "a method of 8 arguments is refused");
 	aml_init(&a, b, sizeof(b));
 	aml_scope(&a, "\\_SB");
 	CHECK(aml_finish(&a, &len) == -EINVAL, "unclosed scope is an error");

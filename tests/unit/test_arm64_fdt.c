@@ -294,8 +294,38 @@ static void test_firmware(void)
 	free(fdt);
 }
 
+/* The power button as QEMU virt describes it: a PL061 and gpio-keys' KEY_POWER on its line 3. */
+static void test_power_button(void)
+{
+	struct arm64_fdt_params p = { .ram_base = ARM64_RAM_BASE, .ram_size = 1 << 30, .nr_cpus = 1, .mpidr = mpidr };
+	void *fdt = malloc(BUF_SIZE);
+	const void *v;
+	int len;
+
+	CHECK(fdt && arm64_fdt_build(fdt, BUF_SIZE, &p) == 0, "tree for the power button");
+	CHECK(has_compat(fdt, "/pl061@9030000", "arm,pl061") && has_compat(fdt, "/pl061@9030000", "arm,primecell"),
+	      "pl061@9030000 is arm,pl061 / arm,primecell");
+	v = getprop(fdt, "/pl061@9030000", "reg", &len);
+	CHECK(v && len == 16 && cell64(v, 0) == ARM64_GPIO_BASE && cell64(v, 2) == 0x1000, "GPIO reg: 4K at 0x9030000");
+	v = getprop(fdt, "/pl061@9030000", "interrupts", &len);
+	CHECK(v && len == 12 && cell(v, 0) == 0 && cell(v, 1) == ARM64_GPIO_SPI && cell(v, 2) == 4, "GPIO interrupt: SPI 7, level high");
+	CHECK(getprop(fdt, "/pl061@9030000", "gpio-controller", &len) != NULL, "GPIO gpio-controller");
+	v = getprop(fdt, "/pl061@9030000", "#gpio-cells", &len);
+	CHECK(v && len == 4 && cell(v, 0) == 2, "GPIO #gpio-cells 2");
+	v = getprop(fdt, "/pl061@9030000", "clocks", &len);
+	CHECK(v && len == 4 && cell(v, 0) == phandle_of(fdt, "/apb-pclk"), "GPIO clock: apb_pclk");
+	CHECK(has_compat(fdt, "/gpio-keys", "gpio-keys"), "gpio-keys node");
+	v = getprop(fdt, "/gpio-keys/poweroff", "linux,code", &len);
+	CHECK(v && len == 4 && cell(v, 0) == 116, "gpio-keys/poweroff: KEY_POWER (116)");
+	v = getprop(fdt, "/gpio-keys/poweroff", "gpios", &len);
+	CHECK(v && len == 12 && cell(v, 0) == phandle_of(fdt, "/pl061@9030000") && cell(v, 1) == ARM64_POWER_KEY_LINE &&
+	      cell(v, 2) == 0, "gpio-keys/poweroff: PL061 line 3, active high");
+	free(fdt);
+}
+
 int main(void)
 {
+	test_power_button();
 	test_firmware();
 	test_machine();
 	test_variants();

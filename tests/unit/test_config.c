@@ -248,6 +248,10 @@ int main(void)
 	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,host=0000:00:20.0") == -EINVAL, "--device host= slot > 31");
 	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,host=0000:00:02.0x") == -EINVAL, "--device host= junk");
 	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,path=/a,rom=maybe") == -EINVAL, "--device bad rom=");
+	CHECK(!RUN(&c, "--kernel", "k", "--device", "vfio,path=/a", "--device", "vfio,path=/b,p2p=off", "--device",
+		   "vfio,path=/c,p2p=on") && !c.vfio[0].p2p_off && c.vfio[1].p2p_off && !c.vfio[2].p2p_off,
+	      "--device p2p= (on by default)");
+	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,path=/a,p2p=maybe") == -EINVAL, "--device bad p2p=");
 	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,path=/a,colour=red") == -EINVAL, "--device unknown key");
 	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,path=") == -EINVAL, "--device empty path");
 	CHECK(RUN(&c, "--kernel", "k", "--iommufd", "fd=5") == -EINVAL, "--iommufd without a device");

@@ -278,6 +278,9 @@ static void test_decode_refusals(void)
 	CHECK(!fdtab_kind_kept(FD_KVM) && !fdtab_kind_kept(FD_KVM_VCPU) && !fdtab_kind_kept(FD_KVM_DEVICE) &&
 	      fdtab_kind_kept(FD_BINARY) && fdtab_kind_kept(FD_EVENT_MONITOR) && !fdtab_kind_kept(FD_KIND_COUNT),
 	      "KVM kinds stay behind, the binary and event stream cross");
+	le32_store(p + 4, FD_DMABUF);
+	CHECK(!fdtab_kind_kept(FD_DMABUF) && lu_fds_decode(&s, &e, &nr, why, sizeof(why)) < 0,
+	      "a P2P dma-buf stays behind (the new process exports its own): %s", why);
 	le32_store(p + 4, FD_EVENTFD);
 	le32_store(p + 8, (uint32_t)INT_MAX + 1);
 	CHECK(lu_fds_decode(&s, &e, &nr, why, sizeof(why)) < 0, "fd over INT_MAX: %s", why);

@@ -163,7 +163,12 @@ int main(void)
 	u = &d->vtd;
 	pv = pci_host_viommu(vm.pci);
 	CHECK(pv && !strcmp(pv->ops->name, "vtd"), "the VT-d unit is the PCI host's vIOMMU");
-	CHECK(pci_host_viommu_attach_vfio(vm.pci, -1, 1, 2, SID) == -EOPNOTSUPP, "an assigned device is refused");
+	/* An assigned device switches the unit to the shadow backend (caching mode, no first stage);
+	 * here without an iommufd, so its IOAS cannot be made and the attach fails cleanly. */
+	vm.iommufd.fd = -1;
+	CHECK(pci_host_viommu_attach_vfio(vm.pci, -1, 1, 2, SID) == -EBADF && (u->cap & CAP_CM) &&
+	      !(u->ecap & ECAP_FLTS) && !strcmp(d->mount.backend->ops->name, "shadow"),
+	      "an assigned device: shadow backend, CAP.CM=1, ECAP.FLTS=0 (no iommufd here: refused)");
 	CHECK(pv->ops->dma_add(pv->opaque, SID) == 0 && pv->ops->dma_translate(pv->opaque, SID, 0x5000, true, &x) == 0 &&
 	      x.pa == 0x5000, "an emulated device's DMA: untranslated while TE=0");
 

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/io_uring.h>
+#include <linux/iommufd.h>
 #include <linux/kvm.h>
 #include <linux/vfio.h>
 #include <pthread.h>
@@ -28,7 +29,8 @@
 
 enum action { DO_SOCKET, DO_EXEC_MMAP, DO_TTY_IOCTL, DO_ALLOWED, DO_KVM_RUN_IOCTL, DO_PREAD, DO_PWRITE,
 	      DO_FILE_MMAP_SHARED, DO_FILE_MMAP_PRIVATE, DO_FILE_MMAP_EXEC, DO_EXEC_MPROTECT, DO_URING_FILES_UPDATE,
-	      DO_URING_REGISTER_BUFFERS, DO_ACCEPT, DO_CONNECT, DO_FSYNC, DO_OPENAT, DO_VFIO_BIND };
+	      DO_URING_REGISTER_BUFFERS, DO_ACCEPT, DO_CONNECT, DO_FSYNC, DO_OPENAT, DO_VFIO_BIND,
+	      DO_MAP_FILE_IOCTL, DO_VFIO_FEATURE };
 
 struct job {
 	enum seccomp_thread t;
@@ -91,6 +93,13 @@ static void *confined(void *arg)
 	case DO_OPENAT:
 		passed(syscall(SYS_openat, AT_FDCWD, "/dev/null", O_RDWR | O_CLOEXEC), 0);
 		break;
+	case DO_VFIO_FEATURE: {
+		/* A hot-added device's BAR dma-buf export (P2P); a memfd answers ENOTTY past the filter. */
+		struct vfio_device_feature f = { .argsz = sizeof(f), .flags = VFIO_DEVICE_FEATURE_PROBE };
+
+		passed(syscall(SYS_ioctl, j->mfd, VFIO_DEVICE_FEATURE, &f), ENOTTY);
+		break;
+	}
 	case DO_VFIO_BIND: {
 		/* A memfd is no VFIO device: past the filter the kernel says ENOTTY. */
 		struct vfio_device_bind_iommufd b = { .argsz = sizeof(b), .iommufd = -1 };
@@ -142,6 +151,10 @@ static void *confined(void *arg)
 	case DO_FSYNC:
 		/* The vars flash's flush (memfd: fsync succeeds). */
 		passed(syscall(SYS_fsync, j->mfd), 0);
+		break;
+	case DO_MAP_FILE_IOCTL:
+		/* vfio-pci P2P: a BAR dma-buf into the IOAS on a guest's BAR write (bad fd: EBADF). */
+		passed(syscall(SYS_ioctl, -1, IOMMU_IOAS_MAP_FILE, 0), EBADF);
 		break;
 	case DO_KVM_RUN_IOCTL:
 		/* Allowed by request number; the bad fd gives EBADF from the kernel, not SIGSYS. */
@@ -227,6 +240,11 @@ int main(void)
 	CHECK(stopped_by_filter(st), "loop thread: connect stopped: the API only accepts (status 0x%x)", st);
 	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_KVM_RUN_IOCTL });
 	CHECK(stopped_by_filter(st), "loop thread: ioctl(KVM_RUN) stopped (status 0x%x)", st);
+	st = run_child((struct job){ .t = SECCOMP_THREAD_VCPU, .m = SECCOMP_ON, .a = DO_MAP_FILE_IOCTL });
+	CHECK(exited_ok(st), "vCPU thread: ioctl(IOMMU_IOAS_MAP_FILE) passes (P2P follows BAR writes; the shadow "
+	      "vIOMMU follows the guest's invalidations) (status 0x%x)", st);
+	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_MAP_FILE_IOCTL });
+	CHECK(stopped_by_filter(st), "loop thread: ioctl(IOMMU_IOAS_MAP_FILE) stopped (status 0x%x)", st);
 
 	/*
 	 * Narrowed rules. pread/pwrite (vfio config space and trapped BARs) are vCPU-thread work; the
@@ -274,6 +292,7 @@ int main(void)
 	{
 		static const struct { enum action a; bool ok; const char *what; } hp[] = {
 			{ DO_OPENAT, true, "openat (the cdev)" }, { DO_VFIO_BIND, true, "VFIO_DEVICE_BIND_IOMMUFD" },
+			{ DO_VFIO_FEATURE, true, "VFIO_DEVICE_FEATURE (P2P dma-buf export)" },
 			{ DO_PREAD, true, "pread (config space)" }, { DO_FILE_MMAP_SHARED, true, "shared file mmap (BARs)" },
 			{ DO_FILE_MMAP_EXEC, false, "executable file mmap" }, { DO_FILE_MMAP_PRIVATE, false, "private file mmap" },
 			{ DO_SOCKET, false, "socket()" }, { DO_FSYNC, false, "fsync" },

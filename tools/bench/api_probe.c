@@ -6,7 +6,11 @@
  *   hold SECS [TXT] connect, send TXT (maybe nothing), wait for the server to drop us:
  *                   "closed after N s" or "open after SECS s"
  *   crowd N         N clients at once, each a vmm.ping: "answered A dropped D other O"
- *   pause N         N x (vm.pause, vm.resume): pause round trip median and p99 in microseconds
+ *   pause N         N x (vm.pause, vm.resume), each a request on its own connection as ch-remote
+ *                   makes them: round trips of both, median and p99 in microseconds
+ *   qmp-pause N     the same on a QEMU QMP socket (tools/bench/pause's peer): N x (stop, cont) on
+ *                   one QMP session, each timed from the command to its {"return"} (QEMU's stop
+ *                   returns once every vCPU is paused, as vm.pause does), then quit
  * Exit 0 when it got an outcome to print, 1 when the socket did not answer in time.
  */
 #include <errno.h>
@@ -90,10 +94,106 @@ static int cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+struct times {
+	long long *pause, *resume;
+};
+
+static int times_alloc(struct times *t, int n)
+{
+	t->pause = calloc((size_t)(n > 0 ? n : 1), sizeof(long long));
+	t->resume = calloc((size_t)(n > 0 ? n : 1), sizeof(long long));
+	if (n <= 0 || !t->pause || !t->resume) {
+		printf("need N > 0 (and memory)\n");
+		return -1;
+	}
+	return 0;
+}
+
+static void times_print(struct times *t, int n)
+{
+	int p99 = (n * 99) / 100 < n ? (n * 99) / 100 : n - 1;
+
+	qsort(t->pause, (size_t)n, sizeof(long long), cmp);
+	qsort(t->resume, (size_t)n, sizeof(long long), cmp);
+	printf("over %d: pause median %lld us p99 %lld us max %lld us, resume median %lld us p99 %lld us max %lld us\n",
+	       n, t->pause[n / 2], t->pause[p99], t->pause[n - 1], t->resume[n / 2], t->resume[p99], t->resume[n - 1]);
+	free(t->pause);
+	free(t->resume);
+}
+
+/*
+ * QMP (docs/interop/qmp-spec): a greeting, then one JSON object per line; events ({"event":...})
+ * may come between a command and its {"return"...} or {"error"...}. Waits for that answer; 0 when
+ * it is a return.
+ */
+static int qmp_cmd(int fd, const char *cmd)
+{
+	static char buf[1 << 16];
+	static size_t len;
+
+	if (cmd && send(fd, cmd, strlen(cmd), MSG_NOSIGNAL) < 0)
+		return -1;
+	for (;;) {
+		char *nl;
+
+		while ((nl = memchr(buf, '\n', len))) {
+			size_t l = (size_t)(nl - buf) + 1;
+			int r = strstr(buf, "\"return\"") && (size_t)(strstr(buf, "\"return\"") - buf) < l ? 0 :
+				strstr(buf, "\"error\"") && (size_t)(strstr(buf, "\"error\"") - buf) < l ? -1 :
+				strstr(buf, "\"QMP\"") && (size_t)(strstr(buf, "\"QMP\"") - buf) < l ? 1 : 2;
+
+			memmove(buf, buf + l, len - l);
+			len -= l;
+			buf[len] = 0;
+			if (r == 0 || r == -1 || (r == 1 && !cmd))
+				return r < 0 ? -1 : 0;
+		}
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		if (len >= sizeof(buf) - 1 || poll(&p, 1, 20000) <= 0)
+			return -1;
+		n = recv(fd, buf + len, sizeof(buf) - 1 - len, 0);
+		if (n <= 0)
+			return -1;
+		len += (size_t)n;
+		buf[len] = 0;
+	}
+}
+
+static int qmp_pause(int n)
+{
+	int fd = connect_api();
+	struct times t;
+
+	if (fd < 0)
+		return printf("no QMP socket\n"), 1;
+	if (qmp_cmd(fd, NULL) || qmp_cmd(fd, "{\"execute\":\"qmp_capabilities\"}\n"))
+		return printf("QMP handshake failed\n"), 1;
+	if (times_alloc(&t, n))
+		return 1;
+	for (int i = 0; i < n; i++) {
+		long long t0 = now_us();
+
+		if (qmp_cmd(fd, "{\"execute\":\"stop\"}\n"))
+			return printf("stop %d failed\n", i), 1;
+		t.pause[i] = now_us() - t0;
+		t0 = now_us();
+		if (qmp_cmd(fd, "{\"execute\":\"cont\"}\n"))
+			return printf("cont %d failed\n", i), 1;
+		t.resume[i] = now_us() - t0;
+		usleep(20000);
+	}
+	times_print(&t, n);
+	qmp_cmd(fd, "{\"execute\":\"quit\"}\n");
+	close(fd);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: api_probe SOCKET raw|hold SECS [TXT]|crowd N|pause N\n");
+		fprintf(stderr, "usage: api_probe SOCKET raw|hold SECS [TXT]|crowd N|pause N|qmp-pause N\n");
 		return 2;
 	}
 	sock_path = argv[1];
@@ -150,24 +250,27 @@ int main(int argc, char **argv)
 		static const char pause_req[] = "PUT /api/v1/vm.pause HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n";
 		static const char resume_req[] = "PUT /api/v1/vm.resume HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n";
 		int n = atoi(argv[3]);
-		long long *us = calloc((size_t)(n > 0 ? n : 1), sizeof(*us));
+		struct times t;
 
+		if (times_alloc(&t, n))
+			return 1;
 		for (int i = 0; i < n; i++) {
 			long long t0 = now_us();
 
 			if (request(pause_req, sizeof(pause_req) - 1) != 204)
 				return printf("pause %d failed\n", i), 1;
-			us[i] = now_us() - t0;
+			t.pause[i] = now_us() - t0;
+			t0 = now_us();
 			if (request(resume_req, sizeof(resume_req) - 1) != 204)
 				return printf("resume %d failed\n", i), 1;
+			t.resume[i] = now_us() - t0;
 			usleep(20000);   /* let the guest run between pauses */
 		}
-		qsort(us, (size_t)n, sizeof(*us), cmp);
-		printf("pause round trip over %d: median %lld us, p99 %lld us, max %lld us\n", n, us[n / 2],
-		       us[(n * 99) / 100 < n ? (n * 99) / 100 : n - 1], us[n - 1]);
-		free(us);
+		times_print(&t, n);
 		return 0;
 	}
+	if (!strcmp(argv[2], "qmp-pause") && argc >= 4)
+		return qmp_pause(atoi(argv[3]));
 	fprintf(stderr, "api_probe: unknown mode %s\n", argv[2]);
 	return 2;
 }

@@ -94,3 +94,67 @@ th_x86_peer_bundle() {
 	fi
 	echo "$b"
 }
+
+# The arm64 peer VMM for runs inside L1: Debian trixie's qemu-system-arm in a foreign debootstrap root
+# (unpacked, not configured), build-testhost/peer/arm64, which L1 runs with chroot. About 370 MB,
+# downloaded once from the machine's own Debian source. Prints the folder.
+th_arm64_peer_root() {
+	local r="$TOP/build-testhost/peer/arm64" mirror d
+	if [ ! -f "$r/.done" ]; then
+		command -v debootstrap >/dev/null || th_die "debootstrap not found: run tools/setup" 3
+		mirror=$(awk 'BEGIN{RS="";ORS="\n"} NR==1' /etc/apt/sources.list.d/debian.sources | sed -n 's/^URIs: *\([^ ]*\).*/\1/p')
+		th_say "making the arm64 peer root (trixie qemu-system-arm) in $r"
+		rm -rf "$r" && mkdir -p "$r"
+		debootstrap --arch=arm64 --foreign --variant=minbase --include=qemu-system-arm trixie "$r" "$mirror" >&2 ||
+			th_die "debootstrap of the arm64 peer root failed"
+		for d in "$r"/var/cache/apt/archives/*.deb; do dpkg -x "$d" "$r"; done
+		touch "$r/.done"
+	fi
+	echo "$r"
+}
+
+# Debian's curl for tests inside L1 (tests/testhost/api.sh drives the API with it), the way the QEMU
+# peer is bundled: the binary and the libraries ldd lists, in build-testhost/peer/curl-ARCH (L1 sees
+# it under /nestvm and runs it through the bundled loader, lib/ld-linux-*). x86_64: the build
+# machine's own files. arm64: the same Debian packages for arm64 (curl and those of the libraries
+# x86_64's ldd lists; no dependency resolution, so nothing else), downloaded once into a private
+# apt state. Prints the folder; fails (with a note) when it cannot be made: tests then skip curl.
+th_curl_bundle() {
+	local arch=$1 b="$TOP/build-testhost/peer/curl-$1" c key libs l pkgs st d
+	local -a o
+	c=$(command -v curl) || { th_say "curl not found (tools/setup installs it): no curl in L1"; return 1; }
+	key=$(sha256sum "$c" | cut -c1-16)
+	if [ "$(cat "$b/.key" 2>/dev/null)" = "$key" ]; then echo "$b"; return 0; fi
+	rm -rf "$b" && mkdir -p "$b/lib"
+	libs=$(ldd "$c" | awk '/=> \//{print $3} /^\t\/.*ld-linux/{print $1}')
+	if [ "$arch" = x86_64 ]; then
+		cp "$c" "$b/curl"
+		for l in $libs; do cp -L "$l" "$b/lib/"; done
+	else
+		pkgs="curl:arm64"
+		for l in $libs; do
+			d=$(dpkg -S "$(readlink -f "$l")" 2>/dev/null || dpkg -S "$l" 2>/dev/null) || continue
+			pkgs="$pkgs ${d%%:*}:arm64"
+		done
+		st="$CACHE/apt-curl-arm64"; mkdir -p "$st/lists/partial" "$b/debs"
+		awk 'BEGIN{RS="";ORS="\n"} NR==1' /etc/apt/sources.list.d/debian.sources > "$st/arm64.sources"
+		o=(-o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts="$st" -o Dir::State::Lists="$st/lists"
+		   -o APT::Architectures::=arm64 -o APT::Architecture=arm64 -o Dir::State::Status=/dev/null
+		   -o APT::Sandbox::User=root)
+		if [ ! -f "$st/lists/.updated" ]; then
+			apt-get "${o[@]}" update -qq >&2 && touch "$st/lists/.updated" ||
+				{ th_say "apt-get update (arm64, private state) failed: no curl in L1"; return 1; }
+		fi
+		# shellcheck disable=SC2086 # word splitting of the package list is wanted
+		(cd "$b/debs" && apt-get "${o[@]}" download -qq $(printf '%s\n' $pkgs | sort -u) >&2) ||
+			{ th_say "downloading curl:arm64 and its libraries failed: no curl in L1"; return 1; }
+		for d in "$b"/debs/*.deb; do dpkg -x "$d" "$b/root"; done
+		cp "$b/root/usr/bin/curl" "$b/curl"
+		find "$b/root/lib/aarch64-linux-gnu" "$b/root/usr/lib/aarch64-linux-gnu" -maxdepth 1 -name '*.so*' \
+			\( -type f -o -type l \) 2>/dev/null |
+			while read -r l; do cp -L "$l" "$b/lib/" 2>/dev/null; done
+		rm -rf "$b/debs" "$b/root"
+	fi
+	echo "$key" > "$b/.key"
+	echo "$b"
+}

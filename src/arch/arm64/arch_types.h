@@ -9,6 +9,7 @@
 
 struct arm64_fw;
 struct pl011;
+struct pl061;
 struct smmuv3_dev;
 
 struct arch_vm {
@@ -17,6 +18,7 @@ struct arch_vm {
 	uint64_t gic_dist, gic_its;     /* where they are (arm64_gic_map) */
 	struct kvm_vcpu_init target;    /* KVM_ARM_PREFERRED_TARGET */
 	struct pl011 *uart;
+	struct pl061 *gpio;             /* the power button's GPIO (gpio.h) */
 	struct smmuv3_dev *smmu;        /* --viommu smmuv3 */
 	struct arm64_fw *fw;            /* --firmware: flash banks, RTC, fw_cfg (firmware.h) */
 

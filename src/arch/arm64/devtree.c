@@ -10,7 +10,9 @@
 #include "arch/arm64/layout.h"
 #include "devices/fw_cfg.h"
 
-enum { PH_GIC = 1, PH_ITS, PH_CLK, PH_SMMU };
+enum { PH_GIC = 1, PH_ITS, PH_CLK, PH_SMMU, PH_GPIO };
+
+#define KEY_POWER 116   /* include/uapi/linux/input-event-codes.h */
 
 /* GIC binding interrupt specifier: <type number flags> (interrupt-controller/arm,gic-v3.yaml). */
 #define GIC_SPI         0
@@ -230,6 +232,40 @@ static void node_uart(struct fdtb *b, char *path, size_t path_size)
 	end(b);
 }
 
+/*
+ * The power button as QEMU virt has it: the PL061 (bindings/gpio/pl061-gpio.yaml) and a gpio-keys
+ * node (bindings/input/gpio-keys.yaml) whose key is KEY_POWER on line ARM64_POWER_KEY_LINE,
+ * active high. Needs the uart's apb-pclk clock node (PH_CLK).
+ */
+static void node_gpio(struct fdtb *b)
+{
+	static const char compat[] = "arm,pl061\0arm,primecell";
+	const uint32_t irq[3] = { GIC_SPI, ARM64_GPIO_SPI, IRQ_LEVEL_HIGH };
+	const uint32_t gpios[3] = { PH_GPIO, ARM64_POWER_KEY_LINE, 0 /* GPIO_ACTIVE_HIGH */ };
+	char name[32];
+
+	snprintf(name, sizeof(name), "pl061@%llx", ARM64_GPIO_BASE);
+	begin(b, name);
+	prop(b, "compatible", compat, sizeof(compat));
+	prop_reg2(b, ARM64_GPIO_BASE, ARM64_GPIO_SIZE);
+	prop_cells(b, "interrupts", irq, 3);
+	prop(b, "gpio-controller", NULL, 0);
+	prop_u32(b, "#gpio-cells", 2);
+	prop_u32(b, "clocks", PH_CLK);
+	prop_str(b, "clock-names", "apb_pclk");
+	prop_u32(b, "phandle", PH_GPIO);
+	end(b);
+
+	begin(b, "gpio-keys");
+	prop_str(b, "compatible", "gpio-keys");
+	begin(b, "poweroff");
+	prop_str(b, "label", "GPIO Key Poweroff");
+	prop_u32(b, "linux,code", KEY_POWER);
+	prop_cells(b, "gpios", gpios, 3);
+	end(b);
+	end(b);
+}
+
 /* The SMMUv3 (bindings/iommu/arm,smmu-v3.yaml), wired like QEMU virt's: edge SPIs 74..77. */
 static void node_smmu(struct fdtb *b)
 {
@@ -364,6 +400,7 @@ int arm64_fdt_build(void *buf, size_t size, const struct arm64_fdt_params *p)
 	node_gic(&b, p);
 	node_timer(&b);
 	node_uart(&b, uart, sizeof(uart));
+	node_gpio(&b);
 	if (p->flash_vars_size)
 		node_firmware(&b, p->flash_vars_size);
 	if (p->smmu)

@@ -12,21 +12,13 @@
 #include "arch/arm64/layout.h"
 #include "devices/fw_cfg.h"
 #include "devices/fw_cfg_machine.h"
-#include "devices/pflash_cfi01.h"
 #include "devices/pl031.h"
+#include "vmm/flash_bank.h"
 #include "vmm/log.h"
 #include "vmm/vm.h"
 
-struct arm64_fw_bank {
-	struct pflash flash;
-	struct vm *vm;
-	uint64_t base;
-	uint32_t slot;
-	bool open, mapped, on_bus;
-};
-
 struct arm64_fw {
-	struct arm64_fw_bank code, vars;
+	struct flash_bank code, vars;
 	struct pl031 rtc;
 	struct fw_cfg cfg;
 	bool rtc_init, rtc_on_bus, cfg_init, cfg_on_bus;
@@ -34,68 +26,6 @@ struct arm64_fw {
 
 /* AAVMF's NOR driver (VirtNorFlashDxe) drives a 32-bit bus of two x16 devices. */
 static const struct pflash_geom geom = { .block_size = ARM64_FLASH_BLOCK, .bank_width = 4, .device_width = 2 };
-
-static int map_bank(struct arm64_fw_bank *b, bool on)
-{
-	struct pflash *p = &b->flash;
-	int r = vm_set_memslot(b->vm, b->slot, b->base, on ? p->size : 0, p->mem, true);
-
-	if (!r)
-		b->mapped = on;
-	return r;
-}
-
-/*
- * pflash_romd_fn, on the vCPU thread that wrote the command, under the flash lock. If the memslot
- * cannot be put back, reads keep trapping and the model serves the array itself: slower, and code
- * cannot execute from trapped MMIO, but the vars bank holds no code.
- */
-static void bank_romd(void *opaque, bool array_mode)
-{
-	struct arm64_fw_bank *b = opaque;
-
-	if (b->mapped != array_mode && map_bank(b, array_mode))
-		pr_err("%s: %s its read-array mapping failed; serving reads by trapping", b->flash.name,
-		       array_mode ? "restoring" : "removing");
-}
-
-static int open_bank(struct vm *vm, struct arm64_fw_bank *b, const char *name, const char *path, bool readonly,
-		     uint64_t base, uint64_t shown)
-{
-	int r;
-
-	b->vm = vm;
-	b->base = base;
-	r = pflash_open(&b->flash, name, path, readonly, &geom, ARM64_FLASH_BANK_SIZE, bank_romd, b);
-	if (r)
-		return r;
-	b->open = true;
-	if (shown < b->flash.size && (r = pflash_limit(&b->flash, shown)))
-		return r;
-	b->slot = vm_alloc_memslot(vm);
-	if (b->slot == UINT32_MAX)
-		return -ENOSPC;
-	r = map_bank(b, true);
-	if (r)
-		return r;
-	r = bus_register(&vm->mmio, base, b->flash.size, pflash_mmio, &b->flash, name);
-	if (r)
-		return err_num(r, "%s: MMIO range at 0x%" PRIx64, name, base);
-	b->on_bus = true;
-	return 0;
-}
-
-static void close_bank(struct vm *vm, struct arm64_fw_bank *b)
-{
-	if (b->on_bus)
-		bus_unregister(&vm->mmio, b->base, &b->flash);
-	/* The memslot goes before the array it maps. */
-	if (b->mapped)
-		map_bank(b, false);
-	if (b->open)
-		pflash_close(&b->flash);
-	b->open = b->mapped = b->on_bus = false;
-}
 
 int arm64_firmware_create(struct vm *vm)
 {
@@ -107,11 +37,12 @@ int arm64_firmware_create(struct vm *vm)
 	if (!fw)
 		return err_num(ENOMEM, "firmware devices");
 	vm->arch.fw = fw;
-	r = open_bank(vm, &fw->code, "flash0 (firmware code)", cfg->firmware, true, ARM64_FLASH_BASE,
-		      ARM64_FLASH_BANK_SIZE);
+	r = flash_bank_open(vm, &fw->code, "flash0 (firmware code)", cfg->firmware, true, &geom, ARM64_FLASH_BASE,
+			    ARM64_FLASH_BANK_SIZE, ARM64_FLASH_BANK_SIZE);
 	if (!r)
-		r = open_bank(vm, &fw->vars, "flash1 (firmware vars)", cfg->firmware_vars, false,
-			      ARM64_FLASH_BASE + ARM64_FLASH_BANK_SIZE, arm64_flash_vars_size(vm->arch.gic_its));
+		r = flash_bank_open(vm, &fw->vars, "flash1 (firmware vars)", cfg->firmware_vars, false, &geom,
+				    ARM64_FLASH_BASE + ARM64_FLASH_BANK_SIZE, ARM64_FLASH_BANK_SIZE,
+				    arm64_flash_vars_size(vm->arch.gic_its));
 	if (r)
 		goto err;
 	if (fw->vars.flash.size < ARM64_FLASH_BANK_SIZE)
@@ -237,8 +168,8 @@ void arm64_firmware_destroy(struct vm *vm)
 		bus_unregister(&vm->mmio, ARM64_RTC_BASE, &fw->rtc);
 	if (fw->rtc_init)
 		pl031_destroy(&fw->rtc);
-	close_bank(vm, &fw->vars);
-	close_bank(vm, &fw->code);
+	flash_bank_close(&fw->vars);
+	flash_bank_close(&fw->code);
 	free(fw);
 	vm->arch.fw = NULL;
 }

@@ -52,3 +52,9 @@ uint64_t arm64_flash_vars_size(uint64_t its)
 		return ARM64_FLASH_BANK_SIZE;
 	return its > vars ? (its & ~(ARM64_FLASH_BLOCK - 1)) - vars : 0;
 }
+
+const struct arch_layout *arch_vm_layout(const struct vm_config *cfg)
+{
+	(void)cfg;
+	return &arch_layout;   /* AAVMF finds the machine in the device tree */
+}

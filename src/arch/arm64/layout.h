@@ -7,6 +7,7 @@
  *   0x0800_0000  GICv3 distributor (64K)          0x0808_0000  GIC ITS (128K)
  *   0x080a_0000  GICv3 redistributors (123 CPUs)  0x0900_0000  PL011 UART (4K), SPI 1
  *   0x0901_0000  PL031 RTC (4K), SPI 2 (--firmware) 0x0902_0000  fw_cfg (0x18 bytes) (--firmware)
+ *   0x0903_0000  PL061 GPIO (4K), SPI 7: line 3 is the power button
  *   (with assigned devices behind the nested vSMMUv3: ITS 0x07ff_0000, distributor 0x0801_0000, below;
  *   the vars bank then ends one 256K block early, at 0x07fc_0000)
  *   0x0905_0000  SMMUv3 (128K), SPIs 74..77 (--viommu smmuv3)
@@ -51,6 +52,8 @@
 #define ARM64_RTC_BASE          0x09010000ull   /* QEMU virt VIRT_RTC */
 #define ARM64_RTC_SIZE          0x1000ull
 #define ARM64_FW_CFG_BASE       0x09020000ull   /* QEMU virt VIRT_FW_CFG */
+#define ARM64_GPIO_BASE         0x09030000ull   /* QEMU virt VIRT_GPIO: PL061, the power button */
+#define ARM64_GPIO_SIZE         0x1000ull
 #define ARM64_SMMU_BASE         0x09050000ull   /* QEMU virt VIRT_SMMU */
 #define ARM64_SMMU_SIZE         0x20000ull      /* register pages 0 and 1 (IHI 0070 6.1) */
 #define ARM64_PCI_MMIO32_BASE   0x10000000ull
@@ -68,6 +71,8 @@
 #define ARM64_UART_SPI          1
 #define ARM64_RTC_SPI           2               /* described; the model raises no interrupt (devices/pl031.h) */
 #define ARM64_PCI_INTX_SPI      3               /* INTA..INTD: SPIs 3..6 */
+#define ARM64_GPIO_SPI          7               /* PL061 GPIOINTR (QEMU virt's too) */
+#define ARM64_POWER_KEY_LINE    3               /* PL061 line of the gpio-keys KEY_POWER (as QEMU virt) */
 #define ARM64_SMMU_SPI          74              /* eventq, priq, cmdq-sync, gerror: SPIs 74..77 */
 #define ARM64_GIC_NR_IRQS       256             /* 32 private + 224 SPIs (KVM_DEV_ARM_VGIC_GRP_NR_IRQS) */
 

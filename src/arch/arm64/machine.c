@@ -8,6 +8,7 @@
 #include "arch/arm64/boot.h"
 #include "arch/arm64/firmware.h"
 #include "arch/arm64/gic.h"
+#include "arch/arm64/gpio.h"
 #include "arch/arm64/layout.h"
 #include "arch/arm64/uart.h"
 #include "iommu/smmuv3_dev.h"
@@ -59,6 +60,9 @@ int arch_vm_create(struct vm *vm)
 	r = arm64_uart_create(vm);
 	if (r)
 		goto err_gic;
+	r = arm64_gpio_create(vm);
+	if (r)
+		goto err_uart;
 	if (vm->cfg->viommu_model == VIOMMU_MODEL_SMMUV3) {
 		uint32_t irq[SMMUV3_NR_IRQS];
 
@@ -66,7 +70,7 @@ int arch_vm_create(struct vm *vm)
 			irq[i] = arm64_spi_irq(ARM64_SMMU_SPI + i);
 		r = smmuv3_dev_create(vm, ARM64_SMMU_BASE, irq, &a->smmu);
 		if (r)
-			goto err_uart;
+			goto err_gpio;
 	}
 	if (vm->cfg->firmware) {
 		r = arm64_firmware_create(vm);
@@ -78,6 +82,8 @@ int arch_vm_create(struct vm *vm)
 err_smmu:
 	smmuv3_dev_destroy(vm, a->smmu);
 	a->smmu = NULL;
+err_gpio:
+	arm64_gpio_destroy(vm);
 err_uart:
 	arm64_uart_destroy(vm);
 err_gic:
@@ -119,6 +125,7 @@ void arch_vm_destroy(struct vm *vm)
 	arm64_firmware_destroy(vm);
 	smmuv3_dev_destroy(vm, vm->arch.smmu);
 	vm->arch.smmu = NULL;
+	arm64_gpio_destroy(vm);
 	arm64_uart_destroy(vm);
 	arm64_gic_destroy(vm);
 	vm->arch.created = false;
@@ -126,5 +133,5 @@ void arch_vm_destroy(struct vm *vm)
 
 struct viommu *arch_viommu(struct vm *vm)
 {
-	return vm->arch.smmu ? vm->arch.smmu->backend : NULL;
+	return vm->arch.smmu ? vm->arch.smmu->mount.backend : NULL;
 }

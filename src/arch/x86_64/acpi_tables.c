@@ -64,6 +64,39 @@ static void com1_res(struct aml *r, const struct arch_layout *l)
 	aml_res_irq(r, 1u << X86_COM1_IRQ);
 }
 
+static void ged_res(struct aml *r, const struct arch_layout *l)
+{
+	(void)l;
+	aml_res_irq(r, 1u << X86_GED_IRQ);     /* IRQNoFlags: edge, active high, exclusive (6.4.2.1) */
+}
+
+/*
+ * The power button of a hardware-reduced machine (ACPI 6.5 4.8.2.2.1.2: a control method power
+ * button, PNP0C0C, notified with 0x80 "pressed"), signalled through a Generic Event Device (5.6.9:
+ * ACPI0013, its interrupt in _CRS, _EVT run by OSPM on it). One interrupt, one event: _EVT needs no
+ * event register to read, and an edge needs no acknowledge (vm.power-button pulses the pin).
+ */
+static void power_button(struct aml *a)
+{
+	aml_device(a, "PWRB");
+	aml_name_decl(a, "_HID");
+	aml_eisaid(a, "PNP0C0C");
+	aml_name_decl(a, "_UID");
+	aml_integer(a, 0);
+	aml_end(a);
+
+	aml_device(a, "GED0");
+	aml_name_decl(a, "_HID");
+	aml_string(a, "ACPI0013");
+	aml_name_decl(a, "_UID");
+	aml_integer(a, 0);
+	crs(a, ged_res, NULL);
+	aml_method(a, "_EVT", 1, true);
+	aml_notify(a, "\\_SB.PWRB", 0x80);
+	aml_end(a);
+	aml_end(a);
+}
+
 static int build_dsdt(struct acpi_builder *b, const struct arch_layout *l, uint64_t *gpa)
 {
 	uint8_t buf[DSDT_MAX];
@@ -96,7 +129,7 @@ static int build_dsdt(struct acpi_builder *b, const struct arch_layout *l, uint6
 	 * is returned as is, no error bits), so Linux drives the root ports' hot-plug slots natively
 	 * (pciehp) instead of leaving them to firmware it does not have.
 	 */
-	aml_method(&a, "_OSC", 4);
+	aml_method(&a, "_OSC", 4, false);
 	aml_return_arg(&a, 3);
 	aml_end(&a);
 	aml_end(&a);
@@ -116,6 +149,8 @@ static int build_dsdt(struct acpi_builder *b, const struct arch_layout *l, uint6
 	aml_integer(&a, 1);
 	crs(&a, com1_res, l);
 	aml_end(&a);
+
+	power_button(&a);
 
 	aml_end(&a);    /* \_SB */
 
@@ -140,8 +175,9 @@ static struct acpi_gas gas_io8(uint16_t port)
 	return (struct acpi_gas){ .space_id = ACPI_GAS_IO, .bit_width = 8, .access_size = 1, .address = port };
 }
 
-static int build_fadt(struct acpi_builder *b, uint64_t dsdt)
+static int build_fadt(struct acpi_builder *b, const struct x86_acpi_machine *m, uint64_t dsdt)
 {
+	uint16_t sleep = m->sleep_port ? m->sleep_port : X86_PM_PORT;
 	struct acpi_fadt f;
 
 	memset(&f, 0, sizeof(f));
@@ -153,10 +189,17 @@ static int build_fadt(struct acpi_builder *b, uint64_t dsdt)
 	f.iapc_boot_arch = FADT_IAPC_VGA_NOT_PRESENT | FADT_IAPC_CMOS_RTC_NOT_PRESENT;
 	f.sci_int = 9;
 	f.x_dsdt = dsdt;                     /* DSDT (32-bit) stays 0 when X_DSDT is set */
-	f.reset_reg = gas_io8(X86_PM_PORT + 2);
+	f.reset_reg = gas_io8(sleep + 2);
 	f.reset_value = X86_RESET_VALUE;
-	f.sleep_control_reg = gas_io8(X86_PM_PORT);
-	f.sleep_status_reg = gas_io8(X86_PM_PORT + 1);
+	f.sleep_control_reg = gas_io8(sleep);
+	f.sleep_status_reg = gas_io8(sleep + 1);
+	if (m->pm_tmr_port) {
+		/* A 24-bit timer (TMR_VAL_EXT clear, ACPI 6.5 5.2.9 Table 5.10), 4 bytes of ports. */
+		f.pm_tmr_blk = m->pm_tmr_port;
+		f.pm_tmr_len = 4;
+		f.x_pm_tmr_blk = (struct acpi_gas){ .space_id = ACPI_GAS_IO, .bit_width = 32, .access_size = 3,
+						    .address = m->pm_tmr_port };
+	}
 	memcpy(&f.hypervisor_vendor_id, "NESTVM\0\0", 8);
 	return acpi_add_table(b, &f, sizeof(f), true, NULL);
 }
@@ -231,7 +274,7 @@ int x86_acpi_build(const struct x86_acpi_machine *m, uint8_t *buf, size_t size, 
 	acpi_builder_init(&b, buf, size, gpa);
 	r = build_dsdt(&b, &l, &dsdt);
 	if (!r)
-		r = build_fadt(&b, dsdt);
+		r = build_fadt(&b, m, dsdt);
 	if (!r)
 		r = build_madt(&b, m->nr_cpus);
 	if (!r)

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The ACPI tables of the x86_64 machine: DSDT (PCI0, COM1, \_S5), FADT (hardware-reduced, sleep
- * and reset registers in port I/O), MADT (a LAPIC per vCPU, the IOAPIC, IRQ0 -> GSI2, LINT1 NMI)
- * and MCFG (the ECAM window), then whatever EXTRA adds (a DMAR for the planned VT-d), the XSDT and the RSDP.
+ * The ACPI tables of the x86_64 machine: DSDT (PCI0, COM1, the power button PWRB with its GED0,
+ * \_S5), FADT (hardware-reduced, sleep and reset registers in port I/O), MADT (a LAPIC per vCPU,
+ * the IOAPIC, IRQ0 -> GSI2, LINT1 NMI) and MCFG (the ECAM window), then whatever EXTRA adds (a DMAR
+ * for the planned VT-d), the XSDT and the RSDP.
  */
 #ifndef NESTVM_X86_ACPI_TABLES_H
 #define NESTVM_X86_ACPI_TABLES_H
@@ -17,6 +18,8 @@ struct x86_acpi_machine {
 	unsigned int nr_cpus;
 	const struct arch_layout *layout;
 	unsigned int pci_buses;         /* buses the host bridge decodes (bus 0 + one per root port); 0: 1 */
+	uint16_t sleep_port;            /* hardware-reduced sleep control/status/reset ports; 0: X86_PM_PORT */
+	uint16_t pm_tmr_port;           /* an ACPI PM timer (24-bit) there; 0: none */
 	/* Optional: appends more tables (acpi_add_table) before the XSDT is written. */
 	int (*extra)(void *opaque, struct acpi_builder *b);
 	void *opaque;

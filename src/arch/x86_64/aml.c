@@ -14,6 +14,8 @@
 #define AML_SCOPE_OP     0x10
 #define AML_BUFFER_OP    0x11
 #define AML_PACKAGE_OP   0x12
+#define AML_METHOD_OP    0x14
+#define AML_NOTIFY_OP    0x86
 #define AML_EXT_OP       0x5b
 #define AML_DEVICE_OP    0x82    /* after AML_EXT_OP */
 #define AML_DUAL_NAME    0x2e
@@ -243,12 +245,25 @@ void aml_device(struct aml *a, const char *path)
 	aml_name(a, path);
 }
 
-void aml_method(struct aml *a, const char *path, uint8_t nargs)
+/* DefMethod := MethodOp PkgLength NameString MethodFlags (20.2.5.2): flags 2:0 ArgCount, 3 SerializeFlag. */
+void aml_method(struct aml *a, const char *path, unsigned int nargs, bool serialized)
 {
-	aml_byte(a, 0x14);              /* MethodOp (ACPI 6.5 20.2.5.2) */
+	if (nargs > 7) {
+		a->err = a->err ? a->err : -EINVAL;
+		return;
+	}
+	aml_byte(a, AML_METHOD_OP);
 	aml_open(a);
 	aml_name(a, path);
-	aml_byte(a, nargs & 7);         /* MethodFlags: ArgCount, NotSerialized, SyncLevel 0 */
+	aml_byte(a, (uint8_t)(nargs | (serialized ? 1u << 3 : 0)));
+}
+
+/* DefNotify := NotifyOp NotifyObject NotifyValue (20.2.5.3): the object by name, an integer value. */
+void aml_notify(struct aml *a, const char *path, uint8_t value)
+{
+	aml_byte(a, AML_NOTIFY_OP);
+	aml_name(a, path);
+	aml_integer(a, value);
 }
 
 void aml_return_arg(struct aml *a, uint8_t n)

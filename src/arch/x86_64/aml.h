@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * A small AML (ACPI 6.5 chapter 20) byte-code writer for the DSDT: names, integers, strings,
- * packages, scopes, devices and resource templates. Errors (out of space, too deep, a bad name)
- * stick in aml.err and are reported once by the caller through aml_finish().
+ * packages, scopes, devices, methods (with Notify) and resource templates. Errors (out of space,
+ * too deep, a bad name) stick in aml.err and are reported once by the caller through aml_finish().
  */
 #ifndef NESTVM_X86_AML_H
 #define NESTVM_X86_AML_H
@@ -41,11 +41,14 @@ void aml_buffer(struct aml *a, const uint8_t *p, size_t n);
 void aml_scope(struct aml *a, const char *path);
 void aml_device(struct aml *a, const char *path);
 void aml_package(struct aml *a, uint8_t nelems);
-/* Method (PATH, NARGS, NotSerialized) { ... }, closed by aml_end(). */
-void aml_method(struct aml *a, const char *path, uint8_t nargs);
+/* Method (PATH, NARGS (0-7), Serialized or NotSerialized) { <terms that follow> } */
+void aml_method(struct aml *a, const char *path, unsigned int nargs, bool serialized);
 /* Return (ArgN) */
 void aml_return_arg(struct aml *a, uint8_t n);
 void aml_end(struct aml *a);
+
+/* Terms. Notify (PATH, VALUE). */
+void aml_notify(struct aml *a, const char *path, uint8_t value);
 
 /* Resource descriptors (ACPI 6.5 6.4); a template ends with aml_res_end_tag. */
 void aml_res_io(struct aml *a, uint16_t min, uint16_t max, uint8_t align, uint8_t len);

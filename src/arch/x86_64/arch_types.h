@@ -10,6 +10,7 @@
 #include "devices/serial8250.h"
 
 struct vtd_dev;
+struct x86_fw;
 
 struct arch_vm {
 	struct ioapic ioapic;
@@ -19,6 +20,7 @@ struct arch_vm {
 	bool legacy_ready;       /* legacy ports registered */
 	bool rcr_ready;          /* 0xcf9 registered */
 	struct vtd_dev *vtd;     /* --viommu vtd */
+	struct x86_fw *fw;       /* --firmware: flash, chipset functions, RTC, fw_cfg (firmware.h) */
 	bool kernel_loaded;      /* boot registers known: set them on the BSP when it exists */
 	uint64_t entry;          /* 64-bit entry point (load address + 0x200) */
 	const char *lu_refusal;  /* why a live update cannot carry the vCPU state (state.c), NULL if it can */

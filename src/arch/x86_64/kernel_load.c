@@ -15,6 +15,7 @@
 #include "arch/arch.h"
 #include "arch/x86_64/boot64.h"
 #include "arch/x86_64/bzimage.h"
+#include "arch/x86_64/firmware.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/machine.h"
 #include "arch/x86_64/zeropage.h"
@@ -143,12 +144,58 @@ static int load(struct vm *vm, const uint8_t *img, size_t size, int initrd_fd, u
 	return 0;
 }
 
+/*
+ * Firmware boot: nothing goes into RAM. A --kernel goes to fw_cfg for OVMF's loader
+ * (QemuKernelLoaderFsDxe), split as QEMU splits it (the setup part and the rest; OVMF joins them
+ * again and starts the image's EFI stub), with the initrd and the command line (console= as for
+ * direct boot); vCPU 0 starts from reset in the flash.
+ */
+static int load_firmware_boot(struct vm *vm)
+{
+	uint64_t ksize = 0, isize = 0;
+	uint8_t *img = NULL, *initrd = NULL;
+	struct bzimage_info bi = { 0 };
+	char cmdline[4096] = "";
+	int kfd = -1, ifd = -1, r = 0;
+
+	if (vm->cfg->kernel) {
+		r = open_sized(vm->cfg->kernel, "kernel", KERNEL_MAX, &kfd, &ksize);
+		if (r)
+			return r;
+		img = malloc(ksize ? ksize : 1);
+		r = img ? read_all(kfd, img, ksize, "kernel", vm->cfg->kernel) : err_num(-ENOMEM, "kernel");
+		if (!r)
+			r = bzimage_parse(img, ksize, &bi);
+		if (!r && build_cmdline(vm, &bi, cmdline, sizeof(cmdline)) < 0)
+			r = -E2BIG;
+		if (!r && vm->cfg->initrd) {
+			r = open_sized(vm->cfg->initrd, "initrd", X86_FW_RAM_MAX, &ifd, &isize);
+			if (!r) {
+				initrd = malloc(isize ? isize : 1);
+				r = initrd ? read_all(ifd, initrd, isize, "initrd", vm->cfg->initrd) : err_num(-ENOMEM, "initrd");
+			}
+		}
+	}
+	if (!r)
+		r = x86_firmware_add_boot(vm, img, img ? bi.setup_size : 0, img ? img + bi.setup_size : NULL,
+					  img ? ksize - bi.setup_size : 0, initrd, isize, img ? cmdline : NULL);
+	free(img);
+	free(initrd);
+	if (kfd >= 0)
+		close(kfd);
+	if (ifd >= 0)
+		close(ifd);
+	return r;
+}
+
 int arch_load_kernel(struct vm *vm)
 {
 	int kfd = -1, ifd = -1, r;
 	uint64_t ksize, isize = 0;
 	uint8_t *img = NULL;
 
+	if (vm->cfg->firmware)
+		return load_firmware_boot(vm);
 	if (vm->cfg->mem_size > X86_HOLE_START) {
 		pr_err("memory: at most %llu MiB on x86_64 (RAM may not overlap the PCI hole yet)",
 		       (unsigned long long)(X86_HOLE_START >> 20));

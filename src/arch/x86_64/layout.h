@@ -22,6 +22,18 @@
  * i8042 (reset command only), 0x80 POST port, 0xcf8/0xcfc PCI config, 0x1000-0xffff PCI I/O window.
  * RAM is one region from 0 (vm.c), so guests are limited to 3 GiB until RAM can be split around the
  * hole.
+ *
+ * UEFI firmware boot (--firmware: Debian's OVMF, firmware.c) uses QEMU q35's map where OVMF builds it
+ * in, and the map above elsewhere:
+ *   0x0000_0000  RAM, at most 2.75 GiB (OVMF's Q35 code puts the ECAM at a build-time 0xb000_0000)
+ *   0xb000_0000  PCI ECAM, 256 MiB (256 buses), decoded once the guest enables the MCH's PCIEXBAR
+ *   0xc000_0000  PCI MMIO32 window up to 0xfc00_0000 (OVMF's 32-bit aperture: ECAM end to 0xfc00_0000)
+ *   0xfec0_0000  IOAPIC, 0xfed9_0000 VT-d, 0xfee0_0000 LAPIC (as above)
+ *   0xfeff_c000  KVM identity-map page, 0xfeff_d000 KVM TSS (QEMU's place: below the flash)
+ *   0xffc0_0000  flash: the vars image (OVMF_VARS_4M.fd, 528 KiB), the code image above it up to 4 GiB
+ *   0x10_0000_0000  PCI MMIO64 window, 64 GiB (OVMF told its size through fw_cfg, so it aligns it here)
+ * Port I/O adds 0x70/0x71 CMOS RTC, 0x510-0x51b fw_cfg, the ICH9 ACPI block at the LPC bridge's PMBASE
+ * (OVMF programs 0x600) and the hardware-reduced sleep/reset registers at 0x680 instead of 0x600.
  */
 #ifndef NESTVM_X86_LAYOUT_H
 #define NESTVM_X86_LAYOUT_H
@@ -62,11 +74,27 @@
 #define X86_MMIO64_BASE     0x1000000000ull
 #define X86_MMIO64_SIZE     0x1000000000ull
 
+/* Firmware boot (see above). */
+#define X86_FW_RAM_MAX      0xb0000000ull
+#define X86_FW_ECAM_BASE    0xb0000000ull    /* OVMF's PcdPciExpressBaseAddress */
+#define X86_FW_ECAM_SIZE    0x10000000ull
+#define X86_FW_MMIO32_BASE  0xc0000000ull
+#define X86_FW_MMIO32_SIZE  0x3c000000ull
+#define X86_FW_IDENTITY_MAP 0xfeffc000ull
+#define X86_FW_TSS_ADDR     0xfeffd000ull
+#define X86_FW_KVM_RESERVED 0x4000ull        /* identity map + TSS, reserved in etc/e820 */
+#define X86_FW_FLASH_END    0x100000000ull
+#define X86_FW_FLASH_SIZE   0x400000ull
+#define X86_FW_PMBASE       0x600            /* OVMF's PcdAcpiPmBaseAddress, what the FADT names */
+#define X86_FW_SLEEP_PORT   0x680            /* the hardware-reduced registers, past ICH9's 128-byte block */
+#define X86_CMOS_PORT       0x70
+
 #define X86_PCI_PIO_BASE    0x1000
 #define X86_PCI_PIO_SIZE    0xf000
 
 #define X86_COM1_PORT       0x3f8
 #define X86_COM1_IRQ        4
+#define X86_GED_IRQ         5                /* the Generic Event Device (power button), edge, IOAPIC pin 5 */
 #define X86_PM_PORT         0x600            /* +0 SLEEP_CONTROL, +1 SLEEP_STATUS, +2 RESET */
 #define X86_PM_LEN          3
 #define X86_RESET_VALUE     0x06             /* what the FADT's RESET_REG takes (as 0xcf9's hard reset) */

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The port I/O a Linux guest uses to power off and reset, and legacy ports it pokes:
- *   0x600-0x602  hardware-reduced ACPI SLEEP_CONTROL / SLEEP_STATUS / RESET_REG (FADT, ACPI 6.5 4.8.3.7, 4.8.3.6)
+ *   0x600-0x602  hardware-reduced ACPI SLEEP_CONTROL / SLEEP_STATUS / RESET_REG (FADT, ACPI 6.5 4.8.3.7, 4.8.3.6);
+ *                0x680-0x682 under firmware boot, where the ICH9 ACPI block is at 0x600
  *   0xcf9        reset control register (Linux reboot=pci; ICH/PCH datasheets: bit 2 RST_CPU)
  *   0x60, 0x64   i8042: only the 0xFE "pulse reset line" command at 0x64 (Linux reboot=kbd, and
  *                our reset vector stub); the data port reads 0 and ignores writes
@@ -118,6 +119,12 @@ static const struct {
 	{ X86_POST_PORT, 1, sink_access, "post" },
 };
 
+/* Under firmware the ICH9 ACPI block takes 0x600: the hardware-reduced registers move past it (layout.h). */
+static uint16_t port_of(const struct vm *vm, size_t i)
+{
+	return ports[i].port == X86_PM_PORT && vm->cfg && vm->cfg->firmware ? X86_FW_SLEEP_PORT : ports[i].port;
+}
+
 /*
  * After the devices exist: 0xcf9 sits inside the PCI host's 0xcf8 dword. When the host owns that
  * dword it hands byte accesses at 0xcf9 to us; otherwise the port is ours on the bus.
@@ -145,7 +152,7 @@ void x86_legacy_ports_unregister(struct vm *vm)
 	if (!vm->arch.legacy_ready)
 		return;
 	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++)
-		bus_unregister(&vm->pio, ports[i].port, vm);
+		bus_unregister(&vm->pio, port_of(vm, i), vm);
 	vm->arch.legacy_ready = false;
 }
 
@@ -154,11 +161,11 @@ int x86_legacy_ports_register(struct vm *vm)
 	int r;
 
 	for (size_t i = 0; i < sizeof(ports) / sizeof(ports[0]); i++) {
-		r = bus_register(&vm->pio, ports[i].port, ports[i].len, ports[i].fn, vm, ports[i].name);
+		r = bus_register(&vm->pio, port_of(vm, i), ports[i].len, ports[i].fn, vm, ports[i].name);
 		if (r) {
-			pr_err("port %#x (%s): cannot register: %s", ports[i].port, ports[i].name, strerror(-r));
+			pr_err("port %#x (%s): cannot register: %s", port_of(vm, i), ports[i].name, strerror(-r));
 			while (i--)
-				bus_unregister(&vm->pio, ports[i].port, vm);
+				bus_unregister(&vm->pio, port_of(vm, i), vm);
 			return r;
 		}
 	}

@@ -11,6 +11,7 @@
 #include "arch/arch.h"
 #include "arch/x86_64/acpi_tables.h"
 #include "arch/x86_64/dmar.h"
+#include "arch/x86_64/firmware.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/machine.h"
 #include "devices/pci.h"
@@ -66,18 +67,21 @@ static void com1_tx(void *opaque, const uint8_t *buf, size_t len)
 int arch_vm_create(struct vm *vm)
 {
 	struct kvm_enable_cap split = { .cap = KVM_CAP_SPLIT_IRQCHIP, .args = { X86_IOAPIC_PINS } };
-	uint64_t ident = X86_IDENTITY_MAP;
+	/* Under firmware the flash takes the top 4 MiB below 4 GiB: KVM's pages go where QEMU puts them. */
+	uint64_t ident = vm->cfg->firmware ? X86_FW_IDENTITY_MAP : X86_IDENTITY_MAP;
+	unsigned long tss = vm->cfg->firmware ? X86_FW_TSS_ADDR : X86_TSS_ADDR;
 	int r;
 
 	vm->arch.ioapic_ready = vm->arch.com1_ready = vm->arch.legacy_ready = vm->arch.rcr_ready = false;
 	vm->arch.kernel_loaded = false;
+	vm->arch.fw = NULL;
 	r = need_cap(vm, KVM_CAP_SPLIT_IRQCHIP, "KVM_CAP_SPLIT_IRQCHIP");
 	if (!r)
 		r = need_cap(vm, KVM_CAP_IRQ_ROUTING, "KVM_CAP_IRQ_ROUTING");
 	if (r)
 		return r;
 	/* Used by VMX for real mode only, but must lie outside RAM and devices: the top of the hole. */
-	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, (unsigned long)X86_TSS_ADDR) < 0)
+	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, tss) < 0)
 		return err_errno("KVM_SET_TSS_ADDR");
 	if (ioctl(vm->vm_fd, KVM_SET_IDENTITY_MAP_ADDR, &ident) < 0)
 		return err_errno("KVM_SET_IDENTITY_MAP_ADDR");
@@ -122,6 +126,13 @@ int arch_vm_create(struct vm *vm)
 		arch_vm_destroy(vm);
 		return r;
 	}
+	if (vm->cfg->firmware) {
+		r = x86_firmware_create(vm);
+		if (r) {
+			arch_vm_destroy(vm);
+			return r;
+		}
+	}
 	if (vm->cfg->console == CONSOLE_SERIAL)
 		console_set_input(serial8250_input, &vm->arch.com1);
 	return 0;
@@ -129,7 +140,7 @@ int arch_vm_create(struct vm *vm)
 
 int arch_finalize(struct vm *vm)
 {
-	struct x86_acpi_machine m = { .nr_cpus = vm->cfg->cpus, .layout = &arch_layout,
+	struct x86_acpi_machine m = { .nr_cpus = vm->cfg->cpus, .layout = vm_layout(vm),
 				      .pci_buses = 1 + vm->cfg->hotplug_slots };
 	struct x86_dmar dmar;
 	uint8_t *buf;
@@ -140,7 +151,9 @@ int arch_finalize(struct vm *vm)
 	/* Restoring after a live update, RAM holds the stub and the tables the guest has read already. */
 	if (r || vm->restore)
 		return r;
-	r = x86_reset_vector_install(vm);
+	/* Under firmware the reset vector is the flash's, and RAM is the firmware's to fill. */
+	if (!vm->arch.fw)
+		r = x86_reset_vector_install(vm);
 	if (r)
 		return r;
 	if (vm->arch.vtd) {
@@ -151,6 +164,8 @@ int arch_finalize(struct vm *vm)
 		m.extra = x86_dmar_add;
 		m.opaque = &dmar;
 	}
+	if (vm->arch.fw)
+		return x86_firmware_add_acpi(vm, &m);
 	buf = calloc(1, X86_ACPI_SIZE);
 	if (!buf)
 		return err_num(-ENOMEM, "ACPI tables");
@@ -182,6 +197,7 @@ int arch_vcpu_exit(struct vcpu *v)
 
 void arch_vm_destroy(struct vm *vm)
 {
+	x86_firmware_destroy(vm);
 	vtd_dev_destroy(vm, vm->arch.vtd);
 	vm->arch.vtd = NULL;
 	x86_legacy_ports_unregister(vm);
@@ -201,5 +217,19 @@ void arch_vm_destroy(struct vm *vm)
 
 struct viommu *arch_viommu(struct vm *vm)
 {
-	return vm->arch.vtd ? vm->arch.vtd->backend : NULL;
+	return vm->arch.vtd ? vm->arch.vtd->mount.backend : NULL;
+}
+
+/*
+ * The GED's interrupt is edge-triggered (its _CRS, acpi_tables.c): one pulse is one press. The
+ * guest's _EVT then notifies PWRB (0x80), and its button driver reports KEY_POWER. A pulse the
+ * IOAPIC drops (the pin still masked: no GED driver yet) is a press nobody saw, as on hardware.
+ */
+int arch_vm_power_button(struct vm *vm)
+{
+	if (!vm->arch.ioapic_ready)
+		return -ENODEV;
+	ioapic_set_irq(&vm->arch.ioapic, X86_GED_IRQ, true);
+	ioapic_set_irq(&vm->arch.ioapic, X86_GED_IRQ, false);
+	return 0;
 }

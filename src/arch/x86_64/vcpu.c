@@ -120,10 +120,63 @@ int arch_vcpu_create(struct vm *vm, struct vcpu *v)
 	return r;
 }
 
+/* Highest vector set in a 256-bit LAPIC register array (ISR 0x100, IRR 0x200: eight 32-bit words at
+ * a 16-byte stride, SDM Vol. 3 11.8.4), or -1. */
+static int lapic_top_vector(const struct kvm_lapic_state *l, unsigned int base)
+{
+	for (int w = 7; w >= 0; w--) {
+		uint32_t bits;
+
+		memcpy(&bits, &l->regs[base + (unsigned int)w * 16], sizeof(bits));
+		if (bits)
+			return w * 32 + 31 - __builtin_clz(bits);
+	}
+	return -1;
+}
+
+static uint32_t lapic_reg(const struct kvm_lapic_state *l, unsigned int off)
+{
+	uint32_t val;
+
+	memcpy(&val, &l->regs[off], sizeof(val));
+	return val;
+}
+
+/* What can keep a pending interrupt from a vCPU: an injection in progress, the STI/MOV SS shadow,
+ * and GIF (AMD APM Vol. 2 15.17; KVM reports it through the nested state header even when the guest
+ * does not use SVM itself). */
+static void dump_blocking(struct vcpu *v)
+{
+	struct kvm_vcpu_events e;
+	struct kvm_nested_state n = { .size = sizeof(n) };
+	const char *gif = "?";
+
+	if (ioctl(v->fd, KVM_GET_VCPU_EVENTS, &e)) {
+		err_errno("vCPU %u: reading its pending events", v->id);
+		return;
+	}
+	/* E2BIG when the nested state has a payload (L2 inside the guest): the header is still filled. */
+	if (ioctl(v->fd, KVM_GET_NESTED_STATE, &n) == 0 || errno == E2BIG)
+		gif = n.flags & KVM_STATE_NESTED_GIF_SET ? "1" : "0";
+	pr_err("vCPU %u: events irq injected %u nr %u soft %u shadow %#x nmi pending %u masked %u "
+	       "exception injected %u nr %u gif %s", v->id, e.interrupt.injected, e.interrupt.nr,
+	       e.interrupt.soft, e.interrupt.shadow, e.nmi.pending, e.nmi.masked, e.exception.injected,
+	       e.exception.nr, gif);
+	/* The TSC-deadline timer (SDM 11.5.4.1): 0 is disarmed; compare with the guest's TSC
+	 * frequency and run time to tell a far (idle, NOHZ) deadline from a lost expiry. */
+	struct {
+		struct kvm_msrs hdr;
+		struct kvm_msr_entry e[1];
+	} m = { .hdr.nmsrs = 1, .e = { { .index = 0x6e0 /* IA32_TSC_DEADLINE */ } } };
+	if (ioctl(v->fd, KVM_GET_MSRS, &m) == 1)
+		pr_err("vCPU %u: tsc-deadline %#llx", v->id, (unsigned long long)m.e[0].data);
+}
+
 void arch_vcpu_dump(struct vcpu *v)
 {
 	struct kvm_regs r;
 	struct kvm_sregs s;
+	struct kvm_lapic_state l;
 
 	if (ioctl(v->fd, KVM_GET_REGS, &r) || ioctl(v->fd, KVM_GET_SREGS, &s)) {
 		err_errno("vCPU %u: reading its registers", v->id);
@@ -134,4 +187,13 @@ void arch_vcpu_dump(struct vcpu *v)
 	       (unsigned long long)r.rflags, (unsigned long long)s.cr0, (unsigned long long)s.cr2,
 	       (unsigned long long)s.cr3, (unsigned long long)s.cr4, (unsigned long long)s.efer, s.cs.selector,
 	       (unsigned long long)s.idt.base, s.idt.limit);
+	/* Interrupt state, for hangs: what is pending/in service and the timer's programming. */
+	if (ioctl(v->fd, KVM_GET_LAPIC, &l)) {
+		err_errno("vCPU %u: reading its LAPIC", v->id);
+		return;
+	}
+	pr_err("vCPU %u: lapic irr-top %d isr-top %d tpr %#x lvtt %#x tmict %#x tmcct %#x", v->id,
+	       lapic_top_vector(&l, 0x200), lapic_top_vector(&l, 0x100), lapic_reg(&l, 0x80),
+	       lapic_reg(&l, 0x320), lapic_reg(&l, 0x380), lapic_reg(&l, 0x390));
+	dump_blocking(v);
 }

@@ -1,0 +1,423 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* The shadow vIOMMU backend (see viommu_shadow.h). */
+#include "iommu/viommu_shadow.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <linux/iommufd.h>
+#include <linux/vfio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+
+#include "iommu/iommufd.h"
+#include "iommu/shadow_map.h"
+#include "vmm/guest_mem.h"
+#include "vmm/log.h"
+
+#define SHADOW_MAX_DEVS 16
+
+enum shadow_on {
+	ON_RAM,                     /* the VM's guest-RAM IOAS (pass-through, and before any config) */
+	ON_SHADOW,                  /* the device's own IOAS */
+};
+
+struct viommu_shadow;
+
+struct shadow_dev {
+	struct viommu_shadow *owner;
+	int vfio_fd;                /* not ours: the vfio-pci model's cdev */
+	uint32_t dev_id, sid, ram_ioas, ioas;
+	enum shadow_on on;
+	struct viommu_stream_cfg cfg;       /* kind ABORT until the front-end attaches */
+	struct shadow_map map;
+	bool map_error_said;
+};
+
+struct viommu_shadow {
+	struct viommu v;
+	struct viommu *soft;
+	const struct guest_mem *mem;
+	int iommufd;
+	uint64_t budget;            /* walks left in this guest register access */
+	bool truncation_said;
+	uint64_t nr_syncs, nr_full_syncs;
+	struct shadow_dev dev[SHADOW_MAX_DEVS];
+	unsigned int nr_devs;
+};
+
+static struct viommu_shadow *to_shadow(struct viommu *v)
+{
+	return (struct viommu_shadow *)v;
+}
+
+static struct shadow_dev *find_dev(struct viommu_shadow *s, uint32_t sid)
+{
+	for (unsigned int i = 0; i < s->nr_devs; i++)
+		if (s->dev[i].sid == sid)
+			return &s->dev[i];
+	return NULL;
+}
+
+static const struct gmem_region *ram_region(const struct guest_mem *mem, uint64_t gpa)
+{
+	for (unsigned int i = 0; i < mem->nr; i++) {
+		const struct gmem_region *r = &mem->r[i];
+
+		if (r->memfd >= 0 && gpa >= r->gpa && gpa - r->gpa < r->size)
+			return r;
+	}
+	return NULL;
+}
+
+/* --- the sink: the device's IOAS --- */
+
+static uint64_t sink_ram_extent(void *opaque, uint64_t gpa)
+{
+	struct shadow_dev *d = opaque;
+	const struct gmem_region *r = ram_region(d->owner->mem, gpa);
+
+	return r ? r->gpa + r->size - gpa : 0;
+}
+
+/* Guest-caused failures (an IOVA in a host reserved range, beyond the host's aperture) would flood
+ * the log: the first one per device is said, the rest are counted (vm.viommu) and debug lines. */
+static void sink_failed(struct shadow_dev *d, const char *what, uint64_t iova, uint64_t len)
+{
+	if (!d->map_error_said) {
+		d->map_error_said = true;
+		pr_err("shadow vIOMMU: %s of guest IOVA 0x%" PRIx64 "+0x%" PRIx64 " for device %u failed: %s (DMA there "
+		       "is blocked; further failures are counted in vm.viommu)", what, iova, len, d->dev_id, strerror(errno));
+	} else {
+		pr_debug("shadow vIOMMU: %s of IOVA 0x%" PRIx64 "+0x%" PRIx64 ": %s", what, iova, len, strerror(errno));
+	}
+}
+
+static int sink_map(void *opaque, uint64_t iova, uint64_t gpa, uint64_t len, bool writable)
+{
+	struct shadow_dev *d = opaque;
+	const struct gmem_region *r = ram_region(d->owner->mem, gpa);
+	struct iommu_ioas_map_file m = {
+		.size = sizeof(m),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE | (writable ? IOMMU_IOAS_MAP_WRITEABLE : 0),
+		.ioas_id = d->ioas,
+		.iova = iova,
+		.length = len,
+	};
+
+	if (!r || len > r->gpa + r->size - gpa)
+		return -EFAULT;     /* shadow_map ends runs at region ends: not reached */
+	m.fd = r->memfd;
+	m.start = gpa - r->gpa;
+	if (ioctl(d->owner->iommufd, IOMMU_IOAS_MAP_FILE, &m)) {
+		int e = -errno;
+
+		sink_failed(d, "IOMMU_IOAS_MAP_FILE", iova, len);
+		return e;
+	}
+	return 0;
+}
+
+static int sink_unmap(void *opaque, uint64_t iova, uint64_t len)
+{
+	struct shadow_dev *d = opaque;
+	struct iommu_ioas_unmap u = { .size = sizeof(u), .ioas_id = d->ioas, .iova = iova, .length = len };
+
+	if (ioctl(d->owner->iommufd, IOMMU_IOAS_UNMAP, &u)) {
+		int e = -errno;
+
+		sink_failed(d, "IOMMU_IOAS_UNMAP", iova, len);
+		return e;
+	}
+	return 0;
+}
+
+static const struct shadow_sink_ops sink_ops = {
+	.map = sink_map,
+	.unmap = sink_unmap,
+	.ram_extent = sink_ram_extent,
+};
+
+/* --- syncing --- */
+
+static int read_desc(void *opaque, uint64_t pa, uint64_t *desc)
+{
+	const struct guest_mem *mem = opaque;
+	uint8_t b[8];
+
+	if ((pa & 7) || gmem_read(mem, pa, b, 8))
+		return -EFAULT;
+	*desc = 0;
+	for (int i = 7; i >= 0; i--)
+		*desc = *desc << 8 | b[i];
+	return 0;
+}
+
+static int attach_pt(struct shadow_dev *d, uint32_t pt_id, enum shadow_on on)
+{
+	struct vfio_device_attach_iommufd_pt a = { .argsz = sizeof(a), .pt_id = pt_id };
+
+	if (d->on == on)
+		return 0;
+	/* On an attached device this replaces the domain without a window of no translation. */
+	if (ioctl(d->vfio_fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &a))
+		return err_errno("shadow vIOMMU: VFIO_DEVICE_ATTACH_IOMMUFD_PT of device %u to IOAS %u", d->dev_id, pt_id);
+	d->on = on;
+	return 0;
+}
+
+/* [START, END) (END 0: everything) of D made equal to the guest's tables. */
+static int sync(struct viommu_shadow *s, struct shadow_dev *d, uint64_t start, uint64_t end)
+{
+	struct shadow_walk w = {
+		.ops = d->cfg.walker, .cfg = &d->cfg.s1, .rd = read_desc, .rd_opaque = (void *)s->mem,
+	};
+	int r;
+
+	s->nr_syncs++;
+	if (!start && !end)
+		s->nr_full_syncs++;
+	r = shadow_map_sync(&d->map, &w, start, end, &s->budget);
+	if (r == -E2BIG && !s->truncation_said) {
+		s->truncation_said = true;
+		pr_info("shadow vIOMMU: one guest access needed more than %u table walks; the rest of what it "
+			"invalidated is unmapped (DMA there blocked until the guest invalidates it again)",
+			SHADOW_WALK_BUDGET);
+	}
+	return r;
+}
+
+static int shadow_attach(struct viommu *v, uint32_t sid, const struct viommu_stream_cfg *cfg)
+{
+	struct viommu_shadow *s = to_shadow(v);
+	struct shadow_dev *d = find_dev(s, sid);
+	int r;
+
+	/* The software backend keeps every stream's config: emulated DMA goes through it. */
+	r = viommu_attach(s->soft, sid, cfg);
+	if (r || !d)
+		return r;
+	d->cfg = *cfg;
+	switch (cfg->kind) {
+	case VIOMMU_CFG_BYPASS:
+		/* All of guest RAM at IOVA == GPA is the VM's IOAS: nothing to copy. */
+		r = attach_pt(d, d->ram_ioas, ON_RAM);
+		if (!r)
+			shadow_map_clear(&d->map);
+		return r;
+	case VIOMMU_CFG_ABORT:
+		shadow_map_clear(&d->map);
+		return attach_pt(d, d->ioas, ON_SHADOW);
+	case VIOMMU_CFG_S1:
+		break;
+	}
+	/* The whole space, diffed against what is mapped (a changed config keeps what still holds):
+	 * mapped before the device moves over, so it never sees a half-built space. */
+	r = sync(s, d, 0, 0);
+	if (r && r != -E2BIG)
+		pr_debug("shadow vIOMMU: syncing stream %#x: %d", sid, r);
+	r = attach_pt(d, d->ioas, ON_SHADOW);
+	if (r && d->on == ON_RAM) {
+		/* The IOAS refused the device (the guest mapped an IOVA the device reserves, which the
+		 * IOAS learns only at attach): it must not stay on guest RAM untranslated. Emptied, the
+		 * IOAS takes it; the guest's next invalidations map again (those IOVAs fail, counted). */
+		shadow_map_clear(&d->map);
+		r = attach_pt(d, d->ioas, ON_SHADOW);
+	}
+	return r;
+}
+
+static void shadow_detach(struct viommu *v, uint32_t sid)
+{
+	struct viommu_shadow *s = to_shadow(v);
+	struct shadow_dev *d = find_dev(s, sid);
+
+	if (s->soft->ops->detach)
+		s->soft->ops->detach(s->soft, sid);
+	if (d) {
+		d->cfg = (struct viommu_stream_cfg){ .kind = VIOMMU_CFG_ABORT };
+		shadow_map_clear(&d->map);
+		attach_pt(d, d->ioas, ON_SHADOW);
+	}
+}
+
+/* Does INV cover D's translation? Page ranges are in the walker's input addresses (VT-d: IOVAs). */
+static bool covers(const struct viommu_inval *inv, const struct shadow_dev *d)
+{
+	if (d->cfg.kind != VIOMMU_CFG_S1)
+		return false;
+	switch (inv->kind) {
+	case VIOMMU_INV_ALL:
+	case VIOMMU_INV_VAA:
+		return true;
+	case VIOMMU_INV_ASID:
+	case VIOMMU_INV_VA:
+		return d->cfg.tag == inv->asid;
+	case VIOMMU_INV_CD:         /* the front-end reloads the config and attaches again */
+	case VIOMMU_INV_ATC:
+		return false;
+	}
+	return false;
+}
+
+static int shadow_invalidate(struct viommu *v, const struct viommu_inval *inv, unsigned int nr, unsigned int *done)
+{
+	struct viommu_shadow *s = to_shadow(v);
+	unsigned int sdone = 0;
+	int r;
+
+	r = viommu_invalidate(s->soft, inv, nr, &sdone);
+	if (r) {
+		if (done)
+			*done = sdone;
+		return r;
+	}
+	for (unsigned int i = 0; i < nr; i++) {
+		bool range = inv[i].kind == VIOMMU_INV_VA || inv[i].kind == VIOMMU_INV_VAA;
+		uint64_t end = inv[i].iova + inv[i].size;
+
+		for (unsigned int j = 0; j < s->nr_devs; j++) {
+			if (!covers(&inv[i], &s->dev[j]))
+				continue;
+			/* A range reaching the top of the space (END wrapped to 0) syncs to its end. */
+			if (range && inv[i].size)
+				sync(s, &s->dev[j], inv[i].iova, end);
+			else if (!range)
+				sync(s, &s->dev[j], 0, 0);
+		}
+	}
+	if (done)
+		*done = nr;
+	return 0;
+}
+
+static int shadow_translate(struct viommu *v, uint32_t sid, uint64_t iova, bool write, struct viommu_xlate *out,
+			    struct viommu_fault *fault)
+{
+	struct viommu_shadow *s = to_shadow(v);
+
+	return s->soft->ops->translate(s->soft, sid, iova, write, out, fault);
+}
+
+static void shadow_begin_access(struct viommu *v)
+{
+	to_shadow(v)->budget = SHADOW_WALK_BUDGET;
+}
+
+int viommu_shadow_add_device(struct viommu *v, int vfio_fd, uint32_t dev_id, uint32_t ram_ioas, uint32_t sid)
+{
+	struct viommu_shadow *s = to_shadow(v);
+	struct shadow_dev *d;
+	int r;
+
+	if (s->nr_devs == SHADOW_MAX_DEVS || find_dev(s, sid))
+		return err_num(ENOSPC, "shadow vIOMMU: device %u as stream 0x%x", dev_id, sid);
+	d = &s->dev[s->nr_devs];
+	*d = (struct shadow_dev){
+		.owner = s, .vfio_fd = vfio_fd, .dev_id = dev_id, .sid = sid, .ram_ioas = ram_ioas, .on = ON_RAM,
+		.cfg = { .kind = VIOMMU_CFG_BYPASS },
+	};
+	r = iommufd_ioas_alloc(s->iommufd, &d->ioas);
+	if (r)
+		return r;
+	shadow_map_init(&d->map, &sink_ops, d);
+	s->nr_devs++;
+	return 0;
+}
+
+void viommu_shadow_remove_device(struct viommu *v, uint32_t sid)
+{
+	struct viommu_shadow *s = to_shadow(v);
+	struct shadow_dev *d = find_dev(s, sid);
+
+	if (!d)
+		return;
+	iommufd_destroy(s->iommufd, d->ioas);
+	shadow_map_fini(&d->map);
+	*d = s->dev[--s->nr_devs];
+	d->map.sink_opaque = d;     /* the sink is the device's slot, which moved */
+}
+
+void viommu_shadow_release(struct viommu *v)
+{
+	struct viommu_shadow *s = to_shadow(v);
+
+	if (s->nr_devs)
+		pr_debug("shadow vIOMMU: %llu syncs (%llu of whole spaces)", (unsigned long long)s->nr_syncs,
+			 (unsigned long long)s->nr_full_syncs);
+	/* The cdevs are closed (that detached them): destroying an IOAS drops its mappings. */
+	for (unsigned int i = 0; i < s->nr_devs; i++) {
+		iommufd_destroy(s->iommufd, s->dev[i].ioas);
+		shadow_map_fini(&s->dev[i].map);
+	}
+	s->nr_devs = 0;
+}
+
+static void shadow_destroy(struct viommu *v)
+{
+	struct viommu_shadow *s = to_shadow(v);
+
+	viommu_shadow_release(v);
+	viommu_destroy(s->soft);
+	free(s);
+}
+
+static void shadow_describe(struct viommu *v, json_object *o)
+{
+	struct viommu_shadow *s = to_shadow(v);
+	json_object *devs = json_object_new_array(), *c = json_object_new_object();
+	uint64_t maps = 0, unmaps = 0, walks = 0, cut = 0, errs = 0;
+
+	for (unsigned int i = 0; i < s->nr_devs; i++) {
+		struct shadow_dev *d = &s->dev[i];
+		json_object *j = json_object_new_object();
+
+		json_object_object_add(j, "sid", json_object_new_int64(d->sid));
+		json_object_object_add(j, "dev_id", json_object_new_int64(d->dev_id));
+		json_object_object_add(j, "ioas_id", json_object_new_int64(d->ioas));
+		json_object_object_add(j, "attached_to", json_object_new_string(d->on == ON_RAM ? "guest-ram" : "shadow"));
+		json_object_object_add(j, "areas", json_object_new_int64((int64_t)d->map.nr));
+		json_object_array_add(devs, j);
+		maps += d->map.nr_maps;
+		unmaps += d->map.nr_unmaps;
+		walks += d->map.nr_walks;
+		cut += d->map.nr_truncated;
+		errs += d->map.nr_errors;
+	}
+	json_object_object_add(o, "devices", devs);
+	json_object_object_add(c, "syncs", json_object_new_int64((int64_t)s->nr_syncs));
+	json_object_object_add(c, "map_calls", json_object_new_int64((int64_t)maps));
+	json_object_object_add(c, "unmap_calls", json_object_new_int64((int64_t)unmaps));
+	json_object_object_add(c, "table_walks", json_object_new_int64((int64_t)walks));
+	json_object_object_add(c, "truncated_syncs", json_object_new_int64((int64_t)cut));
+	json_object_object_add(c, "failed_calls", json_object_new_int64((int64_t)errs));
+	json_object_object_add(o, "counters", c);
+}
+
+static const struct viommu_ops shadow_ops = {
+	.name = "shadow",
+	.describe = shadow_describe,
+	.attach = shadow_attach,
+	.detach = shadow_detach,
+	.invalidate = shadow_invalidate,
+	.translate = shadow_translate,
+	.destroy = shadow_destroy,
+	.begin_access = shadow_begin_access,
+};
+
+struct viommu *viommu_shadow_create(struct viommu *soft, const struct guest_mem *mem, int iommufd)
+{
+	struct viommu_shadow *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		err_num(ENOMEM, "shadow vIOMMU");
+		viommu_destroy(soft);
+		return NULL;
+	}
+	s->v.ops = &shadow_ops;
+	s->soft = soft;
+	s->mem = mem;
+	s->iommufd = iommufd;
+	s->budget = SHADOW_WALK_BUDGET;
+	return &s->v;
+}

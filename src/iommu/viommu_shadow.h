@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The shadow vIOMMU backend, for assigned devices when the host IOMMU cannot nest: each device gets
+ * an IOAS of its own, which nestvm keeps equal to the guest's translation of the device's stream -
+ * guest IOVA -> guest physical by walking the guest's tables (the stream config's pgwalk_ops, as
+ * the software backend does), guest physical -> RAM memfd offset with IOMMU_IOAS_MAP_FILE. It is
+ * correct only when the guest invalidates every change, including not-present -> present: the
+ * front-end offers caching mode (VT-d CAP.CM = 1, spec 6.1) and a page-table format the guest
+ * then invalidates on map (VT-d: second stage). Then:
+ *   - attach (the guest set up or changed a context / PASID entry, which the front-end loads
+ *     eagerly for assigned streams): translated -> the whole input space is synced (only what
+ *     changed reaches the kernel) and the device is attached to its IOAS; pass-through -> the
+ *     device is attached to the VM's guest-RAM IOAS (all RAM at IOVA == GPA, nothing to copy);
+ *     abort -> its IOAS, emptied;
+ *   - invalidate: page-selective -> that range of every device whose config has the tag, domain
+ *     (tag) and global -> the whole space of those devices.
+ * Each front-end register access gets a budget of table walks (viommu_begin_access); past it the
+ * rest of a sync is unmapped rather than left stale (shadow_map.h), counted and said once.
+ * Streams of emulated devices go to the wrapped software backend. A DMA to an IOVA the shadow has
+ * not mapped is blocked by the host IOMMU (the host reports it; the guest hears nothing).
+ */
+#ifndef NESTVM_VIOMMU_SHADOW_H
+#define NESTVM_VIOMMU_SHADOW_H
+
+#include <stdint.h>
+
+#include "iommu/viommu.h"
+
+/* Table walks one guest register access may cause (about 1 GiB of 4 KiB mappings). */
+#define SHADOW_WALK_BUDGET (1u << 18)
+
+/* Wraps SOFT (owned from now on, also on failure) for the devices of IOMMUFD, whose RAM is MEM. */
+struct viommu *viommu_shadow_create(struct viommu *soft, const struct guest_mem *mem, int iommufd);
+/*
+ * Puts the bound device DEV_ID (its VFIO cdev VFIO_FD, attached to RAM_IOAS: guest RAM at
+ * IOVA == GPA) behind the vIOMMU as stream SID: allocates its IOAS. The device stays on RAM_IOAS
+ * until the front-end attaches the stream. Unwinds on failure.
+ */
+int viommu_shadow_add_device(struct viommu *v, int vfio_fd, uint32_t dev_id, uint32_t ram_ioas, uint32_t sid);
+/* A hot-removed device (its cdev closed): its IOAS goes; the stream stays known, with nothing behind it. */
+void viommu_shadow_remove_device(struct viommu *v, uint32_t sid);
+/* Destroys the devices' IOASes (after their cdevs closed, before the iommufd does). */
+void viommu_shadow_release(struct viommu *v);
+
+#endif
