@@ -58,7 +58,9 @@ elif [ "$NESTVM_ARCH" = x86_64 ]; then
 	CTL "$S" update exec > "$T/c" 2>&1; rc=$?
 	check "x86_64: update exec is refused with a reason, the VM keeps running (exit $rc)" \
 		sh -c "[ $rc = 1 ] && grep -q '409.*x86_64.*not proven' '$T/c'" || show "$T/c"
-	check "... and memcheck goes on" goes_on "$(round)" || show "$T/out"
+	# One more round within 300 s: the loaded x86_64 L2 loses LAPIC-timer wake-ups (docs/testhost.md),
+	# its rounds then take minutes, with or without an update.
+	check "... and memcheck goes on" wait_round $(($(round) + 1)) 300 || show "$T/out"
 	stop
 	skip "x86_64 updates are not proven yet (LU_X86=1 runs them)" "update exec, failures, $ROUNDS updates in a row"
 	done_testing; exit
