@@ -115,8 +115,12 @@ r=$(printf 'PUT /api/v1/vm.pause HTTP/1.1\r\nHost: x\r\nContent-Length: 10000000
 check "huge body: $r" [ "$r" = "status 413" ]
 r=$(printf 'PUT /api/v1/vm.pause HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\n{"a":' | "$PROBE" "$S" raw)
 check "malformed JSON body: $r" [ "$r" = "status 400" ]
+# Hot-plug itself is hotplug.sh's; here: a body without a path is refused, and a VM started without
+# --hotplug-slots has nowhere to put a device.
 r=$(printf 'PUT /api/v1/vm.add-device HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}' | "$PROBE" "$S" raw)
-check "vm.add-device: not supported yet ($r)" [ "$r" = "status 501" ]
+check "vm.add-device without a path: $r" [ "$r" = "status 400" ]
+r=$(printf 'PUT /api/v1/vm.add-device HTTP/1.1\r\nHost: x\r\nContent-Length: 17\r\n\r\n{"path":"/nodev"}' | "$PROBE" "$S" raw)
+check "vm.add-device without hot-plug slots: $r" [ "$r" = "status 409" ]
 "$PROBE" "$S" hold 30 'GET /api/v1/vm' > "$T/hold" &
 hp=$!
 CTL "$S" ping > /dev/null 2>&1; check "a client is served while another sits on half a request" [ $? = 0 ]
