@@ -81,6 +81,27 @@ static bool on_loop(struct evloop *l)
 	return atomic_load(&l->running) && pthread_equal(pthread_self(), l->thread);
 }
 
+/*
+ * Whether the caller may touch the ring and the watch list itself: on the running loop's thread, or
+ * while the loop is not running. Then it returns with calls_lock held (release with direct_end),
+ * which evloop_run also takes to start: a thread that found the loop not running finishes before
+ * the loop uses the ring (a bare "running" test raced with evloop_run starting on another thread).
+ */
+static bool direct_begin(struct evloop *l)
+{
+	pthread_mutex_lock(&l->calls_lock);
+	if (atomic_load(&l->running) && !on_loop(l)) {
+		pthread_mutex_unlock(&l->calls_lock);
+		return false;
+	}
+	return true;
+}
+
+static void direct_end(struct evloop *l)
+{
+	pthread_mutex_unlock(&l->calls_lock);
+}
+
 /* Loop thread (or before run): an SQE, submitting queued ones when the SQ ring is full. */
 static struct io_uring_sqe *get_sqe(struct evloop *l)
 {
@@ -186,7 +207,7 @@ int evloop_watch(struct evloop *l, int fd, ev_ready_fn fn, void *opaque, struct 
 	if (!w)
 		return err_num(ENOMEM, "event loop: watching fd %d", fd);
 	*w = (struct ev_watch){ .l = l, .fd = fd, .fn = fn, .opaque = opaque, .slot = -1 };
-	if (atomic_load(&l->running) && !on_loop(l)) {
+	if (!direct_begin(l)) {
 		/* The ring and the watch list belong to the loop thread: let it arm the poll. */
 		r = evloop_call(l, arm_on_loop, w);
 		if (r) {
@@ -199,25 +220,36 @@ int evloop_watch(struct evloop *l, int fd, ev_ready_fn fn, void *opaque, struct 
 		if (r) {
 			evloop_file_remove(l, w->slot);
 			watch_free(w);
-			return err_num(r, "event loop: watching fd %d", fd);
 		}
+		direct_end(l);
+		if (r)
+			return err_num(r, "event loop: watching fd %d", fd);
 	}
 	if (out)
 		*out = w;
 	return 0;
 }
 
+static void unwatch_direct(struct evloop *l, struct ev_watch *w);
+
 void evloop_unwatch(struct evloop *l, struct ev_watch *w)
 {
-	struct io_uring_sqe *sqe;
-
 	if (!w || w->removed)
 		return;
-	if (atomic_load(&l->running) && !on_loop(l)) {
+	if (!direct_begin(l)) {
 		if (evloop_call(l, unwatch_on_loop, w))
 			pr_err("event loop: cannot unwatch fd %d", w->fd);
 		return;
 	}
+	unwatch_direct(l, w);
+	direct_end(l);
+}
+
+/* evloop_unwatch on the loop's thread, or while it is not running (direct_begin). */
+static void unwatch_direct(struct evloop *l, struct ev_watch *w)
+{
+	struct io_uring_sqe *sqe;
+
 	w->removed = true;
 	/* The fixed-file table holds its own reference to the file: drop it now, so closing the fd
 	 * releases what it holds once the poll is gone too. */
@@ -565,8 +597,10 @@ int evloop_run(struct evloop *l)
 {
 	int r = 0;
 
+	pthread_mutex_lock(&l->calls_lock);      /* after any direct_begin section (see there) */
 	l->thread = pthread_self();
 	atomic_store(&l->running, true);
+	pthread_mutex_unlock(&l->calls_lock);
 	while (!atomic_load(&l->stop)) {
 		struct io_uring_cqe *cqe;
 		unsigned int n = 0;
