@@ -140,19 +140,6 @@ static const struct shadow_sink_ops sink_ops = {
 
 /* --- syncing --- */
 
-static int read_desc(void *opaque, uint64_t pa, uint64_t *desc)
-{
-	const struct guest_mem *mem = opaque;
-	uint8_t b[8];
-
-	if ((pa & 7) || gmem_read(mem, pa, b, 8))
-		return -EFAULT;
-	*desc = 0;
-	for (int i = 7; i >= 0; i--)
-		*desc = *desc << 8 | b[i];
-	return 0;
-}
-
 static int attach_pt(struct shadow_dev *d, uint32_t pt_id, enum shadow_on on)
 {
 	struct vfio_device_attach_iommufd_pt a = { .argsz = sizeof(a), .pt_id = pt_id };
@@ -170,7 +157,7 @@ static int attach_pt(struct shadow_dev *d, uint32_t pt_id, enum shadow_on on)
 static int sync(struct viommu_shadow *s, struct shadow_dev *d, uint64_t start, uint64_t end)
 {
 	struct shadow_walk w = {
-		.ops = d->cfg.walker, .cfg = &d->cfg.s1, .rd = read_desc, .rd_opaque = (void *)s->mem,
+		.ops = d->cfg.walker, .cfg = &d->cfg.s1, .rd = gmem_read_desc, .rd_opaque = (void *)s->mem,
 	};
 	int r;
 

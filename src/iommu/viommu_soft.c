@@ -106,19 +106,6 @@ static int soft_invalidate(struct viommu *v, const struct viommu_inval *inv, uns
 	return 0;
 }
 
-static int read_desc(void *opaque, uint64_t pa, uint64_t *desc)
-{
-	const struct guest_mem *mem = opaque;
-	uint8_t b[8];
-
-	if ((pa & 7) || gmem_read(mem, pa, b, 8))
-		return -EFAULT;
-	*desc = 0;
-	for (int i = 7; i >= 0; i--)
-		*desc = *desc << 8 | b[i];
-	return 0;
-}
-
 static int soft_translate(struct viommu *v, uint32_t sid, uint64_t iova, bool write, struct viommu_xlate *out,
 			  struct viommu_fault *fault)
 {
@@ -146,7 +133,7 @@ static int soft_translate(struct viommu *v, uint32_t sid, uint64_t iova, bool wr
 		out->len = 0x1000 - (iova & 0xfff);
 		return 0;
 	}
-	if (st->cfg.walker->walk(&st->cfg.s1, iova, write, read_desc, (void *)vs->mem, &r, &f)) {
+	if (st->cfg.walker->walk(&st->cfg.s1, iova, write, gmem_read_desc, (void *)vs->mem, &r, &f)) {
 		*fault = (struct viommu_fault){
 			.kind = f.kind, .sid = sid, .iova = iova, .fetch_addr = f.fetch_addr, .reason = f.reason,
 			.write = write,

@@ -208,6 +208,19 @@ int gmem_read(const struct guest_mem *gm, uint64_t gpa, void *buf, size_t len)
 	return 0;
 }
 
+int gmem_read_desc(void *opaque, uint64_t pa, uint64_t *desc)
+{
+	const struct guest_mem *mem = opaque;
+	uint8_t b[8];
+
+	if ((pa & 7) || gmem_read(mem, pa, b, 8))
+		return -EFAULT;
+	*desc = 0;
+	for (int i = 7; i >= 0; i--)
+		*desc = *desc << 8 | b[i];
+	return 0;
+}
+
 int gmem_write(const struct guest_mem *gm, uint64_t gpa, const void *buf, size_t len)
 {
 	void *p = gmem_ptr(gm, gpa, len);

@@ -43,6 +43,9 @@ void *gmem_ptr(const struct guest_mem *gm, uint64_t gpa, uint64_t len);
 /* Copies in/out of guest RAM; -EFAULT when the range is not entirely RAM. */
 int gmem_read(const struct guest_mem *gm, uint64_t gpa, void *buf, size_t len);
 int gmem_write(const struct guest_mem *gm, uint64_t gpa, const void *buf, size_t len);
+/* A page-table walker's descriptor read (pgwalk_read_fn, OPAQUE the guest_mem): the naturally
+ * aligned little-endian 64-bit word at PA; -EFAULT when misaligned or not RAM. */
+int gmem_read_desc(void *opaque, uint64_t pa, uint64_t *desc);
 uint64_t gmem_total(const struct guest_mem *gm);
 void gmem_destroy(struct guest_mem *gm);
 /*
