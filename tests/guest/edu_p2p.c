@@ -59,39 +59,6 @@ static struct {
 	uint64_t move;
 } o = { .backend = &dma_noiommu_ops, .through = 1 };
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/*
- * Polls until (reg & mask) == 0; false after 30 s. An edu DMA or factorial takes 100 ms of QEMU's
- * virtual clock, but a shared, loaded nested-TCG host can stretch that by orders of magnitude.
- */
-static int poll_clear(struct vfio_pci *vp, unsigned int reg, int is64, uint64_t mask)
-{
-	long long end = now_ms() + 30000;
-
-	for (;;) {
-		/*
-		 * The clock is read before the register: the last read always comes after the deadline,
-		 * so a sleep that overran it (a loaded nested x86 L2's timer can be late by a minute)
-		 * never turns a finished unit into a timeout.
-		 */
-		int late = now_ms() >= end;
-		uint64_t v = is64 ? vfio_pci_read64(vp, reg) : vfio_pci_read32(vp, reg);
-
-		if (!(v & mask))
-			return 1;
-		if (late)
-			return 0;
-		usleep(1000);
-	}
-}
-
 static int cfg_rw(struct peer *p, unsigned int off, void *v, size_t len, int write)
 {
 	ssize_t n = write ? pwrite(p->cfg, v, len, off) : pread(p->cfg, v, len, off);
@@ -118,13 +85,13 @@ static int bar0_addr(struct peer *p, uint64_t *addr)
 static int preset(struct peer *b)
 {
 	vfio_pci_write32(&b->vp, EDU_FACT, FACT_PRESET);
-	return poll_clear(&b->vp, EDU_STATUS, 0, EDU_STATUS_COMPUTING) && vfio_pci_read32(&b->vp, EDU_FACT) == 6;
+	return vfio_pci_poll_clear(&b->vp, EDU_STATUS, 0, EDU_STATUS_COMPUTING, 30000) && vfio_pci_read32(&b->vp, EDU_FACT) == 6;
 }
 
 /* B's factorial register once B is done computing. */
 static uint32_t fact_of(struct peer *b)
 {
-	poll_clear(&b->vp, EDU_STATUS, 0, EDU_STATUS_COMPUTING);
+	vfio_pci_poll_clear(&b->vp, EDU_STATUS, 0, EDU_STATUS_COMPUTING, 30000);
 	return vfio_pci_read32(&b->vp, EDU_FACT);
 }
 
@@ -142,7 +109,7 @@ static int run_dma(struct peer *a, uint64_t src, uint64_t dst, uint64_t len, uin
 	vfio_pci_write64(&a->vp, EDU_DMA_COUNT, len);
 	vfio_pci_write64(&a->vp, EDU_DMA_CMD, EDU_DMA_RUN | dir | EDU_DMA_IRQ);
 	n = vfio_pci_wait_irq(&a->vp, 30000);
-	if (n <= 0 && !poll_clear(&a->vp, EDU_DMA_CMD, 1, EDU_DMA_RUN))
+	if (n <= 0 && !vfio_pci_poll_clear(&a->vp, EDU_DMA_CMD, 1, EDU_DMA_RUN, 30000))
 		return 0;
 	vfio_pci_write32(&a->vp, EDU_IRQ_ACK, EDU_IRQ_DMA);
 	return 1;
@@ -226,11 +193,11 @@ static int load_a(struct peer *a)
 	ret = a->ds.ops->map(&a->ds, page, ps, &iova);
 	if (ret)
 		goto out;
-	t0 = now_ms();
+	t0 = gu_now_ms();
 	if (!run_dma(a, iova, EDU_DMA_BUF, 8, 0))
 		ret = gu_err(ETIMEDOUT, "RAM -> A DMA (command %#llx)",
 			     (unsigned long long)vfio_pci_read64(&a->vp, EDU_DMA_CMD));
-	printf("# edu_p2p: RAM -> A DMA took %lld ms\n", now_ms() - t0);
+	printf("# edu_p2p: RAM -> A DMA took %lld ms\n", gu_now_ms() - t0);
 out:
 	/* noiommu: the device is done with the page; iommufd keeps its own reference until close. */
 	munmap(page, ps);

@@ -73,42 +73,12 @@ static void usage(FILE *f)
 		   "                   'edu-loop: round R bad B lost L irqs I' (tests/testhost/liveupdate.sh)\n");
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Waits for one interrupt; returns how many arrived (0 on timeout). */
 static int wait_irq(struct vfio_pci *vp, const struct opts *o)
 {
 	int n = vfio_pci_wait_irq(vp, o->timeout_ms);
 
 	return n < 0 ? 0 : n;
-}
-
-/* Polls until (reg & mask) == 0; false on timeout. */
-static int poll_clear(struct vfio_pci *vp, unsigned int reg, int is64, uint64_t mask, int timeout_ms)
-{
-	long long end = now_ms() + timeout_ms;
-
-	for (;;) {
-		/*
-		 * The clock is read before the register: the last read always comes after the deadline,
-		 * so a sleep that overran it (a loaded nested x86 L2's timer can be late by a minute)
-		 * never turns a finished unit into a timeout.
-		 */
-		int late = now_ms() >= end;
-		uint64_t v = is64 ? vfio_pci_read64(vp, reg) : vfio_pci_read32(vp, reg);
-
-		if (!(v & mask))
-			return 1;
-		if (late)
-			return 0;
-		usleep(1000);
-	}
 }
 
 static uint32_t xorshift32(uint32_t *s)
@@ -137,7 +107,7 @@ static void test_registers(struct vfio_pci *vp, uint32_t seed)
 	}
 	/* Factorial by polling the status register (edu.rst: "computing" clears when done). */
 	vfio_pci_write32(vp, EDU_FACT, 10);
-	CHECK(poll_clear(vp, EDU_STATUS, 0, EDU_STATUS_COMPUTING, 5000), "factorial unit finishes (polled)");
+	CHECK(vfio_pci_poll_clear(vp, EDU_STATUS, 0, EDU_STATUS_COMPUTING, 5000), "factorial unit finishes (polled)");
 	v = vfio_pci_read32(vp, EDU_FACT);
 	CHECK(v == 3628800, "10! = %u (want 3628800)", v);
 }
@@ -185,7 +155,7 @@ static void dma(struct vfio_pci *vp, const struct opts *o, const char *what, uin
 	CHECK(n == 1, "DMA %s: %d DMA-done MSI(s) received (want 1)", what, n);
 	/* Without the interrupt, still wait for the device so the data check says what happened. */
 	if (n == 0)
-		poll_clear(vp, EDU_DMA_CMD, 1, EDU_DMA_RUN, 2000);
+		vfio_pci_poll_clear(vp, EDU_DMA_CMD, 1, EDU_DMA_RUN, 2000);
 	cmd = vfio_pci_read64(vp, EDU_DMA_CMD);
 	st = vfio_pci_read32(vp, EDU_IRQ_STATUS);
 	CHECK(!(cmd & EDU_DMA_RUN) && st == EDU_IRQ_DMA, "DMA %s: done (cmd %#llx, irq status %#x)", what,
@@ -258,7 +228,7 @@ static void map_bench(struct dma_space *ds, int n)
 		CHECK(0, "map-bench: mmap: %s", strerror(errno));
 		return;
 	}
-	t0 = now_ms();
+	t0 = gu_now_ms();
 	for (i = 0; i < n && !ret; i++) {
 		struct iommu_ioas_map m = {
 			.size = sizeof(m), .flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE |
@@ -271,7 +241,7 @@ static void map_bench(struct dma_space *ds, int n)
 			ret = ioas_unmap(ds, iova, len);
 	}
 	CHECK(ret == 0, "map-bench: %d map+unmap cycles of %zu KiB", i, len >> 10);
-	printf("# edu_test: map-bench: %d cycles in %llu ms\n", i, (unsigned long long)(now_ms() - t0));
+	printf("# edu_test: map-bench: %d cycles in %llu ms\n", i, (unsigned long long)(gu_now_ms() - t0));
 	munmap(buf, len);
 }
 
@@ -336,7 +306,7 @@ static int dma_quiet(struct vfio_pci *vp, const struct opts *o, uint64_t src, ui
 	vfio_pci_write64(vp, EDU_DMA_CMD, EDU_DMA_RUN | dir | EDU_DMA_IRQ);
 	n = wait_irq(vp, o);
 	if (n == 0)
-		poll_clear(vp, EDU_DMA_CMD, 1, EDU_DMA_RUN, 2000);
+		vfio_pci_poll_clear(vp, EDU_DMA_CMD, 1, EDU_DMA_RUN, 2000);
 	vfio_pci_write32(vp, EDU_IRQ_ACK, EDU_IRQ_DMA);
 	return n >= 1 && !(vfio_pci_read64(vp, EDU_DMA_CMD) & EDU_DMA_RUN);
 }
@@ -456,7 +426,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	/* A fresh pattern each run: a stale device buffer from an earlier run cannot pass. */
-	seed = (uint32_t)getpid() * 2654435761u ^ (uint32_t)now_ms();
+	seed = (uint32_t)getpid() * 2654435761u ^ (uint32_t)gu_now_ms();
 	if (seed == 0)
 		seed = 1;
 

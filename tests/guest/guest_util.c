@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 const char *gu_prog = "guest";
@@ -158,4 +159,12 @@ int gu_bind_vfio(const char *bdf)
 	if (n < 0 || (target[n] = '\0', strcmp(strrchr(target, '/') ? strrchr(target, '/') + 1 : target, "vfio-pci")))
 		return gu_err(ENODEV, "%s did not bind to vfio-pci", bdf);
 	return 0;
+}
+
+long long gu_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

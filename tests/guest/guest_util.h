@@ -26,4 +26,7 @@ int gu_find_pci(unsigned int vendor, unsigned int device, unsigned int nth, char
 /* Binds PCI function BDF to vfio-pci (unbinding another driver first) through driver_override. */
 int gu_bind_vfio(const char *bdf);
 
+/* CLOCK_MONOTONIC in milliseconds. */
+long long gu_now_ms(void);
+
 #endif

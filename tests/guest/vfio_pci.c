@@ -283,3 +283,24 @@ int vfio_pci_wait_irq(struct vfio_pci *vp, int timeout_ms)
 	vp->irqs += n;
 	return n > INT32_MAX ? INT32_MAX : (int)n;
 }
+
+int vfio_pci_poll_clear(struct vfio_pci *vp, unsigned int reg, int is64, uint64_t mask, int timeout_ms)
+{
+	long long end = gu_now_ms() + timeout_ms;
+
+	for (;;) {
+		/*
+		 * The clock is read before the register: the last read always comes after the deadline,
+		 * so a sleep that overran it (a loaded nested x86 L2's timer can be late by a minute)
+		 * never turns a finished unit into a timeout.
+		 */
+		int late = gu_now_ms() >= end;
+		uint64_t v = is64 ? vfio_pci_read64(vp, reg) : vfio_pci_read32(vp, reg);
+
+		if (!(v & mask))
+			return 1;
+		if (late)
+			return 0;
+		usleep(1000);
+	}
+}

@@ -34,6 +34,8 @@ uint32_t vfio_pci_read32(struct vfio_pci *vp, unsigned int off);
 void vfio_pci_write32(struct vfio_pci *vp, unsigned int off, uint32_t v);
 uint64_t vfio_pci_read64(struct vfio_pci *vp, unsigned int off);
 void vfio_pci_write64(struct vfio_pci *vp, unsigned int off, uint64_t v);
+/* Polls BAR0 register REG (64-bit when IS64) until (value & MASK) == 0: 1, or 0 after TIMEOUT_MS. */
+int vfio_pci_poll_clear(struct vfio_pci *vp, unsigned int reg, int is64, uint64_t mask, int timeout_ms);
 
 /* Enables MSI with one vector on an eventfd. */
 int vfio_pci_msi_enable(struct vfio_pci *vp);
