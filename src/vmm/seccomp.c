@@ -90,7 +90,7 @@ static const unsigned long vcpu_ioctls[] = {
 	KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS, KVM_SET_SREGS, /* x86 exits: string I/O, hypercalls */
 	KVM_GET_MSRS, KVM_SET_MSRS,
 	KVM_GET_VCPU_EVENTS, KVM_SET_VCPU_EVENTS,
-	KVM_GET_LAPIC, KVM_GET_NESTED_STATE,        /* arch_vcpu_dump: interrupt state of a stuck guest */
+	KVM_GET_LAPIC, KVM_GET_NESTED_STATE, KVM_GET_TSC_KHZ, /* arch_vcpu_dump: a stuck guest's interrupts and timer */
 #endif
 };
 

@@ -162,14 +162,19 @@ static void dump_blocking(struct vcpu *v)
 	       "exception injected %u nr %u gif %s", v->id, e.interrupt.injected, e.interrupt.nr,
 	       e.interrupt.soft, e.interrupt.shadow, e.nmi.pending, e.nmi.masked, e.exception.injected,
 	       e.exception.nr, gif);
-	/* The TSC-deadline timer (SDM 11.5.4.1): 0 is disarmed; compare with the guest's TSC
-	 * frequency and run time to tell a far (idle, NOHZ) deadline from a lost expiry. */
+	/* The TSC-deadline timer (SDM 11.5.4.1) next to the guest's TSC now: 0 is disarmed; a deadline
+	 * far ahead of the TSC is an idle (NOHZ) vCPU, one behind it a lost expiry. */
 	struct {
 		struct kvm_msrs hdr;
-		struct kvm_msr_entry e[1];
-	} m = { .hdr.nmsrs = 1, .e = { { .index = 0x6e0 /* IA32_TSC_DEADLINE */ } } };
-	if (ioctl(v->fd, KVM_GET_MSRS, &m) == 1)
-		pr_err("vCPU %u: tsc-deadline %#llx", v->id, (unsigned long long)m.e[0].data);
+		struct kvm_msr_entry e[2];
+	} m = { .hdr.nmsrs = 2, .e = { { .index = 0x6e0 /* IA32_TSC_DEADLINE */ }, { .index = 0x10 /* IA32_TSC */ } } };
+	if (ioctl(v->fd, KVM_GET_MSRS, &m) == 2) {
+		int khz = ioctl(v->fd, KVM_GET_TSC_KHZ);
+		long long ahead = (long long)(m.e[0].data - m.e[1].data);
+		pr_err("vCPU %u: tsc-deadline %#llx tsc %#llx (deadline %s by %lld ms)", v->id,
+		       (unsigned long long)m.e[0].data, (unsigned long long)m.e[1].data,
+		       ahead >= 0 ? "ahead" : "behind", (ahead >= 0 ? ahead : -ahead) / (khz > 0 ? khz : 1));
+	}
 }
 
 void arch_vcpu_dump(struct vcpu *v)
