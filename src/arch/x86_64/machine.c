@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <linux/kvm.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/ioctl.h>
 
 #include "arch/arch.h"
@@ -80,6 +81,19 @@ int arch_vm_create(struct vm *vm)
 		r = need_cap(vm, KVM_CAP_IRQ_ROUTING, "KVM_CAP_IRQ_ROUTING");
 	if (r)
 		return r;
+	/*
+	 * Guest TSCs tick at the host TSC's rate (nestvm asks for no scaling), so have KVM count them
+	 * at the host kernel's current tsc_khz: 0 means "the host's" (api.rst 4.55 KVM_SET_TSC_KHZ, as
+	 * a VM ioctl before any vCPU exists). KVM's own default is the frequency the kernel had when
+	 * KVM initialised; if the kernel refined its calibration later by more than KVM's 250 ppm
+	 * tolerance and the CPU cannot scale TSCs, vCPU creation never sets a TSC multiplier (Linux
+	 * arch/x86/kvm/x86.c set_tsc_khz(): "user requested TSC rate below hardware speed"), KVM reads
+	 * every guest TSC as 0, and each TSC-deadline timer fires as late as the host's uptime
+	 * (docs/testhost.md: an emulated host whose early calibration was 0.2% off). Harmless where the
+	 * two agree; kernels without the VM ioctl keep KVM's default.
+	 */
+	if (ioctl(vm->vm_fd, KVM_SET_TSC_KHZ, 0UL) < 0)
+		pr_debug("KVM_SET_TSC_KHZ on the VM: %s; guest TSCs keep KVM's default frequency", strerror(errno));
 	/* Used by VMX for real mode only, but must lie outside RAM and devices: the top of the hole. */
 	if (ioctl(vm->vm_fd, KVM_SET_TSS_ADDR, tss) < 0)
 		return err_errno("KVM_SET_TSS_ADDR");
