@@ -3,7 +3,8 @@
 # handed to it through fw_cfg (--kernel/--initrd: the firmware's own loader starts the kernel's EFI
 # stub) to the guest's /init, boots an EFI system partition on a virtio-blk disk (tools/mkesp, made by
 # tools/testhost/guest-esp: systemd-boot starts the kit kernel) to /init with the nested vSMMU and edu,
-# variables persisting across boots, and with no kernel reaches the UEFI Shell; bad images are refused with
+# boots the kernel on nestvm's ACPI tables instead of the device tree (--firmware-tables acpi: IORT,
+# nested vSMMU, edu and its MSIs through the ITS), variables persisting across boots, and with no kernel reaches the UEFI Shell; bad images are refused with
 # one clear line; the firmware's own virtio drivers see nestvm's virtio-blk disk; the boot watchdog
 # (--boot-timeout) stops firmware that stays in the Shell. x86_64 boots Debian's OVMF (q35 chipset
 # parts, flash at 4 GiB, fw_cfg): its image checks always run; its boots (the Shell, direct boot
