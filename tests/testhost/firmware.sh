@@ -250,9 +250,18 @@ GUEST_TIMEOUT=${FW_TIMEOUT:-600} guest "$T/acpi.out" "$acpi_cmd" "iommu.strict=1
 echo "# ACPI boot through AAVMF${edu_cdev:+ with the nested vSMMU and edu}: $(( $(now) - t0 )) s (status $rc)"
 check "ACPI: nestvm exits 0 when the guest powers off (PSCI from the FADT) (status $rc)" [ "$rc" = 0 ] ||
 	show "$T/acpi.out" 40
+# acpi_only OUT: the guest listed every table of nestvm's in /sys/firmware/acpi/tables and had no
+# device tree (a function: busybox ash misparses this as a nested sh -c string).
+acpi_only() {
+	local l t
+	l=$(sed -n 's/^acpi-tables=//p' "$1")
+	for t in DSDT FACP APIC GTDT MCFG SPCR IORT; do
+		case " $l " in *" $t "*) ;; *) return 1 ;; esac
+	done
+	grep -q '^dt=none$' "$1"
+}
 check "ACPI: the kernel booted on nestvm's tables (DSDT FACP APIC GTDT MCFG SPCR IORT), without a device tree" \
-	sh -c "l=\$(grep '^acpi-tables=' '$T/acpi.out'); for t in DSDT FACP APIC GTDT MCFG SPCR IORT; do
-		echo \"\$l\" | grep -qw \$t || exit 1; done; grep -q '^dt=none\$' '$T/acpi.out'" || show "$T/acpi.out" 30
+	acpi_only "$T/acpi.out" || show "$T/acpi.out" 30
 check "ACPI: arm-smmu-v3 probed the vSMMU from the IORT (smmu3 in /sys/class/iommu, an IORT platform device)" \
 	grep -q '^iommu=smmu3\.0x0000000009050000 dev=arm-smmu-v3\.' "$T/acpi.out" || show "$T/acpi.out" 30
 if [ -c "$edu_cdev" ]; then
