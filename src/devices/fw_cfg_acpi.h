@@ -7,8 +7,8 @@
  * allocate each blob, add a blob's final address to every pointer field, and compute every
  * checksum. The firmware then installs each pointed-to table through its own ACPI protocol.
  *
- * The input is what an ACPI builder made for guest physical address 0 (the x86 builder's layout: the
- * RSDP at offset 0, tables after it), so every pointer field holds an offset in that buffer. The
+ * The input is what src/acpi's builder (either machine's tables) made for guest physical address 0
+ * (the RSDP at offset 0, tables after it), so every pointer field holds an offset in that buffer. The
  * pointer fields are found by following the spec from the RSDP: RSDP -> XSDT (and RSDT) -> every
  * table it lists, FADT -> DSDT and FACS (ACPI 6.5 5.2.5.3, 5.2.7, 5.2.8, 5.2.9).
  */

@@ -21,6 +21,8 @@ enum seccomp_mode { SECCOMP_ON, SECCOMP_LOG, SECCOMP_OFF };
  * iommufd vIOMMU object the nested backend allocates (iommu/viommu_obj.h).
  */
 enum viommu_model { VIOMMU_MODEL_NONE, VIOMMU_MODEL_SMMUV3, VIOMMU_MODEL_VTD };
+/* --firmware-tables: how firmware boot describes the machine to the OS (docs/firmware.md). */
+enum fw_tables { FW_TABLES_DT, FW_TABLES_ACPI };
 
 struct disk_config {
 	const char *path;
@@ -63,6 +65,7 @@ struct vm_config {
 	struct endpoint_config events;  /* --event-monitor: the event stream */
 	const char *firmware;           /* --firmware: UEFI code image (read-only flash) */
 	const char *firmware_vars;      /* --firmware-vars: its variable store (writable flash, persisted) */
+	enum fw_tables firmware_tables; /* --firmware-tables: arm64 dt (default) or acpi; x86_64 always acpi */
 	unsigned int boot_timeout;      /* --boot-timeout SECS: the boot watchdog (vmm/boot_watch.h), 0: off */
 	const char *boot_marker;        /* --boot-marker TEXT: what "reached the OS" means, NULL: the default */
 };

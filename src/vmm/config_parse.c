@@ -113,6 +113,8 @@ void config_run_usage(void)
 	       "  --firmware PATH         UEFI firmware code: arm64 AAVMF_CODE.fd (boots it; a --kernel goes to\n"
 	       "                          the firmware's loader); x86_64 OVMF_CODE_4M.fd is checked, then refused\n"
 	       "  --firmware-vars PATH    the firmware's variable store, a writable copy of its vars template\n"
+	       "  --firmware-tables dt|acpi  arm64: what the firmware hands the OS, the device tree (default) or\n"
+	       "                          ACPI tables (MADT, GTDT, IORT, ...); x86_64: always acpi\n"
 	       "  --boot-timeout SECS     boot watchdog: stop (exit 6) unless the guest reaches its OS (the\n"
 	       "                          --boot-marker text on its console) within SECS of the VM's creation\n"
 	       "  --boot-marker TEXT      what reaching the OS prints (default \"" BOOT_MARKER_DEFAULT "\", Linux's\n"
@@ -186,6 +188,29 @@ static int parse_viommu(struct vm_config *cfg, const char *arg)
 		if (viommu_models[i].offered)
 			n += (size_t)snprintf(why + n, sizeof(why) - n, "%s %s", i ? " or" : "", viommu_models[i].name);
 	return bad("--viommu", arg, why);
+}
+
+/*
+ * --firmware-tables. arm64 firmware boot offers both: AAVMF hands the OS ACPI when fw_cfg has
+ * etc/table-loader, the device tree otherwise (ArmVirtPkg PlatformHasAcpiDtDxe). OVMF needs ACPI.
+ */
+static int parse_fw_tables(struct vm_config *cfg, const char *arg)
+{
+	if (!strcmp(arg, "acpi")) {
+		cfg->firmware_tables = FW_TABLES_ACPI;
+		return 0;
+	}
+#ifdef __aarch64__
+	if (!strcmp(arg, "dt")) {
+		cfg->firmware_tables = FW_TABLES_DT;
+		return 0;
+	}
+	return bad("--firmware-tables", arg, "use dt or acpi");
+#else
+	if (!strcmp(arg, "dt"))
+		return bad("--firmware-tables", arg, "dt is for arm64; x86_64 firmware always gets ACPI");
+	return bad("--firmware-tables", arg, "use acpi");
+#endif
 }
 
 static int parse_memory(struct vm_config *cfg, char *arg)
@@ -347,7 +372,7 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 {
 	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_CPUS, O_MEMORY, O_DISK, O_CONSOLE, O_SECCOMP, O_DEVICE,
 	       O_IOMMUFD, O_VIOMMU, O_STATS, O_API, O_EVENTS, O_FIRMWARE, O_FIRMWARE_VARS, O_HOTPLUG,
-	       O_BOOT_TIMEOUT, O_BOOT_MARKER };
+	       O_BOOT_TIMEOUT, O_BOOT_MARKER, O_FIRMWARE_TABLES };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, O_KERNEL },
 		{ "initrd", required_argument, NULL, O_INITRD },
@@ -365,6 +390,7 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 		{ "event-monitor", required_argument, NULL, O_EVENTS },
 		{ "firmware", required_argument, NULL, O_FIRMWARE },
 		{ "firmware-vars", required_argument, NULL, O_FIRMWARE_VARS },
+		{ "firmware-tables", required_argument, NULL, O_FIRMWARE_TABLES },
 		{ "hotplug-slots", required_argument, NULL, O_HOTPLUG },
 		{ "boot-timeout", required_argument, NULL, O_BOOT_TIMEOUT },
 		{ "boot-marker", required_argument, NULL, O_BOOT_MARKER },
@@ -372,10 +398,14 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
+	bool fw_tables_given = false;
 	int c;
 
 	*cfg = (struct vm_config){ .cpus = 1, .mem_size = 512ULL << 20, .cmdline = "", .iommufd_fd = -1,
 				   .api.fd = -1, .events.fd = -1 };
+#ifndef __aarch64__
+	cfg->firmware_tables = FW_TABLES_ACPI;     /* OVMF's only description of the machine */
+#endif
 	optind = 0;   /* full getopt reset: config_parse_run may run more than once (tests) */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":vh", opts, NULL)) != -1) {
@@ -452,6 +482,11 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 				return bad("--firmware-vars", NULL, "needs a file");
 			cfg->firmware_vars = optarg;
 			break;
+		case O_FIRMWARE_TABLES:
+			if (parse_fw_tables(cfg, optarg))
+				return -EINVAL;
+			fw_tables_given = true;
+			break;
 		case O_BOOT_TIMEOUT:
 			if (parse_uint(optarg, 1, 86400, &cfg->boot_timeout))
 				return bad("--boot-timeout", optarg, "must be a number of seconds from 1 to 86400");
@@ -475,6 +510,8 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 		return bad("--firmware", cfg->firmware, "needs --firmware-vars (a writable copy of the firmware's vars template)");
 	if (!cfg->kernel && !cfg->firmware)
 		return bad("--kernel", NULL, "is required (or --firmware)");
+	if (fw_tables_given && !cfg->firmware)
+		return bad("--firmware-tables", NULL, "describes the machine to --firmware, which is missing");
 	if (cfg->initrd && !cfg->kernel)
 		return bad("--initrd", cfg->initrd, "needs --kernel");
 	if (cfg->boot_marker && !cfg->boot_timeout)

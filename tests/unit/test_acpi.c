@@ -6,7 +6,7 @@
 
 #include "arch/arch.h"
 #include "arch/x86_64/acpi_tables.h"
-#include "arch/x86_64/aml.h"
+#include "acpi/aml.h"
 #include "arch/x86_64/dmar.h"
 #include "arch/x86_64/layout.h"
 #include "tap.h"

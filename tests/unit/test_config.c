@@ -103,6 +103,22 @@ static void test_firmware(void)
 	CHECK(RUN(&c, "--firmware", "c", "--firmware", "d", "--firmware-vars", "v") == -EINVAL, "--firmware twice");
 	CHECK(RUN(&c, "--firmware", "", "--firmware-vars", "v") == -EINVAL, "--firmware empty");
 	CHECK(RUN(&c, "--firmware", "c", "--firmware-vars", "v", "--initrd", "i") == -EINVAL, "--initrd without --kernel");
+	CHECK(!RUN(&c, "--firmware", "c", "--firmware-vars", "v", "--firmware-tables", "acpi") &&
+	      c.firmware_tables == FW_TABLES_ACPI, "--firmware-tables acpi");
+	CHECK(RUN(&c, "--kernel", "k", "--firmware-tables", "acpi") == -EINVAL, "--firmware-tables without --firmware");
+	CHECK(RUN(&c, "--firmware", "c", "--firmware-vars", "v", "--firmware-tables", "fdt") == -EINVAL,
+	      "--firmware-tables fdt: unknown");
+#ifdef __aarch64__
+	CHECK(!RUN(&c, "--firmware", "c", "--firmware-vars", "v") && c.firmware_tables == FW_TABLES_DT,
+	      "arm64: the device tree by default");
+	CHECK(!RUN(&c, "--firmware", "c", "--firmware-vars", "v", "--firmware-tables", "dt") &&
+	      c.firmware_tables == FW_TABLES_DT, "arm64: --firmware-tables dt");
+#else
+	CHECK(!RUN(&c, "--firmware", "c", "--firmware-vars", "v") && c.firmware_tables == FW_TABLES_ACPI,
+	      "x86_64: ACPI by default");
+	CHECK(RUN(&c, "--firmware", "c", "--firmware-vars", "v", "--firmware-tables", "dt") == -EINVAL,
+	      "x86_64: --firmware-tables dt refused (OVMF needs ACPI)");
+#endif
 	CHECK(!RUN(&c, "--kernel", "k") && firmware_check(&c, &x86) == 0, "no --firmware: nothing to check");
 
 	const char *bigcode = tmpfile_of(64 << 20, 0644), *nvcode = tmpfile_of(0x37c000, 0644);

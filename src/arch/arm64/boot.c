@@ -247,6 +247,12 @@ int arm64_boot_commit(struct vm *vm)
 		.gic = &(const struct arm64_gic_map){ .dist = a->gic_dist, .its = a->gic_its },
 		.flash_vars_size = arm64_firmware_vars_size(vm),
 	};
+	/* AAVMF still reads the device tree itself; the OS gets it, or these tables in its place. */
+	if (a->fw && vm->cfg->firmware_tables == FW_TABLES_ACPI) {
+		r = arm64_firmware_add_acpi(vm, mpidr, vm->nr_vcpus);
+		if (r)
+			return r;
+	}
 	fdt = malloc(ARM64_FDT_MAX_SIZE);
 	if (!fdt)
 		return err_num(ENOMEM, "device tree");

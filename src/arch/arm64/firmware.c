@@ -9,8 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "acpi/arm_tables.h"
 #include "arch/arm64/layout.h"
 #include "devices/fw_cfg.h"
+#include "devices/fw_cfg_acpi.h"
 #include "devices/fw_cfg_machine.h"
 #include "devices/pl031.h"
 #include "vmm/flash_bank.h"
@@ -146,6 +148,54 @@ int arm64_firmware_load_kernel(struct vm *vm, const char *cmdline)
 out:
 	free(kernel);
 	free(initrd);
+	return r;
+}
+
+#define ARM64_ACPI_SIZE     0x10000     /* every table of up to 512 vCPUs fits */
+#define GSIV_SPI(n)         (32u + (n))     /* SPI n's INTID, the GSIV ACPI names it by */
+#define GSIV_PPI(n)         (16u + (n))
+
+/*
+ * The ACPI tables of this machine as the device tree describes it (devtree.c), for the firmware's
+ * table-loader: with them in fw_cfg AAVMF installs ACPI and hands the OS no device tree.
+ */
+int arm64_firmware_add_acpi(struct vm *vm, const uint64_t *mpidr, unsigned int nr_cpus)
+{
+	struct arch_vm *a = &vm->arch;
+	const struct acpi_arm_machine m = {
+		.nr_cpus = nr_cpus, .mpidr = mpidr,
+		.gicd = a->gic_dist, .gicr = ARM64_GIC_REDIST_BASE,
+		.gicr_size = (uint64_t)nr_cpus * ARM64_GIC_REDIST_STRIDE, .its = a->gic_its,
+		.timer_sec_gsiv = GSIV_PPI(ARM64_TIMER_PPI_SEC), .timer_phys_gsiv = GSIV_PPI(ARM64_TIMER_PPI_PHYS),
+		.timer_virt_gsiv = GSIV_PPI(ARM64_TIMER_PPI_VIRT), .timer_hyp_gsiv = GSIV_PPI(ARM64_TIMER_PPI_HYP),
+		.psci_hvc = true,       /* KVM's PSCI, as the device tree's psci node says */
+		.uart = ARM64_UART_BASE, .uart_size = ARM64_UART_SIZE, .uart_gsiv = GSIV_SPI(ARM64_UART_SPI),
+		.fw_cfg = ARM64_FW_CFG_BASE, .fw_cfg_size = FW_CFG_MMIO_LEN,
+		.ecam = ARM64_PCI_ECAM_BASE, .buses = ARM64_PCI_ECAM_SIZE >> 20,
+		.pio = ARM64_PCI_PIO_BASE, .pio_size = ARM64_PCI_PIO_SIZE,
+		.mmio32 = ARM64_PCI_MMIO32_BASE, .mmio32_size = ARM64_PCI_MMIO32_SIZE,
+		.mmio64 = ARM64_PCI_MMIO64_BASE, .mmio64_size = ARM64_PCI_MMIO64_SIZE,
+		.intx_gsiv = GSIV_SPI(ARM64_PCI_INTX_SPI),
+		/* The SMMU's SPIs are eventq, priq, cmdq-sync, gerror (devtree.c node_smmu); the IORT
+		 * orders them event, PRI, global error, sync. */
+		.smmu = a->smmu ? ARM64_SMMU_BASE : 0,
+		.smmu_gsiv = { GSIV_SPI(ARM64_SMMU_SPI), GSIV_SPI(ARM64_SMMU_SPI + 1), GSIV_SPI(ARM64_SMMU_SPI + 3),
+			       GSIV_SPI(ARM64_SMMU_SPI + 2) },
+	};
+	uint8_t *buf;
+	size_t used;
+	int r;
+
+	if (!a->fw)
+		return 0;
+	buf = malloc(ARM64_ACPI_SIZE);
+	if (!buf)
+		return err_num(ENOMEM, "ACPI tables");
+	/* Built for address 0: fw_cfg_add_acpi turns every pointer into a table-loader command. */
+	r = acpi_arm_build(&m, buf, ARM64_ACPI_SIZE, 0, &used);
+	if (!r)
+		r = fw_cfg_add_acpi(&a->fw->cfg, buf, used);
+	free(buf);
 	return r;
 }
 

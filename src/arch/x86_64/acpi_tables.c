@@ -4,14 +4,12 @@
 #include <string.h>
 
 #include "arch/x86_64/acpi_tables.h"
-#include "arch/x86_64/aml.h"
+#include "acpi/aml.h"
 #include "arch/x86_64/layout.h"
 #include "vmm/log.h"
 
 _Static_assert(sizeof(struct acpi_header) == 36, "ACPI header");
 _Static_assert(sizeof(struct acpi_rsdp) == 36, "RSDP");
-_Static_assert(sizeof(struct acpi_fadt) == 276, "FADT rev 6");
-_Static_assert(sizeof(struct acpi_mcfg) == 60, "MCFG with one allocation");
 
 #define DSDT_MAX 2048
 
@@ -22,22 +20,15 @@ static unsigned int ecam_buses(const struct arch_layout *l)
 	return n > 256 ? 256 : (unsigned int)n;
 }
 
-/* One Name(N, ResourceTemplate() {...}) built by FILL. */
+/* One Name(_CRS, ResourceTemplate() {...}) built by FILL. */
 static void crs(struct aml *a, void (*fill)(struct aml *, const struct arch_layout *), const struct arch_layout *l)
 {
 	uint8_t res[256];
 	struct aml r;
-	size_t len;
 
 	aml_init(&r, res, sizeof(res));
 	fill(&r, l);
-	aml_res_end_tag(&r);
-	if (aml_finish(&r, &len)) {
-		a->err = a->err ? a->err : r.err;
-		return;
-	}
-	aml_name_decl(a, "_CRS");
-	aml_buffer(a, res, len);
+	aml_name_restemplate(a, "_CRS", &r);
 }
 
 /* PCI0 host bridge windows (PCI Firmware 3.3 4.1.4): its bus range, the config ports, I/O and MMIO. */

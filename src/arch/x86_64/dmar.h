@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "arch/x86_64/acpi.h"
+#include "acpi/acpi.h"
 
 struct acpi_dmar {               /* 8.1 DMA Remapping Reporting Structure */
 	struct acpi_header h;        /* "DMAR", revision 1 */

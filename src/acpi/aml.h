@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * A small AML (ACPI 6.5 chapter 20) byte-code writer for the DSDT: names, integers, strings,
- * packages, scopes, devices, methods (with Notify) and resource templates. Errors (out of space,
+ * A small AML (ACPI 6.5 chapter 20) byte-code writer for the DSDTs of both machines: names,
+ * integers, strings, packages, scopes, devices, methods (with Notify) and resource templates. Errors (out of space,
  * too deep, a bad name) stick in aml.err and are reported once by the caller through aml_finish().
  */
-#ifndef NESTVM_X86_AML_H
-#define NESTVM_X86_AML_H
+#ifndef NESTVM_ACPI_AML_H
+#define NESTVM_ACPI_AML_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -37,6 +37,12 @@ void aml_eisaid(struct aml *a, const char *id);
 /* Buffer (len) {bytes}: e.g. a resource template built with the aml_res_* helpers. */
 void aml_buffer(struct aml *a, const uint8_t *p, size_t n);
 
+/*
+ * Name (NAME, ResourceTemplate () {...}): RES holds the descriptors (aml_res_*), this adds the end
+ * tag and writes the buffer into A; RES's error, if any, becomes A's.
+ */
+void aml_name_restemplate(struct aml *a, const char *name, struct aml *res);
+
 /* Opened objects, closed by aml_end(). */
 void aml_scope(struct aml *a, const char *path);
 void aml_device(struct aml *a, const char *path);
@@ -58,6 +64,10 @@ void aml_res_word_bus(struct aml *a, uint16_t min, uint16_t max);
 void aml_res_word_io(struct aml *a, uint16_t min, uint16_t max);
 void aml_res_dword_mem(struct aml *a, uint32_t min, uint32_t max);
 void aml_res_qword_mem(struct aml *a, uint64_t min, uint64_t max);
+/* DWordIO whose bus addresses [MIN, MAX] the CPU reaches at MIN + TRANS (e.g. an MMIO PIO window). */
+void aml_res_dword_io_trans(struct aml *a, uint32_t min, uint32_t max, uint32_t trans);
+/* Extended Interrupt descriptor (6.4.3.6), one GSI, consumer, exclusive. */
+void aml_res_interrupt(struct aml *a, uint32_t gsi, bool edge, bool active_low);
 void aml_res_end_tag(struct aml *a);
 
 #endif

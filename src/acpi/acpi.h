@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * ACPI table builder (ACPI 6.5 chapter 5.2): tables are appended to a host buffer that will be
+ * ACPI table builder (ACPI 6.5 chapter 5.2), shared by both machines: tables are appended to a host buffer that will be
  * copied to guest physical address GPA, each with its checksum fixed; acpi_builder_finish() then
  * writes the XSDT listing them and the RSDP (rev 2) at the start. Other code adds its own tables
  * (e.g. a DMAR) with acpi_add_table() before finish.
  */
-#ifndef NESTVM_X86_ACPI_H
-#define NESTVM_X86_ACPI_H
+#ifndef NESTVM_ACPI_ACPI_H
+#define NESTVM_ACPI_ACPI_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -49,6 +49,7 @@ struct acpi_gas {                /* 5.2.3.2 Generic Address Structure */
 	uint64_t address;
 } __attribute__((packed));
 
+#define ACPI_GAS_MEMORY 0
 #define ACPI_GAS_IO 1
 
 struct acpi_builder {

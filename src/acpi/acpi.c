@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "arch/x86_64/acpi.h"
+#include "acpi/acpi.h"
 #include "vmm/log.h"
 
 #define ACPI_ALIGN 16

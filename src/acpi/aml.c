@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
-#include "arch/x86_64/aml.h"
+#include "acpi/aml.h"
 
 #define AML_NAME_OP      0x08
 #define AML_BYTE_PREFIX  0x0a
@@ -184,6 +184,19 @@ void aml_eisaid(struct aml *a, const char *id)
 	aml_byte(a, (uint8_t)v);
 }
 
+void aml_name_restemplate(struct aml *a, const char *name, struct aml *res)
+{
+	size_t len;
+
+	aml_res_end_tag(res);
+	if (aml_finish(res, &len)) {
+		a->err = a->err ? a->err : res->err;
+		return;
+	}
+	aml_name_decl(a, name);
+	aml_buffer(a, res->buf, len);
+}
+
 /* Opens a PkgLength-prefixed object: 4 bytes are reserved and compacted by aml_end. */
 static void aml_open(struct aml *a)
 {
@@ -324,8 +337,8 @@ void aml_res_mem32_fixed(struct aml *a, uint32_t base, uint32_t len, bool rw)
 /* Address space descriptors: producer, min/max fixed, positive decode (general flags 0x0c). */
 enum { RES_MEM = 0, RES_IO = 1, RES_BUS = 2 };
 
-static void addr_desc(struct aml *a, uint8_t tag, unsigned int sz, uint8_t type, uint8_t tflags,
-		      uint64_t min, uint64_t max)
+static void addr_desc_trans(struct aml *a, uint8_t tag, unsigned int sz, uint8_t type, uint8_t tflags,
+			    uint64_t min, uint64_t max, uint64_t trans)
 {
 	aml_byte(a, tag);
 	aml_le(a, 3 + 5 * sz, 2);
@@ -335,8 +348,14 @@ static void addr_desc(struct aml *a, uint8_t tag, unsigned int sz, uint8_t type,
 	aml_le(a, 0, sz);               /* granularity */
 	aml_le(a, min, sz);
 	aml_le(a, max, sz);
-	aml_le(a, 0, sz);               /* translation offset */
+	aml_le(a, trans, sz);           /* translation offset: CPU address = bus address + this */
 	aml_le(a, max - min + 1, sz);   /* length */
+}
+
+static void addr_desc(struct aml *a, uint8_t tag, unsigned int sz, uint8_t type, uint8_t tflags,
+		      uint64_t min, uint64_t max)
+{
+	addr_desc_trans(a, tag, sz, type, tflags, min, max, 0);
 }
 
 void aml_res_word_bus(struct aml *a, uint16_t min, uint16_t max)
@@ -357,4 +376,27 @@ void aml_res_dword_mem(struct aml *a, uint32_t min, uint32_t max)
 void aml_res_qword_mem(struct aml *a, uint64_t min, uint64_t max)
 {
 	addr_desc(a, 0x8a, 8, RES_MEM, 0x01, min, max);
+}
+
+/*
+ * 6.4.3.5.2 DWord Address Space Descriptor, I/O type: the type-specific flags (Table 6.50) are _RNG
+ * = 3 (ISA and non-ISA ranges) and _TTP = 0 (TypeStatic: the window is I/O on the secondary side),
+ * the CPU sees it as memory at the translation offset (how QEMU virt's PCI0 describes its PIO).
+ */
+void aml_res_dword_io_trans(struct aml *a, uint32_t min, uint32_t max, uint32_t trans)
+{
+	addr_desc_trans(a, 0x87, 4, RES_IO, 0x03, min, max, trans);
+}
+
+/*
+ * 6.4.3.6 Extended Interrupt Descriptor: tag 0x89, length 6 + 4 per interrupt; flags bit 0
+ * consumer, bit 1 _HE (1 edge), bit 2 _LL (1 active low), bit 3 _SHR (0 exclusive); one GSI.
+ */
+void aml_res_interrupt(struct aml *a, uint32_t gsi, bool edge, bool active_low)
+{
+	aml_byte(a, 0x89);
+	aml_le(a, 6, 2);
+	aml_byte(a, (uint8_t)(1u | (edge ? 1u << 1 : 0) | (active_low ? 1u << 2 : 0)));
+	aml_byte(a, 1);
+	aml_le(a, gsi, 4);
 }
