@@ -39,6 +39,7 @@ struct iopf {
 	uint32_t id;
 	int fd, timer_fd;
 	bool timer_armed;
+	bool stopping;              /* iopf_answer_all ran: new groups are answered at once */
 	struct evloop *loop;
 	struct ev_watch *watch, *timer_watch;
 	unsigned int timeout_ms;
@@ -175,6 +176,10 @@ static void dispatch(struct iopf *f, struct iopf_group *g, uint32_t cookie, bool
 	}
 	if (truncated) {
 		answer(f, d->sid, g->grpid, cookie, IOMMUFD_PAGE_RESP_INVALID, IOPF_BY_LIMIT);
+		goto out_unlock;
+	}
+	if (f->stopping) {
+		answer(f, d->sid, g->grpid, cookie, IOMMUFD_PAGE_RESP_INVALID, IOPF_BY_SHUTDOWN);
 		goto out_unlock;
 	}
 	if (f->nr_pending < IOPF_MAX_TOTAL && count_pending(f, d->sid) < IOPF_MAX_PER_DEV)
@@ -463,17 +468,17 @@ int iopf_create(int iommufd, struct evloop *loop, unsigned int timeout_ms, struc
 	return r;
 }
 
-void iopf_destroy(struct iopf *f)
+void iopf_answer_all(struct iopf *f)
 {
-	if (!f)
-		return;
 	if (f->watch)
 		evloop_unwatch(f->loop, f->watch);
 	if (f->timer_watch)
 		evloop_unwatch(f->loop, f->timer_watch);
+	f->watch = f->timer_watch = NULL;
 	/* Every group still awaiting the guest is answered before the queue goes (the kernel would
 	 * answer them itself on release, but then nestvm's record of it would be missing). */
 	pthread_mutex_lock(&f->lock);
+	f->stopping = true;
 	for (unsigned int i = 0; i < IOPF_MAX_TOTAL; i++) {
 		struct iopf_pending *p = &f->pending[i];
 
@@ -483,6 +488,13 @@ void iopf_destroy(struct iopf *f)
 		}
 	}
 	pthread_mutex_unlock(&f->lock);
+}
+
+void iopf_destroy(struct iopf *f)
+{
+	if (!f)
+		return;
+	iopf_answer_all(f);
 	if (f->timer_fd >= 0)
 		close(f->timer_fd);
 	close(f->fd);

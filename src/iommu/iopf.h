@@ -92,7 +92,13 @@ int iopf_create(int iommufd, struct evloop *loop, unsigned int timeout_ms, struc
  * timer (the caller drives iopf_read and iopf_expire: unit tests).
  */
 int iopf_create_fd(int iommufd, uint32_t id, int fd, struct evloop *loop, unsigned int timeout_ms, struct iopf **out);
-/* Answers every group still awaiting the guest (IOPF_BY_SHUTDOWN), then closes and destroys. NULL: no-op. */
+/*
+ * The VM stops: every group still awaiting the guest is answered (IOPF_BY_SHUTDOWN). Groups that
+ * arrive later are answered the same way; the kernel answers the ones it still holds itself when
+ * the device leaves the fault-capable HWPT or the FAULT object goes.
+ */
+void iopf_answer_all(struct iopf *f);
+/* iopf_answer_all, then the fd is closed and the object destroyed (its HWPTs must be gone). NULL: no-op. */
 void iopf_destroy(struct iopf *f);
 /* The FAULT object's id, for IOMMU_HWPT_ALLOC's fault_id. */
 uint32_t iopf_fault_id(const struct iopf *f);
