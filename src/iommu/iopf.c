@@ -187,6 +187,8 @@ static void dispatch(struct iopf *f, struct iopf_group *g, uint32_t cookie, bool
 			if (!f->pending[i].used)
 				slot = &f->pending[i];
 	g->sid = d->sid;
+	pr_debug("iopf: device %u (StreamID 0x%x) PRG %u cookie %u: %u page request(s) from 0x%llx", g->dev_id,
+		 d->sid, g->grpid, cookie, g->nr, (unsigned long long)g->page[0].addr);
 	ops = d->ops;
 	fe = d->fe;
 	if (!slot) {
