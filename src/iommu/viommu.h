@@ -52,6 +52,10 @@ struct viommu_stream_cfg {
 	};
 	uint16_t tag;
 	bool record_faults;         /* CD.R: stage-1 faults are reported as events */
+	/* The guest enabled PRI (or stall) for the stream, which the front-end decides: a nested backend
+	 * with an I/O page fault service (iopf.h) allocates the stream's stage-1 HWPT with
+	 * IOMMU_HWPT_FAULT_ID_VALID, so the host's page requests reach the guest. */
+	bool iopf;
 };
 
 enum viommu_inval_kind {
