@@ -9,7 +9,9 @@
  *   2  PRG 2 at 0x20000 R             -> answered Denied (the kernel gets Invalid Request)
  *   3  PRG 3, 4, 5 into a 2-entry PRIQ left unconsumed -> PRIQ_PROD.OVFLG; 3 and 4 answered Success
  *   4  PRG 6, never answered in time  -> the answer comes late, after nestvm's timeout
- *   5  PRG 7, still in flight when the payload powers off
+ *   5  PRG 100-139 into a 64-entry PRIQ, none answered: nestvm keeps 32 of one device awaiting an
+ *      answer (IOPF_MAX_PER_DEV) and answers the rest at once, which the guest sees as an overflow
+ *   6  PRG 7, still in flight when the payload powers off
  * The harness checks what the kernel received for each in nestvm's log.
  */
 #include "../smmuv3-conformance/tap.h"
@@ -17,11 +19,14 @@
 
 #define SID 0x10
 #define PRIQ_LOG2 1                     /* 2 entries: step 3 overflows it */
+#define FLOOD_LOG2 6                    /* 64 entries: step 5 floods nestvm's own bound first */
+#define FLOOD_KEPT 32                   /* nestvm's IOPF_MAX_PER_DEV */
 #define WAIT_MS 60000                   /* the harness's requests arrive within this */
 
 int main(void);
 
-static uint64_t priq_mem[2 << PRIQ_LOG2] __attribute__((aligned(64)));
+static uint64_t priq_mem[2 << FLOOD_LOG2] __attribute__((aligned(4096)));
+static unsigned int priq_log2 = PRIQ_LOG2;
 
 static uint64_t now_ms(void)
 {
@@ -34,7 +39,7 @@ static uint64_t now_ms(void)
 
 static uint32_t q_ptr(uint32_t v)
 {
-	return v & ((2u << PRIQ_LOG2) - 1);
+	return v & ((2u << priq_log2) - 1);
 }
 
 static unsigned int priq_pending(void)
@@ -59,7 +64,7 @@ static bool wait_for(unsigned int n, bool ovf)
 
 static void priq_entry(unsigned int k, uint64_t e[2])
 {
-	uint32_t i = (q_ptr(smmu_read(PRIQ_CONS)) + k) & ((1u << PRIQ_LOG2) - 1);
+	uint32_t i = (q_ptr(smmu_read(PRIQ_CONS)) + k) & ((1u << priq_log2) - 1);
 
 	e[0] = priq_mem[2 * i];
 	e[1] = priq_mem[2 * i + 1];
@@ -78,6 +83,18 @@ static bool answer(unsigned int grp, unsigned int resp)
 	cmd_issue(CMD_PRI_RESP | CMD_SID(SID), PRI_RESP(grp, resp));
 	cmd_issue(CMD_SYNC | SYNC_CS(SYNC_CS_NONE), 0);
 	return cmdq_drain();
+}
+
+/* A new, empty PRI queue of 2^LOG2 entries (PRIQEN off while its registers change, 6.3.9). */
+static bool priq_setup(unsigned int log2)
+{
+	bool ok = smmu_set_cr0(CR0_CMDQEN);
+
+	priq_log2 = log2;
+	smmu_write64(PRIQ_BASE, Q_BASE((uintptr_t)priq_mem, log2));
+	smmu_write(PRIQ_PROD, 0);
+	smmu_write(PRIQ_CONS, 0);
+	return smmu_set_cr0(CR0_CMDQEN | CR0_PRIQEN) && ok;
 }
 
 /* The single request of PRG GRP at ADDR with R/W as given: checked, consumed. */
@@ -110,10 +127,7 @@ int main(void)
 		return (int)tap_done();
 	tap_check(IDR1_PRIQS(idr1) >= PRIQ_LOG2, "IDR1.PRIQS %u", (unsigned int)IDR1_PRIQS(idr1));
 	smmu_setup_cmdq();
-	smmu_write64(PRIQ_BASE, Q_BASE((uintptr_t)priq_mem, PRIQ_LOG2));
-	smmu_write(PRIQ_PROD, 0);
-	smmu_write(PRIQ_CONS, 0);
-	tap_check(smmu_set_cr0(CR0_CMDQEN | CR0_PRIQEN), "CMDQEN and PRIQEN acknowledged in CR0ACK");
+	tap_check(priq_setup(PRIQ_LOG2), "CMDQEN and PRIQEN acknowledged in CR0ACK");
 
 	if (take_one(1, 1, 0x10000, true))
 		tap_check(answer(1, RESP_SUCCESS), "step 1: CMD_PRI_RESP Success for PRG 1 completes");
@@ -140,10 +154,26 @@ int main(void)
 		tap_check(answer(6, RESP_SUCCESS), "step 4: a late CMD_PRI_RESP for PRG 6 completes (nothing awaits it)");
 	}
 
+	tap_check(priq_setup(FLOOD_LOG2), "step 5: a 64-entry PRIQ");
 	tap_diag("iopf-step 5");
-	if (tap_check(wait_for(1, false), "step 5: PRG 7 arrives")) {
+	if (tap_check(wait_for(FLOOD_KEPT, true), "step 5: 40 requests: the PRIQ gets %u and PRIQ_PROD.OVFLG", FLOOD_KEPT)) {
+		/* The rest arrive while we look: give them time, then count. */
+		for (t = now_ms() + 3000; now_ms() < t;)
+			;
+		tap_check(priq_pending() == FLOOD_KEPT, "step 5: exactly %u entries (got %u): nestvm's bound, not the PRIQ's",
+			  FLOOD_KEPT, priq_pending());
 		priq_entry(0, e);
-		tap_check(PRIQ_PRGINDEX(e[1]) == 7, "step 5: it is PRG 7, left in flight");
+		tap_check(PRIQ_PRGINDEX(e[1]) == 100, "step 5: PRG 100 first");
+		priq_entry(FLOOD_KEPT - 1, e);
+		tap_check(PRIQ_PRGINDEX(e[1]) == 100 + FLOOD_KEPT - 1, "step 5: PRG %u last", 100 + FLOOD_KEPT - 1);
+		priq_consume(FLOOD_KEPT, true);
+		tap_diag("iopf: %u PRGs consumed, left unanswered", FLOOD_KEPT);
+	}
+
+	tap_diag("iopf-step 6");
+	if (tap_check(wait_for(1, false), "step 6: PRG 7 arrives")) {
+		priq_entry(0, e);
+		tap_check(PRIQ_PRGINDEX(e[1]) == 7, "step 6: it is PRG 7, left in flight");
 	}
 	tap_diag("iopf: powering off with PRG 7 unanswered");
 	return (int)tap_done();

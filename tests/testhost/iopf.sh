@@ -8,8 +8,10 @@
 # the cookie of each group as read from the fault fd, and the (cookie, code) write the kernel took
 # (the mock driver's page_response does nothing visible; a write with a cookie the kernel does not
 # hold fails, and nestvm logs that differently). Steps: Success, Denied -> INVALID, PRIQ overflow ->
-# OVFLG + automatic SUCCESS, guest silence -> INVALID at the timeout (2 s here), a request in
-# flight at power-off -> INVALID. The payload's own points are re-emitted prefixed "payload:".
+# OVFLG + automatic SUCCESS, guest silence -> INVALID at the timeout (2 s here), a flood of 40
+# requests the guest never answers -> nestvm keeps 32 (IOPF_MAX_PER_DEV: its memory is bounded),
+# answers the other 8 SUCCESS at once and the 32 INVALID at the timeout, a request in flight at
+# power-off -> INVALID. The payload's own points are re-emitted prefixed "payload:".
 . tests/testhost/lib.sh
 
 payload_path iopf-guest/iopf-guest.bin "iopf payload" || { done_testing; exit $?; }
@@ -36,10 +38,11 @@ mkfifo "$T/ctl"
 	--memory 64M < "$T/ctl" > "$T/raw" 2>&1 &
 mock=$!
 exec 9>"$T/ctl"
+flood=$(i=100; while [ $i -lt 140 ]; do echo "trigger $i $((i * 10000)) 3"; i=$((i + 1)); done)
 steps_ok=1
 for step in "1:trigger 1 10000 3" "2:trigger 2 20000 1" "3:trigger 3 30000 3
 trigger 4 40000 3
-trigger 5 50000 3" "4:trigger 6 60000 3" "5:trigger 7 70000 3"; do
+trigger 5 50000 3" "4:trigger 6 60000 3" "5:$flood" "6:trigger 7 70000 3"; do
 	n=${step%%:*}
 	if ! wait_for "# iopf-step $n" 120; then
 		echo "# the payload never reached step $n"
@@ -55,12 +58,12 @@ tr -d '\r' < "$T/raw" > "$T/out"
 check "iopf-mock and nestvm exit 0 (the payload powered off)" [ "$rc" = 0 ] ||
 	{ echo "#   exit status $rc"; show "$T/out" 40; }
 check "the payload reached every step and the harness raised its page requests" [ "$steps_ok" = 1 ]
-check "iopf-mock raised 7 page requests (IOMMU_TEST_OP_TRIGGER_IOPF)" \
-	[ "$(grep -c '^iopf-mock: triggered grpid' "$T/out")" = 7 ] || show "$T/out" 20
+check "iopf-mock raised 47 page requests (IOMMU_TEST_OP_TRIGGER_IOPF)" \
+	[ "$(grep -c '^iopf-mock: triggered grpid' "$T/out")" = 47 ] || show "$T/out" 20
 check "nestvm put the mock device behind the vSMMU with a FAULT object" \
 	grep -q 'IOMMUFD_TEST mock device [0-9]* is StreamID 0x10, its page requests through FAULT object' "$T/out"
 
-payload_points "$T/out" payload 20
+payload_points "$T/out" payload 28
 
 # answered PRG CODE REASON: nestvm read PRG's group from the fault fd with cookie C, and wrote
 # (C, CODE) back, which the kernel took.
@@ -77,6 +80,18 @@ check "PRG 5: the full PRIQ discarded it; the kernel got the automatic SUCCESS (
 check "PRG 6: the silent guest's group was answered INVALID at the timeout" answered 6 INVALID timeout
 check "PRG 6: the guest's late answer was ignored" \
 	grep -q "StreamID 0x10 answered PRG 6, which awaits no answer" "$T/out"
+# count CODE REASON: answers of the flood's PRGs (100-139) with CODE for REASON the kernel took.
+count() {
+	grep -c "^nestvm: debug: iopf: StreamID 0x10 PRG 1[0-3][0-9] cookie [0-9]* answered $1 ($2), the kernel took it" "$T/out"
+}
+check "flood: 8 of the 40 answered SUCCESS at once by nestvm's bound (32 per device await the guest)" \
+	[ "$(count SUCCESS limit)" = 8 ] || echo "#   $(count SUCCESS limit)"
+check "flood: the 32 kept ones answered INVALID at the timeout" [ "$(count INVALID timeout)" = 32 ] ||
+	echo "#   $(count INVALID timeout)"
+check "flood: PRG 100 and 131 kept, PRG 132 and 139 answered by the bound" sh -c '
+	f() { grep -q "iopf: StreamID 0x10 PRG $1 cookie [0-9]* answered $2" "$3"; }
+	f 100 "INVALID (timeout)" "$0" && f 131 "INVALID (timeout)" "$0" &&
+	f 132 "SUCCESS (limit)" "$0" && f 139 "SUCCESS (limit)" "$0"' "$T/out"
 check "PRG 7: in flight at power-off, answered INVALID at shutdown" answered 7 INVALID shutdown
 check "no answer was refused by the kernel or failed" \
 	sh -c "! grep -q 'iopf: writing the\|holds no such group\|reading the fault queue' '$T/out'" || show "$T/out" 40
