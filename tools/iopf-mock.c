@@ -8,7 +8,8 @@
  *     trigger GRPID ADDR [PERM [PASID]]
  * raises a PRI page request of the mock device (IOMMU_TEST_OP_TRIGGER_IOPF: one request with
  * LAST_PAGE; PERM 1 read, 2 write, 3 both (the default); PASID 0: none). It answers each line with
- * "iopf-mock: triggered ..." or the error on stdout. At end of input it waits for nestvm and exits
+ * "iopf-mock: triggered ..." or the error on stderr, where nestvm's messages go too (its stdout is
+ * the guest's console alone). At end of input it waits for nestvm and exits
  * with its status (1 on its own errors, 2 on usage).
  *
  * usage: iopf-mock [--sid N] [--timeout-ms N] -- NESTVM-COMMAND...
@@ -39,7 +40,7 @@ static int trigger(int fd, uint32_t dev_id, const char *line)
 	struct iommu_test_cmd c = { .size = sizeof(c), .op = IOMMU_TEST_OP_TRIGGER_IOPF };
 
 	if (n < 2) {
-		printf("iopf-mock: unknown command: %s", line);
+		fprintf(stderr, "iopf-mock: unknown command: %s", line);
 		return -1;
 	}
 	c.trigger_iopf.dev_id = dev_id;
@@ -48,10 +49,10 @@ static int trigger(int fd, uint32_t dev_id, const char *line)
 	c.trigger_iopf.perm = perm;
 	c.trigger_iopf.pasid = pasid;
 	if (ioctl(fd, IOMMU_TEST_CMD, &c)) {
-		printf("iopf-mock: IOMMU_TEST_OP_TRIGGER_IOPF grpid %u: %s\n", grpid, strerror(errno));
+		fprintf(stderr, "iopf-mock: IOMMU_TEST_OP_TRIGGER_IOPF grpid %u: %s\n", grpid, strerror(errno));
 		return -1;
 	}
-	printf("iopf-mock: triggered grpid %u addr 0x%llx perm %u pasid %u\n", grpid, addr, perm, pasid);
+	fprintf(stderr, "iopf-mock: triggered grpid %u addr 0x%llx perm %u pasid %u\n", grpid, addr, perm, pasid);
 	return 0;
 }
 
@@ -94,9 +95,8 @@ int main(int argc, char **argv)
 	md.id = ia.out_ioas_id;
 	if (ioctl(fd, IOMMU_TEST_CMD, &md))
 		return die("IOMMU_TEST_OP_MOCK_DOMAIN (is CONFIG_IOMMUFD_TEST on?)");
-	printf("iopf-mock: mock device dev_id %u stdev_id %u hwpt %u on IOAS %u as StreamID 0x%x\n",
+	fprintf(stderr, "iopf-mock: mock device dev_id %u stdev_id %u hwpt %u on IOAS %u as StreamID 0x%x\n",
 	       md.mock_domain.out_idev_id, md.mock_domain.out_stdev_id, md.mock_domain.out_hwpt_id, ia.out_ioas_id, sid);
-	fflush(stdout);
 	snprintf(fdarg, sizeof(fdarg), "fd=%d", fd);
 	snprintf(mockarg, sizeof(mockarg), "dev_id=%u,stdev_id=%u,hwpt=%u,sid=%u", md.mock_domain.out_idev_id,
 		      md.mock_domain.out_stdev_id, md.mock_domain.out_hwpt_id, sid);
@@ -126,14 +126,13 @@ int main(int argc, char **argv)
 	}
 	while (fgets(line, sizeof(line), stdin)) {
 		trigger(fd, md.mock_domain.out_idev_id, line);
-		fflush(stdout);
 	}
 	if (waitpid(pid, &status, 0) < 0)
 		return die("waitpid");
 	close(fd);
 	free(args);
 	if (WIFSIGNALED(status)) {
-		printf("iopf-mock: nestvm killed by signal %d\n", WTERMSIG(status));
+		fprintf(stderr, "iopf-mock: nestvm killed by signal %d\n", WTERMSIG(status));
 		return 1;
 	}
 	return WEXITSTATUS(status);
