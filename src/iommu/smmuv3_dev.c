@@ -167,6 +167,7 @@ static void release_iopf(struct smmuv3_dev *d)
 	d->mock = NULL;
 #endif
 	smmuv3_set_iopf(&d->smmu, NULL);
+	d->mount.backend->iopf = NULL;
 	iopf_destroy(d->iopf);
 	d->iopf = NULL;
 }
@@ -204,6 +205,7 @@ static int dev_attach_iopf_mock(void *opaque, const struct iopf_mock_config *c, 
 		r = smmuv3_add_stream(&d->smmu, c->sid);
 	if (r)
 		goto err;
+	d->mount.backend->iopf = d->iopf;      /* vm.viommu shows its counters */
 	pr_info("smmuv3: IOMMUFD_TEST mock device %u is StreamID 0x%x, its page requests through FAULT object %u",
 		c->dev_id, c->sid, iopf_fault_id(d->iopf));
 	return 0;

@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "iommu/iopf.h"
 #include "iommu/pgwalk.h"
 #include "iommu/s1walk.h"
 #include "iommu/vtd_fswalk.h"
@@ -130,6 +131,7 @@ struct viommu {
 	viommu_event_fn event;
 	void *frontend;
 	uint64_t nr_invalidate_calls;   /* backend calls made, for batching statistics */
+	struct iopf *iopf;              /* the front-end's I/O page fault service, for vm.viommu; NULL: none */
 };
 
 static inline int viommu_attach(struct viommu *v, uint32_t sid, const struct viommu_stream_cfg *cfg)
@@ -151,6 +153,12 @@ static inline void viommu_describe(struct viommu *v, json_object *o)
 	json_object_object_add(o, "invalidate_calls", json_object_new_int64((int64_t)v->nr_invalidate_calls));
 	if (v->ops->describe)
 		v->ops->describe(v, o);
+	if (v->iopf) {
+		json_object *i = json_object_new_object();
+
+		iopf_describe(v->iopf, i);
+		json_object_object_add(o, "iopf", i);
+	}
 }
 
 static inline void viommu_begin_access(struct viommu *v)
