@@ -35,7 +35,7 @@ wait_for() {
 
 mkfifo "$T/ctl"
 "$MOCK" --sid 0x10 --timeout-ms 2000 -- timeout 300 "$NESTVM" run -v --kernel "$PAYLOAD" --viommu smmuv3 \
-	--memory 64M < "$T/ctl" > "$T/raw" 2> "$T/log" &
+	--memory 64M --api-socket path="$T/api" < "$T/ctl" > "$T/raw" 2> "$T/log" &
 mock=$!
 exec 9>"$T/ctl"
 flood=$(i=100; while [ $i -lt 140 ]; do echo "trigger $i $((i * 10000)) 3"; i=$((i + 1)); done)
@@ -49,6 +49,8 @@ trigger 5 50000 3" "4:trigger 6 60000 3" "5:$flood" "6:trigger 7 70000 3"; do
 		steps_ok=0
 		break
 	fi
+	# Before the last request: the service's counters through the control API (vm.viommu).
+	[ "$n" = 6 ] && "$NESTVM" ctl --json "$T/api" viommu > "$T/viommu.json" 2>&1
 	echo "${step#*:}" >&9
 done
 exec 9>&-
@@ -94,6 +96,10 @@ check "flood: PRG 100 and 131 kept, PRG 132 and 139 answered by the bound" sh -c
 	f 100 "INVALID (timeout)" "$0" && f 131 "INVALID (timeout)" "$0" &&
 	f 132 "SUCCESS (limit)" "$0" && f 139 "SUCCESS (limit)" "$0"' "$T/log"
 check "PRG 7: in flight at power-off, answered INVALID at shutdown" answered 7 INVALID shutdown
+# vm.viommu before step 6: 46 groups, 4 answered by the guest (PRG 1-4), 1 on overflow (PRG 5), 8 by
+# the bound, 33 at the timeout (PRG 6 and the flood's 32); SUCCESS 3 + 1 + 8, INVALID 1 + 33; 1 late.
+check "vm.viommu counts every group and answer (\"iopf\")" sh -c "grep -q '\"iopf\":{\"fault_id\":[0-9]*,\"timeout_ms\":2000,\"groups\":46,\"pending\":0,\"answered\":{\"guest\":4,\"overflow\":1,\"limit\":8,\"timeout\":33,\"removal\":0,\"shutdown\":0,\"unknown-device\":0},\"success\":12,\"invalid\":34,\"late_answers\":1}' '$T/viommu.json'" ||
+	show "$T/viommu.json"
 check "no answer was refused by the kernel or failed" \
 	sh -c "! grep -q 'iopf: writing the\|holds no such group\|reading the fault queue' '$T/log'" || show "$T/log" 40
 # The evidence: what nestvm read from the fault fd and what it wrote back (the flood's 80 lines left out).
