@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <linux/iommufd.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,6 +58,7 @@ struct iopf {
 
 	uint64_t nr_groups, nr_late, nr_write_errs;
 	uint64_t by_reason[IOPF_NR_REASONS], by_code[2];
+	uint8_t buf[IOPF_READ_BATCH * sizeof(struct iommu_hwpt_pgfault)];      /* the reader's (loop thread) */
 };
 
 static const char *const reason_names[IOPF_NR_REASONS] = {
@@ -259,15 +261,22 @@ static void on_record(void *opaque, const struct iommu_hwpt_pgfault *rec)
 
 int iopf_read(struct iopf *f)
 {
-	uint8_t buf[IOPF_READ_BATCH * sizeof(struct iommu_hwpt_pgfault)];
+	struct pollfd p = { .fd = f->fd, .events = POLLIN };
 	ssize_t n;
 
 	do
-		n = read(f->fd, buf, sizeof(buf));
+		n = read(f->fd, f->buf, sizeof(f->buf));
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
 		return errno == EAGAIN ? 0 : -errno;
-	fault_queue_parse(buf, (size_t)n, on_record, f);
+	/* Nothing read although a group waits: it does not fit the buffer (iommufd hands out whole
+	 * groups only), and never will. Reading on would spin the loop. */
+	if (n == 0 && poll(&p, 1, 0) == 1 && (p.revents & POLLIN)) {
+		pr_err("iopf: a page request group of more than %u requests cannot be read: the fault queue "
+		       "stops (the kernel answers what it holds when the VM stops)", IOPF_READ_BATCH);
+		return -EMSGSIZE;
+	}
+	fault_queue_parse(f->buf, (size_t)n, on_record, f);
 	/* A group never spans reads: one left open here will not be completed. */
 	if (f->cur_open)
 		drop_open(f);

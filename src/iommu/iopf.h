@@ -40,7 +40,8 @@ struct iopf;
 #define IOPF_MAX_PER_DEV 32         /* groups of one device awaiting the guest's answer */
 #define IOPF_MAX_TOTAL 128          /* groups awaiting the guest's answer in all */
 #define IOPF_TIMEOUT_MS 5000        /* default: a group the guest leaves unanswered this long is answered INVALID */
-#define IOPF_READ_BATCH 64          /* records per read(); the kernel never splits a group across reads */
+#define IOPF_READ_BATCH 256         /* records per read(); the kernel never splits a group across reads,
+				     * so a larger group cannot be read: reported, and the queue stops */
 
 /* Why a group was answered (counters, messages). */
 enum iopf_reason {
