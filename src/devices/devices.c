@@ -104,10 +104,19 @@ int devices_create(struct vm *vm)
 		if (r)
 			goto err;
 	}
-	if (cfg->nr_vfio || cfg->hotplug_slots) {
+	if (cfg->nr_vfio || cfg->hotplug_slots || cfg->iopf_mock.on) {
 		if (fail_inject_active())
 			fds = fail_inject_count_fds();
 		r = vfio_create(vm);
+		if (r)
+			goto err;
+	}
+	if (cfg->iopf_mock.on) {
+		const struct pci_viommu *pv = vm->pci ? &vm->pci->viommu : NULL;
+
+		r = pv && pv->ops && pv->ops->attach_iopf_mock ?
+			    pv->ops->attach_iopf_mock(pv->opaque, &cfg->iopf_mock, vm->iommufd.fd, vm->iommufd.ioas_id) :
+			    err_num(EOPNOTSUPP, "--iopf-mock: the vIOMMU takes no page-request source");
 		if (r)
 			goto err;
 	}

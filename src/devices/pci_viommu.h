@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 struct viommu_xlate;
+struct iopf_mock_config;
 
 struct pci_viommu_ops {
 	const char *name;
@@ -40,6 +41,12 @@ struct pci_viommu_ops {
 	 * Called with the irq routing lock held: the front-end must not call irq_* from it.
 	 */
 	int (*msi_translate)(void *opaque, uint32_t rid, uint64_t *addr, uint32_t *data, bool report);
+	/*
+	 * Test builds only (NULL otherwise; iommu/iopf_mock.h): the IOMMUFD_TEST mock device of C, on
+	 * IOMMUFD, becomes the page-request source of its stream. Before the guest runs; its objects go
+	 * with release_vfio.
+	 */
+	int (*attach_iopf_mock)(void *opaque, const struct iopf_mock_config *c, int iommufd, uint32_t ioas);
 };
 
 struct pci_viommu {

@@ -12,9 +12,16 @@
 int hwpt_alloc(int iommufd, uint32_t dev_id, uint32_t pt_id, uint32_t flags, uint32_t data_type,
 	       const void *data, uint32_t len, uint32_t *out, const char *what)
 {
+	return hwpt_alloc_fault(iommufd, dev_id, pt_id, flags, 0, data_type, data, len, out, what);
+}
+
+int hwpt_alloc_fault(int iommufd, uint32_t dev_id, uint32_t pt_id, uint32_t flags, uint32_t fault_id,
+		     uint32_t data_type, const void *data, uint32_t len, uint32_t *out, const char *what)
+{
 	struct iommu_hwpt_alloc a = {
 		.size = sizeof(a), .flags = flags, .dev_id = dev_id, .pt_id = pt_id,
 		.data_type = data_type, .data_len = len, .data_uptr = (uintptr_t)data,
+		.fault_id = flags & IOMMU_HWPT_FAULT_ID_VALID ? fault_id : 0,
 	};
 
 	if (fail_inject("hwpt-alloc") || ioctl(iommufd, IOMMU_HWPT_ALLOC, &a))

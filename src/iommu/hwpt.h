@@ -12,6 +12,12 @@
 int hwpt_alloc(int iommufd, uint32_t dev_id, uint32_t pt_id, uint32_t flags, uint32_t data_type,
 	       const void *data, uint32_t len, uint32_t *out, const char *what);
 /*
+ * The same with FAULT_ID, a FAULT object (iommu/fault_queue.h) that receives the HWPT's I/O page
+ * faults when FLAGS has IOMMU_HWPT_FAULT_ID_VALID (the kernel refuses it on a NEST_PARENT).
+ */
+int hwpt_alloc_fault(int iommufd, uint32_t dev_id, uint32_t pt_id, uint32_t flags, uint32_t fault_id,
+		     uint32_t data_type, const void *data, uint32_t len, uint32_t *out, const char *what);
+/*
  * IOMMU_HWPT_INVALIDATE of *NUM entries of ENTRY_LEN bytes on ID (a HWPT or vIOMMU). On return *NUM
  * is how many the kernel handled (all on success). -errno is not reported: the caller knows which
  * guest command failed.

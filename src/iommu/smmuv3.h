@@ -2,8 +2,8 @@
 /*
  * The emulated Arm SMMUv3 (IHI 0070) a guest's arm-smmu-v3 driver programs: register pages 0/1
  * (smmuv3_regs.c), stream table and context descriptors in guest RAM (smmuv3_strtab.c), the command
- * queue (smmuv3_cmdq.c), the event queue (smmuv3_evtq.c), and the MMIO device of a VM
- * (smmuv3_dev.c). Translation and invalidation go to a vIOMMU backend (viommu.h).
+ * queue (smmuv3_cmdq.c), the event queue (smmuv3_evtq.c), the PRI queue and CMD_PRI_RESP
+ * (smmuv3_priq.c, for the I/O page fault service iopf.h), and the MMIO device of a VM (smmuv3_dev.c). Translation and invalidation go to a vIOMMU backend (viommu.h).
  *
  * Locking: one mutex per SMMU. The MMIO callback and smmuv3_translate() take it; functions marked
  * "locked" below expect the caller to hold it.
@@ -19,6 +19,8 @@
 #include "iommu/viommu.h"
 
 struct guest_mem;
+struct iopf;
+struct iopf_group;
 
 /* The feature set the guest sees; the nested backend will derive it from IOMMU_GET_HW_INFO. */
 struct smmuv3_features {
@@ -31,6 +33,8 @@ struct smmuv3_features {
 	uint8_t sidsize;            /* IDR1.SIDSIZE: StreamID bits (16 for PCI RIDs) */
 	uint8_t ssidsize;           /* IDR1.SSIDSIZE: SubstreamID bits, 0 = no PASIDs */
 	uint8_t cmdqs, evtqs;       /* IDR1.CMDQS/EVTQS: log2 of max queue entries */
+	bool pri;                   /* IDR0.PRI: the PRI queue and CMD_PRI_RESP (set with an iopf source) */
+	uint8_t priqs;              /* IDR1.PRIQS */
 	uint8_t oas;                /* IDR5.OAS encoding (4 = 44 bits) */
 	uint32_t iidr, aidr;
 };
@@ -85,9 +89,10 @@ struct smmuv3 {
 	uint32_t gerror_irq_cfg1, gerror_irq_cfg2;
 	uint64_t strtab_base;
 	uint32_t strtab_base_cfg;
-	struct smmuv3_queue cmdq, evtq;
-	uint64_t evtq_irq_cfg0;
-	uint32_t evtq_irq_cfg1, evtq_irq_cfg2;
+	struct smmuv3_queue cmdq, evtq, priq;
+	uint64_t evtq_irq_cfg0, priq_irq_cfg0;
+	uint32_t evtq_irq_cfg1, evtq_irq_cfg2, priq_irq_cfg1, priq_irq_cfg2;
+	struct iopf *iopf;          /* the page request source (smmuv3_set_iopf); NULL: none */
 
 	struct smmuv3_stream streams[SMMUV3_MAX_STREAMS];
 	unsigned int nr_streams;
@@ -97,6 +102,7 @@ struct smmuv3 {
 	bool atc_timeout;           /* an ATC invalidation timed out: the next CMD_SYNC reports it */
 	bool xlate_changed;         /* hooks.xlate_changed is due when the MMIO access ends */
 	uint64_t nr_cmds, nr_events, nr_events_lost;
+	uint64_t nr_pri_reqs, nr_pri_lost, nr_pri_resps;    /* PRIQ entries written, lost; CMD_PRI_RESPs */
 };
 
 void smmuv3_default_features(struct smmuv3_features *f);
@@ -129,7 +135,28 @@ int smmuv3_translate_quiet(struct smmuv3 *s, uint32_t sid, uint64_t iova, bool w
  */
 void smmuv3_backend_event(void *frontend, const struct viommu_fault *f, const void *raw, unsigned int raw_len);
 
+/*
+ * Page requests (smmuv3_priq.c). The iopf front-end ops (FE = the smmuv3): deliver writes a group's
+ * PRIQ entries (takes the lock), lost records a PRIQ overflow for requests nestvm's bounds answered.
+ */
+extern const struct iopf_frontend smmuv3_iopf_frontend;
+/* IOPF answers the guest's CMD_PRI_RESPs from now on; IDR0.PRI is then offered (before the guest runs). */
+int smmuv3_set_iopf(struct smmuv3 *s, struct iopf *iopf);
+
+/* A decoded CMD_PRI_RESP (4.7.1). */
+struct smmuv3_pri_resp {
+	uint32_t sid, ssid, grpid;
+	bool ssv;
+	unsigned int resp;          /* PRI_RESP_DENY / FAIL / SUCC */
+};
+/* Decodes CMD (2 words); -EINVAL for the reserved Resp 0b11. Pure (fuzzed). */
+int smmuv3_pri_resp_decode(const uint64_t cmd[2], struct smmuv3_pri_resp *out);
+/* Entry I of group G as a PRIQ entry (chapter 8). Pure. */
+void smmuv3_priq_encode(const struct iopf_group *g, unsigned int i, uint64_t ent[PRIQ_DWORDS]);
+
 /* --- between the smmuv3_*.c files (all "locked") --- */
+/* Executes CMD_PRI_RESP: 0, or the CERROR code for the command queue. */
+unsigned int smmuv3_pri_resp(struct smmuv3 *s, const uint64_t cmd[2]);
 /* Queue geometry from a *_BASE value capped at the IDR1 maximum. */
 unsigned int smmuv3_q_log2size(uint64_t base, unsigned int max);
 uint64_t smmuv3_q_addr(uint64_t base, unsigned int log2size, unsigned int entry_bytes);

@@ -213,11 +213,14 @@ static void execute(struct smmuv3 *s, const uint64_t cmd[2], uint32_t pos, struc
 		inv.size = CMD1_ATC_SIZE(cmd[1]) >= 52 ? UINT64_MAX : 4096ull << CMD1_ATC_SIZE(cmd[1]);
 		queue_inval(s, &inv, e);
 		return;
+	case CMD_PRI_RESP:
+		e->cerror = smmuv3_pri_resp(s, cmd);
+		return;
 	case CMD_SYNC:
 		do_sync(s, cmd, e);
 		return;
 	default:
-		/* Unknown opcodes, and EL2/stage-2/PRI/stall commands this SMMU does not offer. */
+		/* Unknown opcodes, and EL2/stage-2/stall commands this SMMU does not offer. */
 		pr_debug("smmuv3: illegal command 0x%02llx", (unsigned long long)CMD_OP(cmd[0]));
 		e->cerror = CERROR_ILL;
 		return;

@@ -47,6 +47,12 @@
 #define SMMU_EVENTQ_IRQ_CFG0    0xb0    /* 64-bit */
 #define SMMU_EVENTQ_IRQ_CFG1    0xb8
 #define SMMU_EVENTQ_IRQ_CFG2    0xbc
+#define SMMU_PRIQ_BASE          0xc0    /* 64-bit */
+#define SMMU_PRIQ_PROD          0xc8    /* architecturally in page 1 (+0x10000) */
+#define SMMU_PRIQ_CONS          0xcc    /* page 1 */
+#define SMMU_PRIQ_IRQ_CFG0      0xd0    /* 64-bit */
+#define SMMU_PRIQ_IRQ_CFG1      0xd8
+#define SMMU_PRIQ_IRQ_CFG2      0xdc
 
 /* SMMU_IDR0 (6.3.1) */
 #define IDR0_S1P                BIT32(1)
@@ -56,6 +62,7 @@
 #define IDR0_ASID16             BIT32(12)
 #define IDR0_MSI                BIT32(13)
 #define IDR0_SEV                BIT32(14)
+#define IDR0_PRI                BIT32(16)   /* PRI queue and CMD_PRI_RESP */
 #define IDR0_CD2L               BIT32(19)
 #define IDR0_TTENDIAN_LE        (2u << 21)
 #define IDR0_STALL_NONE         (1u << 24)  /* STALL_MODEL 0b01: stall not supported */
@@ -64,6 +71,7 @@
 /* SMMU_IDR1 (6.3.2) */
 #define IDR1_SIDSIZE(v)         ((v) & 0x3f)
 #define IDR1_SSIDSIZE(v)        (((v) & 0x1f) << 6)
+#define IDR1_PRIQS(v)           (((v) & 0x1f) << 11)
 #define IDR1_EVTQS(v)           (((v) & 0x1f) << 16)
 #define IDR1_CMDQS(v)           (((v) & 0x1f) << 21)
 /* SMMU_IDR3 (6.3.4) */
@@ -205,6 +213,13 @@
 #define CMD_SYNC_CS(w)          FIELD(w, 13, 12)
 #define CMD_SYNC_MSIDATA(w)     FIELD(w, 63, 32)
 #define CMD1_SYNC_MSIADDR       MASK64(51, 2)
+/* CMD_PRI_RESP (4.7.1): SSV[11] SubstreamID[31:12] StreamID[63:32] in word 0 (CMD_SSV/SSID/SID);
+ * PRGIndex[8:0] and Resp[13:12] in word 1. */
+#define CMD1_PRI_PRGINDEX(w)    FIELD(w, 8, 0)
+#define CMD1_PRI_RESP(w)        FIELD(w, 13, 12)
+#define PRI_RESP_DENY           0           /* PCIe "Invalid Request" */
+#define PRI_RESP_FAIL           1           /* PCIe "Response Failure" */
+#define PRI_RESP_SUCC           2           /* PCIe "Success"; 0b11 is reserved */
 #define SYNC_CS_NONE            0
 #define SYNC_CS_IRQ             1
 #define SYNC_CS_SEV             2
@@ -222,6 +237,7 @@ enum smmu_cmd_op {
 	CMD_TLBI_NH_VAA = 0x13,
 	CMD_TLBI_NSNH_ALL = 0x30,
 	CMD_ATC_INV = 0x40,
+	CMD_PRI_RESP = 0x41,
 	CMD_SYNC = 0x46,
 };
 
@@ -250,5 +266,19 @@ enum smmu_event_id {
 #define EVT_CLASS_TT            1
 #define EVT_CLASS_IN            2
 #define EVT3_FETCH_ADDR         MASK64(51, 3)
+
+/* PRI queue entries (chapter 8): two 64-bit words. Word 0: StreamID[31:0], SubstreamID[51:32],
+ * Priv[58], X[59], R[60], W[61], L (last in the group)[62], SSV[63]; word 1: PRGIndex[8:0],
+ * Page Address[63:12]. */
+#define PRIQ_DWORDS             2
+#define PRIQ0_SSID(v)           (((uint64_t)(v) & 0xfffff) << 32)
+#define PRIQ0_PRIV              BIT64(58)
+#define PRIQ0_EXEC              BIT64(59)
+#define PRIQ0_READ              BIT64(60)
+#define PRIQ0_WRITE             BIT64(61)
+#define PRIQ0_LAST              BIT64(62)
+#define PRIQ0_SSV               BIT64(63)
+#define PRIQ1_PRGINDEX_MAX      0x1ffu
+#define PRIQ1_ADDR              MASK64(63, 12)
 
 #endif

@@ -7,6 +7,8 @@
 #include <string.h>
 
 #include "devices/pci.h"
+#include "iommu/iopf.h"
+#include "iommu/iopf_mock.h"
 #include "iommu/smmuv3_nested.h"
 #include "iommu/viommu_mount.h"
 #include "vmm/log.h"
@@ -152,13 +154,68 @@ static void dev_remove_vfio(void *opaque, uint32_t rid)
 		viommu_nested_remove_device(d->mount.backend, rid);
 }
 
+/* The page-request source goes: its groups answered first, then its HWPTs, then the FAULT object. */
+static void release_iopf(struct smmuv3_dev *d)
+{
+	if (!d->iopf)
+		return;
+	iopf_answer_all(d->iopf);
+#ifdef NESTVM_IOMMUFD_TEST
+	if (d->mock)
+		iopf_mock_release(d->mock);
+	free(d->mock);
+	d->mock = NULL;
+#endif
+	smmuv3_set_iopf(&d->smmu, NULL);
+	d->mount.backend->iopf = NULL;
+	iopf_destroy(d->iopf);
+	d->iopf = NULL;
+}
+
 static void dev_release_vfio(void *opaque)
 {
 	struct smmuv3_dev *d = opaque;
 
+	release_iopf(d);
 	if (d->nested)
 		viommu_nested_release(d->mount.backend);
 }
+
+#ifdef NESTVM_IOMMUFD_TEST
+/* Test builds: the IOMMUFD_TEST mock device as the page-request source of StreamID c->sid. */
+static int dev_attach_iopf_mock(void *opaque, const struct iopf_mock_config *c, int iommufd, uint32_t ioas)
+{
+	struct smmuv3_dev *d = opaque;
+	int r;
+
+	if (d->iopf)
+		return err_num(EEXIST, "--iopf-mock: one mock device per vSMMU");
+	d->mock = calloc(1, sizeof(*d->mock));
+	if (!d->mock)
+		return err_num(ENOMEM, "--iopf-mock");
+	r = iopf_create(iommufd, d->mount.vm->loop, c->timeout_ms, &d->iopf);
+	if (r)
+		goto err;
+	r = smmuv3_set_iopf(&d->smmu, d->iopf);
+	if (!r)
+		r = iopf_mock_attach(d->mock, iommufd, ioas, iopf_fault_id(d->iopf), c);
+	if (!r)
+		r = iopf_add_device(d->iopf, c->dev_id, c->sid, &smmuv3_iopf_frontend, &d->smmu);
+	if (!r)
+		r = smmuv3_add_stream(&d->smmu, c->sid);
+	if (r)
+		goto err;
+	d->mount.backend->iopf = d->iopf;      /* vm.viommu shows its counters */
+	pr_info("smmuv3: IOMMUFD_TEST mock device %u is StreamID 0x%x, its page requests through FAULT object %u",
+		c->dev_id, c->sid, iopf_fault_id(d->iopf));
+	return 0;
+err:
+	release_iopf(d);
+	free(d->mock);
+	d->mock = NULL;
+	return r;
+}
+#endif
 
 int smmuv3_dev_host_msi_base(struct smmuv3_dev *d, uint64_t *base)
 {
@@ -176,6 +233,9 @@ int smmuv3_dev_create(struct vm *vm, uint64_t base, const uint32_t irq[SMMUV3_NR
 		.detach_vfio = dev_remove_vfio,
 		.release_vfio = dev_release_vfio,
 		.msi_translate = dev_msi_translate,
+#ifdef NESTVM_IOMMUFD_TEST
+		.attach_iopf_mock = dev_attach_iopf_mock,
+#endif
 	};
 	struct smmuv3_features f;
 	struct smmuv3_dev *d;
@@ -216,6 +276,7 @@ void smmuv3_dev_destroy(struct vm *vm, struct smmuv3_dev *d)
 	if (!d)
 		return;
 	/* No vCPU runs any more and the functions are gone: nothing can call into the model. */
+	release_iopf(d);
 	viommu_mount_hide(&d->mount);
 	smmuv3_destroy(&d->smmu);
 	viommu_mount_fini(&d->mount);

@@ -12,6 +12,8 @@
 #include "iommu/smmuv3.h"
 #include "iommu/viommu_mount.h"
 
+struct iopf;
+struct iopf_mock;
 struct vm;
 
 struct smmuv3_dev {
@@ -19,6 +21,8 @@ struct smmuv3_dev {
 	struct viommu_mount mount;      /* backend: software; nested (wrapping it) once an assigned device joins */
 	bool nested;
 	uint32_t irq[SMMUV3_NR_IRQS];   /* irq_line() numbers: eventq, priq, cmdq-sync, gerror */
+	struct iopf *iopf;              /* the I/O page fault service, with a page-request source */
+	struct iopf_mock *mock;         /* test builds: the IOMMUFD_TEST mock device as that source */
 };
 
 /* Creates the SMMU at BASE (SMMU_MMIO_SIZE bytes) with the default feature set. */

@@ -17,7 +17,7 @@ void smmuv3_default_features(struct smmuv3_features *f)
 	*f = (struct smmuv3_features){
 		.two_level_st = true, .msi = true, .sev = false, .ats = false, .ril = true,
 		.gran4k = true, .gran16k = true, .gran64k = true,
-		.sidsize = 16, .ssidsize = 0, .cmdqs = 12, .evtqs = 10,
+		.sidsize = 16, .ssidsize = 0, .cmdqs = 12, .evtqs = 10, .pri = false, .priqs = 8,
 		.oas = 4,       /* 44 bits, covers the arm64 map's 40-bit IPA space */
 		.iidr = 0, .aidr = 1,   /* SMMUv3.1 */
 	};
@@ -32,9 +32,10 @@ static void build_idr(struct smmuv3 *s)
 	s->idr[0] = IDR0_S1P | IDR0_TTF_AA64 | IDR0_COHACC | IDR0_ASID16 | IDR0_TTENDIAN_LE |
 		    IDR0_STALL_NONE | IDR0_TERM_MODEL |
 		    (f->two_level_st ? IDR0_ST_LVL_2 : 0) | (f->msi ? IDR0_MSI : 0) |
-		    (f->sev ? IDR0_SEV : 0) | (f->ats ? IDR0_ATS : 0) | (f->ssidsize > 10 ? IDR0_CD2L : 0);
+		    (f->sev ? IDR0_SEV : 0) | (f->ats ? IDR0_ATS : 0) | (f->ssidsize > 10 ? IDR0_CD2L : 0) |
+		    (f->pri ? IDR0_PRI : 0);
 	s->idr[1] = IDR1_SIDSIZE(f->sidsize) | IDR1_SSIDSIZE(f->ssidsize) | IDR1_EVTQS(f->evtqs) |
-		    IDR1_CMDQS(f->cmdqs);
+		    IDR1_CMDQS(f->cmdqs) | (f->pri ? IDR1_PRIQS(f->priqs) : 0);
 	s->idr[2] = 0;
 	s->idr[3] = IDR3_HAD | (f->ril ? IDR3_RIL : 0);
 	s->idr[4] = 0;
@@ -54,8 +55,10 @@ void smmuv3_reset(struct smmuv3 *s)
 	s->strtab_base_cfg = 0;
 	memset(&s->cmdq, 0, sizeof(s->cmdq));
 	memset(&s->evtq, 0, sizeof(s->evtq));
-	s->evtq_irq_cfg0 = 0;
+	memset(&s->priq, 0, sizeof(s->priq));
+	s->evtq_irq_cfg0 = s->priq_irq_cfg0 = 0;
 	s->evtq_irq_cfg1 = s->evtq_irq_cfg2 = 0;
+	s->priq_irq_cfg1 = s->priq_irq_cfg2 = 0;
 	s->nr_batch = 0;
 	s->atc_timeout = false;
 	smmuv3_reload_streams(s, 0, UINT32_MAX);
@@ -63,7 +66,7 @@ void smmuv3_reset(struct smmuv3 *s)
 
 static bool features_ok(const struct smmuv3_features *f)
 {
-	return !(f->sidsize > 32 || f->ssidsize > 20 || f->cmdqs > 19 || f->evtqs > 19 || f->oas > 5 ||
+	return !(f->sidsize > 32 || f->ssidsize > 20 || f->cmdqs > 19 || f->evtqs > 19 || f->priqs > 19 || f->oas > 5 ||
 		 !(f->gran4k || f->gran16k || f->gran64k));
 }
 
@@ -143,7 +146,7 @@ uint64_t smmuv3_q_addr(uint64_t base, unsigned int log2size, unsigned int entry_
 
 static uint32_t cr0_mask(const struct smmuv3 *s)
 {
-	return CR0_SMMUEN | CR0_EVTQEN | CR0_CMDQEN | (s->feat.ats ? CR0_ATSCHK : 0);
+	return CR0_SMMUEN | CR0_EVTQEN | CR0_CMDQEN | (s->feat.ats ? CR0_ATSCHK : 0) | (s->feat.pri ? CR0_PRIQEN : 0);
 }
 
 static void write_cr0(struct smmuv3 *s, uint32_t v)
@@ -224,7 +227,7 @@ static void reg_write(struct smmuv3 *s, uint64_t off, uint64_t v, uint32_t len)
 		write_gbpa(s, (uint32_t)v);
 		return;
 	case SMMU_IRQ_CTRL:
-		s->irq_ctrl = v & (IRQ_CTRL_GERROR_IRQEN | IRQ_CTRL_EVTQ_IRQEN);
+		s->irq_ctrl = v & (IRQ_CTRL_GERROR_IRQEN | IRQ_CTRL_EVTQ_IRQEN | (s->feat.pri ? IRQ_CTRL_PRIQ_IRQEN : 0));
 		return;
 	case SMMU_GERRORN:
 		write_gerrorn(s, (uint32_t)v);
@@ -287,6 +290,34 @@ static void reg_write(struct smmuv3 *s, uint64_t off, uint64_t v, uint32_t len)
 	case SMMU_EVENTQ_IRQ_CFG2:
 		if (msi && !(s->irq_ctrl & IRQ_CTRL_EVTQ_IRQEN))
 			s->evtq_irq_cfg2 = v & IRQ_CFG2_MASK;
+		return;
+	/* The PRI queue (6.3.34-6.3.39 in IHI 0070's register list; reserved without IDR0.PRI): like the
+	 * event queue, BASE and PROD change only while PRIQEN is 0, CONS (with OVACKFLG) any time. */
+	case SMMU_PRIQ_BASE:
+	case SMMU_PRIQ_BASE + 4:
+		if (s->feat.pri && !(s->cr0 & CR0_PRIQEN))
+			s->priq.base = merge(s->priq.base, off, r64, v, len) & Q_BASE_MASK;
+		return;
+	case SMMU_PRIQ_PROD:
+		if (s->feat.pri && !(s->cr0 & CR0_PRIQEN))
+			s->priq.prod = v & (q_index_mask(smmuv3_q_log2size(s->priq.base, s->feat.priqs)) | Q_OVF);
+		return;
+	case SMMU_PRIQ_CONS:
+		if (s->feat.pri)
+			s->priq.cons = v & (q_index_mask(smmuv3_q_log2size(s->priq.base, s->feat.priqs)) | Q_OVF);
+		return;
+	case SMMU_PRIQ_IRQ_CFG0:
+	case SMMU_PRIQ_IRQ_CFG0 + 4:
+		if (s->feat.pri && msi && !(s->irq_ctrl & IRQ_CTRL_PRIQ_IRQEN))
+			s->priq_irq_cfg0 = merge(s->priq_irq_cfg0, off, r64, v, len) & IRQ_CFG0_ADDR;
+		return;
+	case SMMU_PRIQ_IRQ_CFG1:
+		if (s->feat.pri && msi && !(s->irq_ctrl & IRQ_CTRL_PRIQ_IRQEN))
+			s->priq_irq_cfg1 = (uint32_t)v;
+		return;
+	case SMMU_PRIQ_IRQ_CFG2:
+		if (s->feat.pri && msi && !(s->irq_ctrl & IRQ_CTRL_PRIQ_IRQEN))
+			s->priq_irq_cfg2 = v & IRQ_CFG2_MASK;
 		return;
 	default:
 		pr_debug("smmuv3: write to RO/reserved offset 0x%llx ignored", (unsigned long long)off);
@@ -359,6 +390,20 @@ static uint64_t reg_read(struct smmuv3 *s, uint64_t off, uint32_t len)
 		return s->evtq_irq_cfg1;
 	case SMMU_EVENTQ_IRQ_CFG2:
 		return s->evtq_irq_cfg2;
+	case SMMU_PRIQ_BASE:
+	case SMMU_PRIQ_BASE + 4:
+		return half(s->priq.base, off, r64, len);
+	case SMMU_PRIQ_PROD:
+		return s->priq.prod;
+	case SMMU_PRIQ_CONS:
+		return s->priq.cons;
+	case SMMU_PRIQ_IRQ_CFG0:
+	case SMMU_PRIQ_IRQ_CFG0 + 4:
+		return half(s->priq_irq_cfg0, off, r64, len);
+	case SMMU_PRIQ_IRQ_CFG1:
+		return s->priq_irq_cfg1;
+	case SMMU_PRIQ_IRQ_CFG2:
+		return s->priq_irq_cfg2;
 	default:
 		return 0;   /* reserved: RAZ */
 	}
@@ -367,7 +412,8 @@ static uint64_t reg_read(struct smmuv3 *s, uint64_t off, uint32_t len)
 static bool is_64bit_reg(uint64_t off)
 {
 	return off == SMMU_GERROR_IRQ_CFG0 || off == SMMU_STRTAB_BASE || off == SMMU_CMDQ_BASE ||
-	       off == SMMU_EVENTQ_BASE || off == SMMU_EVENTQ_IRQ_CFG0;
+	       off == SMMU_EVENTQ_BASE || off == SMMU_EVENTQ_IRQ_CFG0 || off == SMMU_PRIQ_BASE ||
+	       off == SMMU_PRIQ_IRQ_CFG0;
 }
 
 void smmuv3_mmio(void *opaque, uint64_t offset, uint8_t *data, uint32_t len, bool is_write)
@@ -380,7 +426,8 @@ void smmuv3_mmio(void *opaque, uint64_t offset, uint8_t *data, uint32_t len, boo
 	 * offsets are otherwise reserved (6.2). Everything else in page 1 is reserved. */
 	if (offset >= SMMU_PAGE_SIZE) {
 		offset -= SMMU_PAGE_SIZE;
-		if (offset != SMMU_EVENTQ_PROD && offset != SMMU_EVENTQ_CONS)
+		if (offset != SMMU_EVENTQ_PROD && offset != SMMU_EVENTQ_CONS && offset != SMMU_PRIQ_PROD &&
+		    offset != SMMU_PRIQ_CONS)
 			offset = 0xdfc;     /* a reserved offset: RAZ/WI */
 	}
 	/* 32-bit accesses to 32-bit registers and to either half of 64-bit ones; 64-bit accesses to

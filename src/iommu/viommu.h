@@ -22,6 +22,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "iommu/iopf.h"
 #include "iommu/pgwalk.h"
 #include "iommu/s1walk.h"
 #include "iommu/vtd_fswalk.h"
@@ -52,6 +53,10 @@ struct viommu_stream_cfg {
 	};
 	uint16_t tag;
 	bool record_faults;         /* CD.R: stage-1 faults are reported as events */
+	/* The guest enabled PRI (or stall) for the stream, which the front-end decides: a nested backend
+	 * with an I/O page fault service (iopf.h) allocates the stream's stage-1 HWPT with
+	 * IOMMU_HWPT_FAULT_ID_VALID, so the host's page requests reach the guest. */
+	bool iopf;
 };
 
 enum viommu_inval_kind {
@@ -126,6 +131,7 @@ struct viommu {
 	viommu_event_fn event;
 	void *frontend;
 	uint64_t nr_invalidate_calls;   /* backend calls made, for batching statistics */
+	struct iopf *iopf;              /* the front-end's I/O page fault service, for vm.viommu; NULL: none */
 };
 
 static inline int viommu_attach(struct viommu *v, uint32_t sid, const struct viommu_stream_cfg *cfg)
@@ -147,6 +153,12 @@ static inline void viommu_describe(struct viommu *v, json_object *o)
 	json_object_object_add(o, "invalidate_calls", json_object_new_int64((int64_t)v->nr_invalidate_calls));
 	if (v->ops->describe)
 		v->ops->describe(v, o);
+	if (v->iopf) {
+		json_object *i = json_object_new_object();
+
+		iopf_describe(v->iopf, i);
+		json_object_object_add(o, "iopf", i);
+	}
 }
 
 static inline void viommu_begin_access(struct viommu *v)

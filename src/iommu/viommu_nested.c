@@ -20,6 +20,7 @@
 #include "iommu/fail_inject.h"
 #include "iommu/hwpt.h"
 #include "iommu/iommufd.h"
+#include "iommu/iopf.h"
 #include "iommu/resv_regions.h"
 #include "iommu/vdevice.h"
 #include "iommu/veventq.h"
@@ -40,6 +41,7 @@ struct nested_dev {
 	uint32_t dev_id, sid, vdevice_id;
 	uint32_t hwpt_id;           /* the nested HWPT the device is attached to; 0: none yet */
 	uint32_t data_type, data_len;       /* what it carries (the format's blob) */
+	bool fault;                 /* ... and whether it reports I/O page faults to the service */
 	uint8_t data[VIOMMU_NESTED_DATA_MAX];
 };
 
@@ -61,6 +63,9 @@ struct viommu_nested {
 	uint64_t nr_fwd_cmds, nr_ioctls;        /* invalidations forwarded, IOMMU_HWPT_INVALIDATE calls */
 	struct nested_dev dev[NESTED_MAX_DEVS];
 	unsigned int nr_devs;
+	struct iopf *iopf;          /* the I/O page fault service (viommu_nested_set_iopf), or NULL */
+	const struct iopf_frontend *iopf_ops;
+	void *iopf_fe;
 	_Alignas(8) uint8_t entries[VIOMMU_INV_BATCH * VIOMMU_NESTED_ENTRY_MAX];   /* the format's, inval_len apart */
 	unsigned int entry_idx[VIOMMU_INV_BATCH];       /* entry i came from inv[entry_idx[i]] */
 };
@@ -96,12 +101,15 @@ static int dev_set_cfg(struct viommu_nested *n, struct nested_dev *d, const stru
 {
 	uint8_t data[VIOMMU_NESTED_DATA_MAX] = { 0 };
 	uint32_t id, old = d->hwpt_id, type, len;
+	/* Faults exist only where the guest's stage 1 translates; the guest said it takes them. */
+	bool fault = n->iopf && cfg->iopf && cfg->kind == VIOMMU_CFG_S1;
 	int r;
 
 	len = n->fmt->alloc_nested(cfg, &type, data);
-	if (old && type == d->data_type && len == d->data_len && !memcmp(data, d->data, len))
+	if (old && type == d->data_type && len == d->data_len && !memcmp(data, d->data, len) && fault == d->fault)
 		return 0;
-	r = hwpt_alloc(n->iommufd, d->dev_id, n->viommu_id, 0, type, data, len, &id, n->what_nested);
+	r = hwpt_alloc_fault(n->iommufd, d->dev_id, n->viommu_id, fault ? IOMMU_HWPT_FAULT_ID_VALID : 0,
+			     fault ? iopf_fault_id(n->iopf) : 0, type, data, len, &id, n->what_nested);
 	if (r)
 		return r;
 	r = attach_pt(d, id);
@@ -110,6 +118,7 @@ static int dev_set_cfg(struct viommu_nested *n, struct nested_dev *d, const stru
 		return r;
 	}
 	d->hwpt_id = id;
+	d->fault = fault;
 	d->data_type = type;
 	d->data_len = len;
 	memcpy(d->data, data, len);
@@ -325,13 +334,21 @@ int viommu_nested_add_device(struct viommu *v, int vfio_fd, uint32_t dev_id, uin
 	r = vdevice_alloc(n->iommufd, n->viommu_id, dev_id, sid, &d->vdevice_id);
 	if (r)
 		goto err;
+	if (n->iopf) {
+		r = iopf_add_device(n->iopf, dev_id, sid, n->iopf_ops, n->iopf_fe);
+		if (r)
+			goto err_vdev;
+	}
 	/* Nothing translates until the guest says so (its vIOMMU is disabled and may abort). */
 	r = dev_set_cfg(n, d, &abort_cfg);
 	if (r)
-		goto err_vdev;
+		goto err_iopf;
 	n->nr_devs++;
 	return 0;
 
+err_iopf:
+	if (n->iopf)
+		iopf_remove_device(n->iopf, sid);
 err_vdev:
 	iommufd_destroy(n->iommufd, d->vdevice_id);
 err:
@@ -349,6 +366,10 @@ void viommu_nested_remove_device(struct viommu *v, uint32_t sid)
 
 	if (!d)
 		return;
+	/* Its page request groups are answered (the kernel answered what it held when the device left
+	 * its HWPT; those writes find nothing, quietly). */
+	if (n->iopf)
+		iopf_remove_device(n->iopf, sid);
 	/* The cdev is closed: unbinding detached it and may have freed its vDEVICE already. */
 	destroy_quiet(n->iommufd, d->vdevice_id, "vDEVICE");
 	if (d->hwpt_id)
@@ -384,6 +405,15 @@ int viommu_nested_host_msi(struct viommu *v, uint64_t *base)
 	if (!n->host_msi_err)
 		*base = n->host_msi;
 	return n->host_msi_err;
+}
+
+void viommu_nested_set_iopf(struct viommu *v, struct iopf *f, const struct iopf_frontend *ops, void *fe)
+{
+	struct viommu_nested *n = to_nested(v);
+
+	n->iopf = f;
+	n->iopf_ops = ops;
+	n->iopf_fe = fe;
 }
 
 void viommu_nested_set_unbatched(struct viommu *v, bool on)

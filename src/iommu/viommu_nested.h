@@ -20,6 +20,8 @@
 #include "iommu/viommu.h"
 
 struct evloop;
+struct iopf;
+struct iopf_frontend;
 
 /* The largest nested HWPT data blob and invalidation entry a format may produce. */
 #define VIOMMU_NESTED_DATA_MAX 64
@@ -70,6 +72,13 @@ int viommu_nested_hw_info(struct viommu *v, void *buf, uint32_t len);
  * MSI window, from sysfs): 0 with *BASE; -ENOENT when the host reports none, -ENODEV before a device.
  */
 int viommu_nested_host_msi(struct viommu *v, uint64_t *base);
+/*
+ * The assigned devices' page requests go to the I/O page fault service F: each device is registered
+ * there as its guest stream id with the front-end's OPS/FE, and the stage-1 nested HWPT of a stream
+ * whose config has `iopf` carries F's FAULT object (IOMMU_HWPT_FAULT_ID_VALID; the nest parent never
+ * does: since Linux 6.15 it may not). Before the first device; F outlives the backend's devices.
+ */
+void viommu_nested_set_iopf(struct viommu *v, struct iopf *f, const struct iopf_frontend *ops, void *fe);
 /* Destroys the iommufd objects (before the iommufd closes; the devices may be gone already). */
 void viommu_nested_release(struct viommu *v);
 /* Forward one entry per IOMMU_HWPT_INVALIDATE (the QEMU way) instead of batches: for benchmarks. */

@@ -44,6 +44,17 @@ struct endpoint_config {
 	int fd;                 /* -1 if none */
 };
 
+/* --iopf-mock (test builds only, -Diommufd_test=true; iommu/iopf_mock.h): a kernel IOMMUFD_TEST mock
+ * device on the --iommufd context as the page-request source of guest stream SID. */
+struct iopf_mock_config {
+	bool on;
+	uint32_t dev_id;            /* its iommufd device (idev) id: what its faults carry */
+	uint32_t stdev_id;          /* the selftest object that moves it between HWPTs */
+	uint32_t hwpt_id;           /* the HWPT it has now, where it goes back at the end */
+	uint32_t sid;               /* the guest's StreamID for it */
+	unsigned int timeout_ms;    /* the guest's answer timeout; 0: the default (iopf.h) */
+};
+
 struct vm_config {
 	const char *kernel;     /* optional with --firmware (then booted through the firmware's fw_cfg loader) */
 	const char *initrd;
@@ -68,6 +79,7 @@ struct vm_config {
 	enum fw_tables firmware_tables; /* --firmware-tables: arm64 dt (default) or acpi; x86_64 always acpi */
 	unsigned int boot_timeout;      /* --boot-timeout SECS: the boot watchdog (vmm/boot_watch.h), 0: off */
 	const char *boot_marker;        /* --boot-marker TEXT: what "reached the OS" means, NULL: the default */
+	struct iopf_mock_config iopf_mock;
 };
 
 #endif

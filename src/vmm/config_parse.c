@@ -137,6 +137,10 @@ void config_run_usage(void)
 	       "                          first KVM_RUN, run time, exits per reason and their handling time\n"
 	       "  --api-socket path=PATH|fd=N  serve the control API (HTTP, cloud-hypervisor style) on a unix socket\n"
 	       "  --event-monitor path=PATH|fd=N  write VM events there, one JSON object per line\n"
+#ifdef NESTVM_IOMMUFD_TEST
+	       "  --iopf-mock dev_id=N,stdev_id=N,hwpt=N,sid=N[,timeout_ms=N]  (test build) an IOMMUFD_TEST mock\n"
+	       "                          device on --iommufd as the page-request source of StreamID sid\n"
+#endif
 	       "  -v, --verbose           debug messages\n"
 	       "  -h, --help              this text\n",
 	       CFG_MAX_CPUS, CFG_MAX_DISKS, CFG_MAX_VFIO, CFG_MAX_HOTPLUG_SLOTS);
@@ -350,6 +354,35 @@ static int parse_iommufd(struct vm_config *cfg, char *arg)
 	return 0;
 }
 
+#ifdef NESTVM_IOMMUFD_TEST
+/* --iopf-mock dev_id=N,stdev_id=N,hwpt=N,sid=N[,timeout_ms=N] (test builds only: iommu/iopf_mock.h). */
+static int parse_iopf_mock(struct vm_config *cfg, char *arg)
+{
+	const char *orig = strdupa(arg);
+	struct iopf_mock_config *m = &cfg->iopf_mock;
+	unsigned int seen = 0, n;
+	struct kv kv[KV_MAX];
+
+	if (kv_split(arg, kv, &n))
+		return bad("--iopf-mock", orig, "expected dev_id=N,stdev_id=N,hwpt=N,sid=N[,timeout_ms=N]");
+	for (unsigned int i = 0; i < n; i++) {
+		static const char *const keys[] = { "dev_id", "stdev_id", "hwpt", "sid", "timeout_ms" };
+		unsigned int *dst[] = { &m->dev_id, &m->stdev_id, &m->hwpt_id, &m->sid, &m->timeout_ms };
+		unsigned int k;
+
+		for (k = 0; k < 5 && strcmp(kv[i].key, keys[k]); k++)
+			;
+		if (k == 5 || !kv[i].val || parse_uint(kv[i].val, k == 3 ? 0 : 1, k == 3 ? 0xffff : UINT32_MAX, dst[k]))
+			return bad("--iopf-mock", orig, "expected dev_id=N,stdev_id=N,hwpt=N,sid=N (0-65535)[,timeout_ms=N]");
+		seen |= 1u << k;
+	}
+	if ((seen & 15) != 15)
+		return bad("--iopf-mock", orig, "needs dev_id=, stdev_id=, hwpt= and sid=");
+	m->on = true;
+	return 0;
+}
+#endif
+
 /* path=PATH or fd=N (N >= 3). */
 static int parse_endpoint(struct endpoint_config *e, const char *opt, char *arg)
 {
@@ -372,7 +405,7 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 {
 	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_CPUS, O_MEMORY, O_DISK, O_CONSOLE, O_SECCOMP, O_DEVICE,
 	       O_IOMMUFD, O_VIOMMU, O_STATS, O_API, O_EVENTS, O_FIRMWARE, O_FIRMWARE_VARS, O_HOTPLUG,
-	       O_BOOT_TIMEOUT, O_BOOT_MARKER, O_FIRMWARE_TABLES };
+	       O_BOOT_TIMEOUT, O_BOOT_MARKER, O_FIRMWARE_TABLES, O_IOPF_MOCK };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, O_KERNEL },
 		{ "initrd", required_argument, NULL, O_INITRD },
@@ -394,6 +427,9 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 		{ "hotplug-slots", required_argument, NULL, O_HOTPLUG },
 		{ "boot-timeout", required_argument, NULL, O_BOOT_TIMEOUT },
 		{ "boot-marker", required_argument, NULL, O_BOOT_MARKER },
+#ifdef NESTVM_IOMMUFD_TEST
+		{ "iopf-mock", required_argument, NULL, O_IOPF_MOCK },
+#endif
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
@@ -496,6 +532,12 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 				return bad("--boot-marker", optarg, "must be 1 to " BOOT_MARKER_MAX_STR " bytes");
 			cfg->boot_marker = optarg;
 			break;
+#ifdef NESTVM_IOMMUFD_TEST
+		case O_IOPF_MOCK:
+			if (parse_iopf_mock(cfg, optarg))
+				return -EINVAL;
+			break;
+#endif
 		case 'v': log_verbose = true; break;
 		case 'h': config_run_usage(); return 1;
 		case ':': return bad(argv[optind - 1], NULL, "needs a value");
@@ -516,7 +558,9 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 		return bad("--initrd", cfg->initrd, "needs --kernel");
 	if (cfg->boot_marker && !cfg->boot_timeout)
 		return bad("--boot-marker", cfg->boot_marker, "is what --boot-timeout waits for, which is missing");
-	if (cfg->iommufd_fd >= 0 && !cfg->nr_vfio)
+	if (cfg->iommufd_fd >= 0 && !cfg->nr_vfio && !cfg->iopf_mock.on)
 		return bad("--iommufd", NULL, "is only used with --device vfio,...");
+	if (cfg->iopf_mock.on && (cfg->iommufd_fd < 0 || cfg->viommu_model != VIOMMU_MODEL_SMMUV3))
+		return bad("--iopf-mock", NULL, "needs --iommufd fd=N (where the mock device is) and --viommu smmuv3");
 	return 0;
 }

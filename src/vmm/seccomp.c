@@ -16,6 +16,7 @@
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 
+#include "iommu/iommufd_mock.h"
 #include "vmm/exitcode.h"
 #include "vmm/log.h"
 
@@ -226,15 +227,31 @@ struct seccomp_more {
 };
 
 static int install(enum seccomp_thread t, enum seccomp_mode m, const int *extra, unsigned int nr_extra,
-		   const struct seccomp_more *more);
+		   const struct seccomp_more *const *mores, unsigned int nr_mores);
 
 int seccomp_install_extra(enum seccomp_thread t, enum seccomp_mode m, const int *extra, unsigned int nr_extra)
 {
-	return install(t, m, extra, nr_extra, NULL);
+	return install(t, m, extra, nr_extra, NULL, 0);
+}
+
+static int add_more(scmp_filter_ctx ctx, const struct seccomp_more *more)
+{
+	int r = 0;
+
+	if (more->sys)
+		r = add_list(ctx, more->sys, more->nr_sys);
+	if (!r && more->ioctls)
+		r = add_ioctls(ctx, more->ioctls, more->nr_ioctls);
+	if (!r && more->file_mmap) {
+		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 2, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0),
+				     SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS | MAP_TYPE, MAP_SHARED));
+		r = r < 0 ? err_num(r, "seccomp: allowing file mmap") : 0;
+	}
+	return r;
 }
 
 static int install(enum seccomp_thread t, enum seccomp_mode m, const int *extra, unsigned int nr_extra,
-		   const struct seccomp_more *more)
+		   const struct seccomp_more *const *mores, unsigned int nr_mores)
 {
 	const char *who = t == SECCOMP_THREAD_VCPU ? "vCPU" : "event loop";
 	scmp_filter_ctx ctx;
@@ -268,15 +285,8 @@ static int install(enum seccomp_thread t, enum seccomp_mode m, const int *extra,
 	}
 	if (!r && extra)
 		r = add_list(ctx, extra, nr_extra);
-	if (!r && more && more->sys)
-		r = add_list(ctx, more->sys, more->nr_sys);
-	if (!r && more && more->ioctls)
-		r = add_ioctls(ctx, more->ioctls, more->nr_ioctls);
-	if (!r && more && more->file_mmap) {
-		r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(mmap), 2, SCMP_A2(SCMP_CMP_MASKED_EQ, PROT_EXEC, 0),
-				     SCMP_A3(SCMP_CMP_MASKED_EQ, MAP_ANONYMOUS | MAP_TYPE, MAP_SHARED));
-		r = r < 0 ? err_num(r, "seccomp: allowing file mmap") : 0;
-	}
+	for (unsigned int i = 0; !r && i < nr_mores; i++)
+		r = add_more(ctx, mores[i]);
 	if (!r) {
 		r = seccomp_load(ctx);
 		if (r < 0)
@@ -316,15 +326,36 @@ static const unsigned long hotplug_ioctls[] = {
 	VFIO_DEVICE_FEATURE,                        /* P2P: its BAR pieces exported as dma-bufs (vfio_pci_p2p.c) */
 };
 
+/*
+ * A page-request source (iommu/iopf.h): the loop thread re-arms the answer timeout's timerfd; in
+ * test builds it also moves the IOMMUFD_TEST mock device back to its own HWPT at teardown
+ * (IOMMU_TEST_CMD, iommu/iopf_mock.c). The fault fd is read and written with read/write.
+ */
+static const int iopf_syscalls[] = { SCMP_SYS(timerfd_settime) };
+#ifdef NESTVM_IOMMUFD_TEST
+static const unsigned long iopf_ioctls[] = { IOMMU_TEST_CMD };
+#endif
+
 int seccomp_install_vm(enum seccomp_thread t, const struct vm_config *cfg)
 {
-	const struct seccomp_more hotplug = {
+	static const struct seccomp_more hotplug = {
 		.sys = hotplug_syscalls, .nr_sys = N(hotplug_syscalls),
 		.ioctls = hotplug_ioctls, .nr_ioctls = N(hotplug_ioctls), .file_mmap = true,
 	};
-	const struct seccomp_more *more = t == SECCOMP_THREAD_LOOP && cfg->hotplug_slots ? &hotplug : NULL;
+	static const struct seccomp_more iopf = {
+		.sys = iopf_syscalls, .nr_sys = N(iopf_syscalls),
+#ifdef NESTVM_IOMMUFD_TEST
+		.ioctls = iopf_ioctls, .nr_ioctls = N(iopf_ioctls),
+#endif
+	};
+	const struct seccomp_more *mores[2];
+	unsigned int n = 0;
 
+	if (t == SECCOMP_THREAD_LOOP && cfg->hotplug_slots)
+		mores[n++] = &hotplug;
+	if (t == SECCOMP_THREAD_LOOP && cfg->iopf_mock.on)
+		mores[n++] = &iopf;
 	if (cfg->firmware_vars)
-		return install(t, cfg->seccomp, firmware_syscalls, N(firmware_syscalls), more);
-	return install(t, cfg->seccomp, NULL, 0, more);
+		return install(t, cfg->seccomp, firmware_syscalls, N(firmware_syscalls), mores, n);
+	return install(t, cfg->seccomp, NULL, 0, mores, n);
 }

@@ -25,6 +25,7 @@ static struct {
 	bool is_vdev[MAX_IDS];
 	int veventq_wr;
 	uint32_t attached;          /* last successful attach */
+	uint32_t fault_of[MAX_IDS]; /* HWPTs allocated with IOMMU_HWPT_FAULT_ID_VALID: the FAULT object */
 } f = { .iommufd = -1, .vfio_fd = -1, .veventq_wr = -1 };
 
 void fake_iommufd_setup(int iommufd, int vfio_fd, const struct fake_iommufd_cfg *cfg)
@@ -35,6 +36,7 @@ void fake_iommufd_setup(int iommufd, int vfio_fd, const struct fake_iommufd_cfg 
 	f.next_id = FIRST_ID;
 	memset(f.live, 0, sizeof(f.live));
 	memset(f.is_vdev, 0, sizeof(f.is_vdev));
+	memset(f.fault_of, 0, sizeof(f.fault_of));
 	f.veventq_wr = -1;
 	f.attached = 0;
 }
@@ -42,6 +44,11 @@ void fake_iommufd_setup(int iommufd, int vfio_fd, const struct fake_iommufd_cfg 
 uint32_t fake_iommufd_attached(void)
 {
 	return f.attached;
+}
+
+uint32_t fake_iommufd_fault_of(uint32_t hwpt)
+{
+	return hwpt < MAX_IDS ? f.fault_of[hwpt] : 0;
 }
 
 int fake_iommufd_veventq_writer(void)
@@ -141,6 +148,10 @@ static int iommufd_ioctl(unsigned long req, void *arg)
 		if (a->size < sizeof(*a) || (nested && (!live(a->pt_id) || a->data_len != sizeof(struct iommu_hwpt_arm_smmuv3) ||
 							 !a->data_uptr)))
 			return fail(EINVAL);
+		/* A fault queue only on a HWPT that is not a nest parent (Linux 6.15), and one that exists. */
+		if ((a->flags & IOMMU_HWPT_FAULT_ID_VALID) &&
+		    ((a->flags & IOMMU_HWPT_ALLOC_NEST_PARENT) || !live(a->fault_id)))
+			return fail(EINVAL);
 		if (nested) {
 			struct iommu_hwpt_arm_smmuv3 ste;
 
@@ -152,7 +163,10 @@ static int iommufd_ioctl(unsigned long req, void *arg)
 		} else if (f.cfg.fail & FAKE_FAIL_PARENT) {
 			return fail(ENOMEM);
 		}
-		return new_id(&a->out_hwpt_id);
+		if (new_id(&a->out_hwpt_id))
+			return -1;
+		f.fault_of[a->out_hwpt_id] = a->flags & IOMMU_HWPT_FAULT_ID_VALID ? a->fault_id : 0;
+		return 0;
 	}
 	case IOMMU_VIOMMU_ALLOC: {
 		struct iommu_viommu_alloc *a = arg;

@@ -38,6 +38,8 @@ void fake_iommufd_setup(int iommufd, int vfio_fd, const struct fake_iommufd_cfg 
 void fake_iommufd_set_fail(uint32_t fail);
 /* The pt_id of the last VFIO_DEVICE_ATTACH_IOMMUFD_PT that succeeded (0: none). */
 uint32_t fake_iommufd_attached(void);
+/* The FAULT object HWPT was allocated with (IOMMU_HWPT_FAULT_ID_VALID), or 0. */
+uint32_t fake_iommufd_fault_of(uint32_t hwpt);
 /* Objects allocated and not destroyed (so far). */
 unsigned int fake_iommufd_live(void);
 /* The write end of the last vEVENTQ handed out (records for the backend to read), or -1. */

@@ -300,3 +300,26 @@ put('fuzz_chipset', 'ovmf-platformpei', b''.join([
     cs(2, 8), cs(2, 4, 1, True, 2), cs(2, 0, 0xffff, True, 2), cs(3, 0, 0x0b, True, 1), cs(3, 1, 0x82, True, 1),
     cs(3, 0, 0x09, True, 1), cs(3, 1, 0x99, True, 1), cs(3, 0, 0x0b, True, 1), cs(3, 1, 0x02, True, 1),
     cs(3, 0, 0x04, True, 1), cs(3, 1), cs(2, 4, 0x2000, True, 2)]))
+
+
+# fuzz_iopf: [0 N records(40 bytes: flags dev_id pasid grpid perm rsvd addr length cookie)] host groups,
+# [1 sel val32] PRIQ registers, [2 cmd 16 bytes] commands (CMD_PRI_RESP 0x41), [3] timeout, [4] removal.
+def pgf(grpid, addr, last=True, pasid=None):
+    flags = (2 if last else 0) | (1 if pasid is not None else 0)
+    return struct.pack('<IIIIIIQII', flags, 0, pasid or 0, grpid, 3, 0, addr, 0, 0)
+
+
+def pri_resp(sid, grpid, resp):
+    return struct.pack('<BQQ', 2, 0x41 | sid << 32, grpid | resp << 12)
+
+
+put('fuzz_iopf', 'answer-and-overflow', b''.join([
+    bytes([0, 0]) + pgf(5, 0x10000),
+    pri_resp(0x10, 5, 2),
+    bytes([0, 2]) + pgf(6, 0x20000, False) + pgf(6, 0x21000, False) + pgf(6, 0x22000),
+    bytes([0, 0]) + pgf(7, 0x30000, pasid=3),
+    struct.pack('<BBI', 1, 5, 4),   # PRIQ_CONS
+    pri_resp(0x10, 6, 0), pri_resp(0x10, 7, 1),
+    bytes([0, 7]) + b''.join(pgf(8 + i, 0x40000 + i * 0x1000) for i in range(8)),
+    bytes([3]), bytes([0, 0]) + pgf(20, 0x50000), bytes([4]),
+]))

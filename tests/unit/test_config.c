@@ -271,6 +271,26 @@ int main(void)
 	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,path=/a,colour=red") == -EINVAL, "--device unknown key");
 	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,path=") == -EINVAL, "--device empty path");
 	CHECK(RUN(&c, "--kernel", "k", "--iommufd", "fd=5") == -EINVAL, "--iommufd without a device");
+#ifdef NESTVM_IOMMUFD_TEST
+	/* --iopf-mock (test builds): the mock device's ids on --iommufd, behind the vSMMU (arm64). */
+	CHECK(RUN(&c, "--kernel", "k", "--iopf-mock", "dev_id=1,stdev_id=2,hwpt=3,sid=16") == -EINVAL,
+	      "--iopf-mock without --iommufd");
+	CHECK(RUN(&c, "--kernel", "k", "--iommufd", "fd=5", "--iopf-mock", "dev_id=1,stdev_id=2,sid=16") == -EINVAL,
+	      "--iopf-mock without hwpt=");
+	CHECK(RUN(&c, "--kernel", "k", "--iommufd", "fd=5", "--iopf-mock", "dev_id=1,stdev_id=2,hwpt=3,sid=65536") == -EINVAL,
+	      "--iopf-mock sid beyond 16 bits");
+	CHECK(RUN(&c, "--kernel", "k", "--iommufd", "fd=5", "--iopf-mock", "dev_id=1,stdev_id=2,hwpt=3,sid=16,x=1") == -EINVAL,
+	      "--iopf-mock unknown key");
+#ifdef __aarch64__
+	CHECK(!RUN(&c, "--kernel", "k", "--viommu", "smmuv3", "--iommufd", "fd=5", "--iopf-mock",
+		   "dev_id=1,stdev_id=2,hwpt=3,sid=16,timeout_ms=2000") && c.iopf_mock.on && c.iopf_mock.dev_id == 1 &&
+	      c.iopf_mock.stdev_id == 2 && c.iopf_mock.hwpt_id == 3 && c.iopf_mock.sid == 16 &&
+	      c.iopf_mock.timeout_ms == 2000, "--iopf-mock with --iommufd and --viommu smmuv3");
+#else
+	CHECK(RUN(&c, "--kernel", "k", "--iommufd", "fd=5", "--iopf-mock", "dev_id=1,stdev_id=2,hwpt=3,sid=16") == -EINVAL,
+	      "--iopf-mock needs --viommu smmuv3 (arm64)");
+#endif
+#endif
 	/* --viommu */
 	CHECK(!RUN(&c, "--kernel", "k") && c.viommu_model == VIOMMU_MODEL_NONE, "no vIOMMU by default");
 	CHECK(!RUN(&c, "--kernel", "k", "--viommu", "none") && c.viommu_model == VIOMMU_MODEL_NONE, "--viommu none");

@@ -10,9 +10,11 @@
 #include <linux/iommufd.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "../fuzz/fake_iommufd.h"
+#include "iommu/iopf.h"
 #include "iommu/smmuv3.h"
 #include "iommu/smmuv3_nested.h"
 #include "iommu/viommu_nested.h"
@@ -47,6 +49,62 @@ static struct viommu_inval tlbi(uint64_t iova)
 {
 	return (struct viommu_inval){ .kind = VIOMMU_INV_VA, .iova = iova, .size = 0x1000,
 				      .raw = { CMD_TLBI_NH_VA | 1ull << 48, iova } };
+}
+
+static bool fe_deliver(void *fe, const struct iopf_group *g, uint32_t *code)
+{
+	(void)g;
+	(void)code;
+	++*(unsigned int *)fe;
+	return true;
+}
+
+static const struct iopf_frontend fe_ops = { .deliver = fe_deliver };
+
+/*
+ * With an I/O page fault service: the device is registered as its stream, its stage-1 HWPT carries
+ * the FAULT object when the config says the guest takes page requests, and no other HWPT does.
+ */
+static void test_iopf(int iommufd, int vfio, struct evloop *loop)
+{
+	struct fake_iommufd_cfg c = { .hw_type = IOMMU_HW_INFO_TYPE_ARM_SMMUV3 };
+	struct viommu_stream_cfg cfg = s1_cfg(0x40000), bypass = { .kind = VIOMMU_CFG_BYPASS, .raw = { 1 | 4ull << 1 } };
+	struct iommu_hwpt_pgfault rec = { .flags = IOMMU_PGFAULT_FLAGS_LAST_PAGE, .dev_id = 10, .grpid = 3, .cookie = 9 };
+	struct iommu_hwpt_page_response resp;
+	struct guest_mem gm = { 0 };
+	unsigned int delivered = 0;
+	struct iopf *f = NULL;
+	struct viommu *n;
+	int sv[2];
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv) ||
+	    iopf_create_fd(-1, 5 /* the caller's own object to the fake */, sv[0], NULL, 1000, &f)) {
+		CHECK(0, "iopf scaffolding");
+		return;
+	}
+	fake_iommufd_setup(iommufd, vfio, &c);
+	n = viommu_nested_create(&smmuv3_nested_format, viommu_soft_create(&gm), iommufd, loop);
+	viommu_nested_set_iopf(n, f, &fe_ops, &delivered);
+	CHECK(viommu_nested_add_device(n, vfio, 10, IOAS, SID) == 0 && fake_iommufd_fault_of(fake_iommufd_attached()) == 0,
+	      "iopf: device added; its abort HWPT has no fault queue");
+	CHECK(viommu_attach(n, SID, &cfg) == 0 && fake_iommufd_fault_of(fake_iommufd_attached()) == 0,
+	      "iopf: a stage-1 config without PRI: no fault queue");
+	cfg.iopf = true;
+	CHECK(viommu_attach(n, SID, &cfg) == 0 && fake_iommufd_fault_of(fake_iommufd_attached()) == 5,
+	      "iopf: the same config with PRI enabled: replaced by a HWPT with IOMMU_HWPT_FAULT_ID_VALID");
+	bypass.iopf = true;
+	CHECK(viommu_attach(n, SID, &bypass) == 0 && fake_iommufd_fault_of(fake_iommufd_attached()) == 0,
+	      "iopf: bypass has no stage 1 to fault in: no fault queue");
+	if (write(sv[1], &rec, sizeof(rec)) != sizeof(rec) || iopf_read(f))
+		CHECK(0, "iopf: feeding a record");
+	CHECK(delivered == 1 && iopf_pending(f, SID) == 1, "iopf: the device's page request reached the front-end as its stream");
+	viommu_nested_remove_device(n, SID);
+	CHECK(read(sv[1], &resp, sizeof(resp)) == sizeof(resp) && resp.cookie == 9 && resp.code == IOMMUFD_PAGE_RESP_INVALID,
+	      "iopf: removing the device answers its group INVALID");
+	viommu_destroy(n);
+	CHECK(fake_iommufd_teardown() == 0, "iopf: nothing left");
+	iopf_destroy(f);
+	close(sv[1]);
 }
 
 int main(void)
@@ -128,6 +186,7 @@ int main(void)
 
 	viommu_destroy(n);
 	CHECK(fake_iommufd_teardown() == 0, "nothing left");
+	test_iopf(iommufd, vfio, loop);
 	evloop_destroy(loop);
 	close(iommufd);
 	close(vfio);

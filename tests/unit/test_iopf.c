@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The I/O page fault service (iommu/iopf.c) over a SOCK_SEQPACKET pair standing in for the FAULT
+ * object's fd: this end writes struct iommu_hwpt_pgfault records as the kernel's read() would
+ * return them and reads back the struct iommu_hwpt_page_response the service writes. Group
+ * assembly, dev_id -> StreamID, every kind of answer (guest, front-end overflow, bounds, timeout,
+ * removal, shutdown, unknown device), late answers.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/iommufd.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "iommu/fault_queue.h"
+#include "iommu/iopf.h"
+#include "tap.h"
+
+struct fake_fe {
+	unsigned int delivered, lost;
+	struct iopf_group last;
+	bool refuse;                /* queue full: answer with CODE */
+	uint32_t code;
+	struct iopf *answer_now;    /* answer inside deliver (the guest was quick) */
+};
+
+static bool fe_deliver(void *opaque, const struct iopf_group *g, uint32_t *code)
+{
+	struct fake_fe *fe = opaque;
+
+	fe->delivered++;
+	fe->last = *g;
+	if (fe->answer_now)
+		iopf_respond(fe->answer_now, g->sid, g->grpid, IOMMUFD_PAGE_RESP_SUCCESS);
+	if (fe->refuse) {
+		*code = fe->code;
+		return false;
+	}
+	return true;
+}
+
+static void fe_lost(void *opaque, uint32_t sid)
+{
+	struct fake_fe *fe = opaque;
+
+	(void)sid;
+	fe->lost++;
+}
+
+static const struct iopf_frontend fe_ops = { .deliver = fe_deliver, .lost = fe_lost };
+
+static int kern;    /* the "kernel" end */
+
+static struct iommu_hwpt_pgfault rec(uint32_t dev_id, uint32_t grpid, uint64_t addr, uint32_t cookie, bool last)
+{
+	return (struct iommu_hwpt_pgfault){ .flags = last ? IOMMU_PGFAULT_FLAGS_LAST_PAGE : 0, .dev_id = dev_id,
+					    .grpid = grpid, .perm = IOMMU_PGFAULT_PERM_READ, .addr = addr,
+					    .cookie = cookie };
+}
+
+static void send_recs(const struct iommu_hwpt_pgfault *r, unsigned int n)
+{
+	if (write(kern, r, n * sizeof(*r)) != (ssize_t)(n * sizeof(*r)))
+		printf("# short write\n");
+}
+
+/* The next answer the service wrote: 1 with *R, 0 when there is none. */
+static int got(struct iommu_hwpt_page_response *r)
+{
+	return read(kern, r, sizeof(*r)) == sizeof(*r);
+}
+
+static struct iopf *make(void)
+{
+	int sv[2];
+	struct iopf *f = NULL;
+
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv))
+		return NULL;
+	kern = sv[1];
+	if (iopf_create_fd(-1, 9, sv[0], NULL, 100, &f))
+		return NULL;
+	return f;
+}
+
+static void done(struct iopf *f)
+{
+	iopf_destroy(f);
+	close(kern);
+}
+
+static void test_group_and_answer(void)
+{
+	struct iopf *f = make();
+	struct fake_fe fe = { 0 };
+	struct iommu_hwpt_page_response r;
+	struct iommu_hwpt_pgfault g[3] = {
+		rec(5, 7, 0x10000, 42, false), rec(5, 7, 0x11000, 42, false), rec(5, 7, 0x12000, 42, true),
+	};
+
+	CHECK(f && iopf_fault_id(f) == 9, "service over a fault fd, fault id kept");
+	CHECK(iopf_add_device(f, 5, 0x10, &fe_ops, &fe) == 0, "device 5 is StreamID 0x10");
+	CHECK(iopf_add_device(f, 5, 0x11, &fe_ops, &fe) == -EEXIST, "a dev_id registers once");
+	send_recs(g, 3);
+	CHECK(iopf_read(f) == 0, "one read");
+	CHECK(fe.delivered == 1 && fe.last.nr == 3 && fe.last.sid == 0x10 && fe.last.grpid == 7 &&
+	      fe.last.page[2].addr == 0x12000, "three records up to LAST_PAGE are one group for StreamID 0x10");
+	CHECK(!got(&r), "nothing answered before the guest");
+	CHECK(iopf_pending(f, 0x10) == 1, "one group awaits the guest");
+	CHECK(iopf_respond(f, 0x10, 7, IOMMUFD_PAGE_RESP_SUCCESS) == 0, "the guest answers PRG 7");
+	CHECK(got(&r) && r.cookie == 42 && r.code == IOMMUFD_PAGE_RESP_SUCCESS, "the kernel gets cookie 42 SUCCESS");
+	CHECK(iopf_respond(f, 0x10, 7, IOMMUFD_PAGE_RESP_SUCCESS) == -ENOENT && !got(&r),
+	      "a second answer is late: ignored, nothing written");
+	g[0] = rec(5, 8, 0x20000, 43, true);
+	send_recs(g, 1);
+	iopf_read(f);
+	CHECK(iopf_respond(f, 0x10, 8, IOMMUFD_PAGE_RESP_INVALID) == 0 && got(&r) && r.cookie == 43 &&
+	      r.code == IOMMUFD_PAGE_RESP_INVALID, "an INVALID answer reaches the kernel with its cookie");
+	CHECK(iopf_count(f, IOPF_BY_GUEST) == 2, "two answers by the guest counted");
+	done(f);
+}
+
+static void test_auto_answers(void)
+{
+	struct iopf *f = make();
+	struct fake_fe fe = { 0 };
+	struct iommu_hwpt_page_response r;
+	struct iommu_hwpt_pgfault g[IOPF_GROUP_PAGES + 1];
+
+	iopf_add_device(f, 5, 0x10, &fe_ops, &fe);
+	/* Unknown device. */
+	g[0] = rec(6, 1, 0x1000, 100, true);
+	send_recs(g, 1);
+	iopf_read(f);
+	CHECK(got(&r) && r.cookie == 100 && r.code == IOMMUFD_PAGE_RESP_INVALID && fe.delivered == 0,
+	      "a group of a device without front-end is answered INVALID");
+	/* The guest's queue is full: the front-end's code. */
+	fe.refuse = true;
+	fe.code = IOMMUFD_PAGE_RESP_SUCCESS;
+	g[0] = rec(5, 2, 0x2000, 101, true);
+	send_recs(g, 1);
+	iopf_read(f);
+	CHECK(got(&r) && r.cookie == 101 && r.code == IOMMUFD_PAGE_RESP_SUCCESS && iopf_pending(f, UINT32_MAX) == 0,
+	      "a group the front-end could not queue is answered with its code (overflow: SUCCESS)");
+	CHECK(iopf_count(f, IOPF_BY_OVERFLOW) == 1, "counted as overflow");
+	fe.refuse = false;
+	/* Too many pages. */
+	for (unsigned int i = 0; i <= IOPF_GROUP_PAGES; i++)
+		g[i] = rec(5, 3, 0x3000 + i * 0x1000ull, 102, i == IOPF_GROUP_PAGES);
+	send_recs(g, IOPF_GROUP_PAGES + 1);
+	iopf_read(f);
+	CHECK(got(&r) && r.cookie == 102 && r.code == IOMMUFD_PAGE_RESP_INVALID && fe.delivered == 1,
+	      "a group of more than %u pages is answered INVALID, not delivered", IOPF_GROUP_PAGES);
+	/* A group cut off (no LAST_PAGE in the read). */
+	g[0] = rec(5, 4, 0x4000, 103, false);
+	send_recs(g, 1);
+	iopf_read(f);
+	CHECK(got(&r) && r.cookie == 103 && r.code == IOMMUFD_PAGE_RESP_INVALID, "a group without LAST_PAGE is answered INVALID");
+	/* Timeout. */
+	g[0] = rec(5, 5, 0x5000, 104, true);
+	send_recs(g, 1);
+	iopf_read(f);
+	CHECK(iopf_expire(f, iopf_now_ms()) == 0 && !got(&r), "not expired before the timeout");
+	CHECK(iopf_expire(f, iopf_now_ms() + 100) == 1 && got(&r) && r.cookie == 104 &&
+	      r.code == IOMMUFD_PAGE_RESP_INVALID, "a group the guest leaves unanswered is answered INVALID at the timeout");
+	CHECK(iopf_respond(f, 0x10, 5, IOMMUFD_PAGE_RESP_SUCCESS) == -ENOENT && !got(&r), "the guest's late answer is ignored");
+	/* The guest answers before deliver returns. */
+	fe.answer_now = f;
+	g[0] = rec(5, 6, 0x6000, 105, true);
+	send_recs(g, 1);
+	iopf_read(f);
+	CHECK(got(&r) && r.cookie == 105 && r.code == IOMMUFD_PAGE_RESP_SUCCESS && !got(&r) &&
+	      iopf_pending(f, UINT32_MAX) == 0, "an answer given while delivering is the one answer");
+	fe.answer_now = NULL;
+	done(f);
+}
+
+static void test_bounds_removal_shutdown(void)
+{
+	struct iopf *f = make();
+	struct fake_fe fe = { 0 }, fe2 = { 0 };
+	struct iommu_hwpt_page_response r;
+	struct iommu_hwpt_pgfault g;
+	unsigned int n = 0, invalid = 0;
+
+	iopf_add_device(f, 5, 0x10, &fe_ops, &fe);
+	iopf_add_device(f, 6, 0x18, &fe_ops, &fe2);
+	for (unsigned int i = 0; i < IOPF_MAX_PER_DEV; i++) {
+		g = rec(5, i, 0x1000, 200 + i, true);
+		send_recs(&g, 1);
+		iopf_read(f);
+	}
+	CHECK(iopf_pending(f, 0x10) == IOPF_MAX_PER_DEV && !got(&r), "%u groups of one device await the guest",
+	      IOPF_MAX_PER_DEV);
+	g = rec(5, 99, 0x1000, 300, true);
+	send_recs(&g, 1);
+	iopf_read(f);
+	CHECK(got(&r) && r.cookie == 300 && r.code == IOMMUFD_PAGE_RESP_SUCCESS && fe.lost == 1,
+	      "one more is answered SUCCESS at once (the device retries) and the front-end told");
+	g = rec(6, 1, 0x1000, 301, true);
+	send_recs(&g, 1);
+	iopf_read(f);
+	CHECK(fe2.delivered == 1 && !got(&r), "another device's groups still reach its guest");
+	iopf_remove_device(f, 0x10);
+	while (got(&r)) {
+		n++;
+		invalid += r.code == IOMMUFD_PAGE_RESP_INVALID;
+	}
+	CHECK(n == IOPF_MAX_PER_DEV && invalid == n, "removing the device answers its %u groups INVALID", n);
+	g = rec(5, 1, 0x1000, 302, true);
+	send_recs(&g, 1);
+	iopf_read(f);
+	CHECK(got(&r) && r.cookie == 302 && r.code == IOMMUFD_PAGE_RESP_INVALID, "its later faults are no one's: INVALID");
+	CHECK(iopf_pending(f, UINT32_MAX) == 1, "the other device's group still awaits");
+	iopf_destroy(f);
+	CHECK(got(&r) && r.cookie == 301 && r.code == IOMMUFD_PAGE_RESP_INVALID,
+	      "at shutdown the group in flight is answered INVALID");
+	close(kern);
+}
+
+static unsigned int parsed;
+static void count_rec(void *opaque, const struct iommu_hwpt_pgfault *r)
+{
+	(void)opaque;
+	(void)r;
+	parsed++;
+}
+
+static void test_parse(void)
+{
+	uint8_t buf[3 * sizeof(struct iommu_hwpt_pgfault) + 5] = { 0 };
+
+	CHECK(fault_queue_parse(buf + 1, sizeof(buf) - 1, count_rec, NULL) == 3 && parsed == 3,
+	      "three records from an unaligned buffer, the torn tail ignored");
+	CHECK(fault_queue_parse(buf, 7, count_rec, NULL) == 0, "less than a record: none");
+}
+
+int main(void)
+{
+	test_group_and_answer();
+	test_auto_answers();
+	test_bounds_removal_shutdown();
+	test_parse();
+	return tap_done();
+}
