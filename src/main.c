@@ -8,6 +8,7 @@
 
 static const struct cmd cmds[] = {
 	{ "run", "boot a virtual machine", cmd_run, cmd_run_usage },
+	{ "restore", "after a host kernel update by kexec: take a VM back from its LUO session", cmd_restore, cmd_restore_usage },
 	{ "ctl", "talk to a running VM's control API (--api-socket)", cmd_ctl, cmd_ctl_usage },
 	{ "host", "probe what this host offers (KVM, iommufd, VFIO devices)", cmd_host, cmd_host_usage },
 	{ "version", "print version and build information", cmd_version, cmd_version_usage },

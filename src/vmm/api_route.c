@@ -164,7 +164,68 @@ static void body_action(const struct api_ops *ops, size_t idx, const char *body,
 
 #define UPDATE_MAX_PATH 4096
 
-/* vm.update: the body says which update (docs/api.md); only "exec" exists so far. */
+/* A string member of the vm.update body: absent (NULL) or a NUL-free string of 1-MAX bytes. */
+static bool update_str(json_object *v, size_t max, const char **out)
+{
+	size_t n;
+
+	*out = NULL;
+	if (!v)
+		return true;
+	if (!json_object_is_type(v, json_type_string))
+		return false;
+	n = (size_t)json_object_get_string_len(v);
+	if (!n || n > max || strlen(json_object_get_string(v)) != n)
+		return false;
+	*out = json_object_get_string(v);
+	return true;
+}
+
+/* vm.update {"mode":"kexec",...}: kernel required; initrd, cmdline, session, rehearse optional. */
+static void route_update_kexec(const struct api_ops *ops, json_object *o, struct api_reply *out)
+{
+	struct api_result r = { 0 };
+	struct api_kexec_req q = { 0 };
+	json_object *reply, *reh = NULL;
+	bool ok = true;
+
+	json_object_object_foreach(o, key, val) {
+		if (!strcmp(key, "mode"))
+			continue;
+		if (!strcmp(key, "kernel"))
+			ok = ok && update_str(val, UPDATE_MAX_PATH, &q.kernel);
+		else if (!strcmp(key, "initrd"))
+			ok = ok && update_str(val, UPDATE_MAX_PATH, &q.initrd);
+		else if (!strcmp(key, "cmdline"))
+			ok = ok && update_str(val, UPDATE_MAX_PATH, &q.cmdline);
+		else if (!strcmp(key, "session"))
+			ok = ok && update_str(val, 63, &q.session);
+		else if (!strcmp(key, "rehearse"))
+			ok = ok && json_object_is_type(reh = val, json_type_boolean);
+		else {
+			api_reply_error(out, 400, "vm.update: unknown field '%.64s'\n", key);
+			return;
+		}
+	}
+	if (!ok || !q.kernel) {
+		api_reply_error(out, 400, "vm.update kexec: kernel (a path) is required; initrd a path, cmdline a "
+				"string, session a name of 1-63 bytes, rehearse a boolean\n");
+		return;
+	}
+	if (!ops->update_kexec) {
+		api_reply_error(out, 501, "vm.update kexec is not supported by this VMM\n");
+		return;
+	}
+	q.rehearse = reh && json_object_get_boolean(reh);
+	reply = ops->update_kexec(ops->opaque, &q, &r);
+	if (reply)
+		reply_json(out, reply);
+	else
+		api_reply_error(out, r.status >= 400 && r.status <= 599 ? r.status : 500, "%s\n",
+				r.msg[0] ? r.msg : "update failed");
+}
+
+/* vm.update: the body says which update (docs/api.md): "exec" or "kexec". */
 static void route_update(const struct api_ops *ops, const char *method, const char *body, size_t len,
 			 struct api_reply *out)
 {
@@ -195,7 +256,7 @@ static void route_update(const struct api_ops *ops, const char *method, const ch
 			unknown = key;
 	}
 	if (json_object_is_type(mode, json_type_string) && !strcmp(json_object_get_string(mode), "kexec")) {
-		api_reply_error(out, 501, "vm.update kexec is not supported yet (issue 12 part b)\n");
+		route_update_kexec(ops, o, out);
 	} else if (unknown) {
 		api_reply_error(out, 400, "vm.update: unknown field '%.64s'\n", unknown);
 	} else if (!json_object_is_type(mode, json_type_string) || (bin && !json_object_is_type(bin, json_type_string)) ||

@@ -28,6 +28,11 @@ struct api_result {
  * What the API can do to the VMM. Each action returns 0 or an HTTP error status with R->msg set.
  * The info producers return a new JSON object (NULL: out of memory).
  */
+struct api_kexec_req {
+	const char *kernel, *initrd, *cmdline, *session;   /* NULL: not given */
+	bool rehearse;
+};
+
 struct api_ops {
 	void *opaque;
 	json_object *(*ping)(void *opaque);
@@ -53,7 +58,15 @@ struct api_ops {
 	 * on success the new process answers the request.
 	 */
 	int (*update_exec)(void *opaque, const char *binary, bool rehearse, struct api_result *r);
+	/*
+	 * vm.update {"mode":"kexec","kernel":PATH,"initrd":PATH?,"cmdline":STR?,"session":NAME?,
+	 * "rehearse":bool?}: the host kernel update by kexec (vm_kexec.h). Returns only when it failed
+	 * (NULL, R set; the VM keeps running) or for a rehearsal (the answer's object, 200); before the
+	 * reboot it answers 202 on the request's connection itself.
+	 */
+	json_object *(*update_kexec)(void *opaque, const struct api_kexec_req *req, struct api_result *r);
 };
+
 
 struct api_reply {
 	int status;                 /* HTTP status */

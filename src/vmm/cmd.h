@@ -12,6 +12,8 @@ struct cmd {
 
 int cmd_run(int argc, char **argv);
 void cmd_run_usage(void);
+int cmd_restore(int argc, char **argv);
+void cmd_restore_usage(void);
 int cmd_ctl(int argc, char **argv);
 void cmd_ctl_usage(void);
 int cmd_host(int argc, char **argv);

@@ -268,7 +268,8 @@ static int update_body(int argc, char **argv, char **out)
 	int i = 1;
 
 	if (argc < 1 || (strcmp(argv[0], "exec") && strcmp(argv[0], "kexec"))) {
-		fprintf(stderr, "nestvm ctl: update exec [--binary PATH] [--rehearse] (or kexec, not supported yet)\n");
+		fprintf(stderr, "nestvm ctl: update exec [--binary PATH] [--rehearse] | update kexec --kernel PATH "
+			"[--initrd PATH] [--cmdline STR] [--session NAME] [--rehearse]\n");
 		return EXIT_USAGE;
 	}
 	o = json_object_new_object();

@@ -55,6 +55,8 @@ struct iopf_mock_config {
 	unsigned int timeout_ms;    /* the guest's answer timeout; 0: the default (iopf.h) */
 };
 
+struct fdtab_entry;
+
 struct vm_config {
 	const char *kernel;     /* optional with --firmware (then booted through the firmware's fw_cfg loader) */
 	const char *initrd;
@@ -80,6 +82,12 @@ struct vm_config {
 	unsigned int boot_timeout;      /* --boot-timeout SECS: the boot watchdog (vmm/boot_watch.h), 0: off */
 	const char *boot_marker;        /* --boot-marker TEXT: what "reached the OS" means, NULL: the default */
 	struct iopf_mock_config iopf_mock;
+	/*
+	 * `nestvm restore --luo-session` (cmd_restore.c), not an option: the fds retrieved from the LUO
+	 * session (guest RAM memfds), adopted instead of the state's "fds" section. NULL otherwise.
+	 */
+	const struct fdtab_entry *lu_fds;
+	unsigned int nr_lu_fds;
 };
 
 #endif

@@ -156,7 +156,7 @@ int gmem_add_ram(struct guest_mem *gm, uint64_t gpa, uint64_t size, bool hugepag
 	return 0;
 }
 
-int gmem_adopt_ram(struct guest_mem *gm, uint64_t gpa, uint64_t size, int fd)
+int gmem_adopt_ram(struct guest_mem *gm, uint64_t gpa, uint64_t size, int fd, bool from_luo)
 {
 	struct stat sb;
 	void *hva;
@@ -169,7 +169,12 @@ int gmem_adopt_ram(struct guest_mem *gm, uint64_t gpa, uint64_t size, int fd)
 	if (fstat(fd, &sb) < 0)
 		return err_errno("handed-over guest RAM memfd %d", fd);
 	seals = fcntl(fd, F_GET_SEALS);
-	if ((uint64_t)sb.st_size != size || seals < 0 || !(seals & F_SEAL_SHRINK)) {
+	/*
+	 * LUO gives a memfd back without its seals and not sealable (mm/memfd_luo.c: made without
+	 * MFD_ALLOW_SEALING, so F_SEAL_SEAL only): its size cannot be sealed again. Only this process
+	 * holds it, so nothing else can shrink it.
+	 */
+	if ((uint64_t)sb.st_size != size || seals < 0 || !(seals & (from_luo ? F_SEAL_SEAL : F_SEAL_SHRINK))) {
 		pr_err("handed-over guest RAM memfd %d: %lld bytes (seals 0x%x), the VM has 0x%" PRIx64 " at 0x%" PRIx64,
 		       fd, (long long)sb.st_size, seals, size, gpa);
 		return -EINVAL;

@@ -36,8 +36,9 @@ int gmem_add_ram(struct guest_mem *gm, uint64_t gpa, uint64_t size, bool hugepag
 /*
  * Live update, in the new process: records the handed-over RAM memfd FD (already registered in
  * gm->fds) at GPA, after checking it is SIZE bytes with its size sealed, and maps it shared.
+ * FROM_LUO: a memfd LUO gave back after a kexec, which cannot be sealed (F_SEAL_SEAL is required).
  */
-int gmem_adopt_ram(struct guest_mem *gm, uint64_t gpa, uint64_t size, int fd);
+int gmem_adopt_ram(struct guest_mem *gm, uint64_t gpa, uint64_t size, int fd, bool from_luo);
 /* Host pointer for [gpa, gpa+len) if it lies entirely inside one region, else NULL. Overflow-safe. */
 void *gmem_ptr(const struct guest_mem *gm, uint64_t gpa, uint64_t len);
 /* Copies in/out of guest RAM; -EFAULT when the range is not entirely RAM. */

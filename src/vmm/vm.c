@@ -152,7 +152,7 @@ static int create_ram(struct vm *vm)
 			snprintf(vm->restore_why, sizeof(vm->restore_why), "no guest RAM memfd %s was handed over", name);
 			return fd;
 		}
-		ret = gmem_adopt_ram(&vm->mem, vm->layout->ram_base, vm->cfg->mem_size, fd);
+		ret = gmem_adopt_ram(&vm->mem, vm->layout->ram_base, vm->cfg->mem_size, fd, vm->cfg->lu_fds != NULL);
 	} else {
 		ret = gmem_add_ram(&vm->mem, vm->layout->ram_base, vm->cfg->mem_size, vm->cfg->hugepages);
 	}
@@ -189,6 +189,10 @@ static int adopt_handed_over(struct vm *vm)
 {
 	const struct lu_section *s = lu_state_find(vm->restore, LU_FDS_TYPE, 0);
 
+	/* After a kexec: the memfds LUO handed back, under the names the state's "fds" section gave them. */
+	if (vm->cfg->lu_fds)
+		return fdtab_adopt_handed_over(&vm->fds, vm->cfg->lu_fds, vm->cfg->nr_lu_fds, vm->restore_why,
+					       sizeof(vm->restore_why));
 	if (!s) {
 		snprintf(vm->restore_why, sizeof(vm->restore_why), "the state lists no handed-over fds");
 		return -EINVAL;

@@ -418,6 +418,80 @@ static int api_update_exec(void *opaque, const char *binary, bool rehearse, stru
 	return fail(r, 500, "update failed, the VM keeps running: %s", u->err);
 }
 
+static int kexec_prepare_call(void *arg)
+{
+	return vm_kexec_prepare(arg);
+}
+
+static int kexec_commit_call(void *arg)
+{
+	return vm_kexec_commit(arg);
+}
+
+/*
+ * vm.update kexec (docs/liveupdate.md, vm_kexec.h): checked and the kernel loaded... on the updater
+ * thread; the VM paused (as vm.pause) for the commit, which reboots on success. Back here with a
+ * rehearsal's answer (the VM resumes) or a failure (resumed, 500).
+ */
+static json_object *api_update_kexec(void *opaque, const struct api_kexec_req *q, struct api_result *r)
+{
+	struct vm_api *a = opaque;
+	struct vm_update *u = a->update;
+	uint64_t t0 = vm_update_now_ns();
+	bool was_paused = a->paused;
+	json_object *o = NULL;
+	const char *why;
+	int e;
+
+	if (!u) {
+		fail(r, 501, "%s", "vm.update is not offered by this nestvm run");
+		return NULL;
+	}
+	if (atomic_load(&a->vm->stopping)) {
+		fail(r, 409, "%s", "the VM is shutting down");
+		return NULL;
+	}
+	why = vm_state_refusal(a->vm);
+	if (why) {
+		fail(r, 409, "update refused, the VM keeps running: %s", why);
+		return NULL;
+	}
+	u->kx.kernel = q->kernel;
+	u->kx.initrd = q->initrd;
+	u->kx.cmdline = q->cmdline;
+	u->kx.session = q->session;
+	u->kx.rehearse = q->rehearse;
+	u->conn_fd = api_server_request_fd();
+	e = updater_call(&u->thread, kexec_prepare_call, u);
+	if (e) {
+		fail(r, e == -ENOENT ? 404 : e == -EOPNOTSUPP ? 409 : 400, "update refused, the VM keeps running: %s", u->err);
+		return NULL;
+	}
+	event_monitor_emit("vm", "updating", NULL);
+	if (!was_paused && api_pause(a, r)) {
+		vm_kexec_abort(u);
+		a->updates_failed++;
+		return NULL;
+	}
+	u->info.t_request = t0;
+	u->info.t_paused = vm_update_now_ns();
+	u->info.was_paused = was_paused;
+	e = updater_call(&u->thread, kexec_commit_call, u);
+	vm_kexec_abort(u);
+	if (!e && q->rehearse)
+		o = vm_kexec_rehearsal(u);
+	if (!o)
+		a->updates_failed++;
+	if (!was_paused)
+		api_resume(a, &(struct api_result){ 0 });
+	if (o) {
+		event_monitor_emit("vm", "updated", json_object_get(o));
+		return o;
+	}
+	fail(r, 500, "update failed, the VM keeps running: %s", e ? u->err : "out of memory");
+	return NULL;
+}
+
 void vm_api_init(struct vm_api *a, struct vm *vm)
 {
 	*a = (struct vm_api){
@@ -437,6 +511,7 @@ void vm_api_init(struct vm_api *a, struct vm *vm)
 			.add_device = api_add_device,
 			.remove_device = api_remove_device,
 			.update_exec = api_update_exec,
+			.update_kexec = api_update_kexec,
 		},
 	};
 }

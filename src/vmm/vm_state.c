@@ -14,6 +14,7 @@
 #include "devices/vfio_pci_state.h"
 #include "iommu/iommufd_state.h"
 #include "liveupdate/fds_section.h"
+#include "liveupdate/kexec_section.h"
 #include "liveupdate/state_fields.h"
 #include "vmm/log.h"
 #include "vmm/vm.h"
@@ -83,13 +84,14 @@ int vm_state_save(struct vm *vm, struct lu_writer *w, int argc, char *const *arg
 
 int vm_state_load(struct lu_state *st, int fd)
 {
-	struct lu_section_spec *specs = calloc(arch_state_nr_specs + 7, sizeof(*specs));
+	struct lu_section_spec *specs = calloc(arch_state_nr_specs + 8, sizeof(*specs));
 	size_t n = 0;
 	int r;
 
 	if (!specs)
 		return -ENOMEM;
 	specs[n++] = lu_fds_spec;
+	specs[n++] = lu_kexec_spec;
 	specs[n++] = (struct lu_section_spec){ VM_CONFIG_TYPE, 1, 1, false, true };
 	specs[n++] = (struct lu_section_spec){ VM_UPDATE_TYPE, 1, 1, false, true };
 	specs[n++] = (struct lu_section_spec){ PCI_CFG_STATE_TYPE, 1, 1, true, false };

@@ -31,7 +31,8 @@ extern char **environ;
 
 int vm_update_init(struct vm_update *u, struct vm *vm, int argc, char **argv)
 {
-	*u = (struct vm_update){ .vm = vm, .argc = argc, .argv = argv, .bin_fd = -1, .prev_fd = -1, .conn_fd = -1 };
+	*u = (struct vm_update){ .vm = vm, .argc = argc, .argv = argv, .bin_fd = -1, .prev_fd = -1, .conn_fd = -1,
+				.kx = { .kernel_fd = -1, .initrd_fd = -1, .dev_fd = -1 } };
 	return updater_start(&u->thread);
 }
 
@@ -39,6 +40,7 @@ void vm_update_fini(struct vm_update *u)
 {
 	updater_stop(&u->thread);
 	vm_update_abort(u);
+	vm_kexec_abort(u);
 }
 
 void vm_update_abort(struct vm_update *u)
@@ -304,7 +306,7 @@ static void write_all(int fd, const char *buf, size_t len)
 	}
 }
 
-static void reply_http(int fd, int status, const char *reason, const char *type, const char *body)
+void vm_update_reply_http(int fd, int status, const char *reason, const char *type, const char *body)
 {
 	char head[256];
 	int n;
@@ -334,7 +336,7 @@ void vm_restore_reply(struct vm_restore *rs, struct vm *vm)
 		json_object_object_add(o, "reason", json_object_new_string(rs->fallback_reason));
 		event_monitor_emit("vm", "update-failed", o);
 		if (conn >= 0 && text)
-			reply_http(conn, 500, "Internal Server Error", "text/plain", text);
+			vm_update_reply_http(conn, 500, "Internal Server Error", "text/plain", text);
 		free(text);
 	} else {
 		o = json_object_new_object();
@@ -352,7 +354,7 @@ void vm_restore_reply(struct vm_restore *rs, struct vm *vm)
 		json_object_object_add(o, "downtime_us", json_object_new_int64((int64_t)(t_resumed - i->t_request) / 1000));
 		json_object_object_add(o, "state_bytes", json_object_new_int64((int64_t)rs->st.len));
 		if (conn >= 0)
-			reply_http(conn, 200, "OK", "application/json", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+			vm_update_reply_http(conn, 200, "OK", "application/json", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		pr_info("update: restored in the new binary: %s", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		event_monitor_emit("vm", "updated", o);
 	}

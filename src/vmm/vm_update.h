@@ -22,6 +22,7 @@
 
 #include "liveupdate/state_format.h"
 #include "vmm/updater.h"
+#include "vmm/vm_kexec.h"
 #include "vmm/vm_state.h"
 
 struct vm;
@@ -37,6 +38,7 @@ struct vm_update {
 	const char *binary;
 	int bin_fd, prev_fd, conn_fd;
 	struct vm_update_info info;
+	struct vm_kexec kx;             /* mode kexec (vm_kexec.h) */
 	char err[320];
 };
 
@@ -71,6 +73,8 @@ int vm_restore_fallback(struct vm_restore *rs, struct vm *vm, const char *why);
 /* The VM runs again: answers vm.update on the handed-over connection and emits the event. */
 void vm_restore_reply(struct vm_restore *rs, struct vm *vm);
 void vm_restore_end(struct vm_restore *rs);
+/* Writes an HTTP/1.1 answer on FD (a non-blocking socket: waits up to 5 s for room). */
+void vm_update_reply_http(int fd, int status, const char *reason, const char *type, const char *body);
 
 static inline uint64_t vm_update_now_ns(void)
 {

@@ -67,9 +67,27 @@ static int fake_update(void *o, const char *binary, bool rehearse, struct api_re
 	return 0;
 }
 
+static char kexec_seen[512];
+
+static json_object *fake_update_kexec(void *opaque, const struct api_kexec_req *q, struct api_result *r)
+{
+	json_object *o;
+
+	snprintf(kexec_seen, sizeof(kexec_seen), "%s|%s|%s|%s|%d", q->kernel, q->initrd ? q->initrd : "-",
+		 q->cmdline ? q->cmdline : "-", q->session ? q->session : "-", q->rehearse);
+	if (!strcmp(q->kernel, "fail")) {
+		r->status = 409;
+		snprintf(r->msg, sizeof(r->msg), "update refused, the VM keeps running");
+		return NULL;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "mode", json_object_new_string("kexec"));
+	return o;
+}
+
 static const struct api_ops ops = {
 	.ping = fake_ping, .info = fake_ping, .counters = fake_null,
-	.pause = fake_pause, .shutdown = fake_shutdown, .update_exec = fake_update,
+	.pause = fake_pause, .shutdown = fake_shutdown, .update_exec = fake_update, .update_kexec = fake_update_kexec,
 };
 
 static int route(const char *m, const char *url, const char *body, struct api_reply *r);
@@ -87,13 +105,29 @@ static void update_routing(void)
 	CHECK(route("PUT", "/api/v1/vm.update", "{\"mode\":\"exec\",\"binary\":\"fail\"}", &r) == 500 &&
 	      strstr(r.body, "keeps running"), "a failed update: the op's status and reason");
 	api_reply_free(&r);
-	CHECK(route("PUT", "/api/v1/vm.update", "{\"mode\":\"kexec\",\"kernel\":\"/k\"}", &r) == 501 && updates == 3,
-	      "kexec with its fields: 501, not yet");
+	CHECK(route("PUT", "/api/v1/vm.update", "{\"mode\":\"kexec\",\"kernel\":\"/k\"}", &r) == 200 && updates == 3 &&
+	      !strcmp(kexec_seen, "/k|-|-|-|0") && strstr(r.body, "kexec"), "kexec with a kernel: the op, its answer");
+	api_reply_free(&r);
+	CHECK(route("PUT", "/api/v1/vm.update", "{\"mode\":\"kexec\",\"kernel\":\"/k\",\"initrd\":\"/i\",\"cmdline\":\"a b\","
+		    "\"session\":\"s1\",\"rehearse\":true}", &r) == 200 && !strcmp(kexec_seen, "/k|/i|a b|s1|1"),
+	      "kexec: initrd, cmdline, session, rehearse passed on");
+	api_reply_free(&r);
+	CHECK(route("PUT", "/api/v1/vm.update", "{\"mode\":\"kexec\",\"kernel\":\"fail\"}", &r) == 409 &&
+	      strstr(r.body, "keeps running"), "kexec refused: the op's status and reason");
+	api_reply_free(&r);
+	CHECK(route("PUT", "/api/v1/vm.update", "{\"mode\":\"kexec\",\"kernel\":\"/k\",\"binary\":\"/b\"}", &r) == 400,
+	      "kexec with a field it does not take: 400");
+	api_reply_free(&r);
+	CHECK(route("PUT", "/api/v1/vm.update", "{\"mode\":\"kexec\",\"kernel\":\"/k\",\"session\":\"%s\"}", &r) == 200,
+	      "kexec: a session name of 2 bytes is fine");
+	api_reply_free(&r);
+	CHECK(route("PUT", "/api/v1/vm.update", "{\"mode\":\"kexec\",\"kernel\":\"/k\",\"session\":\"0123456789012345678901234567890123456789012345678901234567890123\"}", &r) == 400,
+	      "kexec: a session name over 63 bytes: 400");
 	api_reply_free(&r);
 	CHECK(route("PUT", "/api/v1/vm.update", "{\"mode\":\"exec\",\"kernel\":\"/k\"}", &r) == 400 && updates == 3,
 	      "exec with a field it does not take: 400");
 	api_reply_free(&r);
-	CHECK(route("PUT", "/api/v1/vm.update", "{\"mode\":\"kexec\"}", &r) == 501 && updates == 3, "kexec: 501, not yet");
+	CHECK(route("PUT", "/api/v1/vm.update", "{\"mode\":\"kexec\"}", &r) == 400 && updates == 3, "kexec without a kernel: 400");
 	api_reply_free(&r);
 	CHECK(route("PUT", "/api/v1/vm.update", "", &r) == 400 && updates == 3, "no body: 400");
 	api_reply_free(&r);
