@@ -304,6 +304,13 @@ static int take_ram(struct restore *rs, struct fdtab_entry **out, unsigned int *
 			return fd;
 		}
 		e->fd = fd;
+		/* A memfd (shmem: F_GET_SEALS works) of the size the state's RAM has is checked at adoption. */
+		if (fcntl(fd, F_GET_SEALS) < 0) {
+			snprintf(why, why_size, "the session's token %s is not a memfd", e->name);
+			for (unsigned int j = 0; j <= i; j++)
+				close((*out)[j].fd);
+			return -EINVAL;
+		}
 	}
 	return 0;
 }

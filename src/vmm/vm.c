@@ -189,10 +189,24 @@ static int adopt_handed_over(struct vm *vm)
 {
 	const struct lu_section *s = lu_state_find(vm->restore, LU_FDS_TYPE, 0);
 
-	/* After a kexec: the memfds LUO handed back, under the names the state's "fds" section gave them. */
-	if (vm->cfg->lu_fds)
-		return fdtab_adopt_handed_over(&vm->fds, vm->cfg->lu_fds, vm->cfg->nr_lu_fds, vm->restore_why,
-					       sizeof(vm->restore_why));
+	/*
+	 * After a kexec: the memfds LUO handed back (cmd_restore.c checked them), under the names the
+	 * state's "fds" section gave them. Not fdtab_adopt_handed_over: LUO makes them anew, nameless
+	 * (/proc/self/fd shows "/ (deleted)", not "/memfd:..."), and they were never close-on-exec-less.
+	 */
+	if (vm->cfg->lu_fds) {
+		for (unsigned int i = 0; i < vm->cfg->nr_lu_fds; i++) {
+			const struct fdtab_entry *e = &vm->cfg->lu_fds[i];
+			int r = fdtab_adopt(&vm->fds, e->fd, e->kind, e->owner, e->name);
+
+			if (r < 0) {
+				snprintf(vm->restore_why, sizeof(vm->restore_why), "adopting guest RAM %s: %s", e->name,
+					 strerror(-r));
+				return r;
+			}
+		}
+		return 0;
+	}
 	if (!s) {
 		snprintf(vm->restore_why, sizeof(vm->restore_why), "the state lists no handed-over fds");
 		return -EINVAL;

@@ -1,0 +1,97 @@
+# Host kernel update by kexec through LUO (issue 12 (b), docs/liveupdate.md). Needs the L1 booted with
+# `kho=on liveupdate=on` (tools/testhost/run --append 'kho=on liveupdate=on'); arm64.
+# Phase 1 (no argument): an L2 runs tests/guest/memcheck (a pattern over 32 MiB of its RAM, verified
+# every round, the round its counter); refusals (a command line without liveupdate=on), a --rehearse
+# (session, preserve, kexec_file_load and save, all undone: the VM goes on); then `nestvm ctl SOCKET
+# update kexec` with the same kit kernel, an initramfs made of this L1's /init and busybox, and this
+# L1's command line with nestvm.cmd= replaced by "sh THIS phase2": L1 reboots into it, its /init runs
+# phase 2. Phase 2: a restore with a corrupt state (NESTVM_FAIL_AT=luo-corrupt-state, a private copy)
+# is refused and the session stays retrievable; `nestvm restore --luo-session` then takes the VM back:
+# memcheck goes on past the round it had, 0 bad words; the phases are printed; the session is finished
+# (a third restore finds none). TAP numbering continues across the kexec (state in $P, on the 9p share).
+. tests/testhost/lib.sh
+
+P=/nestvm/build-testhost/luo-kexec D=/tmp/luo S=/tmp/luo/api.sock EV=/tmp/luo/events SESSION=lu-test
+CTL() { "$NESTVM" ctl "$@"; }
+alive() { [ -e "/proc/$1/stat" ] && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat"; }
+round() { { tr -d '\r' < "$D/out"; } 2>/dev/null | sed -n 's/^memcheck: round \([0-9]*\) .*/\1/p' | tail -n1; }
+bad() { { tr -d '\r' < "$D/out"; } 2>/dev/null | sed -n 's/^memcheck: round .* bad \([0-9]*\) .*/\1/p' | tail -n1; }
+wait_round() { i=0; while [ "$(round)" -lt "$1" ] 2>/dev/null || [ -z "$(round)" ]; do
+	[ $i -ge $(($2 * 10)) ] && return 1; alive "$pid" || return 1; usleep 100000; i=$((i + 1)); done; }
+goes_on() { wait_round $(($1 + 3)) 120 && [ "$(bad)" = 0 ] && alive "$pid"; }
+stop() { CTL "$S" shutdown > /dev/null 2>&1; i=0; while alive "$pid" && [ $i -lt 300 ]; do usleep 100000; i=$((i + 1)); done
+	alive "$pid" && kill -KILL "$pid"; wait "$pid" 2>/dev/null; }
+mkdir -p "$D"
+
+if [ "${1:-}" = phase2 ]; then
+	# --- phase 2, in the kexec'd kernel ---
+	. "$P/phase1"
+	echo "# phase 2: L1 booted by kexec; $(tr -d '\r' < "$P/reply" | head -c 400)"
+	check "the new kernel offers /dev/liveupdate" [ -c /dev/liveupdate ]
+	NESTVM_FAIL_AT=luo-corrupt-state "$NESTVM" restore --luo-session "$SESSION" > "$D/bad" 2>&1; rc=$?
+	check "a corrupt state (a flipped bit): restore refuses (exit $rc), says why" \
+		sh -c "[ $rc = 1 ] && grep -q 'refused: the state is refused (section-crc\|refused: the state is refused (header-crc' '$D/bad'" ||
+		show "$D/bad"
+	check "... and keeps the session for the next restore" grep -q 'stays unfinished' "$D/bad" || show "$D/bad"
+	"$NESTVM" restore --luo-session "$SESSION" > "$D/out" 2>&1 &
+	pid=$!
+	check "nestvm restore --luo-session $SESSION: memcheck goes on past round $r0 with 0 bad words (now $(round), bad $(bad))" \
+		goes_on "$r0" || show "$D/out"
+	check "... from the round it had, not a new run (first round after restore $(round))" [ "$(round)" -gt "$r0" ]
+	grep -E '^(phase|pause|preserve|kexec_load|reboot|restore|resume) ' "$D/out" | tr -d '\r' | sed 's/^/# /'
+	check "the restore printed every phase (text and JSON)" \
+		sh -c "grep -q '^restore ' '$D/out' && grep -q '\"phases_us\":{\"pause\":[0-9]*,\"preserve\":[0-9]*,\"kexec_load\":[0-9]*,\"reboot\":' '$D/out'" ||
+		show "$D/out"
+	CTL "$S" info > "$D/c" 2>&1
+	check "ctl info on the restored VM: Running" grep -q '^state: Running' "$D/c" || show "$D/c"
+	"$NESTVM" restore --luo-session "$SESSION" > "$D/third" 2>&1; rc=$?
+	check "the session was finished: a second restore finds none (exit $rc)" \
+		sh -c "[ $rc != 0 ] && grep -q 'RETRIEVE_SESSION\|retrieved already' '$D/third'" || show "$D/third"
+	stop
+	done_testing
+	exit
+fi
+
+# --- phase 1 ---
+rm -rf "$P"; mkdir -p "$P"
+check "L1 has /dev/liveupdate (booted with kho=on liveupdate=on)" [ -c /dev/liveupdate ] ||
+	{ done_testing; exit; }
+# The new kernel's initramfs: this L1's own /init and busybox (the root is the unpacked initramfs).
+(mkdir -p "$D/rootfs/bin" && cp /init "$D/rootfs/init" && cp /bin/busybox "$D/rootfs/bin/busybox" &&
+	cd "$D/rootfs" && find . | cpio -o -H newc 2> /dev/null | gzip -1 > "$P/initrd.cpio.gz")
+check "an initramfs for the new kernel ($(wc -c < "$P/initrd.cpio.gz") bytes)" [ -s "$P/initrd.cpio.gz" ]
+GCMD="memcheck 32 200"
+rm -f "$D/out" "$S"
+"$NESTVM" run --kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --cpus 2 --memory 256M \
+	--cmdline "loglevel=1 panic=-1 nestvm.gcmd=$(printf '%s' "$GCMD" | base64 -w0)" \
+	--api-socket path="$S" --event-monitor path="$EV" < /dev/null > "$D/out" 2>&1 &
+pid=$!
+check "L2 (2 vCPUs, 256M) boots, memcheck counts" wait_round 3 300 || show "$D/out"
+KERNEL=/kit/$NESTVM_ARCH/Image
+CTL "$S" update kexec --kernel "$KERNEL" --cmdline "console=ttyAMA0 kho=on" > "$D/c" 2>&1; rc=$?
+check "a command line without liveupdate=on: refused (exit $rc), the VM keeps running" \
+	sh -c "[ $rc = 1 ] && grep -q '400.*liveupdate=on' '$D/c'" || show "$D/c"
+CTL "$S" update kexec --kernel /nonexistent > "$D/c" 2>&1; rc=$?
+check "a missing kernel: refused (exit $rc, 404)" sh -c "[ $rc = 1 ] && grep -q '404.*nonexistent' '$D/c'" || show "$D/c"
+r0=$(round)
+CTL "$S" update kexec --kernel "$KERNEL" --initrd "$P/initrd.cpio.gz" --session "$SESSION" --rehearse > "$D/c" 2>&1; rc=$?
+sed 's/^/# /' "$D/c"
+check "update kexec --rehearse: exit 0, the phases (session, preserve, kexec_file_load, save, all undone)" \
+	sh -c "[ $rc = 0 ] && grep -q '^preserve ' '$D/c' && grep -q '^kexec_load ' '$D/c'" || show "$D/c"
+check "... memcheck goes on past round $r0, 0 bad words" goes_on "$r0" || show "$D/out"
+# The phase-2 command line: this one with nestvm.cmd= replaced.
+b64=$(printf '%s' "sh tests/testhost/liveupdate_kexec.sh phase2" | base64 -w0)
+NEWCMD=$(sed "s/nestvm\.cmd=[^ ]*/nestvm.cmd=$b64/" /proc/cmdline)
+r0=$(round)
+echo "# kexec at memcheck round $r0, new command line: $NEWCMD"
+printf 't_n=%s\nt_fail=%s\nr0=%s\n' "$((t_n + 0))" "$t_fail" "$r0" > "$P/phase1"
+sync
+CTL --json "$S" update kexec --kernel "$KERNEL" --initrd "$P/initrd.cpio.gz" --cmdline "$NEWCMD" \
+	--session "$SESSION" > "$P/reply" 2>&1; rc=$?
+sync
+# Still here: give the reboot a moment, then it did not happen.
+sleep 30
+not_ok "update kexec: L1 did not reboot (ctl exit $rc: $(head -c 300 "$P/reply"))"
+show "$D/out"
+stop
+done_testing
