@@ -18,6 +18,8 @@ int lu_kexec_save(struct lu_writer *w, const struct lu_kexec_info *k)
 	lu_put_u64(w, k->t_preserved);
 	lu_put_u64(w, k->t_loaded);
 	lu_put_u64(w, k->realtime_saved);
+	lu_put_u64(w, k->counter_saved);
+	lu_put_u64(w, k->counter_hz);
 	lu_put_str(w, k->kernel, LU_KEXEC_MAX_STR);
 	lu_put_str(w, k->cmdline, LU_KEXEC_MAX_STR);
 	return lu_writer_end(w);
@@ -33,6 +35,8 @@ int lu_kexec_decode(const struct lu_section *s, struct lu_kexec_info *out, char 
 	out->t_preserved = lu_get_u64(&c);
 	out->t_loaded = lu_get_u64(&c);
 	out->realtime_saved = lu_get_u64(&c);
+	out->counter_saved = lu_get_u64(&c);
+	out->counter_hz = lu_get_u64(&c);
 	lu_get_str(&c, out->kernel, sizeof(out->kernel));
 	lu_get_str(&c, out->cmdline, sizeof(out->cmdline));
 	if (!c.bad && !out->session[0])

@@ -8,7 +8,9 @@
  *   u64 preserved, u64 loaded: CLOCK_MONOTONIC ns of the old kernel when the guest RAM memfds were in
  *     the session and when kexec_file_load had loaded the new kernel (the phases' ends: the
  *     "update" section has request, paused and saved),
- *   u64 CLOCK_REALTIME ns at the save (the only clock both kernels share, to the RTC's precision),
+ *   u64 CLOCK_REALTIME ns at the save (both kernels' clock, to the RTC's precision at best),
+ *   u64 the machine counter at the save and u64 its frequency in Hz, 0 when there is none
+ *     (host_counter.h: it runs on across the kexec, so the reboot is timed with it where it exists),
  *   string the new kernel's path, string its command line (each at most 4096 bytes).
  * The guest RAM memfds are preserved under their fd numbers in the old process (the "fds" section
  * lists them, kind guest-ram), the state memfd under LU_KEXEC_STATE_TOKEN.
@@ -30,7 +32,7 @@
 
 struct lu_kexec_info {
 	char session[LU_KEXEC_NAME_MAX + 1];
-	uint64_t t_preserved, t_loaded, realtime_saved;
+	uint64_t t_preserved, t_loaded, realtime_saved, counter_saved, counter_hz;
 	char kernel[LU_KEXEC_MAX_STR + 1];
 	char cmdline[LU_KEXEC_MAX_STR + 1];
 };

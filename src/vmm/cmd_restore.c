@@ -28,6 +28,7 @@
 
 #include "iommu/fail_inject.h"
 #include "liveupdate/fds_section.h"
+#include "liveupdate/host_counter.h"
 #include "liveupdate/kexec_section.h"
 #include "liveupdate/luo.h"
 #include "vmm/api_server.h"
@@ -43,7 +44,7 @@
 struct restore {
 	const char *name;
 	int dev, session;
-	uint64_t t_start, t_restored, realtime_start;
+	uint64_t t_start, t_restored, realtime_start, counter_start, counter_hz;
 	struct vm_update_info info;
 	struct lu_kexec_info k;
 	struct lu_state st;
@@ -217,7 +218,11 @@ static int refuse(struct restore *rs, const char *why)
 static void print_phases(struct restore *rs, uint64_t t_resumed)
 {
 	const struct vm_update_info *i = &rs->info;
-	int64_t reboot = (int64_t)(rs->realtime_start - rs->k.realtime_saved) / 1000;
+	/* The machine counter where both kernels read the same one, else CLOCK_REALTIME (host_counter.h). */
+	bool counter = rs->counter_hz && rs->counter_hz == rs->k.counter_hz && rs->counter_start >= rs->k.counter_saved;
+	int64_t reboot = counter ? (int64_t)((unsigned __int128)(rs->counter_start - rs->k.counter_saved) * 1000000u /
+					       rs->counter_hz)
+				 : (int64_t)(rs->realtime_start - rs->k.realtime_saved) / 1000;
 	json_object *o = json_object_new_object(), *t = json_object_new_object();
 	struct { const char *name; int64_t us; } ph[] = {
 		{ "pause", (int64_t)(i->t_paused - i->t_request) / 1000 },
@@ -241,6 +246,7 @@ static void print_phases(struct restore *rs, uint64_t t_resumed)
 	json_object_object_add(o, "kernel", json_object_new_string(rs->k.kernel));
 	json_object_object_add(o, "state_bytes", json_object_new_int64((int64_t)rs->st.len));
 	json_object_object_add(o, "phases_us", t);
+	json_object_object_add(o, "reboot_clock", json_object_new_string(counter ? "counter" : "realtime"));
 	fprintf(stderr, "nestvm restore: %s\n", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 	event_monitor_emit("vm", "updated", o);
 }
@@ -352,6 +358,7 @@ int cmd_restore(int argc, char **argv)
 	}
 	rs.t_start = vm_update_now_ns();
 	rs.realtime_start = realtime_ns();
+	lu_host_counter(&rs.counter_start, &rs.counter_hz);
 	rs.dev = luo_open();
 	if (rs.dev < 0) {
 		fprintf(stderr, "nestvm restore: %s: %s (the kernel needs CONFIG_LIVEUPDATE and kho=on liveupdate=on)\n",

@@ -21,6 +21,7 @@
 
 #include "iommu/fail_inject.h"
 #include "liveupdate/fds_section.h"
+#include "liveupdate/host_counter.h"
 #include "liveupdate/luo.h"
 #include "liveupdate/state_fields.h"
 #include "vmm/api_route.h"
@@ -306,6 +307,7 @@ int vm_kexec_commit(struct vm_update *u)
 	loaded = true;
 	x->k.t_loaded = vm_update_now_ns();
 	x->k.realtime_saved = realtime_ns();
+	lu_host_counter(&x->k.counter_saved, &x->k.counter_hz);
 	u->info.t_saved = x->k.t_loaded;
 	r = vm_state_save(vm, &w, u->argc, u->argv, &u->info);
 	if (!r)

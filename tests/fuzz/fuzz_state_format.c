@@ -15,6 +15,7 @@
 #include "devices/vfio_pci_state.h"
 #include "iommu/iommufd_state.h"
 #include "liveupdate/fds_section.h"
+#include "liveupdate/kexec_section.h"
 #include "liveupdate/state_fields.h"
 #include "liveupdate/state_format.h"
 
@@ -28,6 +29,7 @@ static const struct lu_section_spec specs[] = {
 	{ .type = PCI_MSIX_STATE_TYPE, .min_version = 1, .max_version = PCI_MSIX_STATE_VERSION, .multi = true },
 	{ .type = VFIO_PCI_STATE_TYPE, .min_version = 1, .max_version = VFIO_PCI_STATE_VERSION, .multi = true },
 	{ .type = IOMMUFD_STATE_TYPE, .min_version = 1, .max_version = IOMMUFD_STATE_VERSION },
+	{ .type = LU_KEXEC_TYPE, .min_version = 1, .max_version = LU_KEXEC_VERSION },
 };
 
 /* The assigned-device decoders: what they accept satisfies the invariants restore relies on. */
@@ -95,6 +97,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 				if (!lu_fds_decode(s, &e, &nr, why, sizeof(why)))
 					free(e);
+			} else if (!strcmp(s->type, LU_KEXEC_TYPE)) {
+				static struct lu_kexec_info k;
+				char why[256];
+
+				/* What restore relies on: a session name it can look up, NUL-terminated strings. */
+				if (!lu_kexec_decode(s, &k, why, sizeof(why)) &&
+				    (!k.session[0] || strlen(k.session) > LU_KEXEC_NAME_MAX ||
+				     strlen(k.kernel) > LU_KEXEC_MAX_STR || strlen(k.cmdline) > LU_KEXEC_MAX_STR))
+					abort();
 			} else if (!strcmp(s->type, PCI_MSIX_STATE_TYPE) || !strcmp(s->type, VFIO_PCI_STATE_TYPE) ||
 				   !strcmp(s->type, IOMMUFD_STATE_TYPE)) {
 				read_device(s);
