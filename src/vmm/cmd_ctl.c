@@ -47,7 +47,11 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "remove-device", "PUT", "vm.remove-device", "removal requested (the guest releases it, then it goes)",
 	  "ask the guest to release a hot-plugged device", "ID" },
 	{ "update", "PUT", "vm.update", "updated",
-	  "re-exec nestvm (PATH, else the same binary) with the VM running on", "exec [--binary PATH] [--rehearse]" },
+	  "re-exec nestvm (PATH, else the same binary) with the VM running on; or kexec the host into a new "
+	  "kernel with guest RAM and the VM state kept in a LUO session (no assigned devices: Linux 7.2 preserves "
+	  "memfds only; `nestvm restore --luo-session NAME` takes the VM back)",
+	  "exec [--binary PATH] [--rehearse] | kexec --kernel PATH [--initrd PATH] [--cmdline STR] [--session NAME] "
+	  "[--rehearse]" },
 };
 
 void cmd_ctl_usage(void)
@@ -279,7 +283,9 @@ static int update_body(int argc, char **argv, char **out)
 			json_object_object_add(o, "binary", json_object_new_string(argv[++i]));
 		} else if (!strcmp(argv[i], "--rehearse")) {
 			json_object_object_add(o, "rehearse", json_object_new_boolean(1));
-		} else if (!strcmp(argv[0], "kexec") && i + 1 < argc && argv[i][0] == '-') {
+		} else if (!strcmp(argv[0], "kexec") && i + 1 < argc &&
+			   (!strcmp(argv[i], "--kernel") || !strcmp(argv[i], "--initrd") || !strcmp(argv[i], "--cmdline") ||
+			    !strcmp(argv[i], "--session"))) {
 			json_object_object_add(o, argv[i] + 2, json_object_new_string(argv[i + 1]));
 			i++;
 		} else {

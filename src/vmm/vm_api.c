@@ -489,6 +489,12 @@ static json_object *api_update_kexec(void *opaque, const struct api_kexec_req *q
 		return o;
 	}
 	fail(r, 500, "update failed, the VM keeps running: %s", e ? u->err : "out of memory");
+	{
+		json_object *ev = json_object_new_object();
+
+		json_object_object_add(ev, "reason", json_object_new_string(r->msg));
+		event_monitor_emit("vm", "update-failed", ev);
+	}
 	return NULL;
 }
 
