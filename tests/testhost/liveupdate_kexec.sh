@@ -18,6 +18,7 @@ round() { { tr -d '\r' < "$D/out"; } 2>/dev/null | sed -n 's/^memcheck: round \(
 bad() { { tr -d '\r' < "$D/out"; } 2>/dev/null | sed -n 's/^memcheck: round .* bad \([0-9]*\) .*/\1/p' | tail -n1; }
 wait_round() { i=0; while [ "$(round)" -lt "$1" ] 2>/dev/null || [ -z "$(round)" ]; do
 	[ $i -ge $(($2 * 10)) ] && return 1; alive "$pid" || return 1; usleep 100000; i=$((i + 1)); done; }
+mono_at() { { tr -d '\r' < "$D/out"; } 2>/dev/null | sed -n "s/^memcheck: round $1 .* mono_ms \([0-9]*\).*/\1/p" | tail -n1; }
 goes_on() { wait_round $(($1 + 3)) 120 && [ "$(bad)" = 0 ] && alive "$pid"; }
 stop() { CTL "$S" shutdown > /dev/null 2>&1; i=0; while alive "$pid" && [ $i -lt 300 ]; do usleep 100000; i=$((i + 1)); done
 	alive "$pid" && kill -KILL "$pid"; wait "$pid" 2>/dev/null; }
@@ -38,7 +39,17 @@ if [ "${1:-}" = phase2 ]; then
 	check "nestvm restore --luo-session $SESSION: memcheck goes on past round $r0 with 0 bad words" \
 		goes_on "$r0" || show "$D/out"
 	echo "# memcheck after the restore: round $(round), bad $(bad)"
-	check "... from the round it had, not a new run (first round after restore $(round))" [ "$(round)" -gt "$r0" ]
+	tr -d '\r' < "$D/out" | grep '^memcheck: round' | head -n 3 | sed 's/^/#   first: /'
+	tr -d '\r' < "$D/out" | grep '^memcheck: round' | tail -n 2 | sed 's/^/#   last: /'
+	# What the guest saw: its clock from the round before the kexec to the first one after the restore.
+	r1=$((r0 + 1)) m1=''
+	while [ -z "$m1" ] && [ "$r1" -le "$(round)" ]; do m1=$(mono_at "$r1"); r1=$((r1 + 1)); done
+	# (The step is the guest-visible pause plus the rounds run between r0 and the pause: an upper bound.)
+	check "the guest's CLOCK_MONOTONIC went on across the kexec (round $r0 at ${m0:-?} ms, round $((r1 - 1)) at ${m1:-?} ms)" \
+		sh -c "[ -n '$m0' ] && [ -n '$m1' ] && [ '$m1' -gt '$m0' ]"
+	[ -n "$m0" ] && [ -n "$m1" ] && echo "# guest-visible step across the update: $((m1 - m0)) ms (at most; includes rounds before the pause)"
+	check "... it continues the run it had (its first round after the restore, $((r1 - 1)), follows $r0), not a new one" \
+		[ "$((r1 - 1))" -gt "$r0" ]
 	grep -E '^(phase|pause|preserve|kexec_load|reboot|restore|resume) ' "$D/out" | tr -d '\r' | sed 's/^/# /'
 	check "the restore printed every phase (text and JSON)" \
 		sh -c "grep -q '^restore ' '$D/out' && grep -q '\"phases_us\":{\"pause\":[0-9]*,\"preserve\":[0-9]*,\"kexec_load\":[0-9]*,\"reboot\":' '$D/out'" ||
@@ -113,7 +124,9 @@ b64=$(printf '%s' "sh tests/testhost/liveupdate_kexec.sh phase2" | base64 -w0)
 NEWCMD=$(sed "s/nestvm\.cmd=[^ ]*/nestvm.cmd=$b64/" /proc/cmdline)
 r0=$(round)
 echo "# kexec at memcheck round $r0, new command line: $NEWCMD"
-printf 't_n=%s\nt_fail=%s\nr0=%s\n' "$((t_n + 0))" "$t_fail" "$r0" > "$P/phase1"
+# The guest's CLOCK_MONOTONIC at its last round before the kexec (memcheck's mono_ms).
+m0=$(mono_at "$r0")
+printf 't_n=%s\nt_fail=%s\nr0=%s\nm0=%s\n' "$((t_n + 0))" "$t_fail" "$r0" "$m0" > "$P/phase1"
 sync
 CTL --json "$S" update kexec --kernel "$KERNEL" --initrd "$P/initrd.cpio.gz" --cmdline "$NEWCMD" \
 	--session "$SESSION" > "$P/reply" 2>&1; rc=$?
