@@ -5,15 +5,18 @@
  * the PCI function behind each. Exit 0 when KVM and iommufd are usable, 5 when one is not.
  */
 #include <dirent.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/kvm.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
 #include "iommu/iommufd.h"
+#include "liveupdate/luo.h"
 #include "vmm/cmd.h"
 #include "vmm/exitcode.h"
 #include "vmm/log.h"
@@ -22,7 +25,8 @@
 void cmd_host_usage(void)
 {
 	printf("usage: nestvm host\n"
-	       "  Probes /dev/kvm, /dev/iommu and /dev/vfio/devices/* and prints what nestvm can use.\n"
+	       "  Probes /dev/kvm, /dev/iommu, /dev/vfio/devices/* and /dev/liveupdate (which fds this kernel can\n"
+	       "  preserve across a kexec) and prints what nestvm can use.\n"
 	       "  Exit status 0 when KVM and iommufd are usable, 5 when one of them is not.\n");
 }
 
@@ -130,6 +134,43 @@ static void list_vfio(void)
 		printf("vfio: /dev/vfio/devices is empty\n");
 }
 
+/*
+ * What this kernel can preserve across a kexec (vm.update kexec, docs/liveupdate.md): asked with a
+ * throwaway LUO session, which closing unpreserves. Informational: not part of the exit status.
+ */
+static void probe_liveupdate(void)
+{
+	char name[64];
+	int dev = luo_open(), s, m, fd, r;
+
+	if (dev < 0) {
+		printf("liveupdate: no %s (%s): vm.update kexec needs CONFIG_LIVEUPDATE and kho=on liveupdate=on\n",
+		       LUO_DEV, strerror(-dev));
+		return;
+	}
+	snprintf(name, sizeof(name), "nestvm-host-probe-%d", (int)getpid());
+	s = luo_session_create(dev, name);
+	if (s < 0) {
+		printf("liveupdate: %s: creating a session: %s\n", LUO_DEV, luo_strerror(-s));
+		close(dev);
+		return;
+	}
+	m = memfd_create("nestvm-host-probe", MFD_CLOEXEC);
+	r = m < 0 ? -errno : ftruncate(m, 4096) < 0 ? -errno : luo_preserve_fd(s, m, 1);
+	printf("liveupdate: %s: preserves across kexec: memfd (guest RAM) %s", LUO_DEV, r ? "no" : "yes");
+	if (m >= 0)
+		close(m);
+	fd = iommufd_open();
+	if (fd >= 0) {
+		r = luo_preserve_fd(s, fd, 2);
+		printf(", iommufd %s", r ? "no" : "yes");
+		close(fd);
+	}
+	printf(" (nestvm carries guest RAM and its own state; VMs with assigned devices are refused)\n");
+	close(s);
+	close(dev);
+}
+
 int cmd_host(int argc, char **argv)
 {
 	bool kvm, iommu;
@@ -145,5 +186,6 @@ int cmd_host(int argc, char **argv)
 	kvm = probe_kvm();
 	iommu = probe_iommufd();
 	list_vfio();
+	probe_liveupdate();
 	return kvm && iommu ? EXIT_OK : EXIT_UNSUPPORTED;
 }

@@ -72,6 +72,10 @@ fi
 rm -rf "$P"; mkdir -p "$P"
 check "L1 has /dev/liveupdate (booted with kho=on liveupdate=on)" [ -c /dev/liveupdate ] ||
 	{ done_testing; exit; }
+"$NESTVM" host > "$D/host" 2>&1
+check "nestvm host: this kernel preserves memfds across kexec, not iommufds (asked with a throwaway session)" \
+	grep -q '^liveupdate: /dev/liveupdate: preserves across kexec: memfd (guest RAM) yes, iommufd no' "$D/host" ||
+	show "$D/host"
 # The new kernel's initramfs: this L1's own /init and busybox (the root is the unpacked initramfs).
 (mkdir -p "$D/rootfs/bin" && cp /init "$D/rootfs/init" && cp /bin/busybox "$D/rootfs/bin/busybox" &&
 	cd "$D/rootfs" && find . | cpio -o -H newc 2> /dev/null | gzip -1 > "$P/initrd.cpio.gz")
