@@ -8,8 +8,8 @@
  * that fails before the guest runs leaves the session unfinished: the kernel finishes a retrieved
  * session when its last fd closes and discards what was not retrieved (luo_session_release), and a
  * session is retrieved once only, so this process hands the session fd to a keeper (a child that
- * holds it and gives it to the next `nestvm restore --luo-session NAME` over an abstract unix socket,
- * SCM_RIGHTS) before it exits.
+ * holds it and gives it to the next `nestvm restore --luo-session NAME` of the same user, checked with
+ * SO_PEERCRED, over an abstract unix socket, SCM_RIGHTS) before it exits.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -94,8 +94,9 @@ static int keeper_take(const char *name)
 	s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (s < 0)
 		return -errno;
+	errno = 0;
 	if (connect(s, (struct sockaddr *)&a, len) < 0 || (n = recvmsg(s, &m, MSG_CMSG_CLOEXEC)) <= 0) {
-		e = errno ? errno : EIO;
+		e = errno ? errno : EIO;   /* recvmsg 0: the keeper went away without sending */
 		close(s);
 		return -e;
 	}
@@ -169,9 +170,21 @@ static void keep_session(struct restore *rs)
 		struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
 		int sfd = 4;
 
-		c = accept(3, NULL, NULL);
-		if (c < 0)
+		c = accept4(3, NULL, NULL, SOCK_CLOEXEC);
+		if (c < 0 && (errno == EINTR || errno == ECONNABORTED))
 			continue;
+		if (c < 0)
+			_exit(1);   /* the session goes with it: nothing else can be done */
+		{
+			/* An abstract socket has no file permissions: only this user's processes get the session. */
+			struct ucred cr;
+			socklen_t cl = sizeof(cr);
+
+			if (getsockopt(c, SOL_SOCKET, SO_PEERCRED, &cr, &cl) < 0 || cr.uid != geteuid()) {
+				close(c);
+				continue;
+			}
+		}
 		cm->cmsg_level = SOL_SOCKET;
 		cm->cmsg_type = SCM_RIGHTS;
 		cm->cmsg_len = CMSG_LEN(sizeof(int));

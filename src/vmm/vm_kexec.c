@@ -63,10 +63,14 @@ static int open_image(struct vm_update *u, const char *what, const char *path)
 
 	if (fd < 0)
 		return fail(u, errno, "the new %s %.200s: %s", what, path, strerror(errno));
-	if (fstat(fd, &sb) < 0 || !S_ISREG(sb.st_mode)) {
-		e = errno ? errno : EINVAL;
+	if (fstat(fd, &sb) < 0) {
+		e = errno;
 		close(fd);
-		return fail(u, e == ENOENT ? EINVAL : e, "the new %s %.200s is not a regular file", what, path);
+		return fail(u, e == ENOENT ? EINVAL : e, "the new %s %.200s: fstat: %s", what, path, strerror(e));
+	}
+	if (!S_ISREG(sb.st_mode)) {
+		close(fd);
+		return fail(u, EINVAL, "the new %s %.200s is not a regular file", what, path);
 	}
 	return fd;
 }
