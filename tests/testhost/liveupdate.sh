@@ -209,6 +209,75 @@ elif check "an edu device is bound to vfio-pci in L1 (${edu_cdev:-none}), edu_te
 		stop
 	done
 fi
+# --- virtio devices (arm64): virtio-blk under continuous checked I/O, virtio-console, edu DMA ---
+# The console is virtio (hvc0: everything the guest prints crosses the update through it); diskcheck
+# (tests/guest/diskcheck.c) runs DISK_W workers writing, flushing and reading back their own chunks
+# of /dev/vda with O_DIRECT (several requests in flight at any update), each line
+# 'diskcheck: worker W round R bad B ioerr E'; edu loops DMA with MSIs, memcheck counts.
+DISK_W=4
+disk_lines() { { tr -d '\r' < "$T/out"; } 2>/dev/null | grep -c '^diskcheck: worker [0-9]* round '; }
+# disk_ok: no chunk read back wrong, no failed request, in any worker's last line, no BAD line
+disk_ok() { ! { tr -d '\r' < "$T/out"; } 2>/dev/null | grep -q '^diskcheck: BAD\|^diskcheck: worker .* \(bad [1-9]\|ioerr [1-9]\)\|cannot start'; }
+disk_worst() { { tr -d '\r' < "$T/out"; } 2>/dev/null | grep '^diskcheck: BAD\|^diskcheck: worker .* \(bad [1-9]\|ioerr [1-9]\)' | head -n 3; }
+# disk_goes_on N: 3 more rounds per worker past N lines within 180 s, all good
+disk_goes_on() { i=0; while [ "$(disk_lines)" -lt $(($1 + 3 * DISK_W)) ]; do [ $i -ge 1800 ] && return 1
+	alive "$pid" || return 1; usleep 100000; i=$((i + 1)); done; disk_ok; }
+virtio_boot() {
+	dd if=/dev/zero of="$T/vdisk" bs=1M count=4 2>/dev/null
+	GCMD="memcheck 16 200 & diskcheck /dev/vda $DISK_W 64 8 & edu_test --noiommu --bind --loop 0"
+	KCMD='vfio.enable_unsafe_noiommu_mode=1'
+	EXTRA="--device vfio,path=$edu_cdev --disk path=$T/vdisk --console virtio"
+	boot "$@" && wait_loop 3 120 && disk_goes_on 0; }
+VIRTIO_ROUNDS=${LU_VIRTIO_ROUNDS:-10}
+if [ "$NESTVM_ARCH" != arm64 ]; then
+	skip "x86_64 (LU_X86=1): virtio across updates is tried on arm64" "virtio-blk, virtio-console and edu across updates"
+elif [ -c "${edu_cdev:-/nonexistent}" ]; then
+	check "virtio: L2 with virtio-blk, virtio-console and edu boots; diskcheck, edu loop and memcheck count" virtio_boot ||
+		show "$T/out"
+	n0=$(disk_lines) r0=$(loop_round) f0=$(nfds)
+	CTL --json "$S" update exec > "$T/c" 2>&1; rc=$?
+	check "virtio: update exec with virtio-blk and virtio-console: exit 0, same pid ($(head -c 300 "$T/c"))" \
+		sh -c "[ $rc = 0 ] && grep -q '\"pid\":$pid' '$T/c'" || { show "$T/c"; show "$T/out"; }
+	check "virtio: diskcheck goes on over the console: every write, flush and read after the update completed once with the right data (lines $n0 -> $(disk_lines))" \
+		disk_goes_on "$n0" || { disk_worst | sed 's/^/# /'; show "$T/out"; }
+	check "virtio: edu DMA and MSIs go on (round $r0 -> $(loop_round), bad/lost $(loop_bad)), memcheck 0 bad" \
+		dma_goes_on "$r0" || show "$T/out" 60
+	f1=$(nfds) ok_n=0 worst=0
+	: > "$T/phases"
+	for n in $(seq "$VIRTIO_ROUNDS"); do
+		CTL --json "$S" update exec > "$T/c" 2>&1 || { show "$T/c"; break; }
+		d=$(sed -n 's/.*"downtime_us":\([0-9]*\).*/\1/p' "$T/c"); [ "${d:-0}" -gt "$worst" ] && worst=$d
+		grep -o '"phases_us":{[^}]*},"downtime_us":[0-9]*,"state_bytes":[0-9]*' "$T/c" >> "$T/phases"
+		ok_n=$n
+		usleep 300000   # the guest's requests pile up again between two updates
+	done
+	sed 's/^/# virtio update: /' "$T/phases"
+	check "virtio: $VIRTIO_ROUNDS updates in a row during the disk I/O ($ok_n, worst downtime ${worst} us)" \
+		[ "$ok_n" = "$VIRTIO_ROUNDS" ]
+	n1=$(disk_lines)
+	check "virtio: ... diskcheck goes on, no bad chunk, no I/O error (lines $n0 -> $n1)" disk_goes_on "$n1" ||
+		{ disk_worst | sed 's/^/# /'; show "$T/out"; }
+	check "virtio: ... edu DMA and MSIs go on (bad/lost $(loop_bad)), memcheck 0 bad" dma_goes_on "$(loop_round)" ||
+		show "$T/out" 60
+	f2=$(nfds)
+	check "virtio: ... no fd leak ($f1 before, $f2 after; first boot $f0)" [ "$f1" = "$f2" ] || ls -l "/proc/$pid/fd"
+	stop
+	# The new binary fails half way: the previous one takes the VM back with the same disk fd.
+	check "virtio: L2 boots (NESTVM_FAIL_AT=lu-restore-midway)" virtio_boot NESTVM_FAIL_AT=lu-restore-midway ||
+		show "$T/out"
+	n0=$(disk_lines)
+	CTL "$S" update exec > "$T/c" 2>&1; rc=$?
+	check "virtio: lu-restore-midway: the update fails (exit $rc), the previous binary took the VM back" \
+		sh -c "[ $rc = 1 ] && grep -q '500.*previous nestvm took it back' '$T/c'" || { show "$T/c"; show "$T/out"; }
+	check "virtio: ... diskcheck goes on, all good (lines $n0 -> $(disk_lines))" disk_goes_on "$n0" ||
+		{ disk_worst | sed 's/^/# /'; show "$T/out"; }
+	CTL "$S" update exec > "$T/c" 2>&1; rc=$?
+	check "virtio: ... the next update succeeds" [ $rc = 0 ] || show "$T/c"
+	check "virtio: ... diskcheck still goes on" disk_goes_on "$(disk_lines)" || show "$T/out"
+	stop
+else
+	skip "no edu device bound to vfio-pci in L1" "virtio-blk, virtio-console and edu across updates"
+fi
 GCMD=$GCMD0 KCMD='' EXTRA=''
 
 # --- failures in the new binary: the previous binary takes the VM back ---
