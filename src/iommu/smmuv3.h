@@ -96,6 +96,7 @@ struct smmuv3 {
 	unsigned int nr_batch;
 	bool atc_timeout;           /* an ATC invalidation timed out: the next CMD_SYNC reports it */
 	bool xlate_changed;         /* hooks.xlate_changed is due when the MMIO access ends */
+	bool frozen;                /* live update, restoring: streams not attached yet (smmuv3_state.h) */
 	uint64_t nr_cmds, nr_events, nr_events_lost;
 };
 

@@ -69,7 +69,7 @@ int main(void)
 		return tap_done();
 	}
 	fake_iommufd_setup(iommufd, vfio, &c);
-	n = viommu_nested_create(&fmt, soft, iommufd, loop);
+	n = viommu_nested_create(&fmt, soft, iommufd, loop, NULL);
 	CHECK(n != NULL, "nested core over the fake iommufd");
 
 	/* A device that cannot get its vIOMMU object: everything made for it goes, it is back on the IOAS. */
