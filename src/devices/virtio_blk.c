@@ -312,6 +312,8 @@ static int blk_lu_save(struct virtio_dev *v, struct lu_writer *w)
 		}
 		s->nr_done++;
 	}
+	if (s->nr_done)
+		pr_info("%s: %u request(s) in flight at the pause, completed by the next process", b->name, s->nr_done);
 	virtio_blk_state_put(w, b->idx, s);
 	free(s);
 	return lu_writer_end(w);

@@ -252,6 +252,7 @@ elif [ -c "${edu_cdev:-/nonexistent}" ]; then
 		usleep 300000   # the guest's requests pile up again between two updates
 	done
 	sed 's/^/# virtio update: /' "$T/phases"
+	echo "# virtio: updates that found disk requests in flight at the pause (completed by the next process): $(grep -c 'request(s) in flight at the pause' "$T/out") of $((VIRTIO_ROUNDS + 1))"
 	check "virtio: $VIRTIO_ROUNDS updates in a row during the disk I/O ($ok_n, worst downtime ${worst} us)" \
 		[ "$ok_n" = "$VIRTIO_ROUNDS" ]
 	n1=$(disk_lines)
@@ -277,6 +278,79 @@ elif [ -c "${edu_cdev:-/nonexistent}" ]; then
 	stop
 else
 	skip "no edu device bound to vfio-pci in L1" "virtio-blk, virtio-console and edu across updates"
+fi
+# --- the nested vSMMUv3 (arm64): edu behind it doing DMA through L2's own iommufd, virtio too ---
+# L2's arm-smmu-v3 owns stage 1 of edu (nested: the host SMMU walks it over nestvm's stage 2) and of
+# the virtio devices (nestvm's software walk); edu_test loops DMA through L2's iommufd and every
+# SMMU_FAULT_EVERY rounds DMAs to an unmapped IOVA, whose F_TRANSLATION comes back to L2 through the
+# vEVENTQ (a dmesg loop prints L2's arm-smmu-v3 event lines); diskcheck and memcheck as above.
+SMMU_FAULT_EVERY=15
+faults() { { tr -d '\r' < "$T/out"; } 2>/dev/null | grep -c '^dmesg: .*event: F_TRANSLATION client: .* sid: 0x[0-9a-f]* .*iova: '; }
+ev_faults() { grep -c '"source":"viommu","event":"fault",.*"origin":"host","type":"F_TRANSLATION".*"delivered":true' "$EV" 2>/dev/null; }
+# faults_on N E: L2 logged a translation fault past N and the event stream one past E, within 180 s
+faults_on() { i=0; while [ "$(faults)" -le "$1" ] || [ "$(ev_faults)" -le "$2" ]; do [ $i -ge 1800 ] && return 1
+	alive "$pid" || return 1; usleep 100000; i=$((i + 1)); done; }
+smmu_boot() {
+	dd if=/dev/zero of="$T/vdisk" bs=1M count=4 2>/dev/null
+	GCMD="memcheck 16 200 & diskcheck /dev/vda $DISK_W 64 8 &
+(while sleep 3; do dmesg -c | grep F_TRANSLATION | sed 's/^/dmesg: /'; done) &
+edu_test --iommufd --bind --timeout-ms 5000 --loop 0 --fault-every $SMMU_FAULT_EVERY"
+	KCMD='iommu.strict=1'
+	EXTRA="--viommu smmuv3 --device vfio,path=$edu_cdev --disk path=$T/vdisk --console virtio"
+	boot "$@" && wait_loop 3 300 && disk_goes_on 0; }
+SMMU_ROUNDS=${LU_SMMU_ROUNDS:-10}
+if [ "$NESTVM_ARCH" != arm64 ]; then
+	skip "the nested SMMUv3 is arm64's" "vSMMUv3 across updates"
+elif [ -c "${edu_cdev:-/nonexistent}" ]; then
+	check "vsmmu: L2 with --viommu smmuv3, edu (L2's iommufd), virtio-blk and virtio-console boots; DMA, disk and memory checkers count" \
+		smmu_boot || show "$T/out" 60
+	check "vsmmu: before any update L2 got F_TRANSLATION for the unmapped IOVA via the vEVENTQ ($(faults) logged, $(ev_faults) on the event stream)" \
+		faults_on 0 0 || show "$T/out" 60
+	n0=$(disk_lines) r0=$(loop_round) f0=$(nfds) x0=$(faults) e0=$(ev_faults)
+	CTL "$S" viommu > "$T/v0" 2>&1
+	CTL --json "$S" update exec > "$T/c" 2>&1; rc=$?
+	check "vsmmu: update exec with the nested vSMMU: exit 0, same pid ($(head -c 300 "$T/c"))" \
+		sh -c "[ $rc = 0 ] && grep -q '\"pid\":$pid' '$T/c'" || { show "$T/c"; show "$T/out" 60; }
+	CTL "$S" viommu > "$T/v1" 2>&1
+	check "vsmmu: the new process adopted the same iommufd objects (nest parent, vIOMMU, vEVENTQ, vDEVICE, nested HWPT ids)" \
+		sh -c "grep -i 'hwpt\|viommu\|veventq\|vdevice' '$T/v0' > '$T/v0i' && [ -s '$T/v0i' ] && grep -i 'hwpt\|viommu\|veventq\|vdevice' '$T/v1' | cmp -s - '$T/v0i'" ||
+		{ show "$T/v0"; show "$T/v1"; }
+	dma_goes_on "$r0"; st=$?
+	check "vsmmu: edu DMA through both stages goes on, data and MSIs intact (round $r0 -> $(loop_round), bad/lost $(loop_bad))" \
+		[ $st = 0 ] || show "$T/out" 60
+	disk_goes_on "$n0"; st=$?
+	check "vsmmu: diskcheck through the vSMMU's software walk goes on, all good (lines $n0 -> $(disk_lines))" [ $st = 0 ] ||
+		{ disk_worst | sed 's/^/# /'; show "$T/out"; }
+	faults_on "$x0" "$e0"; st=$?
+	check "vsmmu: after the update a DMA to an unmapped IOVA still reports F_TRANSLATION to L2 through the vEVENTQ ($x0 -> $(faults) in L2, $e0 -> $(ev_faults) on the event stream)" \
+		[ $st = 0 ] || show "$T/out" 60
+	f1=$(nfds) ok_n=0 worst=0
+	: > "$T/phases"
+	for n in $(seq "$SMMU_ROUNDS"); do
+		CTL --json "$S" update exec > "$T/c" 2>&1 || { show "$T/c"; break; }
+		d=$(sed -n 's/.*"downtime_us":\([0-9]*\).*/\1/p' "$T/c"); [ "${d:-0}" -gt "$worst" ] && worst=$d
+		grep -o '"phases_us":{[^}]*},"downtime_us":[0-9]*,"state_bytes":[0-9]*' "$T/c" >> "$T/phases"
+		ok_n=$n
+		usleep 300000
+	done
+	sed 's/^/# vsmmu update: /' "$T/phases"
+	echo "# vsmmu: updates that found disk requests in flight at the pause: $(grep -c 'request(s) in flight at the pause' "$T/out") of $((SMMU_ROUNDS + 1))"
+	check "vsmmu: $SMMU_ROUNDS updates in a row during DMA and disk I/O ($ok_n, worst downtime ${worst} us)" \
+		[ "$ok_n" = "$SMMU_ROUNDS" ]
+	x1=$(faults) e1=$(ev_faults) n1=$(disk_lines)
+	dma_goes_on "$(loop_round)"; st=$?
+	check "vsmmu: ... edu DMA and MSIs go on (bad/lost $(loop_bad)), memcheck 0 bad" [ $st = 0 ] || show "$T/out" 60
+	disk_goes_on "$n1"; st=$?
+	check "vsmmu: ... diskcheck goes on, no bad chunk, no I/O error (lines $n1 -> $(disk_lines))" [ $st = 0 ] ||
+		{ disk_worst | sed 's/^/# /'; show "$T/out"; }
+	faults_on "$x1" "$e1"; st=$?
+	check "vsmmu: ... F_TRANSLATION still reaches L2 ($x1 -> $(faults), event stream $e1 -> $(ev_faults))" [ $st = 0 ] ||
+		show "$T/out" 60
+	f2=$(nfds)
+	check "vsmmu: ... no fd leak ($f1 before, $f2 after; first boot $f0)" [ "$f1" = "$f2" ] || ls -l "/proc/$pid/fd"
+	stop
+else
+	skip "no edu device bound to vfio-pci in L1" "vSMMUv3 across updates"
 fi
 GCMD=$GCMD0 KCMD='' EXTRA=''
 
