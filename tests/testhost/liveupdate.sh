@@ -11,6 +11,11 @@
 # memcheck across one update and LU_ROUNDS more: no DMA data bad, no MSI lost, no fd leak, the
 # IOAS's pinned RAM charged to the new image (VmPin); a restore failing in the new binary (midway,
 # or at IOMMU_IOAS_CHANGE_PROCESS) leaves the VM and its device working in the previous binary.
+# virtio (arm64): virtio-blk under tests/guest/diskcheck (workers writing, flushing and reading back
+# checked chunks with O_DIRECT), the virtio console and edu across one update and LU_VIRTIO_ROUNDS
+# more: no chunk wrong, no I/O error, DMA goes on. The nested vSMMUv3 (arm64): the same behind
+# --viommu smmuv3 with edu driven through L2's iommufd and faulting on an unmapped IOVA now and then:
+# the same iommufd objects after the update, and F_TRANSLATION still reaches L2 through the vEVENTQ.
 # x86_64 refuses the update unless nestvm runs with NESTVM_LU_X86=1 (not proven yet,
 # docs/liveupdate.md): the refusal is checked, and LU_X86=1 runs the tests without a device.
 . tests/testhost/lib.sh
