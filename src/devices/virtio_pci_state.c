@@ -196,6 +196,11 @@ int virtio_pci_lu_save(struct pci_dev *d, struct lu_writer *w)
 	struct virtio_pci_saved *s = calloc(1, sizeof(*s));
 	int r;
 
+	if (!v->ops->lu_save || !v->ops->lu_restore) {
+		/* A model without its own state cannot be carried (the update fails, the VM keeps running). */
+		free(s);
+		return err_num(EOPNOTSUPP, "%s: this virtio device's state is not serialized", v->name);
+	}
 	if (!s)
 		return err_num(ENOMEM, "%s: saving the transport", v->name);
 	pthread_mutex_lock(&v->lock);
