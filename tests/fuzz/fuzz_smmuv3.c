@@ -98,7 +98,7 @@ static struct viommu *nested_setup(struct smmuv3 *s, struct viommu *soft, const 
 		.fail = hdr[31] & 8 ? hdr[32] : 0, .inval_accept = hdr[33],
 		.hw_type = hdr[34] & 1 ? 0 : IOMMU_HW_INFO_TYPE_ARM_SMMUV3,
 	};
-	struct viommu *n = viommu_nested_create(&smmuv3_nested_format, soft, fake_iommufd, loop);
+	struct viommu *n = viommu_nested_create(&smmuv3_nested_format, soft, fake_iommufd, loop, NULL);
 
 	if (!n)
 		__builtin_trap();
