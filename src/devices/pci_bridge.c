@@ -28,7 +28,9 @@ static const struct { uint16_t vendor, device; uint8_t type; } kinds[] = {
 /* The links: 16 GT/s x16, what a GPU or NIC slot has (guest topology code reads them as bandwidth). */
 #define BR_LINK_WIDTH 16u
 /* ACS Source Validation, Translation Blocking, P2P Request/Completion Redirect, Upstream Forwarding:
- * what switch downstream ports report (PCIe 6.0 7.7.8.2); no Egress Control, no Direct Translated P2P. */
+ * what switch downstream ports and root ports report (PCIe 6.0 7.7.8.2); no Egress Control, no
+ * Direct Translated P2P. Linux requires ACS of every port on the path to the root bus before it gives
+ * a function an IOMMU group of its own (pci_acs_path_enabled). */
 #define BR_ACS_CAPS (PCI_ACS_SV | PCI_ACS_TB | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF)
 
 static struct pci_bridge *to_br(struct pci_dev *d)
@@ -251,7 +253,7 @@ int pci_bridge_create(struct vm *vm, enum pci_bridge_kind kind, const char *name
 	}
 	b->exp = (uint8_t)r;
 	exp_cap(b, port);
-	if (kind == PCI_BRIDGE_SWITCH_DOWN)
+	if (kind != PCI_BRIDGE_SWITCH_UP)
 		acs_cap(b);
 	follow(b);
 	memcpy(b->init, b->pci.cfg, sizeof(b->init));
@@ -276,6 +278,16 @@ int pci_bridge_attach(struct pci_bridge *b, unsigned int slot, struct pci_dev *d
 	}
 	b->child[slot] = d;
 	return 0;
+}
+
+void pci_bridge_acs_preset(struct pci_bridge *b)
+{
+	const uint16_t on = PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF;
+
+	if (b->kind == PCI_BRIDGE_SWITCH_UP)
+		return;
+	pci_cfg_set16(&b->pci, PCI_BRIDGE_ACS + PCI_ACS_CTRL, on);
+	memcpy(&b->init[PCI_BRIDGE_ACS + PCI_ACS_CTRL], &b->pci.cfg[PCI_BRIDGE_ACS + PCI_ACS_CTRL], 2);
 }
 
 void pci_bridge_set_subordinate(struct pci_bridge *b, uint8_t sub)

@@ -3,7 +3,8 @@
  * The ports of a cold-plugged PCIe topology (--device vfio,...,root-port=on|switch=ID, docs/topology.md):
  * a type 1 (PCI-to-PCI bridge) function whose PCI Express capability (PCIe 6.0 7.5.3.2) says which
  * port it is, and the functions on its secondary bus, fixed before the guest runs:
- *   - a Root Port (type 4) on bus 0, without a slot: its link holds one function, at 00.0;
+ *   - a Root Port (type 4) on bus 0, without a slot: its link holds one function, at 00.0; an ACS
+ *     extended capability as below;
  *   - a switch's Upstream Port (type 5) below a root port: its secondary bus is the switch's internal
  *     bus, holding the Downstream Ports at devices 0..N-1;
  *   - a switch's Downstream Port (type 6): one function below, at 00.0, and an ACS extended
@@ -25,7 +26,7 @@
 
 enum pci_bridge_kind { PCI_BRIDGE_ROOT_PORT, PCI_BRIDGE_SWITCH_UP, PCI_BRIDGE_SWITCH_DOWN };
 
-#define PCI_BRIDGE_ACS 0x100        /* the ACS extended capability of a downstream port */
+#define PCI_BRIDGE_ACS 0x100        /* the ACS extended capability of root and downstream ports */
 
 struct pci_bridge {
 	struct pci_dev pci;
@@ -51,6 +52,12 @@ int pci_bridge_create(struct vm *vm, enum pci_bridge_kind kind, const char *name
  * or downstream port's link holds device 0 only, PCIe 6.0 7.3.1), -EBUSY for a taken one.
  */
 int pci_bridge_attach(struct pci_bridge *b, unsigned int slot, struct pci_dev *d);
+/*
+ * A root or downstream port's ACS controls as firmware of an IOMMU platform leaves them: Source Validation,
+ * P2P Request and Completion Redirect, Upstream Forwarding on (what Linux requires of a port to give
+ * the functions below IOMMU groups of their own, REQ_ACS_FLAGS), also after a reset. Before the guest runs.
+ */
+void pci_bridge_acs_preset(struct pci_bridge *b);
 /* The last bus below B, once its subtree is numbered (firmware's Subordinate Bus Number). */
 void pci_bridge_set_subordinate(struct pci_bridge *b, uint8_t sub);
 /* Destroys B and everything below it (a bridge on no bus yet; on a bus its parent does this). */

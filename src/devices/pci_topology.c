@@ -61,6 +61,9 @@ static int root_port(struct vm *vm, unsigned int nr, const char *name, struct pc
 	r = pci_bridge_create(vm, PCI_BRIDGE_ROOT_PORT, name, TOPO_PORT_BASE + nr, (uint8_t)bus, out);
 	if (r)
 		return r;
+	/* ACS as for the downstream ports below (make_switch): the whole path to the root bus needs it. */
+	if (pci_host_viommu(vm->pci))
+		pci_bridge_acs_preset(*out);
 	r = pci_host_add(vm->pci, &(*out)->pci);
 	if (r) {
 		pci_bridge_destroy(*out);
@@ -130,6 +133,14 @@ static int make_switch(struct vm *vm, const struct pci_place *place, unsigned in
 			pci_bridge_destroy(dsp);
 			return r;
 		}
+		/*
+		 * Behind a vIOMMU, ACS redirect on from the start, as IOMMU platforms' firmware sets it: a
+		 * DT guest enumerates PCI before its SMMU driver asks for ACS (pci_request_acs), so it
+		 * would put every function below the switch in one IOMMU group and VFIO in the guest could
+		 * not take them one by one. Without one, off: P2P routes through the switch.
+		 */
+		if (pci_host_viommu(vm->pci))
+			pci_bridge_acs_preset(dsp);
 		k++;
 		r = device_below(vm, i, dsp);
 		if (r)

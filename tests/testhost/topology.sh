@@ -2,7 +2,8 @@
 # edu devices bound to vfio-pci (tools/testhost/run --edu 2), both assigned to one L2:
 #  1. switch=sw0 on both: L2 finds each edu below its own downstream port (PCIe type 6, ACS
 #     capability) of one switch (upstream port, type 5) below a root port (type 4), links 16 GT/s x16
-#     (lspci-style reads of /sys/bus/pci: the parent chain, each port's PCI Express capability); and
+#     (lspci-style reads of /sys/bus/pci: the parent chain, each port's PCI Express capability), ACS on
+#     the root and downstream ports; and
 #     P2P through it works: edu A's DMA engine writes 5 into B's factorial register, B computes 120
 #     (tests/guest/edu_p2p, no vIOMMU: A aims at B's BAR GPA);
 #  2. A on a root port of its own (root-port=on), B behind the switch: A sits directly below a root
@@ -78,9 +79,9 @@ check "switch: each edu is below a downstream port (6), an upstream port (5), a 
 check "switch: one switch: the same upstream port above both, a downstream port each" \
 	sh -c "[ -n '$(bdf_above "$o" "$ea" 2)' ] && [ '$(bdf_above "$o" "$ea" 2)' = '$(bdf_above "$o" "$eb" 2)' ] &&
 		[ '$(bdf_above "$o" "$ea" 1)' != '$(bdf_above "$o" "$eb" 1)' ]" || show "$o" 40
-check "switch: ACS capability on the downstream ports only" \
-	sh -c "grep '^topo-port: .* type=6 ' '$o' | grep -q 'acs=yes' && ! grep '^topo-port: .* type=6 ' '$o' | grep -q 'acs=no' &&
-		! grep -E '^topo-port: .* type=(4|5) ' '$o' | grep -q 'acs=yes'" || show "$o" 40
+check "switch: ACS capability on the downstream and root ports, not the upstream port" \
+	sh -c "grep -E '^topo-port: .* type=(4|6) ' '$o' | grep -q 'acs=yes' && ! grep -E '^topo-port: .* type=(4|6) ' '$o' | grep -q 'acs=no' &&
+		! grep -E '^topo-port: .* type=5 ' '$o' | grep -q 'acs=yes'" || show "$o" 40
 check "switch: links at 16 GT/s x16" \
 	sh -c "! grep '^topo-port: ' '$o' | grep -v 'speed=16.0_GT/s_PCIe width=16' | grep -q ." || show "$o" 40
 check "switch: nestvm built it (info line)" \
@@ -123,7 +124,7 @@ run nested "--iommufd" "iommu.strict=1" --viommu smmuv3 --device "vfio,path=$a,s
 o=$T/nested.out
 common nested
 set -- $(edus "$o")
-check "vSMMU: both edus below the switch, each in an IOMMU group of its own (the downstream ports' ACS)" \
+check "vSMMU: both edus below the switch, each in an IOMMU group of its own (ACS preset on the ports)" \
 	sh -c "[ '$(ports "$o" "$1")' = '6 5 4' ] && [ '$(ports "$o" "$2")' = '6 5 4' ] && [ -n '$(group "$o" "$1")' ] &&
 		[ -n '$(group "$o" "$2")' ] && [ '$(group "$o" "$1")' != '$(group "$o" "$2")' ]" || show "$o" 40
 check "vSMMU: P2P through L2's dma-buf IOVA across the switch" \

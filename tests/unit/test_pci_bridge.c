@@ -157,8 +157,9 @@ static void test_acs(void)
 	CHECK(rd(2, 0, PCI_BRIDGE_ACS + PCI_ACS_CTRL, 2) == 0, "ACS controls off at reset (peers below route directly)");
 	wr(2, 0, PCI_BRIDGE_ACS + PCI_ACS_CTRL, 2, 0xffff);
 	CHECK(rd(2, 0, PCI_BRIDGE_ACS + PCI_ACS_CTRL, 2) == 0x1f, "ACS controls: only the capable ones are writable");
-	CHECK(rd(1, 0, PCI_BRIDGE_ACS, 4) == 0 && rd(0, rp->pci.devfn, PCI_BRIDGE_ACS, 4) == 0,
-	      "upstream and root ports: no extended capability");
+	CHECK((rd(0, rp->pci.devfn, PCI_BRIDGE_ACS, 4) & 0xffff) == PCI_EXT_CAP_ID_ACS &&
+	      rd(0, rp->pci.devfn, PCI_BRIDGE_ACS + PCI_ACS_CTRL, 2) == 0, "root port: ACS too, controls off");
+	CHECK(rd(1, 0, PCI_BRIDGE_ACS, 4) == 0, "upstream port: no extended capability");
 }
 
 static void test_renumber(void)
@@ -228,6 +229,28 @@ static void test_bounds(void)
 	CHECK(rd(3, 0, PCI_VENDOR_ID, 4) == 0x11e81234, "out-of-range accesses are harmless");
 }
 
+/* Behind a vIOMMU pci_topology.c presets a downstream port's ACS controls; a reset keeps them. */
+static void test_acs_preset(void)
+{
+	struct pci_bridge *d;
+	uint8_t v[2];
+
+	if (pci_bridge_create(&vm, PCI_BRIDGE_SWITCH_DOWN, "dsp-preset", 0, 9, &d)) {
+		CHECK(0, "a downstream port for the preset");
+		return;
+	}
+	pci_bridge_acs_preset(d);
+	pci_dev_cfg_read(&d->pci, PCI_BRIDGE_ACS + PCI_ACS_CTRL, v, 2);
+	CHECK(pci_le_get(v, 2) == (PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF),
+	      "ACS preset: source validation, request/completion redirect, upstream forwarding on");
+	pci_le_put(v, 2, 0);
+	pci_dev_cfg_write(&d->pci, PCI_BRIDGE_ACS + PCI_ACS_CTRL, v, 2);
+	d->pci.ops->bus_reset(&d->pci);
+	pci_dev_cfg_read(&d->pci, PCI_BRIDGE_ACS + PCI_ACS_CTRL, v, 2);
+	CHECK(pci_le_get(v, 2) == (PCI_ACS_SV | PCI_ACS_RR | PCI_ACS_CR | PCI_ACS_UF), "and back on after a reset");
+	pci_bridge_destroy(d);
+}
+
 int main(void)
 {
 	vm.vm_fd = -1;
@@ -243,6 +266,7 @@ int main(void)
 	test_link();
 	test_reset();
 	test_bounds();
+	test_acs_preset();
 	destroyed = 0;
 	pci_host_remove_all(vm.pci);
 	CHECK(destroyed == 3, "removing every function destroys the ports and the functions below them");
