@@ -15,6 +15,7 @@
 #include "vmm/evloop.h"
 #include "vmm/exitcode.h"
 #include "vmm/log.h"
+#include "vmm/api_conn.h"
 #include "vmm/api_server.h"
 #include "vmm/updater.h"
 #include "vmm/vm.h"
@@ -304,33 +305,54 @@ static const char *str_member(json_object *o, const char *key, bool *bad)
 	return json_object_get_string(v);
 }
 
-/* cloud-hypervisor's DeviceConfig: {"path": ..., "id": ...}; its other keys are not supported. */
+/*
+ * cloud-hypervisor's DeviceConfig: {"path": ..., "id": ...}; its other keys are not supported. Or,
+ * instead of "path", "fd": N, the Nth (from 0) of the fds the client passed with SCM_RIGHTS on this
+ * connection (api_conn.h), as cloud-hypervisor takes passed fds in order.
+ */
 static json_object *api_add_device(void *opaque, json_object *body, struct api_result *r)
 {
 	struct vm_api *a = opaque;
 	struct hotplug_result res;
 	const char *path, *id;
-	json_object *o;
+	json_object *o, *fdv = NULL;
 	bool bad = false;
+	int fd = -1;
 
 	path = str_member(body, "path", &bad);
 	id = str_member(body, "id", &bad);
 	json_object_object_foreach(body, k, v) {
-		(void)v;
-		if (strcmp(k, "path") && strcmp(k, "id")) {
-			fail(r, 400, "unsupported key \"%.40s\" (nestvm takes path and id)", k);
+		if (!strcmp(k, "fd"))
+			fdv = v;
+		else if (strcmp(k, "path") && strcmp(k, "id")) {
+			fail(r, 400, "unsupported key \"%.40s\" (nestvm takes path or fd, and id)", k);
 			return NULL;
 		}
 	}
-	if (bad || !path) {
-		fail(r, 400, "%s", "path (a string, /dev/vfio/devices/vfioN) is required; id is a string");
+	if (fdv && (!json_object_is_type(fdv, json_type_int) || json_object_get_int64(fdv) < 0 ||
+		    json_object_get_int64(fdv) >= API_CONN_MAX_FDS)) {
+		fail(r, 400, "%s", "fd is the index (from 0) of an fd passed with SCM_RIGHTS on this connection");
 		return NULL;
 	}
+	if (bad || !path == !fdv) {
+		fail(r, 400, "%s", "one of path (a string, /dev/vfio/devices/vfioN) or fd (an index) is required; id is a string");
+		return NULL;
+	}
+	if (fdv) {
+		fd = api_server_take_fd((unsigned int)json_object_get_int64(fdv));
+		if (fd < 0) {
+			fail(r, 400, "%s", "no such fd was passed with SCM_RIGHTS on this connection (or a request took it)");
+			return NULL;
+		}
+	}
 	if (!a->vm->hotplug) {
+		if (fd >= 0)
+			close(fd);
 		fail(r, 409, "%s", "the VM has no hot-plug slots (start it with --hotplug-slots N)");
 		return NULL;
 	}
-	if (hotplug_add(a->vm->hotplug, path, id, &res)) {
+	/* hotplug_add owns FD now: it closes it on failure, the device keeps it on success. */
+	if (hotplug_add(a->vm->hotplug, path, fd, id, &res)) {
 		r->status = res.status;
 		snprintf(r->msg, sizeof(r->msg), "%s", res.msg);
 		return NULL;
