@@ -7,9 +7,13 @@
 # once more behind the nested vSMMU (--viommu smmuv3): the hot-added edu gets a vDEVICE and a nested
 # HWPT, and edu_test runs through L2's own iommufd; the nested vSMMU needs an assigned device at
 # boot, so the first edu is cold-plugged there and the second one is hot-plugged.
+# Round 2 passes the device as a manager without access to /dev/vfio would: the cdev's fd sent with
+# SCM_RIGHTS on the request (tools/bench/api_probe sendfd, vm.add-device {"fd": 0}), with 2 more fds
+# nestvm must close; a request naming an fd index nobody passed is refused and its fds are closed.
 . tests/testhost/lib.sh
 
 EDU_TEST=${EDU_TEST:-/nestvm/build-testhost/$NESTVM_ARCH/tests/guest/edu_test}
+PROBE=/nestvm/build-testhost/$NESTVM_ARCH/api_probe
 S=$T/api.sock EV=$T/events
 CTL() { "$NESTVM" ctl "$@"; }
 alive() { [ -e "/proc/$1/stat" ] && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat"; }
@@ -71,9 +75,21 @@ scenario() {
 	for r in 1 2; do
 		wait_for "out | grep -q '^hp: waiting $r$'" 120
 		n0=$(nfds)
-		CTL "$S" add-device "path=$cdev,id=edu$r" > "$T/c" 2>&1; rc=$?
-		check "$name round $r: ctl add-device: exit 0, edu$r at $BDF" \
-			sh -c "[ $rc = 0 ] && grep -q '^id: edu$r$' '$T/c' && grep -q '^bdf: $BDF$' '$T/c'" || show "$T/c"
+		if [ $r = 1 ]; then
+			CTL "$S" add-device "path=$cdev,id=edu$r" > "$T/c" 2>&1; rc=$?
+			check "$name round $r: ctl add-device: exit 0, edu$r at $BDF" \
+				sh -c "[ $rc = 0 ] && grep -q '^id: edu$r$' '$T/c' && grep -q '^bdf: $BDF$' '$T/c'" || show "$T/c"
+		else
+			"$PROBE" "$S" sendfd "$cdev" 2 1 "edu$r" > "$T/c" 2>&1
+			check "$name round $r: add-device {\"fd\": 1} with fd 1 not passed: 400" grep -q '^status 400$' "$T/c" ||
+				show "$T/c"
+			n2=$(nfds)
+			check "$name round $r: the 3 fds passed with it are closed ($n0 before, $n2 after)" [ "$n0" = "$n2" ]
+			"$PROBE" "$S" sendfd "$cdev" 2 0 "edu$r" > "$T/c" 2>&1
+			check "$name round $r: add-device {\"fd\": 0} with the cdev passed by SCM_RIGHTS (+2 fds): 200" \
+				grep -q '^status 200$' "$T/c" || show "$T/c"
+			CTL "$S" info > /dev/null 2>&1
+		fi
 		check "$name round $r: event device-added" wait_for "grep -q '\"event\":\"device-added\".*\"id\":\"edu$r\"' '$EV'" 10
 		check "$name round $r: L2's pciehp enumerates it" wait_for "out | grep -q '^hp: present $r$'" 120 || show "$T/out"
 		if [ "$name" = smmuv3 ]; then
