@@ -9,7 +9,8 @@
 # boot, so the first edu is cold-plugged there and the second one is hot-plugged.
 # Round 2 passes the device as a manager without access to /dev/vfio would: the cdev's fd sent with
 # SCM_RIGHTS on the request (tools/bench/api_probe sendfd, vm.add-device {"fd": 0}), with 2 more fds
-# nestvm must close; a request naming an fd index nobody passed is refused and its fds are closed.
+# nestvm must close; a request naming a passed /dev/null or an fd index nobody passed is refused and
+# its fds are closed.
 . tests/testhost/lib.sh
 
 EDU_TEST=${EDU_TEST:-/nestvm/build-testhost/$NESTVM_ARCH/tests/guest/edu_test}
@@ -81,14 +82,16 @@ scenario() {
 				sh -c "[ $rc = 0 ] && grep -q '^id: edu$r$' '$T/c' && grep -q '^bdf: $BDF$' '$T/c'" || show "$T/c"
 		else
 			"$PROBE" "$S" sendfd "$cdev" 2 1 "edu$r" > "$T/c" 2>&1
-			check "$name round $r: add-device {\"fd\": 1} with fd 1 not passed: 400" grep -q '^status 400$' "$T/c" ||
+			check "$name round $r: add-device {\"fd\": 1}, a /dev/null: not a VFIO device, refused (500)" \
+				grep -q '^status 500$' "$T/c" || show "$T/c"
+			"$PROBE" "$S" sendfd "$cdev" 2 3 "edu$r" > "$T/c" 2>&1
+			check "$name round $r: add-device {\"fd\": 3} with 3 fds passed (0-2): 400" grep -q '^status 400$' "$T/c" ||
 				show "$T/c"
 			n2=$(nfds)
-			check "$name round $r: the 3 fds passed with it are closed ($n0 before, $n2 after)" [ "$n0" = "$n2" ]
+			check "$name round $r: the 3 fds passed with each are closed ($n0 before, $n2 after)" [ "$n0" = "$n2" ]
 			"$PROBE" "$S" sendfd "$cdev" 2 0 "edu$r" > "$T/c" 2>&1
 			check "$name round $r: add-device {\"fd\": 0} with the cdev passed by SCM_RIGHTS (+2 fds): 200" \
 				grep -q '^status 200$' "$T/c" || show "$T/c"
-			CTL "$S" info > /dev/null 2>&1
 		fi
 		check "$name round $r: event device-added" wait_for "grep -q '\"event\":\"device-added\".*\"id\":\"edu$r\"' '$EV'" 10
 		check "$name round $r: L2's pciehp enumerates it" wait_for "out | grep -q '^hp: present $r$'" 120 || show "$T/out"
