@@ -229,6 +229,11 @@ static void acs_cap(struct pci_bridge *b)
 	mask16(d->wmask, PCI_BRIDGE_ACS + PCI_ACS_CTRL, BR_ACS_CAPS);
 }
 
+struct pci_bridge *pci_bridge_of(struct pci_dev *d)
+{
+	return d && d->ops == &bridge_ops ? to_br(d) : NULL;
+}
+
 int pci_bridge_create(struct vm *vm, enum pci_bridge_kind kind, const char *name, unsigned int port, uint8_t bus,
 		      struct pci_bridge **out)
 {

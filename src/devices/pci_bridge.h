@@ -60,6 +60,8 @@ int pci_bridge_attach(struct pci_bridge *b, unsigned int slot, struct pci_dev *d
 void pci_bridge_acs_preset(struct pci_bridge *b);
 /* The last bus below B, once its subtree is numbered (firmware's Subordinate Bus Number). */
 void pci_bridge_set_subordinate(struct pci_bridge *b, uint8_t sub);
+/* D as a port of this kind, or NULL (another function). */
+struct pci_bridge *pci_bridge_of(struct pci_dev *d);
 /* Destroys B and everything below it (a bridge on no bus yet; on a bus its parent does this). */
 void pci_bridge_destroy(struct pci_bridge *b);
 

@@ -10,6 +10,7 @@
 
 #include "devices/hotplug.h"
 #include "devices/pci.h"
+#include "devices/pci_bridge.h"
 #include "iommu/viommu.h"
 #include "vmm/event_monitor.h"
 #include "vmm/evloop.h"
@@ -91,6 +92,37 @@ static json_object *config_json(const struct vm_config *c)
 	return o;
 }
 
+/*
+ * One function of the device tree, and (a cold-plugged root port or switch port, docs/topology.md)
+ * the functions below it as its children, with it as their parent. Bridges' children never change.
+ */
+static void device_tree_add(json_object *t, struct pci_dev *d, const char *parent)
+{
+	struct pci_bridge *b = pci_bridge_of(d);
+	json_object *n = json_object_new_object(), *kids = json_object_new_array();
+	char bdf[16];
+
+	if (!n || !kids) {
+		json_object_put(n);
+		json_object_put(kids);
+		return;
+	}
+	snprintf(bdf, sizeof(bdf), "0000:%02x:%02x.%x", __atomic_load_n(&d->bus, __ATOMIC_RELAXED), d->devfn >> 3,
+		 d->devfn & 7);
+	json_object_object_add(n, "id", json_object_new_string(d->name));
+	json_object_object_add(n, "resources", json_object_new_array());
+	json_object_object_add(n, "children", kids);
+	json_object_object_add(n, "parent", parent ? json_object_new_string(parent) : NULL);
+	json_object_object_add(n, "pci_bdf", json_object_new_string(bdf));
+	json_object_object_add(t, d->name, n);
+	for (unsigned int s = 0; b && s < PCI_NR_SLOTS; s++) {
+		if (!b->child[s])
+			continue;
+		json_object_array_add(kids, json_object_new_string(b->child[s]->name));
+		device_tree_add(t, b->child[s], d->name);
+	}
+}
+
 /* cloud-hypervisor's device_tree: id -> {id, resources, children, parent, pci_bdf}. */
 static json_object *device_tree_json(struct vm *vm)
 {
@@ -100,22 +132,9 @@ static json_object *device_tree_json(struct vm *vm)
 	if (!h)
 		return t;
 	pthread_mutex_lock(&h->lock);
-	for (unsigned int s = 0; s < PCI_NR_SLOTS; s++) {
-		struct pci_dev *d = h->slot[s];
-		json_object *n;
-		char bdf[16];
-
-		if (!d)
-			continue;
-		n = json_object_new_object();
-		snprintf(bdf, sizeof(bdf), "0000:%02x:%02x.%x", d->bus, d->devfn >> 3, d->devfn & 7);
-		json_object_object_add(n, "id", json_object_new_string(d->name));
-		json_object_object_add(n, "resources", json_object_new_array());
-		json_object_object_add(n, "children", json_object_new_array());
-		json_object_object_add(n, "parent", NULL);
-		json_object_object_add(n, "pci_bdf", json_object_new_string(bdf));
-		json_object_object_add(t, d->name, n);
-	}
+	for (unsigned int s = 0; s < PCI_NR_SLOTS; s++)
+		if (h->slot[s])
+			device_tree_add(t, h->slot[s], NULL);
 	pthread_mutex_unlock(&h->lock);
 	if (vm->hotplug)
 		hotplug_describe(vm->hotplug, t);

@@ -67,10 +67,21 @@ common() {
 			grep -q '^p2p_rc=0$' '$o'" || show "$o" 40
 }
 
-# 1. Both behind switch sw0.
-run switch "--noiommu" "$kcmd" --device "vfio,path=$a,switch=sw0" --device "vfio,path=$b,switch=sw0"
+# 1. Both behind switch sw0; vm.info asked while L2 runs.
+( i=0; while [ $i -lt 600 ]; do "$NESTVM" ctl --json "$T/api.sock" info > "$T/info" 2>/dev/null &&
+	grep -q device_tree "$T/info" && break; usleep 200000; i=$((i + 1)); done ) &
+qpid=$!
+run switch "--noiommu" "$kcmd" --api-socket "path=$T/api.sock" --device "vfio,path=$a,switch=sw0" \
+	--device "vfio,path=$b,switch=sw0"
+wait $qpid
 o=$T/switch.out
 common switch
+check "switch: vm.info's device_tree: each edu's parent is a downstream port, theirs the upstream port, its the root port" \
+	sh -c "grep -q '\"parent\":\"switch sw0 downstream 0\",\"pci_bdf\":\"0000:03:00.0\"' '$T/info' &&
+		grep -q '\"parent\":\"switch sw0 downstream 1\",\"pci_bdf\":\"0000:04:00.0\"' '$T/info' &&
+		grep -q '\"switch sw0 downstream 1\":{[^}]*\"parent\":\"switch sw0 upstream\",\"pci_bdf\":\"0000:02:01.0\"' '$T/info' &&
+		grep -q '\"switch sw0 upstream\":{[^}]*\"parent\":\"switch sw0 root port\",\"pci_bdf\":\"0000:01:00.0\"' '$T/info'" ||
+	show "$T/info" 5
 grep '^topo' "$o" | sed 's/^/# /'
 set -- $(edus "$o")
 ea=$1 eb=$2
