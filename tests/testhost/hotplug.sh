@@ -8,8 +8,8 @@
 # HWPT, and edu_test runs through L2's own iommufd; the nested vSMMU needs an assigned device at
 # boot, so the first edu is cold-plugged there and the second one is hot-plugged.
 # Round 2 passes the device as a manager without access to /dev/vfio would: the cdev's fd sent with
-# SCM_RIGHTS on the request (tools/bench/api_probe sendfd, vm.add-device {"fd": 0}), with 2 more fds
-# nestvm must close; a request naming a passed /dev/null or an fd index nobody passed is refused and
+# SCM_RIGHTS on the request (vm.add-device {"fd": 0}): `nestvm ctl add-device fd=3`, and behind the
+# vSMMU tools/bench/api_probe sendfd with 2 more fds nestvm must close; a request naming a passed /dev/null or an fd index nobody passed is refused and
 # its fds are closed.
 . tests/testhost/lib.sh
 
@@ -89,9 +89,15 @@ scenario() {
 				show "$T/c"
 			n2=$(nfds)
 			check "$name round $r: the 3 fds passed with each are closed ($n0 before, $n2 after)" [ "$n0" = "$n2" ]
-			"$PROBE" "$S" sendfd "$cdev" 2 0 "edu$r" > "$T/c" 2>&1
-			check "$name round $r: add-device {\"fd\": 0} with the cdev passed by SCM_RIGHTS (+2 fds): 200" \
-				grep -q '^status 200$' "$T/c" || show "$T/c"
+			if [ "$name" = smmuv3 ]; then
+				"$PROBE" "$S" sendfd "$cdev" 2 0 "edu$r" > "$T/c" 2>&1
+				check "$name round $r: add-device {\"fd\": 0} with the cdev passed by SCM_RIGHTS (+2 fds): 200" \
+					grep -q '^status 200$' "$T/c" || show "$T/c"
+			else
+				CTL "$S" add-device "fd=3,id=edu$r" 3<>"$cdev" > "$T/c" 2>&1; rc=$?
+				check "$name round $r: ctl add-device fd=3 (the cdev passed by SCM_RIGHTS): exit 0, edu$r at $BDF" \
+					sh -c "[ $rc = 0 ] && grep -q '^id: edu$r$' '$T/c' && grep -q '^bdf: $BDF$' '$T/c'" || show "$T/c"
+			fi
 		fi
 		check "$name round $r: event device-added" wait_for "grep -q '\"event\":\"device-added\".*\"id\":\"edu$r\"' '$EV'" 10
 		check "$name round $r: L2's pciehp enumerates it" wait_for "out | grep -q '^hp: present $r$'" 120 || show "$T/out"
