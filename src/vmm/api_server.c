@@ -241,16 +241,38 @@ static void pending_drop(struct pending *p)
 	free(p);
 }
 
+/* C's first bytes are there (its passed fds kept): MHD gets the connection and is run at once for them. */
+static void to_mhd(struct api_server *s, struct api_conn *c)
+{
+	struct sockaddr_un peer = { .sun_family = AF_UNIX };
+
+	c->next = s->live;
+	s->live = c;
+	s->nr_live++;
+	if (MHD_add_connection(s->d, c->fd, (const struct sockaddr *)&peer, sizeof(peer)) != MHD_YES) {
+		/* MHD closed the socket; its passed fds go too (unless MHD's close notification freed them). */
+		pr_debug("api: libmicrohttpd refused a connection: %s", strerror(errno));
+		for (struct api_conn *k = s->live; k; k = k->next) {
+			if (k == c) {
+				live_unlink(s, c);
+				api_conn_free(c);
+				break;
+			}
+		}
+		return;
+	}
+	run_mhd(s);
+}
+
 /*
  * A pending connection's first bytes (or its end): the fds passed with them are kept, then MHD gets
- * the connection (it reads the bytes, we never consume them) and is run at once for them.
+ * the connection (it reads the bytes, we never consume them).
  */
 static bool on_first_bytes(void *opaque, int fd)
 {
 	struct pending *p = opaque;
 	struct api_server *s = p->s;
 	struct api_conn *c = p->c;
-	struct sockaddr_un peer = { .sun_family = AF_UNIX };
 	int r = api_conn_peek(c);
 
 	if (!r)
@@ -263,22 +285,7 @@ static bool on_first_bytes(void *opaque, int fd)
 		api_conn_free(c);
 		return false;
 	}
-	c->next = s->live;
-	s->live = c;
-	s->nr_live++;
-	if (MHD_add_connection(s->d, c->fd, (const struct sockaddr *)&peer, sizeof(sa_family_t)) != MHD_YES) {
-		/* MHD closed the socket; its passed fds go too (unless MHD's close notification freed them). */
-		pr_debug("api: libmicrohttpd refused a connection: %s", strerror(errno));
-		for (struct api_conn *k = s->live; k; k = k->next) {
-			if (k == c) {
-				live_unlink(s, c);
-				api_conn_free(c);
-				break;
-			}
-		}
-		return false;
-	}
-	run_mhd(s);
+	to_mhd(s, c);
 	return false;
 }
 
@@ -356,11 +363,18 @@ static bool on_tick(void *opaque, int fd)
 	now = (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
 	for (struct pending *p = s->pending, *next; p; p = next) {
 		next = p->next;
-		if (now - p->c->since_ns >= API_CONN_TIMEOUT_S * 1000000000ULL) {
-			pr_debug("api: a client sent nothing for %d s: closed", API_CONN_TIMEOUT_S);
-			pending_unlink(p);
-			pending_drop(p);
+		if (now - p->c->since_ns < API_CONN_TIMEOUT_S * 1000000000ULL)
+			continue;
+		/* The loop may be late (a starved host): bytes that did arrive are served, not dropped. */
+		pending_unlink(p);
+		if (api_conn_peek(p->c) > 0) {
+			evloop_unwatch(s->loop, p->watch);
+			to_mhd(s, p->c);
+			free(p);
+			continue;
 		}
+		pr_debug("api: a client sent nothing for %d s: closed", API_CONN_TIMEOUT_S);
+		pending_drop(p);
 	}
 	run_mhd(s);   /* expires connections idle past API_CONN_TIMEOUT_S */
 	return true;
