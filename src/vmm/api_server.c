@@ -60,6 +60,7 @@ struct pending {
 struct api_req {
 	char *body;
 	size_t len;
+	size_t expect;              /* Content-Length, 0: none given */
 	bool answered;              /* a reply is queued (early 413) */
 	void (*after)(void *opaque);
 };
@@ -94,6 +95,30 @@ static enum MHD_Result reply_error(struct MHD_Connection *c, struct api_req *q, 
 	return send_reply(c, q, &rep);
 }
 
+/* C's client passed fds with its first bytes (api_conn.h). */
+static bool had_fds(struct api_server *s, struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+	for (struct api_conn *k = s->live; ci && k; k = k->next)
+		if (k->fd == ci->connect_fd)
+			return k->nr_fds > 0;
+	return false;
+}
+
+/*
+ * A unix socket read stops at the end of the bytes that carried SCM_RIGHTS fds (unix(7): they are
+ * never merged with later ones), and libmicrohttpd's edge-triggered epoll mode takes such a short
+ * read for "drained": a body the client wrote separately, already queued, would wait for the 5 s
+ * timeout. Suspending and resuming the connection (its public API) marks it ready again, so the
+ * body is read on the next run.
+ */
+static void kick(struct MHD_Connection *c)
+{
+	MHD_suspend_connection(c);
+	MHD_resume_connection(c);
+}
+
 /*
  * MHD calls this first with the headers (*CON_CLS NULL), then once per piece of body, then once
  * with *UPLOAD_SIZE 0 when the request is complete: only then is it routed.
@@ -115,6 +140,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && strtoull(cl, NULL, 10) > API_MAX_BODY)
 			return reply_error(c, q, 413, "request body too large");
+		q->expect = cl ? (size_t)strtoull(cl, NULL, 10) : 0;
+		if (q->expect && had_fds(s, c))
+			kick(c);
 		return MHD_YES;
 	}
 	if (q->answered) {
@@ -136,6 +164,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	/* A call without data before the declared body is all there (after kick's resume): more to come. */
+	if (q->len < q->expect)
+		return MHD_YES;
 	{
 		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 
@@ -488,7 +519,8 @@ int api_server_create(struct api_server **out, const char *path, int fd, struct 
 	 * MHD_run from the loop. Limits: connections, per-connection memory (headers + buffers: an
 	 * oversized header block is answered 431 by MHD), idle timeout.
 	 */
-	s->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET, 0, NULL, NULL,
+	s->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET | MHD_ALLOW_SUSPEND_RESUME,
+				0, NULL, NULL,
 				on_request, s,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)API_MAX_CONNECTIONS,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)API_CONN_TIMEOUT_S,

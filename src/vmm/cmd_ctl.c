@@ -130,7 +130,7 @@ static int send_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/* The request's head, with PASS_FD (>= 0) attached by SCM_RIGHTS (unix(7)), then the rest as send_all. */
+/* BUF with PASS_FD attached by SCM_RIGHTS (unix(7)) to its first write, the rest as send_all. */
 static int send_head(int fd, const char *buf, size_t len, int pass_fd)
 {
 	union {
@@ -200,9 +200,25 @@ static int request(const char *sock, const struct ctl_cmd *c, const char *body, 
 		     "%s /api/v1/%s HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\n%s"
 		     "Content-Length: %zu\r\nConnection: close\r\n\r\n", c->method, c->endpoint,
 		     body ? "Content-Type: application/json\r\n" : "", blen);
-	r = send_head(fd, req, (size_t)n, pass_fd);
-	if (!r && blen)
-		r = send_all(fd, body, blen);
+	if (pass_fd >= 0) {
+		/* The whole request and the fd in one write, as cloud-hypervisor's client sends them
+		 * (nestvm also takes a body written after the bytes carrying fds: api_server.c kick). */
+		char *all = malloc((size_t)n + blen);
+
+		if (!all) {
+			r = -ENOMEM;
+			goto out;
+		}
+		memcpy(all, req, (size_t)n);
+		if (blen)
+			memcpy(all + n, body, blen);
+		r = send_head(fd, all, (size_t)n + blen, pass_fd);
+		free(all);
+	} else {
+		r = send_all(fd, req, (size_t)n);
+		if (!r && blen)
+			r = send_all(fd, body, blen);
+	}
 	if (r) {
 		fprintf(stderr, "nestvm ctl: sending to %s: %s\n", sock, strerror(-r));
 		goto out;
