@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/timerfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -239,33 +240,59 @@ static bool id_ok(const char *id)
 	return true;
 }
 
-int hotplug_add(struct hotplug *hp, const char *path, const char *id, struct hotplug_result *res)
+/* The checks of hotplug_add before anything is opened or taken: 0, or -1 with RES filled. */
+static int add_check(struct hotplug *hp, const char *path, int fd, const char **id, char *gen, struct hp_slot **out,
+		     struct hotplug_result *res)
 {
-	struct vfio_config cfg = { .path = path, .fd = -1 };
 	struct hp_slot *s = NULL;
-	char gen[HOTPLUG_ID_MAX];
-	uint8_t bus;
-	int r;
+	struct stat st;
 
-	*res = (struct hotplug_result){ 0 };
-	if (!path || strncmp(path, "/dev/vfio/devices/", 18) || strlen(path) >= sizeof(s->path))
-		return fail(res, 400, "%s", "path must be a VFIO device cdev, /dev/vfio/devices/vfioN");
-	if (id && *id && !id_ok(id))
+	if (fd >= 0 ? path || fstat(fd, &st) || !S_ISCHR(st.st_mode) :
+	    !path || strncmp(path, "/dev/vfio/devices/", 18) || strlen(path) >= sizeof(s->path))
+		return fail(res, 400, "%s", fd >= 0 ? "the fd passed is not a character device (a VFIO device cdev)" :
+			    "path must be a VFIO device cdev, /dev/vfio/devices/vfioN");
+	if (*id && **id && !id_ok(*id))
 		return fail(res, 400, "%s", "id: 1 to 63 letters, digits, '_', '-' or '.'");
-	if (!id || !*id) {
-		snprintf(gen, sizeof(gen), "_vfio%u", hp->next_idx);
-		id = gen;
+	if (!*id || !**id) {
+		snprintf(gen, HOTPLUG_ID_MAX, "_vfio%u", hp->next_idx);
+		*id = gen;
 	}
-	if (find_id(hp, id))
-		return fail(res, 409, "device id %s is in use", id);
+	if (find_id(hp, *id))
+		return fail(res, 409, "device id %s is in use", *id);
 	for (unsigned int i = 0; i < hp->nr && !s; i++)
 		if (hp->slot[i].state == SLOT_EMPTY)
 			s = &hp->slot[i];
 	if (!s)
 		return fail(res, 507, "%s", "no free hot-plug slot (see --hotplug-slots)");
+	*out = s;
+	return 0;
+}
+
+int hotplug_add(struct hotplug *hp, const char *path, int fd, const char *id, struct hotplug_result *res)
+{
+	struct vfio_config cfg = { .path = fd >= 0 ? NULL : path, .fd = fd };
+	struct hp_slot *s = NULL;
+	char gen[HOTPLUG_ID_MAX], fdname[32];
+	uint8_t bus;
+	int r;
+
+	*res = (struct hotplug_result){ 0 };
+	if (add_check(hp, path, fd, &id, gen, &s, res)) {
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
 	bus = pci_root_port_secondary_bus(s->port);
-	if (!bus)
+	if (!bus) {
+		if (fd >= 0)
+			close(fd);
 		return fail(res, 503, "%s", "the guest has not numbered the slot's bus yet");
+	}
+	if (fd >= 0) {
+		snprintf(fdname, sizeof(fdname), "fd passed by the client");
+		path = fdname;
+	}
+	/* From here the model owns FD (a character device: vfio_pci's fstat succeeds, so it adopts it). */
 	r = vfio_pci_create_below(hp->vm, &cfg, hp->next_idx, &bus, &s->dev);
 	if (r) {
 		/* The model unwound itself and closed the cdev; a vIOMMU entry made before a later step failed goes too. */

@@ -40,8 +40,11 @@ struct hotplug_result {
 int hotplug_create(struct vm *vm, unsigned int n, struct hotplug **out);
 /* Stops watching (request interrupts, timer); the ports and their devices go with the PCI host. */
 void hotplug_destroy(struct hotplug *hp);
-/* vm.add-device: PATH (a VFIO cdev) into a free slot as ID (NULL/empty: one is made up). Loop thread. */
-int hotplug_add(struct hotplug *hp, const char *path, const char *id, struct hotplug_result *res);
+/*
+ * vm.add-device: PATH (a VFIO cdev), or FD (>= 0: an open cdev a client passed, which this takes and
+ * closes whatever happens) into a free slot as ID (NULL/empty: one is made up). Loop thread.
+ */
+int hotplug_add(struct hotplug *hp, const char *path, int fd, const char *id, struct hotplug_result *res);
 /* vm.remove-device: asks the guest to release ID (asynchronous; see above). Loop thread. */
 int hotplug_remove(struct hotplug *hp, const char *id, struct hotplug_result *res);
 /* Adds the occupied slots to vm.info's device_tree (cloud-hypervisor's shape). Loop thread. */

@@ -187,6 +187,7 @@ struct pci_host {
 	struct pci_dev bridge;              /* 00.0, class 0x0600 */
 	uint32_t cf8;                       /* CONFIG_ADDRESS (PCI 3.0 3.2.2.3.2) */
 	uint64_t mmio32_next, mmio64_next;  /* BAR pre-assignment bump pointers */
+	unsigned int next_bus;              /* bus number pre-assignment: the next free one (1 at first) */
 	bus_access_fn cf9_fn;               /* the chipset register at 0xCF9, inside CONFIG_ADDRESS's dword */
 	void *cf9_opaque;
 	bool ecam_on, cf8_on;
@@ -231,6 +232,14 @@ int pci_host_viommu_attach_vfio(struct pci_host *h, int vfio_fd, uint32_t dev_id
 void pci_host_viommu_detach_vfio(struct pci_host *h, uint32_t rid);
 /* MSI (ADDR, DATA) from RID through the vIOMMU (pci_viommu_ops.msi_translate); unchanged without one. */
 int pci_host_msi_translate(const struct pci_host *h, uint32_t rid, uint64_t *addr, uint32_t *data, bool report);
+/*
+ * The next bus number for a bridge's secondary bus, as firmware numbers them: depth first, in the
+ * order bridges are created (callers create a bridge's subtree before the next bridge of bus 0,
+ * which is the order Linux renumbers them in). -ENOSPC (reported) past the ECAM's last bus.
+ */
+int pci_host_alloc_bus(struct pci_host *h, const char *who);
+/* Buses pre-assigned so far, bus 0 included: what the firmware tables must cover. */
+unsigned int pci_host_nr_buses(const struct pci_host *h);
 /* Puts D in the next free slot (1..31) and pre-assigns its memory BARs from the windows. */
 int pci_host_add(struct pci_host *h, struct pci_dev *d);
 /* The same in slot SLOT (1..31; 0: the next free one), -ENOSPC (reported) when it is taken. */

@@ -109,6 +109,7 @@ int pci_host_create(struct vm *vm)
 	h->slot[0] = &h->bridge;
 	h->mmio32_next = l->pci_mmio32_base;
 	h->mmio64_next = l->pci_mmio64_base;
+	h->next_bus = 1;
 	if (l->pci_ecam_size) {
 		r = bus_register(&vm->mmio, l->pci_ecam_base, l->pci_ecam_size, ecam_access, h, "pci-ecam");
 		if (r) {
@@ -270,6 +271,26 @@ static bool window_alloc(uint64_t *next, uint64_t base, uint64_t wsize, uint64_t
 	*out = a;
 	*next = a + size;
 	return true;
+}
+
+int pci_host_alloc_bus(struct pci_host *h, const char *who)
+{
+	/* PCIe 4.0 7.2.2: the ECAM has 1 MiB per bus; the guest is told of that many (DT bus-range, MCFG). */
+	uint64_t buses = vm_layout(h->vm)->pci_ecam_size >> 20;
+	int b = -ENOSPC;
+
+	pthread_mutex_lock(&h->lock);
+	if (h->next_bus < buses && h->next_bus < 256)
+		b = (int)h->next_bus++;
+	pthread_mutex_unlock(&h->lock);
+	if (b < 0)
+		pr_err("%s: no bus number left (the ECAM decodes %llu buses)", who, (unsigned long long)buses);
+	return b;
+}
+
+unsigned int pci_host_nr_buses(const struct pci_host *h)
+{
+	return h->next_bus;
 }
 
 int pci_host_add(struct pci_host *h, struct pci_dev *d)

@@ -298,6 +298,14 @@ void pci_msix_quiesce(struct pci_msix *m)
 	pthread_mutex_unlock(&m->lock);
 }
 
+void pci_msix_collect_all(struct pci_msix *m)
+{
+	pthread_mutex_lock(&m->lock);
+	for (unsigned int i = 0; i < m->nr; i++)
+		collect(m, i);
+	pthread_mutex_unlock(&m->lock);
+}
+
 int pci_msix_restore_table(struct pci_msix *m, const struct pci_msix_saved *s)
 {
 	if (s->nr != m->nr)

@@ -70,6 +70,12 @@ bool pci_msix_enabled(struct pci_msix *m);
  */
 void pci_msix_quiesce(struct pci_msix *m);
 /*
+ * Quiesced, with every source of the vectors stopped (an emulated device being saved, whose
+ * eventfds do not cross the exec): fires waiting in the eventfds become PBA bits, so the saved
+ * table carries them and the restored vector delivers them (pci_msix_ctrl_written).
+ */
+void pci_msix_collect_all(struct pci_msix *m);
+/*
  * The new process, before the guest runs: the saved table and PBA into M (same vector count, else
  * -EINVAL); nothing is routed until pci_msix_ctrl_written (after config space is restored).
  */

@@ -196,7 +196,7 @@ static void bridge_header(struct pci_root_port *p)
 	pci_cfg_set32(d, PCI_PREF_BASE_UPPER32, 0);     /* type 0's subsystem ids lived here */
 	/* Bus numbers, pre-assigned as firmware would: the guest may renumber, routing follows. */
 	d->wmask[PCI_PRIMARY_BUS] = d->wmask[PCI_SECONDARY_BUS] = d->wmask[PCI_SUBORDINATE_BUS] = 0xff;
-	d->cfg[PCI_SECONDARY_BUS] = d->cfg[PCI_SUBORDINATE_BUS] = (uint8_t)(p->nr + 1);
+	d->cfg[PCI_SECONDARY_BUS] = d->cfg[PCI_SUBORDINATE_BUS] = p->bus;
 	/* No I/O window: I/O Base/Limit read-only zero (3.2.5.6), as Linux's probe of them expects. */
 	mask16(d->wmask, PCI_MEMORY_BASE, PCI_MEMORY_RANGE_MASK & 0xffff);
 	mask16(d->wmask, PCI_MEMORY_LIMIT, PCI_MEMORY_RANGE_MASK & 0xffff);
@@ -254,14 +254,15 @@ static void exp_cap(struct pci_root_port *p)
 	pci_cfg_set16(d, o + PCI_EXP_LNKCTL2, 1);
 }
 
-static int rp_init(struct pci_root_port *p, struct vm *vm, unsigned int nr, const struct pci_root_port_ops *ops,
-		   void *opaque)
+static int rp_init(struct pci_root_port *p, struct vm *vm, unsigned int nr, uint8_t bus,
+		   const struct pci_root_port_ops *ops, void *opaque)
 {
 	int r;
 
 	if (nr + 1 >= 256)
 		return -EINVAL;
 	memset(p, 0, sizeof(*p));
+	p->bus = bus;
 	snprintf(p->name, sizeof(p->name), "root-port%u", nr);
 	pci_dev_init(&p->pci, vm, &root_port_ops, p->name, RP_VENDOR, RP_DEVICE,
 		     PCI_CLASSCODE_PCI_BRIDGE << 8, 0, 0);
@@ -303,11 +304,18 @@ int pci_root_port_create(struct vm *vm, unsigned int nr, const struct pci_root_p
 			 struct pci_root_port **out)
 {
 	struct pci_root_port *p = calloc(1, sizeof(*p));
-	int r;
+	char who[32];
+	int r, bus;
 
 	if (!p)
 		return err_num(ENOMEM, "root port %u", nr);
-	r = rp_init(p, vm, nr, ops, opaque);
+	snprintf(who, sizeof(who), "root port %u", nr);
+	bus = pci_host_alloc_bus(vm->pci, who);
+	if (bus < 0) {
+		free(p);
+		return bus;
+	}
+	r = rp_init(p, vm, nr, (uint8_t)bus, ops, opaque);
 	if (r) {
 		free(p);
 		return r;

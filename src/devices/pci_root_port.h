@@ -39,6 +39,7 @@ struct pci_root_port {
 	struct pci_msix msix;
 	char name[16];
 	unsigned int nr;                /* the port's index; Physical Slot Number nr + 1 */
+	uint8_t bus;                    /* the secondary bus number pre-assigned (pci_host_alloc_bus) */
 	uint8_t exp;                    /* PCI Express capability offset */
 	const struct pci_root_port_ops *ops;
 	void *opaque;
@@ -57,7 +58,7 @@ struct pci_root_port {
 };
 
 /*
- * Builds root port NR (secondary bus NR + 1, until the guest renumbers it) and puts it on the VM's
+ * Builds root port NR (secondary bus the next free number, until the guest renumbers it) and puts it on the VM's
  * PCI host, which owns it from then on: pci_host_remove_all destroys it and the function in its slot.
  */
 int pci_root_port_create(struct vm *vm, unsigned int nr, const struct pci_root_port_ops *ops, void *opaque,

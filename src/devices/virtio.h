@@ -20,6 +20,8 @@
 struct vm;
 struct ev_watch;
 struct virtio_dev;
+struct lu_writer;
+struct lu_state;
 
 #define VIRTIO_MAX_QUEUES 8
 #define VIRTIO_NO_VECTOR 0xffff
@@ -45,6 +47,14 @@ struct virtio_dev_ops {
 	 * until the model, once its last one completed, calls virtio_reset_done (loop thread).
 	 */
 	bool (*reset_busy)(struct virtio_dev *v);
+	/*
+	 * Live update (virtio_pci_state.h), device lock held. lu_save: the old process, VM paused and
+	 * the loop drained, writes the model's section after the transport's. lu_restore: the new
+	 * process, the transport and MSI-X restored and delivering, before the loop runs: the model's
+	 * state, completing what the previous process had finished but not handled. Both required.
+	 */
+	int (*lu_save)(struct virtio_dev *v, struct lu_writer *w);
+	int (*lu_restore)(struct virtio_dev *v, const struct lu_state *st, char *why, size_t why_size);
 	/* Frees the model after virtio_pci_fini. */
 	void (*destroy)(struct virtio_dev *v);
 };

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <linux/fs.h>
 #include <linux/virtio_blk.h>
 #include <linux/virtio_ids.h>
@@ -22,6 +23,8 @@
 #include <unistd.h>
 
 #include "devices/virtio.h"
+#include "devices/virtio_pci_state.h"
+#include "liveupdate/state_format.h"
 #include "vmm/config.h"
 #include "vmm/evloop.h"
 #include "vmm/log.h"
@@ -48,6 +51,7 @@ struct blk_req {
 
 struct virtio_blk {
 	struct virtio_dev v;        /* first: the transport frees us through it */
+	unsigned int idx;           /* --disk index: "diskN", the "virtio-blk" section's instance */
 	struct virtio_blk_config cfg;
 	int fd;                     /* registered in FDS (FD_DISK "diskN") */
 	struct fdtab *fds;
@@ -273,6 +277,100 @@ static bool blk_reset_busy(struct virtio_dev *v)
 	return true;
 }
 
+/*
+ * Live update, the old process, lock held, the loop held and drained: every request in flight has
+ * completed in the kernel and its completion waits, unhandled, in the loop. Saved is what io_done
+ * would do with it (the status and length), for the new process to complete (virtio_pci_state.h).
+ */
+static int blk_lu_save(struct virtio_dev *v, struct lu_writer *w)
+{
+	struct virtio_blk *b = (struct virtio_blk *)v;
+	struct virtio_blk_saved *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return err_num(ENOMEM, "%s: saving its state", b->name);
+	s->sectors = b->sectors;
+	s->ro = b->ro;
+	for (unsigned int i = 0; i < BLK_MAX_INFLIGHT; i++) {
+		struct blk_req *r = &b->req[i];
+		int res;
+
+		/* From before a driver reset, or a queue that broke since: io_done would drop it. */
+		if (!r->busy || r->gen != v->reset_gen || !virtio_queue_ready(v, 0))
+			continue;
+		if (evloop_kept_result(v->vm->loop, &r->op, &res)) {
+			free(s);
+			return err_num(EBUSY, "%s: request %u (head %u) has not completed", b->name, i, r->e.head);
+		}
+		s->done[s->nr_done].head = r->e.head;
+		if (res < 0 || (uint64_t)res != r->expect) {
+			s->done[s->nr_done].status = VIRTIO_BLK_S_IOERR;
+			s->done[s->nr_done].used_len = 0;
+		} else {
+			s->done[s->nr_done].status = VIRTIO_BLK_S_OK;
+			s->done[s->nr_done].used_len = r->used_len;
+		}
+		s->nr_done++;
+	}
+	if (s->nr_done)
+		pr_info("%s: %u request(s) in flight at the pause, completed by the next process", b->name, s->nr_done);
+	virtio_blk_state_put(w, b->idx, s);
+	free(s);
+	return lu_writer_end(w);
+}
+
+/* The new process, lock held, transport restored: completes the requests the old one had finished. */
+static int blk_lu_restore(struct virtio_dev *v, const struct lu_state *st, char *why, size_t why_size)
+{
+	struct virtio_blk *b = (struct virtio_blk *)v;
+	const struct lu_section *sec = lu_state_find(st, VIRTIO_BLK_STATE_TYPE, b->idx);
+	struct virtio_blk_saved *s = malloc(sizeof(*s));
+	struct virtq_elem *e = malloc(sizeof(*e));
+	struct virtq *q = &v->q[0].vq;
+	int r = -ENOMEM;
+
+	if (!s || !e)
+		goto out;
+	if (!sec) {
+		snprintf(why, why_size, "%s: no saved state", b->name);
+		r = -EINVAL;
+		goto out;
+	}
+	r = virtio_blk_state_decode(sec, s, why, why_size);
+	if (r)
+		goto out;
+	r = -EINVAL;
+	if (s->sectors != b->sectors || s->ro != b->ro) {
+		snprintf(why, why_size, "%s: a disk of %" PRIu64 " sectors%s was saved, the handed-over one has %" PRIu64 "%s",
+			 b->name, s->sectors, s->ro ? " (read-only)" : "", b->sectors, b->ro ? " (read-only)" : "");
+		goto out;
+	}
+	if (s->nr_done && !virtio_queue_ready(v, 0)) {
+		snprintf(why, why_size, "%s: %u completions saved for a queue that is not running", b->name, s->nr_done);
+		goto out;
+	}
+	for (uint32_t i = 0; i < s->nr_done; i++) {
+		uint8_t status = s->done[i].status;
+
+		/* The chain as the previous process popped it: the status byte is its last writable one. */
+		if (virtq_elem_at(q, s->done[i].head, e) != 1 || e->in_len < 1 ||
+		    s->done[i].used_len > e->in_len - 1) {
+			snprintf(why, why_size, "%s: saved request at head %u is no chain of %u+1 writable bytes", b->name,
+				 s->done[i].head, s->done[i].used_len);
+			goto out;
+		}
+		virtq_elem_write(e, e->in_len - 1, &status, 1);
+		virtq_push(q, e->head, s->done[i].used_len + 1);
+	}
+	if (s->nr_done)
+		virtio_queue_interrupt(v, 0);
+	r = 0;
+out:
+	free(s);
+	free(e);
+	return r;
+}
+
 static void blk_destroy(struct virtio_dev *v)
 {
 	struct virtio_blk *b = (struct virtio_blk *)v;
@@ -286,14 +384,30 @@ static void blk_destroy(struct virtio_dev *v)
 static const struct virtio_dev_ops blk_ops = {
 	.queue_notify = blk_notify,
 	.reset_busy = blk_reset_busy,
+	.lu_save = blk_lu_save,
+	.lu_restore = blk_lu_restore,
 	.destroy = blk_destroy,
 };
 
 static int disk_open(struct virtio_blk *b, const struct disk_config *disk, unsigned int index)
 {
+	struct vm *vm = b->v.vm;
 	struct stat st;
 	uint64_t size;
 
+	if (vm->restore) {
+		/* A live update: the previous process's fd (its open file holds the image's lock). */
+		char name[FDTAB_NAME_LEN];
+
+		snprintf(name, sizeof(name), "disk%u", index);
+		b->fd = fdtab_lookup(b->fds, FD_DISK, name);
+		if (b->fd < 0) {
+			snprintf(vm->restore_why, sizeof(vm->restore_why), "the fd of disk %s (%s) was not handed over",
+				 name, disk->path);
+			return -ENOENT;
+		}
+		goto opened;
+	}
 	b->fd = open(disk->path, (disk->readonly ? O_RDONLY : O_RDWR) | O_CLOEXEC);
 	if (b->fd < 0)
 		return err_errno("disk %s", disk->path);
@@ -307,6 +421,7 @@ static int disk_open(struct virtio_blk *b, const struct disk_config *disk, unsig
 		pr_err("disk %s: in use (locked by another user of the image)", disk->path);
 		return -EBUSY;
 	}
+opened:
 	if (fstat(b->fd, &st) < 0)
 		return err_errno("disk %s: stat", disk->path);
 	if (S_ISBLK(st.st_mode)) {
@@ -332,6 +447,8 @@ int virtio_blk_create(struct vm *vm, const struct disk_config *disk, unsigned in
 	if (!b)
 		return err_num(ENOMEM, "disk %s", disk->path);
 	b->fds = vm_fdtab(vm);
+	b->v.vm = vm;       /* for disk_open; virtio_pci_init sets it again */
+	b->idx = index;
 	r = disk_open(b, disk, index);
 	if (r)
 		goto err_free;
@@ -368,7 +485,9 @@ int virtio_blk_create(struct vm *vm, const struct disk_config *disk, unsigned in
 err_file:
 	evloop_file_remove(vm->loop, b->file);
 err_free:
-	fdtab_close(b->fds, b->fd);
+	/* Restoring, the handed-over fd stays registered: the previous binary takes the VM back with it. */
+	if (!vm->restore && b->fd >= 0)
+		fdtab_close(b->fds, b->fd);
 	free(b);
 	return r;
 }

@@ -8,10 +8,13 @@
 #include <linux/virtio_console.h>
 #include <linux/virtio_ids.h>
 #include <linux/virtio_ring.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "devices/virtio.h"
+#include "devices/virtio_pci_state.h"
+#include "liveupdate/state_format.h"
 #include "vmm/console.h"
 #include "vmm/log.h"
 #include "vmm/vm.h"
@@ -123,6 +126,46 @@ static void con_reset(struct virtio_dev *v)
 	((struct virtio_con *)v)->pending_len = 0;
 }
 
+_Static_assert(CON_PENDING == VIRTIO_CON_STATE_MAX_INPUT, "the section carries the whole input backlog");
+
+/* Live update, lock held: the input the driver has not taken yet (transmit completes at once). */
+static int con_lu_save(struct virtio_dev *v, struct lu_writer *w)
+{
+	struct virtio_con *c = (struct virtio_con *)v;
+	struct virtio_con_saved *s = malloc(sizeof(*s));
+
+	if (!s)
+		return err_num(ENOMEM, "virtio-console: saving its input");
+	s->len = (uint32_t)c->pending_len;
+	memcpy(s->input, c->pending, c->pending_len);
+	virtio_con_state_put(w, s);
+	free(s);
+	return lu_writer_end(w);
+}
+
+static int con_lu_restore(struct virtio_dev *v, const struct lu_state *st, char *why, size_t why_size)
+{
+	struct virtio_con *c = (struct virtio_con *)v;
+	const struct lu_section *sec = lu_state_find(st, VIRTIO_CON_STATE_TYPE, 0);
+	struct virtio_con_saved *s;
+	int r;
+
+	if (!sec) {
+		snprintf(why, why_size, "virtio-console: no saved state");
+		return -EINVAL;
+	}
+	s = malloc(sizeof(*s));
+	if (!s)
+		return -ENOMEM;
+	r = virtio_con_state_decode(sec, s, why, why_size);
+	if (!r) {
+		memcpy(c->pending, s->input, s->len);
+		c->pending_len = s->len;
+	}
+	free(s);
+	return r;    /* delivered when the transport kicks the receive queue */
+}
+
 static void con_destroy(struct virtio_dev *v)
 {
 	console_set_input(NULL, NULL);
@@ -133,6 +176,8 @@ static void con_destroy(struct virtio_dev *v)
 static const struct virtio_dev_ops con_ops = {
 	.queue_notify = con_notify,
 	.reset = con_reset,
+	.lu_save = con_lu_save,
+	.lu_restore = con_lu_restore,
 	.destroy = con_destroy,
 };
 

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "devices/virtio.h"
+#include "devices/virtio_pci_state.h"
 #include "vmm/evloop.h"
 #include "vmm/log.h"
 #include "vmm/vm.h"
@@ -425,6 +426,10 @@ static const struct pci_dev_ops virtio_pci_ops = {
 	.bar_access = vp_bar_access,
 	.bar_remap = vp_bar_remap,
 	.destroy = vp_destroy,
+	.lu_quiesce = virtio_pci_lu_quiesce,
+	.lu_save = virtio_pci_lu_save,
+	.lu_resume = virtio_pci_lu_resume,
+	.lu_restore = virtio_pci_lu_restore,
 };
 
 static int add_vcap(struct virtio_dev *v, uint8_t type, uint8_t bar, uint32_t off, uint32_t len, uint32_t extra,

@@ -246,6 +246,13 @@ int virtq_pop(struct virtq *q, struct virtq_elem *e)
 	return walk(q, e, head);
 }
 
+int virtq_elem_at(struct virtq *q, uint16_t head, struct virtq_elem *e)
+{
+	if (q->broken || !q->size)
+		return -EINVAL;
+	return walk(q, e, head);
+}
+
 void virtq_unpop(struct virtq *q)
 {
 	q->last_avail--;

@@ -69,6 +69,12 @@ int virtq_init_dma(struct virtq *q, struct dma_ctx *dma, uint16_t size, uint64_t
 		   uint64_t used, bool event_idx);
 /* 1: E holds the next chain; 0: ring empty; -EINVAL: malformed chain or index (q->broken is set). */
 int virtq_pop(struct virtq *q, struct virtq_elem *e);
+/*
+ * Walks again the chain at HEAD, popped earlier and not yet pushed (a live update completes a
+ * request the previous process started: 2.7.13.1, the driver does not touch an available chain's
+ * descriptors or buffers until the device uses it). Same checks and results as virtq_pop.
+ */
+int virtq_elem_at(struct virtq *q, uint16_t head, struct virtq_elem *e);
 /* Returns the last popped chain to the ring (e.g. no resources now); it will be popped again. */
 void virtq_unpop(struct virtq *q);
 /* Puts chain HEAD on the used ring with LEN bytes written to its device-writable part (a used ring

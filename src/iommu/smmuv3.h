@@ -101,6 +101,7 @@ struct smmuv3 {
 	unsigned int nr_batch;
 	bool atc_timeout;           /* an ATC invalidation timed out: the next CMD_SYNC reports it */
 	bool xlate_changed;         /* hooks.xlate_changed is due when the MMIO access ends */
+	bool frozen;                /* live update, restoring: streams not attached yet (smmuv3_state.h) */
 	uint64_t nr_cmds, nr_events, nr_events_lost;
 	uint64_t nr_pri_reqs, nr_pri_lost, nr_pri_resps;    /* PRIQ entries written, lost; CMD_PRI_RESPs */
 };

@@ -3,6 +3,7 @@
 #include "iommu/smmuv3_dev.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +11,9 @@
 #include "iommu/iopf.h"
 #include "iommu/iopf_mock.h"
 #include "iommu/smmuv3_nested.h"
+#include "iommu/smmuv3_state.h"
 #include "iommu/viommu_mount.h"
+#include "liveupdate/state_format.h"
 #include "vmm/log.h"
 #include "vmm/vm.h"
 
@@ -87,6 +90,24 @@ static int dev_dma_add_stream(void *opaque, uint32_t sid)
 	return smmuv3_add_stream(&d->smmu, sid);
 }
 
+/* Restoring: the saved nested objects, decoded once for every assigned device to adopt its own. */
+static int adopt_state(struct smmuv3_dev *d)
+{
+	struct vm *vm = d->mount.vm;
+	const struct lu_section *s = lu_state_find(vm->restore, VIOMMU_NESTED_STATE_TYPE, 0);
+
+	if (d->adopt)
+		return 0;
+	if (!s) {
+		snprintf(vm->restore_why, sizeof(vm->restore_why), "smmuv3: no saved nested vIOMMU for the assigned devices");
+		return -EINVAL;
+	}
+	d->adopt = malloc(sizeof(*d->adopt));
+	if (!d->adopt)
+		return err_num(ENOMEM, "smmuv3: restoring the nested vIOMMU");
+	return viommu_nested_state_decode(s, d->adopt, vm->restore_why, sizeof(vm->restore_why));
+}
+
 /*
  * An assigned device behind this SMMU (pci_viommu_ops.attach_vfio): the first one switches the backend
  * to the nested one (wrapping the software backend, which keeps the emulated devices) and clamps
@@ -107,7 +128,8 @@ static int dev_add_vfio(void *opaque, int vfio_fd, uint32_t dev_id, uint32_t ioa
 	}
 	if (first) {
 		struct vm *vm = d->mount.vm;
-		struct viommu *n = viommu_nested_create(&smmuv3_nested_format, d->mount.backend, vm->iommufd.fd, vm->loop);
+		struct viommu *n = viommu_nested_create(&smmuv3_nested_format, d->mount.backend, vm->iommufd.fd, vm->loop,
+							vm_fdtab(vm));
 
 		if (n)
 			n->event = smmuv3_backend_event;
@@ -119,7 +141,17 @@ static int dev_add_vfio(void *opaque, int vfio_fd, uint32_t dev_id, uint32_t ioa
 		if (getenv("NESTVM_VIOMMU_UNBATCHED"))
 			viommu_nested_set_unbatched(n, true);
 	}
-	r = viommu_nested_add_device(d->mount.backend, vfio_fd, dev_id, ioas, rid);
+	if (d->mount.vm->restore && !(d->mount.vm->pci && d->mount.vm->pci->running)) {
+		/* A live update: the device, its vDEVICE and nested HWPT are as the previous process left them. */
+		struct vm *vm = d->mount.vm;
+
+		r = adopt_state(d);
+		if (!r)
+			r = viommu_nested_adopt_device(d->mount.backend, d->adopt, vfio_fd, dev_id, rid, vm->restore_why,
+						       sizeof(vm->restore_why));
+	} else {
+		r = viommu_nested_add_device(d->mount.backend, vfio_fd, dev_id, ioas, rid);
+	}
 	if (r)
 		return r;
 	if (first) {
@@ -255,6 +287,9 @@ int smmuv3_dev_create(struct vm *vm, uint64_t base, const uint32_t irq[SMMUV3_NR
 	if (r)
 		goto err_backend;
 	d->mount.backend->frontend = &d->smmu;
+	/* A live update: nothing is attached until the saved registers are back (smmuv3_state.h). */
+	if (vm->restore)
+		smmuv3_freeze(&d->smmu);
 	r = viommu_mount_expose(&d->mount, base, SMMU_MMIO_SIZE, smmuv3_mmio, &d->smmu, &pci_ops, d);
 	if (r)
 		goto err_smmu;
@@ -280,5 +315,55 @@ void smmuv3_dev_destroy(struct vm *vm, struct smmuv3_dev *d)
 	viommu_mount_hide(&d->mount);
 	smmuv3_destroy(&d->smmu);
 	viommu_mount_fini(&d->mount);
+	free(d->adopt);
 	free(d);
+}
+
+int smmuv3_dev_state_save(struct smmuv3_dev *d, struct lu_writer *w)
+{
+	struct viommu_nested_saved *n;
+	int r = smmuv3_state_save(&d->smmu, w);
+
+	if (r || !d->nested)
+		return r;
+	n = malloc(sizeof(*n));
+	if (!n)
+		return err_num(ENOMEM, "smmuv3: saving the nested vIOMMU");
+	/* No vIOMMU object without a device (the first one makes it): nothing else to carry. */
+	r = viommu_nested_state_get(d->mount.backend, n);
+	if (!r) {
+		viommu_nested_state_put(w, n);
+		r = lu_writer_end(w);
+	} else if (r == -ENODEV) {
+		r = 0;
+	}
+	free(n);
+	return r;
+}
+
+int smmuv3_dev_state_restore(struct smmuv3_dev *d, const struct lu_state *st, char *why, size_t why_size)
+{
+	const struct lu_section *s = lu_state_find(st, SMMUV3_STATE_TYPE, 0);
+	struct smmuv3_saved *sv;
+	int r;
+
+	if (!s) {
+		snprintf(why, why_size, "--viommu smmuv3: the state has no '%s' section", SMMUV3_STATE_TYPE);
+		return -EINVAL;
+	}
+	if (!d->nested != !lu_state_find(st, VIOMMU_NESTED_STATE_TYPE, 0)) {
+		snprintf(why, why_size, "smmuv3: a nested vIOMMU was %s, the VM has %s", d->nested ? "not saved" : "saved",
+			 d->nested ? "one" : "no assigned device to adopt it");
+		return -EINVAL;
+	}
+	sv = malloc(sizeof(*sv));
+	if (!sv)
+		return -ENOMEM;
+	r = smmuv3_state_decode(s, sv, why, why_size);
+	if (!r)
+		r = smmuv3_state_restore(&d->smmu, sv, why, why_size);
+	free(sv);
+	free(d->adopt);
+	d->adopt = NULL;
+	return r;
 }

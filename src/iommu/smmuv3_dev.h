@@ -7,6 +7,7 @@
 #ifndef NESTVM_SMMUV3_DEV_H
 #define NESTVM_SMMUV3_DEV_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "iommu/smmuv3.h"
@@ -15,6 +16,9 @@
 struct iopf;
 struct iopf_mock;
 struct vm;
+struct lu_writer;
+struct lu_state;
+struct viommu_nested_saved;
 
 struct smmuv3_dev {
 	struct smmuv3 smmu;
@@ -23,6 +27,7 @@ struct smmuv3_dev {
 	uint32_t irq[SMMUV3_NR_IRQS];   /* irq_line() numbers: eventq, priq, cmdq-sync, gerror */
 	struct iopf *iopf;              /* the I/O page fault service, with a page-request source */
 	struct iopf_mock *mock;         /* test builds: the IOMMUFD_TEST mock device as that source */
+	struct viommu_nested_saved *adopt;  /* live update, restoring: the objects assigned devices adopt */
 };
 
 /* Creates the SMMU at BASE (SMMU_MMIO_SIZE bytes) with the default feature set. */
@@ -30,5 +35,15 @@ int smmuv3_dev_create(struct vm *vm, uint64_t base, const uint32_t irq[SMMUV3_NR
 void smmuv3_dev_destroy(struct vm *vm, struct smmuv3_dev *d);
 /* The host's MSI doorbell IPA for the assigned devices (viommu_nested_host_msi); -ENODEV: none nested. */
 int smmuv3_dev_host_msi_base(struct smmuv3_dev *d, uint64_t *base);
+
+/*
+ * Live update (smmuv3_state.h, viommu_nested.h): the "smmuv3" section, and "viommu-nested" when an
+ * assigned device made the backend nested. Restoring, the model is frozen from its creation, the
+ * assigned devices adopt their iommufd objects (smmuv3_dev.c), and smmuv3_dev_state_restore (after
+ * the interrupt controller, before the PCI functions, whose DMA and MSIs it translates) puts the
+ * registers back and attaches every stream from the guest's tables. -EINVAL with WHY.
+ */
+int smmuv3_dev_state_save(struct smmuv3_dev *d, struct lu_writer *w);
+int smmuv3_dev_state_restore(struct smmuv3_dev *d, const struct lu_state *st, char *why, size_t why_size);
 
 #endif

@@ -41,6 +41,9 @@ static void reload(struct smmuv3 *s, struct smmuv3_stream *st)
 
 void smmuv3_reload_streams(struct smmuv3 *s, uint32_t first, uint32_t last)
 {
+	/* Restoring: the backend keeps what the previous process attached until the registers are back. */
+	if (s->frozen)
+		return;
 	s->xlate_changed = true;
 	for (unsigned int i = 0; i < s->nr_streams; i++)
 		if (s->streams[i].sid >= first && s->streams[i].sid <= last)

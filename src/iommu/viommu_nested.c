@@ -27,9 +27,10 @@
 #include "iommu/viommu_report.h"
 #include "iommu/viommu_obj.h"
 #include "vmm/evloop.h"
+#include "vmm/fdtab.h"
 #include "vmm/log.h"
 
-#define NESTED_MAX_DEVS 16
+#define NESTED_MAX_DEVS VIOMMU_NESTED_MAX_DEVS
 /* The host queue holds as many records as the largest guest EVTQ (IDR1.EVTQS 10): a burst the guest
  * could take is not lost on the way. A read takes at most NESTED_READ_BATCH of them. */
 #define NESTED_EVENTQ_DEPTH 1024
@@ -52,6 +53,7 @@ struct viommu_nested {
 	struct viommu *soft;
 	int iommufd;
 	struct evloop *loop;
+	struct fdtab *fds;          /* the vEVENTQ fd's owner (NULL: ours) */
 	bool have_viommu, unbatched;
 	int host_msi_err;           /* 0: host_msi is the first device's software MSI window */
 	uint64_t host_msi;
@@ -290,6 +292,12 @@ static int make_viommu(struct viommu_nested *n, struct nested_dev *d, uint32_t i
 			  &n->veventq_id, &n->veventq_fd);
 	if (r)
 		goto err_viommu;
+	/* Owned by the VM's fd table: it crosses a live update (the queued events with it). */
+	n->veventq_fd = fdtab_adopt(n->fds, n->veventq_fd, FD_IOMMUFD_EVENTQ, "viommu_nested", VIOMMU_NESTED_FD_NAME);
+	if (n->veventq_fd < 0) {
+		r = n->veventq_fd;
+		goto err_eventq;
+	}
 	r = evloop_watch(n->loop, n->veventq_fd, veventq_ready, n, &n->watch);
 	if (r) {
 		err_num(r, "watching the vEVENTQ");
@@ -300,7 +308,8 @@ static int make_viommu(struct viommu_nested *n, struct nested_dev *d, uint32_t i
 	return 0;
 
 err_eventq:
-	close(n->veventq_fd);
+	if (n->veventq_fd >= 0)
+		fdtab_close(n->fds, n->veventq_fd);
 	n->veventq_fd = -1;
 	iommufd_destroy(n->iommufd, n->veventq_id);
 err_viommu:
@@ -450,7 +459,7 @@ void viommu_nested_release(struct viommu *v)
 	}
 	n->nr_devs = 0;
 	if (n->veventq_fd >= 0) {
-		close(n->veventq_fd);
+		fdtab_close(n->fds, n->veventq_fd);
 		n->veventq_fd = -1;
 	}
 	if (n->have_viommu) {
@@ -507,7 +516,7 @@ static const struct viommu_ops nested_ops = {
 };
 
 struct viommu *viommu_nested_create(const struct viommu_nested_format *fmt, struct viommu *soft, int iommufd,
-				    struct evloop *loop)
+				    struct evloop *loop, struct fdtab *fds)
 {
 	struct viommu_nested *n = calloc(1, sizeof(*n));
 
@@ -528,6 +537,81 @@ struct viommu *viommu_nested_create(const struct viommu_nested_format *fmt, stru
 	n->soft = soft;
 	n->iommufd = iommufd;
 	n->loop = loop;
+	n->fds = fds;
 	n->veventq_fd = -1;
 	return &n->v;
+}
+
+int viommu_nested_state_get(struct viommu *v, struct viommu_nested_saved *out)
+{
+	struct viommu_nested *n = to_nested(v);
+
+	memset(out, 0, sizeof(*out));
+	if (!n->have_viommu)
+		return -ENODEV;
+	out->parent_id = n->parent_id;
+	out->viommu_id = n->viommu_id;
+	out->veventq_id = n->veventq_id;
+	out->next_seq = n->parse.next_seq;
+	out->started = n->parse.started;
+	out->nr_lost = n->parse.nr_lost;
+	out->nr_lost_reported = n->nr_lost_reported;
+	out->nr_devs = n->nr_devs;
+	for (unsigned int i = 0; i < n->nr_devs; i++) {
+		const struct nested_dev *d = &n->dev[i];
+		struct viommu_nested_saved_dev *o = &out->dev[i];
+
+		*o = (struct viommu_nested_saved_dev){ .dev_id = d->dev_id, .sid = d->sid, .vdevice_id = d->vdevice_id,
+						       .hwpt_id = d->hwpt_id, .data_type = d->data_type,
+						       .data_len = d->data_len };
+		memcpy(o->data, d->data, d->data_len);
+	}
+	return 0;
+}
+
+int viommu_nested_adopt_device(struct viommu *v, const struct viommu_nested_saved *s, int vfio_fd, uint32_t dev_id,
+			       uint32_t sid, char *why, size_t why_size)
+{
+	struct viommu_nested *n = to_nested(v);
+	const struct viommu_nested_saved_dev *o = NULL;
+	int r;
+
+	for (unsigned int i = 0; i < s->nr_devs; i++)
+		if (s->dev[i].sid == sid)
+			o = &s->dev[i];
+	if (!o || o->dev_id != dev_id || n->nr_devs == NESTED_MAX_DEVS || find_dev(n, sid)) {
+		snprintf(why, why_size, "nested vIOMMU: no saved vDEVICE for device %u as %s 0x%x", dev_id,
+			 n->fmt->sid_name, sid);
+		return -EINVAL;
+	}
+	if (!n->have_viommu) {
+		int fd = fdtab_lookup(n->fds, FD_IOMMUFD_EVENTQ, VIOMMU_NESTED_FD_NAME);
+
+		if (fd < 0) {
+			snprintf(why, why_size, "nested vIOMMU: the vEVENTQ fd was not handed over");
+			return -ENOENT;
+		}
+		/* Before any read: events the host queued during the update are read by this process. */
+		r = evloop_watch(n->loop, fd, veventq_ready, n, &n->watch);
+		if (r) {
+			snprintf(why, why_size, "nested vIOMMU: watching the handed-over vEVENTQ: %s", strerror(-r));
+			return r;
+		}
+		n->veventq_fd = fd;
+		n->parent_id = s->parent_id;
+		n->viommu_id = s->viommu_id;
+		n->veventq_id = s->veventq_id;
+		n->parse = (struct veventq_parse){ .next_seq = s->next_seq, .started = s->started, .nr_lost = s->nr_lost };
+		n->nr_lost_reported = s->nr_lost_reported;
+		n->have_viommu = true;
+		n->host_msi_err = resv_regions_vfio_msi(vfio_fd, &n->host_msi);
+	}
+	n->dev[n->nr_devs++] = (struct nested_dev){
+		.vfio_fd = vfio_fd, .dev_id = dev_id, .sid = sid, .vdevice_id = o->vdevice_id, .hwpt_id = o->hwpt_id,
+		.data_type = o->data_type, .data_len = o->data_len,
+	};
+	memcpy(n->dev[n->nr_devs - 1].data, o->data, o->data_len);
+	pr_debug("nested vIOMMU: adopted device %u as %s 0x%x (vDEVICE %u, HWPT %u, vIOMMU %u)", dev_id,
+		 n->fmt->sid_name, sid, o->vdevice_id, o->hwpt_id, n->viommu_id);
+	return 0;
 }

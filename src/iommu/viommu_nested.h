@@ -20,6 +20,7 @@
 #include "iommu/viommu.h"
 
 struct evloop;
+struct fdtab;
 struct iopf;
 struct iopf_frontend;
 
@@ -50,9 +51,13 @@ struct viommu_nested_format {
 	void (*decode_event)(const void *rec, struct viommu_fault *f);
 };
 
-/* Wraps SOFT (owned from now on, also on failure) for the devices of IOMMUFD in FMT. NULL on ENOMEM. */
+/*
+ * Wraps SOFT (owned from now on, also on failure) for the devices of IOMMUFD in FMT. The vEVENTQ fd
+ * is registered in FDS ("veventq", kind iommufd-eventq: it crosses a live update; NULL: ours alone).
+ * NULL on ENOMEM.
+ */
 struct viommu *viommu_nested_create(const struct viommu_nested_format *fmt, struct viommu *soft, int iommufd,
-				    struct evloop *loop);
+				    struct evloop *loop, struct fdtab *fds);
 /*
  * Puts the bound device DEV_ID (its VFIO cdev VFIO_FD, attached to IOAS) behind the vIOMMU as guest
  * stream SID: the first device makes the nest parent, vIOMMU and vEVENTQ. The device starts with
@@ -83,5 +88,51 @@ void viommu_nested_set_iopf(struct viommu *v, struct iopf *f, const struct iopf_
 void viommu_nested_release(struct viommu *v);
 /* Forward one entry per IOMMU_HWPT_INVALIDATE (the QEMU way) instead of batches: for benchmarks. */
 void viommu_nested_set_unbatched(struct viommu *v, bool on);
+
+/*
+ * Live update by re-exec (docs/liveupdate.md). The iommufd objects stay alive in the handed-over
+ * iommufd: the new process adopts them by id and the vEVENTQ by its handed-over fd, so the devices
+ * keep translating and events the host queued meanwhile wait in the vEVENTQ for the new reader:
+ *
+ *   "viommu-nested", instance 0, version 1, mandatory: u32 nest parent HWPT id, u32 vIOMMU id,
+ *   u32 vEVENTQ id, u32 the vEVENTQ sequence number expected next, u8 a record was read, u64 records
+ *   the host dropped, u64 of them reported; u32 devices (at most 16), each u32 iommufd device id,
+ *   u32 guest stream id, u32 vDEVICE id, u32 nested HWPT id (0: none), u32 its IOMMU_HWPT_DATA_*
+ *   type, u32 length (at most 64) + the format's blob it was allocated with (SMMUv3: STE words 0-1).
+ */
+#define VIOMMU_NESTED_STATE_TYPE "viommu-nested"
+#define VIOMMU_NESTED_STATE_VERSION 1
+#define VIOMMU_NESTED_FD_NAME "veventq"
+#define VIOMMU_NESTED_MAX_DEVS 16
+
+struct viommu_nested_saved {
+	uint32_t parent_id, viommu_id, veventq_id;
+	uint32_t next_seq;
+	bool started;
+	uint64_t nr_lost, nr_lost_reported;
+	uint32_t nr_devs;
+	struct viommu_nested_saved_dev {
+		uint32_t dev_id, sid, vdevice_id, hwpt_id, data_type, data_len;
+		uint8_t data[VIOMMU_NESTED_DATA_MAX];
+	} dev[VIOMMU_NESTED_MAX_DEVS];
+};
+
+struct lu_writer;
+struct lu_section;
+
+/* The objects and queue state of V (VM paused). -ENODEV: no vIOMMU object yet (nothing to carry). */
+int viommu_nested_state_get(struct viommu *v, struct viommu_nested_saved *out);
+void viommu_nested_state_put(struct lu_writer *w, const struct viommu_nested_saved *s);
+/* Pure: ids non-zero, distinct devices and stream ids, blob lengths within 64. -EINVAL with WHY. */
+int viommu_nested_state_decode(const struct lu_section *sec, struct viommu_nested_saved *out, char *why,
+			       size_t why_size);
+/*
+ * The new process, instead of viommu_nested_add_device: device DEV_ID (its handed-over cdev VFIO_FD)
+ * as guest stream SID, with the objects S lists (the first device also adopts the vIOMMU, its
+ * parent, and the vEVENTQ fd from FDS, watched on the loop). Nothing is allocated, attached or
+ * destroyed: on failure (WHY) the previous binary takes the objects back as they are.
+ */
+int viommu_nested_adopt_device(struct viommu *v, const struct viommu_nested_saved *s, int vfio_fd, uint32_t dev_id,
+			       uint32_t sid, char *why, size_t why_size);
 
 #endif

@@ -16,13 +16,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "vmm/api_conn.h"
 #include "vmm/evloop.h"
 #include "vmm/log.h"
 
 #define API_TICK_S 1   /* how often idle connections are checked for their timeout */
 
-/* The connection of the request being answered (api_server_request_fd), -1 outside one. */
+/* The connection of the request being answered (api_server_request_fd, _take_fd), -1 / NULL outside one. */
 static int request_fd = -1;
+static struct api_server *request_srv;
 
 struct api_server {
 	struct MHD_Daemon *d;
@@ -35,12 +37,30 @@ struct api_server {
 	bool deferred;              /* a run_deferred call is queued on the loop */
 	const struct api_ops *ops;
 	char *path;                 /* the socket file nestvm made, removed at the end */
+	/*
+	 * nestvm accepts, not MHD: a connection waits (PENDING, watched) for its first bytes, whose
+	 * SCM_RIGHTS fds are taken before MHD's recv() would drop them, then goes to MHD (LIVE) with
+	 * its fds, which are closed when MHD closes the connection (api_conn.h).
+	 */
+	int lfd;
+	struct ev_watch *lwatch;
+	struct pending *pending;
+	struct api_conn *live;
+	unsigned int nr_pending, nr_live;
+};
+
+struct pending {
+	struct api_server *s;
+	struct api_conn *c;
+	struct ev_watch *watch;
+	struct pending *next;
 };
 
 /* One request: its body so far, and what to do once its reply has been sent. */
 struct api_req {
 	char *body;
 	size_t len;
+	size_t expect;              /* Content-Length, 0: none given */
 	bool answered;              /* a reply is queued (early 413) */
 	void (*after)(void *opaque);
 };
@@ -75,6 +95,30 @@ static enum MHD_Result reply_error(struct MHD_Connection *c, struct api_req *q, 
 	return send_reply(c, q, &rep);
 }
 
+/* C's client passed fds with its first bytes (api_conn.h). */
+static bool had_fds(struct api_server *s, struct MHD_Connection *c)
+{
+	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+	for (struct api_conn *k = s->live; ci && k; k = k->next)
+		if (k->fd == ci->connect_fd)
+			return k->nr_fds > 0;
+	return false;
+}
+
+/*
+ * A unix socket read stops at the end of the bytes that carried SCM_RIGHTS fds (unix(7): they are
+ * never merged with later ones), and libmicrohttpd's edge-triggered epoll mode takes such a short
+ * read for "drained": a body the client wrote separately, already queued, would wait for the 5 s
+ * timeout. Suspending and resuming the connection (its public API) marks it ready again, so the
+ * body is read on the next run.
+ */
+static void kick(struct MHD_Connection *c)
+{
+	MHD_suspend_connection(c);
+	MHD_resume_connection(c);
+}
+
 /*
  * MHD calls this first with the headers (*CON_CLS NULL), then once per piece of body, then once
  * with *UPLOAD_SIZE 0 when the request is complete: only then is it routed.
@@ -96,6 +140,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
 		if (cl && strtoull(cl, NULL, 10) > API_MAX_BODY)
 			return reply_error(c, q, 413, "request body too large");
+		q->expect = cl ? (size_t)strtoull(cl, NULL, 10) : 0;
+		if (q->expect && had_fds(s, c))
+			kick(c);
 		return MHD_YES;
 	}
 	if (q->answered) {
@@ -117,13 +164,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	/* A call without data before the declared body is all there (after kick's resume): more to come. */
+	if (q->len < q->expect)
+		return MHD_YES;
 	{
 		const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
 
 		request_fd = ci ? ci->connect_fd : -1;
 	}
+	request_srv = s;
 	api_route(s->ops, method, url, q->body ? q->body : "", q->len, &rep);
 	request_fd = -1;
+	request_srv = NULL;
 	return send_reply(c, q, &rep);
 }
 
@@ -186,14 +238,176 @@ static bool on_ready(void *opaque, int fd)
 	return true;
 }
 
+/* Takes P off the pending list; its connection is then the caller's. */
+static void pending_unlink(struct pending *p)
+{
+	struct api_server *s = p->s;
+
+	for (struct pending **pp = &s->pending; *pp; pp = &(*pp)->next) {
+		if (*pp == p) {
+			*pp = p->next;
+			s->nr_pending--;
+			return;
+		}
+	}
+}
+
+static void live_unlink(struct api_server *s, struct api_conn *c)
+{
+	for (struct api_conn **pp = &s->live; *pp; pp = &(*pp)->next) {
+		if (*pp == c) {
+			*pp = c->next;
+			s->nr_live--;
+			return;
+		}
+	}
+}
+
+/* A pending connection that never sent, or the server going: socket and passed fds closed. */
+static void pending_drop(struct pending *p)
+{
+	evloop_unwatch(p->s->loop, p->watch);
+	close(p->c->fd);
+	api_conn_free(p->c);
+	free(p);
+}
+
+/* C's first bytes are there (its passed fds kept): MHD gets the connection and is run at once for them. */
+static void to_mhd(struct api_server *s, struct api_conn *c)
+{
+	struct sockaddr_un peer = { .sun_family = AF_UNIX };
+
+	c->next = s->live;
+	s->live = c;
+	s->nr_live++;
+	if (MHD_add_connection(s->d, c->fd, (const struct sockaddr *)&peer, sizeof(peer)) != MHD_YES) {
+		/* MHD closed the socket; its passed fds go too (unless MHD's close notification freed them). */
+		pr_debug("api: libmicrohttpd refused a connection: %s", strerror(errno));
+		for (struct api_conn *k = s->live; k; k = k->next) {
+			if (k == c) {
+				live_unlink(s, c);
+				api_conn_free(c);
+				break;
+			}
+		}
+		return;
+	}
+	run_mhd(s);
+}
+
+/*
+ * A pending connection's first bytes (or its end): the fds passed with them are kept, then MHD gets
+ * the connection (it reads the bytes, we never consume them).
+ */
+static bool on_first_bytes(void *opaque, int fd)
+{
+	struct pending *p = opaque;
+	struct api_server *s = p->s;
+	struct api_conn *c = p->c;
+	int r = api_conn_peek(c);
+
+	if (!r)
+		return true;
+	pending_unlink(p);
+	free(p);    /* its watch ends as this returns false */
+	if (r < 0) {
+		pr_debug("api: a client left before sending anything (%s)", strerror(-r));
+		close(c->fd);
+		api_conn_free(c);
+		return false;
+	}
+	to_mhd(s, c);
+	return false;
+}
+
+/* New connections on the listening socket: each waits for its first bytes (up to the limit). */
+static bool on_listen(void *opaque, int fd)
+{
+	struct api_server *s = opaque;
+
+	for (;;) {
+		struct pending *p;
+		int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+
+		if (cfd < 0) {
+			if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+				pr_debug("api: accept: %s", strerror(errno));
+			return true;
+		}
+		if (s->nr_pending + s->nr_live >= API_MAX_CONNECTIONS) {
+			pr_debug("api: %u connections: one more refused", s->nr_pending + s->nr_live);
+			close(cfd);
+			continue;
+		}
+		p = calloc(1, sizeof(*p));
+		if (p)
+			p->c = api_conn_new(cfd);
+		if (!p || !p->c || evloop_watch(s->loop, cfd, on_first_bytes, p, &p->watch)) {
+			pr_debug("api: no room for a connection");
+			if (p)
+				api_conn_free(p->c);
+			free(p);
+			close(cfd);
+			continue;
+		}
+		/* Served while the VM is paused, as MHD's own watch is. */
+		evloop_watch_control(p->watch);
+		p->s = s;
+		p->next = s->pending;
+		s->pending = p;
+		s->nr_pending++;
+	}
+}
+
+/* MHD took a connection (STARTED) or closed it (CLOSED): the passed fds left are closed with it. */
+static void on_connection(void *cls, struct MHD_Connection *mc, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct api_server *s = cls;
+	const union MHD_ConnectionInfo *ci;
+
+	if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+		ci = MHD_get_connection_info(mc, MHD_CONNECTION_INFO_CONNECTION_FD);
+		for (struct api_conn *c = s->live; ci && c; c = c->next)
+			if (c->fd == ci->connect_fd)
+				*socket_context = c;
+		return;
+	}
+	if (toe == MHD_CONNECTION_NOTIFY_CLOSED && *socket_context) {
+		live_unlink(s, *socket_context);
+		api_conn_free(*socket_context);
+		*socket_context = NULL;
+	}
+}
+
 static bool on_tick(void *opaque, int fd)
 {
-	uint64_t n;
+	struct api_server *s = opaque;
+	uint64_t n, now;
+	struct timespec t;
 
 	/* Non-blocking: EAGAIN when it did not expire after all. */
 	if (read(fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		pr_debug("api: timer read: %s", strerror(errno));
-	run_mhd(opaque);   /* expires connections idle past API_CONN_TIMEOUT_S */
+	/* Connections that sent nothing within the timeout go, as MHD's idle ones do. */
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	now = (uint64_t)t.tv_sec * 1000000000ULL + (uint64_t)t.tv_nsec;
+	for (struct pending *p = s->pending, *next; p; p = next) {
+		next = p->next;
+		if (now - p->c->since_ns < API_CONN_TIMEOUT_S * 1000000000ULL)
+			continue;
+		/* The loop may be late (a starved host): bytes that did arrive are served, not dropped. */
+		pending_unlink(p);
+		if (api_conn_peek(p->c) > 0) {
+			evloop_unwatch(s->loop, p->watch);
+			to_mhd(s, p->c);
+			free(p);
+			continue;
+		}
+		pr_debug("api: a client sent nothing for %d s: closed", API_CONN_TIMEOUT_S);
+		pending_drop(p);
+	}
+	run_mhd(s);   /* expires connections idle past API_CONN_TIMEOUT_S */
 	return true;
 }
 
@@ -287,6 +501,7 @@ int api_server_create(struct api_server **out, const char *path, int fd, struct 
 	s->loop = loop;
 	s->ops = ops;
 	s->tick_fd = -1;
+	s->lfd = -1;
 	lfd = path ? listen_path(path) : check_fd(fd);
 	if (lfd < 0) {
 		free(s);
@@ -304,12 +519,14 @@ int api_server_create(struct api_server **out, const char *path, int fd, struct 
 	 * MHD_run from the loop. Limits: connections, per-connection memory (headers + buffers: an
 	 * oversized header block is answered 431 by MHD), idle timeout.
 	 */
-	s->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG, 0, NULL, NULL, on_request, s,
-				MHD_OPTION_LISTEN_SOCKET, (MHD_socket)lfd,
+	s->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_USE_ERROR_LOG | MHD_USE_NO_LISTEN_SOCKET | MHD_ALLOW_SUSPEND_RESUME,
+				0, NULL, NULL,
+				on_request, s,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)API_MAX_CONNECTIONS,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)API_CONN_TIMEOUT_S,
 				MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)32768,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+				MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
 				MHD_OPTION_EXTERNAL_LOGGER, mhd_log, s,
 				MHD_OPTION_END);
 	if (!s->d) {
@@ -327,11 +544,15 @@ int api_server_create(struct api_server **out, const char *path, int fd, struct 
 	if (r)
 		goto err_daemon;
 	r = start_tick(s);
+	if (!r)
+		r = evloop_watch(loop, lfd, on_listen, s, &s->lwatch);
 	if (r)
 		goto err_watch;
+	s->lfd = lfd;
 	/* The API is served while the VM is paused (the loop held): vm.resume comes this way. */
 	evloop_watch_control(s->watch);
 	evloop_watch_control(s->tick_watch);
+	evloop_watch_control(s->lwatch);
 	*out = s;
 	return 0;
 err_watch:
@@ -340,8 +561,7 @@ err_watch:
 	if (s->tick_fd >= 0)
 		close(s->tick_fd);
 err_daemon:
-	MHD_stop_daemon(s->d);   /* closes the listening socket too */
-	lfd = -1;
+	MHD_stop_daemon(s->d);
 err_fd:
 	if (lfd >= 0)
 		close(lfd);
@@ -357,21 +577,38 @@ int api_server_request_fd(void)
 	return request_fd;
 }
 
+int api_server_take_fd(unsigned int idx)
+{
+	if (!request_srv || request_fd < 0)
+		return -1;
+	for (struct api_conn *c = request_srv->live; c; c = c->next)
+		if (c->fd == request_fd)
+			return api_conn_take(c, idx);
+	return -1;
+}
+
 int api_server_listen_fd(struct api_server *s)
 {
-	const union MHD_DaemonInfo *info = s ? MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_LISTEN_FD) : NULL;
-
-	return info ? info->listen_fd : -1;
+	return s ? s->lfd : -1;
 }
 
 void api_server_destroy(struct api_server *s)
 {
 	if (!s)
 		return;
+	evloop_unwatch(s->loop, s->lwatch);
 	evloop_unwatch(s->loop, s->tick_watch);
 	evloop_unwatch(s->loop, s->watch);
 	close(s->tick_fd);
+	while (s->pending) {
+		struct pending *p = s->pending;
+
+		pending_unlink(p);
+		pending_drop(p);
+	}
+	/* MHD closes its connections (each one's passed fds go in on_connection), not the socket we accept on. */
 	MHD_stop_daemon(s->d);
+	close(s->lfd);
 	/* The socket file stays: this runs on the loop thread, whose seccomp filter has no unlink (a
 	 * compromised loop must not delete files); the next start replaces the stale socket. */
 	free(s->path);

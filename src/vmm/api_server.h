@@ -29,6 +29,11 @@ int api_server_create(struct api_server **out, const char *path, int fd, struct 
 int api_server_listen_fd(struct api_server *s);
 int api_server_request_fd(void);
 /*
+ * In a request's handler: fd IDX (0: the first) of those the client passed with SCM_RIGHTS on the
+ * request's connection (api_conn.h), now the caller's to close; -1 when there is none.
+ */
+int api_server_take_fd(unsigned int idx);
+/*
  * Closes every connection and the socket; after the loop stopped for good, before evloop_destroy.
  * The socket file is left (no unlink under the loop's seccomp filter); the next start replaces it.
  */

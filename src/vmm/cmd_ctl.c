@@ -43,7 +43,8 @@ static const struct ctl_cmd ctl_cmds[] = {
 	{ "reboot", "PUT", "vm.reboot", "rebooting", "stop the VM as on a guest reset (nestvm exits 3)", NULL },
 	{ "power-button", "PUT", "vm.power-button", "power button pressed", "press the guest's power button", NULL },
 	{ "vmm-shutdown", "PUT", "vmm.shutdown", "shutting down", "stop nestvm", NULL },
-	{ "add-device", "PUT", "vm.add-device", NULL, "hot-plug a VFIO device into a free slot", "path=CDEV[,id=ID]" },
+	{ "add-device", "PUT", "vm.add-device", NULL, "hot-plug a VFIO device into a free slot (fd=N: pass\n"
+	  "                our open fd N of the cdev with SCM_RIGHTS)", "path=CDEV|fd=N[,id=ID]" },
 	{ "remove-device", "PUT", "vm.remove-device", "removal requested (the guest releases it, then it goes)",
 	  "ask the guest to release a hot-plugged device", "ID" },
 	{ "update", "PUT", "vm.update", "updated",
@@ -70,9 +71,10 @@ void cmd_ctl_usage(void)
 
 /*
  * The JSON body of a command with an argument: add-device path=P[,id=ID] -> {"path":P,"id":ID},
- * remove-device ID -> {"id":ID}. NULL (with a message) on a malformed argument.
+ * add-device fd=N[,id=ID] -> {"fd":0,"id":ID} with *PASS_FD = N (sent with SCM_RIGHTS: the first fd
+ * passed), remove-device ID -> {"id":ID}. NULL (with a message) on a malformed argument.
  */
-static char *make_body(const struct ctl_cmd *c, const char *arg)
+static char *make_body(const struct ctl_cmd *c, const char *arg, int *pass_fd)
 {
 	json_object *o = json_object_new_object();
 	char *s = NULL;
@@ -87,18 +89,26 @@ static char *make_body(const struct ctl_cmd *c, const char *arg)
 		for (char *kv = dup ? strtok_r(dup, ",", &save) : NULL; kv; kv = strtok_r(NULL, ",", &save)) {
 			char *eq = strchr(kv, '=');
 
-			if (!eq || (strncmp(kv, "path=", 5) && strncmp(kv, "id=", 3))) {
-				fprintf(stderr, "nestvm ctl: add-device: expected path=CDEV[,id=ID], got '%s'\n", kv);
+			char *end = NULL;
+			long n = eq && !strncmp(kv, "fd=", 3) ? strtol(eq + 1, &end, 10) : -1;
+
+			if (!eq || (strncmp(kv, "path=", 5) && strncmp(kv, "id=", 3) && (n < 0 || n > 1 << 20 || *end))) {
+				fprintf(stderr, "nestvm ctl: add-device: expected path=CDEV|fd=N[,id=ID], got '%s'\n", kv);
 				free(dup);
 				json_object_put(o);
 				return NULL;
 			}
 			*eq = '\0';
-			json_object_object_add(o, kv, json_object_new_string(eq + 1));
+			if (n >= 0) {
+				*pass_fd = (int)n;
+				json_object_object_add(o, "fd", json_object_new_int(0));
+			} else {
+				json_object_object_add(o, kv, json_object_new_string(eq + 1));
+			}
 		}
 		free(dup);
-		if (!json_object_object_get_ex(o, "path", NULL)) {
-			fprintf(stderr, "nestvm ctl: add-device: path= is required\n");
+		if (json_object_object_get_ex(o, "path", NULL) == json_object_object_get_ex(o, "fd", NULL)) {
+			fprintf(stderr, "nestvm ctl: add-device: one of path= or fd= is required\n");
 			json_object_put(o);
 			return NULL;
 		}
@@ -124,6 +134,36 @@ static int send_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/* BUF with PASS_FD attached by SCM_RIGHTS (unix(7)) to its first write, the rest as send_all. */
+static int send_head(int fd, const char *buf, size_t len, int pass_fd)
+{
+	union {
+		struct cmsghdr h;
+		char b[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = { .iov_base = (void *)buf, .iov_len = len };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *h;
+	ssize_t n;
+
+	if (pass_fd < 0)
+		return send_all(fd, buf, len);
+	memset(ctl.b, 0, sizeof(ctl.b));
+	m.msg_control = ctl.b;
+	m.msg_controllen = sizeof(ctl.b);
+	h = CMSG_FIRSTHDR(&m);
+	h->cmsg_level = SOL_SOCKET;
+	h->cmsg_type = SCM_RIGHTS;
+	h->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(h), &pass_fd, sizeof(int));
+	do
+		n = sendmsg(fd, &m, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	return send_all(fd, buf + n, len - (size_t)n);
+}
+
 static long ms_since(const struct timespec *t0)
 {
 	struct timespec t;
@@ -133,7 +173,7 @@ static long ms_since(const struct timespec *t0)
 }
 
 /* One request; fills RESP from the malloc'd *BUF. 0, or -errno with a message printed. */
-static int request(const char *sock, const struct ctl_cmd *c, const char *body, char **buf,
+static int request(const char *sock, const struct ctl_cmd *c, const char *body, int pass_fd, char **buf,
 		   struct http_response *resp)
 {
 	struct sockaddr_un a = { .sun_family = AF_UNIX };
@@ -164,9 +204,25 @@ static int request(const char *sock, const struct ctl_cmd *c, const char *body, 
 		     "%s /api/v1/%s HTTP/1.1\r\nHost: localhost\r\nAccept: application/json\r\n%s"
 		     "Content-Length: %zu\r\nConnection: close\r\n\r\n", c->method, c->endpoint,
 		     body ? "Content-Type: application/json\r\n" : "", blen);
-	r = send_all(fd, req, (size_t)n);
-	if (!r && blen)
-		r = send_all(fd, body, blen);
+	if (pass_fd >= 0) {
+		/* The whole request and the fd in one write, as cloud-hypervisor's client sends them
+		 * (nestvm also takes a body written after the bytes carrying fds: api_server.c kick). */
+		char *all = malloc((size_t)n + blen);
+
+		if (!all) {
+			r = -ENOMEM;
+			goto out;
+		}
+		memcpy(all, req, (size_t)n);
+		if (blen)
+			memcpy(all + n, body, blen);
+		r = send_head(fd, all, (size_t)n + blen, pass_fd);
+		free(all);
+	} else {
+		r = send_all(fd, req, (size_t)n);
+		if (!r && blen)
+			r = send_all(fd, body, blen);
+	}
 	if (r) {
 		fprintf(stderr, "nestvm ctl: sending to %s: %s\n", sock, strerror(-r));
 		goto out;
@@ -325,7 +381,7 @@ int cmd_ctl(int argc, char **argv)
 	struct http_response resp = { 0 };
 	bool as_json = false, rehearse = false;
 	char *buf, *body = NULL;
-	int o, r, nargs;
+	int o, r, nargs, pass_fd = -1;
 
 	optind = 0;
 	opterr = 0;
@@ -362,11 +418,11 @@ int cmd_ctl(int argc, char **argv)
 			c->arg ? "one argument, " : "no argument", c->arg ? c->arg : "");
 		return EXIT_USAGE;
 	} else if (c->arg) {
-		body = make_body(c, argv[optind + 2]);
+		body = make_body(c, argv[optind + 2], &pass_fd);
 		if (!body)
 			return EXIT_USAGE;
 	}
-	r = request(argv[optind], c, body, &buf, &resp);
+	r = request(argv[optind], c, body, pass_fd, &buf, &resp);
 	free(body);
 	if (r) {
 		free(buf);

@@ -12,6 +12,7 @@
 #define CFG_MAX_VFIO 8
 #define CFG_MAX_HOTPLUG_SLOTS 16
 #define CFG_MAX_HOTPLUG_SLOTS_STR "16"
+#define CFG_SWITCH_ID_MAX 24        /* switch=ID: up to 23 characters */
 
 enum console_kind { CONSOLE_SERIAL, CONSOLE_VIRTIO };
 enum seccomp_mode { SECCOMP_ON, SECCOMP_LOG, SECCOMP_OFF };
@@ -23,6 +24,8 @@ enum seccomp_mode { SECCOMP_ON, SECCOMP_LOG, SECCOMP_OFF };
 enum viommu_model { VIOMMU_MODEL_NONE, VIOMMU_MODEL_SMMUV3, VIOMMU_MODEL_VTD };
 /* --firmware-tables: how firmware boot describes the machine to the OS (docs/firmware.md). */
 enum fw_tables { FW_TABLES_DT, FW_TABLES_ACPI };
+/* --pcie-topology: where assigned devices without root-port= / switch= go (docs/topology.md). */
+enum pcie_topology { PCIE_TOPOLOGY_FLAT, PCIE_TOPOLOGY_HOST };
 
 struct disk_config {
 	const char *path;
@@ -36,6 +39,10 @@ struct vfio_config {
 	int fd;                 /* pre-opened cdev fd (passed by a manager), -1 if none */
 	bool rom;               /* expose the expansion ROM (hidden by default) */
 	bool p2p_off;           /* p2p=off: the BARs stay out of the IOAS (no peer-to-peer DMA to them) */
+	/* Where the guest sees it (docs/topology.md): a slot of bus 0 (default), its own root port, or a
+	 * downstream port of virtual switch SW; AUTO: as the host has it (--pcie-topology host). */
+	enum vfio_place { VFIO_PLACE_DEFAULT, VFIO_PLACE_FLAT, VFIO_PLACE_ROOT_PORT, VFIO_PLACE_SWITCH } place;
+	char sw[CFG_SWITCH_ID_MAX];     /* VFIO_PLACE_SWITCH: the switch's id */
 };
 
 /* --api-socket / --event-monitor: exactly one of path / fd; neither: not enabled. */
@@ -71,6 +78,7 @@ struct vm_config {
 	struct vfio_config vfio[CFG_MAX_VFIO];
 	unsigned int nr_vfio;
 	unsigned int hotplug_slots;     /* --hotplug-slots: empty root ports for vm.add-device */
+	enum pcie_topology topology;    /* --pcie-topology: placement of devices that name none */
 	int iommufd_fd;         /* --iommufd fd=N: pre-opened /dev/iommu, -1: nestvm opens it */
 	enum viommu_model viommu_model;     /* --viommu: the IOMMU the guest sees in front of its PCI devices */
 	bool stats;             /* --stats: count exits and their handling time, print a summary at exit */

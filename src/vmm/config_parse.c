@@ -126,8 +126,13 @@ void config_run_usage(void)
 	       "  --disk path=FILE[,readonly]   virtio-blk disk from a raw file (repeatable, max %d)\n"
 	       "  --console serial|virtio guest console device (default serial)\n"
 	       "  --device vfio,path=/dev/vfio/devices/vfioN|host=DDDD:BB:DD.F|fd=N[,rom=on][,p2p=off]\n"
+	       "         [,root-port=on|switch=ID]\n"
 	       "                          assign a host PCI device bound to vfio-pci (repeatable, max %d);\n"
-	       "                          its BARs are reachable by the other devices' DMA (P2P) unless p2p=off\n"
+	       "                          its BARs are reachable by the other devices' DMA (P2P) unless p2p=off;\n"
+	       "                          root-port=on: behind a PCIe root port of its own; switch=ID: behind a\n"
+	       "                          downstream port of virtual PCIe switch ID (docs/topology.md)\n"
+	       "  --pcie-topology flat|host  devices with neither: on bus 0 (flat, default), or as on the host\n"
+	       "                          (devices below one host PCIe switch behind one switch, others on root ports)\n"
 	       "  --hotplug-slots N       N empty PCIe root ports with hot-plug slots for vm.add-device (max %d)\n"
 	       "  --iommufd fd=N          use this pre-opened /dev/iommu fd for device assignment\n"
 	       "  --seccomp on|log|off    per-thread syscall filters (default on; log: report, don't kill)\n"
@@ -290,6 +295,19 @@ static int parse_fd(const char *s, int *out)
 	return 0;
 }
 
+/* A switch id: it names the switch in logs and tests, so printable and short. */
+static bool switch_id_ok(const char *v)
+{
+	size_t n = strlen(v);
+
+	if (!n || n >= CFG_SWITCH_ID_MAX)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)v[i]) && !strchr("-_.:", v[i]))
+			return false;
+	return true;
+}
+
 static int parse_device(struct vm_config *cfg, char *arg)
 {
 	const char *orig = strdupa(arg);
@@ -332,8 +350,20 @@ static int parse_device(struct vm_config *cfg, char *arg)
 			if (parse_bool(v, &on))
 				return bad("--device", orig, "p2p takes on or off");
 			d->p2p_off = !on;
+		} else if (v && !strcmp(k, "root-port")) {
+			bool on;
+
+			if (parse_bool(v, &on) || d->place == VFIO_PLACE_SWITCH)
+				return bad("--device", orig, "root-port takes on or off, and not with switch=");
+			d->place = on ? VFIO_PLACE_ROOT_PORT : VFIO_PLACE_FLAT;
+		} else if (v && !strcmp(k, "switch")) {
+			if (d->place != VFIO_PLACE_DEFAULT || !switch_id_ok(v))
+				return bad("--device", orig, "switch= takes an id of 1-23 letters, digits, '-' '_' '.' ':' "
+					   "(once, not with root-port=)");
+			d->place = VFIO_PLACE_SWITCH;
+			snprintf(d->sw, sizeof(d->sw), "%s", v);
 		} else {
-			return bad("--device", orig, "unknown key (path=, host=, fd=, rom=, p2p=)");
+			return bad("--device", orig, "unknown key (path=, host=, fd=, rom=, p2p=, root-port=, switch=)");
 		}
 	}
 	if (names != 1)
@@ -405,7 +435,7 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 {
 	enum { O_KERNEL = 256, O_INITRD, O_CMDLINE, O_CPUS, O_MEMORY, O_DISK, O_CONSOLE, O_SECCOMP, O_DEVICE,
 	       O_IOMMUFD, O_VIOMMU, O_STATS, O_API, O_EVENTS, O_FIRMWARE, O_FIRMWARE_VARS, O_HOTPLUG,
-	       O_BOOT_TIMEOUT, O_BOOT_MARKER, O_FIRMWARE_TABLES, O_IOPF_MOCK };
+	       O_BOOT_TIMEOUT, O_BOOT_MARKER, O_FIRMWARE_TABLES, O_IOPF_MOCK, O_TOPOLOGY };
 	static const struct option opts[] = {
 		{ "kernel", required_argument, NULL, O_KERNEL },
 		{ "initrd", required_argument, NULL, O_INITRD },
@@ -425,6 +455,7 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 		{ "firmware-vars", required_argument, NULL, O_FIRMWARE_VARS },
 		{ "firmware-tables", required_argument, NULL, O_FIRMWARE_TABLES },
 		{ "hotplug-slots", required_argument, NULL, O_HOTPLUG },
+		{ "pcie-topology", required_argument, NULL, O_TOPOLOGY },
 		{ "boot-timeout", required_argument, NULL, O_BOOT_TIMEOUT },
 		{ "boot-marker", required_argument, NULL, O_BOOT_MARKER },
 #ifdef NESTVM_IOMMUFD_TEST
@@ -495,6 +526,14 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 		case O_HOTPLUG:
 			if (parse_uint(optarg, 0, CFG_MAX_HOTPLUG_SLOTS, &cfg->hotplug_slots))
 				return bad("--hotplug-slots", optarg, "must be a number from 0 to " CFG_MAX_HOTPLUG_SLOTS_STR);
+			break;
+		case O_TOPOLOGY:
+			if (!strcmp(optarg, "flat"))
+				cfg->topology = PCIE_TOPOLOGY_FLAT;
+			else if (!strcmp(optarg, "host"))
+				cfg->topology = PCIE_TOPOLOGY_HOST;
+			else
+				return bad("--pcie-topology", optarg, "use flat or host");
 			break;
 		case O_API:
 			if (parse_endpoint(&cfg->api, "--api-socket", optarg))

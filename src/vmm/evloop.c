@@ -593,6 +593,20 @@ int evloop_drain(struct evloop *l, unsigned int timeout_ms, unsigned int *left)
 	return l->inflight ? -ETIMEDOUT : 0;
 }
 
+int evloop_kept_result(const struct evloop *l, const struct ev_op *op, int *res)
+{
+	uint64_t ud = (uint64_t)(uintptr_t)op;
+
+	/* An op completes once (no IORING_CQE_F_MORE for the readv/writev/fsync evloop_sqe allows). */
+	for (size_t i = 0; i < l->nr_kept; i++) {
+		if (l->kept[i].ud == ud) {
+			*res = l->kept[i].res;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 int evloop_run(struct evloop *l)
 {
 	int r = 0;

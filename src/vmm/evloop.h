@@ -65,6 +65,12 @@ void evloop_watch_control(struct ev_watch *w);
  * meanwhile). 0, or -ETIMEDOUT; *LEFT: how many are still in flight.
  */
 int evloop_drain(struct evloop *l, unsigned int timeout_ms, unsigned int *left);
+/*
+ * Held and drained (a live update saves the devices): the result OP completed with, kept for the
+ * release, in *RES; -ENOENT when no completion of OP is kept. Reads only. The loop thread, or a
+ * thread the loop thread waits for (the updater: the loop is inside the vm.update handler).
+ */
+int evloop_kept_result(const struct evloop *l, const struct ev_op *op, int *res);
 /* Runs until evloop_stop(); returns 0 or a negative errno on a fatal loop error. */
 int evloop_run(struct evloop *l);
 /* Any thread, async-signal-safe. */

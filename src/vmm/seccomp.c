@@ -3,6 +3,7 @@
 #include "vmm/seccomp.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/syscall.h>
@@ -60,8 +61,9 @@ static const int loop_syscalls[] = {
 	SCMP_SYS(epoll_wait), SCMP_SYS(epoll_pwait), SCMP_SYS(epoll_ctl),
 	SCMP_SYS(recvfrom), SCMP_SYS(sendto),       /* recv() / send() */
 	SCMP_SYS(sendmsg),                          /* a reply's header and body in one call */
+	SCMP_SYS(recvmsg),                          /* the first bytes peeked for SCM_RIGHTS fds (api_conn.c) */
 	SCMP_SYS(shutdown),                         /* MHD ends a reply's connection with SHUT_WR */
-	/* no setsockopt: MHD sets TCP options only on IP sockets (it knows a unix socket's peer) */
+	/* setsockopt at level IPPROTO_TCP only (add_setsockopt) */
 };
 
 /* vCPU threads: device emulation that reads/writes a file at an offset in the exit's context. */
@@ -160,6 +162,19 @@ static int add_uring_register(scmp_filter_ctx ctx)
 				 SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, IORING_REGISTER_FILES_UPDATE));
 
 	return r < 0 ? err_num(r, "seccomp: allowing io_uring_register") : 0;
+}
+
+/*
+ * libmicrohttpd sets TCP_NODELAY / TCP_CORK on a connection nestvm hands it (MHD_add_connection: it
+ * does not learn it is a unix socket, where they fail with EOPNOTSUPP): setsockopt at level
+ * IPPROTO_TCP only, nothing that changes a unix socket.
+ */
+static int add_setsockopt(scmp_filter_ctx ctx)
+{
+	int r = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(setsockopt), 1,
+				 SCMP_A1(SCMP_CMP_MASKED_EQ, 0xffffffffUL, IPPROTO_TCP));
+
+	return r < 0 ? err_num(r, "seccomp: allowing setsockopt") : 0;
 }
 
 static __thread const char *thread_kind = "unconfined";
@@ -280,6 +295,8 @@ static int install(enum seccomp_thread t, enum seccomp_mode m, const int *extra,
 		r = add_list(ctx, loop_syscalls, N(loop_syscalls));
 		if (!r)
 			r = add_uring_register(ctx);
+		if (!r)
+			r = add_setsockopt(ctx);
 		if (!r)
 			r = add_ioctls(ctx, loop_ioctls, N(loop_ioctls));
 	}

@@ -135,6 +135,15 @@ struct fdtab *vm_fdtab(struct vm *vm)
 	return vm->built & VM_BUILT_FDTAB ? &vm->fds : NULL;
 }
 
+int vm_fdtab_init(struct vm *vm)
+{
+	int r = fdtab_init(&vm->fds);
+
+	if (!r)
+		vm->built |= VM_BUILT_FDTAB;
+	return r;
+}
+
 static int create_ram(struct vm *vm)
 {
 	struct gmem_region *r;
@@ -234,10 +243,9 @@ int vm_create(struct vm *vm, const struct vm_config *cfg, const struct lu_state 
 	if (r)
 		return r;
 
-	r = fdtab_init(&vm->fds);
+	r = vm_fdtab_init(vm);
 	if (r)
 		return r;
-	vm->built |= VM_BUILT_FDTAB;
 	vm->mem.fds = &vm->fds;
 	if (restore) {
 		r = adopt_handed_over(vm);

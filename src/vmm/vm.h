@@ -115,6 +115,8 @@ int vm_set_memslot(struct vm *vm, uint32_t slot, uint64_t gpa, uint64_t size, vo
  * make (unit tests and fuzzers assemble parts by hand): the parts' fds are then their own.
  */
 struct fdtab *vm_fdtab(struct vm *vm);
+/* The VM's fd table, set up as vm_create does (first thing); for a VM unit tests assemble by hand too. */
+int vm_fdtab_init(struct vm *vm);
 /* A free memslot id, or UINT32_MAX (reported) when KVM has no more. SIZE 0 in vm_set_memslot deletes one. */
 uint32_t vm_alloc_memslot(struct vm *vm);
 

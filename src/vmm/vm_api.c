@@ -10,11 +10,13 @@
 
 #include "devices/hotplug.h"
 #include "devices/pci.h"
+#include "devices/pci_bridge.h"
 #include "iommu/viommu.h"
 #include "vmm/event_monitor.h"
 #include "vmm/evloop.h"
 #include "vmm/exitcode.h"
 #include "vmm/log.h"
+#include "vmm/api_conn.h"
 #include "vmm/api_server.h"
 #include "vmm/updater.h"
 #include "vmm/vm.h"
@@ -90,6 +92,37 @@ static json_object *config_json(const struct vm_config *c)
 	return o;
 }
 
+/*
+ * One function of the device tree, and (a cold-plugged root port or switch port, docs/topology.md)
+ * the functions below it as its children, with it as their parent. Bridges' children never change.
+ */
+static void device_tree_add(json_object *t, struct pci_dev *d, const char *parent)
+{
+	struct pci_bridge *b = pci_bridge_of(d);
+	json_object *n = json_object_new_object(), *kids = json_object_new_array();
+	char bdf[16];
+
+	if (!n || !kids) {
+		json_object_put(n);
+		json_object_put(kids);
+		return;
+	}
+	snprintf(bdf, sizeof(bdf), "0000:%02x:%02x.%x", __atomic_load_n(&d->bus, __ATOMIC_RELAXED), d->devfn >> 3,
+		 d->devfn & 7);
+	json_object_object_add(n, "id", json_object_new_string(d->name));
+	json_object_object_add(n, "resources", json_object_new_array());
+	json_object_object_add(n, "children", kids);
+	json_object_object_add(n, "parent", parent ? json_object_new_string(parent) : NULL);
+	json_object_object_add(n, "pci_bdf", json_object_new_string(bdf));
+	json_object_object_add(t, d->name, n);
+	for (unsigned int s = 0; b && s < PCI_NR_SLOTS; s++) {
+		if (!b->child[s])
+			continue;
+		json_object_array_add(kids, json_object_new_string(b->child[s]->name));
+		device_tree_add(t, b->child[s], d->name);
+	}
+}
+
 /* cloud-hypervisor's device_tree: id -> {id, resources, children, parent, pci_bdf}. */
 static json_object *device_tree_json(struct vm *vm)
 {
@@ -99,22 +132,9 @@ static json_object *device_tree_json(struct vm *vm)
 	if (!h)
 		return t;
 	pthread_mutex_lock(&h->lock);
-	for (unsigned int s = 0; s < PCI_NR_SLOTS; s++) {
-		struct pci_dev *d = h->slot[s];
-		json_object *n;
-		char bdf[16];
-
-		if (!d)
-			continue;
-		n = json_object_new_object();
-		snprintf(bdf, sizeof(bdf), "0000:%02x:%02x.%x", d->bus, d->devfn >> 3, d->devfn & 7);
-		json_object_object_add(n, "id", json_object_new_string(d->name));
-		json_object_object_add(n, "resources", json_object_new_array());
-		json_object_object_add(n, "children", json_object_new_array());
-		json_object_object_add(n, "parent", NULL);
-		json_object_object_add(n, "pci_bdf", json_object_new_string(bdf));
-		json_object_object_add(t, d->name, n);
-	}
+	for (unsigned int s = 0; s < PCI_NR_SLOTS; s++)
+		if (h->slot[s])
+			device_tree_add(t, h->slot[s], NULL);
 	pthread_mutex_unlock(&h->lock);
 	if (vm->hotplug)
 		hotplug_describe(vm->hotplug, t);
@@ -304,33 +324,54 @@ static const char *str_member(json_object *o, const char *key, bool *bad)
 	return json_object_get_string(v);
 }
 
-/* cloud-hypervisor's DeviceConfig: {"path": ..., "id": ...}; its other keys are not supported. */
+/*
+ * cloud-hypervisor's DeviceConfig: {"path": ..., "id": ...}; its other keys are not supported. Or,
+ * instead of "path", "fd": N, the Nth (from 0) of the fds the client passed with SCM_RIGHTS on this
+ * connection (api_conn.h), as cloud-hypervisor takes passed fds in order.
+ */
 static json_object *api_add_device(void *opaque, json_object *body, struct api_result *r)
 {
 	struct vm_api *a = opaque;
 	struct hotplug_result res;
 	const char *path, *id;
-	json_object *o;
+	json_object *o, *fdv = NULL;
 	bool bad = false;
+	int fd = -1;
 
 	path = str_member(body, "path", &bad);
 	id = str_member(body, "id", &bad);
 	json_object_object_foreach(body, k, v) {
-		(void)v;
-		if (strcmp(k, "path") && strcmp(k, "id")) {
-			fail(r, 400, "unsupported key \"%.40s\" (nestvm takes path and id)", k);
+		if (!strcmp(k, "fd"))
+			fdv = v;
+		else if (strcmp(k, "path") && strcmp(k, "id")) {
+			fail(r, 400, "unsupported key \"%.40s\" (nestvm takes path or fd, and id)", k);
 			return NULL;
 		}
 	}
-	if (bad || !path) {
-		fail(r, 400, "%s", "path (a string, /dev/vfio/devices/vfioN) is required; id is a string");
+	if (fdv && (!json_object_is_type(fdv, json_type_int) || json_object_get_int64(fdv) < 0 ||
+		    json_object_get_int64(fdv) >= API_CONN_MAX_FDS)) {
+		fail(r, 400, "%s", "fd is the index (from 0) of an fd passed with SCM_RIGHTS on this connection");
 		return NULL;
 	}
+	if (bad || !path == !fdv) {
+		fail(r, 400, "%s", "one of path (a string, /dev/vfio/devices/vfioN) or fd (an index) is required; id is a string");
+		return NULL;
+	}
+	if (fdv) {
+		fd = api_server_take_fd((unsigned int)json_object_get_int64(fdv));
+		if (fd < 0) {
+			fail(r, 400, "%s", "no such fd was passed with SCM_RIGHTS on this connection (or a request took it)");
+			return NULL;
+		}
+	}
 	if (!a->vm->hotplug) {
+		if (fd >= 0)
+			close(fd);
 		fail(r, 409, "%s", "the VM has no hot-plug slots (start it with --hotplug-slots N)");
 		return NULL;
 	}
-	if (hotplug_add(a->vm->hotplug, path, id, &res)) {
+	/* hotplug_add owns FD now: it closes it on failure, the device keeps it on success. */
+	if (hotplug_add(a->vm->hotplug, path, fd, id, &res)) {
 		r->status = res.status;
 		snprintf(r->msg, sizeof(r->msg), "%s", res.msg);
 		return NULL;

@@ -12,6 +12,7 @@
 #include "devices/pci_msix_state.h"
 #include "devices/pci_state.h"
 #include "devices/vfio_pci_state.h"
+#include "devices/virtio_pci_state.h"
 #include "iommu/iommufd_state.h"
 #include "liveupdate/fds_section.h"
 #include "liveupdate/kexec_section.h"
@@ -34,7 +35,7 @@ const char *vm_state_refusal(struct vm *vm)
 	if (vm->hotplug)
 		return "--hotplug-slots: the root ports and their slots are not serialized yet";
 	if (vm->pci && (d = pci_host_state_unsaved(vm->pci))) {
-		snprintf(why, sizeof(why), "PCI function %s is not serialized yet (virtio devices, root ports)", d->name);
+		snprintf(why, sizeof(why), "PCI function %s is not serialized yet (root ports)", d->name);
 		return why;
 	}
 	return arch_state_refusal(vm);
@@ -84,7 +85,7 @@ int vm_state_save(struct vm *vm, struct lu_writer *w, int argc, char *const *arg
 
 int vm_state_load(struct lu_state *st, int fd)
 {
-	struct lu_section_spec *specs = calloc(arch_state_nr_specs + 8, sizeof(*specs));
+	struct lu_section_spec *specs = calloc(arch_state_nr_specs + 11, sizeof(*specs));
 	size_t n = 0;
 	int r;
 
@@ -98,6 +99,9 @@ int vm_state_load(struct lu_state *st, int fd)
 	specs[n++] = (struct lu_section_spec){ PCI_MSIX_STATE_TYPE, 1, PCI_MSIX_STATE_VERSION, true, false };
 	specs[n++] = (struct lu_section_spec){ VFIO_PCI_STATE_TYPE, 1, VFIO_PCI_STATE_VERSION, true, false };
 	specs[n++] = (struct lu_section_spec){ IOMMUFD_STATE_TYPE, 1, IOMMUFD_STATE_VERSION, false, false };
+	specs[n++] = (struct lu_section_spec){ VIRTIO_PCI_STATE_TYPE, 1, VIRTIO_PCI_STATE_VERSION, true, false };
+	specs[n++] = (struct lu_section_spec){ VIRTIO_BLK_STATE_TYPE, 1, VIRTIO_BLK_STATE_VERSION, true, false };
+	specs[n++] = (struct lu_section_spec){ VIRTIO_CON_STATE_TYPE, 1, VIRTIO_CON_STATE_VERSION, false, false };
 	for (size_t i = 0; i < arch_state_nr_specs; i++)
 		specs[n++] = arch_state_specs[i];
 	r = lu_state_load_fd(st, fd, specs, n);

@@ -7,7 +7,8 @@
  *     first) the VM was made with, each a string of at most 4096 bytes: the new process makes
  *     the same machine from them.
  *   "iommufd" (iommufd_state.h), "pci-cfg" (pci_state.h), "vfio-pci" (vfio_pci_state.h), "pci-msix"
- *     (pci_msix_state.h): assigned devices.
+ *     (pci_msix_state.h): assigned devices; "virtio-pci", "virtio-blk", "virtio-console"
+ *     (virtio_pci_state.h): virtio functions.
  *   "update", version 1, mandatory: u64 request, paused and saved times (CLOCK_MONOTONIC ns, one
  *     clock for both processes), u8 the VM was paused before the update (it stays paused), u8
  *     rehearsal, the new binary's path (string, at most 4096), for messages.

@@ -21,6 +21,7 @@
 
 #include "iommu/iopf.h"
 #include "iommu/smmuv3.h"
+#include "smmuv3_regs.h"
 #include "vmm/guest_mem.h"
 
 #define RAM_BASE 0x40000000ULL
@@ -31,23 +32,6 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct guest_mem gm;
-
-static void wr(struct smmuv3 *s, uint64_t off, uint64_t v, uint32_t len)
-{
-	uint8_t d[8];
-
-	for (int i = 0; i < 8; i++)
-		d[i] = (uint8_t)(v >> (8 * i));
-	smmuv3_mmio(s, off, d, len, true);
-}
-
-static uint32_t rd(struct smmuv3 *s, uint64_t off)
-{
-	uint8_t d[4];
-
-	smmuv3_mmio(s, off, d, 4, false);
-	return d[0] | d[1] << 8 | d[2] << 16 | (uint32_t)d[3] << 24;
-}
 
 static void irq(void *opaque, enum smmuv3_irq line)
 {

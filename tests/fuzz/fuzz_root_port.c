@@ -38,6 +38,7 @@ static void create(void)
 {
 	/* A port per input: give its BAR0 the same place each time (the host's allocator only bumps). */
 	fvm.pci->mmio32_next = arch_layout.pci_mmio32_base;
+	fvm.pci->next_bus = 1;
 	if (pci_root_port_create(&fvm, 0, &rp_ops, NULL, &rp))
 		__builtin_trap();
 }

@@ -29,6 +29,7 @@
 
 #include "fake_iommufd.h"
 #include "iommu/smmuv3.h"
+#include "smmuv3_regs.h"
 #include "iommu/smmuv3_nested.h"
 #include "vmm/evloop.h"
 #include "vmm/guest_mem.h"
@@ -45,23 +46,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static struct guest_mem gm;
 static struct evloop *loop;
 static int fake_iommufd = -1, fake_vfio = -1;
-
-static void wr(struct smmuv3 *s, uint64_t off, uint64_t v, uint32_t len)
-{
-	uint8_t d[8];
-
-	for (int i = 0; i < 8; i++)
-		d[i] = (uint8_t)(v >> (8 * i));
-	smmuv3_mmio(s, off, d, len, true);
-}
-
-static uint32_t rd(struct smmuv3 *s, uint64_t off)
-{
-	uint8_t d[4];
-
-	smmuv3_mmio(s, off, d, 4, false);
-	return d[0] | d[1] << 8 | d[2] << 16 | (uint32_t)d[3] << 24;
-}
 
 static uint32_t u32(const uint8_t *p)
 {
@@ -114,7 +98,7 @@ static struct viommu *nested_setup(struct smmuv3 *s, struct viommu *soft, const 
 		.fail = hdr[31] & 8 ? hdr[32] : 0, .inval_accept = hdr[33],
 		.hw_type = hdr[34] & 1 ? 0 : IOMMU_HW_INFO_TYPE_ARM_SMMUV3,
 	};
-	struct viommu *n = viommu_nested_create(&smmuv3_nested_format, soft, fake_iommufd, loop);
+	struct viommu *n = viommu_nested_create(&smmuv3_nested_format, soft, fake_iommufd, loop, NULL);
 
 	if (!n)
 		__builtin_trap();

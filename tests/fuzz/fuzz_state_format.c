@@ -2,8 +2,9 @@
 /*
  * libFuzzer target: the live-update state reader, on any bytes (a corrupt, truncated or hostile state
  * file). The state is validated and indexed, then every indexed section is read the way consumers
- * do: the "fds" handover list and the assigned-device sections ("pci-msix", "vfio-pci", "iommufd")
- * through their decoders, other types through typed-field cursors. Nothing
+ * do: the "fds" handover list, the assigned-device sections ("pci-msix", "vfio-pci", "iommufd"),
+ * the virtio ones ("virtio-pci", "virtio-blk", "virtio-console") and the vSMMU's ("smmuv3",
+ * "viommu-nested") through their decoders, other types through typed-field cursors. Nothing
  * may crash, leak or read outside the input (ASan); a refused state must index nothing.
  * Seeds: `test_state_format --corpus tests/fuzz/corpus/fuzz_state_format`.
  */
@@ -13,7 +14,10 @@
 
 #include "devices/pci_msix_state.h"
 #include "devices/vfio_pci_state.h"
+#include "devices/virtio_pci_state.h"
 #include "iommu/iommufd_state.h"
+#include "iommu/smmuv3_state.h"
+#include "iommu/viommu_nested.h"
 #include "liveupdate/fds_section.h"
 #include "liveupdate/kexec_section.h"
 #include "liveupdate/state_fields.h"
@@ -29,8 +33,61 @@ static const struct lu_section_spec specs[] = {
 	{ .type = PCI_MSIX_STATE_TYPE, .min_version = 1, .max_version = PCI_MSIX_STATE_VERSION, .multi = true },
 	{ .type = VFIO_PCI_STATE_TYPE, .min_version = 1, .max_version = VFIO_PCI_STATE_VERSION, .multi = true },
 	{ .type = IOMMUFD_STATE_TYPE, .min_version = 1, .max_version = IOMMUFD_STATE_VERSION },
+	{ .type = VIRTIO_PCI_STATE_TYPE, .min_version = 1, .max_version = VIRTIO_PCI_STATE_VERSION, .multi = true },
+	{ .type = VIRTIO_CON_STATE_TYPE, .min_version = 1, .max_version = VIRTIO_CON_STATE_VERSION },
+	{ .type = SMMUV3_STATE_TYPE, .min_version = 1, .max_version = SMMUV3_STATE_VERSION },
+	{ .type = VIOMMU_NESTED_STATE_TYPE, .min_version = 1, .max_version = VIOMMU_NESTED_STATE_VERSION },
 	{ .type = LU_KEXEC_TYPE, .min_version = 1, .max_version = LU_KEXEC_VERSION },
 };
+
+/* The emulated-device and vSMMU decoders: what they accept keeps the bounds restore indexes with. */
+static void read_emulated(const struct lu_section *s)
+{
+	char why[256];
+
+	if (!strcmp(s->type, VIRTIO_PCI_STATE_TYPE)) {
+		static struct virtio_pci_saved v;
+
+		if (!virtio_pci_state_decode(s, &v, why, sizeof(why))) {
+			if (!v.nr_queues || v.nr_queues > VIRTIO_STATE_MAX_QUEUES || (v.guest_features & ~v.host_features))
+				abort();
+			for (unsigned int i = 0; i < v.nr_queues; i++)
+				if (v.q[i].size > VIRTIO_STATE_MAX_QSIZE ||
+				    (v.q[i].enabled && (uint16_t)(v.q[i].last_avail - v.q[i].used_idx) > v.q[i].size))
+					abort();
+		}
+	} else if (!strcmp(s->type, VIRTIO_BLK_STATE_TYPE)) {
+		static struct virtio_blk_saved b;
+
+		if (!virtio_blk_state_decode(s, &b, why, sizeof(why))) {
+			if (b.nr_done > VIRTIO_BLK_STATE_MAX_DONE)
+				abort();
+			for (uint32_t i = 0; i < b.nr_done; i++)
+				if (b.done[i].head >= VIRTIO_STATE_MAX_QSIZE || b.done[i].status > 2)
+					abort();
+		}
+	} else if (!strcmp(s->type, VIRTIO_CON_STATE_TYPE)) {
+		static struct virtio_con_saved c;
+
+		if (!virtio_con_state_decode(s, &c, why, sizeof(why)) && c.len > VIRTIO_CON_STATE_MAX_INPUT)
+			abort();
+	} else if (!strcmp(s->type, SMMUV3_STATE_TYPE)) {
+		static struct smmuv3_saved m;
+
+		if (!smmuv3_state_decode(s, &m, why, sizeof(why)) && m.nr_streams > SMMUV3_MAX_STREAMS)
+			abort();
+	} else {
+		static struct viommu_nested_saved n;
+
+		if (!viommu_nested_state_decode(s, &n, why, sizeof(why))) {
+			if (!n.nr_devs || n.nr_devs > VIOMMU_NESTED_MAX_DEVS)
+				abort();
+			for (uint32_t i = 0; i < n.nr_devs; i++)
+				if (n.dev[i].data_len > VIOMMU_NESTED_DATA_MAX)
+					abort();
+		}
+	}
+}
 
 /* The assigned-device decoders: what they accept satisfies the invariants restore relies on. */
 static void read_device(const struct lu_section *s)
@@ -109,6 +166,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			} else if (!strcmp(s->type, PCI_MSIX_STATE_TYPE) || !strcmp(s->type, VFIO_PCI_STATE_TYPE) ||
 				   !strcmp(s->type, IOMMUFD_STATE_TYPE)) {
 				read_device(s);
+			} else if (!strcmp(s->type, VIRTIO_PCI_STATE_TYPE) || !strcmp(s->type, VIRTIO_BLK_STATE_TYPE) ||
+				   !strcmp(s->type, VIRTIO_CON_STATE_TYPE) || !strcmp(s->type, SMMUV3_STATE_TYPE) ||
+				   !strcmp(s->type, VIOMMU_NESTED_STATE_TYPE)) {
+				read_emulated(s);
 			} else {
 				read_fields(s);
 			}

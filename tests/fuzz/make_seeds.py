@@ -141,6 +141,23 @@ ops = [pc_op(0, 4, True, 0x10, 0x10000000), pc_op(0, 2, True, 0x04, 6),   # BAR0
        pc_op(4, 1, False, 0, 0), pc_op(0, 4, True, 0x18, 0x030300)]        # card out, renumber
 put('fuzz_root_port', 'pciehp', b''.join(ops))
 
+# fuzz_pci_bridge: ops [bus << 5 | dev << 3 | fn, sel, off16, val32]; a guest enumerating the switch
+# (bus 0 device 0 is the root port), renumbering it as Linux does, toggling a link, ACS, and resets.
+# The PCI Express capability is at 0x40 (Link Control 0x50), ACS at 0x100 (control 0x106).
+def br_op(bus, dev, n, wr, off, val):
+    return struct.pack('<BBHI', bus << 5 | dev << 3, lensel(n) | (4 if wr else 0), off, val)
+
+
+ops = [br_op(0, 0, 4, False, 0, 0), br_op(0, 0, 4, False, 0x18, 0),      # root port ids, buses
+       br_op(1, 0, 4, False, 0, 0), br_op(2, 1, 4, False, 0, 0),          # upstream, downstream 1
+       br_op(3, 0, 4, False, 0, 0),                                       # the function below
+       br_op(0, 0, 4, True, 0x18, 0x070500), br_op(5, 0, 4, True, 0x18, 0x070605),  # renumber
+       br_op(6, 0, 4, True, 0x18, 0x070706), br_op(7, 0, 4, False, 0, 0),
+       br_op(6, 0, 2, True, 0x50, 0x10), br_op(7, 0, 4, False, 0, 0),     # link disabled
+       br_op(6, 0, 2, True, 0x106, 0x1f), br_op(6, 0, 4, False, 0x104, 0), # ACS
+       br_op(0, 0, 2, True, 0x3e, 0x40), br_op(0, 0, 2, True, 0x3e, 0)]   # secondary bus reset
+put('fuzz_pci_bridge', 'switch', b''.join(ops))
+
 # fuzz_vfio_pci_config: flags, 6 BAR selectors, real config (256), ops [sel, reg16, val32, pad].
 c = bytearray(256)
 struct.pack_into('<HHI', c, 0, 0x1234, 0x11e8, 0)

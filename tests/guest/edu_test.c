@@ -53,6 +53,7 @@ struct opts {
 	int map_bench;
 	int timeout_ms;
 	long loop;          /* --loop N: -1 not asked, 0 forever */
+	long fault_every;   /* --fault-every N: in the loop, every Nth round also a DMA to an unmapped IOVA */
 };
 
 static void usage(FILE *f)
@@ -70,7 +71,9 @@ static void usage(FILE *f)
 		   "                   check the DMA follows; then DMA to it unmapped (the IOMMU reports a fault)\n"
 		   "  --map-bench N    --iommufd: only N map+unmap cycles of 255 pages (tools/bench/viommu-inval)\n"
 		   "  --loop N         after the checks, N DMA round trips (0: forever), one line per round:\n"
-		   "                   'edu-loop: round R bad B lost L irqs I' (tests/testhost/liveupdate.sh)\n");
+		   "                   'edu-loop: round R bad B lost L irqs I' (tests/testhost/liveupdate.sh)\n"
+		   "  --fault-every N  --iommufd, in the loop: every Nth round also a DMA to an IOVA nothing is\n"
+		   "                   mapped at ('edu-loop: fault round R iova A'; the IOMMU reports a translation fault)\n");
 }
 
 /* Waits for one interrupt; returns how many arrived (0 on timeout). */
@@ -354,6 +357,12 @@ static void dma_loop(struct vfio_pci *vp, struct dma_space *ds, const struct opt
 		if (diff && !bad)
 			printf("edu-loop: BAD round %ld: %zu of %zu bytes differ\n", round, diff, len);
 		bad += diff != 0;
+		if (o->fault_every && !(round % o->fault_every) && ds->next_iova) {
+			/* The next IOVA map() would take: nothing is mapped there. The device's write is
+			 * blocked and reported (F_TRANSLATION through the vIOMMU); edu still completes. */
+			printf("edu-loop: fault round %ld iova %#llx\n", round, (unsigned long long)ds->next_iova);
+			lost += !dma_quiet(vp, o, EDU_DMA_BUF, ds->next_iova, len, EDU_DMA_TO_RAM);
+		}
 		printf("edu-loop: round %ld bad %llu lost %llu irqs %llu\n", round, (unsigned long long)bad,
 		       (unsigned long long)lost, (unsigned long long)vp->irqs);
 	}
@@ -368,7 +377,7 @@ int main(int argc, char **argv)
 		{ "device", required_argument, NULL, 'd' }, { "bind", no_argument, NULL, 'b' },
 		{ "iova", required_argument, NULL, 'i' }, { "timeout-ms", required_argument, NULL, 't' },
 		{ "remap", no_argument, NULL, 'r' }, { "map-bench", required_argument, NULL, 'm' },
-		{ "loop", required_argument, NULL, 'l' },
+		{ "loop", required_argument, NULL, 'l' }, { "fault-every", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	struct opts o = { .backend = &dma_iommufd_ops, .timeout_ms = 10000, .loop = -1 };
@@ -387,6 +396,14 @@ int main(int argc, char **argv)
 		case 'd': o.dev = optarg; break;
 		case 'b': o.bind = 1; break;
 		case 'r': o.remap = 1; break;
+		case 'f':
+			errno = 0;
+			o.fault_every = strtol(optarg, &end, 0);
+			if (errno || *end || o.fault_every < 1) {
+				fprintf(stderr, "edu_test: bad --fault-every '%s'\n", optarg);
+				return 2;
+			}
+			break;
 		case 'l':
 			errno = 0;
 			o.loop = strtol(optarg, &end, 0);

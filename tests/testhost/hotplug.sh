@@ -7,9 +7,14 @@
 # once more behind the nested vSMMU (--viommu smmuv3): the hot-added edu gets a vDEVICE and a nested
 # HWPT, and edu_test runs through L2's own iommufd; the nested vSMMU needs an assigned device at
 # boot, so the first edu is cold-plugged there and the second one is hot-plugged.
+# Round 2 passes the device as a manager without access to /dev/vfio would: the cdev's fd sent with
+# SCM_RIGHTS on the request (vm.add-device {"fd": 0}): `nestvm ctl add-device fd=3`, and behind the
+# vSMMU tools/bench/api_probe sendfd with 2 more fds nestvm must close; a request naming a passed /dev/null or an fd index nobody passed is refused and
+# its fds are closed.
 . tests/testhost/lib.sh
 
 EDU_TEST=${EDU_TEST:-/nestvm/build-testhost/$NESTVM_ARCH/tests/guest/edu_test}
+PROBE=/nestvm/build-testhost/$NESTVM_ARCH/api_probe
 S=$T/api.sock EV=$T/events
 CTL() { "$NESTVM" ctl "$@"; }
 alive() { [ -e "/proc/$1/stat" ] && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat"; }
@@ -18,6 +23,11 @@ out() { tr -d '\r' < "$T/out" 2>/dev/null; }
 wait_for() { i=0; while ! eval "$1"; do [ $i -ge $(($2 * 5)) ] && return 1; alive "$pid" || return 1
 	usleep 200000; i=$((i + 1)); done; }
 nfds() { ls "/proc/$pid/fd" 2>/dev/null | wc -l; }
+# gone N: the guest saw round N's device go. nestvm's own log lines share the console and can land
+# inside the guest's marker (seen: "hpnestvm: hotplug: edu1 ... removed from 0000:01:00.0" then
+# ": gone 1"), so the marker's end, or what the guest prints next, tells.
+gone() { out | grep -q "gone $1\$" || { [ "$1" = 1 ] && out | grep -q 'waiting 2$'; } ||
+	{ [ "$1" = 2 ] && out | grep -q 'nestvm-guest: exit=0'; }; }
 
 # The edu devices bound to vfio-pci in L1: their cdevs, in PCI order.
 cdevs=''
@@ -71,9 +81,29 @@ scenario() {
 	for r in 1 2; do
 		wait_for "out | grep -q '^hp: waiting $r$'" 120
 		n0=$(nfds)
-		CTL "$S" add-device "path=$cdev,id=edu$r" > "$T/c" 2>&1; rc=$?
-		check "$name round $r: ctl add-device: exit 0, edu$r at $BDF" \
-			sh -c "[ $rc = 0 ] && grep -q '^id: edu$r$' '$T/c' && grep -q '^bdf: $BDF$' '$T/c'" || show "$T/c"
+		if [ $r = 1 ]; then
+			CTL "$S" add-device "path=$cdev,id=edu$r" > "$T/c" 2>&1; rc=$?
+			check "$name round $r: ctl add-device: exit 0, edu$r at $BDF" \
+				sh -c "[ $rc = 0 ] && grep -q '^id: edu$r$' '$T/c' && grep -q '^bdf: $BDF$' '$T/c'" || show "$T/c"
+		else
+			"$PROBE" "$S" sendfd "$cdev" 2 1 "edu$r" > "$T/c" 2>&1
+			check "$name round $r: add-device {\"fd\": 1}, a /dev/null: not a VFIO device, refused (500)" \
+				grep -q '^status 500$' "$T/c" || show "$T/c"
+			"$PROBE" "$S" sendfd "$cdev" 2 3 "edu$r" > "$T/c" 2>&1
+			check "$name round $r: add-device {\"fd\": 3} with 3 fds passed (0-2): 400" grep -q '^status 400$' "$T/c" ||
+				show "$T/c"
+			n2=$(nfds)
+			check "$name round $r: the 3 fds passed with each are closed ($n0 before, $n2 after)" [ "$n0" = "$n2" ]
+			if [ "$name" = smmuv3 ]; then
+				"$PROBE" "$S" sendfd "$cdev" 2 0 "edu$r" > "$T/c" 2>&1
+				check "$name round $r: add-device {\"fd\": 0} with the cdev passed by SCM_RIGHTS (+2 fds): 200" \
+					grep -q '^status 200$' "$T/c" || show "$T/c"
+			else
+				CTL "$S" add-device "fd=3,id=edu$r" 3<>"$cdev" > "$T/c" 2>&1; rc=$?
+				check "$name round $r: ctl add-device fd=3 (the cdev passed by SCM_RIGHTS): exit 0, edu$r at $BDF" \
+					sh -c "[ $rc = 0 ] && grep -q '^id: edu$r$' '$T/c' && grep -q '^bdf: $BDF$' '$T/c'" || show "$T/c"
+			fi
+		fi
 		check "$name round $r: event device-added" wait_for "grep -q '\"event\":\"device-added\".*\"id\":\"edu$r\"' '$EV'" 10
 		check "$name round $r: L2's pciehp enumerates it" wait_for "out | grep -q '^hp: present $r$'" 120 || show "$T/out"
 		if [ "$name" = smmuv3 ]; then
@@ -95,7 +125,7 @@ scenario() {
 		n1=$(nfds)
 		check "$name round $r: every fd opened for it is closed ($n0 before the add, $n1 after the removal)" \
 			[ "$n0" = "$n1" ]
-		check "$name round $r: L2 saw it go" wait_for "out | grep -q '^hp: gone $r$'" 30 || show "$T/out"
+		check "$name round $r: L2 saw it go" wait_for "gone $r" 30 || show "$T/out"
 	done
 	i=0; while alive "$pid" && [ $i -lt 600 ]; do usleep 100000; i=$((i + 1)); done
 	alive "$pid" && kill "$pid"

@@ -269,6 +269,27 @@ int main(void)
 	      "--device p2p= (on by default)");
 	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,path=/a,p2p=maybe") == -EINVAL, "--device bad p2p=");
 	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,path=/a,colour=red") == -EINVAL, "--device unknown key");
+	/* Placement (docs/topology.md). */
+	CHECK(!RUN(&c, "--kernel", "k", "--device", "vfio,path=/a", "--device", "vfio,path=/b,root-port=on", "--device",
+		   "vfio,path=/c,switch=gpu0", "--device", "vfio,path=/d,root-port=off") &&
+	      c.vfio[0].place == VFIO_PLACE_DEFAULT && c.vfio[1].place == VFIO_PLACE_ROOT_PORT &&
+	      c.vfio[2].place == VFIO_PLACE_SWITCH && !strcmp(c.vfio[2].sw, "gpu0") && c.vfio[3].place == VFIO_PLACE_FLAT &&
+	      c.topology == PCIE_TOPOLOGY_FLAT, "--device root-port= / switch=, flat topology by default");
+	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,path=/a,switch=") == -EINVAL, "--device empty switch=");
+	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,path=/a,switch=a/b") == -EINVAL, "--device switch= with a '/'");
+	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,path=/a,switch=abcdefghijklmnopqrstuvwx") == -EINVAL,
+	      "--device switch= of 24 characters");
+	CHECK(!RUN(&c, "--kernel", "k", "--device", "vfio,path=/a,switch=0000:02:00.0") && !strcmp(c.vfio[0].sw, "0000:02:00.0"),
+	      "--device switch= a host BDF");
+	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,path=/a,switch=s,root-port=on") == -EINVAL &&
+	      RUN(&c, "--kernel", "k", "--device", "vfio,path=/a,root-port=on,switch=s") == -EINVAL &&
+	      RUN(&c, "--kernel", "k", "--device", "vfio,path=/a,switch=s,switch=t") == -EINVAL,
+	      "--device root-port= and switch= exclude each other, switch= once");
+	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,path=/a,root-port=maybe") == -EINVAL, "--device bad root-port=");
+	CHECK(!RUN(&c, "--kernel", "k", "--pcie-topology", "host") && c.topology == PCIE_TOPOLOGY_HOST &&
+	      !RUN(&c, "--kernel", "k", "--pcie-topology", "flat") && c.topology == PCIE_TOPOLOGY_FLAT,
+	      "--pcie-topology host / flat");
+	CHECK(RUN(&c, "--kernel", "k", "--pcie-topology", "tree") == -EINVAL, "--pcie-topology junk");
 	CHECK(RUN(&c, "--kernel", "k", "--device", "vfio,path=") == -EINVAL, "--device empty path");
 	CHECK(RUN(&c, "--kernel", "k", "--iommufd", "fd=5") == -EINVAL, "--iommufd without a device");
 #ifdef NESTVM_IOMMUFD_TEST

@@ -191,7 +191,7 @@ static int run_with(void *(*fn)(void *), void *arg)
  */
 static struct evloop *hl;
 static int h_dev, h_ctl_fd, h_dev_calls, h_ops, h_step, h_pipe[2];
-static bool h_held_ok, h_drain_to_ok, h_drain_ok, h_after_ok;
+static bool h_held_ok, h_drain_to_ok, h_drain_ok, h_after_ok, h_kept_ok;
 static struct ev_op h_nop, h_read;
 static char h_byte, h_byte2;
 static struct iovec h_iov = { &h_byte, 1 }, h_iov2 = { &h_byte2, 1 };
@@ -227,6 +227,15 @@ static bool h_ctl_ready(void *opaque, int fd)
 		if (write(h_pipe[1], "x", 1) != 1)
 			return true;
 		h_drain_ok = evloop_drain(hl, 5000, &left) == 0 && left == 0 && h_ops == 0 && h_dev_calls == 0;
+		{
+			/* A live update reads the kept results (1 byte each); an op never submitted has none. */
+			struct ev_op other = { .fn = h_op_done };
+			int res1 = -1, res2 = -1, res3 = 0;
+
+			h_kept_ok = !evloop_kept_result(hl, &h_nop, &res1) && res1 == 1 &&
+				    !evloop_kept_result(hl, &h_read, &res2) && res2 == 1 &&
+				    evloop_kept_result(hl, &other, &res3) == -ENOENT && h_ops == 0;
+		}
 		evloop_hold(hl, false);
 		kick(h_ctl_fd);
 	} else {
@@ -271,6 +280,7 @@ static void held(void)
 	CHECK(h_held_ok, "held: a device watch's event and completed operations wait; a control watch runs");
 	CHECK(h_drain_to_ok, "evloop_drain times out on an operation the kernel cannot finish, saying 1 is left");
 	CHECK(h_drain_ok, "evloop_drain returns once it finished; its completion is kept, not handled");
+	CHECK(h_kept_ok, "evloop_kept_result: each kept completion's result, -ENOENT for an op without one");
 	CHECK(h_after_ok, "released: the kept kick and both completions are handled (dev %d, ops %d)", h_dev_calls, h_ops);
 	evloop_destroy(hl);
 	close(h_dev);

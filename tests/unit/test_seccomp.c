@@ -17,6 +17,7 @@
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/un.h>
@@ -30,7 +31,7 @@
 enum action { DO_SOCKET, DO_EXEC_MMAP, DO_TTY_IOCTL, DO_ALLOWED, DO_KVM_RUN_IOCTL, DO_PREAD, DO_PWRITE,
 	      DO_FILE_MMAP_SHARED, DO_FILE_MMAP_PRIVATE, DO_FILE_MMAP_EXEC, DO_EXEC_MPROTECT, DO_URING_FILES_UPDATE,
 	      DO_URING_REGISTER_BUFFERS, DO_ACCEPT, DO_CONNECT, DO_FSYNC, DO_OPENAT, DO_VFIO_BIND,
-	      DO_MAP_FILE_IOCTL, DO_VFIO_FEATURE };
+	      DO_MAP_FILE_IOCTL, DO_VFIO_FEATURE, DO_RECVMSG, DO_SETSOCKOPT_TCP, DO_SETSOCKOPT_SOCKET };
 
 struct job {
 	enum seccomp_thread t;
@@ -140,6 +141,32 @@ static void *confined(void *arg)
 		r = syscall(SYS_accept4, j->lfd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
 		syscall(SYS_exit_group, r == -1 && errno == EAGAIN ? 0 : 10);
 		break;
+	case DO_RECVMSG: {
+		/* The API's peek for passed fds (api_conn.c): allowed (unconnected socket: ENOTCONN or EAGAIN). */
+		char b;
+		struct iovec iov = { .iov_base = &b, .iov_len = 1 };
+		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+
+		r = syscall(SYS_recvmsg, j->cfd, &m, MSG_PEEK | MSG_DONTWAIT);
+		syscall(SYS_exit_group, r == -1 && (errno == ENOTCONN || errno == EAGAIN || errno == EINVAL) ? 0 : 10);
+		break;
+	}
+	case DO_SETSOCKOPT_TCP: {
+		/* MHD's TCP_NODELAY on a unix socket: allowed, the kernel refuses it. */
+		int on = 1;
+
+		r = syscall(SYS_setsockopt, j->cfd, IPPROTO_TCP, 1 /* TCP_NODELAY */, &on, sizeof(on));
+		syscall(SYS_exit_group, r == -1 && errno == EOPNOTSUPP ? 0 : 10);
+		break;
+	}
+	case DO_SETSOCKOPT_SOCKET: {
+		/* Any other level (SO_RCVBUF here): stopped. */
+		int v = 4096;
+
+		syscall(SYS_setsockopt, j->cfd, SOL_SOCKET, SO_RCVBUF, &v, sizeof(v));
+		syscall(SYS_exit_group, 0);
+		break;
+	}
 	case DO_CONNECT: {
 		/* The loop never initiates connections: stopped. */
 		struct sockaddr_un a = { .sun_family = AF_UNIX };
@@ -238,6 +265,14 @@ int main(void)
 	CHECK(stopped_by_filter(st), "vCPU thread: accept4 stopped (status 0x%x)", st);
 	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_CONNECT });
 	CHECK(stopped_by_filter(st), "loop thread: connect stopped: the API only accepts (status 0x%x)", st);
+	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_RECVMSG });
+	CHECK(exited_ok(st), "loop thread: recvmsg allowed (SCM_RIGHTS peek) (status 0x%x)", st);
+	st = run_child((struct job){ .t = SECCOMP_THREAD_VCPU, .m = SECCOMP_ON, .a = DO_RECVMSG });
+	CHECK(stopped_by_filter(st), "vCPU thread: recvmsg stopped (status 0x%x)", st);
+	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_SETSOCKOPT_TCP });
+	CHECK(exited_ok(st), "loop thread: setsockopt at IPPROTO_TCP allowed (status 0x%x)", st);
+	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_SETSOCKOPT_SOCKET });
+	CHECK(stopped_by_filter(st), "loop thread: setsockopt at SOL_SOCKET stopped (status 0x%x)", st);
 	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_KVM_RUN_IOCTL });
 	CHECK(stopped_by_filter(st), "loop thread: ioctl(KVM_RUN) stopped (status 0x%x)", st);
 	st = run_child((struct job){ .t = SECCOMP_THREAD_VCPU, .m = SECCOMP_ON, .a = DO_MAP_FILE_IOCTL });

@@ -3,7 +3,8 @@
  * The nested vIOMMU core (viommu_nested.c) over the fake iommufd (tests/fuzz/fake_iommufd.c): the
  * objects it makes and gives back, the nested HWPT replaced with rollback when the host refuses a
  * guest config, unwinding of a device that cannot be added, and that every format-specific step goes
- * through the format's ops (a counting wrapper of the SMMUv3 format). The real kernel's behaviour is
+ * through the format's ops (a counting wrapper of the SMMUv3 format), and a live update's adoption
+ * of the objects by a second core (nothing allocated, an unchanged config kept). The real kernel's behaviour is
  * tested in tests/testhost/viommu_nested*.sh.
  */
 #include <errno.h>
@@ -19,6 +20,7 @@
 #include "iommu/smmuv3_nested.h"
 #include "iommu/viommu_nested.h"
 #include "vmm/evloop.h"
+#include "vmm/fdtab.h"
 #include "vmm/guest_mem.h"
 #include "tap.h"
 
@@ -83,7 +85,7 @@ static void test_iopf(int iommufd, int vfio, struct evloop *loop)
 		return;
 	}
 	fake_iommufd_setup(iommufd, vfio, &c);
-	n = viommu_nested_create(&smmuv3_nested_format, viommu_soft_create(&gm), iommufd, loop);
+	n = viommu_nested_create(&smmuv3_nested_format, viommu_soft_create(&gm), iommufd, loop, NULL);
 	viommu_nested_set_iopf(n, f, &fe_ops, &delivered);
 	CHECK(viommu_nested_add_device(n, vfio, 10, IOAS, SID) == 0 && fake_iommufd_fault_of(fake_iommufd_attached()) == 0,
 	      "iopf: device added; its abort HWPT has no fault queue");
@@ -127,7 +129,7 @@ int main(void)
 		return tap_done();
 	}
 	fake_iommufd_setup(iommufd, vfio, &c);
-	n = viommu_nested_create(&fmt, soft, iommufd, loop);
+	n = viommu_nested_create(&fmt, soft, iommufd, loop, NULL);
 	CHECK(n != NULL, "nested core over the fake iommufd");
 
 	/* A device that cannot get its vIOMMU object: everything made for it goes, it is back on the IOAS. */
@@ -181,6 +183,40 @@ int main(void)
 		inv[i] = tlbi(0x1000 * (i + 1));
 	CHECK(viommu_invalidate(n, inv, 4, &done) == 0 && done == 4 && nr_encoded == 4,
 	      "4 TLBIs forwarded, each encoded by the format");
+	/* A live update: a second core (the new process) adopts the objects by id and the vEVENTQ fd. */
+	{
+		static struct viommu_nested_saved sv;
+		struct viommu_stream_cfg cur = abort_cfg;     /* what the device has now */
+		struct viommu *soft2 = viommu_soft_create(&gm), *n2 = NULL;
+		unsigned int live = fake_iommufd_live(), allocs;
+		uint32_t on = fake_iommufd_attached();
+		struct fdtab fds;
+		char why[200] = "";
+		int efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+
+		CHECK(viommu_nested_state_get(n, &sv) == 0 && sv.nr_devs == 1 && sv.dev[0].sid == SID &&
+		      sv.dev[0].hwpt_id == on && sv.viommu_id, "the objects listed for the update (HWPT %u)", on);
+		CHECK(fdtab_init(&fds) == 0 && soft2, "new process scaffolding");
+		n2 = viommu_nested_create(&fmt, soft2, iommufd, loop, &fds);
+		CHECK(viommu_nested_adopt_device(n2, &sv, vfio, 10, SID, why, sizeof(why)) == -ENOENT,
+		      "no vEVENTQ fd handed over: refused (%s)", why);
+		fdtab_adopt(&fds, efd, FD_IOMMUFD_EVENTQ, "viommu_nested", VIOMMU_NESTED_FD_NAME);
+		CHECK(viommu_nested_adopt_device(n2, &sv, vfio, 11, SID, why, sizeof(why)) == -EINVAL,
+		      "another iommufd device id than saved: refused (%s)", why);
+		allocs = nr_alloc_nested;
+		CHECK(viommu_nested_adopt_device(n2, &sv, vfio, 10, SID, why, sizeof(why)) == 0 &&
+		      fake_iommufd_live() == live && fake_iommufd_attached() == on, "adopted: nothing allocated or attached");
+		CHECK(viommu_attach(n2, SID, &cur) == 0 && fake_iommufd_attached() == on && fake_iommufd_live() == live &&
+		      nr_alloc_nested == allocs + 1, "the same guest config re-attached: the adopted HWPT is kept");
+		cur = s1_cfg(0xc0000);
+		CHECK(viommu_attach(n2, SID, &cur) == 0 && fake_iommufd_attached() != on && fake_iommufd_live() == live,
+		      "a changed one replaces it as ever");
+		viommu_nested_release(n2);
+		CHECK(fake_iommufd_live() == 0 && fdtab_count(&fds, FD_KIND_COUNT) == 0,
+		      "the new process releases the adopted objects and the vEVENTQ fd");
+		viommu_destroy(n2);
+		fdtab_destroy(&fds);
+	}
 	viommu_nested_release(n);
 	CHECK(fake_iommufd_live() == 0, "release: every object destroyed");
 

@@ -16,6 +16,7 @@
 #include <linux/virtio_ring.h>
 #include <poll.h>
 #include <pthread.h>
+#include <sys/file.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -25,7 +26,11 @@
 
 #include "arch/arch.h"
 #include "devices/pci.h"
+#include "devices/pci_msix_state.h"
+#include "devices/pci_state.h"
 #include "devices/virtio.h"
+#include "devices/virtio_pci_state.h"
+#include "liveupdate/state_fields.h"
 #include "smmuv3_harness.h"
 #include "tap.h"
 #include "vmm/config.h"
@@ -349,6 +354,102 @@ static void test_reset_inflight(int fd)
 	req(VIRTIO_BLK_T_IN, 3, buf_gpa + 0x1000, 512, true, buf_gpa + 0x10000, buf_gpa + 0x20000);
 	notify();
 	CHECK(run_until(1) && st(0) == VIRTIO_BLK_S_OK, "the device works after the held reset");
+}
+
+/*
+ * Live update (virtio_pci_state.h): requests in flight when the VM pauses are completed in the
+ * kernel, their completions kept by the held loop; the old device is saved with them, a new one
+ * (same slot, the handed-over disk fd) restored: it completes each once without issuing it again,
+ * interrupts, and goes on with what the driver made available meanwhile.
+ */
+static struct lu_writer up_w;
+static int up_save_r = -1;
+static unsigned int up_left = 99;
+
+static void up_save(void *opaque, int res)
+{
+	struct pci_dev *d = &vdev->pci;
+
+	/* What vm.pause and the updater do (vm_api.c), on the loop thread here. */
+	evloop_hold(vm.loop, true);
+	pthread_mutex_lock(&vdev->lock);
+	vdev->ops->queue_notify(vdev, 0);      /* the driver's kick: the requests are submitted */
+	pthread_mutex_unlock(&vdev->lock);
+	evloop_drain(vm.loop, 5000, &up_left);
+	d->ops->lu_quiesce(d);
+	up_save_r = pci_host_state_save(vm.pci, &up_w);
+	evloop_stop(vm.loop);
+}
+
+static void test_update(const struct disk_config *disk, int fd)
+{
+	static const struct lu_section_spec specs[] = {
+		{ PCI_CFG_STATE_TYPE, 1, 1, true, false },
+		{ PCI_MSIX_STATE_TYPE, 1, PCI_MSIX_STATE_VERSION, true, false },
+		{ VIRTIO_PCI_STATE_TYPE, 1, VIRTIO_PCI_STATE_VERSION, true, true },
+		{ VIRTIO_BLK_STATE_TYPE, 1, VIRTIO_BLK_STATE_VERSION, true, true },
+	};
+	uint8_t sector[512], *rd;
+	struct virtio_blk_saved bs;
+	struct lu_state ls;
+	char why[256] = "";
+	pthread_t th;
+	int dfd, r;
+
+	setup_queue();
+	fired_count(1);
+	/* 0: write 'U' to sector 9; 1: read sector 10 (0x0b bytes); 2: flush. */
+	memset(gp(buf_gpa, 512), 'U', 512);
+	memset(gp(buf_gpa + 0x1000, 512), 0, 512);
+	req(VIRTIO_BLK_T_OUT, 9, buf_gpa, 512, false, buf_gpa + 0x10000, buf_gpa + 0x20000);
+	req(VIRTIO_BLK_T_IN, 10, buf_gpa + 0x1000, 512, true, buf_gpa + 0x10001, buf_gpa + 0x20010);
+	req(VIRTIO_BLK_T_FLUSH, 0, 0, 0, false, buf_gpa + 0x10002, buf_gpa + 0x20020);
+	lu_writer_init(&up_w);
+	evloop_call(vm.loop, up_save, NULL);
+	pthread_create(&th, NULL, loop_thread, NULL);
+	pthread_join(th, NULL);
+	evloop_hold(vm.loop, false);
+	CHECK(up_left == 0 && up_save_r == 0 && lu_writer_finish(&up_w) == 0, "saved with 3 requests drained (%u left)",
+	      up_left);
+	CHECK(used->idx == 0 && st(0) == 0xee && st(1) == 0xee && st(2) == 0xee,
+	      "none completed to the driver in the old device (used %u)", used->idx);
+	r = lu_state_parse(&ls, up_w.buf, up_w.len, specs, 4);
+	CHECK(!r && !virtio_blk_state_decode(lu_state_find(&ls, VIRTIO_BLK_STATE_TYPE, 0), &bs, why, sizeof(why)) &&
+	      bs.nr_done == 3 && bs.sectors == SECTORS, "the virtio-blk section carries their 3 completions (%s)", why);
+	/* If the read were issued again in the new process, it would read this instead. */
+	memset(sector, 0x77, sizeof(sector));
+	CHECK(pwrite(fd, sector, 512, 10 * 512) == 512, "sector 10 changed on disk after the save");
+	/* The driver makes a fourth request available during the update: the new device must see it. */
+	req(VIRTIO_BLK_T_IN, 9, buf_gpa + 0x2000, 512, true, buf_gpa + 0x10003, buf_gpa + 0x20030);
+
+	/* The new process: the same slot, the disk fd handed over (its lock with it). */
+	pci_host_remove(vm.pci, &vdev->pci);
+	dfd = open(disk->path, O_RDWR | O_CLOEXEC);
+	vdev->pci.ops->destroy(&vdev->pci);
+	/* The exec drops the old loop with its kept completions; the new process has its own. */
+	evloop_destroy(vm.loop);
+	vm.loop = NULL;
+	CHECK(evloop_init(&vm.loop, 64) == 0, "a new event loop");
+	CHECK(dfd >= 0 && !flock(dfd, LOCK_EX | LOCK_NB) && vm_fdtab_init(&vm) == 0, "the disk fd as handed over");
+	fdtab_adopt(&vm.fds, dfd, FD_DISK, "virtio_blk", "disk0");
+	vm.restore = &ls;
+	CHECK(virtio_blk_create(&vm, disk, 0) == 0 && vm.pci->slot[1], "the new device adopts the handed-over disk fd");
+	vdev = (struct virtio_dev *)vm.pci->slot[1];
+	r = pci_host_state_restore(vm.pci, &ls, why, sizeof(why));
+	vm.restore = NULL;
+	CHECK(r == 0, "restored (%s)", r ? why : "ok");
+	rd = gp(buf_gpa + 0x1000, 512);
+	CHECK(used->idx == 3 && st(0) == VIRTIO_BLK_S_OK && st(1) == VIRTIO_BLK_S_OK && st(2) == VIRTIO_BLK_S_OK,
+	      "the 3 saved requests completed by the new device, OK (used %u)", used->idx);
+	CHECK(rd[0] == 11 && rd[511] == 11, "the read completed with what the old process read (0x%x), not issued again",
+	      rd[0]);
+	CHECK(used->ring[1].id == 3 && used->ring[1].len == 513, "the read's used length counts its data and status");
+	CHECK(fired_count(1) == 1, "one interrupt for them on the restored vector");
+	CHECK(pread(fd, sector, 512, 9 * 512) == 512 && sector[0] == 'U', "the write reached the disk once");
+	CHECK(run_until(4) && st(3) == VIRTIO_BLK_S_OK && *(uint8_t *)gp(buf_gpa + 0x2000, 1) == 'U',
+	      "the request made available during the update is served by the new device");
+	lu_state_free(&ls);
+	lu_writer_free(&up_w);
 }
 
 static struct harness hs;
@@ -709,9 +810,12 @@ int main(void)
 
 	test_budget();
 	test_reset_inflight(fd);
+	test_update(&disk, fd);
 	test_viommu(&disk, fd);
 
 	pci_host_destroy(&vm);
+	if (vm_fdtab(&vm))
+		CHECK(fdtab_destroy(&vm.fds) == 0, "no fd left in the table");
 	evloop_destroy(vm.loop);
 	gmem_destroy(&vm.mem);
 	bus_destroy(&vm.mmio);

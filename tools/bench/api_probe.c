@@ -8,12 +8,16 @@
  *   crowd N         N clients at once, each a vmm.ping: "answered A dropped D other O"
  *   pause N         N x (vm.pause, vm.resume), each a request on its own connection as ch-remote
  *                   makes them: round trips of both, median and p99 in microseconds
+ *   sendfd PATH X I [ID]  vm.add-device {"fd": I, "id": ID} with the fds passed by SCM_RIGHTS
+ *                   (unix(7)) on the request's bytes: PATH opened (a VFIO cdev; "-": none, and the
+ *                   request is a vmm.ping), then X more (/dev/null); print the answer's status
  *   qmp-pause N     the same on a QEMU QMP socket (tools/bench/pause's peer): N x (stop, cont) on
  *                   one QMP session, each timed from the command to its {"return"} (QEMU's stop
  *                   returns once every vCPU is paused, as vm.pause does), then quit
  * Exit 0 when it got an outcome to print, 1 when the socket did not answer in time.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -85,6 +89,63 @@ static int request(const char *req, size_t len)
 	s = answer(fd, 20000);
 	close(fd);
 	return s;
+}
+
+/* sendfd mode: the request and its fds in one sendmsg, as a manager passing a device would. */
+static int sendfd(const char *path, int extra, int idx, const char *id)
+{
+	char req[512], body[128];
+	int fds[64], nfds = 0, fd, st = -1;
+	union {
+		struct cmsghdr h;
+		char buf[CMSG_SPACE(sizeof(fds))];
+	} ctl;
+	struct iovec iov;
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	struct cmsghdr *h;
+
+	if (extra < 0 || extra > 63)
+		return printf("extra fds: 0-63\n"), -1;
+	if (strcmp(path, "-")) {
+		fds[nfds] = open(path, O_RDWR | O_CLOEXEC);
+		if (fds[nfds] < 0)
+			return printf("open %s: %s\n", path, strerror(errno)), -1;
+		nfds++;
+	}
+	while (extra-- > 0) {
+		fds[nfds] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (fds[nfds] < 0)
+			return printf("open /dev/null: %s\n", strerror(errno)), -1;
+		nfds++;
+	}
+	if (strcmp(path, "-")) {
+		snprintf(body, sizeof(body), "{\"fd\": %d%s%s%s}", idx, id ? ", \"id\": \"" : "", id ? id : "", id ? "\"" : "");
+		snprintf(req, sizeof(req), "PUT /api/v1/vm.add-device HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+			 "Content-Type: application/json\r\nContent-Length: %zu\r\n\r\n%s", strlen(body), body);
+	} else {
+		snprintf(req, sizeof(req), "%s", PING);
+	}
+	iov = (struct iovec){ .iov_base = req, .iov_len = strlen(req) };
+	if (nfds) {
+		memset(ctl.buf, 0, sizeof(ctl.buf));
+		m.msg_control = ctl.buf;
+		m.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)nfds);
+		h = CMSG_FIRSTHDR(&m);
+		h->cmsg_level = SOL_SOCKET;
+		h->cmsg_type = SCM_RIGHTS;
+		h->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)nfds);
+		memcpy(CMSG_DATA(h), fds, sizeof(int) * (size_t)nfds);
+	}
+	fd = connect_api();
+	if (fd >= 0 && sendmsg(fd, &m, MSG_NOSIGNAL) == (ssize_t)iov.iov_len)
+		st = answer(fd, 20000);
+	else if (fd >= 0)
+		printf("sendmsg: %s\n", strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	for (int i = 0; i < nfds; i++)
+		close(fds[i]);
+	return st;
 }
 
 static int cmp(const void *a, const void *b)
@@ -267,6 +328,14 @@ int main(int argc, char **argv)
 			usleep(20000);   /* let the guest run between pauses */
 		}
 		times_print(&t, n);
+		return 0;
+	}
+	if (!strcmp(argv[2], "sendfd") && argc >= 6) {
+		int st = sendfd(argv[3], atoi(argv[4]), atoi(argv[5]), argc >= 7 ? argv[6] : NULL);
+
+		if (st < 0)
+			return 1;
+		printf(st ? "status %d\n" : "closed\n", st);
 		return 0;
 	}
 	if (!strcmp(argv[2], "qmp-pause") && argc >= 4)

@@ -8,6 +8,9 @@
 #include "arch/arm64/vcpu_state.h"
 #include "devices/pl011_state.h"
 #include "iommu/fail_inject.h"
+#include "iommu/smmuv3_dev.h"
+#include "iommu/smmuv3_state.h"
+#include "iommu/viommu_nested.h"
 #include "vmm/vm.h"
 
 static const struct lu_section_spec specs[] = {
@@ -15,14 +18,15 @@ static const struct lu_section_spec specs[] = {
 	{ ARM64_GIC_STATE_TYPE, 1, 1, false, true },
 	{ ARM64_ITS_STATE_TYPE, 1, 1, false, true },
 	{ PL011_STATE_TYPE, 1, 1, false, true },
+	/* --viommu smmuv3 (checked by smmuv3_dev_state_restore: present exactly when the VM has one). */
+	{ SMMUV3_STATE_TYPE, 1, SMMUV3_STATE_VERSION, false, false },
+	{ VIOMMU_NESTED_STATE_TYPE, 1, VIOMMU_NESTED_STATE_VERSION, false, false },
 };
 const struct lu_section_spec *const arch_state_specs = specs;
 const unsigned int arch_state_nr_specs = sizeof(specs) / sizeof(specs[0]);
 
 const char *arch_state_refusal(struct vm *vm)
 {
-	if (vm->arch.smmu)
-		return "--viommu smmuv3: the vSMMUv3 model's registers and queues are not serialized yet";
 	if (vm->arch.fw)
 		return "--firmware: the flash, RTC and fw_cfg models are not serialized yet";
 	return NULL;
@@ -38,6 +42,8 @@ int arch_state_save(struct vm *vm, struct lu_writer *w)
 		r = arm64_gic_state_save(vm, w);
 	if (!r)
 		r = pl011_state_save(vm->arch.uart, w);
+	if (!r && vm->arch.smmu)
+		r = smmuv3_dev_state_save(vm->arch.smmu, w);
 	return r;
 }
 
@@ -72,5 +78,12 @@ int arch_state_restore(struct vm *vm, const struct lu_state *st, char *why, unsi
 		r = arm64_its_state_restore(vm, lu_state_find(st, ARM64_ITS_STATE_TYPE, 0), why, why_size);
 	if (!r)
 		r = pl011_state_restore(vm->arch.uart, lu_state_find(st, PL011_STATE_TYPE, 0), why, why_size);
+	/* Before the PCI functions (pci_host_state_restore): their rings and MSIs translate through it. */
+	if (!r && vm->arch.smmu)
+		r = smmuv3_dev_state_restore(vm->arch.smmu, st, why, why_size);
+	else if (!r && lu_state_find(st, SMMUV3_STATE_TYPE, 0)) {
+		snprintf(why, why_size, "the state has a vSMMUv3, this VM has none (--viommu smmuv3)");
+		r = -EINVAL;
+	}
 	return r;
 }

@@ -18,7 +18,7 @@
 struct x86_acpi_machine {
 	unsigned int nr_cpus;
 	const struct arch_layout *layout;
-	unsigned int pci_buses;         /* buses the host bridge decodes (bus 0 + one per root port); 0: 1 */
+	unsigned int pci_buses;         /* buses the host bridge decodes (bus 0 + the bridges' pre-assigned ones); 0: 1 */
 	uint16_t sleep_port;            /* hardware-reduced sleep control/status/reset ports; 0: X86_PM_PORT */
 	uint16_t pm_tmr_port;           /* an ACPI PM timer (24-bit) there; 0: none */
 	/* Optional: appends more tables (acpi_add_table) before the XSDT is written. */

@@ -155,7 +155,7 @@ int arch_vm_create(struct vm *vm)
 int arch_finalize(struct vm *vm)
 {
 	struct x86_acpi_machine m = { .nr_cpus = vm->cfg->cpus, .layout = vm_layout(vm),
-				      .pci_buses = 1 + vm->cfg->hotplug_slots };
+				      .pci_buses = pci_host_nr_buses(vm->pci) };
 	struct x86_dmar dmar;
 	uint8_t *buf;
 	size_t used;

@@ -80,13 +80,6 @@ const char *arch_state_refusal(struct vm *vm)
 		return "--viommu vtd: the VT-d model's registers, queues and interrupt remapping are not serialized yet";
 	if (vm->arch.lu_refusal)
 		return vm->arch.lu_refusal;
-	/*
-	 * Not proven yet: on the (loaded) x86_64 testhost the restored guest triple-faulted or stalled
-	 * (docs/liveupdate.md), and a guest that dies after its restore cannot be taken back.
-	 */
-	if (!getenv("NESTVM_LU_X86"))
-		return "x86_64: the update is implemented but not proven yet (the guest did not survive it on the "
-		       "testhost, docs/liveupdate.md); NESTVM_LU_X86=1 in nestvm's environment allows it";
 	return NULL;
 }
 
