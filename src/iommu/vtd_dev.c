@@ -9,6 +9,7 @@
 
 #include "devices/pci.h"
 #include "iommu/iopf.h"
+#include "iommu/iommufd.h"
 #include "iommu/iopf_mock.h"
 #include "iommu/viommu_mount.h"
 #include "iommu/viommu_shadow.h"
@@ -126,6 +127,9 @@ static void release_iopf(struct vtd_dev *d)
 		iopf_mock_release(d->mock);
 	free(d->mock);
 	d->mock = NULL;
+	if (d->mock_ioas)
+		iommufd_destroy(d->mount.vm->iommufd.fd, d->mock_ioas);
+	d->mock_ioas = 0;
 #endif
 	vtd_set_iopf(&d->vtd, NULL);
 	d->mount.backend->iopf = NULL;
@@ -146,7 +150,10 @@ static void dev_release_vfio(void *opaque)
 /*
  * Test builds: the IOMMUFD_TEST mock device as the page-request source of requester id c->sid,
  * before any vCPU runs (ECAP.PRS appears with it). The mock does no DMA, so it is no stream of the
- * unit; only its page requests come through the page request queue.
+ * unit; only its page requests come through the page request queue. Its HWPTs sit on an empty
+ * IOAS of their own, not on the guest-RAM one (IOAS): x86 guest RAM starts at GPA 0, below the
+ * mock domain's aperture (selftest.c MOCK_APERTURE_START, 16 MiB), and iommufd refuses a domain
+ * whose aperture excludes an existing mapping (IOMMU_HWPT_ALLOC: EADDRINUSE).
  */
 static int dev_attach_iopf_mock(void *opaque, const struct iopf_mock_config *c, int iommufd, uint32_t ioas)
 {
@@ -160,11 +167,14 @@ static int dev_attach_iopf_mock(void *opaque, const struct iopf_mock_config *c, 
 	d->mock = calloc(1, sizeof(*d->mock));
 	if (!d->mock)
 		return err_num(ENOMEM, "--iopf-mock");
+	(void)ioas;
 	r = iopf_create(iommufd, d->mount.vm->loop, c->timeout_ms, &d->iopf);
 	if (r)
 		goto err;
 	vtd_set_iopf(&d->vtd, d->iopf);
-	r = iopf_mock_attach(d->mock, iommufd, ioas, iopf_fault_id(d->iopf), c);
+	r = iommufd_ioas_alloc(iommufd, &d->mock_ioas);
+	if (!r)
+		r = iopf_mock_attach(d->mock, iommufd, d->mock_ioas, iopf_fault_id(d->iopf), c);
 	if (!r)
 		r = iopf_add_device(d->iopf, c->dev_id, c->sid, &vtd_iopf_frontend, &d->vtd);
 	if (r)

@@ -27,6 +27,7 @@ struct vtd_dev {
 	bool shadow;
 	struct iopf *iopf;              /* the I/O page fault service, with a page-request source */
 	struct iopf_mock *mock;         /* test builds: the IOMMUFD_TEST mock device as that source */
+	uint32_t mock_ioas;             /* its empty IOAS (0: none) */
 };
 
 /* Creates the unit at BASE (VTD_MMIO_SIZE bytes) with the default feature set. */
