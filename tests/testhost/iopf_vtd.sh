@@ -46,10 +46,11 @@ b64=$(printf '%s' 'vtd_prq' | base64 -w0)
 	--api-socket path="$T/api" < "$T/ctl" > "$T/raw" 2> "$T/log" &
 mock=$!
 exec 9>"$T/ctl"
-flood=$(i=100; while [ $i -lt 140 ]; do echo "trigger $i $((i * 4096)) 3"; i=$((i + 1)); done)
+# iopf-mock takes addresses in hex.
+flood=$(i=100; while [ $i -lt 140 ]; do printf 'trigger %d %x 3\n' $i $((i * 4096)); i=$((i + 1)); done)
 steps_ok=1
-for step in "1:trigger 1 65536 3" "2:trigger 2 131072 3" "3:trigger 3 196608 3
-trigger 4 262144 3" "3b:trigger 5 327680 3" "4:trigger 6 393216 3" "5:$flood" "6:trigger 7 458752 3"; do
+for step in "1:trigger 1 10000 3" "2:trigger 2 20000 3" "3:trigger 3 30000 3
+trigger 4 40000 3" "3b:trigger 5 50000 3" "4:trigger 6 60000 3" "5:$flood" "6:trigger 7 70000 3"; do
 	n=${step%%:*}
 	if [ "$n" = 3b ]; then
 		sleep 1     # PRG 5 after PRG 4 set PRO
