@@ -3,8 +3,8 @@
  * The VT-d page request queue (chapter 7 "Page Requests": the page request descriptor, 7.4.1.1 in
  * the numbering QEMU's model cites, the page request event, 7.5; registers: "Page Request Queue
  * Head/Tail/Address", "Page Request Status", "Page Request Event Control/Data/Address/Upper
- * Address", 11.4.11) and the "Page Group Response Descriptor" of the invalidation queue: the front-end of the I/O page
- * fault service (iopf.h) for a guest's VT-d unit. A page request group from the host becomes one
+ * Address", 11.4.11) and the "Page Group Response Descriptor" of the invalidation queue: the
+ * front-end of the I/O page fault service (iopf.h) for a guest's VT-d unit. A page request group from the host becomes one
  * page request descriptor per page request, the last with LPIG set; the guest's page group
  * response for (RID, PRG index) becomes the group's page response.
  *
@@ -26,9 +26,12 @@
  *   - Queue full (PQT + 1 == PQH, one slot always free, as for the invalidation queue) or PRO
  *     already set: the request is dropped and PRO set (once PRO is set every request is dropped
  *     until software clears it, and no further event is generated); a dropped request with LPIG
- *     set gets the automatic "Success" page group response from the remapping hardware (PCIe 10.4.2.1: the function retries the access and asks
- *     again once software has drained the queue). nestvm delivers a group whole or not at all, so a
- *     group that does not fit whole is dropped whole (its last request has LPIG, so: Success).
+ *     set gets the automatic "Success" page group response from the remapping hardware (PCIe
+ *     10.4.2.1: the function retries the access and asks again once software has drained the
+ *     queue). nestvm delivers a group whole or not at all, so a group that does not fit whole is
+ *     dropped whole (its last request has LPIG, so: Success). The spec text was not at hand when
+ *     this was written: the drop rules are those of QEMU's model (vtd_pri_request_page) and what
+ *     Linux's prq_event_thread expects (it drains, then clears PRO); docs/iopf.md says so too.
  *   - The page request event (7.5, 11.4.11.5): when a descriptor is written and PPR was clear,
  *     PPR is set; when PRO is set; in both cases an interrupt goes out only if neither PPR nor PRO
  *     was set before, through PEDATA/PEADDR/PEUADDR unless PECTL.IM (then PECTL.IP stays pending
