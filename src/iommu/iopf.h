@@ -5,7 +5,7 @@
  * (IOMMU_HWPT_FAULT_ID_VALID; since Linux 6.15 a nesting parent may not carry one). Its fd is read
  * on the event loop; each page request group (records up to IOMMU_PGFAULT_FLAGS_LAST_PAGE) is mapped
  * from the host device (dev_id) to the guest's stream id and handed to the device's front-end
- * (struct iopf_frontend: SMMUv3 PRIQ; a VT-d page request queue can use the same ops), whose guest
+ * (struct iopf_frontend: SMMUv3 PRIQ, smmuv3_priq.c; VT-d page request queue, vtd_prq.c), whose guest
  * answers through iopf_respond(), which writes struct iommu_hwpt_page_response with the group's
  * cookie. Front-ends only encode and decode their own queue entries.
  *

@@ -23,6 +23,8 @@
 #include "iommu/viommu.h"
 
 struct guest_mem;
+struct iopf;
+struct iopf_group;
 
 /* Register offsets (11.4, Table "Register Address Map"). */
 #define VTD_VER         0x000
@@ -47,6 +49,15 @@ struct guest_mem;
 #define VTD_IEUADDR     0x0ac
 #define VTD_IQERCD      0x0b0
 #define VTD_IRTA        0x0b8
+/* The page request queue and its event (11.4.11, present with ECAP.PRS; vtd_prq.c). */
+#define VTD_PQH         0x0c0
+#define VTD_PQT         0x0c8
+#define VTD_PQA         0x0d0
+#define VTD_PRS         0x0dc
+#define VTD_PECTL       0x0e0
+#define VTD_PEDATA      0x0e4
+#define VTD_PEADDR      0x0e8
+#define VTD_PEUADDR     0x0ec
 /* Where ECAP.IRO and CAP.FRO put the IOTLB registers and the fault recording registers (ours). */
 #define VTD_IVA         0x100       /* ECAP.IRO = 0x10 (16-byte units) */
 #define VTD_IOTLB       0x108
@@ -79,6 +90,8 @@ struct guest_mem;
 #define ECAP_PT         (1ull << 6)     /* pass-through context entries (TT = 10b) */
 #define ECAP_IRO(x)     ((uint64_t)((x) >> 4) << 8)
 #define ECAP_MHMV(x)    ((uint64_t)(x) << 20)
+#define ECAP_PRS        (1ull << 29)    /* page requests (the page request queue, 7.5); only with SMTS */
+#define ECAP_PDS        (1ull << 42)    /* page request drain: the wait descriptor's PD bit (6.5.2.8) */
 #define ECAP_SMTS       (1ull << 43)    /* scalable-mode translation */
 #define ECAP_SLTS       (1ull << 46)    /* second-stage translation in scalable mode */
 #define ECAP_FLTS       (1ull << 47)    /* first-stage translation in scalable mode */
@@ -141,6 +154,16 @@ struct guest_mem;
 #define IQEI_RSVD       4               /* a reserved field of a descriptor is set */
 /* ICS_REG (11.4.9.7). */
 #define ICS_IWC         (1u << 0)
+
+/* PQH_REG / PQT_REG (11.4.11.1-2): a byte offset into the queue, bits 18:5 (256-bit descriptors). */
+#define PQ_OFF_MASK     0x7ffe0ull
+/* PQA_REG (11.4.11.3): PQA 63:12, PQS 2:0: 2^PQS 4-KiB pages, 2^(PQS+7) 32-byte descriptors. */
+#define PQA_PQS(v)      ((unsigned int)((v) & 7))
+#define PQA_MASK        (~0xfffull | 7)
+#define PRQ_DESC_SIZE   32
+/* PRS_REG (11.4.11.4): PPR bit 0 (a request was written), PRO bit 1 (one was dropped); both RW1C. */
+#define PRS_PPR         (1u << 0)
+#define PRS_PRO         (1u << 1)
 
 /* IRTA_REG (11.4.9.13): IRTA 63:12, EIME bit 11, S 3:0 (2^(S+1) entries). */
 #define IRTA_EIME       (1ull << 11)
@@ -226,12 +249,16 @@ struct vtd {
 	uint64_t iqh, iqt, iqa, iqercd;
 	uint32_t ics, iectl, iedata, ieaddr, ieuaddr;
 	uint64_t irta, irta_active; /* as written; latched by SIRTP */
+	uint64_t pqh, pqt, pqa;     /* the page request queue (vtd_prq.c) */
+	uint32_t prs, pectl, pedata, peaddr, peuaddr;
+	struct iopf *iopf;          /* the page request source (vtd_set_iopf); NULL: none, no ECAP.PRS */
 
 	struct vtd_stream streams[VTD_MAX_STREAMS];
 	unsigned int nr_streams;
 	bool xlate_changed;
 	bool mode_said[2];          /* "legacy"/"scalable" root table reported once each */
 	uint64_t nr_descs, nr_faults, nr_faults_lost;
+	uint64_t nr_page_reqs, nr_page_reqs_lost, nr_page_resps;
 };
 
 void vtd_default_features(struct vtd_features *f);
@@ -256,6 +283,16 @@ void vtd_remove_assigned(struct vtd *s, uint16_t sid);
  * not invalidate on map for those even with CM, so scalable-mode guests use the second stage).
  */
 void vtd_set_caching_mode(struct vtd *s);
+
+/*
+ * The page request source (the I/O page fault service, iopf.h) of this unit, before the guest runs:
+ * with one (and scalable mode) ECAP offers PRS and PDS and the page request queue registers work;
+ * NULL takes them away. Its devices are registered with vtd_iopf_frontend and the unit.
+ */
+void vtd_set_iopf(struct vtd *s, struct iopf *iopf);
+extern const struct iopf_frontend vtd_iopf_frontend;
+/* The 256-bit page request descriptor of page I of G (vtd_prq.c has the layout). */
+void vtd_prq_encode(const struct iopf_group *g, unsigned int i, uint64_t d[4]);
 
 /* The bus callback for the register page (VTD_MMIO_SIZE bytes): 32- and 64-bit accesses. */
 void vtd_mmio(void *opaque, uint64_t offset, uint8_t *data, uint32_t len, bool is_write);
@@ -283,6 +320,13 @@ void vtd_fault_status(struct vtd *s, uint32_t bits);
 void vtd_fault_fsts_write(struct vtd *s, uint32_t val);
 void vtd_fault_fectl_write(struct vtd *s, uint32_t val);
 void vtd_fault_frcd_write(struct vtd *s, unsigned int idx, uint64_t hi);
+/* The page request registers (vtd_prq.c): reads of OFF (0 for others), writes of V. */
+uint64_t vtd_prq_read(struct vtd *s, uint64_t off);
+void vtd_prq_write(struct vtd *s, uint64_t off, uint64_t v);
+/* A page group response descriptor (LO, HI) from the invalidation queue: 0, or the IQEI. */
+unsigned int vtd_prq_response(struct vtd *s, uint64_t lo, uint64_t hi);
+/* Power-on values of the page request registers (PECTL.IM set, the rest 0). */
+void vtd_prq_reset(struct vtd *s);
 /* Invalidation completion event: ICS.IWC set, IECTL MSI per 6.5.2.10. */
 void vtd_iwc_signal(struct vtd *s);
 void vtd_iectl_write(struct vtd *s, uint32_t val);

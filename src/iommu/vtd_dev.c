@@ -8,6 +8,9 @@
 #include <sys/ioctl.h>
 
 #include "devices/pci.h"
+#include "iommu/iopf.h"
+#include "iommu/iommufd.h"
+#include "iommu/iopf_mock.h"
 #include "iommu/viommu_mount.h"
 #include "iommu/viommu_shadow.h"
 #include "vmm/log.h"
@@ -113,13 +116,80 @@ static void dev_detach_vfio(void *opaque, uint32_t rid)
 	pthread_mutex_unlock(&d->vtd.lock);
 }
 
+/* The page-request source goes: its groups answered first, then its HWPTs, then the FAULT object. */
+static void release_iopf(struct vtd_dev *d)
+{
+	if (!d->iopf)
+		return;
+	iopf_answer_all(d->iopf);
+#ifdef NESTVM_IOMMUFD_TEST
+	if (d->mock)
+		iopf_mock_release(d->mock);
+	free(d->mock);
+	d->mock = NULL;
+	if (d->mock_ioas)
+		iommufd_destroy(d->mount.vm->iommufd.fd, d->mock_ioas);
+	d->mock_ioas = 0;
+#endif
+	vtd_set_iopf(&d->vtd, NULL);
+	d->mount.backend->iopf = NULL;
+	iopf_destroy(d->iopf);
+	d->iopf = NULL;
+}
+
 static void dev_release_vfio(void *opaque)
 {
 	struct vtd_dev *d = opaque;
 
+	release_iopf(d);
 	if (d->shadow)
 		viommu_shadow_release(d->mount.backend);
 }
+
+#ifdef NESTVM_IOMMUFD_TEST
+/*
+ * Test builds: the IOMMUFD_TEST mock device as the page-request source of requester id c->sid,
+ * before any vCPU runs (ECAP.PRS appears with it). The mock does no DMA, so it is no stream of the
+ * unit; only its page requests come through the page request queue. Its HWPTs sit on an empty
+ * IOAS of their own, not on the guest-RAM one (IOAS): x86 guest RAM starts at GPA 0, below the
+ * mock domain's aperture (selftest.c MOCK_APERTURE_START, 16 MiB), and iommufd refuses a domain
+ * whose aperture excludes an existing mapping (IOMMU_HWPT_ALLOC: EADDRINUSE).
+ */
+static int dev_attach_iopf_mock(void *opaque, const struct iopf_mock_config *c, int iommufd, uint32_t ioas)
+{
+	struct vtd_dev *d = opaque;
+	int r;
+
+	if (d->iopf)
+		return err_num(EEXIST, "--iopf-mock: one mock device per vVT-d");
+	if (!d->vtd.feat.sm)
+		return err_num(EOPNOTSUPP, "--iopf-mock: page requests need the vVT-d's scalable mode");
+	d->mock = calloc(1, sizeof(*d->mock));
+	if (!d->mock)
+		return err_num(ENOMEM, "--iopf-mock");
+	(void)ioas;
+	r = iopf_create(iommufd, d->mount.vm->loop, c->timeout_ms, &d->iopf);
+	if (r)
+		goto err;
+	vtd_set_iopf(&d->vtd, d->iopf);
+	r = iommufd_ioas_alloc(iommufd, &d->mock_ioas);
+	if (!r)
+		r = iopf_mock_attach(d->mock, iommufd, d->mock_ioas, iopf_fault_id(d->iopf), c);
+	if (!r)
+		r = iopf_add_device(d->iopf, c->dev_id, c->sid, &vtd_iopf_frontend, &d->vtd);
+	if (r)
+		goto err;
+	d->mount.backend->iopf = d->iopf;      /* vm.viommu shows its counters */
+	pr_info("vtd: IOMMUFD_TEST mock device %u is requester id 0x%x, its page requests through FAULT object %u",
+		c->dev_id, c->sid, iopf_fault_id(d->iopf));
+	return 0;
+err:
+	release_iopf(d);
+	free(d->mock);
+	d->mock = NULL;
+	return r;
+}
+#endif
 
 int vtd_dev_create(struct vm *vm, uint64_t base, struct vtd_dev **out)
 {
@@ -132,6 +202,9 @@ int vtd_dev_create(struct vm *vm, uint64_t base, struct vtd_dev **out)
 		.detach_vfio = dev_detach_vfio,
 		.release_vfio = dev_release_vfio,
 		.msi_translate = dev_msi_translate,
+#ifdef NESTVM_IOMMUFD_TEST
+		.attach_iopf_mock = dev_attach_iopf_mock,
+#endif
 	};
 	struct vtd_features f;
 	struct vtd_dev *d;
@@ -170,6 +243,7 @@ void vtd_dev_destroy(struct vm *vm, struct vtd_dev *d)
 	if (!d)
 		return;
 	/* No vCPU runs any more and the functions are gone: nothing can call into the model. */
+	release_iopf(d);
 	viommu_mount_hide(&d->mount);
 	vtd_destroy(&d->vtd);
 	viommu_mount_fini(&d->mount);

@@ -4,7 +4,8 @@
  * the queued interface (6.5.2) with 128-bit descriptors (IQA.DW = 0) or, with ECAP.SMTS, 256-bit
  * ones (DW = 1; the upper half of the legacy types reserved): context-cache (6.5.2.1), IOTLB
  * (6.5.2.2), interrupt entry cache (6.5.2.7), invalidation wait (6.5.2.8), and with 256-bit
- * descriptors PASID-based IOTLB (6.5.2.4) and PASID-cache (6.5.2.3).
+ * descriptors PASID-based IOTLB (6.5.2.4) and PASID-cache (6.5.2.3); with ECAP.PRS the page group
+ * response (vtd_prq.c).
  * Each IQT write processes at most one queue's worth of descriptors; a descriptor that cannot be
  * fetched or is invalid stops the queue with IQH at it and FSTS.IQE set (6.5.2.10), until the
  * guest clears IQE. Nothing here waits: every invalidation completes before the next descriptor.
@@ -21,6 +22,7 @@ enum {
 	DESC_WAIT = 5,
 	DESC_PIOTLB = 6,            /* PASID-based IOTLB (256-bit only) */
 	DESC_PC = 7,                /* PASID cache (256-bit only) */
+	DESC_PGRESP = 9,            /* page group response (with ECAP.PRS: vtd_prq.c) */
 };
 
 /* Reserved bits of each descriptor (the 6.5.2.x layouts), low and high qword; type 11:9 included. */
@@ -87,11 +89,14 @@ static unsigned int do_desc(struct vtd *s, uint64_t lo, uint64_t hi, bool wide)
 		 * KVM's table is committed once however many changed). */
 		s->xlate_changed = true;
 		return 0;
+	case DESC_PGRESP:
+		return vtd_prq_response(s, lo, hi);
 	case DESC_WAIT:
 		if ((lo & WAIT_RSVD_LO) || (hi & WAIT_RSVD_HI))
 			return IQEI_RSVD;
 		/* Everything before it is complete (each descriptor completed as it was read): write
-		 * the status, then signal (6.5.2.8: SW before IF). FN and PD need nothing more here. */
+		 * the status, then signal (6.5.2.8: SW before IF). FN needs nothing more here, nor PD
+		 * (ECAP.PDS): every page request is in the page request queue before the source returns. */
 		if (lo & WAIT_SW) {
 			uint32_t data = (uint32_t)(lo >> 32);
 			uint8_t b[4] = { (uint8_t)data, (uint8_t)(data >> 8), (uint8_t)(data >> 16), (uint8_t)(data >> 24) };
@@ -136,8 +141,9 @@ void vtd_iq_run(struct vtd *s)
 			iq_error(s, IQEI_FETCH);
 			break;
 		}
-		/* None of the types offered uses bits 255:128. */
-		why = (up0 | up1) ? IQEI_RSVD : do_desc(s, lo, hi, wide);
+		/* None of the types offered uses bits 255:128 but the page group response, whose upper
+		 * half is the private data of its request (returned to the function as it is). */
+		why = (up0 | up1) && (lo & 0xf) != DESC_PGRESP ? IQEI_RSVD : do_desc(s, lo, hi, wide);
 		if (why) {
 			pr_debug("vtd: invalid descriptor %#llx %#llx at IQ index %u", (unsigned long long)lo,
 				 (unsigned long long)hi, head);

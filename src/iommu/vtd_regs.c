@@ -38,6 +38,21 @@ static void make_caps(struct vtd *s)
 	s->ecap = ECAP_C | (f->qi ? ECAP_QI : 0) | (f->ir ? ECAP_IR : 0) | (f->ir && f->eim ? ECAP_EIM : 0) |
 		  (f->pt ? ECAP_PT : 0) | ECAP_IRO(VTD_IVA) | ECAP_MHMV(15) |
 		  (f->sm ? ECAP_SMTS | ECAP_SLTS | ECAP_SMPWC : 0) | (f->sm && f->fs ? ECAP_FLTS : 0);
+	/* Page requests only with a source for them, and only in scalable mode (rev 3.0 on: the
+	 * PASID-related features, page requests among them, are reported Clear without SMTS). PDS
+	 * with them: the wait descriptor's page-drain is trivially done (a request is in the queue
+	 * before the device model returns), and Linux uses PRS only with PDS (intel_iommu_probe_device:
+	 * ecap_prs && ecap_pds for pri_supported). Guests of a unit without a source see neither. */
+	if (s->iopf && f->sm)
+		s->ecap |= ECAP_PRS | ECAP_PDS;
+}
+
+void vtd_set_iopf(struct vtd *s, struct iopf *iopf)
+{
+	pthread_mutex_lock(&s->lock);
+	s->iopf = iopf;
+	make_caps(s);
+	pthread_mutex_unlock(&s->lock);
 }
 
 void vtd_set_caching_mode(struct vtd *s)
@@ -94,6 +109,7 @@ void vtd_reset(struct vtd *s)
 	s->iectl = FECTL_IM;
 	s->iedata = s->ieaddr = s->ieuaddr = 0;
 	s->irta = s->irta_active = 0;
+	vtd_prq_reset(s);
 	vtd_streams_unload(s);
 	s->xlate_changed = true;
 }
@@ -222,7 +238,7 @@ static bool is_64bit_reg(uint64_t off)
 {
 	switch (off) {
 	case VTD_CAP: case VTD_ECAP: case VTD_RTADDR: case VTD_CCMD: case VTD_IQH: case VTD_IQT: case VTD_IQA:
-	case VTD_IQERCD: case VTD_IRTA: case VTD_IVA: case VTD_IOTLB:
+	case VTD_IQERCD: case VTD_IRTA: case VTD_IVA: case VTD_IOTLB: case VTD_PQH: case VTD_PQT: case VTD_PQA:
 		return true;
 	}
 	return off >= VTD_FRCD && off < VTD_FRCD + VTD_NFR * 16;
@@ -253,6 +269,8 @@ static uint64_t read64(struct vtd *s, uint64_t off)
 		return s->iva;
 	case VTD_IOTLB:
 		return s->iotlb;
+	case VTD_PQH: case VTD_PQT: case VTD_PQA:
+		return vtd_prq_read(s, off);
 	}
 	if (off >= VTD_FRCD && off < VTD_FRCD + VTD_NFR * 16)
 		return s->frcd[(off - VTD_FRCD) / 16][(off / 8) & 1];
@@ -288,6 +306,8 @@ static uint32_t read32(struct vtd *s, uint64_t off)
 		return s->ieaddr;
 	case VTD_IEUADDR:
 		return s->ieuaddr;
+	case VTD_PRS: case VTD_PECTL: case VTD_PEDATA: case VTD_PEADDR: case VTD_PEUADDR:
+		return (uint32_t)vtd_prq_read(s, off);
 	}
 	if (is_64bit_reg(off & ~7ull))
 		return (uint32_t)(read64(s, off & ~7ull) >> (off & 4 ? 32 : 0));
@@ -336,6 +356,9 @@ static void write64(struct vtd *s, uint64_t off, uint64_t v, bool lo_written, bo
 	case VTD_IRTA:
 		s->irta = v & (s->feat.eim ? IRTA_MASK : IRTA_MASK & ~IRTA_EIME);
 		return;
+	case VTD_PQH: case VTD_PQT: case VTD_PQA:
+		vtd_prq_write(s, off, v);
+		return;
 	}
 	if (off >= VTD_FRCD && off < VTD_FRCD + VTD_NFR * 16 && ((off / 8) & 1) && hi_written)
 		vtd_fault_frcd_write(s, (unsigned int)(off - VTD_FRCD) / 16, v);
@@ -380,6 +403,9 @@ static void write32(struct vtd *s, uint64_t off, uint32_t v)
 		return;
 	case VTD_IEUADDR:
 		s->ieuaddr = s->feat.eim ? v : 0;
+		return;
+	case VTD_PRS: case VTD_PECTL: case VTD_PEDATA: case VTD_PEADDR: case VTD_PEUADDR:
+		vtd_prq_write(s, off, v);
 		return;
 	}
 	if (is_64bit_reg(off & ~7ull)) {

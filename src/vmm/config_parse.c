@@ -144,7 +144,7 @@ void config_run_usage(void)
 	       "  --event-monitor path=PATH|fd=N  write VM events there, one JSON object per line\n"
 #ifdef NESTVM_IOMMUFD_TEST
 	       "  --iopf-mock dev_id=N,stdev_id=N,hwpt=N,sid=N[,timeout_ms=N]  (test build) an IOMMUFD_TEST mock\n"
-	       "                          device on --iommufd as the page-request source of StreamID sid\n"
+	       "                          device on --iommufd as the page-request source of StreamID (vtd: requester id) sid\n"
 #endif
 	       "  -v, --verbose           debug messages\n"
 	       "  -h, --help              this text\n",
@@ -599,7 +599,8 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 		return bad("--boot-marker", cfg->boot_marker, "is what --boot-timeout waits for, which is missing");
 	if (cfg->iommufd_fd >= 0 && !cfg->nr_vfio && !cfg->iopf_mock.on)
 		return bad("--iommufd", NULL, "is only used with --device vfio,...");
-	if (cfg->iopf_mock.on && (cfg->iommufd_fd < 0 || cfg->viommu_model != VIOMMU_MODEL_SMMUV3))
-		return bad("--iopf-mock", NULL, "needs --iommufd fd=N (where the mock device is) and --viommu smmuv3");
+	if (cfg->iopf_mock.on && (cfg->iommufd_fd < 0 ||
+				  (cfg->viommu_model != VIOMMU_MODEL_SMMUV3 && cfg->viommu_model != VIOMMU_MODEL_VTD)))
+		return bad("--iopf-mock", NULL, "needs --iommufd fd=N (where the mock device is) and --viommu smmuv3|vtd");
 	return 0;
 }

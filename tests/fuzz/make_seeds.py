@@ -340,3 +340,24 @@ put('fuzz_iopf', 'answer-and-overflow', b''.join([
     bytes([0, 7]) + b''.join(pgf(8 + i, 0x40000 + i * 0x1000) for i in range(8)),
     bytes([3]), bytes([0, 0]) + pgf(20, 0x50000), bytes([4]),
 ]))
+
+
+# fuzz_iopf_vtd: the same host groups; [1 sel val32] page request registers (0 PQH, 1 PQT, 2 PQA,
+# 4 PRS, 5 PECTL...), [2 desc 16 bytes] invalidation queue descriptors (page group response 9h:
+# RID 31:16, Response Code 15:12; PRG index 11:3, LPIG 2), [3] timeout, [4] removal.
+def pgresp(rid, grpid, rc):
+    return struct.pack('<BQQ', 2, 0x9 | rc << 12 | rid << 16, grpid << 3 | 4)
+
+
+put('fuzz_iopf_vtd', 'answer-and-overflow', b''.join([
+    bytes([0, 0]) + pgf(5, 0x10000),
+    pgresp(0x10, 5, 0),
+    bytes([0, 2]) + pgf(6, 0x20000, False) + pgf(6, 0x21000, False) + pgf(6, 0x22000),
+    bytes([0, 0]) + pgf(7, 0x30000, pasid=3),
+    struct.pack('<BBI', 1, 0, 0x80),   # PQH
+    struct.pack('<BBI', 1, 4, 1),      # PRS.PPR
+    pgresp(0x10, 6, 1), pgresp(0x10, 7, 0xf), pgresp(0x10, 7, 2),
+    struct.pack('<BBI', 1, 6, 0x10),   # FSTS.IQE
+    bytes([0, 7]) + b''.join(pgf(8 + i, 0x40000 + i * 0x1000) for i in range(8)),
+    bytes([3]), bytes([0, 0]) + pgf(20, 0x50000), bytes([4]),
+]))

@@ -309,7 +309,10 @@ int main(void)
 	      c.iopf_mock.timeout_ms == 2000, "--iopf-mock with --iommufd and --viommu smmuv3");
 #else
 	CHECK(RUN(&c, "--kernel", "k", "--iommufd", "fd=5", "--iopf-mock", "dev_id=1,stdev_id=2,hwpt=3,sid=16") == -EINVAL,
-	      "--iopf-mock needs --viommu smmuv3 (arm64)");
+	      "--iopf-mock needs a vIOMMU");
+	CHECK(!RUN(&c, "--kernel", "k", "--viommu", "vtd", "--iommufd", "fd=5", "--iopf-mock",
+		   "dev_id=1,stdev_id=2,hwpt=3,sid=16") && c.iopf_mock.on && c.iopf_mock.sid == 16,
+	      "--iopf-mock with --iommufd and --viommu vtd (x86_64)");
 #endif
 #endif
 	/* --viommu */

@@ -1,0 +1,252 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * vtd_prq: drives the page request queue of nestvm's vVT-d from L2 userspace, the way a VT-d driver
+ * would, through /dev/mem (the kit kernel has no STRICT_DEVMEM): the register page at the DRHD
+ * base, and a page request queue and an invalidation queue in two locked pages of its own (their
+ * physical addresses from /proc/self/pagemap). L2 boots with intel_iommu=off intremap=off so no
+ * driver owns the unit. It prints "# iopf-step N" before each step, for the harness
+ * (tests/testhost/iopf_vtd.sh) to raise that step's page requests through tools/iopf-mock, and TAP
+ * points for what it sees; the answers the kernel got are checked by the harness in nestvm's log.
+ *
+ * Usage: vtd_prq [DRHD-BASE]   (default 0xfed90000)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "guest_util.h"
+
+#define VTD_ECAP    0x010
+#define VTD_GCMD    0x018
+#define VTD_GSTS    0x01c
+#define VTD_FSTS    0x034
+#define VTD_IQH     0x080
+#define VTD_IQT     0x088
+#define VTD_IQA     0x090
+#define VTD_PQH     0x0c0
+#define VTD_PQT     0x0c8
+#define VTD_PQA     0x0d0
+#define VTD_PRS     0x0dc
+#define VTD_PECTL   0x0e0
+#define ECAP_PRS    (1ull << 29)
+#define ECAP_PDS    (1ull << 42)
+#define GCMD_QIE    (1u << 26)
+#define FSTS_IQE    (1u << 4)
+#define PRS_PPR     1u
+#define PRS_PRO     2u
+#define PECTL_IP    (1u << 30)
+#define RID         0x10
+#define ENTRIES     128             /* PQS 0: one 4-KiB page of 32-byte descriptors */
+
+static volatile uint8_t *regs;
+static volatile uint64_t *prq, *iq;
+static uint64_t prq_pa, iq_pa;
+static unsigned int iq_tail, points, failed;
+
+static uint32_t rd32(unsigned int off) { return *(volatile uint32_t *)(regs + off); }
+static void wr32(unsigned int off, uint32_t v) { *(volatile uint32_t *)(regs + off) = v; }
+static uint64_t rd64(unsigned int off) { return *(volatile uint64_t *)(regs + off); }
+static void wr64(unsigned int off, uint64_t v) { *(volatile uint64_t *)(regs + off) = v; }
+
+static void check(int cond, const char *what)
+{
+	points++;
+	if (!cond)
+		failed++;
+	printf("%sok %u - %s\n", cond ? "" : "not ", points, what);
+	fflush(stdout);
+}
+
+static void step(int n)
+{
+	printf("# iopf-step %d\n", n);
+	fflush(stdout);
+}
+
+/* A locked, zeroed page and its physical address (pagemap: PFN 54:0, present 63). */
+static int page(volatile uint64_t **va, uint64_t *pa)
+{
+	uint64_t ent;
+	void *p;
+	int fd, r;
+
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED | MAP_POPULATE, -1, 0);
+	if (p == MAP_FAILED)
+		return gu_errno("mmap of a queue page");
+	memset(p, 0, 4096);
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return gu_errno("/proc/self/pagemap");
+	r = pread(fd, &ent, 8, (off_t)((uintptr_t)p / 4096 * 8)) == 8 ? 0 : gu_errno("pagemap read");
+	close(fd);
+	if (r)
+		return r;
+	if (!(ent >> 63) || !(ent & ((1ull << 55) - 1)))
+		return gu_err(EIO, "pagemap: no PFN for the queue page (not root?)");
+	*va = p;
+	*pa = (ent & ((1ull << 55) - 1)) * 4096;
+	return 0;
+}
+
+/* One 128-bit descriptor on the invalidation queue; nestvm runs it on the IQT write. */
+static void iq_put(uint64_t lo, uint64_t hi)
+{
+	iq[iq_tail * 2] = lo;
+	iq[iq_tail * 2 + 1] = hi;
+	__sync_synchronize();
+	iq_tail = (iq_tail + 1) % 256;
+	wr64(VTD_IQT, (uint64_t)iq_tail << 4);
+}
+
+/* Page group response (type 9h): RID 31:16, Response Code 15:12; PRG index 11:3, LPIG 2. */
+static void respond(unsigned int prgi, unsigned int rc)
+{
+	iq_put(0x9 | (uint64_t)rc << 12 | (uint64_t)RID << 16, (uint64_t)prgi << 3 | 4);
+}
+
+/* Waits up to MS for PQT to differ from TAIL; returns the new PQT (or TAIL on timeout). */
+static uint64_t wait_tail(uint64_t tail, long long ms)
+{
+	long long end = gu_now_ms() + ms;
+
+	while (rd64(VTD_PQT) == tail && gu_now_ms() < end)
+		usleep(1000);
+	return rd64(VTD_PQT);
+}
+
+static void wait_ms(long long ms)
+{
+	long long end = gu_now_ms() + ms;
+
+	while (gu_now_ms() < end)
+		usleep(10000);
+}
+
+/* The descriptor at byte offset OFF: qwords 0 and 1. */
+static void desc(uint64_t off, uint64_t *d0, uint64_t *d1)
+{
+	__sync_synchronize();
+	*d0 = prq[off / 8];
+	*d1 = prq[off / 8 + 1];
+}
+
+/* One-request group PRG at OFF: requester id, PRG index, LPIG, R/W as raised (perm 3), address. */
+static int is_req(uint64_t off, unsigned int prgi, uint64_t addr)
+{
+	uint64_t d0, d1;
+
+	desc(off, &d0, &d1);
+	return (d0 & 0xff) == 1 && ((d0 >> 16) & 0xffff) == RID && !(d0 & (1ull << 8)) && ((d1 >> 3) & 0x1ff) == prgi &&
+	       (d1 & 7) == 7 && (d1 & ~0xfffull) == addr;
+}
+
+int main(int argc, char **argv)
+{
+	uint64_t base = argc > 1 ? strtoull(argv[1], NULL, 0) : 0xfed90000ull, ecap, t, h;
+	void *m;
+	int fd;
+
+	gu_prog = "vtd_prq";
+	fd = open("/dev/mem", O_RDWR | O_SYNC | O_CLOEXEC);
+	if (fd < 0) {
+		gu_errno("/dev/mem");
+		printf("Bail out! no /dev/mem\n");
+		return 1;
+	}
+	m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, (off_t)base);
+	close(fd);
+	if (m == MAP_FAILED || page(&prq, &prq_pa) || page(&iq, &iq_pa)) {
+		gu_errno("mapping the registers at %#" PRIx64 " or a queue", base);
+		printf("Bail out! no registers or queue pages\n");
+		return 1;
+	}
+	regs = m;
+	ecap = rd64(VTD_ECAP);
+	check((ecap & ECAP_PRS) && (ecap & ECAP_PDS), "ECAP.PRS and ECAP.PDS: the unit has a page request source");
+	check(rd32(VTD_PECTL) == (1u << 31), "PECTL_REG: IM set at reset");
+
+	/* The invalidation queue (128-bit descriptors), then the page request queue (PQS 0). */
+	wr64(VTD_IQT, 0);
+	wr64(VTD_IQA, iq_pa);
+	wr32(VTD_GCMD, (rd32(VTD_GSTS) & 0x86800000u) | GCMD_QIE);
+	check(rd32(VTD_GSTS) & GCMD_QIE, "the invalidation queue is on (GSTS.QIES)");
+	wr64(VTD_PQH, 0);
+	wr64(VTD_PQT, 0);
+	wr64(VTD_PQA, prq_pa);
+	check(rd64(VTD_PQA) == prq_pa, "PQA_REG holds the page request queue");
+	printf("# page request queue at %#" PRIx64 ", invalidation queue at %#" PRIx64 "\n", prq_pa, iq_pa);
+
+	/* 1: a request, answered Success. */
+	step(1);
+	t = wait_tail(0, 60000);
+	check(t == 0x20 && is_req(0, 1, 0x10000), "PRG 1: one 256-bit descriptor (type 1, RID 0x10, PRG 1, LPIG, R/W, address)");
+	check((rd32(VTD_PRS) & PRS_PPR) && (rd32(VTD_PECTL) & PECTL_IP), "PRG 1: PRS.PPR, and the masked event pending (PECTL.IP)");
+	respond(1, 0);
+	wr64(VTD_PQH, t);
+	wr32(VTD_PRS, PRS_PPR);
+	check(!(rd32(VTD_FSTS) & FSTS_IQE) && !(rd32(VTD_PECTL) & PECTL_IP), "PRG 1 answered Success; PPR cleared clears IP");
+
+	/* 2: answered Invalid Request. */
+	step(2);
+	t = wait_tail(0x20, 60000);
+	check(t == 0x40 && is_req(0x20, 2, 0x20000), "PRG 2 in the queue");
+	respond(2, 1);
+	wr64(VTD_PQH, t);
+	wr32(VTD_PRS, PRS_PPR);
+
+	/* 3: a queue with one free slot (PQH two descriptors ahead of PQT: 126 unconsumed ones as far
+	 * as the hardware knows): PRG 3 fits, PRG 4 overflows (PRO; automatic Success), PRG 5 is
+	 * dropped while PRO is set. */
+	wr64(VTD_PQH, (t + 2 * 32) % (ENTRIES * 32));
+	step(3);
+	t = wait_tail(0x40, 60000);
+	check(t == 0x60 && is_req(0x40, 3, 0x30000), "PRG 3 takes the last free slot");
+	respond(3, 0);      /* at once: nestvm's timeout is 2 s (answering frees no slot) */
+	h = gu_now_ms();
+	while (!(rd32(VTD_PRS) & PRS_PRO) && gu_now_ms() < (long long)h + 60000)
+		usleep(1000);
+	wait_ms(2000);      /* PRG 5 after PRG 4 */
+	check((rd32(VTD_PRS) & PRS_PRO) && rd64(VTD_PQT) == 0x60, "PRG 4 and 5: the queue full, PRS.PRO set, nothing written");
+	wr64(VTD_PQH, rd64(VTD_PQT));
+	wr32(VTD_PRS, PRS_PRO | PRS_PPR);
+	check(!(rd32(VTD_PRS) & PRS_PRO), "PRO cleared after the queue was drained");
+
+	/* 4: silence: PRG 6 is not answered before nestvm's timeout (2 s); then a late answer. */
+	step(4);
+	t = wait_tail(0x60, 60000);
+	check(t == 0x80 && is_req(0x60, 6, 0x60000), "PRG 6 in the queue");
+	wait_ms(4000);
+	respond(6, 0);
+	wr64(VTD_PQH, t);
+	wr32(VTD_PRS, PRS_PPR);
+	check(!(rd32(VTD_FSTS) & FSTS_IQE), "PRG 6's late answer is a valid descriptor all the same");
+
+	/* 5: a flood of 40 requests nobody answers: nestvm keeps 32 (its per-device bound), the other
+	 * 8 are answered at once and the guest told by PRO. */
+	step(5);
+	h = gu_now_ms();
+	while (!(rd32(VTD_PRS) & PRS_PRO) && gu_now_ms() < (long long)h + 60000)
+		usleep(1000);
+	wait_ms(1000);
+	t = rd64(VTD_PQT);
+	check(t == (0x80 + 32 * 32) % (ENTRIES * 32) && is_req(0x80, 100, 100 * 0x1000) &&
+	      is_req(0x80 + 31 * 32, 131, 131 * 0x1000), "flood: 32 descriptors (PRG 100-131), then PRO");
+	wait_ms(4000);      /* the 32 time out in nestvm */
+	wr64(VTD_PQH, t);
+	wr32(VTD_PRS, PRS_PRO | PRS_PPR);
+
+	/* 6: a request in flight at power-off. */
+	step(6);
+	h = t;
+	t = wait_tail(h, 60000);
+	check(t == (h + 32) % (ENTRIES * 32) && is_req(h, 7, 0x70000), "PRG 7 in the queue, left unanswered at power-off");
+	printf("1..%u\n", points);
+	fflush(stdout);
+	return failed ? 1 : 0;
+}
