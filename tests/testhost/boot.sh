@@ -17,10 +17,8 @@ boot() {
 	check "$name: nestvm exits 0 when the guest powers off" [ "$rc" = 0 ] || show "$T/$name.out"
 	check "$name: the guest reached /init" grep -q '^nestvm-guest: init reached' "$T/$name.out"
 	check "$name: the guest sees $cpus CPU(s)" grep -q "^nproc=$cpus" "$T/$name.out"
-	# The whole pattern and nothing after it but the end of the line, or a kernel message the console
-	# put on the same line (L2's late boot messages interleave with /init's output).
-	check "$name: the guest read the disk's pattern" \
-		grep -qE "^read=nestvm-disk-pattern-$name(\$|\[ *[0-9]+\.[0-9]+\])" "$T/$name.out" || show "$T/$name.out"
+	check "$name: the guest read the disk's pattern" out_line "$T/$name.out" "read=nestvm-disk-pattern-$name" ||
+		show "$T/$name.out"
 	check "$name: the guest's /init ran to completion" [ "$(guest_exit "$T/$name.out")" = 0 ]
 	check "$name: the guest's flushed write is in the file" \
 		[ "$(dd if="$T/disk" bs=512 skip=8 count=1 2>/dev/null | head -c 16)" = guest-wrote-this ]
@@ -77,7 +75,7 @@ for c in serial virtio; do
 	GUEST_STDIN=$T/in guest "$T/in-$c.out" 'while read -r l; do case $l in typed-input-*) echo "got=$l"; break ;; esac; done' "" --console $c; rc=$?
 	kill $w 2>/dev/null; wait $w 2>/dev/null
 	check "console input ($c): nestvm exits 0" [ "$rc" = 0 ] || show "$T/in-$c.out"
-	check "console input ($c): the guest read the typed line" grep -qx "got=typed-input-$c" "$T/in-$c.out" ||
+	check "console input ($c): the guest read the typed line" out_line "$T/in-$c.out" "got=typed-input-$c" ||
 		show "$T/in-$c.out"
 done
 

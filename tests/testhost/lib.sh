@@ -51,6 +51,10 @@ guest() {
 	return $rc
 }
 # The guest's /init status (tools/testhost/guest-init prints it), or empty if it never got there.
+# out_line FILE TEXT: FILE has a line that is exactly TEXT, alone or followed by a kernel message the
+# console put on the same line ("TEXT[    8.92] pci ..."): L2's late boot messages interleave with
+# what /init prints.
+out_line() { tr -d '\r' < "$1" | sed 's/\[ *[0-9][0-9]*\.[0-9][0-9]*\].*$//' | grep -qxF -- "$2"; }
 guest_exit() { sed -n 's/^nestvm-guest: exit=\([0-9]*\).*/\1/p' "$1" | tail -n1; }
 
 # Bare-metal arm64 payloads (firmware/): payload_path NAME DESC sets PAYLOAD to the built payload,

@@ -29,24 +29,24 @@ vsmmu() {
 	name=$1; shift
 	guest "$T/$name.out" "$gcmd" "iommu.strict=1" --memory 256M --disk "path=$T/disk" --viommu smmuv3 "$@"; rc=$?
 	check "$name: nestvm exits 0 when the guest powers off" [ "$rc" = 0 ] || show "$T/$name.out"
-	check "$name: virtio-blk negotiated VIRTIO_F_ACCESS_PLATFORM" grep -qx 'blk-access-platform=1' "$T/$name.out" ||
+	check "$name: virtio-blk negotiated VIRTIO_F_ACCESS_PLATFORM" out_line "$T/$name.out" 'blk-access-platform=1' ||
 		show "$T/$name.out"
-	check "$name: virtio-blk is in a DMA (translating, not identity) domain" grep -qx 'blk-domain=DMA' "$T/$name.out"
-	check "$name: the guest read the disk's pattern through IOVAs" grep -qx 'read=nestvm-iova-pattern' "$T/$name.out" ||
+	check "$name: virtio-blk is in a DMA (translating, not identity) domain" out_line "$T/$name.out" 'blk-domain=DMA'
+	check "$name: the guest read the disk's pattern through IOVAs" out_line "$T/$name.out" 'read=nestvm-iova-pattern' ||
 		show "$T/$name.out"
 	check "$name: the guest's flushed write is in the file" \
 		[ "$(dd if="$T/disk" bs=512 skip=8 count=1 2>/dev/null | head -c 29)" = guest-wrote-this-through-iova ]
 	sum=$(md5sum < "$T/disk" | cut -d' ' -f1)
-	check "$name: all 16 MiB the guest read match the file" grep -qx "sum=$sum" "$T/$name.out" || show "$T/$name.out"
+	check "$name: all 16 MiB the guest read match the file" out_line "$T/$name.out" "sum=$sum" || show "$T/$name.out"
 	check "$name: no SMMU events or errors in the guest's log" \
 		sh -c "! grep -Eiq 'dmesg: .*smmu.*(event|error|fail|timeout|abort)' '$T/$name.out'" || show "$T/$name.out"
 	check "$name: the guest's /init ran to completion" [ "$(guest_exit "$T/$name.out")" = 0 ]
 }
 vsmmu blk
 vsmmu virtio-console --console virtio
-check "virtio-console: negotiated VIRTIO_F_ACCESS_PLATFORM" grep -qx 'con-access-platform=1' "$T/virtio-console.out" ||
+check "virtio-console: negotiated VIRTIO_F_ACCESS_PLATFORM" out_line "$T/virtio-console.out" 'con-access-platform=1' ||
 	show "$T/virtio-console.out"
-check "virtio-console: in a DMA domain" grep -qx 'con-domain=DMA' "$T/virtio-console.out"
+check "virtio-console: in a DMA domain" out_line "$T/virtio-console.out" 'con-domain=DMA'
 check "virtio-console: the guest's console output arrived through the vSMMU" \
 	grep -q '^nestvm-guest: exit=0' "$T/virtio-console.out"
 done_testing

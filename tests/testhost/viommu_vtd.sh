@@ -42,14 +42,14 @@ vvtd() {
 	check "$name: L2 enabled interrupt remapping" grep -Eq 'dmesg: .*Enabled IRQ remapping in (x2apic|xapic) mode' \
 		"$T/$name.out" || show "$T/$name.out"
 	check "$name: MSIs go through L2's IRTEs (IR-PCI-MSI)" grep -q '^irq: .*IR-PCI-MSI' "$T/$name.out"
-	check "$name: virtio-blk negotiated VIRTIO_F_ACCESS_PLATFORM" grep -qx 'blk-access-platform=1' "$T/$name.out"
-	check "$name: virtio-blk is in a DMA (translating, not identity) domain" grep -qx 'blk-domain=DMA' "$T/$name.out"
-	check "$name: the guest read the disk's pattern through IOVAs" grep -qx 'read=nestvm-iova-pattern' "$T/$name.out" ||
+	check "$name: virtio-blk negotiated VIRTIO_F_ACCESS_PLATFORM" out_line "$T/$name.out" 'blk-access-platform=1'
+	check "$name: virtio-blk is in a DMA (translating, not identity) domain" out_line "$T/$name.out" 'blk-domain=DMA'
+	check "$name: the guest read the disk's pattern through IOVAs" out_line "$T/$name.out" 'read=nestvm-iova-pattern' ||
 		show "$T/$name.out"
 	check "$name: the guest's flushed write is in the file" \
 		[ "$(dd if="$T/disk" bs=512 skip=8 count=1 2>/dev/null | head -c 29)" = guest-wrote-this-through-iova ]
 	sum=$(md5sum < "$T/disk" | cut -d' ' -f1)
-	check "$name: all 16 MiB the guest read match the file" grep -qx "sum=$sum" "$T/$name.out" || show "$T/$name.out"
+	check "$name: all 16 MiB the guest read match the file" out_line "$T/$name.out" "sum=$sum" || show "$T/$name.out"
 	check "$name: no DMAR faults or errors in the guest's log" \
 		sh -c "! grep -Eiq 'dmesg: .*DMAR.*(fault|error|fail|timeout|\\[DMA )' '$T/$name.out'" || show "$T/$name.out"
 	check "$name: the guest's /init ran to completion" [ "$(guest_exit "$T/$name.out")" = 0 ]
@@ -60,9 +60,9 @@ vvtd blk scalable
 check "blk: the IOAPIC's interrupts go through L2's IRTEs too (IR-IO-APIC)" grep -q '^irq: .*IR-IO-APIC' "$T/blk.out"
 grep -E '^(irq|dmesg): ' "$T/blk.out" | grep -v 'ommand line: ' | sed 's/^/# /'
 vvtd virtio-console scalable --console virtio
-check "virtio-console: negotiated VIRTIO_F_ACCESS_PLATFORM" grep -qx 'con-access-platform=1' "$T/virtio-console.out" ||
+check "virtio-console: negotiated VIRTIO_F_ACCESS_PLATFORM" out_line "$T/virtio-console.out" 'con-access-platform=1' ||
 	show "$T/virtio-console.out"
-check "virtio-console: in a DMA domain" grep -qx 'con-domain=DMA' "$T/virtio-console.out"
+check "virtio-console: in a DMA domain" out_line "$T/virtio-console.out" 'con-domain=DMA'
 check "virtio-console: the guest's console output arrived through the vVT-d" \
 	grep -q '^nestvm-guest: exit=0' "$T/virtio-console.out"
 
@@ -73,9 +73,9 @@ echo "sum=$(md5sum /dev/vda | cut -d" " -f1)"; grep -E "IR-" /proc/interrupts | 
 guest "$T/smp.out" "$smp" "intel_iommu=on,sm_on iommu.strict=1" --cpus 2 --memory 256M --disk "path=$T/disk" --viommu vtd
 rc=$?
 check "2 vCPUs: nestvm exits 0 when the guest powers off" [ "$rc" = 0 ] || show "$T/smp.out"
-check "2 vCPUs: both online" grep -qx 'nproc=2' "$T/smp.out"
+check "2 vCPUs: both online" out_line "$T/smp.out" 'nproc=2'
 sum=$(md5sum < "$T/disk" | cut -d' ' -f1)
-check "2 vCPUs: the disk reads right with its interrupts moved to CPU 1" grep -qx "sum=$sum" "$T/smp.out" ||
+check "2 vCPUs: the disk reads right with its interrupts moved to CPU 1" out_line "$T/smp.out" "sum=$sum" ||
 	show "$T/smp.out"
 # /proc/interrupts columns: "irq: N: CPU0 CPU1 chip ...".
 check "2 vCPUs: remapped interrupts arrived on CPU 1 (IRTEs aimed at its APIC)" \
