@@ -31,6 +31,8 @@ enum slot_state {
 	SLOT_ADDED,         /* plugged; the guest may have powered it on */
 	SLOT_REMOVING,      /* button pressed, waiting for the guest to power the slot off */
 	SLOT_RELEASED,      /* powered off: the loop takes the device out (queued) */
+	SLOT_VACATING,      /* taken out under the guest (surprise): waiting for the guest to power it off */
+	SLOT_SETTLING,      /* ... powered off: free at the guest's next Link Status read */
 };
 
 struct hp_slot {
@@ -41,7 +43,8 @@ struct hp_slot {
 	char path[128];
 	struct vfio_pci *dev;
 	uint32_t rid;               /* as attached to the vIOMMU */
-	uint64_t deadline_ns;       /* SLOT_REMOVING: when the request fails */
+	uint64_t deadline_ns;       /* SLOT_REMOVING: when the request fails; VACATING/SETTLING: when it is free anyway */
+	uint64_t link_reads;        /* SLOT_SETTLING: pci_root_port_link_reads at the power-off */
 	int req_fd;                 /* VFIO's request interrupt (host wants the device back), -1: none */
 	struct ev_watch *req_watch;
 };
@@ -127,8 +130,31 @@ static void take_out(struct hp_slot *s, bool surprise)
 	pthread_mutex_lock(&s->hp->lock);
 	s->dev = NULL;
 	s->id[0] = '\0';
-	s->state = SLOT_EMPTY;
+	/*
+	 * After a surprise removal the guest's pciehp is still at work: it unbinds the drivers, powers
+	 * the slot off, waits 1 s, drops the presence and link events that arrived meanwhile (but not
+	 * Attention Button Pressed), then reads Slot and Link Status to decide whether the slot is
+	 * occupied and must be turned on (Linux remove_board, pciehp_handle_presence_or_link_change).
+	 * A device plugged in before that read is turned on by that decision, and the button event of
+	 * its plug, handled next, finds the slot on and starts a 5 s power-off that the next real press
+	 * cancels: the slot could never be released again. So the slot is not free until the guest has
+	 * powered it off and then read Link Status (or the removal timeout passed, for a guest without
+	 * a hot-plug driver).
+	 */
+	if (surprise && pci_root_port_powered(s->port)) {
+		s->state = SLOT_VACATING;
+		s->deadline_ns = now_ns() + HOTPLUG_REMOVE_TIMEOUT_MS * 1000000ULL;
+	} else {
+		s->state = SLOT_EMPTY;
+	}
 	pthread_mutex_unlock(&s->hp->lock);
+}
+
+/* hp->lock held: a settling slot is free once the guest has read Link Status after powering it off. */
+static void settle(struct hp_slot *s)
+{
+	if (s->state == SLOT_SETTLING && pci_root_port_link_reads(s->port) != s->link_reads)
+		s->state = SLOT_EMPTY;
 }
 
 /* The guest powered the slot off after the button: take the device out (queued from the vCPU). */
@@ -147,11 +173,13 @@ static void port_power(void *opaque, struct pci_root_port *p, bool on)
 	struct hp_slot *s = opaque;
 	bool queue = false;
 
-	(void)p;
 	pthread_mutex_lock(&s->hp->lock);
 	if (!on && s->state == SLOT_REMOVING) {
 		s->state = SLOT_RELEASED;
 		queue = true;
+	} else if (!on && s->state == SLOT_VACATING) {
+		s->state = SLOT_SETTLING;
+		s->link_reads = pci_root_port_link_reads(p);
 	}
 	pthread_mutex_unlock(&s->hp->lock);
 	if (queue && evloop_call(s->hp->vm->loop, released, s)) {
@@ -245,6 +273,7 @@ static int add_check(struct hotplug *hp, const char *path, int fd, const char **
 		     struct hotplug_result *res)
 {
 	struct hp_slot *s = NULL;
+	unsigned int vacating = 0;
 	struct stat st;
 
 	if (fd >= 0 ? path || fstat(fd, &st) || !S_ISCHR(st.st_mode) :
@@ -259,9 +288,16 @@ static int add_check(struct hotplug *hp, const char *path, int fd, const char **
 	}
 	if (find_id(hp, *id))
 		return fail(res, 409, "device id %s is in use", *id);
-	for (unsigned int i = 0; i < hp->nr && !s; i++)
+	pthread_mutex_lock(&hp->lock);
+	for (unsigned int i = 0; i < hp->nr && !s; i++) {
+		settle(&hp->slot[i]);
 		if (hp->slot[i].state == SLOT_EMPTY)
 			s = &hp->slot[i];
+		vacating += hp->slot[i].state == SLOT_VACATING || hp->slot[i].state == SLOT_SETTLING;
+	}
+	pthread_mutex_unlock(&hp->lock);
+	if (!s && vacating)
+		return fail(res, 409, "%s", "no free hot-plug slot yet: the guest is still releasing a device the host took back; retry");
 	if (!s)
 		return fail(res, 507, "%s", "no free hot-plug slot (see --hotplug-slots)");
 	*out = s;
@@ -366,13 +402,20 @@ static bool on_tick(void *opaque, int fd)
 		err_errno("hotplug: timer");
 	for (unsigned int i = 0; i < hp->nr; i++) {
 		struct hp_slot *s = &hp->slot[i];
-		bool late;
+		bool late, vacated;
 
 		pthread_mutex_lock(&hp->lock);
 		late = s->state == SLOT_REMOVING && now >= s->deadline_ns;
 		if (late)
 			s->state = SLOT_ADDED;
+		settle(s);
+		vacated = (s->state == SLOT_VACATING || s->state == SLOT_SETTLING) && now >= s->deadline_ns;
+		if (vacated)
+			s->state = SLOT_EMPTY;
 		pthread_mutex_unlock(&hp->lock);
+		if (vacated)
+			pr_warn("hotplug: root port %u: the guest did not power the slot off within %u s of a surprise removal; it is free again",
+				s->port->nr, HOTPLUG_REMOVE_TIMEOUT_MS / 1000);
 		if (late) {
 			char bdf[16];
 
@@ -392,7 +435,7 @@ void hotplug_describe(struct hotplug *hp, json_object *tree)
 		json_object *n;
 		char bdf[16];
 
-		if (s->state == SLOT_EMPTY)
+		if (s->state == SLOT_EMPTY || s->state == SLOT_VACATING || s->state == SLOT_SETTLING)
 			continue;
 		n = json_object_new_object();
 		if (!n)

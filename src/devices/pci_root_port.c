@@ -180,7 +180,18 @@ static void rp_bar_access(struct pci_dev *d, unsigned int bar, uint64_t off, uin
 
 static void rp_destroy(struct pci_dev *d);
 
+/* Called after the emulated read: only counts Link Status reads (pci_root_port_link_reads). */
+static void rp_cfg_read(struct pci_dev *d, uint32_t reg, uint8_t *data, uint32_t len)
+{
+	struct pci_root_port *p = to_rp(d);
+
+	(void)data;
+	if (overlaps(reg, len, p->exp + PCI_EXP_LNKSTA, 2))
+		__atomic_add_fetch(&p->lnksta_reads, 1, __ATOMIC_RELAXED);
+}
+
 static const struct pci_dev_ops root_port_ops = {
+	.cfg_read = rp_cfg_read,
 	.cfg_write = rp_cfg_write,
 	.bar_access = rp_bar_access,
 	.route_cfg = rp_route_cfg,
@@ -394,6 +405,11 @@ void pci_root_port_press_button(struct pci_root_port *p)
 	exp_set16(p, PCI_EXP_SLTSTA, exp16(p, PCI_EXP_SLTSTA) | PCI_EXP_SLTSTA_ABP);
 	update_irq(p);
 	pthread_mutex_unlock(&p->pci.lock);
+}
+
+uint64_t pci_root_port_link_reads(struct pci_root_port *p)
+{
+	return __atomic_load_n(&p->lnksta_reads, __ATOMIC_RELAXED);
 }
 
 bool pci_root_port_powered(struct pci_root_port *p)

@@ -55,6 +55,7 @@ struct pci_root_port {
 	bool irq_level;                 /* the OR of the enabled events, last time it was evaluated */
 	uint16_t sltctl;                /* Slot Control as last seen (PCC edges) */
 	uint64_t nr_irqs;               /* hot-plug interrupts sent */
+	uint64_t lnksta_reads;          /* guest reads of Link Status (atomic): see pci_root_port_link_reads */
 };
 
 /*
@@ -79,6 +80,12 @@ struct pci_dev *pci_root_port_unplug(struct pci_root_port *p);
 void pci_root_port_press_button(struct pci_root_port *p);
 /* Slot Control's power controller is on (PCC clear). */
 bool pci_root_port_powered(struct pci_root_port *p);
+/*
+ * How many times the guest has read Link Status: pciehp reads it last when it decides whether an
+ * occupied slot must be turned on (pciehp_handle_presence_or_link_change), which tells the slot's
+ * owner that the guest is done with a removal.
+ */
+uint64_t pci_root_port_link_reads(struct pci_root_port *p);
 /* The secondary bus number the guest gave the port (0 before enumeration). */
 uint8_t pci_root_port_secondary_bus(struct pci_root_port *p);
 

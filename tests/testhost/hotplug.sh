@@ -3,7 +3,8 @@
 # L2's stock pciehp powers the slot on and enumerates it, and tests/guest/edu_test passes inside L2
 # (VFIO no-IOMMU mode there); `nestvm ctl remove-device` presses the attention button, pciehp lets go
 # and powers the slot off, nestvm takes the device out and closes every fd it opened for it (counted
-# in /proc/PID/fd); then the same device is hot-added and tested a second time. On arm64 the same
+# in /proc/PID/fd); then the same device is hot-added and tested a second time. Round 1 ends in a
+# surprise removal instead: L1 unbinds the device from vfio-pci under the guest (surprise(), below). On arm64 the same
 # once more behind the nested vSMMU (--viommu smmuv3): the hot-added edu gets a vDEVICE and a nested
 # HWPT, and edu_test runs through L2's own iommufd; the nested vSMMU needs an assigned device at
 # boot, so the first edu is cold-plugged there and the second one is hot-plugged.
@@ -42,13 +43,13 @@ check "edu_test is built ($EDU_TEST)" [ -x "$EDU_TEST" ] || { done_testing; exit
 # The guest: for each round, wait for edu at 0000:01:00.0 (the slot's bus), test it, wait until
 # pciehp took it away. Markers on the console tell the host where the guest is.
 BDF=0000:01:00.0
-GROUND='w() { i=0; while [ $i -lt 900 ]; do eval "$1" && return 0; usleep 200000; i=$((i + 1)); done; return 1; }
+GROUND='w() { i=0; while [ $i -lt ${2:-900} ]; do eval "$1" && return 0; usleep 200000; i=$((i + 1)); done; return 1; }
 here() { [ -e /sys/bus/pci/devices/'$BDF' ]; }
 for r in 1 2; do
   echo "hp: waiting $r"; w here || { echo "hp: never came $r"; exit 1; }
-  echo "hp: present $r"; dmesg | grep -i pciehp | tail -n 5 | sed "s/^/hp-dmesg: /"
+  echo "hp: present $r"; dmesg | grep -i pciehp | tail -n 8 | sed "s/^/hp-dmesg: /"
   edu_test EDUARGS --device '$BDF' --bind; echo "hp: edu_test $r status=$?"
-  w "! here" || { echo "hp: never left $r"; exit 1; }; echo "hp: gone $r"
+  w "! here" 450 || { echo "hp: never left $r"; dmesg | grep -i pciehp | sed "s/^/hp-dmesg: /"; exit 1; }; echo "hp: gone $r"
 done'
 
 # edu_checks WHERE OUT: the parts of one edu_test run (as tests/testhost/vfio_edu.sh checks them).
@@ -62,6 +63,36 @@ edu_checks() {
 }
 # round_out N: the console between the guest's "present N" and "edu_test N" markers
 round_out() { out | sed -n "/^hp: present $1\$/,/^hp: edu_test $1 /p"; }
+
+# surprise NAME R CDEV: the host takes the device back under the running guest, as an administrator's
+# unbind (or the device's removal) does: vfio-pci signals the request interrupt and the unbind waits
+# until the cdev is closed (vfio_unregister_group_dev). nestvm must give the device up at once (no
+# guest handshake), the guest's pciehp sees the slot empty (Presence Detect Changed), every fd goes,
+# and the host gets the device. It is bound to vfio-pci again afterwards; CDEV names the new cdev.
+surprise() {
+	local name=$1 r=$2 host n1 i=0
+	host=$(readlink -f "/sys/class/vfio-dev/${3##*/}/device"); host=${host##*/}
+	rm -f "$T/unbound"
+	(echo "$host" > /sys/bus/pci/drivers/vfio-pci/unbind && echo ok > "$T/unbound") &
+	check "$name round $r: the host unbinds $host from vfio-pci: nestvm gives it up (event device-removed, surprise)" \
+		wait_for "grep -q '\"event\":\"device-removed\".*\"id\":\"edu$r\".*\"surprise\":true' '$EV'" 60 ||
+		{ show "$T/out"; grep device-removed "$EV"; }
+	check "$name round $r: the host's unbind returns (nestvm closed the cdev)" wait_for "[ -s '$T/unbound' ]" 60
+	n1=$(nfds)
+	check "$name round $r: every fd opened for it is closed ($n0 before the add, $n1 after the removal)" [ "$n0" = "$n1" ]
+	check "$name round $r: L2 saw it go" wait_for "gone $r" 60 || show "$T/out"
+	check "$name round $r: nestvm runs on and answers (ping)" CTL "$S" ping
+	echo "$host" > /sys/bus/pci/drivers/vfio-pci/bind
+	while [ $i -lt 50 ] && ! ls "/sys/bus/pci/devices/$host/vfio-dev" 2>/dev/null | grep -q vfio; do usleep 100000; i=$((i + 1)); done
+	CDEV=/dev/vfio/devices/$(ls "/sys/bus/pci/devices/$host/vfio-dev" 2>/dev/null | head -n 1)
+	check "$name round $r: the host binds $host to vfio-pci again ($CDEV)" [ -c "$CDEV" ]
+	# The slot is free once the guest has powered it off: until then add-device says 409 (busy).
+	# A request naming a /dev/null (refused with 500 once a slot is free) tells which.
+	i=0; while "$PROBE" "$S" sendfd "$CDEV" 2 1 probe > "$T/c" 2>&1; grep -q '^status 409$' "$T/c" && [ $i -lt 150 ]; do
+		usleep 200000; i=$((i + 1)); done
+	check "$name round $r: the slot is free again once the guest powered it off (add-device: 409 for $((i / 5)) s, then not)" \
+		grep -q '^status 500$' "$T/c" || show "$T/c"
+}
 
 # scenario NAME CDEV EDUARGS KCMD [nestvm run options...]
 scenario() {
@@ -118,6 +149,11 @@ scenario() {
 		wait_for "out | grep -q '^hp: edu_test $r '" 180
 		round_out $r > "$T/round$r"
 		edu_checks "$name round $r (hot-added, in L2)" "$T/round$r"
+		if [ $r = 1 ]; then
+			surprise "$name" $r "$cdev"
+			cdev=$CDEV
+			continue
+		fi
 		CTL "$S" remove-device "edu$r" > "$T/c" 2>&1
 		check "$name round $r: ctl remove-device: exit 0" [ $? = 0 ] || show "$T/c"
 		check "$name round $r: L2 releases it and nestvm takes it out (event device-removed)" \

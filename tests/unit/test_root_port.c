@@ -110,7 +110,7 @@ static void test_hotplug(void)
 {
 	const uint16_t en = PCI_EXP_SLTCTL_ABPE | PCI_EXP_SLTCTL_PDCE | PCI_EXP_SLTCTL_CCIE | PCI_EXP_SLTCTL_HPIE |
 			    PCI_EXP_SLTCTL_DLLSCE;
-	uint64_t irqs;
+	uint64_t irqs, reads;
 
 	/* pcie_enable_notification: events on, power still off. */
 	wr(0, port, pcie + PCI_EXP_SLTCTL, 2, en | PCI_EXP_SLTCTL_PCC | PCI_EXP_SLTCTL_PWR_IND_OFF | PCI_EXP_SLTCTL_ATTN_IND_OFF);
@@ -137,7 +137,14 @@ static void test_hotplug(void)
 	irqs = rp->nr_irqs;
 	wr(0, port, pcie + PCI_EXP_SLTCTL, 2, en | PCI_EXP_SLTCTL_PWR_IND_ON | PCI_EXP_SLTCTL_ATTN_IND_OFF);
 	CHECK(powered_on == 1, "power on reported to the slot's owner");
+	reads = pci_root_port_link_reads(rp);
 	CHECK(rd(0, port, pcie + PCI_EXP_LNKSTA, 2) & PCI_EXP_LNKSTA_DLLLA, "link up (DLLLA)");
+	CHECK(pci_root_port_link_reads(rp) == reads + 1, "a Link Status read is counted (the hot-plug owner's settle point)");
+	rd(0, port, pcie + PCI_EXP_LNKCTL, 2);
+	rd(0, port, pcie + PCI_EXP_SLTSTA, 2);
+	CHECK(pci_root_port_link_reads(rp) == reads + 1, "Link Control and Slot Status reads are not");
+	rd(0, port, pcie + PCI_EXP_LNKCTL, 4);
+	CHECK(pci_root_port_link_reads(rp) == reads + 2, "a dword read of Link Control/Status is");
 	CHECK((sltsta() & (PCI_EXP_SLTSTA_DLLSC | PCI_EXP_SLTSTA_CC)) == (PCI_EXP_SLTSTA_DLLSC | PCI_EXP_SLTSTA_CC),
 	      "link state changed, command completed");
 	CHECK(rp->nr_irqs == irqs + 1, "one interrupt");
