@@ -102,7 +102,7 @@ static void vtd_decode_event(const void *rec, struct viommu_fault *f)
 const struct viommu_nested_format vtd_nested_format = {
 	.name = "vtd",
 	.host_name = "VT-d",
-	.cfg_name = "guest PASID entry",
+	.cfg_name = "guest context/PASID entry",
 	.sid_name = "source id",
 	.entries_name = "IOTLB invalidations",
 	.hw_info_type = IOMMU_HW_INFO_TYPE_INTEL_VTD,
