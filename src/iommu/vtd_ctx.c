@@ -355,8 +355,9 @@ void vtd_inv_iotlb_queue(struct vtd *s, unsigned int gran, uint16_t did, bool pa
 	inv.raw[0] = (uint64_t)gran << 4 | (uint64_t)did << 16 | (uint64_t)pasid << 32 | (pasid_based ? 6 : 2);
 	inv.raw[1] = addr | (ih ? 1u << 6 : 0) | am;
 	inv.cookie = cookie;
+	/* (The queue flushes a full batch itself, where a refusal stops it; never reached from there.) */
 	if (s->nr_inv_pend == VIOMMU_INV_BATCH)
-		vtd_inv_flush(s, &bad);     /* (a refusal here is the earlier descriptors': logged) */
+		vtd_inv_flush(s, &bad);
 	s->inv_pend[s->nr_inv_pend++] = inv;
 }
 

@@ -170,9 +170,11 @@ void vtd_iq_run(struct vtd *s)
 		/*
 		 * IOTLB invalidations are batched up to the next descriptor of another kind (a wait
 		 * descriptor above all: its status write says they are done), which sees them done
-		 * first. A batch the backend refused stops the queue at the descriptor refused.
+		 * first, or a full batch. A batch the backend refused stops the queue at the
+		 * descriptor refused.
 		 */
-		if ((lo & 0xf) != DESC_IOTLB && (lo & 0xf) != DESC_PIOTLB && flush(s, &head))
+		if ((((lo & 0xf) != DESC_IOTLB && (lo & 0xf) != DESC_PIOTLB) || s->nr_inv_pend == VIOMMU_INV_BATCH) &&
+		    flush(s, &head))
 			break;
 		why = (up0 | up1) && (lo & 0xf) != DESC_PGRESP ? IQEI_RSVD : do_desc(s, lo, hi, wide, head);
 		if (why) {
