@@ -43,6 +43,10 @@ struct nested_dev {
 	uint32_t hwpt_id;           /* the nested HWPT the device is attached to; 0: none yet */
 	uint32_t data_type, data_len;       /* what it carries (the format's blob) */
 	bool fault;                 /* ... and whether it reports I/O page faults to the service */
+	bool own;                   /* hwpt_id is this device's to destroy (per_hwpt: not the nest
+				     * parent or the blocked HWPT it may be attached to instead) */
+	enum viommu_cfg_kind kind;  /* the config it was attached for */
+	uint16_t tag;               /* ... and its tag (per_hwpt: which invalidations concern it) */
 	uint8_t data[VIOMMU_NESTED_DATA_MAX];
 };
 
@@ -58,6 +62,7 @@ struct viommu_nested {
 	int host_msi_err;           /* 0: host_msi is the first device's software MSI window */
 	uint64_t host_msi;
 	uint32_t parent_id, viommu_id, veventq_id;
+	uint32_t blocked_ioas, blocked_id;      /* per_hwpt: an empty IOAS and its HWPT, for abort */
 	int veventq_fd;
 	struct ev_watch *watch;
 	struct veventq_parse parse;
@@ -96,6 +101,38 @@ static int attach_pt(struct nested_dev *d, uint32_t pt_id)
 }
 
 /*
+ * per_hwpt formats: abort attaches the device to the blocked HWPT, bypass to the nest parent (the
+ * guest-RAM IOAS: IOVA = guest physical), replacing what it has (a nested HWPT of its own goes
+ * after the attach). A stage-1 config the format could not encode is refused.
+ */
+static int dev_set_shared(struct viommu_nested *n, struct nested_dev *d, const struct viommu_stream_cfg *cfg)
+{
+	uint32_t pt = cfg->kind == VIOMMU_CFG_BYPASS ? n->parent_id : n->blocked_id;
+	int r;
+
+	if (cfg->kind == VIOMMU_CFG_S1) {
+		pr_err("nested vIOMMU: the %s of %s 0x%x cannot be nested on the host %s", n->fmt->cfg_name,
+		       n->fmt->sid_name, d->sid, n->fmt->host_name);
+		return -EOPNOTSUPP;
+	}
+	if (d->hwpt_id == pt && !d->own)
+		return 0;
+	r = attach_pt(d, pt);
+	if (r)
+		return r;
+	if (d->hwpt_id && d->own)
+		iommufd_destroy(n->iommufd, d->hwpt_id);
+	d->hwpt_id = pt;
+	d->own = false;
+	d->kind = cfg->kind;
+	d->tag = cfg->tag;
+	d->fault = false;
+	d->data_type = IOMMU_HWPT_DATA_NONE;
+	d->data_len = 0;
+	return 0;
+}
+
+/*
  * The device's nested HWPT for CFG, replacing the one it has: the new HWPT is allocated and
  * attached before the old one goes, so a refusal leaves the device as it was (and nothing leaks).
  */
@@ -108,10 +145,17 @@ static int dev_set_cfg(struct viommu_nested *n, struct nested_dev *d, const stru
 	int r;
 
 	len = n->fmt->alloc_nested(cfg, &type, data);
-	if (old && type == d->data_type && len == d->data_len && !memcmp(data, d->data, len) && fault == d->fault)
+	if (n->fmt->per_hwpt && !len)
+		return dev_set_shared(n, d, cfg);
+	if (old && d->own && type == d->data_type && len == d->data_len && !memcmp(data, d->data, len) &&
+	    fault == d->fault) {
+		d->tag = cfg->tag;      /* same tables under another domain id: invalidated by the new one */
 		return 0;
-	r = hwpt_alloc_fault(n->iommufd, d->dev_id, n->viommu_id, fault ? IOMMU_HWPT_FAULT_ID_VALID : 0,
-			     fault ? iopf_fault_id(n->iopf) : 0, type, data, len, &id, n->what_nested);
+	}
+	/* The vIOMMU object holds the nested HWPTs; without one (per_hwpt) the nest parent does. */
+	r = hwpt_alloc_fault(n->iommufd, d->dev_id, n->fmt->per_hwpt ? n->parent_id : n->viommu_id,
+			     fault ? IOMMU_HWPT_FAULT_ID_VALID : 0, fault ? iopf_fault_id(n->iopf) : 0, type, data, len,
+			     &id, n->what_nested);
 	if (r)
 		return r;
 	r = attach_pt(d, id);
@@ -119,13 +163,16 @@ static int dev_set_cfg(struct viommu_nested *n, struct nested_dev *d, const stru
 		iommufd_destroy(n->iommufd, id);
 		return r;
 	}
+	if (old && d->own)
+		iommufd_destroy(n->iommufd, old);
 	d->hwpt_id = id;
+	d->own = true;
+	d->kind = cfg->kind;
+	d->tag = cfg->tag;
 	d->fault = fault;
 	d->data_type = type;
 	d->data_len = len;
 	memcpy(d->data, data, len);
-	if (old)
-		iommufd_destroy(n->iommufd, old);
 	return 0;
 }
 
@@ -181,16 +228,68 @@ static bool forward(struct viommu_nested *n, const struct viommu_inval *inv)
 	}
 }
 
+/*
+ * The M entries encoded in n->entries to ID (the vIOMMU, or a per_hwpt nested HWPT): the whole batch
+ * in one IOMMU_HWPT_INVALIDATE (the array interface), or one each when asked. On a refusal *DONE is
+ * the index in INV of the entry refused.
+ */
+static int send_entries(struct viommu_nested *n, uint32_t id, unsigned int m, const struct viommu_inval *inv,
+			unsigned int *done)
+{
+	unsigned int sent = 0;
+
+	while (sent < m) {
+		uint32_t num = n->unbatched ? 1 : m - sent;
+		uint32_t asked = num;
+		int e = hwpt_invalidate(n->iommufd, id, n->fmt->inval_type, &n->entries[sent * n->fmt->inval_len],
+					n->fmt->inval_len, &num);
+
+		n->nr_ioctls++;
+		n->nr_fwd_cmds += num;
+		if (e || num < asked) {
+			unsigned int bad = sent + (num < asked ? num : 0);
+
+			pr_debug("nested: IOMMU_HWPT_INVALIDATE on %u refused the entry of 0x%016llx: %d", id,
+				 (unsigned long long)inv[n->entry_idx[bad]].raw[0], e ? e : -EIO);
+			*done = n->entry_idx[bad];
+			return e ? e : -EIO;
+		}
+		sent += num;
+	}
+	return 0;
+}
+
 static int nested_invalidate(struct viommu *v, const struct viommu_inval *inv, unsigned int nr, unsigned int *done)
 {
 	struct viommu_nested *n = to_nested(v);
-	unsigned int m = 0, sdone = 0, sent = 0;
-	int r;
+	unsigned int m = 0, sdone = 0;
+	int r, e;
 
 	/* The software IOTLB first: it cannot fail on well-formed commands. */
 	r = viommu_invalidate(n->soft, inv, nr, &sdone);
 	if (r && r != -ETIMEDOUT) {
 		*done = sdone;
+		return r;
+	}
+	if (n->fmt->per_hwpt) {
+		/* Each nested HWPT gets the entries of its own guest domain, in the guest's order. */
+		for (unsigned int k = 0; k < n->nr_devs; k++) {
+			struct nested_dev *d = &n->dev[k];
+
+			if (!d->own)
+				continue;       /* on the nest parent or blocked: no guest stage 1 cached */
+			m = 0;
+			for (unsigned int i = 0; i < nr && m < VIOMMU_INV_BATCH; i++) {
+				if (!n->fmt->inval_matches(&inv[i], d->tag))
+					continue;
+				n->fmt->invalidate(&inv[i], &n->entries[m * n->fmt->inval_len]);
+				n->entry_idx[m++] = i;
+			}
+			e = send_entries(n, d->hwpt_id, m, inv, done);
+			if (e)
+				return e;
+		}
+		*done = nr;
 		return r;
 	}
 	for (unsigned int i = 0; i < nr && m < VIOMMU_INV_BATCH; i++) {
@@ -199,25 +298,9 @@ static int nested_invalidate(struct viommu *v, const struct viommu_inval *inv, u
 		n->fmt->invalidate(&inv[i], &n->entries[m * n->fmt->inval_len]);
 		n->entry_idx[m++] = i;
 	}
-	/* The whole batch in one IOMMU_HWPT_INVALIDATE (the array interface), or one each when asked. */
-	while (sent < m) {
-		uint32_t num = n->unbatched ? 1 : m - sent;
-		uint32_t asked = num;
-		int e = hwpt_invalidate(n->iommufd, n->viommu_id, n->fmt->inval_type,
-					&n->entries[sent * n->fmt->inval_len], n->fmt->inval_len, &num);
-
-		n->nr_ioctls++;
-		n->nr_fwd_cmds += num;
-		if (e || num < asked) {
-			unsigned int bad = sent + (num < asked ? num : 0);
-
-			pr_debug("nested: IOMMU_HWPT_INVALIDATE refused the entry of 0x%016llx: %d",
-				 (unsigned long long)inv[n->entry_idx[bad]].raw[0], e ? e : -EIO);
-			*done = n->entry_idx[bad];
-			return e ? e : -EIO;
-		}
-		sent += num;
-	}
+	e = send_entries(n, n->viommu_id, m, inv, done);
+	if (e)
+		return e;
 	*done = nr;
 	return r;
 }
@@ -273,6 +356,34 @@ static bool veventq_ready(void *opaque, int fd)
 	return true;
 }
 
+/*
+ * per_hwpt formats, after the nest parent: an IOAS with nothing mapped and a HWPT on it, which a
+ * device whose guest config blocks its DMA is attached to (its DMA faults on the host, where the
+ * guest never sees it: the front-end records what the guest must see itself).
+ */
+static int make_blocked(struct viommu_nested *n, struct nested_dev *d, uint32_t ioas)
+{
+	int r = iommufd_ioas_alloc(n->iommufd, &n->blocked_ioas);
+
+	if (r)
+		goto err_parent;
+	r = hwpt_alloc(n->iommufd, d->dev_id, n->blocked_ioas, 0, IOMMU_HWPT_DATA_NONE, NULL, 0, &n->blocked_id,
+		       "blocked (empty IOAS)");
+	if (r)
+		goto err_ioas;
+	n->have_viommu = true;
+	n->host_msi_err = -ENOENT;      /* x86: interrupts are remapped, not translated as DMA */
+	return 0;
+
+err_ioas:
+	iommufd_destroy(n->iommufd, n->blocked_ioas);
+err_parent:
+	n->blocked_ioas = 0;
+	attach_pt(d, ioas);
+	iommufd_destroy(n->iommufd, n->parent_id);
+	return r;
+}
+
 /* The first device: stage 2 (nest parent) on the IOAS, the vIOMMU, the vEVENTQ. */
 static int make_viommu(struct viommu_nested *n, struct nested_dev *d, uint32_t ioas)
 {
@@ -285,6 +396,8 @@ static int make_viommu(struct viommu_nested *n, struct nested_dev *d, uint32_t i
 	r = attach_pt(d, n->parent_id);
 	if (r)
 		goto err_parent;
+	if (n->fmt->per_hwpt)
+		return make_blocked(n, d, ioas);
 	r = viommu_obj_alloc(n->iommufd, n->fmt->viommu_type, d->dev_id, n->parent_id, &n->viommu_id);
 	if (r)
 		goto err_parent;
@@ -340,7 +453,8 @@ int viommu_nested_add_device(struct viommu *v, int vfio_fd, uint32_t dev_id, uin
 	}
 	if (r)
 		return r;
-	r = vdevice_alloc(n->iommufd, n->viommu_id, dev_id, sid, &d->vdevice_id);
+	/* per_hwpt: no vIOMMU, no vDEVICE (the kernel knows the device by its nested HWPT). */
+	r = n->fmt->per_hwpt ? 0 : vdevice_alloc(n->iommufd, n->viommu_id, dev_id, sid, &d->vdevice_id);
 	if (r)
 		goto err;
 	if (n->iopf) {
@@ -359,7 +473,8 @@ err_iopf:
 	if (n->iopf)
 		iopf_remove_device(n->iopf, sid);
 err_vdev:
-	iommufd_destroy(n->iommufd, d->vdevice_id);
+	if (d->vdevice_id)
+		iommufd_destroy(n->iommufd, d->vdevice_id);
 err:
 	attach_pt(d, ioas);
 	return r;
@@ -380,8 +495,9 @@ void viommu_nested_remove_device(struct viommu *v, uint32_t sid)
 	if (n->iopf)
 		iopf_remove_device(n->iopf, sid);
 	/* The cdev is closed: unbinding detached it and may have freed its vDEVICE already. */
-	destroy_quiet(n->iommufd, d->vdevice_id, "vDEVICE");
-	if (d->hwpt_id)
+	if (d->vdevice_id)
+		destroy_quiet(n->iommufd, d->vdevice_id, "vDEVICE");
+	if (d->hwpt_id && d->own)
 		destroy_quiet(n->iommufd, d->hwpt_id, "nested HWPT");
 	*d = n->dev[--n->nr_devs];
 }
@@ -453,8 +569,9 @@ void viommu_nested_release(struct viommu *v)
 	/* Children first: vDEVICEs and nested HWPTs, then the vEVENTQ, the vIOMMU, the nest parent. The
 	 * cdevs may be closed already (that detached them and may have freed their vDEVICEs). */
 	for (unsigned int i = 0; i < n->nr_devs; i++) {
-		destroy_quiet(n->iommufd, n->dev[i].vdevice_id, "vDEVICE");
-		if (n->dev[i].hwpt_id)
+		if (n->dev[i].vdevice_id)
+			destroy_quiet(n->iommufd, n->dev[i].vdevice_id, "vDEVICE");
+		if (n->dev[i].hwpt_id && n->dev[i].own)
 			destroy_quiet(n->iommufd, n->dev[i].hwpt_id, "nested HWPT");
 	}
 	n->nr_devs = 0;
@@ -462,7 +579,14 @@ void viommu_nested_release(struct viommu *v)
 		fdtab_close(n->fds, n->veventq_fd);
 		n->veventq_fd = -1;
 	}
-	if (n->have_viommu) {
+	if (n->have_viommu && n->fmt->per_hwpt) {
+		/* The devices may still be attached to these (cdevs not closed yet): the kernel then
+		 * refuses (EBUSY) and frees them with the iommufd. */
+		destroy_quiet(n->iommufd, n->blocked_id, "blocked HWPT");
+		destroy_quiet(n->iommufd, n->blocked_ioas, "blocked IOAS");
+		destroy_quiet(n->iommufd, n->parent_id, "nest parent HWPT");
+		n->have_viommu = false;
+	} else if (n->have_viommu) {
 		destroy_quiet(n->iommufd, n->veventq_id, "vEVENTQ");
 		destroy_quiet(n->iommufd, n->viommu_id, "vIOMMU");
 		destroy_quiet(n->iommufd, n->parent_id, "nest parent HWPT");
@@ -525,7 +649,8 @@ struct viommu *viommu_nested_create(const struct viommu_nested_format *fmt, stru
 		viommu_destroy(soft);
 		return NULL;
 	}
-	if (fmt->event_len > NESTED_EVENT_MAX || fmt->inval_len > VIOMMU_NESTED_ENTRY_MAX) {
+	if (fmt->event_len > NESTED_EVENT_MAX || fmt->inval_len > VIOMMU_NESTED_ENTRY_MAX ||
+	    (fmt->per_hwpt && !fmt->inval_matches)) {
 		err_num(EINVAL, "nested vIOMMU: format %s", fmt->name);
 		viommu_destroy(soft);
 		free(n);
@@ -549,6 +674,8 @@ int viommu_nested_state_get(struct viommu *v, struct viommu_nested_saved *out)
 	memset(out, 0, sizeof(*out));
 	if (!n->have_viommu)
 		return -ENODEV;
+	if (n->fmt->per_hwpt)
+		return -EOPNOTSUPP;     /* no live update of per_hwpt formats (no vDEVICE ids to carry) */
 	out->parent_id = n->parent_id;
 	out->viommu_id = n->viommu_id;
 	out->veventq_id = n->veventq_id;
@@ -608,7 +735,7 @@ int viommu_nested_adopt_device(struct viommu *v, const struct viommu_nested_save
 	}
 	n->dev[n->nr_devs++] = (struct nested_dev){
 		.vfio_fd = vfio_fd, .dev_id = dev_id, .sid = sid, .vdevice_id = o->vdevice_id, .hwpt_id = o->hwpt_id,
-		.data_type = o->data_type, .data_len = o->data_len,
+		.data_type = o->data_type, .data_len = o->data_len, .own = o->hwpt_id != 0, .kind = VIOMMU_CFG_S1,
 	};
 	memcpy(n->dev[n->nr_devs - 1].data, o->data, o->data_len);
 	pr_debug("nested vIOMMU: adopted device %u as %s 0x%x (vDEVICE %u, HWPT %u, vIOMMU %u)", dev_id,

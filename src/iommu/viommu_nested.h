@@ -6,8 +6,10 @@
  * parent, one iommufd vIOMMU object, one vDEVICE per device (virt_id = the guest's stream id), one
  * nested HWPT per device replaced (with rollback) as the guest reconfigures it, the vEVENTQ read on
  * the event loop, invalidations batched into IOMMU_HWPT_INVALIDATE calls - and a format
- * (struct viommu_nested_format: smmuv3_nested.c; VT-d next) supplies the iommufd types and encodes
- * the guest's words. Streams of emulated devices go to the wrapped software backend, which also keeps
+ * (struct viommu_nested_format: smmuv3_nested.c, vtd_nested.c) supplies the iommufd types and
+ * encodes the guest's words. A format whose uAPI has no vIOMMU object (VT-d: per_hwpt) gets its
+ * nested HWPTs on the nest parent itself, one IOMMU_HWPT_INVALIDATE per nested HWPT the batch
+ * concerns, a "blocked" HWPT (an empty IOAS) for abort, and the nest parent for bypass. Streams of emulated devices go to the wrapped software backend, which also keeps
  * every assigned stream's config so their MSI addresses can be translated.
  */
 #ifndef NESTVM_VIOMMU_NESTED_H
@@ -49,6 +51,17 @@ struct viommu_nested_format {
 	void (*invalidate)(const struct viommu_inval *inv, void *entry);
 	/* A vEVENTQ record (already in the guest's terms) as a fault for the front-end. */
 	void (*decode_event)(const void *rec, struct viommu_fault *f);
+	/*
+	 * No vIOMMU object, vDEVICE or vEVENTQ (the VT-d uAPI: IOMMU_HWPT_DATA_VTD_S1 nested HWPTs are
+	 * allocated on the NEST_PARENT HWPT and invalidated one by one, IOMMU_HWPT_INVALIDATE_DATA_VTD_S1
+	 * on the nested HWPT's id). alloc_nested then returns 0 bytes for abort (the device goes to
+	 * the blocked HWPT) and bypass (to the nest parent), and for a stage-1 config it cannot encode
+	 * (refused: -EOPNOTSUPP); inval_matches says which invalidations concern a device whose config
+	 * carries TAG (viommu_stream_cfg.tag: the VT-d domain id). viommu_type, veventq_type,
+	 * event_len and decode_event are unused.
+	 */
+	bool per_hwpt;
+	bool (*inval_matches)(const struct viommu_inval *inv, uint16_t tag);
 };
 
 /*

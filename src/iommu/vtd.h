@@ -209,7 +209,12 @@ struct vtd_features {
 	bool ir, eim, qi, pt;
 	bool sm;                    /* scalable mode (ECAP.SMTS, SLTS; 256-bit descriptors) */
 	bool fs;                    /* with sm: first-stage translation (ECAP.FLTS, CAP.FL1GP/FL5LP) */
+	bool ss;                    /* with sm: second-stage translation (ECAP.SLTS; PGTT 010b) */
+	bool fl1gp, fl5lp;          /* with fs: 1-GiB pages (CAP.FL1GP), 5-level tables (CAP.FL5LP) */
 	bool cm;                    /* caching mode (CAP.CM): the guest invalidates not-present -> present too */
+	/* The nested backend (vtd_nested.h): an assigned device's config the host refuses is recorded
+	 * as a fault (the guest never sees the host's), and the device is blocked. */
+	bool nested;
 };
 
 struct vtd_hooks {
@@ -258,6 +263,10 @@ struct vtd {
 	bool xlate_changed;
 	bool mode_said[2];          /* "legacy"/"scalable" root table reported once each */
 	uint64_t nr_descs, nr_faults, nr_faults_lost;
+	/* IOTLB invalidations not yet given to the backend: the queue passes them in one batch at
+	 * the next invalidation wait descriptor (or any other kind, or the end of the queue run). */
+	struct viommu_inval inv_pend[VIOMMU_INV_BATCH];
+	unsigned int nr_inv_pend;
 	uint64_t nr_page_reqs, nr_page_reqs_lost, nr_page_resps;
 };
 
@@ -283,6 +292,9 @@ void vtd_remove_assigned(struct vtd *s, uint16_t sid);
  * not invalidate on map for those even with CM, so scalable-mode guests use the second stage).
  */
 void vtd_set_caching_mode(struct vtd *s);
+/* Another feature set (the nested backend's, vtd_nested_features), before the guest runs. -EINVAL
+ * when vtd_init would refuse it. */
+int vtd_set_features(struct vtd *s, const struct vtd_features *f);
 
 /*
  * The page request source (the I/O page fault service, iopf.h) of this unit, before the guest runs:
@@ -337,7 +349,17 @@ void vtd_ccmd_write(struct vtd *s, uint64_t val);
 void vtd_iotlb_write(struct vtd *s, uint64_t val);
 /* Invalidation actions shared by the registers and the queue. */
 void vtd_inv_context(struct vtd *s, unsigned int gran, uint16_t did, uint16_t sid, unsigned int fm);
-void vtd_inv_iotlb(struct vtd *s, unsigned int gran, uint16_t did, uint64_t addr, unsigned int am);
+/* The register-based IOTLB invalidation, done at once: 0, or -errno when the backend refused it. */
+int vtd_inv_iotlb(struct vtd *s, unsigned int gran, uint16_t did, uint64_t addr, unsigned int am);
+/*
+ * An IOTLB (PASID_BASED: PASID-based-IOTLB, for PASID) invalidation of granularity GRAN queued for
+ * the backend with COOKIE (its queue index), IH the invalidation hint (leaf entries only); the
+ * queue flushes it with vtd_inv_flush.
+ */
+void vtd_inv_iotlb_queue(struct vtd *s, unsigned int gran, uint16_t did, bool pasid_based, uint32_t pasid,
+			 uint64_t addr, unsigned int am, bool ih, uint32_t cookie);
+/* The queued invalidations to the backend in one batch: 0, or -errno with *COOKIE the one refused. */
+int vtd_inv_flush(struct vtd *s, uint32_t *cookie);
 /* Every stream loads its context entry again at its next DMA (SRTP, TE, context invalidation);
  * assigned ones at once. */
 void vtd_streams_unload(struct vtd *s);

@@ -155,20 +155,21 @@ static int load_scalable(struct vtd *s, struct vtd_stream *st, struct viommu_str
 		cfg->kind = VIOMMU_CFG_BYPASS;
 		return 0;
 	case PGTT_SS:
-		if (ss_config(s, cfg, pe[0], PE_AW(pe[0]), true))
+		/* Without ECAP.SLTS (nested backend) second-stage is not offered: an invalid PGTT. */
+		if (!s->feat.ss || ss_config(s, cfg, pe[0], PE_AW(pe[0]), true))
 			break;
 		return 0;
 	case PGTT_FS:
 		/* FSPM 00b 4-level, 01b 5-level (CAP.FL5LP); the rest reserved (9.6). Without
 		 * ECAP.FLTS (shadow backend) first-stage is not offered: an invalid PGTT. */
-		if (PE_FSPM(pe[2]) > 1 || !s->feat.fs)
+		if (PE_FSPM(pe[2]) > 1 || !s->feat.fs || (PE_FSPM(pe[2]) == 1 && !s->feat.fl5lp))
 			break;
 		cfg->kind = VIOMMU_CFG_S1;
 		cfg->walker = &vtd_fs_pgwalk;
 		cfg->fs = (struct vtd_fs_pgwalk_cfg){
 			.fs = { .fsptptr = pe[2] & ~0xfffull, .levels = (uint8_t)(4 + PE_FSPM(pe[2])),
 				.oaw_bits = s->feat.haw, .sre = pe[2] & PE_SRE, .wpe = pe[2] & PE_WPE,
-				.eafe = pe[2] & PE_EAFE, .page_1g = true },
+				.eafe = pe[2] & PE_EAFE, .page_1g = s->feat.fl1gp },
 			.mem = s->mem,
 		};
 		return 0;
@@ -296,6 +297,17 @@ void vtd_load_assigned(struct vtd *s)
 		r = viommu_attach(s->viommu, st->sid, &cfg);
 		if (r)
 			pr_debug("vtd: attaching assigned source id %#x: %d", st->sid, r);
+		/*
+		 * Nested: the host refused an entry nestvm found valid (an SRE, EAFE or 5-level first
+		 * stage the host VT-d lacks, or a second-stage table, which cannot nest). The device is
+		 * blocked (the core put it on its blocked HWPT) and its DMA faults on the host, which
+		 * the guest never sees: its unit records the fault the entry causes instead, as if the
+		 * device's next request (address 0, a read) had found it (7.2.1; scalable mode: SPT.4,
+		 * invalid programming of the PASID entry; legacy: invalid context entry), unless FPD.
+		 */
+		if (r && s->feat.nested && cfg.kind != VIOMMU_CFG_ABORT && !st->fpd)
+			vtd_fault_record(s, st->sid, (s->gsts & GCMD_SRTP) && RTADDR_TTM(s->rta) == 1 ?
+						     VTD_FR_SM_PASID_INVALID : VTD_FR_CTX_INVALID, 0, false);
 		st->loaded = true;
 	}
 }
@@ -318,18 +330,58 @@ void vtd_inv_context(struct vtd *s, unsigned int gran, uint16_t did, uint16_t si
 	vtd_load_assigned(s);
 }
 
-void vtd_inv_iotlb(struct vtd *s, unsigned int gran, uint16_t did, uint64_t addr, unsigned int am)
+void vtd_inv_iotlb_queue(struct vtd *s, unsigned int gran, uint16_t did, bool pasid_based, uint32_t pasid,
+			 uint64_t addr, unsigned int am, bool ih, uint32_t cookie)
 {
 	struct viommu_inval inv = { .kind = VIOMMU_INV_ALL };
+	uint32_t bad;
 
-	/* Global (1), domain-selective (2), page-selective (3: 2^AM pages at ADDR, aligned down;
-	 * an AM beyond CAP.MAMV is widened to the whole domain, which removes more, never less). */
+	/*
+	 * IOTLB (6.5.2.2, 11.4.7): global (1), domain-selective (2), page-selective (3: 2^AM pages at
+	 * ADDR, aligned down, IH: only leaf entries changed). PASID-based IOTLB (6.5.2.4): 2 all of
+	 * PASID in domain DID, 3 page-selective in it; the PASID is the ssid (an IOTLB descriptor's
+	 * is 0, the only PASID the unit's requests have: RID_PASID). An AM beyond CAP.MAMV is widened
+	 * to the whole domain, which removes more, never less.
+	 */
 	if (gran == 2 || (gran == 3 && am > 18)) {
 		inv = (struct viommu_inval){ .kind = VIOMMU_INV_ASID, .asid = did };
 	} else if (gran == 3) {
 		uint64_t size = 0x1000ull << am;
 
-		inv = (struct viommu_inval){ .kind = VIOMMU_INV_VA, .asid = did, .iova = addr & ~(size - 1), .size = size };
+		inv = (struct viommu_inval){ .kind = VIOMMU_INV_VA, .asid = did, .iova = addr & ~(size - 1), .size = size,
+					     .leaf = ih };
 	}
-	viommu_invalidate(s->viommu, &inv, 1, NULL);
+	inv.ssid = pasid_based ? pasid : 0;
+	inv.raw[0] = (uint64_t)gran << 4 | (uint64_t)did << 16 | (uint64_t)pasid << 32 | (pasid_based ? 6 : 2);
+	inv.raw[1] = addr | (ih ? 1u << 6 : 0) | am;
+	inv.cookie = cookie;
+	/* (The queue flushes a full batch itself, where a refusal stops it; never reached from there.) */
+	if (s->nr_inv_pend == VIOMMU_INV_BATCH)
+		vtd_inv_flush(s, &bad);
+	s->inv_pend[s->nr_inv_pend++] = inv;
+}
+
+int vtd_inv_flush(struct vtd *s, uint32_t *cookie)
+{
+	unsigned int n = s->nr_inv_pend, done = n;
+	int r;
+
+	if (!n)
+		return 0;
+	s->nr_inv_pend = 0;
+	r = viommu_invalidate(s->viommu, s->inv_pend, n, &done);
+	/* -ETIMEDOUT is an ATC invalidation of SMMUv3's: none come from here. */
+	if (!r || r == -ETIMEDOUT)
+		return 0;
+	*cookie = s->inv_pend[done < n ? done : n - 1].cookie;
+	pr_debug("vtd: the backend refused the invalidation of descriptor %u: %d", *cookie, r);
+	return r;
+}
+
+int vtd_inv_iotlb(struct vtd *s, unsigned int gran, uint16_t did, uint64_t addr, unsigned int am)
+{
+	uint32_t bad;
+
+	vtd_inv_iotlb_queue(s, gran, did, false, 0, addr, am, false, 0);
+	return vtd_inv_flush(s, &bad);
 }

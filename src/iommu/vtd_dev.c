@@ -12,7 +12,9 @@
 #include "iommu/iommufd.h"
 #include "iommu/iopf_mock.h"
 #include "iommu/viommu_mount.h"
+#include "iommu/viommu_nested.h"
 #include "iommu/viommu_shadow.h"
+#include "iommu/vtd_nested.h"
 #include "vmm/log.h"
 #include "vmm/vm.h"
 
@@ -66,11 +68,58 @@ static int dev_msi_translate(void *opaque, uint32_t rid, uint64_t *addr, uint32_
 }
 
 /*
- * An assigned device behind the unit (pci_viommu_ops.attach_vfio), before any vCPU runs. The host
- * VT-d of today's hosts (and QEMU's, up to 11.1) cannot nest: the first one switches the backend
- * to the shadow one (wrapping the software backend, which keeps the emulated devices) and the unit
- * to caching mode, which the shadow needs to see the guest's maps (6.1).
+ * The first assigned device (DEV_ID on IOAS) chooses the backend, which wraps the software one (it
+ * keeps the emulated devices): nested when the host VT-d can nest (IOMMU_GET_HW_INFO type
+ * INTEL_VTD with ECAP.NEST, and the kernel gives the device a NEST_PARENT HWPT), with the unit's
+ * CAP/ECAP then what the host can nest (first stage only, CM = 0); else shadow, with the unit in
+ * caching mode, which the shadow needs to see the guest's maps (6.1). The VT-d of QEMU up to 11.1
+ * (the testhost's) has no NEST. backend=nested on a host that cannot nest is an error; backend=shadow
+ * never asks the host.
  */
+static int choose_backend(struct vtd_dev *d, uint32_t dev_id, uint32_t ioas)
+{
+	struct vm *vm = d->mount.vm;
+	enum viommu_backend want = vm->cfg ? vm->cfg->viommu_backend : VIOMMU_BACKEND_AUTO;
+	uint64_t cap = 0, ecap = 0;
+	char why[192] = "backend=shadow";
+	int r = -EOPNOTSUPP;
+
+	if (want != VIOMMU_BACKEND_SHADOW)
+		r = vtd_nested_probe(vm->iommufd.fd, dev_id, ioas, &cap, &ecap, why, sizeof(why));
+	if (r && want == VIOMMU_BACKEND_NESTED) {
+		pr_err("vtd: backend=nested: %s", why);
+		return r;
+	}
+	if (!r) {
+		struct viommu *n = viommu_nested_create(&vtd_nested_format, d->mount.backend, vm->iommufd.fd, vm->loop,
+							vm_fdtab(vm));
+		struct vtd_features f;
+
+		r = viommu_mount_wrap(&d->mount, n, &d->vtd.lock, &d->vtd.viommu, &d->vtd);
+		if (r)
+			return r;
+		d->nested = true;
+		/* tools/bench/viommu-inval compares against one entry per ioctl (QEMU's way). */
+		if (getenv("NESTVM_VIOMMU_UNBATCHED"))
+			viommu_nested_set_unbatched(n, true);
+		f = d->vtd.feat;
+		vtd_nested_features(&f, cap, ecap);
+		pr_info("vtd: nested backend (host VT-d CAP 0x%llx ECAP 0x%llx)", (unsigned long long)cap,
+			(unsigned long long)ecap);
+		return vtd_set_features(&d->vtd, &f);
+	}
+	if (want == VIOMMU_BACKEND_AUTO)
+		pr_info("vtd: shadow backend: %s", why);
+	r = viommu_mount_wrap(&d->mount, viommu_shadow_create(d->mount.backend, &vm->mem, vm->iommufd.fd), &d->vtd.lock,
+			      &d->vtd.viommu, &d->vtd);
+	if (r)
+		return r;
+	d->shadow = true;
+	vtd_set_caching_mode(&d->vtd);
+	return 0;
+}
+
+/* An assigned device behind the unit (pci_viommu_ops.attach_vfio), before any vCPU runs. */
 static int dev_attach_vfio(void *opaque, int vfio_fd, uint32_t dev_id, uint32_t ioas, uint32_t rid)
 {
 	struct vtd_dev *d = opaque;
@@ -84,17 +133,15 @@ static int dev_attach_vfio(void *opaque, int vfio_fd, uint32_t dev_id, uint32_t 
 		       "--device vfio,...)");
 		return -EOPNOTSUPP;
 	}
-	if (!d->shadow) {
-		struct vm *vm = d->mount.vm;
-
-		r = viommu_mount_wrap(&d->mount, viommu_shadow_create(d->mount.backend, &vm->mem, vm->iommufd.fd),
-				      &d->vtd.lock, &d->vtd.viommu, &d->vtd);
+	if (!d->shadow && !d->nested) {
+		r = choose_backend(d, dev_id, ioas);
 		if (r)
 			return r;
-		d->shadow = true;
-		vtd_set_caching_mode(&d->vtd);
 	}
-	r = viommu_shadow_add_device(d->mount.backend, vfio_fd, dev_id, ioas, rid);
+	if (d->nested)
+		r = viommu_nested_add_device(d->mount.backend, vfio_fd, dev_id, ioas, rid);
+	else
+		r = viommu_shadow_add_device(d->mount.backend, vfio_fd, dev_id, ioas, rid);
 	if (r)
 		return r;
 	r = vtd_add_assigned(&d->vtd, (uint16_t)rid);
@@ -108,11 +155,14 @@ static void dev_detach_vfio(void *opaque, uint32_t rid)
 {
 	struct vtd_dev *d = opaque;
 
-	if (!d->shadow)
+	if (!d->shadow && !d->nested)
 		return;
 	pthread_mutex_lock(&d->vtd.lock);
 	vtd_remove_assigned(&d->vtd, (uint16_t)rid);
-	viommu_shadow_remove_device(d->mount.backend, rid);
+	if (d->nested)
+		viommu_nested_remove_device(d->mount.backend, rid);
+	else
+		viommu_shadow_remove_device(d->mount.backend, rid);
 	pthread_mutex_unlock(&d->vtd.lock);
 }
 
@@ -144,6 +194,8 @@ static void dev_release_vfio(void *opaque)
 	release_iopf(d);
 	if (d->shadow)
 		viommu_shadow_release(d->mount.backend);
+	if (d->nested)
+		viommu_nested_release(d->mount.backend);
 }
 
 #ifdef NESTVM_IOMMUFD_TEST

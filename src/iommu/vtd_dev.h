@@ -4,7 +4,8 @@
  * vm->mmio, its own interrupts (fault event, invalidation completion) as MSIs through KVM, the
  * software backend for emulated devices behind it, and its front-end ops on the PCI host
  * (pci_viommu.h): DMA translation and interrupt remapping for every function. Assigned devices
- * go behind it on the shadow backend (viommu_shadow.h; no nested VT-d format yet). In test builds the
+ * go behind it on the nested backend (viommu_nested.h with vtd_nested.h) when the host VT-d can
+ * nest, else on the shadow backend (viommu_shadow.h); --viommu vtd,backend= overrides. In test builds the
  * IOMMUFD_TEST mock device can be its page-request source (--iopf-mock; vtd_prq.c, docs/iopf.md). The arch code picks the address and
  * describes the unit to the guest (DMAR).
  */
@@ -25,6 +26,7 @@ struct vtd_dev {
 	struct vtd vtd;
 	struct viommu_mount mount;      /* backend: software; shadow (wrapping it) once a device is assigned */
 	bool shadow;
+	bool nested;                    /* (one or the other once a device is assigned) */
 	struct iopf *iopf;              /* the I/O page fault service, with a page-request source */
 	struct iopf_mock *mock;         /* test builds: the IOMMUFD_TEST mock device as that source */
 	uint32_t mock_ioas;             /* its empty IOAS (0: none) */

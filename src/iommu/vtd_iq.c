@@ -36,6 +36,15 @@ enum {
 #define PIOTLB_RSVD_HI  VTD_BITS(11, 7)
 #define PC_RSVD_LO      (VTD_BITS(15, 6) | VTD_BITS(63, 52))
 
+/* IOTLB / PASID-based-IOTLB descriptor high qword (6.5.2.2, 6.5.2.4): ADDR 63:12, IH 6, AM 5:0;
+ * the PASID-based one's PASID in bits 51:32 of the low qword. */
+#define INV_IH          (1ull << 6)
+#define PIOTLB_PASID(lo) ((uint32_t)((lo) >> 32) & 0xfffff)
+/* IQERCD.IQEI 0: no more specific information. Used when the backend (the host) refused a valid
+ * IOTLB invalidation: the queue stops at it as at an invalid one (6.5.2.10), so the guest does
+ * not take its wait descriptor for a completed invalidation. */
+#define IQEI_NONE       0
+
 #define WAIT_IF         (1ull << 4)
 #define WAIT_SW         (1ull << 5)
 
@@ -45,8 +54,8 @@ static void iq_error(struct vtd *s, unsigned int iqei)
 	vtd_fault_status(s, FSTS_IQE);
 }
 
-/* One descriptor (WIDE: 256-bit): 0, or the IQEI of why it is invalid. */
-static unsigned int do_desc(struct vtd *s, uint64_t lo, uint64_t hi, bool wide)
+/* One descriptor (WIDE: 256-bit) at queue index IDX: 0, or the IQEI of why it is invalid. */
+static unsigned int do_desc(struct vtd *s, uint64_t lo, uint64_t hi, bool wide, unsigned int idx)
 {
 	unsigned int g = (lo >> 4) & 3;
 
@@ -59,7 +68,8 @@ static unsigned int do_desc(struct vtd *s, uint64_t lo, uint64_t hi, bool wide)
 		 * in it, which removes more, never less. */
 		if ((lo & PIOTLB_RSVD_LO) || (hi & PIOTLB_RSVD_HI) || g < 2)
 			return IQEI_RSVD;
-		vtd_inv_iotlb(s, g, (uint16_t)(lo >> 16), hi & ~0xfffull, (unsigned int)(hi & 0x3f));
+		vtd_inv_iotlb_queue(s, g, (uint16_t)(lo >> 16), true, PIOTLB_PASID(lo), hi & ~0xfffull,
+				    (unsigned int)(hi & 0x3f), hi & INV_IH, idx);
 		return 0;
 	case DESC_PC:
 		if (!wide)
@@ -78,7 +88,8 @@ static unsigned int do_desc(struct vtd *s, uint64_t lo, uint64_t hi, bool wide)
 	case DESC_IOTLB:
 		if ((lo & IOTLB_RSVD_LO) || (hi & IOTLB_RSVD_HI) || !((lo >> 4) & 3))
 			return IQEI_RSVD;
-		vtd_inv_iotlb(s, (lo >> 4) & 3, (uint16_t)(lo >> 16), hi & ~0xfffull, (unsigned int)(hi & 0x3f));
+		vtd_inv_iotlb_queue(s, (lo >> 4) & 3, (uint16_t)(lo >> 16), false, 0, hi & ~0xfffull,
+				    (unsigned int)(hi & 0x3f), hi & INV_IH, idx);
 		return 0;
 	case DESC_IEC:
 		if (!s->feat.ir)
@@ -113,6 +124,19 @@ static unsigned int do_desc(struct vtd *s, uint64_t lo, uint64_t hi, bool wide)
 	return IQEI_TYPE;
 }
 
+/* The batched IOTLB invalidations to the backend: 0, or -errno with *HEAD at the one refused (IQE). */
+static int flush(struct vtd *s, unsigned int *head)
+{
+	uint32_t bad;
+	int r = vtd_inv_flush(s, &bad);
+
+	if (r) {
+		*head = bad;
+		iq_error(s, IQEI_NONE);
+	}
+	return r;
+}
+
 void vtd_iq_run(struct vtd *s)
 {
 	bool wide = s->iqa & IQA_DW;
@@ -143,7 +167,16 @@ void vtd_iq_run(struct vtd *s)
 		}
 		/* None of the types offered uses bits 255:128 but the page group response, whose upper
 		 * half is the private data of its request (returned to the function as it is). */
-		why = (up0 | up1) && (lo & 0xf) != DESC_PGRESP ? IQEI_RSVD : do_desc(s, lo, hi, wide);
+		/*
+		 * IOTLB invalidations are batched up to the next descriptor of another kind (a wait
+		 * descriptor above all: its status write says they are done), which sees them done
+		 * first, or a full batch. A batch the backend refused stops the queue at the
+		 * descriptor refused.
+		 */
+		if ((((lo & 0xf) != DESC_IOTLB && (lo & 0xf) != DESC_PIOTLB) || s->nr_inv_pend == VIOMMU_INV_BATCH) &&
+		    flush(s, &head))
+			break;
+		why = (up0 | up1) && (lo & 0xf) != DESC_PGRESP ? IQEI_RSVD : do_desc(s, lo, hi, wide, head);
 		if (why) {
 			pr_debug("vtd: invalid descriptor %#llx %#llx at IQ index %u", (unsigned long long)lo,
 				 (unsigned long long)hi, head);
@@ -153,6 +186,8 @@ void vtd_iq_run(struct vtd *s)
 		s->nr_descs++;
 		head = (head + 1) % entries;
 	}
+	/* What the run left batched (up to IQT, or before an invalid descriptor). */
+	flush(s, &head);
 	s->iqh = (uint64_t)head << shift;
 }
 
@@ -179,7 +214,8 @@ void vtd_iotlb_write(struct vtd *s, uint64_t val)
 		pr_debug("vtd: IOTLB register written with queued invalidation enabled: ignored");
 		return;
 	}
-	if (g)
-		vtd_inv_iotlb(s, g, IOTLB_DID(val), s->iva & ~0xfffull, IVA_AM(s->iva));
+	/* IAIG 0 (as for the reserved IIRG 0) says the request was not done: the backend refused it. */
+	if (g && vtd_inv_iotlb(s, g, IOTLB_DID(val), s->iva & ~0xfffull, IVA_AM(s->iva)))
+		g = 0;
 	s->iotlb = (val & (3ull << 60 | 3ull << 48 | 0xffffull << 32)) | IOTLB_IAIG(g);
 }

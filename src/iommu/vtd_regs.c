@@ -17,7 +17,7 @@ void vtd_default_features(struct vtd_features *f)
 	 * longer needs), a 57-bit guest address width, 48-bit guest physical addresses. */
 	*f = (struct vtd_features){
 		.mgaw = 57, .haw = 48, .sagaw = 0xc, .ir = true, .eim = true, .qi = true, .pt = true, .sm = true,
-		.fs = true,
+		.fs = true, .ss = true, .fl1gp = true, .fl5lp = true,
 	};
 }
 
@@ -29,15 +29,15 @@ static void make_caps(struct vtd *s)
 	 * caches a fault) unless the shadow backend asks for CM=1, PSI with MAMV 18 (up to 1 GiB per page-selective invalidation), both
 	 * second-level superpage sizes (SLLPS 11b), DRD/DWD (drains are no-ops here). */
 	s->cap = CAP_ND(6) | CAP_SAGAW(f->sagaw) | CAP_MGAW(f->mgaw) | CAP_FRO(VTD_FRCD) | CAP_SLLPS(3) | CAP_PSI |
-		 CAP_NFR(VTD_NFR) | CAP_MAMV(18) | CAP_DWD | CAP_DRD | (f->sm && f->fs ? CAP_FL1GP | CAP_FL5LP : 0) |
-		 (f->cm ? CAP_CM : 0);
+		 CAP_NFR(VTD_NFR) | CAP_MAMV(18) | CAP_DWD | CAP_DRD | (f->sm && f->fs && f->fl1gp ? CAP_FL1GP : 0) |
+		 (f->sm && f->fs && f->fl5lp ? CAP_FL5LP : 0) | (f->cm ? CAP_CM : 0);
 	/* Coherent walks (C, SMPWC), scalable mode with first- and second-stage translation when
 	 * asked (SMTS, FLTS, SLTS) but no PASID-granular requests (ECAP.PASID=0: requests without
 	 * PASID only, through RID_PASID 0; RPS=0), no NEST, no device TLBs (DT=0), no snoop
 	 * control (SC=0): SNP in a leaf is reserved. MHMV 15: IEC index masks up to 2^15. */
 	s->ecap = ECAP_C | (f->qi ? ECAP_QI : 0) | (f->ir ? ECAP_IR : 0) | (f->ir && f->eim ? ECAP_EIM : 0) |
 		  (f->pt ? ECAP_PT : 0) | ECAP_IRO(VTD_IVA) | ECAP_MHMV(15) |
-		  (f->sm ? ECAP_SMTS | ECAP_SLTS | ECAP_SMPWC : 0) | (f->sm && f->fs ? ECAP_FLTS : 0);
+		  (f->sm ? ECAP_SMTS | ECAP_SMPWC : 0) | (f->sm && f->ss ? ECAP_SLTS : 0) | (f->sm && f->fs ? ECAP_FLTS : 0);
 	/* Page requests only with a source for them, and only in scalable mode (rev 3.0 on: the
 	 * PASID-related features, page requests among them, are reported Clear without SMTS). PDS
 	 * with them: the wait descriptor's page-drain is trivially done (a request is in the queue
@@ -64,16 +64,36 @@ void vtd_set_caching_mode(struct vtd *s)
 	pthread_mutex_unlock(&s->lock);
 }
 
-int vtd_init(struct vtd *s, const struct vtd_features *f, const struct guest_mem *mem, struct viommu *v,
-	     const struct vtd_hooks *hooks, void *opaque)
+/* The walker takes 3..5 levels and 32..52-bit addresses; IR needs QI (5.1: Linux will not enable
+ * one without the other, and the IEC is only invalidated through the queue). */
+static int check_features(const struct vtd_features *f)
 {
-	int r;
-
-	/* The walker takes 3..5 levels and 32..52-bit addresses; IR needs QI (5.1: Linux will not
-	 * enable one without the other, and the IEC is only invalidated through the queue). */
 	if (f->mgaw < 39 || f->mgaw > 57 || f->haw < 32 || f->haw > 52 || !(f->sagaw & 0xe) || (f->sagaw & ~0xe) ||
 	    (f->ir && !f->qi) || (f->sm && !f->qi))
 		return err_num(EINVAL, "vtd: feature set (MGAW %u, HAW %u, SAGAW %#x)", f->mgaw, f->haw, f->sagaw);
+	return 0;
+}
+
+int vtd_set_features(struct vtd *s, const struct vtd_features *f)
+{
+	int r = check_features(f);
+
+	if (r)
+		return r;
+	pthread_mutex_lock(&s->lock);
+	s->feat = *f;
+	make_caps(s);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+int vtd_init(struct vtd *s, const struct vtd_features *f, const struct guest_mem *mem, struct viommu *v,
+	     const struct vtd_hooks *hooks, void *opaque)
+{
+	int r = check_features(f);
+
+	if (r)
+		return r;
 	memset(s, 0, sizeof(*s));
 	r = pthread_mutex_init(&s->lock, NULL);
 	if (r)
@@ -96,6 +116,7 @@ void vtd_destroy(struct vtd *s)
 
 void vtd_reset(struct vtd *s)
 {
+	s->nr_inv_pend = 0;         /* (always empty between register accesses) */
 	s->gsts = 0;
 	s->rtaddr = s->rta = 0;
 	s->ccmd = s->iotlb = s->iva = 0;

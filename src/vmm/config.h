@@ -22,6 +22,9 @@ enum seccomp_mode { SECCOMP_ON, SECCOMP_LOG, SECCOMP_OFF };
  * iommufd vIOMMU object the nested backend allocates (iommu/viommu_obj.h).
  */
 enum viommu_model { VIOMMU_MODEL_NONE, VIOMMU_MODEL_SMMUV3, VIOMMU_MODEL_VTD };
+/* --viommu MODEL,backend=: which backend serves assigned devices (docs/viommu.md). AUTO: nested when
+ * the host IOMMU can nest, else shadow (vtd; smmuv3 is always nested). */
+enum viommu_backend { VIOMMU_BACKEND_AUTO, VIOMMU_BACKEND_NESTED, VIOMMU_BACKEND_SHADOW };
 /* --firmware-tables: how firmware boot describes the machine to the OS (docs/firmware.md). */
 enum fw_tables { FW_TABLES_DT, FW_TABLES_ACPI };
 /* --pcie-topology: where assigned devices without root-port= / switch= go (docs/topology.md). */
@@ -81,6 +84,7 @@ struct vm_config {
 	enum pcie_topology topology;    /* --pcie-topology: placement of devices that name none */
 	int iommufd_fd;         /* --iommufd fd=N: pre-opened /dev/iommu, -1: nestvm opens it */
 	enum viommu_model viommu_model;     /* --viommu: the IOMMU the guest sees in front of its PCI devices */
+	enum viommu_backend viommu_backend; /* --viommu ...,backend=: what serves assigned devices behind it */
 	bool stats;             /* --stats: count exits and their handling time, print a summary at exit */
 	struct endpoint_config api;     /* --api-socket: the control API (docs/api.md) */
 	struct endpoint_config events;  /* --event-monitor: the event stream */

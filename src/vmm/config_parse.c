@@ -136,8 +136,11 @@ void config_run_usage(void)
 	       "  --hotplug-slots N       N empty PCIe root ports with hot-plug slots for vm.add-device (max %d)\n"
 	       "  --iommufd fd=N          use this pre-opened /dev/iommu fd for device assignment\n"
 	       "  --seccomp on|log|off    per-thread syscall filters (default on; log: report, don't kill)\n"
-	       "  --viommu none|smmuv3|vtd  an emulated IOMMU in front of the PCI devices (arm64: SMMUv3,\n"
-	       "                          x86_64: Intel VT-d)\n"
+	       "  --viommu none|smmuv3|vtd[,backend=nested|shadow]  an emulated IOMMU in front of the PCI\n"
+	       "                          devices (arm64: SMMUv3, x86_64: Intel VT-d); backend= (vtd) for assigned\n"
+	       "                          devices: nested (the host VT-d walks the guest's first stage; needs host\n"
+	       "                          ECAP.NEST) or shadow (nestvm copies the guest's tables); default: nested\n"
+	       "                          when the host can, else shadow\n"
 	       "  --stats                 at exit, print one 'nestvm-stats:' line on stderr: set-up time to the\n"
 	       "                          first KVM_RUN, run time, exits per reason and their handling time\n"
 	       "  --api-socket path=PATH|fd=N  serve the control API (HTTP, cloud-hypervisor style) on a unix socket\n"
@@ -177,11 +180,40 @@ static const struct {
 #endif
 };
 
-static int parse_viommu(struct vm_config *cfg, const char *arg)
+/* MODEL[,backend=nested|shadow]: the options after the model (ARG's copy). */
+static int parse_viommu_backend(struct vm_config *cfg, const char *orig, char *opts)
 {
-	char why[96];
+	struct kv kv[KV_MAX];
+	unsigned int n;
+
+	if (kv_split(opts, kv, &n))
+		return bad("--viommu", orig, "expected MODEL[,backend=nested|shadow]");
+	for (unsigned int i = 0; i < n; i++) {
+		if (!kv[i].val || strcmp(kv[i].key, "backend"))
+			return bad("--viommu", orig, "unknown option (backend=)");
+		if (!strcmp(kv[i].val, "nested"))
+			cfg->viommu_backend = VIOMMU_BACKEND_NESTED;
+		else if (!strcmp(kv[i].val, "shadow"))
+			cfg->viommu_backend = VIOMMU_BACKEND_SHADOW;
+		else
+			return bad("--viommu", orig, "backend= takes nested or shadow");
+	}
+	/* The vSMMUv3 has its nested backend only (docs/viommu.md). */
+	if (cfg->viommu_model == VIOMMU_MODEL_SMMUV3 && cfg->viommu_backend == VIOMMU_BACKEND_SHADOW)
+		return bad("--viommu", orig, "smmuv3 has no shadow backend (backend=nested or none)");
+	if (cfg->viommu_model == VIOMMU_MODEL_NONE)
+		return bad("--viommu", orig, "none takes no backend");
+	return 0;
+}
+
+static int parse_viommu(struct vm_config *cfg, const char *orig)
+{
+	char why[96], *arg = strdupa(orig), *opts = strchr(arg, ',');
 	size_t n = 0;
 
+	cfg->viommu_backend = VIOMMU_BACKEND_AUTO;
+	if (opts)
+		*opts++ = '\0';
 	for (size_t i = 0; i < sizeof(viommu_models) / sizeof(viommu_models[0]); i++) {
 		if (strcmp(arg, viommu_models[i].name))
 			continue;
@@ -190,7 +222,7 @@ static int parse_viommu(struct vm_config *cfg, const char *arg)
 			return bad("--viommu", arg, why);
 		}
 		cfg->viommu_model = viommu_models[i].model;
-		return 0;
+		return opts ? parse_viommu_backend(cfg, orig, opts) : 0;
 	}
 	n = (size_t)snprintf(why, sizeof(why), "use");
 	for (size_t i = 0; i < sizeof(viommu_models) / sizeof(viommu_models[0]) && n < sizeof(why); i++)

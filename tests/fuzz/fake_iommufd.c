@@ -26,7 +26,14 @@ static struct {
 	int veventq_wr;
 	uint32_t attached;          /* last successful attach */
 	uint32_t fault_of[MAX_IDS]; /* HWPTs allocated with IOMMU_HWPT_FAULT_ID_VALID: the FAULT object */
-} f = { .iommufd = -1, .vfio_fd = -1, .veventq_wr = -1 };
+	bool is_parent[MAX_IDS];    /* NEST_PARENT HWPTs */
+	bool is_vtd[MAX_IDS];       /* IOMMU_HWPT_DATA_VTD_S1 nested HWPTs */
+	struct iommu_hwpt_vtd_s1 s1_of[MAX_IDS];        /* ... and what they were allocated with */
+	int vfio[FAKE_MAX_VFIO];    /* vfio[0] is vfio_fd */
+	uint32_t attached_of[FAKE_MAX_VFIO];
+	struct fake_call calls[FAKE_MAX_CALLS];
+	unsigned int nr_calls;
+} f = { .iommufd = -1, .vfio_fd = -1, .veventq_wr = -1, .vfio = { -1, -1, -1, -1 } };
 
 void fake_iommufd_setup(int iommufd, int vfio_fd, const struct fake_iommufd_cfg *cfg)
 {
@@ -37,8 +44,62 @@ void fake_iommufd_setup(int iommufd, int vfio_fd, const struct fake_iommufd_cfg 
 	memset(f.live, 0, sizeof(f.live));
 	memset(f.is_vdev, 0, sizeof(f.is_vdev));
 	memset(f.fault_of, 0, sizeof(f.fault_of));
+	memset(f.is_parent, 0, sizeof(f.is_parent));
+	memset(f.is_vtd, 0, sizeof(f.is_vtd));
+	memset(f.attached_of, 0, sizeof(f.attached_of));
+	for (unsigned int i = 0; i < FAKE_MAX_VFIO; i++)
+		f.vfio[i] = -1;
+	f.vfio[0] = vfio_fd;
 	f.veventq_wr = -1;
 	f.attached = 0;
+	f.nr_calls = 0;
+}
+
+void fake_iommufd_add_vfio(int vfio_fd)
+{
+	for (unsigned int i = 0; i < FAKE_MAX_VFIO; i++)
+		if (f.vfio[i] < 0) {
+			f.vfio[i] = vfio_fd;
+			return;
+		}
+}
+
+static int vfio_slot(int fd)
+{
+	for (int i = 0; i < FAKE_MAX_VFIO; i++)
+		if (fd >= 0 && f.vfio[i] == fd)
+			return i;
+	return -1;
+}
+
+uint32_t fake_iommufd_attached_of(int vfio_fd)
+{
+	int i = vfio_slot(vfio_fd);
+
+	return i < 0 ? 0 : f.attached_of[i];
+}
+
+const struct fake_call *fake_iommufd_calls(unsigned int *nr)
+{
+	*nr = f.nr_calls;
+	return f.calls;
+}
+
+void fake_iommufd_clear_calls(void)
+{
+	f.nr_calls = 0;
+}
+
+/* A new record for REQ (a scratch one when the log is full). */
+static struct fake_call *record(unsigned long req)
+{
+	static struct fake_call scratch;
+	struct fake_call *c = f.nr_calls < FAKE_MAX_CALLS ? &f.calls[f.nr_calls++] : &scratch;
+
+	memset(c, 0, sizeof(*c));
+	c->req = req;
+	c->vfio_fd = -1;
+	return c;
 }
 
 uint32_t fake_iommufd_attached(void)
@@ -61,6 +122,11 @@ void fake_iommufd_set_fail(uint32_t fail)
 	f.cfg.fail = fail;
 }
 
+void fake_iommufd_set_inval_accept(uint32_t nr)
+{
+	f.cfg.inval_accept = nr;
+}
+
 unsigned int fake_iommufd_live(void)
 {
 	unsigned int n = 0;
@@ -78,6 +144,8 @@ unsigned int fake_iommufd_teardown(void)
 		close(f.veventq_wr);
 	f.veventq_wr = -1;
 	f.iommufd = f.vfio_fd = -1;
+	for (unsigned int i = 0; i < FAKE_MAX_VFIO; i++)
+		f.vfio[i] = -1;
 	return n;
 }
 
@@ -110,6 +178,42 @@ static bool have_vsid(uint32_t sid)
 	return false;
 }
 
+/*
+ * What intel_nested_cache_invalidate_user (drivers/iommu/intel/nested.c) takes: entries of a nested
+ * VTD_S1 HWPT, flags LEAF only and __reserved 0 (else EOPNOTSUPP), a 4 KiB-aligned addr, and addr 0
+ * with npages U64_MAX (else EINVAL); entry_num says how many it handled.
+ */
+static int invalidate_vtd(struct iommu_hwpt_invalidate *a, struct fake_call *c)
+{
+	const struct iommu_hwpt_vtd_s1_invalidate *e = (const void *)(uintptr_t)a->data_uptr;
+	uint32_t n = a->entry_num, done;
+	int err = 0;
+
+	if (a->hwpt_id >= MAX_IDS || !f.live[a->hwpt_id] || !f.is_vtd[a->hwpt_id] || a->entry_len != sizeof(*e) ||
+	    (n && !e))
+		return fail(EINVAL);
+	for (done = 0; done < n; done++) {
+		struct iommu_hwpt_vtd_s1_invalidate x = e[done];   /* read every entry: ASan sees a short array */
+
+		if (done < FAKE_CALL_ENTRIES)
+			c->e[done] = x;
+		if (f.cfg.inval_accept && done == f.cfg.inval_accept) {
+			err = EINVAL;
+			break;
+		}
+		if ((x.flags & ~IOMMU_VTD_INV_FLAGS_LEAF) || x.__reserved) {
+			err = EOPNOTSUPP;
+			break;
+		}
+		if ((x.addr & 0xfff) || (x.npages == UINT64_MAX && x.addr)) {
+			err = EINVAL;
+			break;
+		}
+	}
+	a->entry_num = done;
+	return err ? fail(err) : 0;
+}
+
 /* What arm-smmu-v3's vIOMMU takes from a guest queue (it converts and checks each entry). */
 static int invalidate(struct iommu_hwpt_invalidate *a)
 {
@@ -138,12 +242,62 @@ static int invalidate(struct iommu_hwpt_invalidate *a)
 	return done == n ? 0 : fail(done == f.cfg.inval_accept ? EINVAL : EIO);
 }
 
-static int iommufd_ioctl(unsigned long req, void *arg)
+/* IOMMU_HWPT_ALLOC of a VTD_S1 nested HWPT (intel_iommu_domain_alloc_nested, nested.c). */
+static int alloc_vtd(struct iommu_hwpt_alloc *a, struct fake_call *c)
+{
+	struct iommu_hwpt_vtd_s1 s1;
+
+	if (a->size < sizeof(*a) || a->data_len != sizeof(s1) || !a->data_uptr)
+		return fail(EINVAL);
+	memcpy(&s1, (const void *)(uintptr_t)a->data_uptr, sizeof(s1));
+	c->s1 = s1;
+	if (a->flags & ~(IOMMU_HWPT_ALLOC_PASID | IOMMU_HWPT_FAULT_ID_VALID))
+		return fail(EOPNOTSUPP);
+	/* Its parent must be a NEST_PARENT HWPT (not an IOAS, not a vIOMMU). */
+	if (a->pt_id >= MAX_IDS || !f.live[a->pt_id] || !f.is_parent[a->pt_id])
+		return fail(EINVAL);
+	if ((a->flags & IOMMU_HWPT_FAULT_ID_VALID) && !live(a->fault_id))
+		return fail(EINVAL);
+	if (s1.flags & ~(uint64_t)(IOMMU_VTD_S1_SRE | IOMMU_VTD_S1_EAFE | IOMMU_VTD_S1_WPE))
+		return fail(EOPNOTSUPP);
+	if (s1.__reserved || (s1.addr_width != 48 && s1.addr_width != 57) || (s1.pgtbl_addr & 0xfff) ||
+	    (f.cfg.fail & FAKE_FAIL_VSTE))
+		return fail(EINVAL);
+	if (new_id(&a->out_hwpt_id))
+		return -1;
+	f.is_vtd[a->out_hwpt_id] = true;
+	f.s1_of[a->out_hwpt_id] = s1;
+	f.fault_of[a->out_hwpt_id] = a->flags & IOMMU_HWPT_FAULT_ID_VALID ? a->fault_id : 0;
+	return 0;
+}
+
+static int iommufd_ioctl(unsigned long req, void *arg, struct fake_call *c)
 {
 	switch (req) {
+	case IOMMU_IOAS_ALLOC: {
+		struct iommu_ioas_alloc *a = arg;
+
+		if (a->size < sizeof(*a))
+			return fail(EINVAL);
+		if (new_id(&a->out_ioas_id))
+			return -1;
+		c->out_id = a->out_ioas_id;
+		return 0;
+	}
 	case IOMMU_HWPT_ALLOC: {
 		struct iommu_hwpt_alloc *a = arg;
 		bool nested = a->data_type == IOMMU_HWPT_DATA_ARM_SMMUV3;
+
+		c->dev_id = a->dev_id;
+		c->id = a->pt_id;
+		c->flags = a->flags;
+		c->data_type = a->data_type;
+		if (a->data_type == IOMMU_HWPT_DATA_VTD_S1) {
+			int r = alloc_vtd(a, c);
+
+			c->out_id = r ? 0 : a->out_hwpt_id;
+			return r;
+		}
 
 		if (a->size < sizeof(*a) || (nested && (!live(a->pt_id) || a->data_len != sizeof(struct iommu_hwpt_arm_smmuv3) ||
 							 !a->data_uptr)))
@@ -166,6 +320,8 @@ static int iommufd_ioctl(unsigned long req, void *arg)
 		if (new_id(&a->out_hwpt_id))
 			return -1;
 		f.fault_of[a->out_hwpt_id] = a->flags & IOMMU_HWPT_FAULT_ID_VALID ? a->fault_id : 0;
+		f.is_parent[a->out_hwpt_id] = a->flags & IOMMU_HWPT_ALLOC_NEST_PARENT;
+		c->out_id = a->out_hwpt_id;
 		return 0;
 	}
 	case IOMMU_VIOMMU_ALLOC: {
@@ -212,29 +368,53 @@ static int iommufd_ioctl(unsigned long req, void *arg)
 	case IOMMU_GET_HW_INFO: {
 		struct iommu_hw_info *a = arg;
 		struct iommu_hw_info_arm_smmuv3 info = { 0 };
+		struct iommu_hw_info_vtd vtd = { .cap_reg = f.cfg.vtd_cap, .ecap_reg = f.cfg.vtd_ecap };
 
+		c->dev_id = a->dev_id;
 		if (f.cfg.fail & FAKE_FAIL_HW_INFO)
 			return fail(EOPNOTSUPP);
 		memcpy(info.idr, f.cfg.idr, sizeof(info.idr));
-		memcpy((void *)(uintptr_t)a->data_uptr, &info, a->data_len < sizeof(info) ? a->data_len : sizeof(info));
+		if (f.cfg.hw_type == IOMMU_HW_INFO_TYPE_INTEL_VTD)
+			memcpy((void *)(uintptr_t)a->data_uptr, &vtd, a->data_len < sizeof(vtd) ? a->data_len : sizeof(vtd));
+		else
+			memcpy((void *)(uintptr_t)a->data_uptr, &info, a->data_len < sizeof(info) ? a->data_len : sizeof(info));
 		a->out_data_type = f.cfg.hw_type;
 		return 0;
 	}
-	case IOMMU_HWPT_INVALIDATE:
+	case IOMMU_HWPT_INVALIDATE: {
+		struct iommu_hwpt_invalidate *a = arg;
+
+		c->id = a->hwpt_id;
+		c->data_type = a->data_type;
+		c->nr_entries = a->entry_num;
+		if (a->size >= sizeof(*a) && a->data_type == IOMMU_HWPT_INVALIDATE_DATA_VTD_S1)
+			return invalidate_vtd(a, c);
 		return invalidate(arg);
+	}
 	case IOMMU_DESTROY: {
 		struct iommu_destroy *a = arg;
 
+		c->id = a->id;
 		if (a->id < FIRST_ID || !live(a->id))
 			return fail(ENOENT);
 		if (f.cfg.fail & FAKE_FAIL_DESTROY)
 			return fail(EBUSY);
 		f.live[a->id] = false;
 		f.is_vdev[a->id] = false;
+		f.is_parent[a->id] = f.is_vtd[a->id] = false;
 		return 0;
 	}
 	}
 	return fail(ENOTTY);
+}
+
+static bool vtd_attach_refused(uint32_t hwpt)
+{
+	const struct iommu_hwpt_vtd_s1 *s1 = &f.s1_of[hwpt];
+
+	return (s1->addr_width == 57 && !(f.cfg.vtd_cap & (1ull << 60))) ||
+	       ((s1->flags & IOMMU_VTD_S1_SRE) && !(f.cfg.vtd_ecap & (1ull << 31))) ||
+	       ((s1->flags & IOMMU_VTD_S1_EAFE) && !(f.cfg.vtd_ecap & (1ull << 34)));
 }
 
 int ioctl(int fd, unsigned long req, ...)
@@ -245,18 +425,36 @@ int ioctl(int fd, unsigned long req, ...)
 	va_start(ap, req);
 	arg = va_arg(ap, void *);
 	va_end(ap);
-	if (fd >= 0 && fd == f.iommufd)
-		return iommufd_ioctl(req, arg);
-	if (fd >= 0 && fd == f.vfio_fd) {
-		struct vfio_device_attach_iommufd_pt *a = arg;
+	if (fd >= 0 && fd == f.iommufd) {
+		struct fake_call *c = record(req);
+		int r = iommufd_ioctl(req, arg, c);
 
+		c->err = r ? errno : 0;
+		return r;
+	}
+	if (vfio_slot(fd) >= 0) {
+		struct vfio_device_attach_iommufd_pt *a = arg;
+		struct fake_call *c = record(req);
+		int r = 0;
+
+		c->vfio_fd = fd;
+		if (req == VFIO_DEVICE_ATTACH_IOMMUFD_PT)
+			c->id = a->pt_id;
 		if (req != VFIO_DEVICE_ATTACH_IOMMUFD_PT)
-			return fail(ENOTTY);
-		if (f.cfg.fail & FAKE_FAIL_ATTACH)
-			return fail(EINVAL);
-		if (a->argsz < sizeof(*a) || !live(a->pt_id))
-			return fail(ENOENT);
+			r = fail(ENOTTY);
+		else if (f.cfg.fail & FAKE_FAIL_ATTACH)
+			r = fail(EINVAL);
+		else if (a->argsz < sizeof(*a) || !live(a->pt_id))
+			r = fail(ENOENT);
+		/* A nested VT-d HWPT's first-stage checks are at attach (intel_pasid_setup_nested): a
+		 * 5-level table needs the host's FL5LP, SRE its SRS (ECAP bit 31), EAFE its EAFS (34). */
+		else if (a->pt_id < MAX_IDS && f.is_vtd[a->pt_id] && vtd_attach_refused(a->pt_id))
+			r = fail(EINVAL);
+		c->err = r ? errno : 0;
+		if (r)
+			return r;
 		f.attached = a->pt_id;
+		f.attached_of[vfio_slot(fd)] = a->pt_id;
 		return 0;
 	}
 	return (int)syscall(SYS_ioctl, fd, req, arg);

@@ -1,15 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * FUZZING AND UNIT TESTS ONLY: a stand-in for the kernel's iommufd and VFIO cdev ioctls, so
- * fuzz_smmuv3 and test_viommu_nested_core can drive the nested vIOMMU core (viommu_nested.c) without
- * /dev/iommu. It overrides ioctl() for two fds
+ * fuzz_smmuv3, fuzz_vtd and the nested unit tests can drive the nested vIOMMU core (viommu_nested.c,
+ * SMMUv3 and VT-d formats) without /dev/iommu. It overrides ioctl() for the iommufd and up to
+ * FAKE_MAX_VFIO device fds, records every call it takes (fake_iommufd_calls)
  * (everything else goes to the kernel), hands out object ids, checks what a kernel would (argument
- * sizes, entry layout, ids that exist) and fails the calls the fuzz input asks it to fail. Real
- * behaviour is tested against the real kernel in tests/testhost/viommu_nested*.sh.
+ * sizes, entry layout, ids that exist; for VT-d what drivers/iommu/intel/nested.c checks) and fails
+ * the calls the fuzz input asks it to fail. Real SMMUv3 behaviour is tested against the real kernel
+ * in tests/testhost/viommu_nested*.sh; no testhost VT-d can nest (docs/viommu.md).
  */
 #ifndef NESTVM_FAKE_IOMMUFD_H
 #define NESTVM_FAKE_IOMMUFD_H
 
+#include <linux/iommufd.h>
 #include <stdint.h>
 
 enum fake_fail {                /* bits of fake_iommufd_cfg.fail */
@@ -29,6 +32,24 @@ struct fake_iommufd_cfg {
 				     * EINVAL (0: all) */
 	uint32_t hw_type;           /* IOMMU_GET_HW_INFO out_data_type */
 	uint32_t idr[6];            /* ... and the host SMMU's IDR0-5 */
+	uint64_t vtd_cap, vtd_ecap; /* ... or (hw_type INTEL_VTD) the host VT-d's CAP and ECAP */
+};
+
+#define FAKE_MAX_VFIO 4
+#define FAKE_MAX_CALLS 256
+#define FAKE_CALL_ENTRIES 8
+
+/* One ioctl the fake took (whether it succeeded or not). */
+struct fake_call {
+	unsigned long req;          /* IOMMU_* or VFIO_DEVICE_ATTACH_IOMMUFD_PT */
+	int vfio_fd;                /* attach: the device's fd */
+	int err;                    /* 0 or the errno it failed with */
+	uint32_t dev_id, id;        /* HWPT_ALLOC: pt_id; attach: pt_id; INVALIDATE: hwpt_id; DESTROY: id */
+	uint32_t out_id;            /* an id handed out */
+	uint32_t flags, data_type;
+	struct iommu_hwpt_vtd_s1 s1;        /* HWPT_ALLOC with IOMMU_HWPT_DATA_VTD_S1 */
+	uint32_t nr_entries;        /* INVALIDATE: entries asked (the first FAKE_CALL_ENTRIES VT-d ones kept) */
+	struct iommu_hwpt_vtd_s1_invalidate e[FAKE_CALL_ENTRIES];
 };
 
 /* Makes IOMMUFD and VFIO_FD (any open fds the caller owns) the fake's, configured by CFG. Ids 1-15
@@ -36,8 +57,17 @@ struct fake_iommufd_cfg {
 void fake_iommufd_setup(int iommufd, int vfio_fd, const struct fake_iommufd_cfg *cfg);
 /* Changes which calls fail (enum fake_fail) from now on, keeping the objects. */
 void fake_iommufd_set_fail(uint32_t fail);
+/* ... and how many entries an IOMMU_HWPT_INVALIDATE handles (fake_iommufd_cfg.inval_accept). */
+void fake_iommufd_set_inval_accept(uint32_t nr);
+/* Another device fd the fake answers VFIO_DEVICE_ATTACH_IOMMUFD_PT for (after setup). */
+void fake_iommufd_add_vfio(int vfio_fd);
 /* The pt_id of the last VFIO_DEVICE_ATTACH_IOMMUFD_PT that succeeded (0: none). */
 uint32_t fake_iommufd_attached(void);
+/* ... of device fd VFIO_FD. */
+uint32_t fake_iommufd_attached_of(int vfio_fd);
+/* The calls taken since setup or the last fake_iommufd_clear_calls (at most FAKE_MAX_CALLS kept). */
+const struct fake_call *fake_iommufd_calls(unsigned int *nr);
+void fake_iommufd_clear_calls(void);
 /* The FAULT object HWPT was allocated with (IOMMU_HWPT_FAULT_ID_VALID), or 0. */
 uint32_t fake_iommufd_fault_of(uint32_t hwpt);
 /* Objects allocated and not destroyed (so far). */

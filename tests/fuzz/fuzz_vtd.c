@@ -5,6 +5,11 @@
  * queue (128- or 256-bit descriptors) and interrupt remapping table with anything it likes, enables what
  * it likes, and then pokes any register offset with any access width while its emulated devices
  * DMA and raise MSIs. The model must never crash, hang or touch memory outside guest RAM (ASan).
+ * With [25] bit 0 the unit sits on the nested backend (vtd_nested.c on viommu_nested.c) over the
+ * fake iommufd (fake_iommufd.c) with the first one or two source ids as assigned devices, a host
+ * VT-d of the input's capabilities, and host refusals of HWPTs, attaches and invalidations: every
+ * guest PASID entry and invalidation then also goes through the format and the core, which must
+ * leave no iommufd object behind.
  *
  * Input: a HDR-byte header, NOPS 8-byte operations, then the first 64 KiB of guest RAM (every
  * pointer of the header lands there).
@@ -14,13 +19,22 @@
  *   [3]      enables: TE[0] QIE[1] IRE[2] CFI[3] EIME[4] unmask events[5]
  *   [4..11]  four source ids (16-bit)        [12..15] IQT
  *   [16..23] two IOVAs                        [24] NOPS (at most 64)
+ *   [25]     nested backend[0], a second assigned device[1], host FL5LP[2] FL1GP[3] SRS[4] EAFS[5]
+ *   [26]     host refusals after the devices are added: nested HWPT[0] attach[1] destroy[2]
+ *   [27]     entries the host takes per IOMMU_HWPT_INVALIDATE (low 2 bits; 0: all)
  * An operation: offset[11:0] from bytes 0-1, byte 2 bits 1:0 the width (1, 2, 4, 8 bytes), bits
  * 3:2 the kind (write, read, DMA translate, MSI through interrupt remapping); bytes 3-7 the value.
  */
+#include <linux/iommufd.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/eventfd.h>
 
+#include "fake_iommufd.h"
+#include "iommu/viommu_nested.h"
 #include "iommu/vtd.h"
+#include "iommu/vtd_nested.h"
+#include "vmm/evloop.h"
 #include "vmm/guest_mem.h"
 
 #define RAM_BASE 0x40000000ULL
@@ -90,6 +104,45 @@ static void op(struct vtd *s, const uint8_t *o, const uint8_t *hdr)
 	}
 }
 
+static int fds[3] = { -1, -1, -1 };  /* the fake's iommufd and two device fds */
+
+/* The nested backend over the fake iommufd, per HDR (vtd_nested.h); F becomes what it offers. */
+static struct viommu *nested_backend(struct viommu *soft, const uint8_t *hdr, struct vtd_features *f)
+{
+	static struct evloop *loop;
+	uint64_t cap = (47ull << 16) | (0x4ull << 8) | (hdr[25] & 4 ? VTD_HOST_CAP_FL5LP | (56ull << 16) : 0) |
+		       (hdr[25] & 8 ? VTD_HOST_CAP_FL1GP : 0);
+	uint64_t ecap = VTD_HOST_ECAP_NEST | VTD_HOST_ECAP_SMTS | VTD_HOST_ECAP_SLTS | VTD_HOST_ECAP_FLTS |
+			(hdr[25] & 16 ? 1ull << 31 : 0) | (hdr[25] & 32 ? 1ull << 34 : 0);
+	struct fake_iommufd_cfg c = { .hw_type = IOMMU_HW_INFO_TYPE_INTEL_VTD, .vtd_cap = cap, .vtd_ecap = ecap,
+				      .inval_accept = hdr[27] & 3 };
+
+	for (int i = 0; i < 3; i++)
+		if (fds[i] < 0 && (fds[i] = eventfd(0, EFD_CLOEXEC)) < 0)
+			__builtin_trap();
+	if (!loop && evloop_init(&loop, 16))
+		__builtin_trap();
+	fake_iommufd_setup(fds[0], fds[1], &c);
+	fake_iommufd_add_vfio(fds[2]);
+	vtd_nested_features(f, cap, ecap);
+	return viommu_nested_create(&vtd_nested_format, soft, fds[0], loop, NULL);
+}
+
+/* The assigned devices (the header's source ids 0 and 1), then the refusals the input asks for. */
+static void nested_devices(struct viommu *v, struct vtd *s, const uint8_t *hdr)
+{
+	static const uint32_t fails[3] = { FAKE_FAIL_VSTE, FAKE_FAIL_ATTACH, FAKE_FAIL_DESTROY };
+	uint32_t fail = 0;
+
+	for (unsigned int i = 0; i < (hdr[25] & 2 ? 2u : 1u); i++)
+		if (!viommu_nested_add_device(v, fds[1 + i], 10 + i, 2, sid(hdr, i)))
+			vtd_add_assigned(s, sid(hdr, i));
+	for (unsigned int i = 0; i < 3; i++)
+		if (hdr[26] & (1u << i))
+			fail |= fails[i];
+	fake_iommufd_set_fail(fail);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct vtd_hooks hooks = { 0 };
@@ -113,8 +166,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	       (size_t)(data + size - ram) < RAM_SIZE ? (size_t)(data + size - ram) : RAM_SIZE);
 	vtd_default_features(&f);
 	v = viommu_soft_create(&gm);
+	if (v && (data[25] & 1))
+		v = nested_backend(v, data, &f);
 	if (!v || vtd_init(&s, &f, &gm, v, &hooks, NULL))
 		__builtin_trap();
+	if (data[25] & 1)
+		nested_devices(v, &s, data);
 	for (unsigned int i = 0; i < 4; i++)
 		vtd_add_stream(&s, sid(data, i));
 	wr(&s, VTD_RTADDR, RAM_BASE + (data[0] & 0xf) * 0x1000ull + ((data[0] >> 4) & 3) * 0x400ull, 8);
@@ -148,6 +205,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Acknowledge every error and let the queue run again. */
 	wr(&s, VTD_FSTS, 0xff, 4);
 	wr(&s, VTD_IQT, data[12] | data[13] << 8 | data[14] << 16 | (uint32_t)data[15] << 24, 4);
+	if (data[25] & 1) {
+		/* Whatever the guest did and the host refused, the objects are all given back (unless
+		 * the host refused to destroy them). */
+		viommu_nested_release(v);
+		if (fake_iommufd_teardown() && !(data[26] & 4))
+			__builtin_trap();
+	}
 	vtd_destroy(&s);
 	viommu_destroy(v);
 	return 0;

@@ -63,7 +63,7 @@ def op(off, width, kind, value):
     return struct.pack('<HB', off, width | kind << 2) + value.to_bytes(5, 'little')
 
 
-def seed(enables, ops, scalable=False):
+def seed(enables, ops, scalable=False, nested=(0, 0, 0)):
     img, iqt = ram_scalable() if scalable else ram()
     h = bytearray(32)
     h[0], h[1], h[2], h[3] = 1 << 4 if scalable else 0, 6 | (0x80 if scalable else 0), 7 | 7 << 4, enables
@@ -71,6 +71,7 @@ def seed(enables, ops, scalable=False):
     struct.pack_into('<I', h, 12, iqt)
     struct.pack_into('<II', h, 16, 0x1000, 0x5000)
     h[24] = len(ops)
+    h[25], h[26], h[27] = nested                                  # the nested backend (fuzz_vtd.c)
     return (bytes(h) + b''.join(ops) + img).rstrip(b'\0')   # RAM past the input is zero anyway
 
 
@@ -88,6 +89,12 @@ def main():
         'legacy-off': seed(0, regs + ir),
         'scalable': seed(0x23, xl + regs, True),
         'scalable-remap': seed(0x3f, ir + xl, True),
+        # the nested backend over the fake iommufd: two assigned devices, a host with every
+        # first-stage feature; then one refusing HWPTs; then one taking one invalidation per call
+        'nested': seed(0x23, xl + regs, True, (0x3f, 0, 0)),
+        'nested-refused': seed(0x23, regs + xl, True, (0x03, 1, 0)),
+        'nested-inval': seed(0x23, regs, True, (0x1f, 0, 1)),
+        'nested-legacy': seed(0x23, xl + regs, False, (0x01, 2, 0)),
     }
     for name, data in seeds.items():
         with open(os.path.join(out, name), 'wb') as f:

@@ -325,6 +325,15 @@ int main(void)
 #else
 	CHECK(RUN(&c, "--kernel", "k", "--viommu", "smmuv3") == -EINVAL, "--viommu smmuv3 refused off arm64");
 	CHECK(!RUN(&c, "--kernel", "k", "--viommu", "vtd") && c.viommu_model == VIOMMU_MODEL_VTD, "--viommu vtd (x86_64)");
+	CHECK(c.viommu_backend == VIOMMU_BACKEND_AUTO, "--viommu vtd: backend chosen automatically");
+	CHECK(!RUN(&c, "--kernel", "k", "--viommu", "vtd,backend=nested") && c.viommu_model == VIOMMU_MODEL_VTD &&
+	      c.viommu_backend == VIOMMU_BACKEND_NESTED, "--viommu vtd,backend=nested");
+	CHECK(!RUN(&c, "--kernel", "k", "--viommu", "vtd,backend=shadow") && c.viommu_backend == VIOMMU_BACKEND_SHADOW,
+	      "--viommu vtd,backend=shadow");
+	CHECK(RUN(&c, "--kernel", "k", "--viommu", "vtd,backend=soft") == -EINVAL, "--viommu vtd,backend=soft refused");
+	CHECK(RUN(&c, "--kernel", "k", "--viommu", "vtd,backend") == -EINVAL, "--viommu vtd,backend without a value refused");
+	CHECK(RUN(&c, "--kernel", "k", "--viommu", "vtd,mode=nested") == -EINVAL, "--viommu vtd,unknown option refused");
+	CHECK(RUN(&c, "--kernel", "k", "--viommu", "none,backend=shadow") == -EINVAL, "--viommu none,backend= refused");
 #endif
 	/* --stats */
 	CHECK(!RUN(&c, "--kernel", "k") && !c.stats, "no --stats by default");
