@@ -116,6 +116,25 @@ static void take_out(struct hp_slot *s, bool surprise)
 
 	slot_bdf(s, bdf, sizeof(bdf));
 	req_disarm(s);
+	/*
+	 * After a surprise removal the guest's pciehp is still at work: it unbinds the drivers, powers
+	 * the slot off, waits 1 s, drops the presence and link events that arrived meanwhile (but not
+	 * Attention Button Pressed), then reads Slot and Link Status to decide whether the slot is
+	 * occupied and must be turned on (Linux remove_board, pciehp_handle_presence_or_link_change).
+	 * A device plugged in before that read is turned on by that decision, and the button event of
+	 * its plug, handled next, finds the slot on and starts a 5 s power-off that the next real press
+	 * cancels: the slot could never be released again. So the slot is not free until the guest has
+	 * powered it off and then read Link Status (or the removal timeout passed, for a guest without
+	 * a hot-plug driver). Decided before the unplug: the guest may power off while we tear down.
+	 */
+	if (surprise) {
+		pthread_mutex_lock(&s->hp->lock);
+		if (pci_root_port_powered(s->port)) {
+			s->state = SLOT_VACATING;
+			s->deadline_ns = now_ns() + HOTPLUG_REMOVE_TIMEOUT_MS * 1000000ULL;
+		}
+		pthread_mutex_unlock(&s->hp->lock);
+	}
 	d = pci_root_port_unplug(s->port);
 	if (d) {
 		pci_dev_unmap_bars(d);
@@ -130,31 +149,18 @@ static void take_out(struct hp_slot *s, bool surprise)
 	pthread_mutex_lock(&s->hp->lock);
 	s->dev = NULL;
 	s->id[0] = '\0';
-	/*
-	 * After a surprise removal the guest's pciehp is still at work: it unbinds the drivers, powers
-	 * the slot off, waits 1 s, drops the presence and link events that arrived meanwhile (but not
-	 * Attention Button Pressed), then reads Slot and Link Status to decide whether the slot is
-	 * occupied and must be turned on (Linux remove_board, pciehp_handle_presence_or_link_change).
-	 * A device plugged in before that read is turned on by that decision, and the button event of
-	 * its plug, handled next, finds the slot on and starts a 5 s power-off that the next real press
-	 * cancels: the slot could never be released again. So the slot is not free until the guest has
-	 * powered it off and then read Link Status (or the removal timeout passed, for a guest without
-	 * a hot-plug driver).
-	 */
-	if (surprise && pci_root_port_powered(s->port)) {
-		s->state = SLOT_VACATING;
-		s->deadline_ns = now_ns() + HOTPLUG_REMOVE_TIMEOUT_MS * 1000000ULL;
-	} else {
+	if (s->state != SLOT_VACATING && s->state != SLOT_SETTLING)
 		s->state = SLOT_EMPTY;
-	}
 	pthread_mutex_unlock(&s->hp->lock);
 }
 
 /* hp->lock held: a settling slot is free once the guest has read Link Status after powering it off. */
 static void settle(struct hp_slot *s)
 {
-	if (s->state == SLOT_SETTLING && pci_root_port_link_reads(s->port) != s->link_reads)
+	if (s->state == SLOT_SETTLING && pci_root_port_link_reads(s->port) != s->link_reads) {
 		s->state = SLOT_EMPTY;
+		pr_info("hotplug: root port %u: the guest powered the slot off and checked it: free again", s->port->nr);
+	}
 }
 
 /* The guest powered the slot off after the button: take the device out (queued from the vCPU). */

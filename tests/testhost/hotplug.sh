@@ -92,6 +92,9 @@ surprise() {
 		usleep 200000; i=$((i + 1)); done
 	check "$name round $r: the slot is free again once the guest powered it off (add-device: 409 for $((i / 5)) s, then not)" \
 		grep -q '^status 500$' "$T/c" || show "$T/c"
+	check "$name round $r: ... freed by the guest's power-off and its Link Status check, not by the timeout" \
+		sh -c "grep -q 'root port 0: the guest powered the slot off and checked it: free again' '$T/out' && ! grep -q 'surprise removal; it is free again' '$T/out'" ||
+		show "$T/out"
 }
 
 # scenario NAME CDEV EDUARGS KCMD [nestvm run options...]
