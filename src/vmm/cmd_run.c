@@ -147,9 +147,9 @@ int cmd_run(int argc, char **argv)
 		uint32_t id;
 
 		/* The leak count (iommufd_ctx_probe_free_id): every object is adopted or made by now,
-		 * and this thread has no seccomp filter yet. A failed probe only loses the figure. */
-		/* Test hook (liveupdate.sh): an object this process makes and never destroys, the leak
-		 * the probe must see (the id it reports grows by one per update). */
+		 * and this thread has no seccomp filter yet. A failed probe only loses the figure.
+		 * Test hook lu-leak-object (liveupdate.sh): an IOAS this process makes and never
+		 * destroys, the leak the probe must see (the id it reports grows by one per update). */
 		if (vm.iommufd.fd >= 0 && fail_inject("lu-leak-object") && iommufd_ioas_alloc(vm.iommufd.fd, &id))
 			pr_warn("update: lu-leak-object: IOMMU_IOAS_ALLOC failed");
 		if (vm.iommufd.fd >= 0 && !iommufd_ctx_probe_free_id(&vm.iommufd, &id))
