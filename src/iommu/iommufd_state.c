@@ -75,3 +75,24 @@ int iommufd_ctx_adopt(struct iommufd_ctx *c, int fd, const struct iommufd_saved 
 		 c->ioas_id, c->nr_maps);
 	return 0;
 }
+
+int iommufd_ctx_probe_free_id(const struct iommufd_ctx *c, uint32_t *id)
+{
+	struct iommu_ioas_alloc a = { .size = sizeof(a) };
+	struct iommu_destroy d = { .size = sizeof(d) };
+
+	if (c->fd < 0)
+		return err_num(EBADF, "update: iommufd id probe without an iommufd");
+	if (ioctl(c->fd, IOMMU_IOAS_ALLOC, &a))
+		return err_errno("update: iommufd id probe: IOMMU_IOAS_ALLOC");
+	d.id = a.out_ioas_id;
+	if (ioctl(c->fd, IOMMU_DESTROY, &d)) {
+		int e = errno;
+
+		pr_err("update: iommufd id probe: IOMMU_DESTROY of IOAS %u: %s (the object stays)", a.out_ioas_id,
+		       strerror(e));
+		return -e;
+	}
+	*id = a.out_ioas_id;
+	return 0;
+}

@@ -41,5 +41,17 @@ int iommufd_state_decode(const struct lu_section *s, struct iommufd_saved *out, 
  * attached: the kernel objects are the previous process's, untouched. -errno with WHY.
  */
 int iommufd_ctx_adopt(struct iommufd_ctx *c, int fd, const struct iommufd_saved *saved, char *why, size_t why_size);
+/*
+ * The lowest object id free in C's iommufd context, into *ID: the leak count of live updates
+ * (docs/liveupdate.md). iommufd numbers every object (IOAS, HWPT, device, vIOMMU, vDEVICE, vEVENTQ)
+ * with xa_alloc on the context's xarray (drivers/iommu/iommufd/driver.c _iommufd_object_alloc,
+ * xa_limit_31b; the xarray is XA_FLAGS_ALLOC1, main.c iommufd_fops_open), which hands out the lowest
+ * free index, never cyclically; so an IOMMU_IOAS_ALLOC gets exactly that id, and IOMMU_DESTROY frees
+ * it again. An object an update leaks (allocated and never destroyed while the fd crosses the exec)
+ * takes that id or one below it, and the probe of a later update reads higher. Call before the
+ * thread's seccomp filter (IOMMU_IOAS_ALLOC is not in the loop's). -errno: nothing is left behind
+ * but an object IOMMU_DESTROY refused, which is reported.
+ */
+int iommufd_ctx_probe_free_id(const struct iommufd_ctx *c, uint32_t *id);
 
 #endif

@@ -216,7 +216,7 @@ int vm_restore_args(struct vm_restore *rs, int argc, char **argv)
 	char *end;
 	long v[2];
 
-	*rs = (struct vm_restore){ .state_fd = -1, .prev_fd = -1, .conn_fd = -1 };
+	*rs = (struct vm_restore){ .state_fd = -1, .prev_fd = -1, .conn_fd = -1, .iommufd_free_id = -1 };
 	if (argc < 5 || strcmp(argv[1], "--restore-fd") || strcmp(argv[3], "--previous-binary-fd"))
 		return 1;
 	for (int i = 0; i < 2; i++) {
@@ -353,6 +353,8 @@ void vm_restore_reply(struct vm_restore *rs, struct vm *vm)
 		json_object_object_add(o, "phases_us", t);
 		json_object_object_add(o, "downtime_us", json_object_new_int64((int64_t)(t_resumed - i->t_request) / 1000));
 		json_object_object_add(o, "state_bytes", json_object_new_int64((int64_t)rs->st.len));
+		if (rs->iommufd_free_id >= 0)
+			json_object_object_add(o, "iommufd_free_id", json_object_new_int64(rs->iommufd_free_id));
 		if (conn >= 0)
 			vm_update_reply_http(conn, 200, "OK", "application/json", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 		pr_info("update: restored in the new binary: %s", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));

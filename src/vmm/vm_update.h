@@ -57,6 +57,7 @@ struct vm_restore {
 	int state_fd, prev_fd, conn_fd;
 	const char *fallback_reason;    /* set: this is the previous binary taking the VM back */
 	uint64_t t_start, t_restored;
+	int64_t iommufd_free_id;        /* the lowest free iommufd object id after the restore; -1: no iommufd */
 	struct vm_update_info info;
 	struct lu_state st;
 };

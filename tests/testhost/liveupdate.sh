@@ -16,6 +16,9 @@
 # more: no chunk wrong, no I/O error, DMA goes on. The nested vSMMUv3 (arm64): the same behind
 # --viommu smmuv3 with edu driven through L2's iommufd and faulting on an unmapped IOVA now and then:
 # the same iommufd objects after the update, and F_TRANSLATION still reaches L2 through the vEVENTQ.
+# Leaks (arm64): that VM across LU_LEAK_ROUNDS (100) updates keeps its fd count, anonymous memory,
+# VmPin and lowest free iommufd object id (iommufd_free_id in the reply), and a leak made on purpose
+# (NESTVM_FAIL_AT=lu-leak-object) shows in that id.
 # Both arches but the vSMMU part (arm64's); x86_64's guests use 8-16 MiB for memcheck (see MIB).
 . tests/testhost/lib.sh
 
@@ -345,6 +348,79 @@ elif [ -c "${edu_cdev:-/nonexistent}" ]; then
 	stop
 else
 	skip "no edu device bound to vfio-pci in L1" "vSMMUv3 across updates"
+fi
+# --- LEAK_ROUNDS (100) updates in a row behind the nested vSMMUv3: nothing leaks, counted ---
+# The VM of the vSMMU part (edu through L2's iommufd, virtio-blk, the virtio console, the vEVENTQ),
+# counted after its first update and after LEAK_ROUNDS more: the process's fds; its anonymous memory
+# (smaps_rollup Pss_Anon and status RssAnon: nestvm's own heap, stacks and io_uring rings; guest RAM
+# is a memfd, i.e. shmem, and not in it), which each exec starts afresh, so what an update leaked
+# in the kernel's mm (an mmap never unmapped) would be gone anyway and only the run after the last
+# exec counts: LEAK_ANON_SLACK_KB absorbs what one process image uses more than another because the
+# guest kept it busier (longer request bodies, event stream lines, the allocator's arenas grown by
+# the vCPU threads' timing); VmPin (pinned guest RAM charged to the process, which must not double;
+# 0 with CAP_IPC_LOCK, see the edu part); and the iommufd objects: the new process reports the
+# lowest free iommufd object id (`iommufd_free_id` in the reply, docs/liveupdate.md), which any
+# object left behind by one of the updates (an IOAS, HWPT, vDEVICE, vEVENTQ never destroyed while
+# the fd crossed the exec) would raise.
+LEAK_ROUNDS=${LU_LEAK_ROUNDS:-100}
+LEAK_ANON_SLACK_KB=${LU_LEAK_ANON_SLACK_KB:-256}
+pss_anon() { sed -n 's/^Pss_Anon:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$pid/smaps_rollup"; }
+rss_anon() { sed -n 's/^RssAnon:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$pid/status"; }
+free_id() { sed -n 's/.*"iommufd_free_id":\([0-9]*\).*/\1/p' "$T/c"; }
+# within A B: B is at most LEAK_ANON_SLACK_KB above A
+within() { [ -n "$1" ] && [ -n "$2" ] && [ "$2" -le $(($1 + LEAK_ANON_SLACK_KB)) ]; }
+anon_ok() { within "$a0" "$a1" && within "$r0" "$r1"; }
+if [ "$NESTVM_ARCH" != arm64 ]; then
+	skip "the nested SMMUv3 is arm64's" "$LEAK_ROUNDS updates behind the vSMMUv3 without a leak"
+elif [ "$LEAK_ROUNDS" = 0 ]; then
+	skip "LU_LEAK_ROUNDS=0" "updates in a row behind the vSMMUv3 without a leak"
+elif [ -c "${edu_cdev:-/nonexistent}" ]; then
+	check "leak: L2 with --viommu smmuv3, edu (L2's iommufd), virtio-blk and virtio-console boots" \
+		smmu_boot || show "$T/out" 60
+	CTL --json "$S" update exec > "$T/c" 2>&1; rc=$?
+	i0=$(free_id) f0=$(nfds) a0=$(pss_anon) r0=$(rss_anon) p0=$(vmpin) s0=$(sed -n 's/^SUnreclaim:[[:space:]]*//p' /proc/meminfo)
+	check "leak: the first update: exit 0, the reply has iommufd_free_id ($i0)" \
+		sh -c "[ $rc = 0 ] && [ -n '$i0' ]" || { show "$T/c"; show "$T/out" 60; }
+	ok_n=0 worst=0 ids=''
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	: > "$T/phases"
+	for n in $(seq "$LEAK_ROUNDS"); do
+		CTL --json "$S" update exec > "$T/c" 2>&1 || { show "$T/c"; break; }
+		d=$(sed -n 's/.*"downtime_us":\([0-9]*\).*/\1/p' "$T/c"); [ "${d:-0}" -gt "$worst" ] && worst=$d
+		grep -o '"phases_us":{[^}]*},"downtime_us":[0-9]*' "$T/c" >> "$T/phases"
+		case " $ids " in *" $(free_id) "*) ;; *) ids="$ids $(free_id)" ;; esac
+		ok_n=$n
+	done
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	awk -F'[:,}]' '{ for (i = 1; i < NF; i++) if ($i ~ /downtime_us/) print $(i + 1) }' "$T/phases" | sort -n |
+		awk '{ v[NR] = $1 } END { if (NR) printf "# leak: %d updates in %s s, downtime median %d us, p99 %d us, max %d us\n", NR, "'"$(awk "BEGIN{print $t1 - $t0}")"'", v[int((NR + 1) / 2)], v[int(NR * 0.99 + 0.999)], v[NR] }'
+	i1=$(free_id) f1=$(nfds) a1=$(pss_anon) r1=$(rss_anon) p1=$(vmpin) s1=$(sed -n 's/^SUnreclaim:[[:space:]]*//p' /proc/meminfo)
+	check "leak: $LEAK_ROUNDS updates in a row behind the vSMMU ($ok_n, worst downtime ${worst} us)" [ "$ok_n" = "$LEAK_ROUNDS" ]
+	check "leak: ... no fd leak ($f0 after update 1, $f1 after update $((LEAK_ROUNDS + 1)))" [ "$f0" = "$f1" ] ||
+		ls -l "/proc/$pid/fd"
+	check "leak: ... no iommufd object leak: lowest free object id $i0 after update 1, $i1 after update $((LEAK_ROUNDS + 1)) (seen:$ids)" \
+		sh -c "[ -n '$i1' ] && [ '$i0' = '$i1' ] && [ '$ids' = ' $i0' ]"
+	check "leak: ... anonymous memory: Pss_Anon $a0 -> $a1 kB, RssAnon $r0 -> $r1 kB (slack $LEAK_ANON_SLACK_KB kB)" \
+		anon_ok
+	check "leak: ... pinned guest RAM does not grow: VmPin $p0 -> $p1 kB" sh -c "[ -n '$p1' ] && [ '$p1' -le '${p0:-0}' ]"
+	echo "# leak: L1 SUnreclaim $s0 -> $s1 (kernel slab, for the record: other L1 activity moves it)"
+	dma_goes_on "$(loop_round)"; st=$?
+	check "leak: ... edu DMA and MSIs go on (bad/lost $(loop_bad)), memcheck 0 bad" [ $st = 0 ] || show "$T/out" 60
+	check "leak: ... diskcheck goes on, no bad chunk" disk_goes_on "$(disk_lines)" ||
+		{ disk_worst | sed 's/^/# /'; show "$T/out"; }
+	stop
+	# The count can fail: each new process of an update makes an IOAS it never destroys
+	# (NESTVM_FAIL_AT=lu-leak-object), and the lowest free id must grow by one per update.
+	check "leak: L2 with edu assigned boots (NESTVM_FAIL_AT=lu-leak-object)" edu_boot NESTVM_FAIL_AT=lu-leak-object ||
+		show "$T/out"
+	ids=''
+	for n in 1 2 3; do CTL --json "$S" update exec > "$T/c" 2>&1 && ids="$ids $(free_id)"; done
+	set -- $ids
+	check "leak: ... a leaked iommufd object is seen: lowest free id after 3 updates that each leak one:$ids" \
+		sh -c "[ $# = 3 ] && [ \$(($2 - $1)) = 1 ] && [ \$(($3 - $2)) = 1 ]"
+	stop
+else
+	skip "no edu device bound to vfio-pci in L1" "updates in a row behind the vSMMUv3 without a leak"
 fi
 GCMD=$GCMD0 KCMD='' EXTRA=''
 
