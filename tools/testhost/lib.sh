@@ -50,8 +50,9 @@ th_sid_apt() {
 		awk 'BEGIN{RS="";ORS="\n"} NR==1' /etc/apt/sources.list.d/debian.sources |
 			sed -e 's/^Suites:.*/Suites: sid/' > "$st/sid.sources"
 	fi
+	mkdir -p "$st/cache"
 	TH_APT=(-o Dir::Etc::SourceList=/dev/null -o Dir::Etc::SourceParts="$st" -o Dir::State::Lists="$st/lists"
-		-o Dir::State::Status=/dev/null -o APT::Sandbox::User=root
+		-o Dir::Cache="$st/cache" -o Dir::State::Status=/dev/null -o APT::Sandbox::User=root
 		-o APT::Architectures::=amd64 -o APT::Architectures::=arm64)
 	if [ ! -f "$st/lists/.updated" ] || [ -n "$(find "$st/lists/.updated" -mmin +1440)" ]; then
 		apt-get "${TH_APT[@]}" update -qq || th_die "apt-get update (sid, private state) failed"
@@ -76,23 +77,97 @@ th_linux_source() {
 	echo "$src"
 }
 
-# The x86_64 peer VMM for runs inside L1: the build machine's qemu-system-x86_64, the loader and the
-# libraries ldd names, and the firmware microvm loads, in build-testhost/peer/x86_64 (L1 sees it over
-# 9p and runs it through the bundled loader). Prints the folder.
-th_x86_peer_bundle() {
-	local q b="$TOP/build-testhost/peer/x86_64" f src
-	q=$(command -v qemu-system-x86_64) || th_die "qemu-system-x86_64 not found: run tools/setup" 3
-	if [ "$(cat "$b/.key" 2>/dev/null)" != "$(sha256sum "$q" | cut -c1-16)" ]; then
-		rm -rf "$b" && mkdir -p "$b/lib" "$b/share"
-		cp "$q" "$b/"
-		ldd "$q" | awk '/=> \//{print $3} /^\t\/.*ld-linux/{print $1}' | while read -r l; do cp -L "$l" "$b/lib/"; done
-		for f in qboot.rom bios-microvm.bin linuxboot_dma.bin kvmvapic.bin bios-256k.bin; do
-			src=$(find /usr/share/qemu /usr/share/seabios -name "$f" 2>/dev/null | head -n1)
-			[ -n "$src" ] && cp -L "$src" "$b/share/"
-		done
-		sha256sum "$q" | cut -c1-16 > "$b/.key"
+# A QEMU that runs from a folder of its own, BUNDLE: the binary, the loader and the libraries it
+# needs in BUNDLE/lib, its firmware in BUNDLE/share, and BUNDLE/qemu, a sh wrapper that runs it through
+# the bundled loader (`ld-linux --library-path BUNDLE/lib ... -L BUNDLE/share`) from wherever BUNDLE
+# is seen (L1 sees build-testhost/ under /nestvm). Without ROOT: the build machine's QEMU, the
+# libraries ldd names and the FILES (firmware names) from /usr/share/qemu and /usr/share/seabios.
+# With ROOT (a `dpkg -x` tree: th_sid_qemu_root): the loader and libraries of ROOT as ROOT's own
+# loader resolves them, and all of ROOT's /usr/share/qemu (FILES unused). Rebuilt when the binary
+# changes. Prints BUNDLE.
+th_qemu_bundle() {  # th_qemu_bundle QEMU BUNDLE ROOT|"" [FILES...]
+	local q=$1 b=$2 root=$3 key f src ld lp
+	shift 3
+	key=$(sha256sum "$q" | cut -c1-16)
+	if [ "$(cat "$b/.key" 2>/dev/null)" != "$key" ]; then
+		rm -rf "$b" && mkdir -p "$b/lib" "$b/share" || th_die "cannot make $b"
+		cp "$q" "$b/" || th_die "cannot copy $q into $b"
+		if [ -z "$root" ]; then
+			ldd "$q" | awk '/=> \//{print $3} /^\t\/.*ld-linux/{print $1}' | while read -r l; do cp -L "$l" "$b/lib/"; done
+			for f in "$@"; do
+				src=$(find /usr/share/qemu /usr/share/seabios -name "$f" 2>/dev/null | head -n1)
+				[ -n "$src" ] && cp -L "$src" "$b/share/"
+			done
+		else
+			ld=$(find "$root/usr/lib" "$root/usr/lib64" -maxdepth 2 -name 'ld-linux-*.so.*' 2>/dev/null | head -n1)
+			[ -n "$ld" ] || th_die "no ld-linux in $root"
+			lp=$(find "$root/usr/lib" -maxdepth 1 -type d -name '*-linux-gnu*' | tr '\n' ':')
+			"$ld" --library-path "$lp" --list "$q" > "$b/.libs" || th_die "$q does not load with $root's libraries (see $b/.libs)"
+			awk '/=> \//{print $3}' "$b/.libs" | while read -r l; do cp -L "$l" "$b/lib/"; done
+			cp -L "$ld" "$b/lib/" && cp -rL "$root/usr/share/qemu/." "$b/share/" || th_die "cannot copy $root's loader or /usr/share/qemu"
+		fi
+		cat > "$b/qemu" <<'WRAP'
+#!/bin/sh
+# Runs the bundled QEMU through the bundled loader and libraries, its firmware from share/.
+b=$(cd "$(dirname "$0")" && pwd)
+q=$(cd "$b" && ls qemu-system-*)
+exec "$b"/lib/ld-linux-* --library-path "$b/lib" "$b/$q" -L "$b/share" "$@"
+WRAP
+		chmod +x "$b/qemu"
+		echo "$key" > "$b/.key"
 	fi
 	echo "$b"
+}
+
+# The x86_64 peer VMM for runs inside L1: the build machine's qemu-system-x86_64 bundled
+# (th_qemu_bundle) with the firmware microvm loads, in build-testhost/peer/x86_64. Prints the folder.
+th_x86_peer_bundle() {
+	local q
+	q=$(command -v qemu-system-x86_64) || th_die "qemu-system-x86_64 not found: run tools/setup" 3
+	th_qemu_bundle "$q" "$TOP/build-testhost/peer/x86_64" "" \
+		qboot.rom bios-microvm.bin linuxboot_dma.bin kvmvapic.bin bios-256k.bin
+}
+
+# Debian sid's QEMU system emulator PKG (qemu-system-x86 or qemu-system-arm) and its whole runtime
+# closure (sid's libc6 included), unpacked (`dpkg -x`, nothing installed or configured) into
+# $CACHE/qemu-sid/root: the private sid apt state of th_sid_apt resolves the closure with an empty
+# package status (`install --download-only` downloads every dependency), the .debs are kept in
+# $CACHE/qemu-sid/debs. Absolute symlinks in the tree (/usr/share/qemu -> /usr/share/seabios/...) are
+# made to point into the tree. Fetched once per candidate version. Prints the root.
+th_sid_qemu_root() {  # th_sid_qemu_root PKG
+	local pkg=$1 r="$CACHE/qemu-sid" v d l t
+	th_sid_apt
+	v=$(apt-cache "${TH_APT[@]}" policy "$pkg" | awk '/Candidate:/{print $2}')
+	[ -n "$v" ] && [ "$v" != "(none)" ] || th_die "sid has no $pkg"
+	if [ ! -f "$r/.done-$pkg-$v" ]; then
+		th_say "fetching sid's $pkg $v and its runtime closure (private apt state, unpacked under $r)"
+		mkdir -p "$r/debs/partial" "$r/state" "$r/root" || th_die "cannot make $r"
+		# ipxe-qemu and seabios: the option ROMs and BIOS QEMU loads (Recommends, or reached only through
+		# qemu-system-data); both architecture-independent, so cheap for either PKG.
+		apt-get "${TH_APT[@]}" -o Dir::State="$r/state" -o Dir::Cache::Archives="$r/debs" \
+			-o Debug::NoLocking=1 install --download-only -y -qq --no-install-recommends \
+			"$pkg" ipxe-qemu seabios >&2 || th_die "resolving/downloading sid's $pkg failed"
+		for d in "$r"/debs/*.deb; do dpkg -x "$d" "$r/root" || th_die "dpkg -x $d failed"; done
+		find "$r/root" -type l | while read -r l; do
+			t=$(readlink "$l")
+			case $t in "$r/root"/*) ;; /*) ln -sfn "$r/root$t" "$l" ;; esac
+		done
+		touch "$r/.done-$pkg-$v"
+	fi
+	echo "$r/root"
+}
+
+# The L0 QEMU of `tools/testhost/run --l0-qemu sid`: sid's qemu-system-ARCH bundled (th_qemu_bundle)
+# in $CACHE/l0-qemu-sid/ARCH. Prints the command (the bundle's wrapper) to run it with.
+th_l0_qemu_sid() {  # th_l0_qemu_sid ARCH
+	local pkg bin root b
+	case $1 in
+		x86_64) pkg=qemu-system-x86 bin=qemu-system-x86_64 ;;
+		arm64) pkg=qemu-system-arm bin=qemu-system-aarch64 ;;
+	esac
+	root=$(th_sid_qemu_root "$pkg") || exit
+	b=$(th_qemu_bundle "$root/usr/bin/$bin" "$CACHE/l0-qemu-sid/$1" "$root") || exit
+	echo "$b/qemu"
 }
 
 # The arm64 peer VMM for runs inside L1: Debian trixie's qemu-system-arm in a foreign debootstrap root
