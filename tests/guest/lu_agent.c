@@ -26,19 +26,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define AGENT_MAGIC 0x544e4741554c564eull   /* "NVLUAGNT" little-endian */
-
-struct agent_page {
-	uint64_t magic, seq, mono_ns;
-};
-
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
+#include "lu_agent.h"
 
 /* The guest-physical address of the page at VA, or 0 (reported) when pagemap does not give it. */
 static uint64_t gpa_of(const void *va)

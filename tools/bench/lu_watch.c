@@ -28,19 +28,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define AGENT_MAGIC 0x544e4741554c564eull   /* lu_agent.c */
-
-struct agent_page {
-	uint64_t magic, seq, mono_ns;
-};
-
-static uint64_t now_ns(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
-}
+#include "../../tests/guest/lu_agent.h"
 
 int main(int argc, char **argv)
 {
