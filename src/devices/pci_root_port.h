@@ -11,7 +11,7 @@
  *     reported for every Slot Control write;
  *   - MSI-X with one vector (table in BAR0): the hot-plug interrupt, sent when the OR of the enabled
  *     Slot Status events goes from 0 to 1 (6.7.3.4, what pciehp's ISR relies on).
- * The slot's owner (pci_hotplug.c) plugs a function (presence detect changed + attention button),
+ * The slot's owner (hotplug.c) plugs a function (presence detect changed + attention button),
  * presses the button to ask for its removal, and is told when the guest powers the slot on or off.
  */
 #ifndef NESTVM_DEVICES_PCI_ROOT_PORT_H
