@@ -2,7 +2,7 @@
 /*
  * An x86_64 vCPU's KVM state across a live update (vcpu_state.h). The restore order, from
  * Documentation/virt/kvm/api.rst and what KVM checks on each ioctl:
- *  - the TSC frequency first (4.55 KVM_SET_TSC_KHZ): the offset and deadline are in its ticks;
+ *  - the TSC frequency first: the new vCPU's, unscaled, as the guest's was (x86_vcpu_state_write);
  *  - KVM_SET_SREGS2 (4.129) before the LAPIC: it carries IA32_APIC_BASE, and KVM_SET_LAPIC reads
  *    the APIC id in the mode (xAPIC or x2APIC) the base selects (4.57);
  *  - the general registers, XSAVE and XCRs (4.11, 4.42, 4.43), then the MSRs (4.19);
@@ -363,7 +363,7 @@ static int write_msrs(struct vcpu *v, const struct x86_vcpu_state *s, char *why,
 	return r;
 }
 
-int x86_vcpu_state_write(struct vcpu *v, const struct x86_vcpu_state *s, char *why, size_t why_size)
+int x86_vcpu_state_write(struct vcpu *v, struct x86_vcpu_state *s, char *why, size_t why_size)
 {
 	struct kvm_mp_state mp = { .mp_state = s->mp_state };
 	struct kvm_vcpu_events ev = s->events;
@@ -372,11 +372,22 @@ int x86_vcpu_state_write(struct vcpu *v, const struct x86_vcpu_state *s, char *w
 	khz = ioctl(fd, KVM_GET_TSC_KHZ);
 	if (khz <= 0)
 		return fail(why, why_size, v, "KVM_GET_TSC_KHZ");
-	if ((uint32_t)khz != s->tsc_khz && ioctl(fd, KVM_SET_TSC_KHZ, (unsigned long)s->tsc_khz)) {
-		r = -errno;
-		snprintf(why, why_size, "vCPU %u: its TSC ran at %" PRIu32 " kHz, a new one runs at %d kHz and KVM_SET_TSC_KHZ "
-			 "fails: %s", v->id, s->tsc_khz, khz, strerror(-r));
-		return r;
+	/*
+	 * nestvm runs every guest TSC at the host's own rate, unscaled (machine.c asks KVM for the
+	 * host kernel's tsc_khz at VM creation), so the saved frequency is only the number that
+	 * kernel had for it then. A kernel that refined its TSC calibration since (Linux's
+	 * tsc_refine_calibration_work, seconds after boot; the testhost's L1 went from 1995709 to
+	 * 2000001 kHz between a VM's creation and its update), or the kernel after a kexec, names
+	 * the same hardware rate differently. Asking KVM for the old number would scale the guest's
+	 * TSC by the difference where the CPU can scale TSCs, and fails where it cannot ("user
+	 * requested TSC rate below hardware speed", arch/x86/kvm/x86.c set_tsc_khz()); the new
+	 * vCPU's unscaled TSC is the one the guest had. The conversions after this (the offset
+	 * across the update, x86_tsc_offset_after) take the new kernel's better number.
+	 */
+	if ((uint32_t)khz != s->tsc_khz) {
+		pr_debug("vCPU %u: the host kernel now calls the TSC rate %d kHz (%" PRIu32 " kHz when the VM was saved); "
+			 "the guest's TSC stays unscaled", v->id, khz, s->tsc_khz);
+		s->tsc_khz = (uint32_t)khz;
 	}
 	if (ioctl(fd, KVM_SET_SREGS2, &s->sregs))
 		return fail(why, why_size, v, "KVM_SET_SREGS2");

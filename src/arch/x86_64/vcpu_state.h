@@ -67,10 +67,11 @@ int x86_vcpu_state_get(const struct lu_section *sec, struct x86_vcpu_state *s, c
 /*
  * KVM (vcpu_state.c). Read: a parked vCPU whose pending I/O is complete (vcpu_complete_io).
  * Write: into a new vCPU, everything but the TSC offset and deadline, which come after the VM's
- * kvmclock (clock_state.h): x86_vcpu_state_write_tsc. Both -errno with a reason in WHY.
+ * kvmclock (clock_state.h): x86_vcpu_state_write_tsc; it keeps the new vCPU's (unscaled) TSC rate
+ * and sets S's tsc_khz to it. Both -errno with a reason in WHY.
  */
 int x86_vcpu_state_read(struct vcpu *v, struct x86_vcpu_state *s);
-int x86_vcpu_state_write(struct vcpu *v, const struct x86_vcpu_state *s, char *why, size_t why_size);
+int x86_vcpu_state_write(struct vcpu *v, struct x86_vcpu_state *s, char *why, size_t why_size);
 int x86_vcpu_state_write_tsc(struct vcpu *v, uint64_t tsc_offset, uint64_t tsc_deadline, char *why, size_t why_size);
 /* Debug messages (-v): what of S the vCPU does not hold after the restore (time moves the timer count). */
 void x86_vcpu_state_verify(struct vcpu *v, const struct x86_vcpu_state *s);
