@@ -6,7 +6,9 @@
  * region-info, irq-setup; nested vIOMMU: hwpt-alloc, viommu-alloc, vdevice-alloc, veventq-alloc, and
  * vste-s1 (the host refuses every guest stage-1 STE, at run time); at run time too, bar-revoke (the
  * assigned function never sees memory decode on: the host revoked its BARs under the guest) and
- * function-reset (VFIO_DEVICE_RESET fails when the guest resets the function).
+ * function-reset (VFIO_DEVICE_RESET fails when the guest resets the function). Live update test
+ * hooks (not failures of a call): lu-corrupt-state, lu-restore-midway, lu-change-process,
+ * lu-leak-object, lu-tsc-renamed.
  * Unset (the normal case), it costs one getenv per step.
  */
 #ifndef NESTVM_IOMMU_FAIL_INJECT_H
