@@ -67,14 +67,30 @@ static int dev_msi_translate(void *opaque, uint32_t rid, uint64_t *addr, uint32_
 	return vtd_ir_translate(&d->vtd, (uint16_t)rid, addr, data, report);
 }
 
+static void dev_detach_vfio(void *opaque, uint32_t rid);
+
+/* The shadow backend (wrapping the software one): the unit in caching mode, which the shadow needs
+ * to see the guest's maps (6.1). */
+static int use_shadow(struct vtd_dev *d)
+{
+	struct vm *vm = d->mount.vm;
+	int r = viommu_mount_wrap(&d->mount, viommu_shadow_create(d->mount.backend, &vm->mem, vm->iommufd.fd),
+				  &d->vtd.lock, &d->vtd.viommu, &d->vtd);
+
+	if (r)
+		return r;
+	d->shadow = true;
+	vtd_set_caching_mode(&d->vtd);
+	return 0;
+}
+
 /*
  * The first assigned device (DEV_ID on IOAS) chooses the backend, which wraps the software one (it
  * keeps the emulated devices): nested when the host VT-d can nest (IOMMU_GET_HW_INFO type
  * INTEL_VTD with ECAP.NEST, and the kernel gives the device a NEST_PARENT HWPT), with the unit's
- * CAP/ECAP then what the host can nest (first stage only, CM = 0); else shadow, with the unit in
- * caching mode, which the shadow needs to see the guest's maps (6.1). The VT-d of QEMU up to 11.1
- * (the testhost's) has no NEST. backend=nested on a host that cannot nest is an error; backend=shadow
- * never asks the host.
+ * CAP/ECAP then what the host can nest (first stage only, CM = 0); else shadow. The VT-d of QEMU
+ * up to 11.1 (the testhost's) has no NEST. backend=nested on a host that cannot nest is an error;
+ * backend=shadow never asks the host.
  */
 static int choose_backend(struct vtd_dev *d, uint32_t dev_id, uint32_t ioas)
 {
@@ -110,43 +126,47 @@ static int choose_backend(struct vtd_dev *d, uint32_t dev_id, uint32_t ioas)
 	}
 	if (want == VIOMMU_BACKEND_AUTO)
 		pr_info("vtd: shadow backend: %s", why);
-	r = viommu_mount_wrap(&d->mount, viommu_shadow_create(d->mount.backend, &vm->mem, vm->iommufd.fd), &d->vtd.lock,
-			      &d->vtd.viommu, &d->vtd);
-	if (r)
-		return r;
-	d->shadow = true;
-	vtd_set_caching_mode(&d->vtd);
-	return 0;
+	return use_shadow(d);
 }
 
-/* An assigned device behind the unit (pci_viommu_ops.attach_vfio), before any vCPU runs. */
+/*
+ * An assigned device behind the unit (pci_viommu_ops.attach_vfio): cold-plugged before any vCPU
+ * runs, or hot-added (vm.add-device, on the loop thread) while vCPUs walk the guest's tables under
+ * the unit's lock. A hot-added first device cannot choose: CAP/ECAP are what the guest read at boot,
+ * so it takes the shadow backend if the unit started in caching mode (vtd_dev_create, with
+ * hot-plug slots), and is refused otherwise.
+ */
 static int dev_attach_vfio(void *opaque, int vfio_fd, uint32_t dev_id, uint32_t ioas, uint32_t rid)
 {
 	struct vtd_dev *d = opaque;
+	bool running = d->mount.vm->pci && d->mount.vm->pci->running;
 	int r;
 
-	/* Caching mode (CAP.CM) must be there before the guest reads CAP; and a hot-added device's
-	 * IOAS would be made and filled on the loop thread, whose seccomp filter has no IOAS_ALLOC or
-	 * MAP_FILE. Assigned devices behind the vVT-d are cold-plugged only, for now. */
-	if (d->mount.vm->pci && d->mount.vm->pci->running) {
-		pr_err("vtd: a hot-added assigned device cannot sit behind the vVT-d yet (assign it at boot with "
-		       "--device vfio,...)");
-		return -EOPNOTSUPP;
-	}
 	if (!d->shadow && !d->nested) {
-		r = choose_backend(d, dev_id, ioas);
+		if (!running)
+			r = choose_backend(d, dev_id, ioas);
+		else if (d->vtd.feat.cm)
+			r = use_shadow(d);
+		else
+			r = err_num(EOPNOTSUPP, "vtd: a hot-added assigned device needs the unit in caching mode from boot "
+					       "(--hotplug-slots without backend=nested) or an assigned device at boot");
 		if (r)
 			return r;
 	}
+	pthread_mutex_lock(&d->vtd.lock);
 	if (d->nested)
 		r = viommu_nested_add_device(d->mount.backend, vfio_fd, dev_id, ioas, rid);
 	else
 		r = viommu_shadow_add_device(d->mount.backend, vfio_fd, dev_id, ioas, rid);
+	pthread_mutex_unlock(&d->vtd.lock);
 	if (r)
 		return r;
+	/* The source id's context may be set already (a slot used before): it applies at once. */
 	r = vtd_add_assigned(&d->vtd, (uint16_t)rid);
-	if (r)
+	if (r) {
 		err_num(-r, "vtd: source id %#x of an assigned device", rid);
+		dev_detach_vfio(d, rid);
+	}
 	return r;
 }
 
@@ -273,6 +293,11 @@ int vtd_dev_create(struct vm *vm, uint64_t base, struct vtd_dev **out)
 	r = vtd_init(&d->vtd, &f, &vm->mem, d->mount.backend, &hooks, d);
 	if (r)
 		goto err_backend;
+	/* With hot-plug slots an assigned device may come while the guest runs, after it read CAP
+	 * once: the shadow it would need wants caching mode, so the unit starts in it. A device at
+	 * boot the host can nest turns it off again (vtd_nested_features) before any vCPU runs. */
+	if (vm->cfg && vm->cfg->hotplug_slots && vm->cfg->viommu_backend != VIOMMU_BACKEND_NESTED)
+		vtd_set_caching_mode(&d->vtd);
 	d->mount.backend->frontend = &d->vtd;
 	r = viommu_mount_expose(&d->mount, base, VTD_MMIO_SIZE, vtd_mmio, &d->vtd, &pci_ops, d);
 	if (r)

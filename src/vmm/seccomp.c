@@ -331,15 +331,17 @@ static const int firmware_syscalls[] = { SCMP_SYS(fsync) };
  * --hotplug-slots: vm.add-device runs on the loop thread (the API's), which then does what the main
  * thread did for a cold-plugged device before any filter: open the VFIO cdev, bind and attach it,
  * read its config space, mmap its BAR regions (shared, never executable) and set up its interrupts;
- * with a nested vIOMMU also its vDEVICE and nested HWPT. vm.remove-device and a surprise removal
- * tear one down (already allowed: close, munmap, IOMMU_DESTROY, KVM_SET_USER_MEMORY_REGION...).
+ * with a nested vIOMMU also its vDEVICE and nested HWPT; behind the shadow vVT-d its own IOAS, which
+ * the guest's translation fills at once if its context is set already (iommu/vtd_dev.c).
+ * vm.remove-device and a surprise removal tear one down (already allowed: close, munmap,
+ * IOMMU_DESTROY, KVM_SET_USER_MEMORY_REGION...).
  * Without hot-plug slots the loop never needs these.
  */
 static const int hotplug_syscalls[] = { SCMP_SYS(openat), SCMP_SYS(pread64), SCMP_SYS(pwrite64) };
 static const unsigned long hotplug_ioctls[] = {
 	VFIO_DEVICE_BIND_IOMMUFD, VFIO_DEVICE_ATTACH_IOMMUFD_PT, VFIO_DEVICE_GET_INFO,
 	VFIO_DEVICE_GET_REGION_INFO, VFIO_DEVICE_GET_IRQ_INFO, VFIO_DEVICE_RESET,
-	IOMMU_HWPT_ALLOC, IOMMU_VDEVICE_ALLOC,
+	IOMMU_HWPT_ALLOC, IOMMU_VDEVICE_ALLOC, IOMMU_IOAS_ALLOC, IOMMU_IOAS_MAP_FILE,
 	VFIO_DEVICE_FEATURE,                        /* P2P: its BAR pieces exported as dma-bufs (vfio_pci_p2p.c) */
 };
 

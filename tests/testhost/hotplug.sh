@@ -7,7 +7,10 @@
 # surprise removal instead: L1 unbinds the device from vfio-pci under the guest (surprise(), below). On arm64 the same
 # once more behind the nested vSMMU (--viommu smmuv3): the hot-added edu gets a vDEVICE and a nested
 # HWPT, and edu_test runs through L2's own iommufd; the nested vSMMU needs an assigned device at
-# boot, so the first edu is cold-plugged there and the second one is hot-plugged.
+# boot, so the first edu is cold-plugged there and the second one is hot-plugged. On x86_64 the same
+# behind the vVT-d (--viommu vtd) with no device at boot: the unit starts in caching mode because of
+# the slot, the hot-added edu gets the shadow backend (an IOAS of its own that follows L2's
+# invalidations), and edu_test runs through L2's own iommufd over L2's intel-iommu.
 # Round 2 passes the device as a manager without access to /dev/vfio would: the cdev's fd sent with
 # SCM_RIGHTS on the request (vm.add-device {"fd": 0}): `nestvm ctl add-device fd=3`, and behind the
 # vSMMU tools/bench/api_probe sendfd with 2 more fds nestvm must close; a request naming a passed /dev/null or an fd index nobody passed is refused and
@@ -152,6 +155,12 @@ scenario() {
 		wait_for "out | grep -q '^hp: edu_test $r '" 180
 		round_out $r > "$T/round$r"
 		edu_checks "$name round $r (hot-added, in L2)" "$T/round$r"
+		if [ "$name" = vtd ]; then
+			CTL --json "$S" viommu > "$T/c" 2>&1
+			check "$name round $r: the hot-added edu (source id 0x100) has its own IOAS, which shadows L2's tables" \
+				grep -Eq '"backend":"shadow".*\{"sid":256,"dev_id":[0-9]+,"ioas_id":[1-9][0-9]*,"attached_to":"shadow"' "$T/c" ||
+				show "$T/c"
+		fi
 		if [ $r = 1 ]; then
 			surprise "$name" $r "$cdev"
 			cdev=$CDEV
@@ -174,7 +183,9 @@ scenario() {
 
 scenario "no vIOMMU" "$1" "--noiommu" "loglevel=4 vfio.enable_unsafe_noiommu_mode=1"
 
-if [ "$NESTVM_ARCH" != arm64 ]; then
+if [ "$NESTVM_ARCH" = x86_64 ]; then
+	scenario "vtd" "${CDEV:-$1}" "--iommufd --timeout-ms 5000" "loglevel=4 intel_iommu=on,sm_on iommu.strict=1" --viommu vtd
+elif [ "$NESTVM_ARCH" != arm64 ]; then
 	skip "the nested vSMMU is arm64's" "smmuv3: hot-added edu behind the nested vSMMU"
 elif [ -z "$2" ]; then
 	skip "needs two edu devices (tools/testhost/run --edu 2)" "smmuv3: hot-added edu behind the nested vSMMU"

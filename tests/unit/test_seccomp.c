@@ -31,7 +31,7 @@
 enum action { DO_SOCKET, DO_EXEC_MMAP, DO_TTY_IOCTL, DO_ALLOWED, DO_KVM_RUN_IOCTL, DO_PREAD, DO_PWRITE,
 	      DO_FILE_MMAP_SHARED, DO_FILE_MMAP_PRIVATE, DO_FILE_MMAP_EXEC, DO_EXEC_MPROTECT, DO_URING_FILES_UPDATE,
 	      DO_URING_REGISTER_BUFFERS, DO_ACCEPT, DO_CONNECT, DO_FSYNC, DO_OPENAT, DO_VFIO_BIND,
-	      DO_MAP_FILE_IOCTL, DO_VFIO_FEATURE, DO_RECVMSG, DO_SETSOCKOPT_TCP, DO_SETSOCKOPT_SOCKET };
+	      DO_MAP_FILE_IOCTL, DO_IOAS_ALLOC_IOCTL, DO_VFIO_FEATURE, DO_RECVMSG, DO_SETSOCKOPT_TCP, DO_SETSOCKOPT_SOCKET };
 
 struct job {
 	enum seccomp_thread t;
@@ -183,6 +183,10 @@ static void *confined(void *arg)
 		/* vfio-pci P2P: a BAR dma-buf into the IOAS on a guest's BAR write (bad fd: EBADF). */
 		passed(syscall(SYS_ioctl, -1, IOMMU_IOAS_MAP_FILE, 0), EBADF);
 		break;
+	case DO_IOAS_ALLOC_IOCTL:
+		/* A device hot-added behind the shadow vVT-d gets an IOAS of its own (bad fd: EBADF). */
+		passed(syscall(SYS_ioctl, -1, IOMMU_IOAS_ALLOC, 0), EBADF);
+		break;
 	case DO_KVM_RUN_IOCTL:
 		/* Allowed by request number; the bad fd gives EBADF from the kernel, not SIGSYS. */
 		r = syscall(SYS_ioctl, -1, KVM_RUN, 0);
@@ -324,10 +328,14 @@ int main(void)
 	CHECK(stopped_by_filter(st), "loop thread: openat stops it without hot-plug slots (status 0x%x)", st);
 	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_VFIO_BIND });
 	CHECK(stopped_by_filter(st), "loop thread: VFIO_DEVICE_BIND_IOMMUFD stops it without hot-plug slots (status 0x%x)", st);
+	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_IOAS_ALLOC_IOCTL });
+	CHECK(stopped_by_filter(st), "loop thread: IOMMU_IOAS_ALLOC stops it without hot-plug slots (status 0x%x)", st);
 	{
 		static const struct { enum action a; bool ok; const char *what; } hp[] = {
 			{ DO_OPENAT, true, "openat (the cdev)" }, { DO_VFIO_BIND, true, "VFIO_DEVICE_BIND_IOMMUFD" },
 			{ DO_VFIO_FEATURE, true, "VFIO_DEVICE_FEATURE (P2P dma-buf export)" },
+			{ DO_IOAS_ALLOC_IOCTL, true, "IOMMU_IOAS_ALLOC (shadow vVT-d)" },
+			{ DO_MAP_FILE_IOCTL, true, "IOMMU_IOAS_MAP_FILE (shadow vVT-d)" },
 			{ DO_PREAD, true, "pread (config space)" }, { DO_FILE_MMAP_SHARED, true, "shared file mmap (BARs)" },
 			{ DO_FILE_MMAP_EXEC, false, "executable file mmap" }, { DO_FILE_MMAP_PRIVATE, false, "private file mmap" },
 			{ DO_SOCKET, false, "socket()" }, { DO_FSYNC, false, "fsync" },

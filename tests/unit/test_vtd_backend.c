@@ -32,14 +32,15 @@
 static int iommufd, vfio;
 static struct evloop *loop;
 
-/* A VM with a vVT-d whose first assigned device is attached with BACKEND on a host with ECAP: the
- * attach's result in *R, the backend's name and the unit's CAP/ECAP, the calls the fake took. */
-static const char *attach(enum viommu_backend backend, uint64_t ecap, int *r, uint64_t *cap_out, uint64_t *ecap_out,
-			  unsigned int *nr_hw_info)
+/* A VM (with SLOTS hot-plug slots) with a vVT-d whose first assigned device is attached with BACKEND
+ * on a host with ECAP, cold-plugged or (HOT) while the guest runs: the attach's result in *R, the
+ * backend's name and the unit's CAP/ECAP, the calls the fake took. */
+static const char *attach_to(enum viommu_backend backend, uint64_t ecap, unsigned int slots, bool hot, int *r,
+			     uint64_t *cap_out, uint64_t *ecap_out, unsigned int *nr_hw_info)
 {
 	static char name[16];
 	struct fake_iommufd_cfg c = { .hw_type = IOMMU_HW_INFO_TYPE_INTEL_VTD, .vtd_cap = HOST_CAP, .vtd_ecap = ecap };
-	struct vm_config cfg = { .viommu_model = VIOMMU_MODEL_VTD, .viommu_backend = backend };
+	struct vm_config cfg = { .viommu_model = VIOMMU_MODEL_VTD, .viommu_backend = backend, .hotplug_slots = slots };
 	const struct fake_call *k;
 	struct vtd_dev *d = NULL;
 	unsigned int nr;
@@ -57,6 +58,7 @@ static const char *attach(enum viommu_backend backend, uint64_t ecap, int *r, ui
 	}
 	fake_iommufd_setup(iommufd, vfio, &c);
 	vm.iommufd.fd = iommufd;
+	vm.pci->running = hot;
 	*r = pci_host_viommu_attach_vfio(vm.pci, vfio, 10, IOAS, SID);
 	snprintf(name, sizeof(name), "%s", d->mount.backend->ops->name);
 	*cap_out = d->vtd.cap;
@@ -73,6 +75,12 @@ static const char *attach(enum viommu_backend backend, uint64_t ecap, int *r, ui
 	gmem_destroy(&vm.mem);
 	fake_iommufd_teardown();
 	return name;
+}
+
+static const char *attach(enum viommu_backend backend, uint64_t ecap, int *r, uint64_t *cap_out, uint64_t *ecap_out,
+			  unsigned int *nr_hw_info)
+{
+	return attach_to(backend, ecap, 0, false, r, cap_out, ecap_out, nr_hw_info);
 }
 
 int main(void)
@@ -100,6 +108,21 @@ int main(void)
 	      "backend=nested, host without ECAP.NEST: refused, the unit unchanged");
 	b = attach(VIOMMU_BACKEND_SHADOW, HOST_ECAP, &r, &cap, &ecap, &hw);
 	CHECK(!strcmp(b, "shadow") && (cap & CAP_CM) && hw == 0, "backend=shadow on a host that could nest: shadow, never asked");
+
+	/* Hot-plug slots: the unit starts in caching mode (a device may come after the guest read CAP). */
+	b = attach_to(VIOMMU_BACKEND_AUTO, HOST_ECAP, 1, false, &r, &cap, &ecap, &hw);
+	CHECK(r == 0 && !strcmp(b, "nested") && !(cap & CAP_CM) && (ecap & ECAP_FLTS),
+	      "hot-plug slots, a device at boot the host can nest: nested, CM off again before the guest runs");
+	b = attach_to(VIOMMU_BACKEND_AUTO, HOST_ECAP, 1, true, &r, &cap, &ecap, &hw);
+	CHECK(r == 0 && !strcmp(b, "shadow") && (cap & CAP_CM) && hw == 0,
+	      "hot-plug slots, the first device hot-added: shadow in the caching mode the guest saw, host not asked (r %d, %s)",
+	      r, b);
+	b = attach_to(VIOMMU_BACKEND_AUTO, HOST_ECAP, 0, true, &r, &cap, &ecap, &hw);
+	CHECK(r == -EOPNOTSUPP && !strcmp(b, "software") && !(cap & CAP_CM),
+	      "no hot-plug slots (CM=0 at boot), a device added while the guest runs: refused, the unit unchanged");
+	b = attach_to(VIOMMU_BACKEND_NESTED, HOST_ECAP, 1, true, &r, &cap, &ecap, &hw);
+	CHECK(r == -EOPNOTSUPP && !strcmp(b, "software") && !(cap & CAP_CM),
+	      "backend=nested with hot-plug slots, the first device hot-added: refused (CAP was fixed at boot)");
 	evloop_destroy(loop);
 	close(iommufd);
 	close(vfio);
