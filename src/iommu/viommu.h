@@ -83,6 +83,25 @@ struct viommu_inval {
 	uint32_t cookie;            /* front-end's: which queue entry this came from */
 };
 
+/* Does INV drop the translations a backend holds for domain TAG at SSID (0: requests without
+ * one)? Configuration and device-TLB invalidations are never a backend's own to act on: the
+ * front-end reloads the configuration, the kernel or device flushes its TLB. */
+static inline bool viommu_inval_covers(const struct viommu_inval *inv, uint16_t tag, uint32_t ssid)
+{
+	switch (inv->kind) {
+	case VIOMMU_INV_ALL:
+	case VIOMMU_INV_VAA:
+		return true;
+	case VIOMMU_INV_ASID:
+	case VIOMMU_INV_VA:
+		return inv->asid == tag && inv->ssid == ssid;
+	case VIOMMU_INV_CD:
+	case VIOMMU_INV_ATC:
+		return false;
+	}
+	return false;
+}
+
 /* Result of a software translation. */
 struct viommu_xlate {
 	uint64_t pa;

@@ -228,23 +228,11 @@ static void shadow_detach(struct viommu *v, uint32_t sid)
 	}
 }
 
-/* Does INV cover D's translation? Page ranges are in the walker's input addresses (VT-d: IOVAs). */
+/* Does INV cover D's translation (requests without PASID)? Ranges are in the walker's input
+ * addresses (VT-d: IOVAs). */
 static bool covers(const struct viommu_inval *inv, const struct shadow_dev *d)
 {
-	if (d->cfg.kind != VIOMMU_CFG_S1)
-		return false;
-	switch (inv->kind) {
-	case VIOMMU_INV_ALL:
-	case VIOMMU_INV_VAA:
-		return true;
-	case VIOMMU_INV_ASID:
-	case VIOMMU_INV_VA:
-		return d->cfg.tag == inv->asid;
-	case VIOMMU_INV_CD:         /* the front-end reloads the config and attaches again */
-	case VIOMMU_INV_ATC:
-		return false;
-	}
-	return false;
+	return d->cfg.kind == VIOMMU_CFG_S1 && viommu_inval_covers(inv, d->cfg.tag, 0);
 }
 
 static int shadow_invalidate(struct viommu *v, const struct viommu_inval *inv, unsigned int nr, unsigned int *done)

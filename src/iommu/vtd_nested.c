@@ -80,16 +80,7 @@ static void vtd_invalidate(const struct viommu_inval *inv, void *entry)
  */
 static bool vtd_inval_matches(const struct viommu_inval *inv, uint16_t tag)
 {
-	switch (inv->kind) {
-	case VIOMMU_INV_ALL:
-	case VIOMMU_INV_VAA:
-		return true;
-	case VIOMMU_INV_ASID:
-	case VIOMMU_INV_VA:
-		return inv->asid == tag && inv->ssid == 0;
-	default:
-		return false;
-	}
+	return viommu_inval_covers(inv, tag, 0);
 }
 
 /* No vEVENTQ for VT-d (per_hwpt): nothing to decode. */
