@@ -189,9 +189,10 @@ int main(int argc, char **argv)
 	r = 0;
 out_replace:
 	{
-		/* Back to the HWPT it came with: the kernel answers what it still holds (on errors). */
+		/* Back onto the IOAS (the automatic domain it came with went when it left): the kernel
+		 * answers what it still holds (on errors), and the fault-capable HWPTs can go. */
 		struct iommu_test_cmd rp = { .op = IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE, .id = md.mock_domain.out_stdev_id,
-					     .mock_domain_replace = { .pt_id = md.mock_domain.out_hwpt_id } };
+					     .mock_domain_replace = { .pt_id = ia.out_ioas_id } };
 
 		if (test_cmd(fd, &rp, "IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE back"))
 			r = 1;
