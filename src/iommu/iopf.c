@@ -425,11 +425,24 @@ uint64_t iopf_count(struct iopf *f, enum iopf_reason reason)
 	return n;
 }
 
-static int cmp_u32(const void *a, const void *b)
+/*
+ * Sorts V (N values) in place: Shell's sort with Ciura's gaps. Not qsort: glibc's asks the kernel
+ * for the machine's memory (sysinfo) to size its buffer once the array passes 1 KiB, a syscall the
+ * loop thread's seccomp filter refuses; nor any allocation (the figures are asked for over the API).
+ */
+static void sort_u32(uint32_t *v, unsigned int n)
 {
-	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	static const unsigned int gaps[] = { 701, 301, 132, 57, 23, 10, 4, 1 };
 
-	return x < y ? -1 : x > y;
+	for (unsigned int g = 0; g < sizeof(gaps) / sizeof(gaps[0]); g++)
+		for (unsigned int i = gaps[g]; i < n; i++) {
+			uint32_t x = v[i];
+			unsigned int j = i;
+
+			for (; j >= gaps[g] && v[j - gaps[g]] > x; j -= gaps[g])
+				v[j] = v[j - gaps[g]];
+			v[j] = x;
+		}
 }
 
 /* Nearest-rank percentile P (1..100) of the N sorted values V. */
@@ -442,22 +455,18 @@ static uint32_t rank(const uint32_t *v, unsigned int n, unsigned int p)
 
 void iopf_latency(struct iopf *f, struct iopf_latency *l)
 {
-	uint32_t *v = NULL;
+	uint32_t v[IOPF_LAT_RING];
 	unsigned int n;
 
 	*l = (struct iopf_latency){ 0 };
 	pthread_mutex_lock(&f->lock);
 	n = f->nr_lat < IOPF_LAT_RING ? (unsigned int)f->nr_lat : IOPF_LAT_RING;
-	if (n)
-		v = malloc(n * sizeof(*v));
-	if (v)
-		memcpy(v, f->lat_us, n * sizeof(*v));
+	memcpy(v, f->lat_us, n * sizeof(v[0]));
 	pthread_mutex_unlock(&f->lock);
-	if (!v)
+	if (!n)
 		return;
-	qsort(v, n, sizeof(*v), cmp_u32);
+	sort_u32(v, n);
 	*l = (struct iopf_latency){ .n = n, .median = rank(v, n, 50), .p99 = rank(v, n, 99), .max = v[n - 1] };
-	free(v);
 }
 
 void iopf_describe(struct iopf *f, json_object *o)

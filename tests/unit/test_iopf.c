@@ -264,8 +264,8 @@ static void test_latency(void)
 		ok_all &= got(&r);
 	}
 	iopf_latency(f, &l);
-	CHECK(ok_all && l.n == IOPF_LAT_RING && l.median < 20000, "the ring keeps the last %u (median now %u us)",
-	      IOPF_LAT_RING, l.median);
+	CHECK(ok_all && l.n == IOPF_LAT_RING && l.median < 20000 && l.median <= l.p99 && l.p99 <= l.max,
+	      "the ring keeps the last %u (median now %u us, p99 %u, max %u)", IOPF_LAT_RING, l.median, l.p99, l.max);
 	iopf_describe(f, o);
 	js = json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN);
 	CHECK(json_object_object_get_ex(o, "latency_us", &lat) &&
