@@ -265,8 +265,11 @@ int main(int argc, char **argv)
 	fprintf(stderr, "iopf-mock: mock device dev_id %u stdev_id %u hwpt %u on IOAS %u as StreamID 0x%x\n",
 	       md.mock_domain.out_idev_id, md.mock_domain.out_stdev_id, md.mock_domain.out_hwpt_id, ia.out_ioas_id, sid);
 	snprintf(fdarg, sizeof(fdarg), "fd=%d", fd);
+	/* hwpt= is where nestvm moves the device back at the end: the IOAS, since the automatic HWPT
+	 * it has now is freed as soon as it leaves it (a replace onto that id fails with ENOENT, and the
+	 * fault-capable HWPTs could not be destroyed). */
 	snprintf(mockarg, sizeof(mockarg), "dev_id=%u,stdev_id=%u,hwpt=%u,sid=%u", md.mock_domain.out_idev_id,
-		      md.mock_domain.out_stdev_id, md.mock_domain.out_hwpt_id, sid);
+		      md.mock_domain.out_stdev_id, ia.out_ioas_id, sid);
 	if (timeout_ms)
 		snprintf(mockarg + strlen(mockarg), sizeof(mockarg) - strlen(mockarg), ",timeout_ms=%u", timeout_ms);
 	nargs = argc - i;

@@ -74,28 +74,39 @@ static void step(int n)
 	fflush(stdout);
 }
 
-/* A locked, zeroed page and its physical address (pagemap: PFN 54:0, present 63). */
-static int page(volatile uint64_t **va, uint64_t *pa)
+/* The physical address of the page at VA (pagemap: PFN 54:0, present 63), or 0. */
+static uint64_t phys(const volatile void *va)
 {
 	uint64_t ent;
+	int fd, ok;
+
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return gu_errno("/proc/self/pagemap"), 0;
+	ok = pread(fd, &ent, 8, (off_t)((uintptr_t)va / 4096 * 8)) == 8;
+	close(fd);
+	if (!ok || !(ent >> 63) || !(ent & ((1ull << 55) - 1)))
+		return gu_err(EIO, "pagemap: no PFN for the queue page (not root?)"), 0;
+	return (ent & ((1ull << 55) - 1)) * 4096;
+}
+
+/*
+ * A locked, zeroed page and its physical address. Locked is not pinned: compaction may still move
+ * an mlocked page (vm.compact_unevictable_allowed, 1 by default), and the unit would then write
+ * page requests into whatever the old frame became; main turns that off first.
+ */
+static int page(volatile uint64_t **va, uint64_t *pa)
+{
 	void *p;
-	int fd, r;
 
 	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED | MAP_POPULATE, -1, 0);
 	if (p == MAP_FAILED)
 		return gu_errno("mmap of a queue page");
 	memset(p, 0, 4096);
-	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return gu_errno("/proc/self/pagemap");
-	r = pread(fd, &ent, 8, (off_t)((uintptr_t)p / 4096 * 8)) == 8 ? 0 : gu_errno("pagemap read");
-	close(fd);
-	if (r)
-		return r;
-	if (!(ent >> 63) || !(ent & ((1ull << 55) - 1)))
-		return gu_err(EIO, "pagemap: no PFN for the queue page (not root?)");
+	*pa = phys(p);
+	if (!*pa)
+		return -EIO;
 	*va = p;
-	*pa = (ent & ((1ull << 55) - 1)) * 4096;
 	return 0;
 }
 
@@ -208,7 +219,8 @@ static int bench(unsigned long count)
 				break;
 		}
 	}
-	printf("# vtd_prq bench: answered %lu of %lu\n", answered, count);
+	printf("# vtd_prq bench: answered %lu of %lu, the queue pages %s\n", answered, count,
+	       phys(prq) == prq_pa && phys(iq) == iq_pa ? "stayed put" : "MOVED (compaction?)");
 	fflush(stdout);
 	return answered == count ? 0 : 1;
 }
@@ -228,6 +240,10 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1)
 		base = strtoull(argv[1], NULL, 0);
+	/* No compaction of the (mlocked) queue pages; absent without CONFIG_COMPACTION. */
+	if (access("/proc/sys/vm/compact_unevictable_allowed", F_OK) == 0 &&
+	    gu_write_file("/proc/sys/vm/compact_unevictable_allowed", "0"))
+		printf("# vm.compact_unevictable_allowed stays on: the queue pages may move\n");
 	fd = open("/dev/mem", O_RDWR | O_SYNC | O_CLOEXEC);
 	if (fd < 0) {
 		gu_errno("/dev/mem");
