@@ -5,18 +5,24 @@
  * its answer: the same kernel objects nestvm's --iopf-mock makes (src/iommu/iopf_mock.c) - an IOAS,
  * the IOMMUFD_TEST mock device on it, a FAULT object (IOMMU_FAULT_QUEUE_ALLOC), a nest parent HWPT
  * and over it a nested IOMMU_HWPT_DATA_SELFTEST HWPT with IOMMU_HWPT_FAULT_ID_VALID, the device
- * moved there (IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE) - then, in one thread, K page requests raised
+ * moved there (IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE) - then K page requests raised
  * (IOMMU_TEST_OP_TRIGGER_IOPF), their struct iommu_hwpt_pgfault records read from the fault fd and a
  * struct iommu_hwpt_page_response SUCCESS written for each, until N were answered. Each round trip
  * is timed (CLOCK_MONOTONIC) from before its trigger to the return of the write of its answer.
+ * In one thread by default; with --thread a responder thread sleeping in poll() on the fault fd
+ * reads and answers, and wakes the raising thread (a condition variable) once the window is
+ * answered: the two wake-ups nestvm's chain has too (its loop thread on the fault fd, iopf-mock's
+ * watcher on nestvm's stderr), without a vIOMMU or a guest between them.
  *
- * usage: iopf_bare N K      (N requests, K (1..256) raised per window)
+ * usage: iopf_bare [--thread] N K      (N requests, K (1..256) raised per window)
  * prints: iopf_bare: bench N=.. K=.. wall_us=.. faults_per_s=.. median_us=.. p99_us=.. max_us=..
  * (median, p99 by nearest rank; faults/s: N over the wall time). Exit 1 on errors, 2 on usage.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,6 +120,117 @@ static int serve(int ffd, unsigned int want, const uint64_t *trig, uint64_t *lat
 	return 0;
 }
 
+/* --thread: the responder's side, under lock. */
+static struct {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int ffd;
+	uint64_t trig[MAX_K], *lat;
+	unsigned long answered, n;
+	bool failed;
+} rs = { .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+
+static void *responder(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		struct iommu_hwpt_pgfault rec[MAX_K];
+		struct pollfd p = { .fd = rs.ffd, .events = POLLIN };
+		ssize_t got;
+		bool all;
+		int pr = poll(&p, 1, 10000);
+
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr != 1) {
+			if (!pr)
+				errno = ETIMEDOUT;
+			fail("responder: waiting for the fault fd");
+			break;
+		}
+		got = read(rs.ffd, rec, sizeof(rec));
+		if (got < 0) {
+			fail("responder: read of the fault fd");
+			break;
+		}
+		for (size_t i = 0; i < (size_t)got / sizeof(rec[0]); i++) {
+			struct iommu_hwpt_page_response r = { .cookie = rec[i].cookie, .code = IOMMUFD_PAGE_RESP_SUCCESS };
+			uint64_t t;
+
+			if (rec[i].grpid >= MAX_K || write(rs.ffd, &r, sizeof(r)) != sizeof(r)) {
+				fail("responder: an unexpected record, or the write of its page response");
+				goto out;
+			}
+			t = now_ns();
+			pthread_mutex_lock(&rs.lock);
+			if (rs.answered < rs.n)
+				rs.lat[rs.answered++] = t - rs.trig[rec[i].grpid];
+			pthread_cond_signal(&rs.cond);
+			pthread_mutex_unlock(&rs.lock);
+		}
+		pthread_mutex_lock(&rs.lock);
+		all = rs.answered == rs.n;
+		pthread_mutex_unlock(&rs.lock);
+		if (all)
+			return NULL;
+	}
+out:
+	pthread_mutex_lock(&rs.lock);
+	rs.failed = true;
+	pthread_cond_signal(&rs.cond);
+	pthread_mutex_unlock(&rs.lock);
+	return NULL;
+}
+
+static int raise_one(int fd, uint32_t dev_id, unsigned int g)
+{
+	struct iommu_test_cmd c = { .op = IOMMU_TEST_OP_TRIGGER_IOPF,
+				    .trigger_iopf = { .dev_id = dev_id, .grpid = g, .perm = 3, .addr = 0x100000ull + g * 4096ull } };
+
+	return test_cmd(fd, &c, "IOMMU_TEST_OP_TRIGGER_IOPF");
+}
+
+/* --thread: windows of K raised here, answered by the responder thread. */
+static int run_threaded(int fd, uint32_t dev_id, int ffd, unsigned long n, unsigned long k, uint64_t *lat)
+{
+	unsigned long done = 0;
+	pthread_t th;
+	int e, r = 0;
+
+	rs.ffd = ffd;
+	rs.lat = lat;
+	rs.n = n;
+	e = pthread_create(&th, NULL, responder, NULL);
+	if (e) {
+		errno = e;
+		return fail("pthread_create");
+	}
+	while (done < n && !r) {
+		unsigned int w = (unsigned int)(n - done < k ? n - done : k);
+
+		for (unsigned int g = 0; g < w && !r; g++) {
+			pthread_mutex_lock(&rs.lock);
+			rs.trig[g] = now_ns();
+			pthread_mutex_unlock(&rs.lock);
+			r = raise_one(fd, dev_id, g);
+		}
+		pthread_mutex_lock(&rs.lock);
+		while (!r && rs.answered < done + w && !rs.failed)
+			pthread_cond_wait(&rs.cond, &rs.lock);
+		r = r || rs.failed ? -1 : 0;
+		pthread_mutex_unlock(&rs.lock);
+		done += w;
+	}
+	if (r) {
+		/* The responder gives up on its own within 10 s of the last record. */
+		pthread_mutex_lock(&rs.lock);
+		rs.n = rs.answered;
+		pthread_mutex_unlock(&rs.lock);
+	}
+	pthread_join(th, NULL);
+	return r;
+}
+
 int main(int argc, char **argv)
 {
 	struct iommu_ioas_alloc ia = { .size = sizeof(ia) };
@@ -125,10 +242,15 @@ int main(int argc, char **argv)
 	unsigned long n, k, done = 0;
 	char *e1, *e2;
 	int fd, ffd = -1, r = 1;
+	bool threaded = argc > 1 && !strcmp(argv[1], "--thread");
 
+	if (threaded) {
+		argc--;
+		argv++;
+	}
 	if (argc != 3 || (n = strtoul(argv[1], &e1, 0)) == 0 || *e1 || (k = strtoul(argv[2], &e2, 0)) == 0 || *e2 ||
 	    k > MAX_K) {
-		fprintf(stderr, "usage: iopf_bare N K   (N > 0 page requests, K (1..%d) per window)\n", MAX_K);
+		fprintf(stderr, "usage: iopf_bare [--thread] N K   (N > 0 page requests, K (1..%d) per window)\n", MAX_K);
 		return 2;
 	}
 	lat = calloc(n, sizeof(*lat));
@@ -165,16 +287,14 @@ int main(int argc, char **argv)
 			goto out;
 	}
 	t0 = now_ns();
-	while (done < n) {
+	if (threaded && run_threaded(fd, md.mock_domain.out_idev_id, ffd, n, k, lat))
+		goto out_replace;
+	while (!threaded && done < n) {
 		unsigned int w = (unsigned int)(n - done < k ? n - done : k);
 
 		for (unsigned int g = 0; g < w; g++) {
-			struct iommu_test_cmd c = { .op = IOMMU_TEST_OP_TRIGGER_IOPF,
-						    .trigger_iopf = { .dev_id = md.mock_domain.out_idev_id, .grpid = g,
-								      .perm = 3, .addr = 0x100000ull + g * 4096ull } };
-
 			trig[g] = now_ns();
-			if (test_cmd(fd, &c, "IOMMU_TEST_OP_TRIGGER_IOPF"))
+			if (raise_one(fd, md.mock_domain.out_idev_id, g))
 				goto out_replace;
 		}
 		if (serve(ffd, w, trig, lat + done))
