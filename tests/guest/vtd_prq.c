@@ -81,12 +81,16 @@ static uint64_t phys(const volatile void *va)
 	int fd, ok;
 
 	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return gu_errno("/proc/self/pagemap"), 0;
+	if (fd < 0) {
+		gu_errno("/proc/self/pagemap");
+		return 0;
+	}
 	ok = pread(fd, &ent, 8, (off_t)((uintptr_t)va / 4096 * 8)) == 8;
 	close(fd);
-	if (!ok || !(ent >> 63) || !(ent & ((1ull << 55) - 1)))
-		return gu_err(EIO, "pagemap: no PFN for the queue page (not root?)"), 0;
+	if (!ok || !(ent >> 63) || !(ent & ((1ull << 55) - 1))) {
+		gu_err(EIO, "pagemap: no PFN for the queue page (not root?)");
+		return 0;
+	}
 	return (ent & ((1ull << 55) - 1)) * 4096;
 }
 

@@ -100,8 +100,15 @@ static int serve(int ffd, unsigned int want, const uint64_t *trig, uint64_t *lat
 		struct pollfd p = { .fd = ffd, .events = POLLIN };
 		ssize_t n;
 
-		if (poll(&p, 1, 10000) != 1)
-			return errno = ETIMEDOUT, fail("waiting for the fault fd");
+		int pr = poll(&p, 1, 10000);
+
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr != 1) {
+			if (!pr)
+				errno = ETIMEDOUT;
+			return fail("waiting for the fault fd");
+		}
 		n = read(ffd, rec, sizeof(rec));
 		if (n < 0)
 			return fail("read of the fault fd");
