@@ -40,6 +40,7 @@ struct iopf;
 #define IOPF_MAX_PER_DEV 32         /* groups of one device awaiting the guest's answer */
 #define IOPF_MAX_TOTAL 128          /* groups awaiting the guest's answer in all */
 #define IOPF_TIMEOUT_MS 5000        /* default: a group the guest leaves unanswered this long is answered INVALID */
+#define IOPF_LAT_RING 1024          /* service times kept for the latency figures (the last ones) */
 #define IOPF_READ_BATCH 256         /* records per read(); the kernel never splits a group across reads,
 				     * so a larger group cannot be read: reported, and the queue stops */
 
@@ -120,7 +121,19 @@ unsigned int iopf_expire(struct iopf *f, uint64_t now_ms);
 uint64_t iopf_now_ms(void);
 /* Groups awaiting the guest's answer (of SID; UINT32_MAX: all). */
 unsigned int iopf_pending(struct iopf *f, uint32_t sid);
-/* The counters (vm.viommu "iopf"): groups, answers by reason and code, late answers. */
+/*
+ * The service time of the last IOPF_LAT_RING groups the guest answered: from the return of the
+ * read() of the fault fd that brought the group to the page response write the kernel took
+ * (CLOCK_MONOTONIC, microseconds; median and p99 by nearest rank). The time from the device's fault
+ * to that read (the loop's wake-up) is not in it. All 0 when there is none yet.
+ */
+struct iopf_latency {
+	unsigned int n;
+	uint32_t median, p99, max;
+};
+void iopf_latency(struct iopf *f, struct iopf_latency *l);
+/* The counters (vm.viommu "iopf"): groups, answers by reason and code, late answers, then
+ * "latency_us" {n, median, p99, max} (iopf_latency). */
 void iopf_describe(struct iopf *f, json_object *o);
 /* The answers given for REASON so far. */
 uint64_t iopf_count(struct iopf *f, enum iopf_reason reason);

@@ -60,7 +60,8 @@ struct iopf_mock_config {
 	bool on;
 	uint32_t dev_id;            /* its iommufd device (idev) id: what its faults carry */
 	uint32_t stdev_id;          /* the selftest object that moves it between HWPTs */
-	uint32_t hwpt_id;           /* the HWPT it has now, where it goes back at the end */
+	uint32_t hwpt_id;           /* where it goes back at the end: its IOAS (a new automatic domain;
+				     * the one it came with went when it left) or a HWPT that stays */
 	uint32_t sid;               /* the guest's StreamID for it */
 	unsigned int timeout_ms;    /* the guest's answer timeout; 0: the default (iopf.h) */
 };

@@ -8,7 +8,12 @@
  * (tests/testhost/iopf_vtd.sh) to raise that step's page requests through tools/iopf-mock, and TAP
  * points for what it sees; the answers the kernel got are checked by the harness in nestvm's log.
  *
- * Usage: vtd_prq [DRHD-BASE]   (default 0xfed90000)
+ * Usage: vtd_prq [--bench COUNT] [DRHD-BASE]   (default 0xfed90000)
+ *
+ * --bench COUNT (tools/bench/iopf): no steps; after "# bench-ready" it answers every page request
+ * Success as fast as it can - polling the queue memory, not PQT (a register read is a VM exit), the
+ * responses of all descriptors found in one pass on the invalidation queue with one IQT write, then
+ * one PQH write - until COUNT were answered ("# vtd_prq bench: answered N"), or none came for 120 s.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -69,39 +74,65 @@ static void step(int n)
 	fflush(stdout);
 }
 
-/* A locked, zeroed page and its physical address (pagemap: PFN 54:0, present 63). */
-static int page(volatile uint64_t **va, uint64_t *pa)
+/* The physical address of the page at VA (pagemap: PFN 54:0, present 63), or 0. */
+static uint64_t phys(const volatile void *va)
 {
 	uint64_t ent;
+	int fd, ok;
+
+	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		gu_errno("/proc/self/pagemap");
+		return 0;
+	}
+	ok = pread(fd, &ent, 8, (off_t)((uintptr_t)va / 4096 * 8)) == 8;
+	close(fd);
+	if (!ok || !(ent >> 63) || !(ent & ((1ull << 55) - 1))) {
+		gu_err(EIO, "pagemap: no PFN for the queue page (not root?)");
+		return 0;
+	}
+	return (ent & ((1ull << 55) - 1)) * 4096;
+}
+
+/*
+ * A locked, zeroed page and its physical address. Locked is not pinned: compaction may still move
+ * an mlocked page (vm.compact_unevictable_allowed, 1 by default), and the unit would then write
+ * page requests into whatever the old frame became; main turns that off first.
+ */
+static int page(volatile uint64_t **va, uint64_t *pa)
+{
 	void *p;
-	int fd, r;
 
 	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED | MAP_POPULATE, -1, 0);
 	if (p == MAP_FAILED)
 		return gu_errno("mmap of a queue page");
 	memset(p, 0, 4096);
-	fd = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return gu_errno("/proc/self/pagemap");
-	r = pread(fd, &ent, 8, (off_t)((uintptr_t)p / 4096 * 8)) == 8 ? 0 : gu_errno("pagemap read");
-	close(fd);
-	if (r)
-		return r;
-	if (!(ent >> 63) || !(ent & ((1ull << 55) - 1)))
-		return gu_err(EIO, "pagemap: no PFN for the queue page (not root?)");
+	*pa = phys(p);
+	if (!*pa)
+		return -EIO;
 	*va = p;
-	*pa = (ent & ((1ull << 55) - 1)) * 4096;
 	return 0;
+}
+
+/* A descriptor put by iq_add; iq_flush makes the unit run all of them (one IQT write). */
+static void iq_add(uint64_t lo, uint64_t hi)
+{
+	iq[iq_tail * 2] = lo;
+	iq[iq_tail * 2 + 1] = hi;
+	iq_tail = (iq_tail + 1) % 256;
+}
+
+static void iq_flush(void)
+{
+	__sync_synchronize();
+	wr64(VTD_IQT, (uint64_t)iq_tail << 4);
 }
 
 /* One 128-bit descriptor on the invalidation queue; nestvm runs it on the IQT write. */
 static void iq_put(uint64_t lo, uint64_t hi)
 {
-	iq[iq_tail * 2] = lo;
-	iq[iq_tail * 2 + 1] = hi;
-	__sync_synchronize();
-	iq_tail = (iq_tail + 1) % 256;
-	wr64(VTD_IQT, (uint64_t)iq_tail << 4);
+	iq_add(lo, hi);
+	iq_flush();
 }
 
 /* Page group response (type 9h): RID 31:16, Response Code 15:12; PRG index 11:3, LPIG 2. */
@@ -146,13 +177,77 @@ static int is_req(uint64_t off, unsigned int prgi, uint64_t addr)
 	       (d1 & 7) == 7 && (d1 & ~0xfffull) == addr;
 }
 
+/*
+ * --bench: answers COUNT page requests Success. A slot is new when both its qwords are nonzero
+ * (type 1 in qword 0, LPIG in qword 1: every mock request is a one-request group) and is zeroed
+ * once answered, so the queue memory alone says what arrived. At most 64 answers per IQT write
+ * (the invalidation queue has 256 slots; nestvm runs them on the write).
+ */
+static int bench(unsigned long count)
+{
+	unsigned long answered = 0;
+	unsigned int head = 0, n;
+	long long idle_since = gu_now_ms();
+	unsigned long spins = 0;
+
+	printf("# bench-ready\n");
+	fflush(stdout);
+	while (answered < count) {
+		for (n = 0; n < 64; n++) {
+			volatile uint64_t *d = &prq[head / 8];
+			uint64_t d0 = d[0], d1 = d[1];
+
+			if ((d0 & 0xff) != 1 || !(d1 & 4))
+				break;
+			iq_add(0x9 | (uint64_t)((d0 >> 16) & 0xffff) << 16, (d1 & (0x1ffull << 3)) | 4);
+			d[0] = d[1] = 0;
+			head = (head + 32) % (ENTRIES * 32);
+		}
+		if (n) {
+			iq_flush();
+			wr64(VTD_PQH, head);
+			answered += n;
+			spins = 0;
+			idle_since = -1;
+			continue;
+		}
+#if defined(__x86_64__)
+		__builtin_ia32_pause();
+#endif
+		if (++spins % 100000 == 0) {
+			long long now = gu_now_ms();
+
+			if (idle_since < 0)
+				idle_since = now;
+			else if (now - idle_since > 120000)
+				break;
+		}
+	}
+	printf("# vtd_prq bench: answered %lu of %lu, the queue pages %s\n", answered, count,
+	       phys(prq) == prq_pa && phys(iq) == iq_pa ? "stayed put" : "MOVED (compaction?)");
+	fflush(stdout);
+	return answered == count ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
-	uint64_t base = argc > 1 ? strtoull(argv[1], NULL, 0) : 0xfed90000ull, ecap, t, h;
+	unsigned long bench_count = 0;
+	uint64_t base = 0xfed90000ull, ecap, t, h;
 	void *m;
 	int fd;
 
 	gu_prog = "vtd_prq";
+	if (argc > 2 && !strcmp(argv[1], "--bench")) {
+		bench_count = strtoul(argv[2], NULL, 0);
+		argc -= 2;
+		argv += 2;
+	}
+	if (argc > 1)
+		base = strtoull(argv[1], NULL, 0);
+	/* No compaction of the (mlocked) queue pages; absent without CONFIG_COMPACTION. */
+	if (access("/proc/sys/vm/compact_unevictable_allowed", F_OK) == 0 &&
+	    gu_write_file("/proc/sys/vm/compact_unevictable_allowed", "0"))
+		printf("# vm.compact_unevictable_allowed stays on: the queue pages may move\n");
 	fd = open("/dev/mem", O_RDWR | O_SYNC | O_CLOEXEC);
 	if (fd < 0) {
 		gu_errno("/dev/mem");
@@ -181,6 +276,8 @@ int main(int argc, char **argv)
 	wr64(VTD_PQA, prq_pa);
 	check(rd64(VTD_PQA) == prq_pa, "PQA_REG holds the page request queue");
 	printf("# page request queue at %#" PRIx64 ", invalidation queue at %#" PRIx64 "\n", prq_pa, iq_pa);
+	if (bench_count)
+		return bench(bench_count);
 
 	/* 1: a request, answered Success. */
 	step(1);
