@@ -26,8 +26,10 @@
 #include "guest_util.h"
 #include "vfio_pci.h"
 #include "../unit/tap.h"
+#include "../../src/iommu/iommufd_mock.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdio.h>
@@ -51,6 +53,8 @@ struct opts {
 	int bind;
 	int remap;
 	int map_bench;
+	int map_bench_mock;
+	const char *exit_file;  /* --exit-file: one 4-byte pread of it per map-bench cycle */
 	int timeout_ms;
 	long loop;          /* --loop N: -1 not asked, 0 forever */
 	long fault_every;   /* --fault-every N: in the loop, every Nth round also a DMA to an unmapped IOVA */
@@ -70,6 +74,12 @@ static void usage(FILE *f)
 		   "  --remap          --iommufd: then unmap the destination IOVA, map another buffer there and\n"
 		   "                   check the DMA follows; then DMA to it unmapped (the IOMMU reports a fault)\n"
 		   "  --map-bench N    --iommufd: only N map+unmap cycles of 255 pages (tools/bench/viommu-inval)\n"
+		   "  --map-bench-mock N  no device: the same cycles on an IOAS whose only domain is the kernel's\n"
+		   "                   IOMMUFD_TEST mock (software, no hardware, no invalidation): the kernel's own\n"
+		   "                   share of a cycle, to compare L1 with L2 (CONFIG_IOMMUFD_TEST)\n"
+		   "  --exit-file PATH  map-bench loops also read 4 bytes at offset 0 of PATH each cycle; in a\n"
+		   "                   guest, PCI config space (/sys/bus/pci/devices/BDF/config) costs one trap to\n"
+		   "                   the VMM per read: the loop then shows what one exit costs\n"
 		   "  --loop N         after the checks, N DMA round trips (0: forever), one line per round:\n"
 		   "                   'edu-loop: round R bad B lost L irqs I' (tests/testhost/liveupdate.sh)\n"
 		   "  --fault-every N  --iommufd, in the loop: every Nth round also a DMA to an IOVA nothing is\n"
@@ -220,16 +230,28 @@ static void test_remap(struct vfio_pci *vp, struct dma_space *ds, const struct o
 }
 
 /* --map-bench: guest map/unmap rate; with a vIOMMU in strict mode each unmap is an invalidation burst. */
-static void map_bench(struct dma_space *ds, int n)
+static void map_bench(struct dma_space *ds, int n, uint64_t iova, const char *exit_file)
 {
 	size_t ps = (size_t)sysconf(_SC_PAGESIZE), len = 255 * ps;
-	uint64_t iova = 1ull << 32, t0;
+	uint64_t t0;
+	int efd = -1;
+	uint32_t word;
 	uint8_t *buf = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
 	int i, ret = 0;
 
 	if (buf == MAP_FAILED) {
 		CHECK(0, "map-bench: mmap: %s", strerror(errno));
 		return;
+	}
+	if (exit_file) {
+		efd = open(exit_file, O_RDONLY | O_CLOEXEC);
+		if (efd < 0 || pread(efd, &word, sizeof(word), 0) != (ssize_t)sizeof(word)) {
+			CHECK(0, "map-bench: reading 4 bytes of %s: %s", exit_file, strerror(errno));
+			if (efd >= 0)
+				close(efd);
+			munmap(buf, len);
+			return;
+		}
 	}
 	t0 = gu_now_ms();
 	for (i = 0; i < n && !ret; i++) {
@@ -242,9 +264,14 @@ static void map_bench(struct dma_space *ds, int n)
 			ret = -errno;
 		else
 			ret = ioas_unmap(ds, iova, len);
+		if (!ret && efd >= 0 && pread(efd, &word, sizeof(word), 0) != (ssize_t)sizeof(word))
+			ret = -EIO;
 	}
 	CHECK(ret == 0, "map-bench: %d map+unmap cycles of %zu KiB", i, len >> 10);
-	printf("# edu_test: map-bench: %d cycles in %llu ms\n", i, (unsigned long long)(gu_now_ms() - t0));
+	printf("# edu_test: map-bench: %d cycles in %llu ms%s\n", i, (unsigned long long)(gu_now_ms() - t0),
+	       efd >= 0 ? " (one exit-file read each)" : "");
+	if (efd >= 0)
+		close(efd);
 	munmap(buf, len);
 }
 
@@ -370,6 +397,38 @@ static void dma_loop(struct vfio_pci *vp, struct dma_space *ds, const struct opt
 	      (unsigned long long)bad, (unsigned long long)lost);
 }
 
+/*
+ * --map-bench-mock: the map+unmap loop on a fresh IOAS with one IOMMUFD_TEST mock device on it
+ * (IOMMU_TEST_OP_MOCK_DOMAIN attaches it to a new paging HWPT of the kernel's mock IOMMU). iommufd
+ * pins, maps and unmaps exactly as for a real domain, but the domain is software: no page-table
+ * walker, no TLB, no invalidation, so nothing in a cycle leaves the kernel it runs in. Run in L1 and
+ * in L2, the rates compare how fast each kernel does its own share of a cycle (tools/bench/
+ * viommu-inval). The mock's aperture starts at 16 MiB (MOCK_APERTURE_START).
+ */
+static int map_bench_mock(int n, const char *exit_file)
+{
+	struct dma_space ds = { .iommufd = open("/dev/iommu", O_RDWR | O_CLOEXEC) };
+	struct iommu_ioas_alloc alloc = { .size = sizeof(alloc) };
+	struct iommu_test_cmd mock = { .size = sizeof(mock), .op = IOMMU_TEST_OP_MOCK_DOMAIN };
+	int ret = 0;
+
+	if (ds.iommufd < 0)
+		ret = gu_errno("open /dev/iommu");
+	else if (ioctl(ds.iommufd, IOMMU_IOAS_ALLOC, &alloc))
+		ret = gu_errno("IOMMU_IOAS_ALLOC");
+	mock.id = alloc.out_ioas_id;
+	if (!ret && ioctl(ds.iommufd, IOMMU_TEST_CMD, &mock))
+		ret = gu_errno("IOMMU_TEST_OP_MOCK_DOMAIN on IOAS %u (CONFIG_IOMMUFD_TEST?)", mock.id);
+	CHECK(ret == 0, "IOAS %u with a mock domain (hwpt %u)", mock.id, mock.mock_domain.out_hwpt_id);
+	if (!ret) {
+		ds.ioas_id = alloc.out_ioas_id;
+		map_bench(&ds, n, 1ull << 24, exit_file);
+	}
+	if (ds.iommufd >= 0)
+		close(ds.iommufd);     /* frees the IOAS, the mock device and its HWPT */
+	return tap_done();
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option lopts[] = {
@@ -377,6 +436,7 @@ int main(int argc, char **argv)
 		{ "device", required_argument, NULL, 'd' }, { "bind", no_argument, NULL, 'b' },
 		{ "iova", required_argument, NULL, 'i' }, { "timeout-ms", required_argument, NULL, 't' },
 		{ "remap", no_argument, NULL, 'r' }, { "map-bench", required_argument, NULL, 'm' },
+		{ "map-bench-mock", required_argument, NULL, 'M' }, { "exit-file", required_argument, NULL, 'x' },
 		{ "loop", required_argument, NULL, 'l' }, { "fault-every", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
@@ -419,6 +479,14 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'x': o.exit_file = optarg; break;
+		case 'M':
+			o.map_bench_mock = atoi(optarg);
+			if (o.map_bench_mock <= 0) {
+				fprintf(stderr, "edu_test: bad --map-bench-mock '%s'\n", optarg);
+				return 2;
+			}
+			break;
 		case 'i':
 			errno = 0;
 			o.iova = strtoull(optarg, &end, 0);
@@ -442,6 +510,8 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	if (o.map_bench_mock)
+		return map_bench_mock(o.map_bench_mock, o.exit_file);
 	/* A fresh pattern each run: a stale device buffer from an earlier run cannot pass. */
 	seed = (uint32_t)getpid() * 2654435761u ^ (uint32_t)gu_now_ms();
 	if (seed == 0)
@@ -472,7 +542,7 @@ int main(int argc, char **argv)
 
 	if (o.map_bench) {
 		if (ds.ops == &dma_iommufd_ops)
-			map_bench(&ds, o.map_bench);
+			map_bench(&ds, o.map_bench, 1ull << 32, o.exit_file);
 		else
 			CHECK(0, "--map-bench needs --iommufd");
 		goto out;
