@@ -8,6 +8,8 @@
  * VFIO_GROUP_GET_DEVICE_FD (needs CAP_SYS_RAWIO, drivers/vfio/group.c vfio_df_group_open).
  * A buffer's bus address is its physical address, from /proc/self/pagemap
  * (Documentation/admin-guide/mm/pagemap.rst: bit 63 present, bits 0-54 PFN; PFNs need CAP_SYS_ADMIN).
+ * Nothing pins the buffers, so compaction must not move them (gu_keep_locked_pages): the device's
+ * next DMA would write into the old frame, by then the guest kernel's.
  */
 #include "dma_space.h"
 #include "guest_util.h"
@@ -49,6 +51,9 @@ static int noiommu_open_device(struct dma_space *ds, const char *dev, int *dev_f
 
 	if (dev[0] == '/')
 		return gu_err(EINVAL, "the noiommu backend needs a PCI address, not %s", dev);
+	ret = gu_keep_locked_pages();
+	if (ret)
+		return gu_err(ret, "vm.compact_unevictable_allowed=0 (the DMA buffers must not move)");
 	ret = group_path(dev, path, sizeof(path));
 	if (ret)
 		return ret;

@@ -94,6 +94,15 @@ int gu_write_file(const char *path, const char *s)
 	return 0;
 }
 
+int gu_keep_locked_pages(void)
+{
+	static const char knob[] = "/proc/sys/vm/compact_unevictable_allowed";
+
+	if (access(knob, F_OK) != 0)
+		return 0;
+	return gu_write_file(knob, "0");
+}
+
 static int is_pci_fn(const struct dirent *e)
 {
 	return e->d_name[0] != '.';

@@ -26,6 +26,15 @@ int gu_find_pci(unsigned int vendor, unsigned int device, unsigned int nth, char
 /* Binds PCI function BDF to vfio-pci (unbinding another driver first) through driver_override. */
 int gu_bind_vfio(const char *bdf);
 
+/*
+ * Keeps mlocked pages where they are: locked is not pinned, and compaction still migrates mlocked
+ * pages while vm.compact_unevictable_allowed is 1 (the default; kcompactd compacts proactively),
+ * so a device given a locked page's physical address would go on writing to the old frame, which
+ * the kernel has reused (guest memory corruption). 0, or -errno (absent without CONFIG_COMPACTION:
+ * nothing moves then either, 0).
+ */
+int gu_keep_locked_pages(void);
+
 /* CLOCK_MONOTONIC in milliseconds. */
 long long gu_now_ms(void);
 

@@ -244,9 +244,8 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1)
 		base = strtoull(argv[1], NULL, 0);
-	/* No compaction of the (mlocked) queue pages; absent without CONFIG_COMPACTION. */
-	if (access("/proc/sys/vm/compact_unevictable_allowed", F_OK) == 0 &&
-	    gu_write_file("/proc/sys/vm/compact_unevictable_allowed", "0"))
+	/* No compaction of the (mlocked) queue pages. */
+	if (gu_keep_locked_pages())
 		printf("# vm.compact_unevictable_allowed stays on: the queue pages may move\n");
 	fd = open("/dev/mem", O_RDWR | O_SYNC | O_CLOEXEC);
 	if (fd < 0) {
