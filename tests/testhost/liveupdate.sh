@@ -38,13 +38,13 @@ wait_round() { i=0; while [ "$(round)" -lt "$1" ] 2>/dev/null || [ -z "$(round)"
 	[ $i -ge $(($2 * 10)) ] && return 1; alive "$pid" || return 1; usleep 100000; i=$((i + 1)); done; }
 boot() {  # boot [ENV=...]: nestvm in the background, memcheck counting on the console ($EXTRA: more run options)
 	rm -f "$T/out" "$EV" "$S"
-	env "$@" "$NESTVM" run --kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --cpus 2 --memory 256M \
+	env "$@" "$NESTVM" run --kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --cpus "$CPUS" --memory 256M \
 		--cmdline "loglevel=1 panic=-1 $KCMD nestvm.gcmd=$(printf '%s' "$GCMD" | base64 -w0)" \
 		--api-socket path="$S" --event-monitor path="$EV" $EXTRA < /dev/null > "$T/out" 2>&1 &
 	pid=$!
 	wait_round 3 300
 }
-KCMD='' EXTRA=''
+KCMD='' EXTRA='' CPUS=2
 stop() { CTL "$S" shutdown > /dev/null 2>&1; i=0; while alive "$pid" && [ $i -lt 300 ]; do usleep 100000; i=$((i + 1)); done
 	alive "$pid" && kill -KILL "$pid"; wait "$pid" 2>/dev/null; }
 nfds() { ls "/proc/$pid/fd" 2>/dev/null | wc -l; }
@@ -235,12 +235,17 @@ disk_worst() { { tr -d '\r' < "$T/out"; } 2>/dev/null | grep '^diskcheck: BAD\|^
 # disk_goes_on N: 3 more rounds per worker past N lines within 180 s, all good
 disk_goes_on() { i=0; while [ "$(disk_lines)" -lt $(($1 + 3 * DISK_W)) ]; do [ $i -ge 1800 ] && return 1
 	alive "$pid" || return 1; usleep 100000; i=$((i + 1)); done; disk_ok; }
+# x86_64 runs this L2 with one vCPU: with two, its exit rate (disk, edu MSIs, console, memcheck on
+# both vCPUs) met the x86 testhost's TCG SVM world-switch defect (docs/testhost.md, "Known
+# intermittent") in 5 of 6 runs on 2026-12-03: L2 triple faults and L1 double faults. The 2-vCPU
+# updates stay proven on x86_64 by the sections above, the heavy one by arm64.
+VIRTIO_CPUS=2; [ "$NESTVM_ARCH" = x86_64 ] && VIRTIO_CPUS=1
 virtio_boot() {
 	dd if=/dev/zero of="$T/vdisk" bs=1M count=4 2>/dev/null
 	GCMD="memcheck 16 200 & diskcheck /dev/vda $DISK_W 64 8 & edu_test --noiommu --bind --loop 0"
 	KCMD='vfio.enable_unsafe_noiommu_mode=1'
-	EXTRA="--device vfio,path=$edu_cdev --disk path=$T/vdisk --console virtio"
-	boot "$@" && wait_loop 3 120 && disk_goes_on 0; }
+	EXTRA="--device vfio,path=$edu_cdev --disk path=$T/vdisk --console virtio" CPUS=$VIRTIO_CPUS
+	boot "$@" && wait_loop 3 120 && disk_goes_on 0; st=$?; CPUS=2; return $st; }
 VIRTIO_ROUNDS=${LU_VIRTIO_ROUNDS:-10}
 if [ -c "${edu_cdev:-/nonexistent}" ]; then
 	check "virtio: L2 with virtio-blk, virtio-console and edu boots; diskcheck, edu loop and memcheck count" virtio_boot ||
