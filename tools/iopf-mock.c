@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #include "iommu/iommufd_mock.h"
+#include "bench/percentile.h"
 
 static int die(const char *what)
 {
@@ -117,21 +118,6 @@ static void *watch(void *arg)
 	pthread_cond_broadcast(&w.cond);
 	pthread_mutex_unlock(&w.lock);
 	return NULL;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile P of the N sorted values V, in microseconds. */
-static unsigned long long rank_us(const uint64_t *v, unsigned long n, unsigned int p)
-{
-	unsigned long k = (n * p + 99) / 100;
-
-	return v[k ? k - 1 : 0] / 1000;
 }
 
 /* Waits (locked) until fewer than LIMIT of the bench's raised requests are unanswered, 60 s at most. */

@@ -32,6 +32,7 @@
 #include <unistd.h>
 
 #include "iommu/iommufd_mock.h"
+#include "percentile.h"
 
 #define MAX_K 256                   /* records per window, and per read */
 
@@ -47,21 +48,6 @@ static uint64_t now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (uint64_t)t.tv_sec * 1000000000u + (uint64_t)t.tv_nsec;
-}
-
-static int cmp_u64(const void *a, const void *b)
-{
-	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Nearest-rank percentile P of the N sorted values V, in microseconds. */
-static unsigned long long rank_us(const uint64_t *v, unsigned long n, unsigned int p)
-{
-	unsigned long k = (n * p + 99) / 100;
-
-	return v[k ? k - 1 : 0] / 1000;
 }
 
 static int test_cmd(int fd, struct iommu_test_cmd *c, const char *what)
