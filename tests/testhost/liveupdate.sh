@@ -20,7 +20,8 @@
 # VmPin and lowest free iommufd object id (iommufd_free_id in the reply), and a leak made on purpose
 # (NESTVM_FAIL_AT=lu-leak-object) shows in that id. x86_64: an update whose saved TSC rate is not
 # the host kernel's number for it now (NESTVM_FAIL_AT=lu-tsc-renamed) succeeds and the clock goes on.
-# Both arches but the vSMMU part (arm64's); x86_64's guests use 8-16 MiB for memcheck (see MIB).
+# Both arches but the vSMMU part (arm64's) and, on x86_64 unless LU_X86_VIRTIO=1, the virtio part
+# (see there); x86_64's guests use 8-16 MiB for memcheck (see MIB).
 . tests/testhost/lib.sh
 
 S=$T/api.sock EV=$T/events
