@@ -76,6 +76,22 @@ static void destroy(int fd, uint32_t id)
 		fail("IOMMU_DESTROY");
 }
 
+/* Until FD is readable (poll retried on EINTR), 10 s at most: 0, or -1 with errno (ETIMEDOUT). */
+static int wait_readable(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	int pr;
+
+	do
+		pr = poll(&p, 1, 10000);
+	while (pr < 0 && errno == EINTR);
+	if (pr == 1)
+		return 0;
+	if (!pr)
+		errno = ETIMEDOUT;
+	return -1;
+}
+
 /* Reads until WANT records of the window came; answers each SUCCESS, stamping LAT[grpid]. */
 static int serve(int ffd, unsigned int want, const uint64_t *trig, uint64_t *lat)
 {
@@ -83,18 +99,10 @@ static int serve(int ffd, unsigned int want, const uint64_t *trig, uint64_t *lat
 	unsigned int got = 0;
 
 	while (got < want) {
-		struct pollfd p = { .fd = ffd, .events = POLLIN };
 		ssize_t n;
 
-		int pr = poll(&p, 1, 10000);
-
-		if (pr < 0 && errno == EINTR)
-			continue;
-		if (pr != 1) {
-			if (!pr)
-				errno = ETIMEDOUT;
+		if (wait_readable(ffd))
 			return fail("waiting for the fault fd");
-		}
 		n = read(ffd, rec, sizeof(rec));
 		if (n < 0)
 			return fail("read of the fault fd");
@@ -128,16 +136,10 @@ static void *responder(void *arg)
 	(void)arg;
 	for (;;) {
 		struct iommu_hwpt_pgfault rec[MAX_K];
-		struct pollfd p = { .fd = rs.ffd, .events = POLLIN };
 		ssize_t got;
 		bool all;
-		int pr = poll(&p, 1, 10000);
 
-		if (pr < 0 && errno == EINTR)
-			continue;
-		if (pr != 1) {
-			if (!pr)
-				errno = ETIMEDOUT;
+		if (wait_readable(rs.ffd)) {
 			fail("responder: waiting for the fault fd");
 			break;
 		}
