@@ -35,6 +35,18 @@ skip() { t_n=$((t_n + 1)); echo "ok $t_n - $2 # SKIP $1"; }
 check() { d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; return 1; fi; }
 # show FILE: a failed test's evidence, as TAP comments.
 show() { sed 's/^/#   /' "$1" | tail -n "${2:-30}"; }
+# show_proc PID [SOCKET]: a VMM that stopped answering, as TAP comments: each thread's state, wait
+# channel and syscall, its fds, and whether anything still listens on SOCKET (/proc/net/unix flag
+# 00010000 is __SO_ACCEPTCON). A CI failure leaves nothing else behind.
+show_proc() {
+	[ -d "/proc/$1" ] || { echo "#   pid $1: gone"; return; }
+	for t in /proc/$1/task/*; do
+		echo "#   task ${t##*/}: $(cut -d' ' -f2,3 "$t/stat" 2>/dev/null) wchan=$(cat "$t/wchan" 2>/dev/null) syscall=$(cut -d' ' -f1 "$t/syscall" 2>/dev/null)"
+	done
+	ls -l "/proc/$1/fd" 2>/dev/null | sed -n 's/^.* \([0-9]* -> .*\)/#   fd \1/p'
+	[ -z "$2" ] || grep -F " $2" /proc/net/unix | sed 's/^/#   unix /'
+	[ -z "$2" ] || grep -qF " $2" /proc/net/unix || echo "#   no socket bound at $2"
+}
 done_testing() { echo "1..$t_n"; rm -rf "$T"; [ "$t_fail" = 0 ]; }
 
 # guest OUT GCMD KCMDLINE [nestvm run options...]: boots L2 with its /init running GCMD, the console

@@ -169,11 +169,12 @@ edu_boot() { GCMD="memcheck $MIB 200 & edu_test --noiommu --bind --loop 0" KCMD=
 
 if check "an edu device is bound to vfio-pci in L1 (${edu_cdev:-none}), edu_test is built" \
 	sh -c "[ -c '${edu_cdev:-/nonexistent}' ] && [ -x '$EDU_TEST' ]"; then
-	check "L2 with edu assigned boots, memcheck and the edu DMA loop count" edu_boot || show "$T/out"
+	check "L2 with edu assigned boots, memcheck and the edu DMA loop count" edu_boot ||
+		{ show "$T/out" 60; show_proc "$pid" "$S"; }
 	r0=$(loop_round) f0=$(nfds) p0=$(vmpin)
 	CTL --json "$S" update exec > "$T/c" 2>&1; rc=$?
 	check "edu: update exec with an assigned device: exit 0, same pid ($(head -c 300 "$T/c"))" \
-		sh -c "[ $rc = 0 ] && grep -q '\"pid\":$pid' '$T/c'" || { show "$T/c"; show "$T/out"; }
+		sh -c "[ $rc = 0 ] && grep -q '\"pid\":$pid' '$T/c'" || { show "$T/c"; show "$T/out"; show_proc "$pid" "$S"; }
 	dma_goes_on "$r0"; st=$?
 	check "edu: the DMA in flight at the update and every one after it completed with its MSI and its data (round $r0 -> $(loop_round), bad/lost $(loop_bad))" \
 		[ $st = 0 ] || show "$T/out" 60
