@@ -308,6 +308,7 @@ int vfio_pci_create_below(struct vm *vm, const struct vfio_config *cfg, unsigned
 	v->p2p = !cfg->p2p_off && vm->iommufd.fd >= 0 && vm->iommufd.has_ioas;
 	v->iommufd = vm->iommufd.fd;
 	v->ioas = vm->iommufd.ioas_id;
+	v->peers = &vm->iommufd.peers;
 	if (cfg->path)
 		snprintf(v->name, sizeof(v->name), "vfio%u (%s)", idx, cfg->path);
 	else if (cfg->host)

@@ -27,6 +27,7 @@
 #include "devices/pci_msix.h"
 
 struct fdtab;
+struct ioas_peers;
 struct vm;
 struct vfio_config;
 struct vfio_pci_saved;
@@ -87,6 +88,7 @@ struct vfio_pci {
 	bool p2p;                       /* on unless p2p=off, the IOAS or the dma-buf export is missing */
 	int iommufd;
 	uint32_t ioas;
+	struct ioas_peers *peers;       /* where the mapped windows are published (a shadow vIOMMU maps them too) */
 	_Atomic uint64_t nr_p2p_fail;   /* IOAS mappings refused (logged 1, 2, 4...: the guest places BARs) */
 	bool has_reset;                 /* VFIO_DEVICE_FLAGS_RESET: VFIO_DEVICE_RESET works */
 	uint64_t cfg_off, cfg_size;     /* config region */

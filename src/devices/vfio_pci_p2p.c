@@ -6,7 +6,9 @@
  * the guest has the BAR decoding in D0, mapped into the VM's IOAS at the piece's guest-physical
  * address with IOMMU_IOAS_MAP_FILE. Another assigned device's DMA to that address then reaches the
  * BAR, as a peer's would on bare metal; behind the nested vSMMUv3 the IOAS is the nest parent's,
- * so the guest's stage 1 may point an IOVA at the BAR's GPA and stage 2 completes the walk.
+ * so the guest's stage 1 may point an IOVA at the BAR's GPA and stage 2 completes the walk. Each
+ * mapped piece is published in the IOAS's peer windows (ioas_peers.h), where the shadow vVT-d finds
+ * the dma-buf for a guest IOVA that points at the BAR and hears when the piece goes or moves.
  * (mmap'ed BARs cannot be mapped with IOMMU_IOAS_MAP: iommufd pins pages, and BAR pages have none.)
  *
  * Revocation (Linux 7.2 drivers/vfio/pci/vfio_pci_dmabuf.c, drivers/iommu/iommufd/pages.c):
@@ -30,6 +32,7 @@
 #include "devices/vfio_pci.h"
 #include "iommu/fail_inject.h"
 #include "iommu/ioas.h"
+#include "iommu/ioas_peers.h"
 #include "vmm/fdtab.h"
 #include "vmm/log.h"
 
@@ -107,6 +110,10 @@ void vfio_pci_p2p_map(struct vfio_pci *v, unsigned int bar)
 		if (a->dmabuf < 0 || a->in_ioas)
 			continue;
 		r = fail_inject("p2p-map") ? -errno : ioas_try_map_file(v->iommufd, v->ioas, a->dmabuf, 0, a->size, iova, w);
+		if (!r && v->peers && ioas_peers_add(v->peers, iova, a->size, a->dmabuf, w)) {
+			ioas_unmap(v->iommufd, v->ioas, iova, a->size);
+			r = -ENOSPC;
+		}
 		if (!r) {
 			a->in_ioas = true;
 			a->p2p_iova = iova;
@@ -137,7 +144,10 @@ void vfio_pci_p2p_unmap(struct vfio_pci *v, unsigned int bar)
 
 		if (!a->in_ioas)
 			continue;
-		/* Reported by ioas_unmap; forgotten either way (the next map goes where the BAR is then). */
+		/* Reported by ioas_unmap; forgotten either way (the next map goes where the BAR is then).
+		 * Unpublished first: a shadow vIOMMU's own mappings of it go with it. */
+		if (v->peers)
+			ioas_peers_remove(v->peers, a->p2p_iova);
 		ioas_unmap(v->iommufd, v->ioas, a->p2p_iova, a->size);
 		a->in_ioas = false;
 		pr_debug("%s: P2P: BAR%u+0x%" PRIx64 " out of the IOAS (was at 0x%" PRIx64 ")", v->name, bar, a->off,

@@ -49,6 +49,7 @@ int iommufd_ioas_alloc(int iommufd, uint32_t *ioas_id)
 void iommufd_ctx_init(struct iommufd_ctx *c, struct fdtab *fds)
 {
 	*c = (struct iommufd_ctx){ .fd = -1, .fds = fds };
+	ioas_peers_init(&c->peers);
 }
 
 int iommufd_ctx_open(struct iommufd_ctx *c, int passed_fd)

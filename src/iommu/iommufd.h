@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "iommu/ioas_peers.h"
 #include "vmm/guest_mem.h"
 
 struct fdtab;
@@ -35,6 +36,7 @@ struct iommufd_ctx {
 	uint32_t ioas_id;
 	struct iommufd_map map[GMEM_MAX_REGIONS];   /* what iommufd_ctx_map_ram mapped, for unwinding */
 	unsigned int nr_maps;
+	struct ioas_peers peers;    /* assigned devices' BAR windows in the IOAS (vfio_pci_p2p.c) */
 };
 
 /* A closed context (fd -1) whose fd will belong to FDS (may be NULL): safe to iommufd_ctx_close. */

@@ -69,15 +69,16 @@ static bool same(const struct shadow_area *x, const struct shadow_area *y)
 struct want {
 	struct shadow_area *a;
 	size_t nr, cap;
+	bool sealed;                /* the last run reached the end of its target: the next one is new */
 };
 
 /* Adds [IOVA, +LEN) -> GPA to the runs: it extends the last one when contiguous in both spaces with
- * the same permission and not starting a new SHADOW_RUN_MAX block. */
+ * the same permission, in the same target and not starting a new SHADOW_RUN_MAX block. */
 static int want_add(struct want *w, uint64_t iova, uint64_t gpa, uint64_t len, bool writable)
 {
 	struct shadow_area *l = w->nr ? &w->a[w->nr - 1] : NULL;
 
-	if (l && l->iova + l->len == iova && l->gpa + l->len == gpa && l->writable == writable &&
+	if (l && !w->sealed && l->iova + l->len == iova && l->gpa + l->len == gpa && l->writable == writable &&
 	    (iova & (SHADOW_RUN_MAX - 1))) {
 		l->len += len;
 		return 0;
@@ -105,7 +106,7 @@ static int sweep(struct shadow_map *m, const struct shadow_walk *w, uint64_t sta
 	while (iova <= last) {
 		struct pgwalk_fault f = { 0 };
 		struct pgwalk_out o;
-		uint64_t len, ram, next;
+		uint64_t len, ext, next;
 		unsigned int sh;
 
 		if (!*budget) {
@@ -123,13 +124,16 @@ static int sweep(struct shadow_map *m, const struct shadow_walk *w, uint64_t sta
 		} else {
 			sh = o.block_shift < PAGE_SHIFT ? PAGE_SHIFT : o.block_shift;
 			len = ((iova | ((1ull << sh) - 1)) > last ? last : (iova | ((1ull << sh) - 1))) - iova + 1;
-			ram = m->sink->ram_extent(m->sink_opaque, o.pa);
-			/* A leaf to something that is not RAM (a BAR, nothing) is not shadowed. */
-			if (ram) {
-				if (ram < len)
-					len = ram;
+			ext = m->sink->extent(m->sink_opaque, o.pa);
+			/* A leaf to nothing the sink can map (an emulated device's MMIO, a hole) is not
+			 * shadowed. One that reaches the end of its target ends the run there: two
+			 * targets adjacent in GPA (RAM and a peer BAR) are two files to the sink. */
+			if (ext) {
+				if (ext < len)
+					len = ext;
 				if (want_add(out, iova, o.pa, len, o.writable))
 					return -ENOMEM;
+				out->sealed = ext <= len;
 				next = iova + len;
 				if (!next)
 					break;
@@ -275,4 +279,28 @@ int shadow_map_clear(struct shadow_map *m)
 	}
 	m->nr = 0;
 	return 0;
+}
+
+int shadow_map_unmap_gpa(struct shadow_map *m, uint64_t gpa, uint64_t len)
+{
+	uint64_t last = len && gpa + len - 1 >= gpa ? gpa + len - 1 : UINT64_MAX;
+	size_t n = 0;
+	int r, err = 0;
+
+	for (size_t i = 0; i < m->nr; i++) {
+		const struct shadow_area a = m->a[i];
+
+		if (a.gpa <= last && gpa <= a.gpa + a.len - 1) {
+			m->nr_unmaps++;
+			r = m->sink->unmap(m->sink_opaque, a.iova, a.len);
+			if (!r)
+				continue;
+			m->nr_errors++;
+			if (!err)
+				err = r;
+		}
+		m->a[n++] = a;
+	}
+	m->nr = n;
+	return err;
 }

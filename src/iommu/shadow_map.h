@@ -35,12 +35,13 @@ struct shadow_area {
 
 /* Where the shadow goes (viommu_shadow.c: an IOAS; unit tests: a fake that records calls). */
 struct shadow_sink_ops {
-	/* Maps [IOVA, IOVA+LEN) to guest physical GPA (RAM of one region), readable and WRITABLE. */
+	/* Maps [IOVA, IOVA+LEN) to guest physical GPA (inside one target), readable and WRITABLE. */
 	int (*map)(void *opaque, uint64_t iova, uint64_t gpa, uint64_t len, bool writable);
 	/* Unmaps [IOVA, IOVA+LEN), which covers whole areas only. */
 	int (*unmap)(void *opaque, uint64_t iova, uint64_t len);
-	/* Bytes from GPA on that are RAM of one region (0: GPA is not RAM): runs end there. */
-	uint64_t (*ram_extent)(void *opaque, uint64_t gpa);
+	/* Bytes from GPA on that are one target the sink can map (RAM of one region, a peer device's
+	 * BAR window; 0: nothing there, DMA to it stays blocked): runs end there. */
+	uint64_t (*extent)(void *opaque, uint64_t gpa);
 };
 
 /* The guest translation to shadow: a walker, its config, and how it reads guest RAM. */
@@ -72,5 +73,10 @@ int shadow_map_sync(struct shadow_map *m, const struct shadow_walk *w, uint64_t 
 		    uint64_t *budget);
 /* Unmaps everything (the stream aborts, or is translated elsewhere now). */
 int shadow_map_clear(struct shadow_map *m);
+/*
+ * Unmaps every area whose guest physical range meets [GPA, GPA+LEN) (a target went away or came
+ * back: what was mapped to it must be mapped anew). 0 or the first sink error (those areas stay).
+ */
+int shadow_map_unmap_gpa(struct shadow_map *m, uint64_t gpa, uint64_t len);
 
 #endif

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "iommu/ioas_peers.h"
 #include "iommu/iommufd.h"
 #include "iommu/shadow_map.h"
 #include "vmm/guest_mem.h"
@@ -38,6 +39,7 @@ struct viommu_shadow {
 	struct viommu v;
 	struct viommu *soft;
 	const struct guest_mem *mem;
+	struct ioas_peers *peers;   /* assigned devices' BAR windows (P2P); NULL: none */
 	int iommufd;
 	uint64_t budget;            /* walks left in this guest register access */
 	bool truncation_said;
@@ -72,12 +74,40 @@ static const struct gmem_region *ram_region(const struct guest_mem *mem, uint64_
 
 /* --- the sink: the device's IOAS --- */
 
-static uint64_t sink_ram_extent(void *opaque, uint64_t gpa)
+/*
+ * What GPA is to the sink: RAM (a region's memfd) or a peer device's BAR window (its dma-buf, in
+ * the VM's IOAS while the BAR decodes: a guest IOVA pointing at a peer's BAR makes P2P DMA work
+ * behind the vIOMMU). False: nothing mappable (an emulated device's MMIO, a hole).
+ */
+struct target {
+	int fd;
+	uint64_t off, extent;
+	bool writable, is_ram;
+};
+
+static bool target_at(struct viommu_shadow *s, uint64_t gpa, struct target *t)
+{
+	const struct gmem_region *r = ram_region(s->mem, gpa);
+	struct ioas_peer w;
+
+	if (r) {
+		*t = (struct target){ .fd = r->memfd, .off = gpa - r->gpa, .extent = r->gpa + r->size - gpa, .writable = true,
+				     .is_ram = true };
+		return true;
+	}
+	if (s->peers && ioas_peers_find(s->peers, gpa, &w)) {
+		*t = (struct target){ .fd = w.fd, .off = gpa - w.gpa, .extent = w.gpa + w.size - gpa, .writable = w.writable };
+		return true;
+	}
+	return false;
+}
+
+static uint64_t sink_extent(void *opaque, uint64_t gpa)
 {
 	struct shadow_dev *d = opaque;
-	const struct gmem_region *r = ram_region(d->owner->mem, gpa);
+	struct target t;
 
-	return r ? r->gpa + r->size - gpa : 0;
+	return target_at(d->owner, gpa, &t) ? t.extent : 0;
 }
 
 /* Guest-caused failures (an IOVA in a host reserved range, beyond the host's aperture) would flood
@@ -96,25 +126,32 @@ static void sink_failed(struct shadow_dev *d, const char *what, uint64_t iova, u
 static int sink_map(void *opaque, uint64_t iova, uint64_t gpa, uint64_t len, bool writable)
 {
 	struct shadow_dev *d = opaque;
-	const struct gmem_region *r = ram_region(d->owner->mem, gpa);
 	struct iommu_ioas_map_file m = {
 		.size = sizeof(m),
-		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE | (writable ? IOMMU_IOAS_MAP_WRITEABLE : 0),
+		.flags = IOMMU_IOAS_MAP_FIXED_IOVA | IOMMU_IOAS_MAP_READABLE,
 		.ioas_id = d->ioas,
 		.iova = iova,
 		.length = len,
 	};
+	struct target t;
 
-	if (!r || len > r->gpa + r->size - gpa)
-		return -EFAULT;     /* shadow_map ends runs at region ends: not reached */
-	m.fd = r->memfd;
-	m.start = gpa - r->gpa;
+	/* shadow_map ends runs where targets end, and a window that went since is unmapped by GPA
+	 * (viommu_shadow_peers_changed) before any sync: not reached. */
+	if (!target_at(d->owner, gpa, &t) || len > t.extent)
+		return -EFAULT;
+	m.fd = t.fd;
+	m.start = t.off;
+	if (writable && t.writable)
+		m.flags |= IOMMU_IOAS_MAP_WRITEABLE;
 	if (ioctl(d->owner->iommufd, IOMMU_IOAS_MAP_FILE, &m)) {
 		int e = -errno;
 
 		sink_failed(d, "IOMMU_IOAS_MAP_FILE", iova, len);
 		return e;
 	}
+	if (!t.is_ram)
+		pr_debug("shadow vIOMMU: device %u: IOVA 0x%" PRIx64 "+0x%" PRIx64 " -> peer BAR window at 0x%" PRIx64 "%s",
+			 d->dev_id, iova, len, gpa, m.flags & IOMMU_IOAS_MAP_WRITEABLE ? "" : " (read-only)");
 	return 0;
 }
 
@@ -135,7 +172,7 @@ static int sink_unmap(void *opaque, uint64_t iova, uint64_t len)
 static const struct shadow_sink_ops sink_ops = {
 	.map = sink_map,
 	.unmap = sink_unmap,
-	.ram_extent = sink_ram_extent,
+	.extent = sink_extent,
 };
 
 /* --- syncing --- */
@@ -279,6 +316,30 @@ static void shadow_begin_access(struct viommu *v)
 	to_shadow(v)->budget = SHADOW_WALK_BUDGET;
 }
 
+void viommu_shadow_peers_changed(struct viommu *v, uint64_t gpa, uint64_t size)
+{
+	struct viommu_shadow *s = to_shadow(v);
+	struct ioas_peer w;
+	bool there = s->peers && ioas_peers_find(s->peers, gpa, &w);
+
+	s->budget = SHADOW_WALK_BUDGET;
+	for (unsigned int i = 0; i < s->nr_devs; i++) {
+		struct shadow_dev *d = &s->dev[i];
+		size_t gone = d->map.nr;
+
+		if (d->cfg.kind != VIOMMU_CFG_S1)
+			continue;
+		/* Whatever was mapped to the old window is dead (iommufd zapped it at the revoke). */
+		shadow_map_unmap_gpa(&d->map, gpa, size);
+		gone -= d->map.nr;
+		/* A new one: which IOVAs point at it only the guest's tables know. */
+		if (there)
+			sync(s, d, 0, 0);
+		pr_debug("shadow vIOMMU: device %u: peer BAR window 0x%" PRIx64 "+0x%" PRIx64 " %s: %zu area(s) unmapped%s",
+			 d->dev_id, gpa, size, there ? "came" : "went", gone, there ? ", the space synced again" : "");
+	}
+}
+
 int viommu_shadow_add_device(struct viommu *v, int vfio_fd, uint32_t dev_id, uint32_t ram_ioas, uint32_t sid)
 {
 	struct viommu_shadow *s = to_shadow(v);
@@ -380,7 +441,8 @@ static const struct viommu_ops shadow_ops = {
 	.begin_access = shadow_begin_access,
 };
 
-struct viommu *viommu_shadow_create(struct viommu *soft, const struct guest_mem *mem, int iommufd)
+struct viommu *viommu_shadow_create(struct viommu *soft, const struct guest_mem *mem, struct ioas_peers *peers,
+				    int iommufd)
 {
 	struct viommu_shadow *s = calloc(1, sizeof(*s));
 
@@ -392,6 +454,7 @@ struct viommu *viommu_shadow_create(struct viommu *soft, const struct guest_mem 
 	s->v.ops = &shadow_ops;
 	s->soft = soft;
 	s->mem = mem;
+	s->peers = peers;
 	s->iommufd = iommufd;
 	s->budget = SHADOW_WALK_BUDGET;
 	return &s->v;

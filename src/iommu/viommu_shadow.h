@@ -3,7 +3,8 @@
  * The shadow vIOMMU backend, for assigned devices when the host IOMMU cannot nest: each device gets
  * an IOAS of its own, which nestvm keeps equal to the guest's translation of the device's stream -
  * guest IOVA -> guest physical by walking the guest's tables (the stream config's pgwalk_ops, as
- * the software backend does), guest physical -> RAM memfd offset with IOMMU_IOAS_MAP_FILE. It is
+ * the software backend does), guest physical -> RAM memfd offset, or a peer device's BAR dma-buf
+ * (ioas_peers.h: P2P DMA behind the vIOMMU), with IOMMU_IOAS_MAP_FILE. It is
  * correct only when the guest invalidates every change, including not-present -> present: the
  * front-end offers caching mode (VT-d CAP.CM = 1, spec 6.1) and a page-table format the guest
  * then invalidates on map (VT-d: second stage). Then:
@@ -26,11 +27,21 @@
 
 #include "iommu/viommu.h"
 
+struct ioas_peers;
+
 /* Table walks one guest register access may cause (about 1 GiB of 4 KiB mappings). */
 #define SHADOW_WALK_BUDGET (1u << 18)
 
-/* Wraps SOFT (owned from now on, also on failure) for the devices of IOMMUFD, whose RAM is MEM. */
-struct viommu *viommu_shadow_create(struct viommu *soft, const struct guest_mem *mem, int iommufd);
+/* Wraps SOFT (owned from now on, also on failure) for the devices of IOMMUFD, whose RAM is MEM and
+ * whose peer BAR windows are PEERS (may be NULL). */
+struct viommu *viommu_shadow_create(struct viommu *soft, const struct guest_mem *mem, struct ioas_peers *peers,
+				    int iommufd);
+/*
+ * A peer window at [GPA, GPA+SIZE) came or went (ioas_peers listener; the front-end's lock held):
+ * every translated device's areas there are unmapped (a revoked dma-buf's mappings are dead), and
+ * if a window is there now, each device's whole space is synced again (bounded by the walk budget).
+ */
+void viommu_shadow_peers_changed(struct viommu *v, uint64_t gpa, uint64_t size);
 /*
  * Puts the bound device DEV_ID (its VFIO cdev VFIO_FD, attached to RAM_IOAS: guest RAM at
  * IOVA == GPA) behind the vIOMMU as stream SID: allocates its IOAS. The device stays on RAM_IOAS

@@ -69,18 +69,36 @@ static int dev_msi_translate(void *opaque, uint32_t rid, uint64_t *addr, uint32_
 
 static void dev_detach_vfio(void *opaque, uint32_t rid);
 
+/* A peer's BAR window came or went (a vCPU's config write, a hot-plug): the shadows follow. The
+ * order is the device's config lock, then the unit's; the unit never takes a device's. */
+static void dev_peers_changed(void *opaque, uint64_t gpa, uint64_t size)
+{
+	struct vtd_dev *d = opaque;
+
+	pthread_mutex_lock(&d->vtd.lock);
+	if (d->shadow)
+		viommu_shadow_peers_changed(d->mount.backend, gpa, size);
+	pthread_mutex_unlock(&d->vtd.lock);
+}
+
 /* The shadow backend (wrapping the software one): the unit in caching mode, which the shadow needs
  * to see the guest's maps (6.1). */
 static int use_shadow(struct vtd_dev *d)
 {
 	struct vm *vm = d->mount.vm;
-	int r = viommu_mount_wrap(&d->mount, viommu_shadow_create(d->mount.backend, &vm->mem, vm->iommufd.fd),
+	int r = viommu_mount_wrap(&d->mount,
+				  viommu_shadow_create(d->mount.backend, &vm->mem, &vm->iommufd.peers, vm->iommufd.fd),
 				  &d->vtd.lock, &d->vtd.viommu, &d->vtd);
 
 	if (r)
 		return r;
+	pthread_mutex_lock(&d->vtd.lock);
 	d->shadow = true;
+	pthread_mutex_unlock(&d->vtd.lock);
 	vtd_set_caching_mode(&d->vtd);
+	/* One vVT-d per VM: nothing else listens. */
+	if (ioas_peers_listen(&vm->iommufd.peers, dev_peers_changed, d))
+		pr_warn("vtd: another listener holds the peer BAR windows: P2P DMA behind this unit is blocked");
 	return 0;
 }
 
@@ -212,8 +230,10 @@ static void dev_release_vfio(void *opaque)
 	struct vtd_dev *d = opaque;
 
 	release_iopf(d);
-	if (d->shadow)
+	if (d->shadow) {
+		ioas_peers_listen(&d->mount.vm->iommufd.peers, NULL, NULL);
 		viommu_shadow_release(d->mount.backend);
+	}
 	if (d->nested)
 		viommu_nested_release(d->mount.backend);
 }
@@ -316,10 +336,11 @@ err_free:
 
 void vtd_dev_destroy(struct vm *vm, struct vtd_dev *d)
 {
-	(void)vm;
 	if (!d)
 		return;
 	/* No vCPU runs any more and the functions are gone: nothing can call into the model. */
+	if (d->shadow)
+		ioas_peers_listen(&vm->iommufd.peers, NULL, NULL);
 	release_iopf(d);
 	viommu_mount_hide(&d->mount);
 	vtd_destroy(&d->vtd);

@@ -85,7 +85,7 @@ static uint64_t fextent(void *o, uint64_t gpa)
 	return gpa < IMG ? ((IMG - gpa) & ~0xfffull) : 0;
 }
 
-static const struct shadow_sink_ops sink = { .map = fmap, .unmap = funmap, .ram_extent = fextent };
+static const struct shadow_sink_ops sink = { .map = fmap, .unmap = funmap, .extent = fextent };
 
 /* The recorded areas are sorted, disjoint, and exactly the sink's. */
 static void coherent(const struct shadow_map *m)

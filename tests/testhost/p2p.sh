@@ -8,9 +8,10 @@
 #     BAR moves while decoding (the old address is blocked, the new one reaches B);
 #  2. the same with p2p=off on B: every DMA to B is blocked, and nestvm keeps running;
 #  3. the host refusing the mappings (injected, as for a revoked dma-buf): warned, blocked, running;
-#  4. arm64, behind the nested vSMMUv3: L2 exports B's BAR0 through its own VFIO as a dma-buf and
-#     maps it into A's IOAS at an IOVA (stage 1: IOVA -> B's BAR GPA; nestvm's stage 2: the GPA ->
-#     B's host BAR); unmapped again, the DMA is blocked. (x86's VT-d refuses assigned devices.)
+#  4. behind the guest's vIOMMU (arm64: the nested vSMMUv3; x86_64: the vVT-d's shadow backend): L2
+#     exports B's BAR0 through its own VFIO as a dma-buf and maps it into A's IOAS at an IOVA (the
+#     guest's tables: IOVA -> B's BAR GPA; nestvm: the GPA -> B's host BAR, as stage 2 or in the
+#     shadow); unmapped again, the DMA is blocked; with p2p=off on B, blocked from the start.
 # Every run ends with nestvm closing everything: no fd leak reported (dma-bufs included).
 # B cannot be reset from inside L2 here: QEMU's edu has no FLR, no PM capability and sits on the
 # root bus, so the reset path (COMMAND 0 first, then VFIO_DEVICE_RESET) is exercised by the decode
@@ -93,29 +94,33 @@ check "refused mapping: nestvm warned (1st and 2nd time), the DMA was blocked, e
 		grep -Eq '^ok [0-9]+ - P2P: A.s DMA of 5 to 0x[0-9a-f]*, B.s factorial register reads 6 \\(want 6: it was blocked\\)' '$o' &&
 		grep -q '^p2p_rc=0$' '$o'" || show "$o" 40
 
-# 4. arm64: behind the nested vSMMUv3, through L2's own dma-buf of B's BAR.
-if [ "$NESTVM_ARCH" != arm64 ]; then
-	for w in "vSMMU: P2P through L2's dma-buf IOVA" "vSMMU: unmapped IOVA blocked" "vSMMU with p2p=off: blocked"; do
-		skip "x86's VT-d does not take assigned devices yet; the nested SMMUv3 is arm64's" "$w"
-	done
-	done_testing
-	exit $?
-fi
+# 4. Behind the guest's vIOMMU, through L2's own dma-buf of B's BAR: arm64's nested vSMMUv3 (L2's
+#    stage 1 over nestvm's stage 2, which holds B's BAR), x86's vVT-d on the shadow backend (nestvm
+#    copies L2's second-stage tables into A's own IOAS, mapping the IOVA that points at B's BAR GPA
+#    to B's dma-buf: ioas_peers.h).
 GUEST_INITRD=${NESTED_INITRD:-$GUEST_INITRD}
-p2p_run nested "--iommufd --unmap" "iommu.strict=1" --viommu smmuv3 --device "vfio,path=$a" --device "vfio,path=$b"
+if [ "$NESTVM_ARCH" = arm64 ]; then
+	viommu=smmuv3 vkcmd="iommu.strict=1"
+else
+	viommu=vtd vkcmd="intel_iommu=on,sm_on iommu.strict=1"
+fi
+p2p_run nested "--iommufd --unmap" "$vkcmd" --viommu $viommu --device "vfio,path=$a" --device "vfio,path=$b"
 o=$T/nested.out
 p2p_common nested
-check "vSMMU: P2P through L2's dma-buf IOVA: A wrote 5 into B, B computed 120" \
+check "$viommu: P2P through L2's dma-buf IOVA: A wrote 5 into B, B computed 120" \
 	sh -c "grep -Eq '^ok [0-9]+ - B.s BAR0 exported as a dma-buf and mapped into A.s IOAS at IOVA' '$o' &&
 		grep -Eq '^ok [0-9]+ - P2P: A.s DMA of 5 to 0x[0-9a-f]*, B.s factorial register reads 120' '$o'" || show "$o" 40
-check "vSMMU: unmapped IOVA blocked" \
+check "$viommu: unmapped IOVA blocked" \
 	sh -c "grep -Eq '^ok [0-9]+ - unmap: A.s DMA of 5 to .* reads 6 \\(want 6: it was blocked\\)' '$o' &&
 		grep -q '^p2p_rc=0$' '$o'" || show "$o" 40
-p2p_run nested-off "--iommufd --expect blocked" "iommu.strict=1" --viommu smmuv3 --device "vfio,path=$a" \
+[ $viommu = vtd ] && check "vtd: the shadow backend mapped L2's IOVA to B's dma-buf (a peer BAR window)" \
+	sh -c "grep -q 'vtd: shadow backend' '$o' && grep -Eq 'debug: shadow vIOMMU: device [0-9]+: IOVA 0x[0-9a-f]+\\+0x[0-9a-f]+ -> peer BAR window at 0x' '$o'" ||
+	show "$o" 40
+p2p_run nested-off "--iommufd --expect blocked" "$vkcmd" --viommu $viommu --device "vfio,path=$a" \
 	--device "vfio,path=$b,p2p=off"
 o=$T/nested-off.out
 p2p_common nested-off
-check "vSMMU with p2p=off: stage 2 lacks B's BAR, the DMA is blocked" \
+check "$viommu with p2p=off: nestvm has no mapping of B's BAR, the DMA is blocked" \
 	sh -c "grep -Eq '^ok [0-9]+ - P2P: A.s DMA of 5 to 0x[0-9a-f]*, B.s factorial register reads 6 \\(want 6: it was blocked\\)' '$o' &&
 		grep -q '^p2p_rc=0$' '$o'" || show "$o" 40
 done_testing

@@ -16,7 +16,21 @@
 
 #define RAM_BASE 0x0ull
 #define RAM_SIZE (64ull << 20)          /* guest RAM [0, 64 MiB); everything else is not RAM */
+/* A peer device's BAR window right above RAM (adjacent in GPA: a second target), while WIN_ON. */
+#define WIN_BASE RAM_SIZE
+#define WIN_SIZE (1ull << 20)
 static uint8_t *ram;
+static bool win_on;
+
+/* Bytes of one target from GPA on (the sink's extent). */
+static uint64_t target_extent(uint64_t gpa)
+{
+	if (gpa < RAM_SIZE)
+		return RAM_SIZE - gpa;
+	if (win_on && gpa >= WIN_BASE && gpa - WIN_BASE < WIN_SIZE)
+		return WIN_BASE + WIN_SIZE - gpa;
+	return 0;
+}
 
 static int rd(void *opaque, uint64_t pa, uint64_t *e)
 {
@@ -76,7 +90,8 @@ static int fmap(void *o, uint64_t iova, uint64_t gpa, uint64_t len, bool w)
 			sink_bad = true;
 			return -EEXIST;
 		}
-	if (sink_n == MAXA || gpa + len > RAM_SIZE)
+	/* A map never spans two targets (two files to iommufd). */
+	if (sink_n == MAXA || target_extent(gpa) < len)
 		return -ENOSPC;
 	sink_a[sink_n++] = (struct shadow_area){ .iova = iova, .len = len, .gpa = gpa, .writable = w };
 	return 0;
@@ -108,10 +123,10 @@ static int funmap(void *o, uint64_t iova, uint64_t len)
 static uint64_t fextent(void *o, uint64_t gpa)
 {
 	(void)o;
-	return gpa < RAM_SIZE ? RAM_SIZE - gpa : 0;
+	return target_extent(gpa);
 }
 
-static const struct shadow_sink_ops sink = { .map = fmap, .unmap = funmap, .ram_extent = fextent };
+static const struct shadow_sink_ops sink = { .map = fmap, .unmap = funmap, .extent = fextent };
 
 /* What the sink translates IOVA to: 1 with *PA, *W; 0 when unmapped. */
 static int sink_xlate(uint64_t iova, uint64_t *pa, bool *w)
@@ -128,14 +143,14 @@ static int sink_xlate(uint64_t iova, uint64_t *pa, bool *w)
 static struct vtd_sswalk_cfg cfg;
 static struct shadow_walk walk = { .ops = &vtd_ss_pgwalk, .cfg = &cfg, .rd = rd };
 
-/* Every page of [START, END) as the sink has it equals the guest's walk (RAM leaves only). */
+/* Every page of [START, END) as the sink has it equals the guest's walk (leaves to a target only). */
 static bool equal(uint64_t start, uint64_t end, uint64_t *diff_at)
 {
 	for (uint64_t iova = start; iova < end; iova += 0x1000) {
 		struct pgwalk_out o;
 		struct pgwalk_fault f;
 		uint64_t pa;
-		bool w, want = !vtd_ss_pgwalk.walk(&cfg, iova, false, rd, NULL, &o, &f) && o.pa < RAM_SIZE;
+		bool w, want = !vtd_ss_pgwalk.walk(&cfg, iova, false, rd, NULL, &o, &f) && target_extent(o.pa);
 		int have = sink_xlate(iova, &pa, &w);
 
 		if (want != (bool)have || (want && (pa != o.pa || w != o.writable))) {
@@ -278,6 +293,39 @@ int main(void)
 	n_unmap = 0;
 	r = shadow_map_clear(&m);
 	CHECK(r == 0 && n_unmap == 1 && sink_n == 0 && m.nr == 0 && !sink_bad, "clear: one unmap, all gone");
+	shadow_map_fini(&m);
+
+	/* 10. A peer BAR window adjacent to RAM in GPA: a run of 8 pages crossing from RAM into it is
+	 * two maps (two targets). The window goes (the BAR stops decoding): unmapping by GPA takes its
+	 * area only, and a sync maps nothing there. It comes back: a sync maps it again. */
+	reset();
+	shadow_map_init(&m, &sink, NULL);
+	win_on = true;
+	for (unsigned int i = 0; i < 8; i++)
+		set_leaf(base + i * 0x1000ull, RAM_SIZE - 0x4000 + i * 0x1000ull, 1, 3);
+	budget = 1u << 20;
+	r = shadow_map_sync(&m, &walk, 0, 0, &budget);
+	CHECK(r == 0 && n_map == 2 && m.nr == 2 && equal(base, base + 0x10000, &at) && !sink_bad,
+	      "a run from RAM into a peer window: 2 maps, one per target (r %d, %u maps, diff %#llx)", r, n_map,
+	      (unsigned long long)at);
+	win_on = false;
+	n_map = n_unmap = 0;
+	r = shadow_map_unmap_gpa(&m, WIN_BASE, WIN_SIZE);
+	CHECK(r == 0 && n_unmap == 1 && m.nr == 1 && sink_n == 1 && m.a[0].gpa == RAM_SIZE - 0x4000,
+	      "the window went: unmapping by GPA took its area, the RAM one stays (r %d, %u unmaps)", r, n_unmap);
+	budget = 1u << 20;
+	r = shadow_map_sync(&m, &walk, 0, 0, &budget);
+	CHECK(r == 0 && n_map == 0 && equal(base, base + 0x10000, &at), "... a sync maps nothing to where it was (diff %#llx)",
+	      (unsigned long long)at);
+	win_on = true;
+	r = shadow_map_unmap_gpa(&m, WIN_BASE, WIN_SIZE);
+	budget = 1u << 20;
+	r = r ? r : shadow_map_sync(&m, &walk, 0, 0, &budget);
+	CHECK(r == 0 && n_map == 1 && m.nr == 2 && equal(base, base + 0x10000, &at) && !sink_bad,
+	      "the window is back: one map restores it (r %d, %u maps, diff %#llx)", r, n_map, (unsigned long long)at);
+	n_unmap = 0;
+	r = shadow_map_unmap_gpa(&m, 0, 0x1000);
+	CHECK(r == 0 && n_unmap == 0 && m.nr == 2, "unmapping a GPA range nothing maps to: no call");
 	shadow_map_fini(&m);
 	free(ram);
 	return tap_done();
