@@ -9,8 +9,9 @@
 #  2. A on a root port of its own (root-port=on), B behind the switch: A sits directly below a root
 #     port and works (its DMA engine drives the same P2P DMA into B);
 #  3. --pcie-topology host: L1's edus sit on L1's root bus, so each gets a root port;
-#  4. arm64, the switch behind the nested vSMMUv3: the guest renumbers the buses, each edu still has
-#     the StreamID (requester ID) nestvm attached it with, and P2P through L2's dma-buf IOVA works.
+#  4. the switch behind the guest's vIOMMU (arm64: the nested vSMMUv3; x86_64: the vVT-d, shadow
+#     backend): each edu in an IOMMU group of its own, still translated under the requester ID
+#     nestvm attached it with, and P2P through L2's dma-buf IOVA works.
 # Without a topology option the layout stays flat (every other test runs that way).
 . tests/testhost/lib.sh
 
@@ -123,21 +124,22 @@ check "host: each edu directly below a root port of its own" \
 	sh -c "[ '$(ports "$o" "$1")' = 4 ] && [ '$(ports "$o" "$2")' = 4 ] &&
 		[ '$(bdf_above "$o" "$1" 1)' != '$(bdf_above "$o" "$2" 1)' ]" || show "$o" 40
 
-# 4. arm64: the switch behind the nested vSMMUv3.
-if [ "$NESTVM_ARCH" != arm64 ]; then
-	skip "x86's VT-d does not take assigned devices yet; the nested SMMUv3 is arm64's" "vSMMU: P2P through the switch"
-	done_testing
-	exit $?
-fi
+# 4. The switch behind the guest's vIOMMU: arm64's nested vSMMUv3, x86_64's vVT-d (shadow backend).
 GUEST_INITRD=${NESTED_INITRD:-$GUEST_INITRD}
-run nested "--iommufd" "iommu.strict=1" --viommu smmuv3 --device "vfio,path=$a,switch=sw0" \
+if [ "$NESTVM_ARCH" = arm64 ]; then
+	viommu=smmuv3 vkcmd="iommu.strict=1"
+else
+	viommu=vtd vkcmd="intel_iommu=on,sm_on iommu.strict=1"
+fi
+run nested "--iommufd" "$vkcmd" --viommu $viommu --device "vfio,path=$a,switch=sw0" \
 	--device "vfio,path=$b,switch=sw0"
 o=$T/nested.out
 common nested
 set -- $(edus "$o")
-check "vSMMU: both edus below the switch, each in an IOMMU group of its own (ACS preset on the ports)" \
+check "$viommu: both edus below the switch, each in an IOMMU group of its own (ACS preset on the ports)" \
 	sh -c "[ '$(ports "$o" "$1")' = '6 5 4' ] && [ '$(ports "$o" "$2")' = '6 5 4' ] && [ -n '$(group "$o" "$1")' ] &&
 		[ -n '$(group "$o" "$2")' ] && [ '$(group "$o" "$1")' != '$(group "$o" "$2")' ]" || show "$o" 40
-check "vSMMU: P2P through L2's dma-buf IOVA across the switch" \
-	grep -Eq '^ok [0-9]+ - B.s BAR0 exported as a dma-buf and mapped into A.s IOAS at IOVA' "$o" || show "$o" 40
+check "$viommu: P2P through L2's dma-buf IOVA across the switch (B computed 120)" \
+	sh -c "grep -Eq '^ok [0-9]+ - B.s BAR0 exported as a dma-buf and mapped into A.s IOAS at IOVA' '$o' &&
+		grep -Eq '^ok [0-9]+ - P2P: A.s DMA of 5 to 0x[0-9a-f]*, B.s factorial register reads 120' '$o'" || show "$o" 40
 done_testing
