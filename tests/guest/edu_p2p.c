@@ -18,6 +18,9 @@
  *              config), a DMA to the old address must not arrive, one to A must (checked after B
  *              is moved back; its register is read through the mapping of the old address).
  *   --unmap    (--iommufd) the guest unmaps the dma-buf IOVA: the DMA to it must not arrive.
+ *   --dma-only ADDR  A alone (B may be gone: tests/testhost/p2p.sh removes it from the VM) writes 5
+ *              to ADDR; A's engine must finish (a DMA nothing answers is dropped by the host IOMMU,
+ *              which the caller looks for in the host's log) and the VMM must run on.
  * Devices: the first two edu functions in address order (--a/--b to choose); --bind binds both to
  * vfio-pci first.
  */
@@ -56,7 +59,7 @@ struct peer {
 static struct {
 	const struct dma_space_ops *backend;
 	int through, disable, unmap;
-	uint64_t move;
+	uint64_t move, dma_only;
 } o = { .backend = &dma_noiommu_ops, .through = 1 };
 
 static int cfg_rw(struct peer *p, unsigned int off, void *v, size_t len, int write)
@@ -260,6 +263,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: edu_p2p [--noiommu|--iommufd] [--expect through|blocked] [--disable] [--move ADDR]\n"
 		   "               [--unmap] [--a BDF] [--b BDF] [--bind]\n"
+		   "       edu_p2p --noiommu --dma-only ADDR [--a BDF] [--bind]\n"
 		   "Peer-to-peer DMA from edu A into edu B's factorial register (see the source's header).\n");
 }
 
@@ -270,7 +274,8 @@ int main(int argc, char **argv)
 		{ "expect", required_argument, NULL, 'e' }, { "disable", no_argument, NULL, 'D' },
 		{ "move", required_argument, NULL, 'm' }, { "unmap", no_argument, NULL, 'u' },
 		{ "a", required_argument, NULL, 'a' }, { "b", required_argument, NULL, 'b' },
-		{ "bind", no_argument, NULL, 'B' }, { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
+		{ "bind", no_argument, NULL, 'B' }, { "dma-only", required_argument, NULL, 'O' },
+		{ "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 },
 	};
 	const char *abdf = NULL, *bbdf = NULL;
 	struct peer a = { 0 }, b = { 0 };
@@ -301,6 +306,14 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
+		case 'O':
+			errno = 0;
+			o.dma_only = strtoull(optarg, &end, 0);
+			if (errno || *end || !o.dma_only) {
+				usage(stderr);
+				return 2;
+			}
+			break;
 		case 'a': abdf = optarg; break;
 		case 'b': bbdf = optarg; break;
 		case 'B': bind = 1; break;
@@ -308,10 +321,28 @@ int main(int argc, char **argv)
 		default: usage(stderr); return 2;
 		}
 	}
-	if (optind != argc || ((o.disable || o.move) && o.backend != &dma_noiommu_ops) ||
+	if (optind != argc || ((o.disable || o.move || o.dma_only) && o.backend != &dma_noiommu_ops) ||
 	    (o.unmap && o.backend != &dma_iommufd_ops)) {
 		usage(stderr);
 		return 2;
+	}
+	if (o.dma_only) {
+		ret = open_peer(&a, 0, abdf, bind);
+		CHECK(ret == 0, "A (%s) opened through the %s backend", a.bdf[0] ? a.bdf : "-", o.backend->name);
+		if (!ret) {
+			ret = load_a(&a);
+			CHECK(ret == 0, "A's DMA buffer loaded from RAM (5, 4)");
+		}
+		if (!ret) {
+			int done = dma_to(&a, 0, o.dma_only);
+
+			CHECK(done, "dma-only: A's DMA of 5 to %#llx finished", (unsigned long long)o.dma_only);
+			/* Anything still arriving late shows as A's state after a second engine run. */
+			CHECK(done && dma_to(&a, 4, o.dma_only) && vfio_pci_read32(&a.vp, EDU_ID) == EDU_ID_VALUE,
+			      "dma-only: a second one finished too and A still answers");
+		}
+		close_peer(&a);
+		return tap_done();
 	}
 	ret = open_peer(&a, 0, abdf, bind);
 	if (!ret)

@@ -8,7 +8,10 @@
 #     BAR moves while decoding (the old address is blocked, the new one reaches B);
 #  2. the same with p2p=off on B: every DMA to B is blocked, and nestvm keeps running;
 #  3. the host refusing the mappings (injected, as for a revoked dma-buf): warned, blocked, running;
-#  4. behind the guest's vIOMMU (arm64: the nested vSMMUv3; x86_64: the vVT-d's shadow backend): L2
+#  4. B hot-removed from the VM (vm.remove-device) while A stays: B's BAR leaves the IOAS with the
+#     device, A's DMA to B's old address reaches nothing (L1's IOMMU faults), nestvm runs on and
+#     has closed every fd of B;
+#  5. behind the guest's vIOMMU (arm64: the nested vSMMUv3; x86_64: the vVT-d's shadow backend): L2
 #     exports B's BAR0 through its own VFIO as a dma-buf and maps it into A's IOAS at an IOVA (the
 #     guest's tables: IOVA -> B's BAR GPA; nestvm: the GPA -> B's host BAR, as stage 2 or in the
 #     shadow); unmapped again, the DMA is blocked; with p2p=off on B, blocked from the start.
@@ -94,7 +97,62 @@ check "refused mapping: nestvm warned (1st and 2nd time), the DMA was blocked, e
 		grep -Eq '^ok [0-9]+ - P2P: A.s DMA of 5 to 0x[0-9a-f]*, B.s factorial register reads 6 \\(want 6: it was blocked\\)' '$o' &&
 		grep -q '^p2p_rc=0$' '$o'" || show "$o" 40
 
-# 4. Behind the guest's vIOMMU, through L2's own dma-buf of B's BAR: arm64's nested vSMMUv3 (L2's
+# 4. B removed from the VM while A stays (PCIe hot-unplug through the API, the way an operator
+#    takes a NIC away from a running GPU VM): nestvm takes B's BAR out of the IOAS and closes its
+#    dma-bufs with the device; A's DMA to B's old address then reaches nothing (L1's IOMMU logs the
+#    fault) and nestvm runs on. A is cold-plugged, B goes into a hot-plug slot (0000:01:00.0).
+S=$T/api.sock
+CTL() { "$NESTVM" ctl "$@"; }
+alive() { [ -e "/proc/$1/stat" ] && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat"; }
+wait_for() { i=0; while ! eval "$1"; do [ $i -ge $(($2 * 5)) ] && return 1; alive "$pid" || return 1
+	usleep 200000; i=$((i + 1)); done; }
+rout() { tr -d '\r' < "$T/rm.out" 2>/dev/null; }
+nfds() { ls "/proc/$pid/fd" 2>/dev/null | wc -l; }
+rm_p2p_ok() { wait_for "rout | grep -q '^rm: p2p status='" 300 && rout | grep -q '^rm: p2p status=0$' &&
+	rout | grep -Eq '^ok [0-9]+ - P2P: A.s DMA of 5 to 0x[0-9a-f]*, B.s factorial register reads 120'; }
+rm_gone_ok() { wait_for "rout | grep -q '^rm: B gone$'" 120 &&
+	rout | grep -Eq "debug: vfio[0-9]+ .*: P2P: BAR0\\+0x0 out of the IOAS \\(was at 0x$old\\)"; }
+rm_after_ok() { wait_for "rout | grep -q '^rm: after status='" 120 && rout | grep -q '^rm: after status=0$'; }
+rm_fds_ok() { CTL "$S" ping > /dev/null && [ "$n0" = "$n1" ]; }
+rg='w() { i=0; while [ $i -lt ${2:-900} ]; do eval "$1" && return 0; usleep 200000; i=$((i + 1)); done; return 1; }
+B=0000:01:00.0; here() { [ -e /sys/bus/pci/devices/$B ]; }
+echo "rm: waiting"; w here || { echo "rm: B never came"; exit 1; }
+edu_p2p --bind --noiommu --b $B; echo "rm: p2p status=$?"
+old=$(head -n 1 /sys/bus/pci/devices/$B/resource | cut -d" " -f1); echo "rm: B old BAR0 $old"
+w "! here" 450 || { echo "rm: B never left"; exit 1; }; echo "rm: B gone"
+edu_p2p --noiommu --dma-only $((old + 8)); echo "rm: after status=$?"'
+dmesg -c > /dev/null 2>&1
+rm -f "$S"
+timeout 600 "$NESTVM" run --kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --memory 256M -v \
+	--cmdline "$kcmd panic=-1 nestvm.gcmd=$(printf '%s' "$rg" | base64 -w0)" --api-socket path="$S" \
+	--hotplug-slots 1 --device "vfio,path=$a" < /dev/null > "$T/rm.out" 2>&1 &
+pid=$!
+if check "removal: L2 boots with A and an empty slot" wait_for "rout | grep -q '^rm: waiting$'" 300; then
+	n0=$(nfds)
+	CTL "$S" add-device "path=$b,id=eduB" > "$T/c" 2>&1
+	check "removal: B hot-added, P2P from A into B works (120)" rm_p2p_ok || { show "$T/c"; show "$T/rm.out" 40; }
+	old=$(rout | sed -n 's/^rm: B old BAR0 0x0*\([0-9a-f]*\)$/\1/p')
+	CTL "$S" remove-device eduB > "$T/c" 2>&1
+	check "removal: B removed; nestvm took its BAR0 (0x$old) out of the IOAS" rm_gone_ok || { show "$T/c"; show "$T/rm.out" 40; }
+	check "removal: A's DMA to B's old address finished twice, A still answers" rm_after_ok || show "$T/rm.out" 40
+	# The host IOMMU dropped it: x86_64's DMAR reports the page, arm64's SMMU the address.
+	dmesg > "$T/rm.l1dmesg" 2>&1
+	check "removal: ... and reached nothing: L1's IOMMU faulted at 0x$old + 8" \
+		grep -Eiq "(fault addr 0x0*$old|iova[:=]? ?0x0*${old%?}8)" "$T/rm.l1dmesg" || show "$T/rm.l1dmesg" 10
+	n1=$(nfds)
+	check "removal: nestvm runs on (ping); every fd of B is closed ($n0 before the add, $n1 now)" rm_fds_ok ||
+		ls -l "/proc/$pid/fd"
+else
+	show "$T/rm.out" 40
+fi
+CTL "$S" shutdown > /dev/null 2>&1
+i=0; while alive "$pid" && [ $i -lt 300 ]; do usleep 100000; i=$((i + 1)); done
+alive "$pid" && kill -KILL "$pid"
+wait "$pid"; rc=$?
+check "removal: nestvm exits 0 (status $rc), no fd leak" sh -c "[ $rc = 0 ] && ! grep -q 'fd leak' '$T/rm.out'" ||
+	show "$T/rm.out" 20
+
+# 5. Behind the guest's vIOMMU, through L2's own dma-buf of B's BAR: arm64's nested vSMMUv3 (L2's
 #    stage 1 over nestvm's stage 2, which holds B's BAR), x86's vVT-d on the shadow backend (nestvm
 #    copies L2's second-stage tables into A's own IOAS, mapping the IOVA that points at B's BAR GPA
 #    to B's dma-buf: ioas_peers.h).
