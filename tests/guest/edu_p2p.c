@@ -299,21 +299,17 @@ int main(int argc, char **argv)
 		case 'D': o.disable = 1; break;
 		case 'u': o.unmap = 1; break;
 		case 'm':
+		case 'O': {     /* an address: --move, --dma-only */
+			uint64_t *dst = c == 'm' ? &o.move : &o.dma_only;
+
 			errno = 0;
-			o.move = strtoull(optarg, &end, 0);
-			if (errno || *end || !o.move) {
+			*dst = strtoull(optarg, &end, 0);
+			if (errno || *end || !*dst) {
 				usage(stderr);
 				return 2;
 			}
 			break;
-		case 'O':
-			errno = 0;
-			o.dma_only = strtoull(optarg, &end, 0);
-			if (errno || *end || !o.dma_only) {
-				usage(stderr);
-				return 2;
-			}
-			break;
+		}
 		case 'a': abdf = optarg; break;
 		case 'b': bbdf = optarg; break;
 		case 'B': bind = 1; break;
