@@ -100,7 +100,8 @@ check "refused mapping: nestvm warned (1st and 2nd time), the DMA was blocked, e
 # 4. B removed from the VM while A stays (PCIe hot-unplug through the API, the way an operator
 #    takes a NIC away from a running GPU VM): nestvm takes B's BAR out of the IOAS and closes its
 #    dma-bufs with the device; A's DMA to B's old address then reaches nothing (L1's IOMMU logs the
-#    fault) and nestvm runs on. A is cold-plugged, B goes into a hot-plug slot (0000:01:00.0).
+#    fault) and nestvm runs on. A is cold-plugged, B goes into a hot-plug slot (0000:01:00.0). The
+#    guest then idles: the checks look at a running nestvm, which vm.shutdown ends (status 0).
 S=$T/api.sock
 CTL() { "$NESTVM" ctl "$@"; }
 alive() { [ -e "/proc/$1/stat" ] && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat"; }
@@ -121,7 +122,8 @@ echo "rm: waiting"; w here || { echo "rm: B never came"; exit 1; }
 edu_p2p --bind --noiommu --b $B; echo "rm: p2p status=$?"
 old=$(head -n 1 /sys/bus/pci/devices/$B/resource | cut -d" " -f1); echo "rm: B old BAR0 $old"
 w "! here" 450 || { echo "rm: B never left"; exit 1; }; echo "rm: B gone"
-edu_p2p --noiommu --dma-only $((old + 8)); echo "rm: after status=$?"'
+edu_p2p --noiommu --dma-only $((old + 8)); echo "rm: after status=$?"
+while :; do sleep 1; done'
 dmesg -c > /dev/null 2>&1
 rm -f "$S"
 timeout 600 "$NESTVM" run --kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --memory 256M -v \
