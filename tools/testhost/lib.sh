@@ -157,11 +157,9 @@ th_sid_qemu_root() {  # th_sid_qemu_root PKG
 	echo "$r/root"
 }
 
-# The L0 QEMU of `tools/testhost/run --l0-qemu sid`: sid's qemu-system-ARCH bundled (th_qemu_bundle)
-# in $CACHE/l0-qemu-sid/ARCH. Prints the command (the bundle's wrapper) to run it with.
 # The L0 QEMU an arch's testhost runs under unless told (run --l0-qemu, NESTVM_L0_QEMU): sid's for
 # x86_64, where QEMU 10.0's TCG SVM world switch leaks L1 host state into nested guests (L2 vCPUs
-# saved with L1's __svm_vcpu_run RIP, L1 kernels dying; docs/testhost.md), the system's for arm64.
+# saved with L1's __svm_vcpu_run RIP; docs/testhost.md), the system's for arm64.
 th_l0_default() {  # th_l0_default ARCH
 	case $1 in
 		x86_64) echo sid ;;
@@ -169,6 +167,8 @@ th_l0_default() {  # th_l0_default ARCH
 	esac
 }
 
+# The L0 QEMU of `tools/testhost/run --l0-qemu sid`: sid's qemu-system-ARCH bundled (th_qemu_bundle)
+# in $CACHE/l0-qemu-sid/ARCH. Prints the command (the bundle's wrapper) to run it with.
 th_l0_qemu_sid() {  # th_l0_qemu_sid ARCH
 	local pkg bin root b
 	case $1 in
