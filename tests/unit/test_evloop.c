@@ -46,7 +46,7 @@ static bool on_efd(void *opaque, int fd)
 	uint64_t v;
 
 	if (read(fd, &v, sizeof(v)) == sizeof(v))
-		ready_count++;
+		__atomic_add_fetch(&ready_count, 1, __ATOMIC_RELEASE);
 	if (ready_count == stop_at)
 		evloop_stop(loop);
 	return keep_watching;
@@ -99,6 +99,21 @@ static void *caller(void *arg)
 static void *stopper(void *arg)
 {
 	kick(efd);
+	msleep(50);
+	evloop_stop(loop);
+	return NULL;
+}
+
+/*
+ * Waits for the first event to be handled before it kicks again: a fixed sleep lost the race on a
+ * loaded 2-core CI machine, where the loop thread was not scheduled within it (CI, stop 18).
+ */
+static void *stop_after_handled(void *arg)
+{
+	kick(efd);
+	for (int i = 0; i < 500 && !__atomic_load_n(&ready_count, __ATOMIC_ACQUIRE); i++)
+		msleep(10);
+	kick(efd);      /* must find nobody watching */
 	msleep(50);
 	evloop_stop(loop);
 	return NULL;
@@ -406,7 +421,8 @@ int main(void)
 	ready_count = 0;
 	stop_at = -1;
 	keep_watching = false;   /* the handler asks to stop watching */
-	CHECK(run_with(stopper, NULL) == 0 && ready_count == 1, "handler returning false sees one event");
+	CHECK(run_with(stop_after_handled, NULL) == 0 && ready_count == 1,
+	      "handler returning false sees one event (%d)", ready_count);
 	ready_count = 0;
 	CHECK(run_with(stopper, NULL) == 0 && ready_count == 0, "and no more after it");
 
