@@ -101,11 +101,11 @@ check "flood: PRG 100 and 131 kept, PRG 132 and 139 answered by the bound" sh -c
 	f 100 "INVALID (timeout)" "$0" && f 131 "INVALID (timeout)" "$0" &&
 	f 132 "SUCCESS (limit)" "$0" && f 139 "SUCCESS (limit)" "$0"' "$T/log"
 check "PRG 7: in flight at power-off, answered INVALID at shutdown" answered 7 INVALID shutdown
-# vm.viommu before step 6: 46 groups, 4 answered by the guest (PRG 1-4), 1 on overflow (PRG 5), 8 by
-# the bound, 33 at the timeout (PRG 6 and the flood's 32); SUCCESS 3 + 1 + 8, INVALID 1 + 33; 1 late.
 check "vm.update refused while a page-request source is attached (409), the VM went on" \
 	sh -c "grep -q '409.*--iopf-mock: the page requests in flight' '$T/update' && grep -qx 'exit 1' '$T/update'" ||
 	show "$T/update"
+# vm.viommu before step 6: 46 groups, 4 answered by the guest (PRG 1-4), 1 on overflow (PRG 5), 8 by
+# the bound, 33 at the timeout (PRG 6 and the flood's 32); SUCCESS 3 + 1 + 8, INVALID 1 + 33; 1 late.
 check "vm.viommu counts every group and answer (\"iopf\")" sh -c "grep -q '\"iopf\":{\"fault_id\":[0-9]*,\"timeout_ms\":2000,\"groups\":46,\"pending\":0,\"answered\":{\"guest\":4,\"overflow\":1,\"limit\":8,\"timeout\":33,\"removal\":0,\"shutdown\":0,\"unknown-device\":0},\"success\":12,\"invalid\":34,\"late_answers\":1,\"latency_us\":{\"n\":4,\"median\":[0-9]*,\"p99\":[0-9]*,\"max\":[0-9]*}}' '$T/viommu.json'" ||
 	show "$T/viommu.json"
 check "no answer was refused by the kernel or failed" \

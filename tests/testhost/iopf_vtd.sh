@@ -103,12 +103,12 @@ check "flood: 8 of the 40 answered SUCCESS at once by nestvm's bound (32 per dev
 check "flood: the 32 kept ones answered INVALID at the timeout" [ "$(count INVALID timeout)" = 32 ] ||
 	echo "#   $(count INVALID timeout)"
 check "PRG 7: in flight at power-off, answered INVALID at shutdown" answered 7 INVALID shutdown
-# vm.viommu before step 6: 46 groups; the guest answered 3 (PRG 1-3), the full queue 2 (PRG 4, 5),
-# the bound 8, the timeout 33 (PRG 6 and the flood's 32); SUCCESS 2 + 2 + 8, INVALID 1 + 33; 1 late;
-# service times of the guest's 3 answers.
 check "vm.update refused while a page-request source is attached (409), the VM went on" \
 	sh -c "grep -q '409.*--iopf-mock: the page requests in flight' '$T/update' && grep -qx 'exit 1' '$T/update'" ||
 	show "$T/update"
+# vm.viommu before step 6: 46 groups; the guest answered 3 (PRG 1-3), the full queue 2 (PRG 4, 5),
+# the bound 8, the timeout 33 (PRG 6 and the flood's 32); SUCCESS 2 + 2 + 8, INVALID 1 + 33; 1 late;
+# service times of the guest's 3 answers.
 check "vm.viommu counts every group and answer (\"iopf\")" sh -c "grep -q '\"iopf\":{\"fault_id\":[0-9]*,\"timeout_ms\":2000,\"groups\":46,\"pending\":0,\"answered\":{\"guest\":3,\"overflow\":2,\"limit\":8,\"timeout\":33,\"removal\":0,\"shutdown\":0,\"unknown-device\":0},\"success\":12,\"invalid\":34,\"late_answers\":1,\"latency_us\":{\"n\":3,\"median\":[0-9]*,\"p99\":[0-9]*,\"max\":[0-9]*}}' '$T/viommu.json'" ||
 	show "$T/viommu.json"
 check "no answer was refused by the kernel or failed" \
