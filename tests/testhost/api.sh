@@ -12,11 +12,11 @@ S=$T/api.sock EV=$T/events
 GCMD='i=0; while :; do i=$((i + 1)); read u _ < /proc/uptime; echo "nestvm-tick $i ${u%.*}${u#*.}"; usleep 200000; done'
 CTL() { "$NESTVM" ctl "$@"; }
 # The guest's last counter value on its console (lines end in CR LF there).
-tick() { tr -d '\r' < "$T/out" | sed -n 's/^nestvm-tick \([0-9][0-9]*\) [0-9]*$/\1/p' | tail -n1; }
+tick() { lines "$T/out" | sed -n 's/^nestvm-tick \([0-9][0-9]*\) [0-9]*$/\1/p' | tail -n1; }
 # up_at N: the guest's uptime (cs) printed with tick N
-up_at() { tr -d '\r' < "$T/out" | sed -n "s/^nestvm-tick $1 \([0-9][0-9]*\)$/\1/p" | tail -n1; }
+up_at() { lines "$T/out" | sed -n "s/^nestvm-tick $1 \([0-9][0-9]*\)$/\1/p" | tail -n1; }
 # the guest's uptimes never decrease
-monotonic() { tr -d '\r' < "$T/out" | sed -n 's/^nestvm-tick [0-9]* \([0-9][0-9]*\)$/\1/p' |
+monotonic() { lines "$T/out" | sed -n 's/^nestvm-tick [0-9]* \([0-9][0-9]*\)$/\1/p' |
 	{ p=0; while read -r u; do [ "$u" -ge "$p" ] || return 1; p=$u; done; }; }
 same() { [ -n "$1" ] && [ "$1" = "$2" ]; }
 one_of() { v=$1; shift; for x in "$@"; do [ "$v" = "$x" ] && return 0; done; return 1; }

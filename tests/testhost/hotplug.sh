@@ -22,7 +22,7 @@ PROBE=/nestvm/build-testhost/$NESTVM_ARCH/api_probe
 S=$T/api.sock EV=$T/events
 CTL() { "$NESTVM" ctl "$@"; }
 alive() { [ -e "/proc/$1/stat" ] && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat"; }
-out() { tr -d '\r' < "$T/out" 2>/dev/null; }
+out() { lines "$T/out"; }
 # wait_for CMD SECS: until CMD succeeds (nestvm still alive), polled every 0.2 s
 wait_for() { i=0; while ! eval "$1"; do [ $i -ge $(($2 * 5)) ] && return 1; alive "$pid" || return 1
 	usleep 200000; i=$((i + 1)); done; }

@@ -64,6 +64,11 @@ guest() {
 	tr -d '\r' < "$out.raw" > "$out" && rm -f "$out.raw"
 	return $rc
 }
+# lines FILE: a console log still being written, CRs dropped, without its last line if that is
+# not finished yet (a check that read "mono_ms 10" of a half-written "mono_ms 10934" saw the guest's
+# clock go back). The marker goes onto the unfinished line, or alone after a finished one; either
+# way the last line goes.
+lines() { { cat "$1" 2>/dev/null; printf '\001\n'; } | tr -d '\r' | sed '$d'; }
 # The guest's /init status (tools/testhost/guest-init prints it), or empty if it never got there.
 # out_line FILE TEXT: FILE has a line that is exactly TEXT, alone or followed by a kernel message the
 # console put on the same line ("TEXT[    8.92] pci ..."): L2's late boot messages interleave with

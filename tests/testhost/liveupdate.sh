@@ -33,8 +33,8 @@ GCMD=$GCMD0
 CTL() { "$NESTVM" ctl "$@"; }
 alive() { [ -e "/proc/$1/stat" ] && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat"; }
 # The last memcheck round and its bad-word count.
-round() { { tr -d '\r' < "$T/out"; } 2>/dev/null | sed -n 's/^memcheck: round \([0-9]*\) .*/\1/p' | tail -n1; }
-bad() { { tr -d '\r' < "$T/out"; } 2>/dev/null | sed -n 's/^memcheck: round .* bad \([0-9]*\) .*/\1/p' | tail -n1; }
+round() { lines "$T/out" | sed -n 's/^memcheck: round \([0-9]*\) .*/\1/p' | tail -n1; }
+bad() { lines "$T/out" | sed -n 's/^memcheck: round .* bad \([0-9]*\) .*/\1/p' | tail -n1; }
 wait_round() { i=0; while [ "$(round)" -lt "$1" ] 2>/dev/null || [ -z "$(round)" ]; do
 	[ $i -ge $(($2 * 10)) ] && return 1; alive "$pid" || return 1; usleep 100000; i=$((i + 1)); done; }
 boot() {  # boot [ENV=...]: nestvm in the background, memcheck counting on the console ($EXTRA: more run options)
@@ -54,10 +54,10 @@ nfds() { ls "/proc/$pid/fd" 2>/dev/null | wc -l; }
 # makes when KVM loses its master clock (docs/testhost.md); mono_worst: the largest step, in ms.
 # Whole lines only (mono_ms ends memcheck's line): nestvm's own log lines share the console and can
 # cut a guest line in two (an arm64 run read mono_ms 313 between 29401 and 32545: a cut line).
-monos() { { tr -d '\r' < "$T/out"; } 2>/dev/null | sed -n 's/^memcheck: round .* mono_ms \([0-9][0-9]*\)$/\1/p'; }
+monos() { lines "$T/out" | sed -n 's/^memcheck: round .* mono_ms \([0-9][0-9]*\)$/\1/p'; }
 mono_ok() { monos | awk 'NR > 1 && ($1 <= p || $1 - p > 120000) { bad++ } { p = $1 } END { exit bad > 0 }'; }
 mono_worst() { monos | awk 'NR > 1 && $1 - p > w { w = $1 - p } { p = $1 } END { print w + 0 }'; }
-ticks() { { tr -d '\r' < "$T/out"; } 2>/dev/null | grep -c '^tick$'; }
+ticks() { lines "$T/out" | grep -c '^tick$'; }
 # ticks_on N: the guest's `sleep 1` loop ticks past N (its timers fire) within 60 s
 ticks_on() { i=0; while [ "$(ticks)" -le "$1" ]; do [ $i -ge 600 ] && return 1; usleep 100000; i=$((i + 1)); done; }
 # after_update R: memcheck goes on past round R with no bad word, in the same process
@@ -157,8 +157,8 @@ for d in /sys/bus/pci/devices/*; do
 	[ "$(cat "$d/vendor")" = 0x1234 ] && [ "$(cat "$d/device")" = 0x11e8 ] || continue
 	for v in "$d"/vfio-dev/vfio*; do [ -e "$v" ] && [ -z "$edu_cdev" ] && edu_cdev=/dev/vfio/devices/${v##*/}; done
 done
-loop_round() { { tr -d '\r' < "$T/out"; } 2>/dev/null | sed -n 's/^edu-loop: round \([0-9]*\) .*/\1/p' | tail -n1; }
-loop_bad() { { tr -d '\r' < "$T/out"; } 2>/dev/null | sed -n 's/^edu-loop: round .* bad \([0-9]*\) lost \([0-9]*\) .*/\1 \2/p' | tail -n1; }
+loop_round() { lines "$T/out" | sed -n 's/^edu-loop: round \([0-9]*\) .*/\1/p' | tail -n1; }
+loop_bad() { lines "$T/out" | sed -n 's/^edu-loop: round .* bad \([0-9]*\) lost \([0-9]*\) .*/\1 \2/p' | tail -n1; }
 wait_loop() { i=0; while [ "$(loop_round)" -lt "$1" ] 2>/dev/null || [ -z "$(loop_round)" ]; do
 	[ $i -ge $(($2 * 10)) ] && return 1; alive "$pid" || return 1; usleep 100000; i=$((i + 1)); done; }
 # dma_goes_on R: the edu loop gets 3 rounds past R, no bad data, no lost interrupt; memcheck too
@@ -230,10 +230,10 @@ fi
 # of /dev/vda with O_DIRECT (several requests in flight at any update), each line
 # 'diskcheck: worker W round R bad B ioerr E'; edu loops DMA with MSIs, memcheck counts.
 DISK_W=4
-disk_lines() { { tr -d '\r' < "$T/out"; } 2>/dev/null | grep -c '^diskcheck: worker [0-9]* round '; }
+disk_lines() { lines "$T/out" | grep -c '^diskcheck: worker [0-9]* round '; }
 # disk_ok: no chunk read back wrong, no failed request, in any worker's last line, no BAD line
-disk_ok() { ! { tr -d '\r' < "$T/out"; } 2>/dev/null | grep -q '^diskcheck: BAD\|^diskcheck: worker .* \(bad [1-9]\|ioerr [1-9]\)\|cannot start'; }
-disk_worst() { { tr -d '\r' < "$T/out"; } 2>/dev/null | grep '^diskcheck: BAD\|^diskcheck: worker .* \(bad [1-9]\|ioerr [1-9]\)' | head -n 3; }
+disk_ok() { ! lines "$T/out" | grep -q '^diskcheck: BAD\|^diskcheck: worker .* \(bad [1-9]\|ioerr [1-9]\)\|cannot start'; }
+disk_worst() { lines "$T/out" | grep '^diskcheck: BAD\|^diskcheck: worker .* \(bad [1-9]\|ioerr [1-9]\)' | head -n 3; }
 # disk_goes_on N: 3 more rounds per worker past N lines within 180 s, all good
 disk_goes_on() { i=0; while [ "$(disk_lines)" -lt $(($1 + 3 * DISK_W)) ]; do [ $i -ge 1800 ] && return 1
 	alive "$pid" || return 1; usleep 100000; i=$((i + 1)); done; disk_ok; }
@@ -307,7 +307,7 @@ fi
 # SMMU_FAULT_EVERY rounds DMAs to an unmapped IOVA, whose F_TRANSLATION comes back to L2 through the
 # vEVENTQ (a dmesg loop prints L2's arm-smmu-v3 event lines); diskcheck and memcheck as above.
 SMMU_FAULT_EVERY=15
-faults() { { tr -d '\r' < "$T/out"; } 2>/dev/null | grep -c '^dmesg: .*event: F_TRANSLATION client: .* sid: 0x[0-9a-f]* .*iova: '; }
+faults() { lines "$T/out" | grep -c '^dmesg: .*event: F_TRANSLATION client: .* sid: 0x[0-9a-f]* .*iova: '; }
 ev_faults() { grep -c '"source":"viommu","event":"fault",.*"origin":"host","type":"F_TRANSLATION".*"delivered":true' "$EV" 2>/dev/null; }
 # faults_on N E: L2 logged a translation fault past N and the event stream one past E, within 180 s
 faults_on() { i=0; while [ "$(faults)" -le "$1" ] || [ "$(ev_faults)" -le "$2" ]; do [ $i -ge 1800 ] && return 1
