@@ -212,6 +212,9 @@ struct vtd_features {
 	bool ss;                    /* with sm: second-stage translation (ECAP.SLTS; PGTT 010b) */
 	bool fl1gp, fl5lp;          /* with fs: 1-GiB pages (CAP.FL1GP), 5-level tables (CAP.FL5LP) */
 	bool cm;                    /* caching mode (CAP.CM): the guest invalidates not-present -> present too */
+	/* Remapped interrupts may target x2APIC ids above 255: KVM takes 32-bit destinations
+	 * (KVM_CAP_X2APIC_API with KVM_X2APIC_API_USE_32BIT_IDS), bits 31:8 in address bits 63:40. */
+	bool dest32;
 	/* The nested backend (vtd_nested.h): an assigned device's config the host refuses is recorded
 	 * as a fault (the guest never sees the host's), and the device is blocked. */
 	bool nested;

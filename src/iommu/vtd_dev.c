@@ -19,13 +19,16 @@
 #include "vmm/vm.h"
 
 /* The unit's own interrupts are compatibility-format MSIs to the LAPICs (11.4.9.2-.5: FEADDR is
- * 0xFEEx_xxxx); they are not remapped (5.1: the remapping hardware's own events bypass it). */
+ * 0xFEEx_xxxx); they are not remapped (5.1: the remapping hardware's own events bypass it). With
+ * x2APIC ids (ECAP.EIM) the upper address register's bits 31:8 are the destination's 31:8 (5.1.6,
+ * 11.4.9.5 FEUADDR, 11.4.9.12 IEUADDR): where KVM's 32-bit ids take them (feat.dest32). */
 static void dev_msi(void *opaque, uint64_t addr, uint32_t data)
 {
 	struct vtd_dev *d = opaque;
-	struct kvm_msi msi = { .address_lo = (uint32_t)addr, .address_hi = (uint32_t)(addr >> 32), .data = data };
+	uint32_t hi = d->vtd.feat.dest32 ? (uint32_t)(addr >> 32) & 0xffffff00u : 0;
+	struct kvm_msi msi = { .address_lo = (uint32_t)addr, .address_hi = hi, .data = data };
 
-	if ((addr >> 20) != 0xfee) {
+	if (((uint32_t)addr >> 20) != 0xfee) {
 		pr_debug("vtd: event MSI to 0x%llx (not the interrupt range) dropped", (unsigned long long)addr);
 		return;
 	}
@@ -283,7 +286,7 @@ err:
 }
 #endif
 
-int vtd_dev_create(struct vm *vm, uint64_t base, struct vtd_dev **out)
+int vtd_dev_create(struct vm *vm, uint64_t base, bool dest32, struct vtd_dev **out)
 {
 	static const struct vtd_hooks hooks = { .msi = dev_msi, .xlate_changed = dev_xlate_changed };
 	static const struct pci_viommu_ops pci_ops = {
@@ -310,6 +313,7 @@ int vtd_dev_create(struct vm *vm, uint64_t base, struct vtd_dev **out)
 	if (r)
 		goto err_free;
 	vtd_default_features(&f);
+	f.dest32 = dest32;
 	r = vtd_init(&d->vtd, &f, &vm->mem, d->mount.backend, &hooks, d);
 	if (r)
 		goto err_backend;

@@ -32,8 +32,10 @@ struct vtd_dev {
 	uint32_t mock_ioas;             /* its empty IOAS (0: none) */
 };
 
-/* Creates the unit at BASE (VTD_MMIO_SIZE bytes) with the default feature set. */
-int vtd_dev_create(struct vm *vm, uint64_t base, struct vtd_dev **out);
+/* Creates the unit at BASE (VTD_MMIO_SIZE bytes) with the default feature set. DEST32: the VM's
+ * KVM takes 32-bit destination ids (KVM_CAP_X2APIC_API), so remapped interrupts may target x2APIC
+ * ids above 255. */
+int vtd_dev_create(struct vm *vm, uint64_t base, bool dest32, struct vtd_dev **out);
 void vtd_dev_destroy(struct vm *vm, struct vtd_dev *d);
 
 #endif

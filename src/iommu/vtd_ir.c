@@ -4,7 +4,8 @@
  * 0xFEEx_xxxx) in remappable format (5.1.2.2: handle in address bits 19:5 and 2, SHV bit 3 adds
  * the data's subhandle) selects an IRTE in the table IRTA points at; the IRTE's source-id
  * validation (SVT/SQ/SID) is checked against the requester, and the request leaves in the
- * compatibility format the LAPICs take (SDM Vol. 3A 11.11). Posted interrupts are not offered
+ * compatibility format the LAPICs take (SDM Vol. 3A 11.11), with KVM's 32-bit destination ids
+ * (feat.dest32) for x2APIC ids above 255. Posted interrupts are not offered
  * (CAP.PI = 0): IM = 1 is a reserved-field fault. Faults are recorded with the handle in FI 63:48.
  */
 #include <errno.h>
@@ -92,15 +93,17 @@ static int remap(struct vtd *s, uint16_t sid, uint64_t *addr, uint32_t *data, bo
 	if (!sid_ok(hi, sid))
 		return fail(s, sid, VTD_FR_IR_SID, handle, report);
 	dest = eime ? (uint32_t)(lo >> 32) : (uint32_t)(lo >> 40) & 0xff;
-	/* KVM takes 8-bit destinations here (no KVM_CAP_X2APIC_API): an x2APIC id above 255 cannot
-	 * be routed. Not the guest's fault: dropped without a record. */
-	if (dest > 0xff) {
+	/* Without 32-bit destinations in KVM an x2APIC id above 255 cannot be routed. Not the
+	 * guest's fault: dropped without a record. */
+	if (dest > 0xff && !s->feat.dest32) {
 		pr_debug("vtd: IRTE %u targets x2APIC id %u: not routable", handle, dest);
 		return -ERANGE;
 	}
-	/* Compatibility-format request (SDM Vol. 3A 11.11.1/11.11.2): destination 19:12, RH bit 3,
-	 * DM bit 2; vector, delivery mode 10:8, level assert 14, trigger mode 15. */
-	*addr = 0xfee00000ull | (uint64_t)dest << 12 | (lo & IRTE_RH ? 1u << 3 : 0) | (lo & IRTE_DM ? 1u << 2 : 0);
+	/* Compatibility-format request (SDM Vol. 3A 11.11.1/11.11.2): destination 7:0 in 19:12, RH
+	 * bit 3, DM bit 2; vector, delivery mode 10:8, level assert 14, trigger mode 15. Destination
+	 * 31:8 goes where KVM's 32-bit ids take it, address_hi 31:8 (api.rst 4.52, KVM_SET_GSI_ROUTING). */
+	*addr = 0xfee00000ull | (uint64_t)(dest & 0xff) << 12 | (uint64_t)(dest >> 8) << 40 |
+		(lo & IRTE_RH ? 1u << 3 : 0) | (lo & IRTE_DM ? 1u << 2 : 0);
 	*data = IRTE_V(lo) | IRTE_DLM(lo) << 8 | 1u << 14 | (lo & IRTE_TM ? 1u << 15 : 0);
 	return 0;
 }

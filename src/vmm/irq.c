@@ -188,11 +188,17 @@ static int edit_msi(struct irq_routes *ir, uint32_t gsi, bool present, uint64_t 
 /*
  * The address KVM routes SRC to (lock held): false when the vIOMMU aborts the write. An aborted
  * MSI is dropped, never routed to the untranslated IOVA (which may well be some RAM or doorbell).
+ * So is one the platform does not take as an interrupt (msi_addr32).
  */
 static bool translate(struct vm *vm, const struct irq_msi_src *src, bool report, uint64_t *addr, uint32_t *data)
 {
 	*addr = src->addr;
 	*data = src->data;
+	if (vm->irq.msi_addr32 && (src->addr >> 32)) {
+		pr_debug("irq: MSI to 0x%llx of device 0x%x is above 4 GiB, no interrupt: dropped",
+			 (unsigned long long)src->addr, src->devid);
+		return false;
+	}
 	if (!pci_host_msi_translate(vm->pci, src->devid, addr, data, report))
 		return true;
 	pr_debug("irq: MSI to 0x%llx of device 0x%x aborted by the vIOMMU: dropped",

@@ -26,6 +26,10 @@ struct irq_routes {
 	unsigned int nr, cap;
 	uint32_t next_gsi;      /* GSIs below this are taken (arch reserves the wired ones first) */
 	bool msi_devid;         /* arm64 ITS: MSIs carry the requester id (KVM_MSI_VALID_DEVID) */
+	/* x86: an MSI is a write below 4 GiB (0xFEEx_xxxx, SDM Vol. 3A 11.11.1); a device's write
+	 * above is no interrupt. KVM's 32-bit ids read address_hi as destination bits 31:8, which
+	 * only interrupt remapping may produce (vtd_ir.c). */
+	bool msi_addr32;
 	uint32_t max_routes;    /* KVM's table size (KVM_CAP_IRQ_ROUTING); GSIs must be below it */
 	/*
 	 * With a vIOMMU in front of the PCI functions an MSI is a DMA write it translates (as QEMU's

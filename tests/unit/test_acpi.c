@@ -128,8 +128,8 @@ static void test_tables(unsigned int ncpu, unsigned int buses)
 	const struct acpi_madt *madt = (const void *)madt_h;
 	CHECK(madt && madt->lapic_addr == X86_LAPIC_ADDR, "MADT: LAPIC address");
 	if (madt) {
-		unsigned int lapics = 0, ioapics = 0, isos = 0, nmis = 0;
-		bool ids_ok = true, lens_ok = true;
+		unsigned int lapics = 0, ioapics = 0, isos = 0, nmis = 0, x2apics = 0, x2nmis = 0;
+		bool ids_ok = true, lens_ok = true, x2_ok = true;
 		const uint8_t *p = (const uint8_t *)madt + sizeof(*madt), *end = (const uint8_t *)madt + madt->h.length;
 
 		while (p + 2 <= end) {
@@ -152,11 +152,25 @@ static void test_tables(unsigned int ncpu, unsigned int buses)
 				isos += iso->source == 0 && iso->gsi == 2;
 			} else if (p[0] == MADT_LAPIC_NMI) {
 				nmis += ((const struct madt_lapic_nmi *)p)->lint == 1;
+			} else if (p[0] == MADT_X2APIC) {
+				const struct madt_x2apic *x = (const void *)p;
+
+				/* ACPI 6.5 5.2.12.12: the ids xAPIC structures cannot hold, 255 on. */
+				x2_ok &= x->length == 16 && x->x2apic_id == 255 + x2apics && x->uid == x->x2apic_id &&
+					 (x->flags & 1);
+				x2apics++;
+			} else if (p[0] == MADT_X2APIC_NMI) {
+				const struct madt_x2apic_nmi *xn = (const void *)p;
+
+				x2nmis += xn->length == 12 && xn->uid == 0xffffffffu && xn->lint == 1;
 			}
 			p += p[1];
 		}
 		CHECK(lens_ok && p == end, "MADT: entries tile the table exactly");
-		CHECK(lapics == ncpu && ids_ok, "MADT: %u enabled LAPICs with ids 0..%u", lapics, ncpu - 1);
+		CHECK(lapics == (ncpu < 255 ? ncpu : 255) && ids_ok, "MADT: %u enabled LAPICs with ids 0..%u", lapics,
+		      lapics - 1);
+		CHECK(x2_ok && x2apics == (ncpu > 255 ? ncpu - 255 : 0) && x2nmis == (x2apics > 0),
+		      "MADT: %u x2APIC structures (ids 255..), %u x2APIC NMI structure", x2apics, x2nmis);
 		CHECK(ioapics == 1 && isos == 1 && nmis == 1, "MADT: IOAPIC, IRQ0->GSI2 override, LINT1 NMI");
 	}
 
@@ -290,6 +304,8 @@ int main(void)
 	test_tables(1, 0);
 	test_tables(2, 1);
 	test_tables(64, 5);     /* 4 hot-plug root ports */
+	test_tables(255, 1);    /* the last id an xAPIC structure holds is 254 */
+	test_tables(X86_MADT_MAX_CPUS, 1);
 	test_extension();
 	test_dmar();
 	test_aml();

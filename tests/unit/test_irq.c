@@ -43,6 +43,15 @@ int main(void)
 	/* Re-setting the route KVM already has commits nothing (here a commit would fail). */
 	CHECK(irq_set_msi_route(&vm, 32, 0x1000, 7, 0) == 0 && vm.irq.nr == 1, "unchanged route: no commit");
 
+	/* x86: a device's write above 4 GiB is no interrupt; with KVM's 32-bit ids address_hi would
+	 * pick a destination (or, with its 7:0 set, make KVM refuse the whole table). */
+	vm.irq.msi_addr32 = true;
+	CHECK(irq_set_msi_route(&vm, 33, 0x1fee00000ull, 0x41, 0) == 0 && vm.irq.nr == 1,
+	      "MSI address above 4 GiB (x86): no route, nothing committed");
+	CHECK(irq_set_msi_route(&vm, 32, 0x1fee01000ull, 0x41, 0) == -EBADF && vm.irq.nr == 1,
+	      "... and a route moved there is taken out of KVM's table (the commit is tried)");
+	vm.irq.msi_addr32 = false;
+
 	vm.irq.max_routes = 34;
 	CHECK(irq_alloc_msi_gsi(&vm, &gsi) == -ENOSPC, "no GSI beyond KVM's table");
 	CHECK(irq_add_irqchip_route(&vm, 34, 0, 1) == -EINVAL, "irqchip route beyond KVM's table refused");

@@ -531,9 +531,35 @@ static void test_serial8250(void)
 	serial8250_destroy(&b);
 }
 
+/* The LAPIC ID register: the state keeps KVM's 8-bit layout whatever the VM's x2APIC id format. */
+static void test_lapic_id(void)
+{
+	struct kvm_lapic_state l;
+	uint32_t id;
+
+	memset(&l, 0, sizeof(l));
+	id = 3;                                  /* KVM_GET_LAPIC, 32-bit ids, x2APIC mode */
+	memcpy(l.regs + 0x20, &id, 4);
+	x86_lapic_id_to_state(&l, true);
+	memcpy(&id, l.regs + 0x20, 4);
+	CHECK(id == 3u << 24, "x2APIC id 3 saved in the 8-bit layout (%#x)", id);
+	x86_lapic_id_to_state(&l, false);
+	memcpy(&id, l.regs + 0x20, 4);
+	CHECK(id == 3u << 24, "8-bit layout (xAPIC mode, or no 32-bit ids): as KVM gave it");
+	x86_lapic_id_from_state(&l, true, 300);
+	memcpy(&id, l.regs + 0x20, 4);
+	CHECK(id == 300, "restored with 32-bit ids in x2APIC mode: the vCPU's own x2APIC id (%u)", id);
+	id = 5u << 24;
+	memcpy(l.regs + 0x20, &id, 4);
+	x86_lapic_id_from_state(&l, false, 5);
+	memcpy(&id, l.regs + 0x20, 4);
+	CHECK(id == 5u << 24, "restored in the 8-bit layout: unchanged");
+}
+
 int main(void)
 {
 	test_vcpu();
+	test_lapic_id();
 	test_clock();
 	test_ioapic();
 	test_serial8250();

@@ -156,7 +156,7 @@ int main(void)
 	vm.vm_fd = FAKE_VM_FD;
 	vm.kvm_fd = -1;
 	if (gmem_add_ram(&vm.mem, RAM_BASE, RAM_SIZE, false) || bus_init(&vm.mmio, "mmio") || bus_init(&vm.pio, "pio") ||
-	    irq_init(&vm) || pci_host_create(&vm) || vtd_dev_create(&vm, VTD_BASE, &d)) {
+	    irq_init(&vm) || pci_host_create(&vm) || vtd_dev_create(&vm, VTD_BASE, false, &d)) {
 		CHECK(0, "VM with a VT-d unit");
 		return tap_done();
 	}

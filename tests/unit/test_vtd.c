@@ -634,7 +634,22 @@ static void test_ir(void)
 	CHECK(vtd_ir_translate(&s, SID, &a, &d, true) == -EPERM && (rd32(VTD_FSTS) >> 8) == 4, "FPD: blocked, not recorded");
 	set_irte(11, 1 | 0x41ull << 16 | 0x100ull << 32, 0);
 	a = remappable(11, false);
-	CHECK(vtd_ir_translate(&s, SID, &a, &d, true) == -ERANGE, "x2APIC id 256: not routable by KVM here");
+	CHECK(vtd_ir_translate(&s, SID, &a, &d, true) == -ERANGE && (rd32(VTD_FSTS) >> 8) == 4,
+	      "x2APIC id 256, KVM without 32-bit ids: not routable, no fault");
+	/* With KVM's 32-bit ids (KVM_CAP_X2APIC_API): destination 31:8 in address_hi 31:8. */
+	s.feat.dest32 = true;
+	set_irte(11, 1 | 0x41ull << 16 | 0x12345ull << 32, 0);
+	a = remappable(11, false);
+	CHECK(!vtd_ir_translate(&s, SID, &a, &d, true) && a == (0x123ull << 40 | 0xfee45000) && d == 0x4041,
+	      "x2APIC id 0x12345 with 32-bit ids: dest 7:0 in 19:12, 31:8 in address_hi 31:8");
+	set_irte(11, 1 | 0x41ull << 16 | 0xfffffffeull << 32, 0);
+	a = remappable(11, false);
+	CHECK(!vtd_ir_translate(&s, SID, &a, &d, true) && a == (0xffffffull << 40 | 0xfeefe000),
+	      "x2APIC id 0xfffffffe: address_hi 0xffffff00 (its 7:0 stay 0, as KVM requires)");
+	set_irte(11, 1 | 0x41ull << 16 | 0xffull << 32, 0);
+	a = remappable(11, false);
+	CHECK(!vtd_ir_translate(&s, SID, &a, &d, true) && a == 0xfeeff000, "x2APIC id 255: address_hi 0");
+	s.feat.dest32 = false;
 	/* Compatibility format: blocked unless CFI. */
 	a = 0xfee01000;
 	CHECK(vtd_ir_translate(&s, SID, &a, &d, true) == -EPERM &&

@@ -52,7 +52,7 @@ static const char *attach_to(enum viommu_backend backend, uint64_t ecap, unsigne
 	vm.loop = loop;
 	name[0] = 0;
 	if (gmem_add_ram(&vm.mem, RAM_BASE, RAM_SIZE, false) || bus_init(&vm.mmio, "mmio") || bus_init(&vm.pio, "pio") ||
-	    pci_host_create(&vm) || vtd_dev_create(&vm, VTD_BASE, &d)) {
+	    pci_host_create(&vm) || vtd_dev_create(&vm, VTD_BASE, false, &d)) {
 		*r = -EIO;
 		return "no VM";
 	}

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* DSDT, FADT, MADT and MCFG for the x86_64 machine (ACPI 6.5; layout in layout.h). */
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "arch/x86_64/acpi_tables.h"
@@ -195,24 +196,35 @@ static int build_fadt(struct acpi_builder *b, const struct x86_acpi_machine *m, 
 	return acpi_add_table(b, &f, sizeof(f), true, NULL);
 }
 
+/*
+ * vCPU i has APIC id i (KVM's vCPU id). ACPI 6.5 5.2.12.12: ids from 255 on are described by
+ * Processor Local x2APIC structures (an xAPIC structure holds 8 bits, and 0xff is the broadcast
+ * id), with their own NMI structure (uid 0xFFFFFFFF: all of them).
+ */
 static int build_madt(struct acpi_builder *b, unsigned int nr_cpus)
 {
-	size_t len = sizeof(struct acpi_madt) + nr_cpus * sizeof(struct madt_lapic) + sizeof(struct madt_ioapic) +
-		     sizeof(struct madt_iso) + sizeof(struct madt_lapic_nmi);
-	uint8_t buf[sizeof(struct acpi_madt) + 256 * sizeof(struct madt_lapic) + 64];
-	struct acpi_madt *m = (struct acpi_madt *)buf;
-	uint8_t *p = buf + sizeof(*m);
+	unsigned int nr_xapic = nr_cpus < X86_XAPIC_MAX_CPUS ? nr_cpus : X86_XAPIC_MAX_CPUS;
+	unsigned int nr_x2apic = nr_cpus - nr_xapic;
+	size_t len = sizeof(struct acpi_madt) + nr_xapic * sizeof(struct madt_lapic) + sizeof(struct madt_ioapic) +
+		     sizeof(struct madt_iso) + sizeof(struct madt_lapic_nmi) + nr_x2apic * sizeof(struct madt_x2apic) +
+		     (nr_x2apic ? sizeof(struct madt_x2apic_nmi) : 0);
+	struct acpi_madt *m;
+	uint8_t *buf, *p;
+	int r;
 
-	if (nr_cpus == 0 || nr_cpus > 255) {   /* xAPIC ids; 255 is the broadcast id */
+	if (nr_cpus == 0 || nr_cpus > X86_MADT_MAX_CPUS) {
 		pr_err("ACPI: MADT: %u vCPUs not supported", nr_cpus);
 		return -EINVAL;
 	}
-	memset(buf, 0, sizeof(buf));
+	buf = calloc(1, len);
+	if (!buf)
+		return err_num(ENOMEM, "ACPI: MADT for %u vCPUs", nr_cpus);
+	m = (struct acpi_madt *)buf;
+	p = buf + sizeof(*m);
 	acpi_header_init(&m->h, "APIC", (uint32_t)len, 5);
 	m->lapic_addr = (uint32_t)X86_LAPIC_ADDR;
 	m->flags = 0;                        /* no PC-AT 8259s to mask: hardware-reduced */
-	for (unsigned int i = 0; i < nr_cpus; i++) {
-		/* KVM gives vCPU i LAPIC id i. */
+	for (unsigned int i = 0; i < nr_xapic; i++) {
 		struct madt_lapic e = { MADT_LAPIC, sizeof(e), (uint8_t)i, (uint8_t)i, 1 };
 
 		memcpy(p, &e, sizeof(e));
@@ -228,7 +240,21 @@ static int build_madt(struct acpi_builder *b, unsigned int nr_cpus)
 	/* LINT1 is NMI on every processor (uid 0xff = all). */
 	struct madt_lapic_nmi nmi = { MADT_LAPIC_NMI, sizeof(nmi), 0xff, 0, 1 };
 	memcpy(p, &nmi, sizeof(nmi));
-	return acpi_add_table(b, buf, len, true, NULL);
+	p += sizeof(nmi);
+	for (unsigned int i = nr_xapic; i < nr_cpus; i++) {
+		struct madt_x2apic e = { .type = MADT_X2APIC, .length = sizeof(e), .x2apic_id = i, .flags = 1, .uid = i };
+
+		memcpy(p, &e, sizeof(e));
+		p += sizeof(e);
+	}
+	if (nr_x2apic) {
+		struct madt_x2apic_nmi xn = { .type = MADT_X2APIC_NMI, .length = sizeof(xn), .uid = 0xffffffffu, .lint = 1 };
+
+		memcpy(p, &xn, sizeof(xn));
+	}
+	r = acpi_add_table(b, buf, len, true, NULL);
+	free(buf);
+	return r;
 }
 
 static int build_mcfg(struct acpi_builder *b, const struct arch_layout *l)

@@ -32,7 +32,7 @@ struct acpi_madt {               /* 5.2.12 */
 	uint32_t flags;
 } __attribute__((packed));
 
-enum { MADT_LAPIC = 0, MADT_IOAPIC = 1, MADT_ISO = 2, MADT_LAPIC_NMI = 4 };
+enum { MADT_LAPIC = 0, MADT_IOAPIC = 1, MADT_ISO = 2, MADT_LAPIC_NMI = 4, MADT_X2APIC = 9, MADT_X2APIC_NMI = 10 };
 
 struct madt_lapic {              /* 5.2.12.2 */
 	uint8_t type, length, uid, apic_id;
@@ -54,6 +54,19 @@ struct madt_lapic_nmi {          /* 5.2.12.7 */
 	uint8_t type, length, uid;
 	uint16_t flags;
 	uint8_t lint;
+} __attribute__((packed));
+
+struct madt_x2apic {             /* 5.2.12.12 Processor Local x2APIC */
+	uint8_t type, length;
+	uint16_t reserved;
+	uint32_t x2apic_id, flags, uid;   /* flags bit 0: enabled */
+} __attribute__((packed));
+
+struct madt_x2apic_nmi {         /* 5.2.12.13 Local x2APIC NMI */
+	uint8_t type, length;
+	uint16_t flags;
+	uint32_t uid;                /* 0xFFFFFFFF: every processor */
+	uint8_t lint, reserved[3];
 } __attribute__((packed));
 
 /* Builds every table into BUF (to be copied to GPA); *USED is the byte count. */

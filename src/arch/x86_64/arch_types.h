@@ -20,6 +20,7 @@ struct arch_vm {
 	bool legacy_ready;       /* legacy ports registered */
 	bool rcr_ready;          /* 0xcf9 registered */
 	struct vtd_dev *vtd;     /* --viommu vtd */
+	bool x2apic_ids;         /* KVM_CAP_X2APIC_API: 32-bit destination ids (machine.c) */
 	struct x86_fw *fw;       /* --firmware: flash, chipset functions, RTC, fw_cfg (firmware.h) */
 	bool kernel_loaded;      /* boot registers known: set them on the BSP when it exists */
 	uint64_t entry;          /* 64-bit entry point (load address + 0x200) */

@@ -70,6 +70,12 @@ static unsigned int order(unsigned int n)
 	return s;
 }
 
+/* A count into a field of MAX: x2APIC-sized counts saturate the legacy fields (leaf 0xB has them whole). */
+static unsigned int clamp(unsigned int v, unsigned int max)
+{
+	return v < max ? v : max;
+}
+
 /*
  * Leaf 0xB/0x1F (SDM "V2 Extended Topology Enumeration"): SMT level of one thread, core level of
  * NR_CPUS cores, then the invalid level that ends the list. EDX is the x2APIC id on every subleaf.
@@ -108,7 +114,7 @@ void cpuid_filter(struct kvm_cpuid2 *c, unsigned int apic_id, unsigned int nr_cp
 	e = find(c, 1, 0);
 	if (e) {
 		/* EBX[31:24] initial APIC id, [23:16] logical processors per package (valid with HTT). */
-		e->ebx = (e->ebx & 0xffff) | (apic_id & 0xff) << 24 | (nr_cpus & 0xff) << 16;
+		e->ebx = (e->ebx & 0xffff) | (apic_id & 0xff) << 24 | clamp(nr_cpus, 0xff) << 16;
 		e->ecx |= L1_ECX_HYPERVISOR;
 		e->ecx &= ~L1_ECX_VMX;
 		if (tsc_deadline)
@@ -121,7 +127,7 @@ void cpuid_filter(struct kvm_cpuid2 *c, unsigned int apic_id, unsigned int nr_cp
 	/* Leaf 4 (Intel deterministic cache): EAX[31:26] = cores per package - 1. */
 	for (uint32_t i = 0; i < c->nent; i++)
 		if (c->entries[i].function == 4 && (c->entries[i].eax & 0x1f))
-			c->entries[i].eax = (c->entries[i].eax & 0x03ffffff) | ((nr_cpus - 1) & 0x3f) << 26;
+			c->entries[i].eax = (c->entries[i].eax & 0x03ffffff) | clamp(nr_cpus - 1, 0x3f) << 26;
 	has_1f = find(c, 0x1f, 0) != NULL;
 	if (max_basic >= 0xb)
 		ext_topology(c, 0xb, apic_id, nr_cpus);
@@ -134,7 +140,7 @@ void cpuid_filter(struct kvm_cpuid2 *c, unsigned int apic_id, unsigned int nr_cp
 	e = find(c, 0x80000008, 0);
 	if (e)
 		/* AMD APM: ECX[7:0] NC = threads - 1, [15:12] ApicIdCoreIdSize. */
-		e->ecx = (e->ecx & ~0xf0ffu) | ((nr_cpus - 1) & 0xff) | order(nr_cpus) << 12;
+		e->ecx = (e->ecx & ~0xf0ffu) | clamp(nr_cpus - 1, 0xff) | order(nr_cpus) << 12;
 	/*
 	 * Zeroed rather than dropped, so a leaf below the maximum reads as all-zero: AMD extended APIC
 	 * id/topology (we describe topology in 0xB) and the SVM leaf (no SVM).

@@ -69,6 +69,8 @@
 #define X86_IOAPIC_ADDR     0xfec00000ull
 #define X86_VTD_ADDR        0xfed90000ull    /* --viommu vtd: the remapping unit's register page (DMAR DRHD) */
 #define X86_LAPIC_ADDR      0xfee00000ull
+#define X86_XAPIC_MAX_CPUS  255              /* xAPIC ids 0-254 (0xff: broadcast); above, x2APIC ids */
+#define X86_MADT_MAX_CPUS   1024             /* what the ACPI area holds beside the other tables */
 #define X86_IDENTITY_MAP    0xfffbc000ull
 #define X86_TSS_ADDR        0xfffbd000ull
 #define X86_MMIO64_BASE     0x1000000000ull

@@ -65,6 +65,36 @@ static void com1_tx(void *opaque, const uint8_t *buf, size_t len)
 	console_write(buf, len);
 }
 
+/*
+ * KVM_CAP_X2APIC_API (api.rst 7.7): 32-bit APIC ids in MSIs (address_hi 31:8, 4.52) and in the
+ * x2APIC LAPIC's ID register (4.57), and no "0xff is broadcast" quirk, which x2APIC ids above
+ * 254 and logical x2APIC mode need. Our IOAPIC (version 0x11) has no EOI register, so the LAPIC
+ * must not offer Suppress EOI Broadcast (SDM Vol. 3A 11.8.5; KVM's split-irqchip default offers
+ * it without honouring it). Without the capability guests stay at xAPIC ids (255 vCPUs).
+ */
+static int enable_x2apic_api(struct vm *vm)
+{
+	int have = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_X2APIC_API);
+	struct kvm_enable_cap c = { .cap = KVM_CAP_X2APIC_API };
+	uint64_t want = KVM_X2APIC_API_USE_32BIT_IDS | KVM_X2APIC_API_DISABLE_BROADCAST_QUIRK;
+
+	vm->arch.x2apic_ids = false;
+	if (have <= 0 || (have & want) != want) {
+		if (vm->cfg->cpus > X86_XAPIC_MAX_CPUS) {
+			pr_err("--cpus %u: vCPUs with x2APIC ids above %u need KVM_CAP_X2APIC_API, which this KVM lacks",
+			       vm->cfg->cpus, X86_XAPIC_MAX_CPUS - 1);
+			return -EOPNOTSUPP;
+		}
+		pr_debug("KVM_CAP_X2APIC_API: not offered (%d); 8-bit APIC ids", have);
+		return 0;
+	}
+	c.args[0] = want | ((uint64_t)have & KVM_X2APIC_DISABLE_SUPPRESS_EOI_BROADCAST);
+	if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &c) < 0)
+		return err_errno("KVM_ENABLE_CAP KVM_CAP_X2APIC_API %#llx", (unsigned long long)c.args[0]);
+	vm->arch.x2apic_ids = true;
+	return 0;
+}
+
 int arch_vm_create(struct vm *vm)
 {
 	struct kvm_enable_cap split = { .cap = KVM_CAP_SPLIT_IRQCHIP, .args = { X86_IOAPIC_PINS } };
@@ -107,6 +137,10 @@ int arch_vm_create(struct vm *vm)
 	 */
 	if (ioctl(vm->vm_fd, KVM_ENABLE_CAP, &split) < 0)
 		return err_errno("KVM_ENABLE_CAP KVM_CAP_SPLIT_IRQCHIP");
+	r = enable_x2apic_api(vm);
+	if (r)
+		return r;
+	vm->irq.msi_addr32 = true;
 	/* GSIs 0-23 are the IOAPIC pins (KVM reserves them for it); MSIs get GSIs from 24. */
 	if (vm->irq.next_gsi < X86_IOAPIC_PINS)
 		vm->irq.next_gsi = X86_IOAPIC_PINS;
@@ -120,7 +154,7 @@ int arch_vm_create(struct vm *vm)
 	vm->arch.ioapic_ready = true;
 	/* Before any PCI function exists: the unit registers on the PCI host for all of them. */
 	if (vm->cfg->viommu_model == VIOMMU_MODEL_VTD) {
-		r = vtd_dev_create(vm, X86_VTD_ADDR, &vm->arch.vtd);
+		r = vtd_dev_create(vm, X86_VTD_ADDR, vm->arch.x2apic_ids, &vm->arch.vtd);
 		if (r) {
 			arch_vm_destroy(vm);
 			return r;

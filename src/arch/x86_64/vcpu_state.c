@@ -184,6 +184,38 @@ static int xsave_size(struct vm *vm)
 	return n > (int)X86_XSAVE_MIN ? n : (int)X86_XSAVE_MIN;
 }
 
+/*
+ * The LAPIC ID register in the state is always KVM's 8-bit layout (api.rst 4.57 without
+ * KVM_X2APIC_API_USE_32BIT_IDS: the id in bits 31:24, also in x2APIC mode), so a state reads the
+ * same whichever binary wrote it. With 32-bit ids KVM reports an x2APIC-mode vCPU's full id
+ * instead, and on KVM_SET_LAPIC wants exactly the vCPU's x2APIC id (read-only, SDM Vol. 3A
+ * 11.12.5.1), which is its KVM vCPU id: that is what the restore writes back.
+ */
+#define APIC_ID 0x20
+#define APIC_BASE_EXTD (1ull << 10)     /* IA32_APIC_BASE: x2APIC mode (SDM Vol. 3A 11.12.1) */
+
+static bool lapic_32bit_id(const struct vcpu *v, uint64_t apic_base)
+{
+	return v->vm->arch.x2apic_ids && (apic_base & APIC_BASE_EXTD);
+}
+
+void x86_lapic_id_to_state(struct kvm_lapic_state *l, bool x2apic_32bit)
+{
+	uint32_t id;
+
+	if (!x2apic_32bit)
+		return;
+	memcpy(&id, l->regs + APIC_ID, 4);
+	id <<= 24;
+	memcpy(l->regs + APIC_ID, &id, 4);
+}
+
+void x86_lapic_id_from_state(struct kvm_lapic_state *l, bool x2apic_32bit, uint32_t x2apic_id)
+{
+	if (x2apic_32bit)
+		memcpy(l->regs + APIC_ID, &x2apic_id, 4);
+}
+
 int x86_vcpu_state_read(struct vcpu *v, struct x86_vcpu_state *s)
 {
 	struct kvm_mp_state mp;
@@ -216,6 +248,7 @@ int x86_vcpu_state_read(struct vcpu *v, struct x86_vcpu_state *s)
 		r = err_errno("KVM_GET_LAPIC on vCPU %u", v->id);
 		goto err;
 	}
+	x86_lapic_id_to_state(&s->lapic, lapic_32bit_id(v, s->sregs.apic_base));
 	if (ioctl(fd, KVM_GET_VCPU_EVENTS, &s->events)) {
 		r = err_errno("KVM_GET_VCPU_EVENTS on vCPU %u", v->id);
 		goto err;
@@ -405,8 +438,13 @@ int x86_vcpu_state_write(struct vcpu *v, struct x86_vcpu_state *s, char *why, si
 	r = write_msrs(v, s, why, why_size);
 	if (r)
 		return r;
-	if (ioctl(fd, KVM_SET_LAPIC, &s->lapic))
-		return fail(why, why_size, v, "KVM_SET_LAPIC");
+	{
+		struct kvm_lapic_state l = s->lapic;
+
+		x86_lapic_id_from_state(&l, lapic_32bit_id(v, s->sregs.apic_base), v->id);
+		if (ioctl(fd, KVM_SET_LAPIC, &l))
+			return fail(why, why_size, v, "KVM_SET_LAPIC");
+	}
 	/* NMI pending and the SIPI vector are always part of the state (QEMU sets both the same way). */
 	ev.flags |= KVM_VCPUEVENT_VALID_NMI_PENDING | KVM_VCPUEVENT_VALID_SIPI_VECTOR;
 	if (ioctl(fd, KVM_SET_VCPU_EVENTS, &ev))

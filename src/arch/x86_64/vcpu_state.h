@@ -10,7 +10,8 @@
  *     uAPI lays it out (little-endian, fixed size);
  *     u32 XSAVE length (4096 up to X86_XSAVE_MAX, a multiple of 4) and that many bytes of
  *     KVM_GET_XSAVE2 (4.42, 4.128);
- *     struct kvm_lapic_state (4.57), struct kvm_vcpu_events (4.31), u32 mp_state (4.38),
+ *     struct kvm_lapic_state (4.57; its ID register always in KVM's 8-bit layout, bits 31:24,
+ *     whether or not the VM has 32-bit x2APIC ids), struct kvm_vcpu_events (4.31), u32 mp_state (4.38),
  *     struct kvm_debugregs (4.32);
  *     u32 MSR count (at most X86_MSRS_MAX), then per MSR u32 index, u64 value (4.18, the MSRs
  *     KVM_GET_MSR_INDEX_LIST lists and KVM reads for this vCPU, the MTRRs; IA32_TSC and
@@ -22,6 +23,7 @@
 #define NESTVM_X86_VCPU_STATE_H
 
 #include <linux/kvm.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,6 +41,11 @@
 #define X86_MSR_IA32_TSC_DEADLINE 0x6e0
 
 struct vcpu;
+
+/* The LAPIC ID register between KVM's layout with 32-bit x2APIC ids (X2APIC_32BIT: the VM has them
+ * and the vCPU is in x2APIC mode) and the state's 8-bit one; from_state writes the vCPU's id. */
+void x86_lapic_id_to_state(struct kvm_lapic_state *l, bool x2apic_32bit);
+void x86_lapic_id_from_state(struct kvm_lapic_state *l, bool x2apic_32bit, uint32_t x2apic_id);
 
 struct x86_vcpu_state {
 	uint32_t tsc_khz;
