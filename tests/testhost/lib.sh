@@ -64,6 +64,10 @@ guest() {
 	tr -d '\r' < "$out.raw" > "$out" && rm -f "$out.raw"
 	return $rc
 }
+# secs: L1's uptime in whole seconds. Waits count against it, not loop turns: a turn reads the
+# console log, which under load takes far longer than its sleep (a stalled L2 once kept a
+# 300-"second" wait going for over 10 minutes).
+secs() { read -r u _ < /proc/uptime; echo "${u%.*}"; }
 # lines FILE: a console log still being written, CRs dropped, without its last line if that is
 # not finished yet (a check that read "mono_ms 10" of a half-written "mono_ms 10934" saw the guest's
 # clock go back). The marker goes onto the unfinished line, or alone after a finished one; either

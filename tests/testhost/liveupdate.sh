@@ -35,8 +35,8 @@ alive() { [ -e "/proc/$1/stat" ] && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat
 # The last memcheck round and its bad-word count.
 round() { lines "$T/out" | sed -n 's/^memcheck: round \([0-9]*\) .*/\1/p' | tail -n1; }
 bad() { lines "$T/out" | sed -n 's/^memcheck: round .* bad \([0-9]*\) .*/\1/p' | tail -n1; }
-wait_round() { i=0; while [ "$(round)" -lt "$1" ] 2>/dev/null || [ -z "$(round)" ]; do
-	[ $i -ge $(($2 * 10)) ] && return 1; alive "$pid" || return 1; usleep 100000; i=$((i + 1)); done; }
+wait_round() { d=$(($(secs) + $2)); while [ "$(round)" -lt "$1" ] 2>/dev/null || [ -z "$(round)" ]; do
+	[ "$(secs)" -ge $d ] && return 1; alive "$pid" || return 1; usleep 100000; done; }
 boot() {  # boot [ENV=...]: nestvm in the background, memcheck counting on the console ($EXTRA: more run options)
 	rm -f "$T/out" "$EV" "$S"
 	env "$@" "$NESTVM" run --kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --cpus "$CPUS" --memory 256M \
@@ -46,7 +46,7 @@ boot() {  # boot [ENV=...]: nestvm in the background, memcheck counting on the c
 	wait_round 3 300
 }
 KCMD='' EXTRA='' CPUS=2
-stop() { CTL "$S" shutdown > /dev/null 2>&1; i=0; while alive "$pid" && [ $i -lt 300 ]; do usleep 100000; i=$((i + 1)); done
+stop() { CTL "$S" shutdown > /dev/null 2>&1; d=$(($(secs) + 30)); while alive "$pid" && [ "$(secs)" -lt $d ]; do usleep 100000; done
 	alive "$pid" && kill -KILL "$pid"; wait "$pid" 2>/dev/null; }
 nfds() { ls "/proc/$pid/fd" 2>/dev/null | wc -l; }
 # The guest's clock: memcheck's mono_ms line after line. mono_ok: it never went back and no step
@@ -59,7 +59,7 @@ mono_ok() { monos | awk 'NR > 1 && ($1 <= p || $1 - p > 120000) { bad++ } { p = 
 mono_worst() { monos | awk 'NR > 1 && $1 - p > w { w = $1 - p } { p = $1 } END { print w + 0 }'; }
 ticks() { lines "$T/out" | grep -c '^tick$'; }
 # ticks_on N: the guest's `sleep 1` loop ticks past N (its timers fire) within 60 s
-ticks_on() { i=0; while [ "$(ticks)" -le "$1" ]; do [ $i -ge 600 ] && return 1; usleep 100000; i=$((i + 1)); done; }
+ticks_on() { d=$(($(secs) + 60)); while [ "$(ticks)" -le "$1" ]; do [ "$(secs)" -ge $d ] && return 1; usleep 100000; done; }
 # after_update R: memcheck goes on past round R with no bad word, in the same process
 goes_on() { wait_round $(($1 + 3)) 120 && [ "$(bad)" = 0 ] && alive "$pid"; }
 
@@ -159,8 +159,8 @@ for d in /sys/bus/pci/devices/*; do
 done
 loop_round() { lines "$T/out" | sed -n 's/^edu-loop: round \([0-9]*\) .*/\1/p' | tail -n1; }
 loop_bad() { lines "$T/out" | sed -n 's/^edu-loop: round .* bad \([0-9]*\) lost \([0-9]*\) .*/\1 \2/p' | tail -n1; }
-wait_loop() { i=0; while [ "$(loop_round)" -lt "$1" ] 2>/dev/null || [ -z "$(loop_round)" ]; do
-	[ $i -ge $(($2 * 10)) ] && return 1; alive "$pid" || return 1; usleep 100000; i=$((i + 1)); done; }
+wait_loop() { d=$(($(secs) + $2)); while [ "$(loop_round)" -lt "$1" ] 2>/dev/null || [ -z "$(loop_round)" ]; do
+	[ "$(secs)" -ge $d ] && return 1; alive "$pid" || return 1; usleep 100000; done; }
 # dma_goes_on R: the edu loop gets 3 rounds past R, no bad data, no lost interrupt; memcheck too
 dma_goes_on() { wait_loop $(($1 + 3)) 120 && [ "$(loop_bad)" = "0 0" ] && goes_on "$(round)"; }
 vmpin() { sed -n 's/^VmPin:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$pid/status"; }
@@ -235,8 +235,8 @@ disk_lines() { lines "$T/out" | grep -c '^diskcheck: worker [0-9]* round '; }
 disk_ok() { ! lines "$T/out" | grep -q '^diskcheck: BAD\|^diskcheck: worker .* \(bad [1-9]\|ioerr [1-9]\)\|cannot start'; }
 disk_worst() { lines "$T/out" | grep '^diskcheck: BAD\|^diskcheck: worker .* \(bad [1-9]\|ioerr [1-9]\)' | head -n 3; }
 # disk_goes_on N: 3 more rounds per worker past N lines within 180 s, all good
-disk_goes_on() { i=0; while [ "$(disk_lines)" -lt $(($1 + 3 * DISK_W)) ]; do [ $i -ge 1800 ] && return 1
-	alive "$pid" || return 1; usleep 100000; i=$((i + 1)); done; disk_ok; }
+disk_goes_on() { d=$(($(secs) + 180)); while [ "$(disk_lines)" -lt $(($1 + 3 * DISK_W)) ]; do
+	[ "$(secs)" -ge $d ] && return 1; alive "$pid" || return 1; usleep 100000; done; disk_ok; }
 virtio_boot() {
 	dd if=/dev/zero of="$T/vdisk" bs=1M count=4 2>/dev/null
 	GCMD="memcheck 16 200 & diskcheck /dev/vda $DISK_W 64 8 & edu_test --noiommu --bind --loop 0"
@@ -310,8 +310,8 @@ SMMU_FAULT_EVERY=15
 faults() { lines "$T/out" | grep -c '^dmesg: .*event: F_TRANSLATION client: .* sid: 0x[0-9a-f]* .*iova: '; }
 ev_faults() { grep -c '"source":"viommu","event":"fault",.*"origin":"host","type":"F_TRANSLATION".*"delivered":true' "$EV" 2>/dev/null; }
 # faults_on N E: L2 logged a translation fault past N and the event stream one past E, within 180 s
-faults_on() { i=0; while [ "$(faults)" -le "$1" ] || [ "$(ev_faults)" -le "$2" ]; do [ $i -ge 1800 ] && return 1
-	alive "$pid" || return 1; usleep 100000; i=$((i + 1)); done; }
+faults_on() { d=$(($(secs) + 180)); while [ "$(faults)" -le "$1" ] || [ "$(ev_faults)" -le "$2" ]; do
+	[ "$(secs)" -ge $d ] && return 1; alive "$pid" || return 1; usleep 100000; done; }
 smmu_boot() {
 	dd if=/dev/zero of="$T/vdisk" bs=1M count=4 2>/dev/null
 	GCMD="memcheck 16 200 & diskcheck /dev/vda $DISK_W 64 8 &
