@@ -20,8 +20,9 @@
 
 /* The unit's own interrupts are compatibility-format MSIs to the LAPICs (11.4.9.2-.5: FEADDR is
  * 0xFEEx_xxxx); they are not remapped (5.1: the remapping hardware's own events bypass it). With
- * x2APIC ids (ECAP.EIM) the upper address register's bits 31:8 are the destination's 31:8 (5.1.6,
- * 11.4.9.5 FEUADDR, 11.4.9.12 IEUADDR): where KVM's 32-bit ids take them (feat.dest32). */
+ * x2APIC ids (ECAP.EIM) the event's upper address register (FEUADDR, IEUADDR, PEUADDR) holds the
+ * destination's bits 31:8 in its bits 31:8 (chapter 11; Linux writes them so in x2APIC mode):
+ * where KVM's 32-bit ids take them (feat.dest32). */
 static void dev_msi(void *opaque, uint64_t addr, uint32_t data)
 {
 	struct vtd_dev *d = opaque;
