@@ -2,8 +2,8 @@
 /*
  * The ACPI tables of the x86_64 machine: DSDT (PCI0, COM1, the power button PWRB with its GED0,
  * \_S5), FADT (hardware-reduced, sleep and reset registers in port I/O), MADT (a LAPIC per vCPU,
- * the IOAPIC, IRQ0 -> GSI2, LINT1 NMI) and MCFG (the ECAM window), then whatever EXTRA adds (a DMAR
- * for the planned VT-d), the XSDT and the RSDP.
+ * x2APIC entries for ids of 255 and up, the IOAPIC, IRQ0 -> GSI2, LINT1 NMI) and MCFG (the ECAM
+ * window), then whatever EXTRA adds (the vVT-d's DMAR), the XSDT and the RSDP.
  */
 #ifndef NESTVM_X86_ACPI_TABLES_H
 #define NESTVM_X86_ACPI_TABLES_H

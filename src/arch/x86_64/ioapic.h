@@ -3,7 +3,8 @@
  * A userspace 82093AA I/O APIC for KVM's split irqchip (KVM_CAP_SPLIT_IRQCHIP: LAPICs in KVM,
  * IOAPIC here). Pins raise MSIs built from their redirection entries (KVM_SIGNAL_MSI); level-
  * triggered pins also get MSI routes for GSI = pin so KVM reports their EOIs (KVM_EXIT_IOAPIC_EOI).
- * Split is also what a VT-d interrupt-remapping front-end (planned) needs in front of this IOAPIC.
+ * Split is also what puts the vVT-d's interrupt remapping (iommu/vtd_ir.c) in front of this IOAPIC:
+ * an RTE in remappable format goes out as a remappable MSI (ioapic_rte_to_msi).
  */
 #ifndef NESTVM_X86_IOAPIC_H
 #define NESTVM_X86_IOAPIC_H
