@@ -265,6 +265,19 @@ out:
 	return r;
 }
 
+int shadow_map_load(struct shadow_map *m, const struct shadow_area *a, size_t nr)
+{
+	if (m->nr)
+		return -EBUSY;
+	if (!nr)
+		return 0;
+	if (grow(&m->a, &m->cap, nr))
+		return -ENOMEM;
+	memcpy(m->a, a, nr * sizeof(*a));
+	m->nr = nr;
+	return 0;
+}
+
 int shadow_map_clear(struct shadow_map *m)
 {
 	int r;

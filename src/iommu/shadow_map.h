@@ -71,6 +71,12 @@ void shadow_map_fini(struct shadow_map *m);
  */
 int shadow_map_sync(struct shadow_map *m, const struct shadow_walk *w, uint64_t start, uint64_t end,
 		    uint64_t *budget);
+/*
+ * A live update: the sink already holds exactly A[0..NR) (sorted by IOVA, disjoint: the caller
+ * checked), as the previous process mapped them; M, still empty, takes them over without a sink
+ * call. 0, -EBUSY (M not empty), -ENOMEM.
+ */
+int shadow_map_load(struct shadow_map *m, const struct shadow_area *a, size_t nr);
 /* Unmaps everything (the stream aborts, or is translated elsewhere now). */
 int shadow_map_clear(struct shadow_map *m);
 /*

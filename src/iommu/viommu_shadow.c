@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <linux/iommufd.h>
 #include <linux/vfio.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -15,8 +16,6 @@
 #include "iommu/shadow_map.h"
 #include "vmm/guest_mem.h"
 #include "vmm/log.h"
-
-#define SHADOW_MAX_DEVS 16
 
 enum shadow_on {
 	ON_RAM,                     /* the VM's guest-RAM IOAS (pass-through, and before any config) */
@@ -43,6 +42,7 @@ struct viommu_shadow {
 	int iommufd;
 	uint64_t budget;            /* walks left in this guest register access */
 	bool truncation_said;
+	bool adopting;              /* a restore: attach records configs only (viommu_shadow_adopting) */
 	uint64_t nr_syncs, nr_full_syncs;
 	struct shadow_dev dev[SHADOW_MAX_DEVS];
 	unsigned int nr_devs;
@@ -222,6 +222,8 @@ static int shadow_attach(struct viommu *v, uint32_t sid, const struct viommu_str
 	if (r || !d)
 		return r;
 	d->cfg = *cfg;
+	if (s->adopting)
+		return 0;
 	switch (cfg->kind) {
 	case VIOMMU_CFG_BYPASS:
 		/* All of guest RAM at IOVA == GPA is the VM's IOAS: nothing to copy. */
@@ -387,6 +389,81 @@ void viommu_shadow_release(struct viommu *v)
 		shadow_map_fini(&s->dev[i].map);
 	}
 	s->nr_devs = 0;
+}
+
+int viommu_shadow_state_save(struct viommu *v, struct lu_writer *w)
+{
+	struct viommu_shadow *s = to_shadow(v);
+	struct viommu_shadow_saved *sv = calloc(1, sizeof(*sv));
+	int r;
+
+	if (!sv)
+		return err_num(ENOMEM, "shadow vIOMMU: saving its state");
+	sv->nr_devs = s->nr_devs;
+	for (unsigned int i = 0; i < s->nr_devs; i++) {
+		const struct shadow_dev *d = &s->dev[i];
+
+		sv->dev[i] = (struct viommu_shadow_saved_dev){
+			.dev_id = d->dev_id, .sid = d->sid, .ioas = d->ioas, .on_shadow = d->on == ON_SHADOW,
+			.nr_areas = (uint32_t)d->map.nr, .areas = d->map.a,
+		};
+		if (d->map.nr > SHADOW_STATE_MAX_AREAS) {
+			free(sv);
+			return err_num(E2BIG, "shadow vIOMMU: device %u has %zu areas mapped, a state holds %u", d->dev_id,
+				       d->map.nr, SHADOW_STATE_MAX_AREAS);
+		}
+	}
+	sv->nr_syncs = s->nr_syncs;
+	sv->nr_full_syncs = s->nr_full_syncs;
+	r = viommu_shadow_state_put(w, sv);
+	free(sv);           /* the areas are the maps' own */
+	return r;
+}
+
+int viommu_shadow_adopt_device(struct viommu *v, const struct viommu_shadow_saved *sv, int vfio_fd, uint32_t dev_id,
+			       uint32_t ram_ioas, uint32_t sid, char *why, size_t why_size)
+{
+	struct viommu_shadow *s = to_shadow(v);
+	const struct viommu_shadow_saved_dev *o = NULL;
+	struct shadow_dev *d;
+	int r;
+
+	for (uint32_t i = 0; i < sv->nr_devs; i++)
+		if (sv->dev[i].sid == sid)
+			o = &sv->dev[i];
+	if (!o || o->dev_id != dev_id) {
+		snprintf(why, why_size, "shadow vIOMMU: device %u as stream 0x%x was not saved%s", dev_id, sid,
+			 o ? " (another iommufd device has that stream)" : "");
+		return -EINVAL;
+	}
+	if (s->nr_devs == SHADOW_MAX_DEVS || find_dev(s, sid)) {
+		snprintf(why, why_size, "shadow vIOMMU: device %u as stream 0x%x twice", dev_id, sid);
+		return -EINVAL;
+	}
+	d = &s->dev[s->nr_devs];
+	*d = (struct shadow_dev){
+		.owner = s, .vfio_fd = vfio_fd, .dev_id = dev_id, .sid = sid, .ram_ioas = ram_ioas, .ioas = o->ioas,
+		.on = o->on_shadow ? ON_SHADOW : ON_RAM, .cfg = { .kind = VIOMMU_CFG_ABORT },
+	};
+	shadow_map_init(&d->map, &sink_ops, d);
+	r = shadow_map_load(&d->map, o->areas, o->nr_areas);
+	if (r) {
+		shadow_map_fini(&d->map);
+		snprintf(why, why_size, "shadow vIOMMU: device %u's %u areas: %s", dev_id, o->nr_areas, strerror(-r));
+		return r;
+	}
+	s->nr_devs++;
+	/* Counters go on from where they were; the last device adopted sets them (all carry the same). */
+	s->nr_syncs = sv->nr_syncs;
+	s->nr_full_syncs = sv->nr_full_syncs;
+	pr_debug("shadow vIOMMU: adopted device %u as stream 0x%x (IOAS %u, %s, %u areas)", dev_id, sid, o->ioas,
+		 o->on_shadow ? "its IOAS" : "guest RAM", o->nr_areas);
+	return 0;
+}
+
+void viommu_shadow_adopting(struct viommu *v, bool on)
+{
+	to_shadow(v)->adopting = on;
 }
 
 static void shadow_destroy(struct viommu *v)

@@ -23,11 +23,18 @@
 #ifndef NESTVM_VIOMMU_SHADOW_H
 #define NESTVM_VIOMMU_SHADOW_H
 
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "iommu/shadow_map.h"
 #include "iommu/viommu.h"
 
 struct ioas_peers;
+struct lu_section;
+struct lu_writer;
+
+#define SHADOW_MAX_DEVS 16
 
 /* Table walks one guest register access may cause (about 1 GiB of 4 KiB mappings). */
 #define SHADOW_WALK_BUDGET (1u << 18)
@@ -52,5 +59,55 @@ int viommu_shadow_add_device(struct viommu *v, int vfio_fd, uint32_t dev_id, uin
 void viommu_shadow_remove_device(struct viommu *v, uint32_t sid);
 /* Destroys the devices' IOASes (after their cdevs closed, before the iommufd does). */
 void viommu_shadow_release(struct viommu *v);
+
+/*
+ * Live update by re-exec (docs/liveupdate.md). The devices' IOASes stay alive in the handed-over
+ * iommufd, each device attached where the previous process left it; the new process adopts them by
+ * id with the areas mapped in them, so nothing is mapped, unmapped or attached by the update and
+ * DMA never stops. The guest's stream configs come back from the front-end's restored registers
+ * (viommu_shadow_adopting: recorded, not synced, since what is mapped is already what the guest
+ * last invalidated).
+ *
+ *   "viommu-shadow", instance 0, version 1, mandatory: u32 devices (at most 16), each u32 iommufd
+ *   device id, u32 guest stream id, u32 its IOAS id, u8 attached to 0 the guest-RAM IOAS / 1 its
+ *   IOAS, u32 areas (at most SHADOW_STATE_MAX_AREAS), each u64 IOVA, u64 length, u64 guest
+ *   physical address, u8 writable; then u64 syncs, u64 syncs of whole spaces.
+ */
+#define VIOMMU_SHADOW_STATE_TYPE "viommu-shadow"
+#define VIOMMU_SHADOW_STATE_VERSION 1
+#define SHADOW_STATE_MAX_AREAS (1u << 22)   /* 16 GiB of guest IOVA space in 4 KiB pieces, per device */
+
+struct viommu_shadow_saved {
+	uint32_t nr_devs;
+	struct viommu_shadow_saved_dev {
+		uint32_t dev_id, sid, ioas;
+		bool on_shadow;             /* attached to its IOAS (else to the guest-RAM IOAS) */
+		uint32_t nr_areas;
+		struct shadow_area *areas;  /* sorted by IOVA, disjoint (decode checked) */
+	} dev[SHADOW_MAX_DEVS];
+	uint64_t nr_syncs, nr_full_syncs;
+};
+
+/* V's section (VM paused, the front-end's lock held or no vCPU running). 0 or -errno (reported). */
+int viommu_shadow_state_save(struct viommu *v, struct lu_writer *w);
+/* Writes S as the section (viommu_shadow_state.c). 0 or -errno. */
+int viommu_shadow_state_put(struct lu_writer *w, const struct viommu_shadow_saved *s);
+/* Pure: counts bounded, ids non-zero and distinct, areas page-aligned, sorted, disjoint, none on
+ * a device attached to guest RAM. -EINVAL with WHY, -ENOMEM; OUT freed on failure too. */
+int viommu_shadow_state_decode(const struct lu_section *sec, struct viommu_shadow_saved *out, char *why,
+			       size_t why_size);
+void viommu_shadow_saved_free(struct viommu_shadow_saved *s);
+/*
+ * The new process, instead of viommu_shadow_add_device: device DEV_ID (its handed-over cdev VFIO_FD)
+ * as stream SID takes its saved IOAS, attachment and areas from S. Nothing is allocated, mapped or
+ * attached: on failure (WHY) the previous binary takes the objects back as they are.
+ */
+int viommu_shadow_adopt_device(struct viommu *v, const struct viommu_shadow_saved *s, int vfio_fd, uint32_t dev_id,
+			       uint32_t ram_ioas, uint32_t sid, char *why, size_t why_size);
+/*
+ * While ON (a restore, until the front-end's registers are back and its streams reloaded), an
+ * attach records the stream's config and leaves the device, its IOAS and its areas as they are.
+ */
+void viommu_shadow_adopting(struct viommu *v, bool on);
 
 #endif

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * The live-update sections of emulated devices and the vSMMU (docs/liveupdate.md): "virtio-pci",
- * "virtio-blk", "virtio-console" and "viommu-nested" (round trips, every truncation, each invalid
+ * "virtio-blk", "virtio-console", "viommu-nested" and "viommu-shadow" (round trips, every truncation, each invalid
  * field), and "smmuv3": a model driven as Linux's driver does (tables, queues, a stage-1 stream, a
  * fault recorded), saved, restored into a new frozen model over the same guest RAM, which then
  * reads back the same registers, translates the same way and records the next event after the old.
@@ -18,6 +18,7 @@
 #include "devices/virtio_pci_state.h"
 #include "iommu/smmuv3_state.h"
 #include "iommu/viommu_nested.h"
+#include "iommu/viommu_shadow.h"
 #include "liveupdate/state_fields.h"
 #include "liveupdate/state_format.h"
 #include "smmuv3_harness.h"
@@ -61,6 +62,10 @@ static int dec_smmu(const struct lu_section *s, void *o, char *why, size_t n)
 static int dec_nested(const struct lu_section *s, void *o, char *why, size_t n)
 {
 	return viommu_nested_state_decode(s, o, why, n);
+}
+static int dec_shadow(const struct lu_section *s, void *o, char *why, size_t n)
+{
+	return viommu_shadow_state_decode(s, o, why, n);
 }
 
 /* A finished writer's only section, parsed (TYPE, any version 1). NULL when it does not parse. */
@@ -314,6 +319,68 @@ static void test_nested(void)
 	}
 }
 
+/* The shadow vIOMMU's devices: their IOASes, attachments and mapped areas. */
+static void test_shadow(void)
+{
+	static struct shadow_area areas[3] = {
+		{ .iova = 0x100000, .len = 0x5000, .gpa = 0x200000, .writable = true },
+		{ .iova = 0x105000, .len = 0x1000, .gpa = 0x900000 },
+		{ .iova = 0x40000000, .len = 0x40000000, .gpa = 0x0, .writable = true },
+	};
+	static struct shadow_area bad_areas[3];
+	static struct viommu_shadow_saved good, out, c;
+	const struct lu_section *s;
+	struct lu_writer w;
+	struct lu_state st;
+	char why[200] = "";
+	bool same;
+
+	good = (struct viommu_shadow_saved){ .nr_devs = 2, .nr_syncs = 40, .nr_full_syncs = 3 };
+	good.dev[0] = (struct viommu_shadow_saved_dev){ .dev_id = 1, .sid = 0x10, .ioas = 5, .on_shadow = true,
+							.nr_areas = 3, .areas = areas };
+	good.dev[1] = (struct viommu_shadow_saved_dev){ .dev_id = 2, .sid = 0x18, .ioas = 6 };
+	lu_writer_init(&w);
+	CHECK(viommu_shadow_state_put(&w, &good) == 0, "viommu-shadow: written");
+	s = only(&w, &st, VIOMMU_SHADOW_STATE_TYPE);
+	seed(&w, "viommu-shadow");
+	same = s && !viommu_shadow_state_decode(s, &out, why, sizeof(why)) && out.nr_devs == 2 &&
+	       out.dev[0].nr_areas == 3 && !memcmp(out.dev[0].areas, areas, sizeof(areas)) && out.dev[0].on_shadow &&
+	       out.dev[0].ioas == 5 && out.dev[1].sid == 0x18 && !out.dev[1].on_shadow && !out.dev[1].nr_areas &&
+	       out.nr_syncs == 40 && out.nr_full_syncs == 3;
+	CHECK(same, "viommu-shadow: round trip (%s)", why);
+	viommu_shadow_saved_free(&out);
+	if (s)
+		truncations("viommu-shadow", s, dec_shadow, &out);
+	lu_state_free(&st);
+	lu_writer_free(&w);
+	for (int i = 0; i < 8; i++) {
+		static const char *const what[] = { "IOAS id 0", "a stream twice", "an IOAS twice", "an unaligned area",
+						    "overlapping areas", "areas out of order", "areas on a device on guest RAM",
+						    "more whole-space syncs than syncs" };
+
+		c = good;
+		memcpy(bad_areas, areas, sizeof(areas));
+		c.dev[0].areas = bad_areas;
+		switch (i) {
+		case 0: c.dev[1].ioas = 0; break;
+		case 1: c.dev[1].sid = 0x10; break;
+		case 2: c.dev[1].ioas = 5; break;
+		case 3: bad_areas[1].gpa = 0x900800; break;
+		case 4: bad_areas[1].iova = 0x104000; break;
+		case 5: bad_areas[2].iova = 0x1000; break;
+		case 6: c.dev[0].on_shadow = false; break;
+		case 7: c.nr_full_syncs = 41; break;
+		}
+		lu_writer_init(&w);
+		viommu_shadow_state_put(&w, &c);
+		s = only(&w, &st, VIOMMU_SHADOW_STATE_TYPE);
+		CHECK(s && viommu_shadow_state_decode(s, &out, why, sizeof(why)) == -EINVAL, "viommu-shadow: %s refused (%s)",
+		      what[i], why);
+		lu_state_free(&st);
+		lu_writer_free(&w);
+	}
+}
+
 /* The SMMU model across an update: registers, queues and streams, behaviour afterwards. */
 static void test_smmuv3(void)
 {
@@ -433,6 +500,7 @@ int main(int argc, char **argv)
 	test_virtio_blk();
 	test_virtio_con();
 	test_nested();
+	test_shadow();
 	test_smmuv3();
 	return tap_done();
 }
