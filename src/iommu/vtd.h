@@ -274,6 +274,10 @@ struct vtd {
 };
 
 void vtd_default_features(struct vtd_features *f);
+/* A feature set vtd_init takes (pure). */
+bool vtd_features_ok(const struct vtd_features *f);
+/* CAP_REG and ECAP_REG as a unit with F shows them, PRS: with a page request source (pure). */
+void vtd_derive_caps(const struct vtd_features *f, bool prs, uint64_t *cap, uint64_t *ecap);
 int vtd_init(struct vtd *s, const struct vtd_features *f, const struct guest_mem *mem, struct viommu *v,
 	     const struct vtd_hooks *hooks, void *opaque);
 void vtd_destroy(struct vtd *s);

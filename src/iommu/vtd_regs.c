@@ -21,30 +21,33 @@ void vtd_default_features(struct vtd_features *f)
 	};
 }
 
-static void make_caps(struct vtd *s)
+void vtd_derive_caps(const struct vtd_features *f, bool prs, uint64_t *cap, uint64_t *ecap)
 {
-	const struct vtd_features *f = &s->feat;
-
 	/* ND=6 (16-bit domain ids), CM=0 (only present entries are cached: the software path never
 	 * caches a fault) unless the shadow backend asks for CM=1, PSI with MAMV 18 (up to 1 GiB per page-selective invalidation), both
 	 * second-level superpage sizes (SLLPS 11b), DRD/DWD (drains are no-ops here). */
-	s->cap = CAP_ND(6) | CAP_SAGAW(f->sagaw) | CAP_MGAW(f->mgaw) | CAP_FRO(VTD_FRCD) | CAP_SLLPS(3) | CAP_PSI |
-		 CAP_NFR(VTD_NFR) | CAP_MAMV(18) | CAP_DWD | CAP_DRD | (f->sm && f->fs && f->fl1gp ? CAP_FL1GP : 0) |
-		 (f->sm && f->fs && f->fl5lp ? CAP_FL5LP : 0) | (f->cm ? CAP_CM : 0);
+	*cap = CAP_ND(6) | CAP_SAGAW(f->sagaw) | CAP_MGAW(f->mgaw) | CAP_FRO(VTD_FRCD) | CAP_SLLPS(3) | CAP_PSI |
+	       CAP_NFR(VTD_NFR) | CAP_MAMV(18) | CAP_DWD | CAP_DRD | (f->sm && f->fs && f->fl1gp ? CAP_FL1GP : 0) |
+	       (f->sm && f->fs && f->fl5lp ? CAP_FL5LP : 0) | (f->cm ? CAP_CM : 0);
 	/* Coherent walks (C, SMPWC), scalable mode with first- and second-stage translation when
 	 * asked (SMTS, FLTS, SLTS) but no PASID-granular requests (ECAP.PASID=0: requests without
 	 * PASID only, through RID_PASID 0; RPS=0), no NEST, no device TLBs (DT=0), no snoop
 	 * control (SC=0): SNP in a leaf is reserved. MHMV 15: IEC index masks up to 2^15. */
-	s->ecap = ECAP_C | (f->qi ? ECAP_QI : 0) | (f->ir ? ECAP_IR : 0) | (f->ir && f->eim ? ECAP_EIM : 0) |
-		  (f->pt ? ECAP_PT : 0) | ECAP_IRO(VTD_IVA) | ECAP_MHMV(15) |
-		  (f->sm ? ECAP_SMTS | ECAP_SMPWC : 0) | (f->sm && f->ss ? ECAP_SLTS : 0) | (f->sm && f->fs ? ECAP_FLTS : 0);
+	*ecap = ECAP_C | (f->qi ? ECAP_QI : 0) | (f->ir ? ECAP_IR : 0) | (f->ir && f->eim ? ECAP_EIM : 0) |
+		(f->pt ? ECAP_PT : 0) | ECAP_IRO(VTD_IVA) | ECAP_MHMV(15) |
+		(f->sm ? ECAP_SMTS | ECAP_SMPWC : 0) | (f->sm && f->ss ? ECAP_SLTS : 0) | (f->sm && f->fs ? ECAP_FLTS : 0);
 	/* Page requests only with a source for them, and only in scalable mode (rev 3.0 on: the
 	 * PASID-related features, page requests among them, are reported Clear without SMTS). PDS
 	 * with them: the wait descriptor's page-drain is trivially done (a request is in the queue
 	 * before the device model returns), and Linux uses PRS only with PDS (intel_iommu_probe_device:
 	 * ecap_prs && ecap_pds for pri_supported). Guests of a unit without a source see neither. */
-	if (s->iopf && f->sm)
-		s->ecap |= ECAP_PRS | ECAP_PDS;
+	if (prs && f->sm)
+		*ecap |= ECAP_PRS | ECAP_PDS;
+}
+
+static void make_caps(struct vtd *s)
+{
+	vtd_derive_caps(&s->feat, s->iopf != NULL, &s->cap, &s->ecap);
 }
 
 void vtd_set_iopf(struct vtd *s, struct iopf *iopf)
@@ -66,10 +69,15 @@ void vtd_set_caching_mode(struct vtd *s)
 
 /* The walker takes 3..5 levels and 32..52-bit addresses; IR needs QI (5.1: Linux will not enable
  * one without the other, and the IEC is only invalidated through the queue). */
+bool vtd_features_ok(const struct vtd_features *f)
+{
+	return f->mgaw >= 39 && f->mgaw <= 57 && f->haw >= 32 && f->haw <= 52 && (f->sagaw & 0xe) && !(f->sagaw & ~0xe) &&
+	       (!f->ir || f->qi) && (!f->sm || f->qi);
+}
+
 static int check_features(const struct vtd_features *f)
 {
-	if (f->mgaw < 39 || f->mgaw > 57 || f->haw < 32 || f->haw > 52 || !(f->sagaw & 0xe) || (f->sagaw & ~0xe) ||
-	    (f->ir && !f->qi) || (f->sm && !f->qi))
+	if (!vtd_features_ok(f))
 		return err_num(EINVAL, "vtd: feature set (MGAW %u, HAW %u, SAGAW %#x)", f->mgaw, f->haw, f->sagaw);
 	return 0;
 }
