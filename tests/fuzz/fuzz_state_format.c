@@ -3,8 +3,9 @@
  * libFuzzer target: the live-update state reader, on any bytes (a corrupt, truncated or hostile state
  * file). The state is validated and indexed, then every indexed section is read the way consumers
  * do: the "fds" handover list, the assigned-device sections ("pci-msix", "vfio-pci", "iommufd"),
- * the virtio ones ("virtio-pci", "virtio-blk", "virtio-console") and the vSMMU's ("smmuv3",
- * "viommu-nested") through their decoders, other types through typed-field cursors. Nothing
+ * the virtio ones ("virtio-pci", "virtio-blk", "virtio-console"), the vSMMU's ("smmuv3",
+ * "viommu-nested") and the vVT-d's ("vtd") through their decoders, other types through typed-field
+ * cursors. Nothing
  * may crash, leak or read outside the input (ASan); a refused state must index nothing.
  * Seeds: `test_state_format --corpus tests/fuzz/corpus/fuzz_state_format`.
  */
@@ -18,6 +19,7 @@
 #include "iommu/iommufd_state.h"
 #include "iommu/smmuv3_state.h"
 #include "iommu/viommu_nested.h"
+#include "iommu/vtd_state.h"
 #include "liveupdate/fds_section.h"
 #include "liveupdate/kexec_section.h"
 #include "liveupdate/state_fields.h"
@@ -37,6 +39,7 @@ static const struct lu_section_spec specs[] = {
 	{ .type = VIRTIO_CON_STATE_TYPE, .min_version = 1, .max_version = VIRTIO_CON_STATE_VERSION },
 	{ .type = SMMUV3_STATE_TYPE, .min_version = 1, .max_version = SMMUV3_STATE_VERSION },
 	{ .type = VIOMMU_NESTED_STATE_TYPE, .min_version = 1, .max_version = VIOMMU_NESTED_STATE_VERSION },
+	{ .type = VTD_STATE_TYPE, .min_version = 1, .max_version = VTD_STATE_VERSION },
 	{ .type = LU_KEXEC_TYPE, .min_version = 1, .max_version = LU_KEXEC_VERSION },
 };
 
@@ -75,6 +78,14 @@ static void read_emulated(const struct lu_section *s)
 		static struct smmuv3_saved m;
 
 		if (!smmuv3_state_decode(s, &m, why, sizeof(why)) && m.nr_streams > SMMUV3_MAX_STREAMS)
+			abort();
+	} else if (!strcmp(s->type, VTD_STATE_TYPE)) {
+		static struct vtd_saved t;
+
+		/* What restore indexes with: the streams, FRI; a queue with QIE on within IQA.QS. */
+		if (!vtd_state_decode(s, &t, why, sizeof(why)) &&
+		    (t.nr_streams > VTD_MAX_STREAMS || t.fri >= VTD_NFR ||
+		     ((t.gsts & GCMD_QIE) && t.iqh >= (0x1000ull << IQA_QS(t.iqa)))))
 			abort();
 	} else {
 		static struct viommu_nested_saved n;
@@ -168,7 +179,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				read_device(s);
 			} else if (!strcmp(s->type, VIRTIO_PCI_STATE_TYPE) || !strcmp(s->type, VIRTIO_BLK_STATE_TYPE) ||
 				   !strcmp(s->type, VIRTIO_CON_STATE_TYPE) || !strcmp(s->type, SMMUV3_STATE_TYPE) ||
-				   !strcmp(s->type, VIOMMU_NESTED_STATE_TYPE)) {
+				   !strcmp(s->type, VIOMMU_NESTED_STATE_TYPE) || !strcmp(s->type, VTD_STATE_TYPE)) {
 				read_emulated(s);
 			} else {
 				read_fields(s);
