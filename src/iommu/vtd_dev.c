@@ -3,6 +3,7 @@
 #include "iommu/vtd_dev.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <linux/kvm.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
@@ -15,6 +16,8 @@
 #include "iommu/viommu_nested.h"
 #include "iommu/viommu_shadow.h"
 #include "iommu/vtd_nested.h"
+#include "iommu/vtd_state.h"
+#include "liveupdate/state_format.h"
 #include "vmm/log.h"
 #include "vmm/vm.h"
 
@@ -152,6 +155,32 @@ static int choose_backend(struct vtd_dev *d, uint32_t dev_id, uint32_t ioas)
 }
 
 /*
+ * A live update: the previous process's backend, the shadow one (the nested one is refused before
+ * the update, vtd_dev_state_refusal). Its devices adopt their IOASes as they are, and configs the
+ * unit loads before its registers are back (an assigned source id's eager load) change nothing.
+ */
+static int adopt_shadow(struct vtd_dev *d)
+{
+	struct vm *vm = d->mount.vm;
+	const struct lu_section *s = lu_state_find(vm->restore, VIOMMU_SHADOW_STATE_TYPE, 0);
+	int r;
+
+	if (!s) {
+		snprintf(vm->restore_why, sizeof(vm->restore_why), "vtd: no saved shadow vIOMMU for the assigned devices");
+		return -EINVAL;
+	}
+	d->adopt = calloc(1, sizeof(*d->adopt));
+	if (!d->adopt)
+		return err_num(ENOMEM, "vtd: restoring the shadow vIOMMU");
+	r = viommu_shadow_state_decode(s, d->adopt, vm->restore_why, sizeof(vm->restore_why));
+	if (!r)
+		r = use_shadow(d);
+	if (!r)
+		viommu_shadow_adopting(d->mount.backend, true);
+	return r;
+}
+
+/*
  * An assigned device behind the unit (pci_viommu_ops.attach_vfio): cold-plugged before any vCPU
  * runs, or hot-added (vm.add-device, on the loop thread) while vCPUs walk the guest's tables under
  * the unit's lock. A hot-added first device cannot choose: CAP/ECAP are what the guest read at boot,
@@ -161,11 +190,15 @@ static int choose_backend(struct vtd_dev *d, uint32_t dev_id, uint32_t ioas)
 static int dev_attach_vfio(void *opaque, int vfio_fd, uint32_t dev_id, uint32_t ioas, uint32_t rid)
 {
 	struct vtd_dev *d = opaque;
-	bool running = d->mount.vm->pci && d->mount.vm->pci->running;
+	struct vm *vm = d->mount.vm;
+	bool running = vm->pci && vm->pci->running;
+	bool adopt = vm->restore && !running;
 	int r;
 
 	if (!d->shadow && !d->nested) {
-		if (!running)
+		if (adopt)
+			r = adopt_shadow(d);
+		else if (!running)
 			r = choose_backend(d, dev_id, ioas);
 		else if (d->vtd.feat.cm)
 			r = use_shadow(d);
@@ -176,7 +209,11 @@ static int dev_attach_vfio(void *opaque, int vfio_fd, uint32_t dev_id, uint32_t 
 			return r;
 	}
 	pthread_mutex_lock(&d->vtd.lock);
-	if (d->nested)
+	if (adopt)
+		r = d->nested ? -EINVAL :
+		    viommu_shadow_adopt_device(d->mount.backend, d->adopt, vfio_fd, dev_id, ioas, rid, vm->restore_why,
+					       sizeof(vm->restore_why));
+	else if (d->nested)
 		r = viommu_nested_add_device(d->mount.backend, vfio_fd, dev_id, ioas, rid);
 	else
 		r = viommu_shadow_add_device(d->mount.backend, vfio_fd, dev_id, ioas, rid);
@@ -187,7 +224,9 @@ static int dev_attach_vfio(void *opaque, int vfio_fd, uint32_t dev_id, uint32_t 
 	r = vtd_add_assigned(&d->vtd, (uint16_t)rid);
 	if (r) {
 		err_num(-r, "vtd: source id %#x of an assigned device", rid);
-		dev_detach_vfio(d, rid);
+		/* Restoring, nothing is undone: the previous binary takes the device back as it is. */
+		if (!adopt)
+			dev_detach_vfio(d, rid);
 	}
 	return r;
 }
@@ -339,6 +378,62 @@ err_free:
 	return r;
 }
 
+const char *vtd_dev_state_refusal(const struct vtd_dev *d)
+{
+	if (d->nested)
+		return "--viommu vtd with the nested backend: its nested HWPTs are not carried across an update yet";
+	return NULL;
+}
+
+int vtd_dev_state_save(struct vtd_dev *d, struct lu_writer *w)
+{
+	int r = vtd_state_save(&d->vtd, w);
+
+	if (!r && d->shadow) {
+		pthread_mutex_lock(&d->vtd.lock);
+		r = viommu_shadow_state_save(d->mount.backend, w);
+		pthread_mutex_unlock(&d->vtd.lock);
+	}
+	return r;
+}
+
+int vtd_dev_state_restore(struct vtd_dev *d, const struct lu_state *st, char *why, size_t why_size)
+{
+	const struct lu_section *s = lu_state_find(st, VTD_STATE_TYPE, 0);
+	struct vtd_saved *sv;
+	int r;
+
+	if (!s) {
+		snprintf(why, why_size, "--viommu vtd: the state has no '%s' section", VTD_STATE_TYPE);
+		return -EINVAL;
+	}
+	if (!d->shadow != !lu_state_find(st, VIOMMU_SHADOW_STATE_TYPE, 0)) {
+		snprintf(why, why_size, "vtd: a shadow vIOMMU was %s, the VM has %s", d->shadow ? "not saved" : "saved",
+			 d->shadow ? "one" : "no assigned device to adopt it");
+		return -EINVAL;
+	}
+	sv = malloc(sizeof(*sv));
+	if (!sv)
+		return -ENOMEM;
+	r = vtd_state_decode(s, sv, why, why_size);
+	/* The assigned streams' configs come back from the guest's tables, recorded by the shadow
+	 * backend (still adopting): what their IOASes hold is what the guest last invalidated. */
+	if (!r)
+		r = vtd_state_restore(&d->vtd, sv, why, why_size);
+	free(sv);
+	if (d->shadow) {
+		pthread_mutex_lock(&d->vtd.lock);
+		viommu_shadow_adopting(d->mount.backend, false);
+		pthread_mutex_unlock(&d->vtd.lock);
+	}
+	if (d->adopt) {
+		viommu_shadow_saved_free(d->adopt);
+		free(d->adopt);
+		d->adopt = NULL;
+	}
+	return r;
+}
+
 void vtd_dev_destroy(struct vm *vm, struct vtd_dev *d)
 {
 	if (!d)
@@ -350,5 +445,8 @@ void vtd_dev_destroy(struct vm *vm, struct vtd_dev *d)
 	viommu_mount_hide(&d->mount);
 	vtd_destroy(&d->vtd);
 	viommu_mount_fini(&d->mount);
+	if (d->adopt)
+		viommu_shadow_saved_free(d->adopt);
+	free(d->adopt);
 	free(d);
 }

@@ -13,6 +13,7 @@
 #define NESTVM_VTD_DEV_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "iommu/viommu_mount.h"
@@ -20,6 +21,9 @@
 
 struct iopf;
 struct iopf_mock;
+struct lu_state;
+struct lu_writer;
+struct viommu_shadow_saved;
 struct vm;
 
 struct vtd_dev {
@@ -30,6 +34,7 @@ struct vtd_dev {
 	struct iopf *iopf;              /* the I/O page fault service, with a page-request source */
 	struct iopf_mock *mock;         /* test builds: the IOMMUFD_TEST mock device as that source */
 	uint32_t mock_ioas;             /* its empty IOAS (0: none) */
+	struct viommu_shadow_saved *adopt;      /* restoring: the saved shadow devices, until the registers are back */
 };
 
 /* Creates the unit at BASE (VTD_MMIO_SIZE bytes) with the default feature set. DEST32: the VM's
@@ -37,5 +42,14 @@ struct vtd_dev {
  * ids above 255. */
 int vtd_dev_create(struct vm *vm, uint64_t base, bool dest32, struct vtd_dev **out);
 void vtd_dev_destroy(struct vm *vm, struct vtd_dev *d);
+
+/*
+ * Live update by re-exec (docs/liveupdate.md): the register model (vtd_state.h) and, with assigned
+ * devices, the shadow backend's devices (viommu_shadow.h). The nested backend is not carried.
+ */
+const char *vtd_dev_state_refusal(const struct vtd_dev *d);
+int vtd_dev_state_save(struct vtd_dev *d, struct lu_writer *w);
+/* After the assigned devices adopted their IOASes (at VM build), before the PCI functions' state. */
+int vtd_dev_state_restore(struct vtd_dev *d, const struct lu_state *st, char *why, size_t why_size);
 
 #endif

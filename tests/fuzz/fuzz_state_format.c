@@ -4,7 +4,7 @@
  * file). The state is validated and indexed, then every indexed section is read the way consumers
  * do: the "fds" handover list, the assigned-device sections ("pci-msix", "vfio-pci", "iommufd"),
  * the virtio ones ("virtio-pci", "virtio-blk", "virtio-console"), the vSMMU's ("smmuv3",
- * "viommu-nested") and the vVT-d's ("vtd") through their decoders, other types through typed-field
+ * "viommu-nested") and the vVT-d's ("vtd", "viommu-shadow") through their decoders, other types through typed-field
  * cursors. Nothing
  * may crash, leak or read outside the input (ASan); a refused state must index nothing.
  * Seeds: `test_state_format --corpus tests/fuzz/corpus/fuzz_state_format`.
@@ -19,6 +19,7 @@
 #include "iommu/iommufd_state.h"
 #include "iommu/smmuv3_state.h"
 #include "iommu/viommu_nested.h"
+#include "iommu/viommu_shadow.h"
 #include "iommu/vtd_state.h"
 #include "liveupdate/fds_section.h"
 #include "liveupdate/kexec_section.h"
@@ -40,6 +41,7 @@ static const struct lu_section_spec specs[] = {
 	{ .type = SMMUV3_STATE_TYPE, .min_version = 1, .max_version = SMMUV3_STATE_VERSION },
 	{ .type = VIOMMU_NESTED_STATE_TYPE, .min_version = 1, .max_version = VIOMMU_NESTED_STATE_VERSION },
 	{ .type = VTD_STATE_TYPE, .min_version = 1, .max_version = VTD_STATE_VERSION },
+	{ .type = VIOMMU_SHADOW_STATE_TYPE, .min_version = 1, .max_version = VIOMMU_SHADOW_STATE_VERSION },
 	{ .type = LU_KEXEC_TYPE, .min_version = 1, .max_version = LU_KEXEC_VERSION },
 };
 
@@ -87,6 +89,25 @@ static void read_emulated(const struct lu_section *s)
 		    (t.nr_streams > VTD_MAX_STREAMS || t.fri >= VTD_NFR ||
 		     ((t.gsts & GCMD_QIE) && t.iqh >= (0x1000ull << IQA_QS(t.iqa)))))
 			abort();
+	} else if (!strcmp(s->type, VIOMMU_SHADOW_STATE_TYPE)) {
+		static struct viommu_shadow_saved h;
+
+		/* What adoption relies on: bounded counts, sorted disjoint whole-page areas (shadow_map). */
+		if (!viommu_shadow_state_decode(s, &h, why, sizeof(why))) {
+			if (h.nr_devs > SHADOW_MAX_DEVS)
+				abort();
+			for (uint32_t i = 0; i < h.nr_devs; i++) {
+				const struct viommu_shadow_saved_dev *d = &h.dev[i];
+
+				if (d->nr_areas > SHADOW_STATE_MAX_AREAS || (d->nr_areas && !d->areas) || (!d->on_shadow && d->nr_areas))
+					abort();
+				for (uint32_t j = 0; j < d->nr_areas; j++)
+					if (!d->areas[j].len || (d->areas[j].iova & 0xfff) ||
+					    (j && d->areas[j].iova <= d->areas[j - 1].iova + d->areas[j - 1].len - 1))
+						abort();
+			}
+			viommu_shadow_saved_free(&h);
+		}
 	} else {
 		static struct viommu_nested_saved n;
 
@@ -179,7 +200,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				read_device(s);
 			} else if (!strcmp(s->type, VIRTIO_PCI_STATE_TYPE) || !strcmp(s->type, VIRTIO_BLK_STATE_TYPE) ||
 				   !strcmp(s->type, VIRTIO_CON_STATE_TYPE) || !strcmp(s->type, SMMUV3_STATE_TYPE) ||
-				   !strcmp(s->type, VIOMMU_NESTED_STATE_TYPE) || !strcmp(s->type, VTD_STATE_TYPE)) {
+				   !strcmp(s->type, VIOMMU_NESTED_STATE_TYPE) || !strcmp(s->type, VTD_STATE_TYPE) ||
+				   !strcmp(s->type, VIOMMU_SHADOW_STATE_TYPE)) {
 				read_emulated(s);
 			} else {
 				read_fields(s);

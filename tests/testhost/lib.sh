@@ -33,8 +33,9 @@ not_ok() {
 	echo "not ok $t_n - $*${h:+ [L1: $h]}"
 }
 skip() { t_n=$((t_n + 1)); echo "ok $t_n - $2 # SKIP $1"; }
-# check DESC CMD...: one test point, passing when CMD succeeds.
-check() { d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; return 1; fi; }
+# check DESC CMD...: one test point, passing when CMD succeeds. DESC is local: the tests' wait
+# helpers set a global d (a deadline), which once printed a boot's point as "ok 1 - 309".
+check() { local desc=$1; shift; if "$@"; then ok "$desc"; else not_ok "$desc"; return 1; fi; }
 # show FILE: a failed test's evidence, as TAP comments.
 show() { sed 's/^/#   /' "$1" | tail -n "${2:-30}"; }
 # show_proc PID [SOCKET]: a VMM that stopped answering, as TAP comments: each thread's state, wait

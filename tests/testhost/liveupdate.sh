@@ -16,11 +16,15 @@
 # more: no chunk wrong, no I/O error, DMA goes on. The nested vSMMUv3 (arm64): the same behind
 # --viommu smmuv3 with edu driven through L2's iommufd and faulting on an unmapped IOVA now and then:
 # the same iommufd objects after the update, and F_TRANSLATION still reaches L2 through the vEVENTQ.
+# The vVT-d (x86_64): --viommu vtd on the shadow backend with both edus through L2's iommufd, one
+# looping DMA, the other mapping, DMAing and unmapping again and again: the same IOASes after each
+# update, both devices going on, no failed shadow call; a restore failing after the adoption leaves
+# the previous binary with the VM.
 # Leaks (arm64): that VM across LU_LEAK_ROUNDS (100) updates keeps its fd count, anonymous memory,
 # VmPin and lowest free iommufd object id (iommufd_free_id in the reply), and a leak made on purpose
 # (NESTVM_FAIL_AT=lu-leak-object) shows in that id. x86_64: an update whose saved TSC rate is not
 # the host kernel's number for it now (NESTVM_FAIL_AT=lu-tsc-renamed) succeeds and the clock goes on.
-# Both arches but the vSMMU part (arm64's) and, on x86_64 unless LU_X86_VIRTIO=1, the virtio part
+# Both arches but the vSMMU part (arm64's), the vVT-d part (x86_64's) and, on x86_64 unless LU_X86_VIRTIO=1, the virtio part
 # (see there); x86_64's guests use 8-16 MiB for memcheck (see MIB).
 . tests/testhost/lib.sh
 
@@ -378,6 +382,100 @@ elif [ -c "${edu_cdev:-/nonexistent}" ]; then
 	stop
 else
 	skip "no edu device bound to vfio-pci in L1" "vSMMUv3 across updates"
+fi
+# --- the vVT-d (x86_64): two edus behind it on the shadow backend, through L2's own iommufd ---
+# L2's intel-iommu (scalable mode, strict) translates both edus; L1's VT-d cannot nest, so nestvm
+# shadows L2's tables into an IOAS per device (viommu_shadow.h). edu 1 loops DMA with MSIs through
+# interrupt remapping over the mapping it made at the start; edu 2 runs edu_test again and again, each
+# run mapping its buffers (L2's invalidations: map calls into its IOAS), DMAing both ways and
+# unmapping them ('edu2: rc R'). An update hands both IOASes over with what is mapped in them: the
+# new process adopts them by id (nothing mapped, unmapped or attached), both devices go on, and the
+# maps and unmaps after it land on the adopted areas (an area it did not know would make a map fail).
+edu2_ok() { lines "$T/out" | grep -c '^edu2: rc 0$'; }
+edu2_bad() { lines "$T/out" | grep -c '^edu2: rc [1-9]'; }
+# edu2_on N: edu 2 passes 2 more runs past N within 300 s, none failing
+edu2_on() { d=$(($(secs) + 300)); while [ "$(edu2_ok)" -lt $(($1 + 2)) ]; do
+	[ "$(secs)" -ge $d ] && return 1; alive "$pid" || return 1; usleep 200000; done; [ "$(edu2_bad)" = 0 ]; }
+shadow_ids() { grep 'ioas_id\|attached_to\|dev_id' "$1"; }
+# fds but eventfds: edu 2's runs enable and disable its MSI, and with it the eventfds VFIO signals on
+nfds_noevent() { ls -l "/proc/$pid/fd" 2>/dev/null | grep -vc 'anon_inode:\[eventfd\]'; }
+shadow_failed() { sed -n 's/.*failed_calls[": ]*\([0-9]*\).*/\1/p' "$1" | head -n1; }
+edu_cdev2=''
+for d in /sys/bus/pci/devices/*; do
+	[ "$(cat "$d/vendor")" = 0x1234 ] && [ "$(cat "$d/device")" = 0x11e8 ] || continue
+	for v in "$d"/vfio-dev/vfio*; do
+		[ -e "$v" ] && [ "/dev/vfio/devices/${v##*/}" != "$edu_cdev" ] && [ -z "$edu_cdev2" ] && edu_cdev2=/dev/vfio/devices/${v##*/}
+	done
+done
+vtd_boot() {
+	GCMD="memcheck $MIB 200 &
+d1=''; d2=''; for d in /sys/bus/pci/devices/*; do [ \"\$(cat \$d/device)\" = 0x11e8 ] || continue; [ -z \"\$d1\" ] && d1=\${d##*/} || d2=\${d##*/}; done
+(while :; do edu_test --iommufd --bind --device \$d2 --timeout-ms 10000 > /tmp/edu2.log 2>&1; r=\$?; echo \"edu2: rc \$r\"; [ \$r = 0 ] || { sed 's/^/edu2: /' /tmp/edu2.log | tail -n 5; sleep 2; }; done) &
+edu_test --iommufd --bind --device \$d1 --timeout-ms 10000 --loop 0"
+	KCMD='intel_iommu=on,sm_on iommu.strict=1'
+	EXTRA="--viommu vtd --device vfio,path=$edu_cdev --device vfio,path=$edu_cdev2"
+	boot "$@" && wait_loop 3 300 && edu2_on 0; }
+VTD_ROUNDS=${LU_VTD_ROUNDS:-10}
+if [ "$NESTVM_ARCH" != x86_64 ]; then
+	skip "the vVT-d is x86_64's" "vVT-d (shadow) across updates"
+elif [ -c "${edu_cdev:-/nonexistent}" ] && [ -c "${edu_cdev2:-/nonexistent}" ]; then
+	check "vtd: L2 with --viommu vtd and two edus (L2's iommufd, scalable mode) boots; edu 1's DMA loop, edu 2's runs and memcheck count" \
+		vtd_boot || { show "$T/out" 60; show_proc "$pid" "$S"; }
+	r0=$(loop_round) f0=$(nfds_noevent) e0=$(edu2_ok)
+	CTL "$S" viommu > "$T/v0" 2>&1
+	CTL --json "$S" update exec > "$T/c" 2>&1; rc=$?
+	check "vtd: update exec with the shadow vVT-d: exit 0, same pid ($(head -c 300 "$T/c"))" \
+		sh -c "[ $rc = 0 ] && grep -q '\"pid\":$pid' '$T/c'" || { show "$T/c"; show "$T/out" 60; }
+	CTL "$S" viommu > "$T/v1" 2>&1
+	shadow_ids "$T/v0" > "$T/v0.ids"; shadow_ids "$T/v1" > "$T/v1.ids"
+	check "vtd: the new process adopted each device's IOAS where it was attached (same ids: $(tr '\n' ' ' < "$T/v1.ids"))" \
+		sh -c "[ \$(grep -c ioas_id '$T/v0.ids') = 2 ] && grep -q 'attached_to.*shadow' '$T/v0.ids' && cmp -s '$T/v0.ids' '$T/v1.ids'" ||
+		{ show "$T/v0"; show "$T/v1"; }
+	dma_goes_on "$r0"; st=$?
+	check "vtd: edu 1's DMA through its adopted IOAS goes on, data and MSIs (interrupt remapping) intact (round $r0 -> $(loop_round), bad/lost $(loop_bad))" \
+		[ $st = 0 ] || show "$T/out" 60
+	edu2_on "$(edu2_ok)"; st=$?
+	check "vtd: edu 2's runs go on after the update: L2 maps, DMAs and unmaps through the adopted IOAS ($e0 -> $(edu2_ok) passed, $(edu2_bad) failed)" \
+		[ $st = 0 ] || show "$T/out" 60
+	f1=$(nfds_noevent) ok_n=0 worst=0
+	: > "$T/phases"
+	for n in $(seq "$VTD_ROUNDS"); do
+		CTL --json "$S" update exec > "$T/c" 2>&1 || { show "$T/c"; break; }
+		d=$(sed -n 's/.*"downtime_us":\([0-9]*\).*/\1/p' "$T/c"); [ "${d:-0}" -gt "$worst" ] && worst=$d
+		grep -o '"phases_us":{[^}]*},"downtime_us":[0-9]*,"state_bytes":[0-9]*' "$T/c" >> "$T/phases"
+		ok_n=$n
+		usleep 300000
+	done
+	sed 's/^/# vtd update: /' "$T/phases"
+	check "vtd: $VTD_ROUNDS updates in a row during DMA, maps and unmaps ($ok_n, worst downtime ${worst} us)" \
+		[ "$ok_n" = "$VTD_ROUNDS" ]
+	dma_goes_on "$(loop_round)"; st=$?
+	check "vtd: ... edu 1's DMA and MSIs go on (bad/lost $(loop_bad)), memcheck 0 bad" [ $st = 0 ] || show "$T/out" 60
+	edu2_on "$(edu2_ok)"; st=$?
+	check "vtd: ... edu 2's runs go on ($(edu2_ok) passed, $(edu2_bad) failed)" [ $st = 0 ] || show "$T/out" 60
+	CTL "$S" viommu > "$T/v2" 2>&1
+	check "vtd: ... no map or unmap of the shadow failed (failed_calls $(shadow_failed "$T/v2"))" \
+		[ "$(shadow_failed "$T/v2")" = 0 ] || show "$T/v2"
+	f2=$(nfds_noevent)
+	check "vtd: ... no fd leak, eventfds aside ($f1 before, $f2 after; first boot $f0)" [ "$f1" = "$f2" ] ||
+		ls -l "/proc/$pid/fd"
+	stop
+	# A restore failing after the new process adopted the IOASes and restored the vVT-d's registers
+	# (the hook fires after vCPU 0, which comes after the vVT-d): it changed nothing in the kernel,
+	# so the previous binary goes on with the same IOASes and areas.
+	check "vtd: L2 boots (NESTVM_FAIL_AT=lu-restore-midway)" vtd_boot NESTVM_FAIL_AT=lu-restore-midway || show "$T/out" 60
+	r0=$(loop_round)
+	CTL "$S" update exec > "$T/c" 2>&1; rc=$?
+	check "vtd: lu-restore-midway: the update fails (exit $rc), the previous binary took the VM back" \
+		sh -c "[ $rc = 1 ] && grep -q '500.*previous nestvm took it back' '$T/c'" || { show "$T/c"; show "$T/out"; }
+	dma_goes_on "$r0"; st=$?
+	check "vtd: ... edu 1's DMA and MSIs go on (round $r0 -> $(loop_round), bad/lost $(loop_bad)), memcheck 0 bad" \
+		[ $st = 0 ] || show "$T/out" 60
+	edu2_on "$(edu2_ok)"; st=$?
+	check "vtd: ... edu 2's runs go on ($(edu2_ok) passed, $(edu2_bad) failed)" [ $st = 0 ] || show "$T/out" 60
+	stop
+else
+	skip "two edu devices bound to vfio-pci in L1 are needed" "vVT-d (shadow) across updates"
 fi
 # --- LEAK_ROUNDS (100) updates in a row behind the nested vSMMUv3: nothing leaks, counted ---
 # The VM of the vSMMU part (edu through L2's iommufd, virtio-blk, the virtio console, the vEVENTQ),

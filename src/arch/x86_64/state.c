@@ -27,6 +27,9 @@
 #include "devices/pci.h"
 #include "devices/serial8250_state.h"
 #include "iommu/fail_inject.h"
+#include "iommu/viommu_shadow.h"
+#include "iommu/vtd_dev.h"
+#include "iommu/vtd_state.h"
 #include "liveupdate/state_fields.h"
 #include "vmm/log.h"
 #include "vmm/vcpu.h"
@@ -40,6 +43,9 @@ static const struct lu_section_spec specs[] = {
 	{ IOAPIC_STATE_TYPE, 1, 1, false, true },
 	{ SERIAL8250_STATE_TYPE, 1, 1, false, true },
 	{ X86_PORTS_STATE_TYPE, 1, 1, false, true },
+	/* --viommu vtd (checked by vtd_dev_state_restore: present exactly when the VM has one). */
+	{ VTD_STATE_TYPE, 1, VTD_STATE_VERSION, false, false },
+	{ VIOMMU_SHADOW_STATE_TYPE, 1, VIOMMU_SHADOW_STATE_VERSION, false, false },
 };
 const struct lu_section_spec *const arch_state_specs = specs;
 const unsigned int arch_state_nr_specs = sizeof(specs) / sizeof(specs[0]);
@@ -76,8 +82,10 @@ void x86_state_probe(struct vm *vm, struct vcpu *v)
 
 const char *arch_state_refusal(struct vm *vm)
 {
-	if (vm->arch.vtd)
-		return "--viommu vtd: the VT-d model's registers, queues and interrupt remapping are not serialized yet";
+	const char *why = vm->arch.vtd ? vtd_dev_state_refusal(vm->arch.vtd) : NULL;
+
+	if (why)
+		return why;
 	if (vm->arch.lu_refusal)
 		return vm->arch.lu_refusal;
 	return NULL;
@@ -154,6 +162,8 @@ int arch_state_save(struct vm *vm, struct lu_writer *w)
 		r = serial8250_state_save(&vm->arch.com1, 0, w);
 	if (!r)
 		r = ports_save(vm, w);
+	if (!r && vm->arch.vtd)
+		r = vtd_dev_state_save(vm->arch.vtd, w);
 	return r;
 }
 
@@ -193,6 +203,14 @@ int arch_state_restore(struct vm *vm, const struct lu_state *st, char *why, unsi
 	for (unsigned int i = 0; i < n && !r; i++) {
 		s = lu_state_find(st, X86_VCPU_STATE_TYPE, i);
 		r = s ? x86_vcpu_state_get(s, &vs[i], why, why_size) : missing(why, why_size, X86_VCPU_STATE_TYPE, i);
+	}
+	/* The vVT-d before the IOAPIC and the PCI functions (pci_host_state_restore): their MSIs go
+	 * through its interrupt remapping, their DMA through its tables. */
+	if (!r && vm->arch.vtd)
+		r = vtd_dev_state_restore(vm->arch.vtd, st, why, why_size);
+	else if (!r && lu_state_find(st, VTD_STATE_TYPE, 0)) {
+		snprintf(why, why_size, "the state has a vVT-d, this VM has none (--viommu vtd)");
+		r = -EINVAL;
 	}
 	/* The IOAPIC before COM1: the UART drives its line into the restored pin level. */
 	if (!r)
