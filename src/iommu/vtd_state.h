@@ -22,9 +22,9 @@
  * flags. The queue itself is carried as IQH/IQT: descriptors the model has not fetched yet (it
  * fetches on IQT writes and when IQE is cleared) are fetched by the new unit on the same events.
  *
- * This is the register model's section only: the shadow and nested backends' state (the IOAS
- * mappings a shadowed device has, the nested HWPTs) is not in it, and nothing saves or restores
- * it yet (vtd_dev, vm_state; arch_state_refusal still refuses --viommu vtd).
+ * This is the register model's section only: the shadow backend's devices (their IOASes and what is
+ * mapped in them) have their own ("viommu-shadow", viommu_shadow.h), and vtd_dev.c saves and restores
+ * both; the nested backend is not carried (vtd_dev_state_refusal).
  */
 #ifndef NESTVM_VTD_STATE_H
 #define NESTVM_VTD_STATE_H
