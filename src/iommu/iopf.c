@@ -9,6 +9,7 @@
 #include <linux/iommufd.h>
 #include <poll.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/timerfd.h>
@@ -18,6 +19,7 @@
 #include "iommu/fault_queue.h"
 #include "iommu/iommufd.h"
 #include "vmm/evloop.h"
+#include "vmm/fdtab.h"
 #include "vmm/log.h"
 
 struct iopf_dev {
@@ -40,6 +42,7 @@ struct iopf {
 	int iommufd;                /* -1: no object to destroy */
 	uint32_t id;
 	int fd, timer_fd;
+	struct fdtab *fds;          /* the fault fd's owner (it crosses a live update); NULL: ours */
 	bool timer_armed;
 	bool stopping;              /* iopf_answer_all ran: new groups are answered at once */
 	struct evloop *loop;
@@ -495,24 +498,35 @@ void iopf_describe(struct iopf *f, json_object *o)
 	json_object_object_add(o, "latency_us", lat);
 }
 
-int iopf_create_fd(int iommufd, uint32_t id, int fd, struct evloop *loop, unsigned int timeout_ms, struct iopf **out)
+static void close_fd(struct fdtab *fds, int fd)
+{
+	if (fds)
+		fdtab_close(fds, fd);
+	else
+		close(fd);
+}
+
+/* The service over FD (ours, or FDS's: closed through it), object ID. */
+static int create(int iommufd, uint32_t id, int fd, struct fdtab *fds, struct evloop *loop, unsigned int timeout_ms,
+		  struct iopf **out)
 {
 	struct iopf *f = calloc(1, sizeof(*f));
 	int r;
 
 	if (!f) {
-		close(fd);
+		close_fd(fds, fd);
 		return err_num(ENOMEM, "iopf");
 	}
 	r = pthread_mutex_init(&f->lock, NULL);
 	if (r) {
 		free(f);
-		close(fd);
+		close_fd(fds, fd);
 		return err_num(r, "iopf: mutex");
 	}
 	f->iommufd = iommufd;
 	f->id = id;
 	f->fd = fd;
+	f->fds = fds;
 	f->timer_fd = -1;
 	f->loop = loop;
 	f->timeout_ms = timeout_ms ? timeout_ms : IOPF_TIMEOUT_MS;
@@ -539,7 +553,12 @@ err:
 	return r;
 }
 
-int iopf_create(int iommufd, struct evloop *loop, unsigned int timeout_ms, struct iopf **out)
+int iopf_create_fd(int iommufd, uint32_t id, int fd, struct evloop *loop, unsigned int timeout_ms, struct iopf **out)
+{
+	return create(iommufd, id, fd, NULL, loop, timeout_ms, out);
+}
+
+int iopf_create(int iommufd, struct fdtab *fds, struct evloop *loop, unsigned int timeout_ms, struct iopf **out)
 {
 	uint32_t id;
 	int fd, r;
@@ -547,10 +566,95 @@ int iopf_create(int iommufd, struct evloop *loop, unsigned int timeout_ms, struc
 	r = fault_queue_alloc(iommufd, &id, &fd);
 	if (r)
 		return r;
-	r = iopf_create_fd(iommufd, id, fd, loop, timeout_ms, out);
+	/* Owned by the VM's fd table: it crosses a live update with the groups the kernel holds. */
+	fd = fdtab_adopt(fds, fd, FD_IOMMUFD_EVENTQ, "iopf", IOPF_FD_NAME);
+	r = fd < 0 ? fd : create(iommufd, id, fd, fds, loop, timeout_ms, out);
 	if (r)
 		iommufd_destroy(iommufd, id);
 	return r;
+}
+
+int iopf_state_get(struct iopf *f, struct iopf_saved *o)
+{
+	uint64_t now = iopf_now_ms();
+	int r = 0;
+
+	memset(o, 0, sizeof(*o));
+	pthread_mutex_lock(&f->lock);
+	/* The loop is held while the VM is saved, and a group never spans two reads. */
+	if (f->cur_open) {
+		r = err_num(EBUSY, "iopf: a page request group is half read");
+		goto out;
+	}
+	o->fault_id = f->id;
+	o->timeout_ms = f->timeout_ms;
+	/* In arrival order, so the oldest of equal (StreamID, PRG) is still answered first. */
+	for (uint64_t seq_min = 0;;) {
+		const struct iopf_pending *next = NULL;
+
+		for (unsigned int i = 0; i < IOPF_MAX_TOTAL; i++) {
+			const struct iopf_pending *p = &f->pending[i];
+
+			if (p->used && p->seq >= seq_min && (!next || p->seq < next->seq))
+				next = p;
+		}
+		if (!next)
+			break;
+		o->p[o->nr++] = (struct iopf_saved_group){
+			.dev_id = next->dev_id, .sid = next->sid, .grpid = next->grpid, .cookie = next->cookie,
+			.age_ms = (uint32_t)(now - next->since_ms < UINT32_MAX ? now - next->since_ms : UINT32_MAX),
+		};
+		seq_min = next->seq + 1;
+	}
+	o->nr_groups = f->nr_groups;
+	o->nr_late = f->nr_late;
+	o->nr_write_errs = f->nr_write_errs;
+	memcpy(o->by_reason, f->by_reason, sizeof(o->by_reason));
+	memcpy(o->by_code, f->by_code, sizeof(o->by_code));
+out:
+	pthread_mutex_unlock(&f->lock);
+	return r;
+}
+
+int iopf_adopt(int iommufd, struct fdtab *fds, struct evloop *loop, const struct iopf_saved *s, struct iopf **out,
+	       char *why, size_t why_size)
+{
+	int fd = fdtab_lookup(fds, FD_IOMMUFD_EVENTQ, IOPF_FD_NAME);
+	uint64_t now = iopf_now_ms(), ns = now_ns();
+	struct iopf *f;
+	int r;
+
+	if (fd < 0) {
+		snprintf(why, why_size, "iopf: the fault queue's fd was not handed over");
+		return -ENOENT;
+	}
+	/* Before any read: groups the kernel queued during the update are read by this process. */
+	r = create(iommufd, s->fault_id, fd, fds, loop, s->timeout_ms, &f);
+	if (r) {
+		snprintf(why, why_size, "iopf: watching the handed-over fault queue: %s", strerror(-r));
+		return r;
+	}
+	pthread_mutex_lock(&f->lock);
+	/* The age goes on from where it was: the time the VM was paused is not the guest's. */
+	for (uint32_t i = 0; i < s->nr; i++) {
+		const struct iopf_saved_group *g = &s->p[i];
+
+		f->pending[i] = (struct iopf_pending){ .used = true, .dev_id = g->dev_id, .sid = g->sid, .grpid = g->grpid,
+						       .cookie = g->cookie, .since_ms = now - g->age_ms,
+						       .read_ns = ns - (uint64_t)g->age_ms * 1000000u, .seq = f->seq++ };
+	}
+	f->nr_pending = s->nr;
+	f->nr_groups = s->nr_groups;
+	f->nr_late = s->nr_late;
+	f->nr_write_errs = s->nr_write_errs;
+	memcpy(f->by_reason, s->by_reason, sizeof(f->by_reason));
+	memcpy(f->by_code, s->by_code, sizeof(f->by_code));
+	if (s->nr)
+		timer_set(f, true);
+	pthread_mutex_unlock(&f->lock);
+	pr_debug("iopf: adopted FAULT object %u with %u group(s) awaiting the guest", s->fault_id, s->nr);
+	*out = f;
+	return 0;
 }
 
 void iopf_answer_all(struct iopf *f)
@@ -582,7 +686,7 @@ void iopf_destroy(struct iopf *f)
 	iopf_answer_all(f);
 	if (f->timer_fd >= 0)
 		close(f->timer_fd);
-	close(f->fd);
+	close_fd(f->fds, f->fd);
 	if (f->iommufd >= 0)
 		iommufd_destroy(f->iommufd, f->id);
 	pthread_mutex_destroy(&f->lock);

@@ -30,10 +30,14 @@
 
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct evloop;
+struct fdtab;
 struct iopf;
+struct lu_section;
+struct lu_writer;
 
 #define IOPF_MAX_DEVS 16
 #define IOPF_GROUP_PAGES 16         /* page requests of one group passed to the guest */
@@ -84,10 +88,11 @@ struct iopf_frontend {
 };
 
 /*
- * A FAULT object on IOMMUFD with its fd watched on LOOP; TIMEOUT_MS 0 means IOPF_TIMEOUT_MS.
- * Reported on failure (nothing left behind).
+ * A FAULT object on IOMMUFD with its fd watched on LOOP and owned by FDS (as IOPF_FD_NAME: it
+ * crosses a live update); TIMEOUT_MS 0 means IOPF_TIMEOUT_MS. Reported on failure (nothing left
+ * behind).
  */
-int iopf_create(int iommufd, struct evloop *loop, unsigned int timeout_ms, struct iopf **out);
+int iopf_create(int iommufd, struct fdtab *fds, struct evloop *loop, unsigned int timeout_ms, struct iopf **out);
 /*
  * The same over an existing fault fd FD (ours from now on, also on failure) with object id ID:
  * IOMMUFD -1 means there is no object to destroy, LOOP NULL that nothing watches the fd nor arms a
@@ -137,5 +142,43 @@ void iopf_latency(struct iopf *f, struct iopf_latency *l);
 void iopf_describe(struct iopf *f, json_object *o);
 /* The answers given for REASON so far. */
 uint64_t iopf_count(struct iopf *f, enum iopf_reason reason);
+
+/*
+ * Live update by re-exec (docs/liveupdate.md, docs/iopf.md). The FAULT object stays alive in the
+ * handed-over iommufd and its fd crosses the exec in the fd table: groups the kernel delivered to
+ * the old process are answered by the new one with their cookies, and groups it queued meanwhile
+ * wait in the fd. What the service knows of each group awaiting the guest goes along; the
+ * front-end's queue (its registers, the entries in guest RAM) is the front-end's section:
+ *
+ *   "iopf", instance 0, version 1, mandatory: u32 FAULT object id (non-zero), u32 answer timeout
+ *   in ms (non-zero), u32 groups awaiting the guest (at most IOPF_MAX_TOTAL, IOPF_MAX_PER_DEV per
+ *   stream), each u32 iommufd device id, u32 guest stream id, u32 PRG index, u32 cookie (distinct),
+ *   u32 age in ms (how long it has waited; the pause does not count); in arrival order; then u64
+ *   groups, late answers, refused writes, answers by reason (IOPF_NR_REASONS) and by code (2).
+ */
+#define IOPF_STATE_TYPE "iopf"
+#define IOPF_STATE_VERSION 1
+#define IOPF_FD_NAME "fault"
+
+struct iopf_saved {
+	uint32_t fault_id, timeout_ms, nr;
+	struct iopf_saved_group {
+		uint32_t dev_id, sid, grpid, cookie, age_ms;
+	} p[IOPF_MAX_TOTAL];
+	uint64_t nr_groups, nr_late, nr_write_errs, by_reason[IOPF_NR_REASONS], by_code[2];
+};
+
+/* F's state (the loop held, the vCPUs parked). -EBUSY (reported) with a group half read. */
+int iopf_state_get(struct iopf *f, struct iopf_saved *out);
+void iopf_state_put(struct lu_writer *w, const struct iopf_saved *s);
+/* Pure: ids and timeout non-zero, counts within the bounds, cookies distinct. -EINVAL with WHY. */
+int iopf_state_decode(const struct lu_section *sec, struct iopf_saved *out, char *why, size_t why_size);
+/*
+ * The new process, instead of iopf_create: the service over the handed-over fault fd (FDS's
+ * IOPF_FD_NAME) and object, with S's groups awaiting the guest (their timeout goes on). Nothing is
+ * allocated or answered: on failure (WHY) the previous binary takes the objects back as they are.
+ */
+int iopf_adopt(int iommufd, struct fdtab *fds, struct evloop *loop, const struct iopf_saved *s, struct iopf **out,
+	       char *why, size_t why_size);
 
 #endif

@@ -3,11 +3,14 @@
 #include "iommu/iopf_mock.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <sys/ioctl.h>
 
 #include "iommu/hwpt.h"
 #include "iommu/iommufd.h"
 #include "iommu/iommufd_mock.h"
+#include "liveupdate/state_fields.h"
+#include "liveupdate/state_format.h"
 #include "vmm/log.h"
 
 static int replace(int iommufd, uint32_t stdev_id, uint32_t pt_id)
@@ -58,4 +61,42 @@ void iopf_mock_release(struct iopf_mock *m)
 	iommufd_destroy(m->iommufd, m->nested_id);
 	iommufd_destroy(m->iommufd, m->parent_id);
 	m->attached = false;
+}
+
+void iopf_mock_state_put(struct lu_writer *w, const struct iopf_mock *m, uint32_t ioas)
+{
+	lu_writer_begin(w, IOPF_MOCK_STATE_TYPE, 0, IOPF_MOCK_STATE_VERSION, LU_SEC_MANDATORY);
+	lu_put_u32(w, m->c.dev_id);
+	lu_put_u32(w, m->c.stdev_id);
+	lu_put_u32(w, m->parent_id);
+	lu_put_u32(w, m->nested_id);
+	lu_put_u32(w, ioas);
+}
+
+int iopf_mock_state_decode(const struct lu_section *sec, struct iopf_mock_saved *o, char *why, size_t why_size)
+{
+	struct lu_cursor c;
+
+	lu_cursor_init(&c, sec);
+	o->dev_id = lu_get_u32(&c);
+	o->stdev_id = lu_get_u32(&c);
+	o->parent_id = lu_get_u32(&c);
+	o->nested_id = lu_get_u32(&c);
+	o->ioas = lu_get_u32(&c);
+	if (!c.bad && (!o->parent_id || !o->nested_id || o->parent_id == o->nested_id))
+		lu_cursor_fail(&c, "nest parent %u, nested HWPT %u", o->parent_id, o->nested_id);
+	return lu_cursor_finish(&c, why, why_size);
+}
+
+int iopf_mock_adopt(struct iopf_mock *m, int iommufd, const struct iopf_mock_config *c, const struct iopf_mock_saved *s,
+		    char *why, size_t why_size)
+{
+	if (s->dev_id != c->dev_id || s->stdev_id != c->stdev_id) {
+		snprintf(why, why_size, "--iopf-mock: the saved mock device is %u/%u, this one %u/%u", s->dev_id,
+			 s->stdev_id, c->dev_id, c->stdev_id);
+		return -EINVAL;
+	}
+	*m = (struct iopf_mock){ .iommufd = iommufd, .c = *c, .parent_id = s->parent_id, .nested_id = s->nested_id,
+				 .attached = true };
+	return 0;
 }

@@ -18,6 +18,7 @@
 #ifndef NESTVM_IOMMU_IOPF_MOCK_H
 #define NESTVM_IOMMU_IOPF_MOCK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "vmm/config.h"
@@ -33,5 +34,29 @@ struct iopf_mock {
 int iopf_mock_attach(struct iopf_mock *m, int iommufd, uint32_t ioas, uint32_t fault_id, const struct iopf_mock_config *c);
 /* Moves the device back to the HWPT it came with and destroys ours (before the FAULT object and the IOAS). */
 void iopf_mock_release(struct iopf_mock *m);
+
+/*
+ * Live update by re-exec: the mock device stays attached to our nested HWPT in the handed-over
+ * iommufd; the new process adopts the two HWPTs by id (nothing allocated or attached):
+ *
+ *   "iopf-mock", instance 0, version 1, mandatory: u32 iommufd device id and mock device id (both
+ *   checked against the new --iopf-mock), u32 nest parent and nested HWPT ids (non-zero), u32 the
+ *   IOAS the parent sits on (0: the VM's).
+ */
+#define IOPF_MOCK_STATE_TYPE "iopf-mock"
+#define IOPF_MOCK_STATE_VERSION 1
+
+struct iopf_mock_saved {
+	uint32_t dev_id, stdev_id, parent_id, nested_id, ioas;
+};
+
+struct lu_section;
+struct lu_writer;
+
+void iopf_mock_state_put(struct lu_writer *w, const struct iopf_mock *m, uint32_t ioas);
+int iopf_mock_state_decode(const struct lu_section *sec, struct iopf_mock_saved *out, char *why, size_t why_size);
+/* M as S says (C must name the same devices). -EINVAL with WHY. */
+int iopf_mock_adopt(struct iopf_mock *m, int iommufd, const struct iopf_mock_config *c, const struct iopf_mock_saved *s,
+		    char *why, size_t why_size);
 
 #endif

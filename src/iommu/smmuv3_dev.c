@@ -225,7 +225,7 @@ static int dev_attach_iopf_mock(void *opaque, const struct iopf_mock_config *c, 
 	d->mock = calloc(1, sizeof(*d->mock));
 	if (!d->mock)
 		return err_num(ENOMEM, "--iopf-mock");
-	r = iopf_create(iommufd, d->mount.vm->loop, c->timeout_ms, &d->iopf);
+	r = iopf_create(iommufd, vm_fdtab(d->mount.vm), d->mount.vm->loop, c->timeout_ms, &d->iopf);
 	if (r)
 		goto err;
 	r = smmuv3_set_iopf(&d->smmu, d->iopf);

@@ -290,11 +290,58 @@ static void dev_release_vfio(void *opaque)
  * mock domain's aperture (selftest.c MOCK_APERTURE_START, 16 MiB), and iommufd refuses a domain
  * whose aperture excludes an existing mapping (IOMMU_HWPT_ALLOC: EADDRINUSE).
  */
+/*
+ * A live update: the FAULT object, its fd, the groups awaiting the guest and the mock's HWPTs as the
+ * previous process left them (the guest's page request queue is the unit's registers).
+ */
+static int adopt_iopf_mock(struct vtd_dev *d, const struct iopf_mock_config *c, int iommufd)
+{
+	struct vm *vm = d->mount.vm;
+	const struct lu_section *fs = lu_state_find(vm->restore, IOPF_STATE_TYPE, 0);
+	const struct lu_section *ms = lu_state_find(vm->restore, IOPF_MOCK_STATE_TYPE, 0);
+	struct iopf_mock_saved m;
+	struct iopf_saved *f;
+	int r;
+
+	if (!fs || !ms) {
+		snprintf(vm->restore_why, sizeof(vm->restore_why), "--iopf-mock: the state has no page-request source");
+		return -EINVAL;
+	}
+	f = malloc(sizeof(*f));
+	d->mock = calloc(1, sizeof(*d->mock));
+	if (!f || !d->mock) {
+		free(f);
+		return err_num(ENOMEM, "--iopf-mock: restoring");
+	}
+	r = iopf_state_decode(fs, f, vm->restore_why, sizeof(vm->restore_why));
+	if (!r)
+		r = iopf_mock_state_decode(ms, &m, vm->restore_why, sizeof(vm->restore_why));
+	if (!r)
+		r = iopf_adopt(iommufd, vm_fdtab(vm), vm->loop, f, &d->iopf, vm->restore_why, sizeof(vm->restore_why));
+	free(f);
+	if (r)
+		return r;
+	vtd_set_iopf(&d->vtd, d->iopf);
+	r = iopf_mock_adopt(d->mock, iommufd, c, &m, vm->restore_why, sizeof(vm->restore_why));
+	if (!r)
+		r = iopf_add_device(d->iopf, c->dev_id, c->sid, &vtd_iopf_frontend, &d->vtd);
+	if (r)
+		return r;
+	d->mock_ioas = m.ioas;
+	d->mount.backend->iopf = d->iopf;
+	pr_info("vtd: IOMMUFD_TEST mock device %u is requester id 0x%x again, FAULT object %u adopted", c->dev_id, c->sid,
+		iopf_fault_id(d->iopf));
+	return 0;
+}
+
 static int dev_attach_iopf_mock(void *opaque, const struct iopf_mock_config *c, int iommufd, uint32_t ioas)
 {
 	struct vtd_dev *d = opaque;
 	int r;
 
+	/* Restoring, nothing is undone on failure: the previous binary takes the objects back. */
+	if (d->mount.vm->restore)
+		return d->iopf ? err_num(EEXIST, "--iopf-mock: one mock device per vVT-d") : adopt_iopf_mock(d, c, iommufd);
 	if (d->iopf)
 		return err_num(EEXIST, "--iopf-mock: one mock device per vVT-d");
 	if (!d->vtd.feat.sm)
@@ -303,7 +350,7 @@ static int dev_attach_iopf_mock(void *opaque, const struct iopf_mock_config *c, 
 	if (!d->mock)
 		return err_num(ENOMEM, "--iopf-mock");
 	(void)ioas;
-	r = iopf_create(iommufd, d->mount.vm->loop, c->timeout_ms, &d->iopf);
+	r = iopf_create(iommufd, vm_fdtab(d->mount.vm), d->mount.vm->loop, c->timeout_ms, &d->iopf);
 	if (r)
 		goto err;
 	vtd_set_iopf(&d->vtd, d->iopf);
@@ -385,6 +432,29 @@ const char *vtd_dev_state_refusal(const struct vtd_dev *d)
 	return NULL;
 }
 
+/* The page-request source: the service's groups awaiting the guest, the mock's HWPTs. */
+static int iopf_save(struct vtd_dev *d, struct lu_writer *w)
+{
+	struct iopf_saved *f = malloc(sizeof(*f));
+	int r;
+
+	if (!f)
+		return err_num(ENOMEM, "vtd: saving the page-request source");
+	r = iopf_state_get(d->iopf, f);
+	if (!r) {
+		iopf_state_put(w, f);
+		r = lu_writer_end(w);
+	}
+	free(f);
+#ifdef NESTVM_IOMMUFD_TEST
+	if (!r && d->mock) {
+		iopf_mock_state_put(w, d->mock, d->mock_ioas);
+		r = lu_writer_end(w);
+	}
+#endif
+	return r;
+}
+
 int vtd_dev_state_save(struct vtd_dev *d, struct lu_writer *w)
 {
 	int r = vtd_state_save(&d->vtd, w);
@@ -394,6 +464,8 @@ int vtd_dev_state_save(struct vtd_dev *d, struct lu_writer *w)
 		r = viommu_shadow_state_save(d->mount.backend, w);
 		pthread_mutex_unlock(&d->vtd.lock);
 	}
+	if (!r && d->iopf)
+		r = iopf_save(d, w);
 	return r;
 }
 
@@ -405,6 +477,11 @@ int vtd_dev_state_restore(struct vtd_dev *d, const struct lu_state *st, char *wh
 
 	if (!s) {
 		snprintf(why, why_size, "--viommu vtd: the state has no '%s' section", VTD_STATE_TYPE);
+		return -EINVAL;
+	}
+	if (!d->iopf != !lu_state_find(st, IOPF_STATE_TYPE, 0)) {
+		snprintf(why, why_size, "vtd: a page-request source was %s, the VM has %s", d->iopf ? "not saved" : "saved",
+			 d->iopf ? "one" : "none");
 		return -EINVAL;
 	}
 	if (!d->shadow != !lu_state_find(st, VIOMMU_SHADOW_STATE_TYPE, 0)) {

@@ -34,9 +34,6 @@ const char *vm_state_refusal(struct vm *vm)
 		return "--stats: the exit counters are not carried across an update";
 	if (vm->hotplug)
 		return "--hotplug-slots: the root ports and their slots are not serialized yet";
-	/* Its FAULT object and the groups awaiting the guest are not in the state: they would be lost. */
-	if (vm->cfg->iopf_mock.on)
-		return "--iopf-mock: the page requests in flight are not carried across an update yet";
 	if (vm->pci && (d = pci_host_state_unsaved(vm->pci))) {
 		snprintf(why, sizeof(why), "PCI function %s is not serialized yet (root ports)", d->name);
 		return why;

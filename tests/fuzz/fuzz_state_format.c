@@ -4,7 +4,8 @@
  * file). The state is validated and indexed, then every indexed section is read the way consumers
  * do: the "fds" handover list, the assigned-device sections ("pci-msix", "vfio-pci", "iommufd"),
  * the virtio ones ("virtio-pci", "virtio-blk", "virtio-console"), the vSMMU's ("smmuv3",
- * "viommu-nested") and the vVT-d's ("vtd", "viommu-shadow") through their decoders, other types through typed-field
+ * "viommu-nested"), the vVT-d's ("vtd", "viommu-shadow") and the page-request source's ("iopf",
+ * "iopf-mock") through their decoders, other types through typed-field
  * cursors. Nothing
  * may crash, leak or read outside the input (ASan); a refused state must index nothing.
  * Seeds: `test_state_format --corpus tests/fuzz/corpus/fuzz_state_format`.
@@ -17,6 +18,8 @@
 #include "devices/vfio_pci_state.h"
 #include "devices/virtio_pci_state.h"
 #include "iommu/iommufd_state.h"
+#include "iommu/iopf.h"
+#include "iommu/iopf_mock.h"
 #include "iommu/smmuv3_state.h"
 #include "iommu/viommu_nested.h"
 #include "iommu/viommu_shadow.h"
@@ -42,6 +45,8 @@ static const struct lu_section_spec specs[] = {
 	{ .type = VIOMMU_NESTED_STATE_TYPE, .min_version = 1, .max_version = VIOMMU_NESTED_STATE_VERSION },
 	{ .type = VTD_STATE_TYPE, .min_version = 1, .max_version = VTD_STATE_VERSION },
 	{ .type = VIOMMU_SHADOW_STATE_TYPE, .min_version = 1, .max_version = VIOMMU_SHADOW_STATE_VERSION },
+	{ .type = IOPF_STATE_TYPE, .min_version = 1, .max_version = IOPF_STATE_VERSION },
+	{ .type = IOPF_MOCK_STATE_TYPE, .min_version = 1, .max_version = IOPF_MOCK_STATE_VERSION },
 	{ .type = LU_KEXEC_TYPE, .min_version = 1, .max_version = LU_KEXEC_VERSION },
 };
 
@@ -88,6 +93,17 @@ static void read_emulated(const struct lu_section *s)
 		if (!vtd_state_decode(s, &t, why, sizeof(why)) &&
 		    (t.nr_streams > VTD_MAX_STREAMS || t.fri >= VTD_NFR ||
 		     ((t.gsts & GCMD_QIE) && t.iqh >= (0x1000ull << IQA_QS(t.iqa)))))
+			abort();
+	} else if (!strcmp(s->type, IOPF_STATE_TYPE)) {
+		static struct iopf_saved f;
+
+		/* What adoption indexes with: the groups within the service's table. */
+		if (!iopf_state_decode(s, &f, why, sizeof(why)) && (f.nr > IOPF_MAX_TOTAL || !f.fault_id || !f.timeout_ms))
+			abort();
+	} else if (!strcmp(s->type, IOPF_MOCK_STATE_TYPE)) {
+		struct iopf_mock_saved m;
+
+		if (!iopf_mock_state_decode(s, &m, why, sizeof(why)) && (!m.parent_id || !m.nested_id))
 			abort();
 	} else if (!strcmp(s->type, VIOMMU_SHADOW_STATE_TYPE)) {
 		static struct viommu_shadow_saved h;
@@ -201,7 +217,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			} else if (!strcmp(s->type, VIRTIO_PCI_STATE_TYPE) || !strcmp(s->type, VIRTIO_BLK_STATE_TYPE) ||
 				   !strcmp(s->type, VIRTIO_CON_STATE_TYPE) || !strcmp(s->type, SMMUV3_STATE_TYPE) ||
 				   !strcmp(s->type, VIOMMU_NESTED_STATE_TYPE) || !strcmp(s->type, VTD_STATE_TYPE) ||
-				   !strcmp(s->type, VIOMMU_SHADOW_STATE_TYPE)) {
+				   !strcmp(s->type, VIOMMU_SHADOW_STATE_TYPE) || !strcmp(s->type, IOPF_STATE_TYPE) ||
+				   !strcmp(s->type, IOPF_MOCK_STATE_TYPE)) {
 				read_emulated(s);
 			} else {
 				read_fields(s);

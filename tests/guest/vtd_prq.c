@@ -8,7 +8,10 @@
  * (tests/testhost/iopf_vtd.sh) to raise that step's page requests through tools/iopf-mock, and TAP
  * points for what it sees; the answers the kernel got are checked by the harness in nestvm's log.
  *
- * Usage: vtd_prq [--bench COUNT] [DRHD-BASE]   (default 0xfed90000)
+ * Usage: vtd_prq [--timeout-ms N] [--bench COUNT] [DRHD-BASE]   (default 0xfed90000)
+ *
+ * --timeout-ms N: nestvm's answer timeout (--iopf-mock timeout_ms, default 2000): the silent steps
+ * wait twice that, and the step answered after a live update half of it.
  *
  * --bench COUNT (tools/bench/iopf): no steps; after "# bench-ready" it answers every page request
  * Success as fast as it can - polling the queue memory, not PQT (a register read is a VM exit), the
@@ -53,6 +56,7 @@ static volatile uint8_t *regs;
 static volatile uint64_t *prq, *iq;
 static uint64_t prq_pa, iq_pa;
 static unsigned int iq_tail, points, failed;
+static long long timeout_ms = 2000;     /* nestvm's answer timeout (--timeout-ms) */
 
 static uint32_t rd32(unsigned int off) { return *(volatile uint32_t *)(regs + off); }
 static void wr32(unsigned int off, uint32_t v) { *(volatile uint32_t *)(regs + off) = v; }
@@ -237,6 +241,11 @@ int main(int argc, char **argv)
 	int fd;
 
 	gu_prog = "vtd_prq";
+	if (argc > 2 && !strcmp(argv[1], "--timeout-ms")) {
+		timeout_ms = strtoll(argv[2], NULL, 0);
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc > 2 && !strcmp(argv[1], "--bench")) {
 		bench_count = strtoul(argv[2], NULL, 0);
 		argc -= 2;
@@ -303,7 +312,7 @@ int main(int argc, char **argv)
 	step(3);
 	t = wait_tail(0x40, 60000);
 	check(t == 0x60 && is_req(0x40, 3, 0x30000), "PRG 3 takes the last free slot");
-	respond(3, 0);      /* at once: nestvm's timeout is 2 s (answering frees no slot) */
+	respond(3, 0);      /* at once, well inside nestvm's timeout (answering frees no slot) */
 	h = gu_now_ms();
 	while (!(rd32(VTD_PRS) & PRS_PRO) && gu_now_ms() < (long long)h + 60000)
 		usleep(1000);
@@ -313,11 +322,11 @@ int main(int argc, char **argv)
 	wr32(VTD_PRS, PRS_PRO | PRS_PPR);
 	check(!(rd32(VTD_PRS) & PRS_PRO), "PRO cleared after the queue was drained");
 
-	/* 4: silence: PRG 6 is not answered before nestvm's timeout (2 s); then a late answer. */
+	/* 4: silence: PRG 6 is not answered before nestvm's timeout; then a late answer. */
 	step(4);
 	t = wait_tail(0x60, 60000);
 	check(t == 0x80 && is_req(0x60, 6, 0x60000), "PRG 6 in the queue");
-	wait_ms(4000);
+	wait_ms(2 * timeout_ms);
 	respond(6, 0);
 	wr64(VTD_PQH, t);
 	wr32(VTD_PRS, PRS_PPR);
@@ -333,12 +342,27 @@ int main(int argc, char **argv)
 	t = rd64(VTD_PQT);
 	check(t == (0x80 + 32 * 32) % (ENTRIES * 32) && is_req(0x80, 100, 100 * 0x1000) &&
 	      is_req(0x80 + 31 * 32, 131, 131 * 0x1000), "flood: 32 descriptors (PRG 100-131), then PRO");
-	wait_ms(4000);      /* the 32 time out in nestvm */
+	wait_ms(2 * timeout_ms);    /* the 32 time out in nestvm */
 	wr64(VTD_PQH, t);
 	wr32(VTD_PRS, PRS_PRO | PRS_PPR);
 
-	/* 6: a request in flight at power-off. */
+	/* 6: PRG 8 waits in the queue while the harness updates nestvm (it is told by "# iopf-pending
+	 * 8"); answered half a timeout later, by then through the new process. */
 	step(6);
+	h = t;
+	t = wait_tail(h, 60000);
+	check(t == (h + 32) % (ENTRIES * 32) && is_req(h, 8, 0x80000), "PRG 8 in the queue");
+	printf("# iopf-pending 8\n");
+	fflush(stdout);
+	wait_ms(timeout_ms / 2);
+	respond(8, 0);
+	wr64(VTD_PQH, t);
+	wr32(VTD_PRS, PRS_PPR);
+	check(!(rd32(VTD_FSTS) & FSTS_IQE) && rd64(VTD_PQH) == t && rd64(VTD_PQA) == prq_pa,
+	      "PRG 8 answered Success; the queue registers as they were (across the update)");
+
+	/* 7: a request in flight at power-off. */
+	step(7);
 	h = t;
 	t = wait_tail(h, 60000);
 	check(t == (h + 32) % (ENTRIES * 32) && is_req(h, 7, 0x70000), "PRG 7 in the queue, left unanswered at power-off");

@@ -4,10 +4,11 @@
 # shellcheck shell=sh
 : "${NESTVM_ARCH:?tests/testhost scripts run inside the testhost (tools/testhost/run)}"
 NESTVM=${NESTVM:-/nestvm/build-testhost/$NESTVM_ARCH/nestvm}
-# GUEST_KERNEL may name another L2 kernel (e.g. a plain one beside a debug L1 kernel in a kit copy).
+# GUEST_KERNEL and GUEST_INITRD may name another L2 kernel (e.g. a plain one beside a debug L1
+# kernel in a kit copy) and initramfs.
 if [ "$NESTVM_ARCH" = arm64 ]; then GUEST_KERNEL=${GUEST_KERNEL:-/kit/arm64/Image}
 else GUEST_KERNEL=${GUEST_KERNEL:-/kit/x86_64/bzImage}; fi
-GUEST_INITRD=/nestvm/build-testhost/guest/$NESTVM_ARCH.cpio.gz
+GUEST_INITRD=${GUEST_INITRD:-/nestvm/build-testhost/guest/$NESTVM_ARCH.cpio.gz}
 T=$(mktemp -d /tmp/t.XXXXXX)
 t_n=0 t_fail=0
 

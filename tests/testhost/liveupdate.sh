@@ -24,8 +24,8 @@
 # VmPin and lowest free iommufd object id (iommufd_free_id in the reply), and a leak made on purpose
 # (NESTVM_FAIL_AT=lu-leak-object) shows in that id. x86_64: an update whose saved TSC rate is not
 # the host kernel's number for it now (NESTVM_FAIL_AT=lu-tsc-renamed) succeeds and the clock goes on.
-# Both arches but the vSMMU part (arm64's), the vVT-d part (x86_64's) and, on x86_64 unless LU_X86_VIRTIO=1, the virtio part
-# (see there); x86_64's guests use 8-16 MiB for memcheck (see MIB).
+# Both arches but the vSMMU part (arm64's) and the vVT-d part (x86_64's); x86_64's guests use 8-16 MiB
+# for memcheck (see MIB).
 . tests/testhost/lib.sh
 
 S=$T/api.sock EV=$T/events
@@ -248,13 +248,7 @@ virtio_boot() {
 	EXTRA="--device vfio,path=$edu_cdev --disk path=$T/vdisk --console virtio"
 	boot "$@" && wait_loop 3 120 && disk_goes_on 0; }
 VIRTIO_ROUNDS=${LU_VIRTIO_ROUNDS:-10}
-# x86_64 runs this part only with LU_X86_VIRTIO=1: the VM after it lost L1 in 4 of 6 full runs
-# under QEMU 10.0 as L0, and L1 hung right after it in 1 of 3 runs under sid's QEMU 11.1.3 (the
-# whole suite's; it passed alone twice): docs/testhost.md. Not root-caused.
-if [ "$NESTVM_ARCH" = x86_64 ] && [ "${LU_X86_VIRTIO:-0}" != 1 ]; then
-	skip "x86_64: L1 did not survive the VM after this part in 5 of 9 runs (docs/testhost.md); LU_X86_VIRTIO=1 runs it" \
-		"virtio-blk, virtio-console and edu across updates"
-elif [ -c "${edu_cdev:-/nonexistent}" ]; then
+if [ -c "${edu_cdev:-/nonexistent}" ]; then
 	check "virtio: L2 with virtio-blk, virtio-console and edu boots; diskcheck, edu loop and memcheck count" virtio_boot ||
 		show "$T/out"
 	n0=$(disk_lines) r0=$(loop_round) f0=$(nfds)

@@ -4,7 +4,9 @@
  * object's fd: this end writes struct iommu_hwpt_pgfault records as the kernel's read() would
  * return them and reads back the struct iommu_hwpt_page_response the service writes. Group
  * assembly, dev_id -> StreamID, every kind of answer (guest, front-end overflow, bounds, timeout,
- * removal, shutdown, unknown device), late answers.
+ * removal, shutdown, unknown device), late answers; the "iopf" live-update section and a second
+ * service adopting the fault fd (through an fd table, as after an exec) with the groups awaiting the
+ * guest: their answers carry the old cookies, their timeout goes on.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,7 +17,10 @@
 
 #include "iommu/fault_queue.h"
 #include "iommu/iopf.h"
+#include "liveupdate/state_fields.h"
+#include "liveupdate/state_format.h"
 #include "tap.h"
+#include "vmm/fdtab.h"
 
 struct fake_fe {
 	unsigned int delivered, lost;
@@ -293,6 +298,130 @@ static void test_parse(void)
 	CHECK(fault_queue_parse(buf, 7, count_rec, NULL) == 0, "less than a record: none");
 }
 
+/* S through the section and back (NULL when it does not parse). */
+static int round_trip(const struct iopf_saved *s, struct iopf_saved *out, char *why, size_t n)
+{
+	const struct lu_section_spec spec = { IOPF_STATE_TYPE, 1, 1, false, false };
+	struct lu_writer w;
+	struct lu_state st;
+	int r = -EIO;
+
+	lu_writer_init(&w);
+	iopf_state_put(&w, s);
+	if (!lu_writer_end(&w) && !lu_writer_finish(&w) && !lu_state_parse(&st, w.buf, w.len, &spec, 1)) {
+		r = st.nr == 1 ? iopf_state_decode(&st.sec[0], out, why, n) : -EIO;
+		if (!r) {
+			/* every strict prefix refused */
+			for (size_t cut = 0; cut < st.sec[0].len && !r; cut++) {
+				struct lu_section t = st.sec[0];
+
+				t.len = cut;
+				if (iopf_state_decode(&t, out, why, n) != -EINVAL)
+					r = -EBADMSG;
+			}
+			if (!r)
+				r = iopf_state_decode(&st.sec[0], out, why, n);
+		}
+		lu_state_free(&st);
+	}
+	lu_writer_free(&w);
+	return r;
+}
+
+static void test_live_update(void)
+{
+	static struct iopf_saved sv, dec, bad;
+	struct iommu_hwpt_page_response r;
+	struct fake_fe fe = { 0 }, fe2 = { 0 };
+	struct iommu_hwpt_pgfault g[3] = {
+		rec(5, 7, 0x10000, 42, true), rec(5, 8, 0x20000, 43, true), rec(5, 7, 0x30000, 44, true),
+	};
+	struct iopf *old = NULL, *nw = NULL;
+	struct fdtab t;
+	char why[200] = "";
+	int sv_fd[2], fd, n;
+
+	if (fdtab_init(&t) || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv_fd)) {
+		CHECK(0, "live update: set-up");
+		return;
+	}
+	kern = sv_fd[1];
+	/* The fault fd as the VM's fd table owns it; the old process's service reads a copy of it. */
+	fd = fdtab_adopt(&t, sv_fd[0], FD_IOMMUFD_EVENTQ, "test", IOPF_FD_NAME);
+	CHECK(fd >= 0 && !iopf_create_fd(-1, 9, dup(fd), NULL, 1000, &old) && !iopf_add_device(old, 5, 0x10, &fe_ops, &fe),
+	      "live update: the old process's service");
+	send_recs(g, 3);
+	iopf_read(old);
+	CHECK(iopf_respond(old, 0x10, 7, IOMMUFD_PAGE_RESP_SUCCESS) == 0 && got(&r) && r.cookie == 42,
+	      "live update: PRG 7 (cookie 42) answered before the update");
+	CHECK(iopf_state_get(old, &sv) == 0 && sv.fault_id == 9 && sv.timeout_ms == 1000 && sv.nr == 2 &&
+	      sv.p[0].cookie == 43 && sv.p[1].cookie == 44 && sv.p[1].grpid == 7 && sv.p[0].sid == 0x10 &&
+	      sv.by_reason[IOPF_BY_GUEST] == 1 && sv.nr_groups == 3,
+	      "live update: the state lists the 2 groups awaiting the guest in arrival order (%u)", sv.nr);
+	CHECK(round_trip(&sv, &dec, why, sizeof(why)) == 0 && !memcmp(&dec, &sv, sizeof(sv)),
+	      "live update: the section round-trips, every truncation refused (%s)", why);
+	for (int i = 0; i < 4; i++) {
+		static const char *const what[] = { "FAULT object 0", "timeout 0", "a cookie twice", "iommufd device 0" };
+
+		bad = sv;
+		switch (i) {
+		case 0: bad.fault_id = 0; break;
+		case 1: bad.timeout_ms = 0; break;
+		case 2: bad.p[1].cookie = 43; break;
+		case 3: bad.p[0].dev_id = 0; break;
+		}
+		CHECK(round_trip(&bad, &dec, why, sizeof(why)) == -EINVAL, "live update: %s refused (%s)", what[i], why);
+	}
+	bad = sv;
+	bad.nr = IOPF_MAX_PER_DEV + 1;
+	for (unsigned int i = 0; i < bad.nr; i++)
+		bad.p[i] = (struct iopf_saved_group){ .dev_id = 5, .sid = 0x10, .grpid = i, .cookie = 100 + i };
+	CHECK(round_trip(&bad, &dec, why, sizeof(why)) == -EINVAL, "live update: %u groups of one stream refused (%s)",
+	      bad.nr, why);
+
+	/* The new process: the same fd, by name. */
+	CHECK(iopf_adopt(-1, &t, NULL, &sv, &nw, why, sizeof(why)) == 0 && iopf_fault_id(nw) == 9 &&
+	      !iopf_add_device(nw, 5, 0x10, &fe_ops, &fe2) && iopf_pending(nw, 0x10) == 2,
+	      "live update: a new service adopts the handed-over fd with the 2 groups (%s)", why);
+	CHECK(!got(&r), "live update: adopting answered nothing");
+	CHECK(iopf_respond(nw, 0x10, 7, IOMMUFD_PAGE_RESP_SUCCESS) == 0 && got(&r) && r.cookie == 44 &&
+	      r.code == IOMMUFD_PAGE_RESP_SUCCESS, "live update: the guest's answer to PRG 7 reaches the kernel with cookie 44");
+	CHECK(iopf_respond(nw, 0x10, 8, IOMMUFD_PAGE_RESP_INVALID) == 0 && got(&r) && r.cookie == 43 &&
+	      r.code == IOMMUFD_PAGE_RESP_INVALID, "live update: ... and to PRG 8 with cookie 43");
+	g[0] = rec(5, 9, 0x40000, 45, true);
+	send_recs(g, 1);
+	CHECK(iopf_read(nw) == 0 && fe2.delivered == 1 && fe2.last.grpid == 9 && fe.delivered == 3,
+	      "live update: a group the kernel queued after it goes to the new front-end");
+	CHECK(iopf_count(nw, IOPF_BY_GUEST) == 3, "live update: the counters go on (3 guest answers)");
+	iopf_respond(nw, 0x10, 9, IOMMUFD_PAGE_RESP_SUCCESS);
+	got(&r);
+	iopf_destroy(nw);   /* closes the handed-over fd through the table */
+	nw = NULL;
+	CHECK(iopf_adopt(-1, &t, NULL, &sv, &nw, why, sizeof(why)) == -ENOENT,
+	      "live update: no handed-over fd: refused (%s)", why);
+	done(old);          /* its own copy: it answers its 2 groups at shutdown, as the old image never does */
+
+	/* A carried group's age goes on: 900 of the 1000 ms waited before the update, 150 after. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv_fd)) {
+		CHECK(0, "live update: set-up 2");
+		fdtab_destroy(&t);
+		return;
+	}
+	kern = sv_fd[1];
+	fdtab_adopt(&t, sv_fd[0], FD_IOMMUFD_EVENTQ, "test", IOPF_FD_NAME);
+	sv.nr = 2;
+	sv.p[0] = (struct iopf_saved_group){ .dev_id = 5, .sid = 0x10, .grpid = 3, .cookie = 50, .age_ms = 900 };
+	sv.p[1] = (struct iopf_saved_group){ .dev_id = 5, .sid = 0x10, .grpid = 4, .cookie = 51, .age_ms = 0 };
+	n = -1;
+	if (!iopf_adopt(-1, &t, NULL, &sv, &nw, why, sizeof(why)))
+		n = (int)iopf_expire(nw, iopf_now_ms() + 150);
+	CHECK(n == 1 && got(&r) && r.cookie == 50 && r.code == IOMMUFD_PAGE_RESP_INVALID && !got(&r),
+	      "live update: the group that had waited 900 ms times out 150 ms after, the fresh one not (%d)", n);
+	iopf_destroy(nw);
+	close(kern);
+	fdtab_destroy(&t);
+}
+
 int main(void)
 {
 	test_group_and_answer();
@@ -300,5 +429,6 @@ int main(void)
 	test_bounds_removal_shutdown();
 	test_latency();
 	test_parse();
+	test_live_update();
 	return tap_done();
 }

@@ -27,6 +27,8 @@
 #include "devices/pci.h"
 #include "devices/serial8250_state.h"
 #include "iommu/fail_inject.h"
+#include "iommu/iopf.h"
+#include "iommu/iopf_mock.h"
 #include "iommu/viommu_shadow.h"
 #include "iommu/vtd_dev.h"
 #include "iommu/vtd_state.h"
@@ -46,6 +48,9 @@ static const struct lu_section_spec specs[] = {
 	/* --viommu vtd (checked by vtd_dev_state_restore: present exactly when the VM has one). */
 	{ VTD_STATE_TYPE, 1, VTD_STATE_VERSION, false, false },
 	{ VIOMMU_SHADOW_STATE_TYPE, 1, VIOMMU_SHADOW_STATE_VERSION, false, false },
+	/* Its page-request source (test builds: the IOMMUFD_TEST mock device). */
+	{ IOPF_STATE_TYPE, 1, IOPF_STATE_VERSION, false, false },
+	{ IOPF_MOCK_STATE_TYPE, 1, IOPF_MOCK_STATE_VERSION, false, false },
 };
 const struct lu_section_spec *const arch_state_specs = specs;
 const unsigned int arch_state_nr_specs = sizeof(specs) / sizeof(specs[0]);
