@@ -11,8 +11,11 @@
  *   4  PRG 6, never answered in time  -> the answer comes late, after nestvm's timeout
  *   5  PRG 100-139 into a 64-entry PRIQ, none answered: nestvm keeps 32 of one device awaiting an
  *      answer (IOPF_MAX_PER_DEV) and answers the rest at once, which the guest sees as an overflow
- *   6  PRG 7, still in flight when the payload powers off
- * The harness checks what the kernel received for each in nestvm's log.
+ *   6  PRG 8, left in the PRIQ while the harness updates nestvm by re-exec ("# iopf-pending 8"),
+ *      answered Success half a timeout later, by then through the new process
+ *   7  PRG 7, still in flight when the payload powers off
+ * The harness checks what the kernel received for each in nestvm's log. Its answer timeout is
+ * TIMEOUT_MS (iopf.sh passes the same to iopf-mock).
  */
 #include "../smmuv3-conformance/tap.h"
 #include "priq.h"
@@ -22,6 +25,7 @@
 #define FLOOD_LOG2 6                    /* 64 entries: step 5 floods nestvm's own bound first */
 #define FLOOD_KEPT 32                   /* nestvm's IOPF_MAX_PER_DEV */
 #define WAIT_MS 60000                   /* the harness's requests arrive within this */
+#define TIMEOUT_MS 8000                 /* nestvm's answer timeout (iopf.sh: iopf-mock --timeout-ms) */
 
 int main(void);
 
@@ -147,9 +151,9 @@ int main(void)
 	}
 
 	if (take_one(4, 6, 0x60000, true)) {
-		/* Silence past nestvm's timeout (the harness gives 2 s), then a late answer. */
+		/* Silence past nestvm's timeout, then a late answer. */
 		tap_diag("iopf: PRG 6 left unanswered");
-		for (t = now_ms() + 6000; now_ms() < t;)
+		for (t = now_ms() + TIMEOUT_MS + 4000; now_ms() < t;)
 			;
 		tap_check(answer(6, RESP_SUCCESS), "step 4: a late CMD_PRI_RESP for PRG 6 completes (nothing awaits it)");
 	}
@@ -157,8 +161,8 @@ int main(void)
 	tap_check(priq_setup(FLOOD_LOG2), "step 5: a 64-entry PRIQ");
 	tap_diag("iopf-step 5");
 	if (tap_check(wait_for(FLOOD_KEPT, true), "step 5: 40 requests: the PRIQ gets %u and PRIQ_PROD.OVFLG", FLOOD_KEPT)) {
-		/* The rest arrive while we look: give them time, then count. */
-		for (t = now_ms() + 3000; now_ms() < t;)
+		/* The rest arrive while we look, and the kept ones time out in nestvm: give them time, then count. */
+		for (t = now_ms() + TIMEOUT_MS + 1000; now_ms() < t;)
 			;
 		tap_check(priq_pending() == FLOOD_KEPT, "step 5: exactly %u entries (got %u): nestvm's bound, not the PRIQ's",
 			  FLOOD_KEPT, priq_pending());
@@ -170,10 +174,21 @@ int main(void)
 		tap_diag("iopf: %u PRGs consumed, left unanswered", FLOOD_KEPT);
 	}
 
-	tap_diag("iopf-step 6");
-	if (tap_check(wait_for(1, false), "step 6: PRG 7 arrives")) {
+	if (take_one(6, 8, 0x80000, true)) {
+		uint32_t base = smmu_read(PRIQ_BASE), base_hi = smmu_read(PRIQ_BASE + 4);
+
+		tap_diag("iopf-pending 8");
+		for (t = now_ms() + TIMEOUT_MS / 2; now_ms() < t;)
+			;
+		tap_check(answer(8, RESP_SUCCESS) && smmu_read(PRIQ_BASE) == base && smmu_read(PRIQ_BASE + 4) == base_hi &&
+			  (smmu_read(CR0) & CR0_PRIQEN),
+			  "step 6: PRG 8 answered Success; the PRI queue as it was (across the update)");
+	}
+
+	tap_diag("iopf-step 7");
+	if (tap_check(wait_for(1, false), "step 7: PRG 7 arrives")) {
 		priq_entry(0, e);
-		tap_check(PRIQ_PRGINDEX(e[1]) == 7, "step 6: it is PRG 7, left in flight");
+		tap_check(PRIQ_PRGINDEX(e[1]) == 7, "step 7: it is PRG 7, left in flight");
 	}
 	tap_diag("iopf: powering off with PRG 7 unanswered");
 	return (int)tap_done();

@@ -9,7 +9,7 @@
 
 #include "devices/pci.h"
 #include "iommu/iopf.h"
-#include "iommu/iopf_mock.h"
+#include "iommu/iopf_source.h"
 #include "iommu/smmuv3_nested.h"
 #include "iommu/smmuv3_state.h"
 #include "iommu/viommu_mount.h"
@@ -189,19 +189,11 @@ static void dev_remove_vfio(void *opaque, uint32_t rid)
 /* The page-request source goes: its groups answered first, then its HWPTs, then the FAULT object. */
 static void release_iopf(struct smmuv3_dev *d)
 {
-	if (!d->iopf)
+	if (!d->src.iopf)
 		return;
-	iopf_answer_all(d->iopf);
-#ifdef NESTVM_IOMMUFD_TEST
-	if (d->mock)
-		iopf_mock_release(d->mock);
-	free(d->mock);
-	d->mock = NULL;
-#endif
 	smmuv3_set_iopf(&d->smmu, NULL);
 	d->mount.backend->iopf = NULL;
-	iopf_destroy(d->iopf);
-	d->iopf = NULL;
+	iopf_source_release(&d->src);
 }
 
 static void dev_release_vfio(void *opaque)
@@ -214,38 +206,38 @@ static void dev_release_vfio(void *opaque)
 }
 
 #ifdef NESTVM_IOMMUFD_TEST
-/* Test builds: the IOMMUFD_TEST mock device as the page-request source of StreamID c->sid. */
+/*
+ * Test builds: the IOMMUFD_TEST mock device as the page-request source of StreamID c->sid; after a
+ * live update adopted as the previous process left it (iopf_source_adopt), nothing undone if that
+ * fails (the previous binary takes the objects back).
+ */
 static int dev_attach_iopf_mock(void *opaque, const struct iopf_mock_config *c, int iommufd, uint32_t ioas)
 {
 	struct smmuv3_dev *d = opaque;
+	struct vm *vm = d->mount.vm;
+	const struct iopf_source_env env = { .iommufd = iommufd, .fds = vm_fdtab(vm), .loop = vm->loop };
 	int r;
 
-	if (d->iopf)
+	if (d->src.iopf)
 		return err_num(EEXIST, "--iopf-mock: one mock device per vSMMU");
-	d->mock = calloc(1, sizeof(*d->mock));
-	if (!d->mock)
-		return err_num(ENOMEM, "--iopf-mock");
-	r = iopf_create(iommufd, vm_fdtab(d->mount.vm), d->mount.vm->loop, c->timeout_ms, &d->iopf);
+	r = vm->restore ? iopf_source_adopt(&d->src, &env, c, vm->restore, vm->restore_why, sizeof(vm->restore_why)) :
+			  iopf_source_create(&d->src, &env, c, ioas, false);
 	if (r)
-		goto err;
-	r = smmuv3_set_iopf(&d->smmu, d->iopf);
+		return r;
+	r = smmuv3_set_iopf(&d->smmu, d->src.iopf);
 	if (!r)
-		r = iopf_mock_attach(d->mock, iommufd, ioas, iopf_fault_id(d->iopf), c);
-	if (!r)
-		r = iopf_add_device(d->iopf, c->dev_id, c->sid, &smmuv3_iopf_frontend, &d->smmu);
+		r = iopf_add_device(d->src.iopf, c->dev_id, c->sid, &smmuv3_iopf_frontend, &d->smmu);
 	if (!r)
 		r = smmuv3_add_stream(&d->smmu, c->sid);
-	if (r)
-		goto err;
-	d->mount.backend->iopf = d->iopf;      /* vm.viommu shows its counters */
-	pr_info("smmuv3: IOMMUFD_TEST mock device %u is StreamID 0x%x, its page requests through FAULT object %u",
-		c->dev_id, c->sid, iopf_fault_id(d->iopf));
+	if (r) {
+		if (!vm->restore)
+			release_iopf(d);
+		return r;
+	}
+	d->mount.backend->iopf = d->src.iopf;      /* vm.viommu shows its counters */
+	pr_info("smmuv3: IOMMUFD_TEST mock device %u is StreamID 0x%x, its page requests through FAULT object %u%s",
+		c->dev_id, c->sid, iopf_fault_id(d->src.iopf), vm->restore ? " (adopted)" : "");
 	return 0;
-err:
-	release_iopf(d);
-	free(d->mock);
-	d->mock = NULL;
-	return r;
 }
 #endif
 
@@ -324,6 +316,8 @@ int smmuv3_dev_state_save(struct smmuv3_dev *d, struct lu_writer *w)
 	struct viommu_nested_saved *n;
 	int r = smmuv3_state_save(&d->smmu, w);
 
+	if (!r && d->src.iopf)
+		r = iopf_source_save(&d->src, w);
 	if (r || !d->nested)
 		return r;
 	n = malloc(sizeof(*n));
@@ -349,6 +343,11 @@ int smmuv3_dev_state_restore(struct smmuv3_dev *d, const struct lu_state *st, ch
 
 	if (!s) {
 		snprintf(why, why_size, "--viommu smmuv3: the state has no '%s' section", SMMUV3_STATE_TYPE);
+		return -EINVAL;
+	}
+	if (!d->src.iopf != !iopf_source_saved(st)) {
+		snprintf(why, why_size, "smmuv3: a page-request source was %s, the VM has %s",
+			 d->src.iopf ? "not saved" : "saved", d->src.iopf ? "one" : "none");
 		return -EINVAL;
 	}
 	if (!d->nested != !lu_state_find(st, VIOMMU_NESTED_STATE_TYPE, 0)) {

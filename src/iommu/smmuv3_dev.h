@@ -10,11 +10,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "iommu/iopf_source.h"
 #include "iommu/smmuv3.h"
 #include "iommu/viommu_mount.h"
 
-struct iopf;
-struct iopf_mock;
 struct vm;
 struct lu_writer;
 struct lu_state;
@@ -25,8 +24,7 @@ struct smmuv3_dev {
 	struct viommu_mount mount;      /* backend: software; nested (wrapping it) once an assigned device joins */
 	bool nested;
 	uint32_t irq[SMMUV3_NR_IRQS];   /* irq_line() numbers: eventq, priq, cmdq-sync, gerror */
-	struct iopf *iopf;              /* the I/O page fault service, with a page-request source */
-	struct iopf_mock *mock;         /* test builds: the IOMMUFD_TEST mock device as that source */
+	struct iopf_source src;         /* the page-request source, if any (test builds: the mock device) */
 	struct viommu_nested_saved *adopt;  /* live update, restoring: the objects assigned devices adopt */
 };
 

@@ -51,7 +51,8 @@ static void get_feat(struct lu_cursor *c, struct smmuv3_features *f)
 
 static bool feat_equal(const struct smmuv3_features *a, const struct smmuv3_features *b)
 {
-	return a->two_level_st == b->two_level_st && a->msi == b->msi && a->sev == b->sev && a->ats == b->ats &&
+	/* PRIQS is only in the guest's IDR1 with IDR0.PRI (smmuv3_regs.c make_idrs). */
+	return a->pri == b->pri && (!a->pri || a->priqs == b->priqs) && a->two_level_st == b->two_level_st && a->msi == b->msi && a->sev == b->sev && a->ats == b->ats &&
 	       a->ril == b->ril && a->gran4k == b->gran4k && a->gran16k == b->gran16k && a->gran64k == b->gran64k &&
 	       a->sidsize == b->sidsize && a->ssidsize == b->ssidsize && a->cmdqs == b->cmdqs && a->evtqs == b->evtqs &&
 	       a->oas == b->oas && a->iidr == b->iidr && a->aidr == b->aidr;
@@ -107,6 +108,16 @@ int smmuv3_state_save(struct smmuv3 *s, struct lu_writer *w)
 	lu_put_u32(w, s->nr_streams);
 	for (unsigned int i = 0; i < s->nr_streams; i++)
 		lu_put_u32(w, s->streams[i].sid);
+	/* Version 2: the PRI queue (IDR0.PRI with a page-request source, smmuv3_priq.c). */
+	lu_put_bool(w, s->feat.pri);
+	lu_put_u8(w, s->feat.priqs);
+	put_queue(w, &s->priq);
+	lu_put_u64(w, s->priq_irq_cfg0);
+	lu_put_u32(w, s->priq_irq_cfg1);
+	lu_put_u32(w, s->priq_irq_cfg2);
+	lu_put_u64(w, s->nr_pri_reqs);
+	lu_put_u64(w, s->nr_pri_lost);
+	lu_put_u64(w, s->nr_pri_resps);
 	r = lu_writer_end(w);
 out:
 	pthread_mutex_unlock(&s->lock);
@@ -145,26 +156,43 @@ int smmuv3_state_decode(const struct lu_section *sec, struct smmuv3_saved *o, ch
 	o->nr_streams = lu_get_count(&c, SMMUV3_MAX_STREAMS, 4);
 	for (uint32_t i = 0; i < o->nr_streams && !c.bad; i++)
 		o->sid[i] = lu_get_u32(&c);
+	/* Version 1 had no PRI queue (a VM with a page-request source was not updated then). */
+	if (sec->version >= 2) {
+		o->feat.pri = lu_get_bool(&c);
+		o->feat.priqs = lu_get_u8(&c);
+		get_queue(&c, &o->priq);
+		o->priq_irq_cfg0 = lu_get_u64(&c);
+		o->priq_irq_cfg1 = lu_get_u32(&c);
+		o->priq_irq_cfg2 = lu_get_u32(&c);
+		o->nr_pri_reqs = lu_get_u64(&c);
+		o->nr_pri_lost = lu_get_u64(&c);
+		o->nr_pri_resps = lu_get_u64(&c);
+	}
 	if (c.bad)
 		return lu_cursor_finish(&c, why, why_size);
 	/* The feature sets smmuv3_set_features accepts (smmuv3_regs.c features_ok). */
-	if (f->sidsize > 32 || f->ssidsize > 20 || f->cmdqs > 19 || f->evtqs > 19 || f->oas > 5 ||
+	if (f->sidsize > 32 || f->ssidsize > 20 || f->cmdqs > 19 || f->evtqs > 19 || f->priqs > 19 || f->oas > 5 ||
 	    !(f->gran4k || f->gran16k || f->gran64k))
 		lu_cursor_fail(&c, "an unsupported feature set (SIDSIZE %u SSIDSIZE %u CMDQS %u EVTQS %u OAS %u)",
 			       f->sidsize, f->ssidsize, f->cmdqs, f->evtqs, f->oas);
 	/* What the register writes leave (smmuv3_regs.c, IHI 0070 6.3.9-6.3.28). */
-	else if ((o->cr0 & ~CR0_BITS) || (o->cr1 & ~CR1_MASK) || (o->cr2 & ~(CR2_RECINVSID | CR2_PTM)))
+	else if ((o->cr0 & ~(CR0_BITS | (f->pri ? CR0_PRIQEN : 0))) || (o->cr1 & ~CR1_MASK) || (o->cr2 & ~(CR2_RECINVSID | CR2_PTM)))
 		lu_cursor_fail(&c, "CR0 0x%x CR1 0x%x CR2 0x%x have reserved bits", o->cr0, o->cr1, o->cr2);
 	else if ((o->gbpa & ~(GBPA_FIELDS | GBPA_ABORT)) || (o->irq_ctrl & ~(IRQ_CTRL_GERROR_IRQEN |
 		 IRQ_CTRL_PRIQ_IRQEN | IRQ_CTRL_EVTQ_IRQEN)) || (o->gerror & ~GERROR_MASK) || (o->gerrorn & ~GERROR_MASK))
 		lu_cursor_fail(&c, "GBPA 0x%x IRQ_CTRL 0x%x GERROR 0x%x GERRORN 0x%x have reserved bits", o->gbpa,
 			       o->irq_ctrl, o->gerror, o->gerrorn);
 	else if ((o->gerror_irq_cfg0 & ~IRQ_CFG0_ADDR) || (o->evtq_irq_cfg0 & ~IRQ_CFG0_ADDR) ||
-		 (o->gerror_irq_cfg2 & ~IRQ_CFG2_MASK) || (o->evtq_irq_cfg2 & ~IRQ_CFG2_MASK))
+		 (o->priq_irq_cfg0 & ~IRQ_CFG0_ADDR) || (o->gerror_irq_cfg2 & ~IRQ_CFG2_MASK) ||
+		 (o->evtq_irq_cfg2 & ~IRQ_CFG2_MASK) || (o->priq_irq_cfg2 & ~IRQ_CFG2_MASK))
 		lu_cursor_fail(&c, "an interrupt configuration with reserved bits");
 	else if ((o->strtab_base & ~(STRTAB_BASE_RA | STRTAB_BASE_ADDR)) || (o->strtab_base_cfg & ~STRTAB_CFG_MASK) ||
-		 (o->cmdq.base & ~Q_BASE_MASK) || (o->evtq.base & ~Q_BASE_MASK))
+		 (o->cmdq.base & ~Q_BASE_MASK) || (o->evtq.base & ~Q_BASE_MASK) || (o->priq.base & ~Q_BASE_MASK))
 		lu_cursor_fail(&c, "a table or queue base with reserved bits");
+	/* Without IDR0.PRI its registers are reserved and writes to them ignored (smmuv3_regs.c). */
+	else if (!f->pri && (o->priq.base || o->priq.prod || o->priq.cons || o->priq_irq_cfg0 || o->priq_irq_cfg1 ||
+			     o->priq_irq_cfg2 || o->nr_pri_reqs || o->nr_pri_lost || o->nr_pri_resps))
+		lu_cursor_fail(&c, "PRI queue state without IDR0.PRI");
 	for (uint32_t i = 0; i < o->nr_streams && !c.bad; i++) {
 		if (f->sidsize < 32 && o->sid[i] >> f->sidsize)
 			lu_cursor_fail(&c, "StreamID 0x%x beyond SIDSIZE %u", o->sid[i], f->sidsize);
@@ -219,6 +247,13 @@ int smmuv3_state_restore(struct smmuv3 *s, const struct smmuv3_saved *sv, char *
 	s->evtq_irq_cfg1 = sv->evtq_irq_cfg1;
 	s->evtq_irq_cfg2 = sv->evtq_irq_cfg2;
 	s->atc_timeout = sv->atc_timeout;
+	s->priq = sv->priq;
+	s->priq_irq_cfg0 = sv->priq_irq_cfg0;
+	s->priq_irq_cfg1 = sv->priq_irq_cfg1;
+	s->priq_irq_cfg2 = sv->priq_irq_cfg2;
+	s->nr_pri_reqs = sv->nr_pri_reqs;
+	s->nr_pri_lost = sv->nr_pri_lost;
+	s->nr_pri_resps = sv->nr_pri_resps;
 	s->nr_cmds = sv->nr_cmds;
 	s->nr_events = sv->nr_events;
 	s->nr_events_lost = sv->nr_events_lost;

@@ -12,7 +12,10 @@
  *   CERROR), u64 EVENTQ_BASE, u32 EVENTQ_PROD (with OVFLG), EVENTQ_CONS (with OVACKFLG), u64
  *   EVENTQ_IRQ_CFG0, u32 CFG1, CFG2 (IHI 0070 6.3), u8 an ATC invalidation timed out (the next
  *   CMD_SYNC reports it), u64 commands, events, events lost (counters), u32 StreamIDs (at most 64)
- *   and each u32 StreamID the model knows.
+ *   and each u32 StreamID the model knows. Version 2 adds the PRI queue (a page-request source,
+ *   smmuv3_priq.c): u8 IDR0.PRI, u8 PRIQS (both part of the feature set), u64 PRIQ_BASE, u32
+ *   PRIQ_PROD (with OVFLG), PRIQ_CONS (with OVACKFLG), u64 PRIQ_IRQ_CFG0, u32 CFG1, CFG2, u64 page
+ *   requests written, lost, CMD_PRI_RESPs; a version 1 state (no PRI queue) is still restored.
  *
  * Stream configurations (STE, CD) are not carried: the new model reads them again from the guest's
  * tables once the registers are back (an SMMU may fetch configuration at any time it has none
@@ -31,7 +34,7 @@
 #include "liveupdate/state_format.h"
 
 #define SMMUV3_STATE_TYPE "smmuv3"
-#define SMMUV3_STATE_VERSION 1
+#define SMMUV3_STATE_VERSION 2
 
 struct smmuv3_saved {
 	struct smmuv3_features feat;
@@ -47,6 +50,11 @@ struct smmuv3_saved {
 	uint64_t nr_cmds, nr_events, nr_events_lost;
 	uint32_t nr_streams;
 	uint32_t sid[SMMUV3_MAX_STREAMS];
+	/* version 2 */
+	struct smmuv3_queue priq;
+	uint64_t priq_irq_cfg0;
+	uint32_t priq_irq_cfg1, priq_irq_cfg2;
+	uint64_t nr_pri_reqs, nr_pri_lost, nr_pri_resps;
 };
 
 /* The model's registers and streams (under its lock): VM paused, no register access in progress. */

@@ -11,7 +11,7 @@
 #include "devices/pci.h"
 #include "iommu/iopf.h"
 #include "iommu/iommufd.h"
-#include "iommu/iopf_mock.h"
+#include "iommu/iopf_source.h"
 #include "iommu/viommu_mount.h"
 #include "iommu/viommu_nested.h"
 #include "iommu/viommu_shadow.h"
@@ -250,22 +250,11 @@ static void dev_detach_vfio(void *opaque, uint32_t rid)
 /* The page-request source goes: its groups answered first, then its HWPTs, then the FAULT object. */
 static void release_iopf(struct vtd_dev *d)
 {
-	if (!d->iopf)
+	if (!d->src.iopf)
 		return;
-	iopf_answer_all(d->iopf);
-#ifdef NESTVM_IOMMUFD_TEST
-	if (d->mock)
-		iopf_mock_release(d->mock);
-	free(d->mock);
-	d->mock = NULL;
-	if (d->mock_ioas)
-		iommufd_destroy(d->mount.vm->iommufd.fd, d->mock_ioas);
-	d->mock_ioas = 0;
-#endif
 	vtd_set_iopf(&d->vtd, NULL);
 	d->mount.backend->iopf = NULL;
-	iopf_destroy(d->iopf);
-	d->iopf = NULL;
+	iopf_source_release(&d->src);
 }
 
 static void dev_release_vfio(void *opaque)
@@ -286,90 +275,38 @@ static void dev_release_vfio(void *opaque)
  * Test builds: the IOMMUFD_TEST mock device as the page-request source of requester id c->sid,
  * before any vCPU runs (ECAP.PRS appears with it). The mock does no DMA, so it is no stream of the
  * unit; only its page requests come through the page request queue. Its HWPTs sit on an empty
- * IOAS of their own, not on the guest-RAM one (IOAS): x86 guest RAM starts at GPA 0, below the
- * mock domain's aperture (selftest.c MOCK_APERTURE_START, 16 MiB), and iommufd refuses a domain
- * whose aperture excludes an existing mapping (IOMMU_HWPT_ALLOC: EADDRINUSE).
+ * IOAS of their own, not on the guest-RAM one: x86 guest RAM starts at GPA 0, below the mock
+ * domain's aperture (selftest.c MOCK_APERTURE_START, 16 MiB), and iommufd refuses a domain whose
+ * aperture excludes an existing mapping (IOMMU_HWPT_ALLOC: EADDRINUSE). After a live update the
+ * source is adopted as the previous process left it (iopf_source_adopt), the groups awaiting the
+ * guest with it; nothing is undone if that fails (the previous binary takes the objects back).
  */
-/*
- * A live update: the FAULT object, its fd, the groups awaiting the guest and the mock's HWPTs as the
- * previous process left them (the guest's page request queue is the unit's registers).
- */
-static int adopt_iopf_mock(struct vtd_dev *d, const struct iopf_mock_config *c, int iommufd)
-{
-	struct vm *vm = d->mount.vm;
-	const struct lu_section *fs = lu_state_find(vm->restore, IOPF_STATE_TYPE, 0);
-	const struct lu_section *ms = lu_state_find(vm->restore, IOPF_MOCK_STATE_TYPE, 0);
-	struct iopf_mock_saved m;
-	struct iopf_saved *f;
-	int r;
-
-	if (!fs || !ms) {
-		snprintf(vm->restore_why, sizeof(vm->restore_why), "--iopf-mock: the state has no page-request source");
-		return -EINVAL;
-	}
-	f = malloc(sizeof(*f));
-	d->mock = calloc(1, sizeof(*d->mock));
-	if (!f || !d->mock) {
-		free(f);
-		return err_num(ENOMEM, "--iopf-mock: restoring");
-	}
-	r = iopf_state_decode(fs, f, vm->restore_why, sizeof(vm->restore_why));
-	if (!r)
-		r = iopf_mock_state_decode(ms, &m, vm->restore_why, sizeof(vm->restore_why));
-	if (!r)
-		r = iopf_adopt(iommufd, vm_fdtab(vm), vm->loop, f, &d->iopf, vm->restore_why, sizeof(vm->restore_why));
-	free(f);
-	if (r)
-		return r;
-	vtd_set_iopf(&d->vtd, d->iopf);
-	r = iopf_mock_adopt(d->mock, iommufd, c, &m, vm->restore_why, sizeof(vm->restore_why));
-	if (!r)
-		r = iopf_add_device(d->iopf, c->dev_id, c->sid, &vtd_iopf_frontend, &d->vtd);
-	if (r)
-		return r;
-	d->mock_ioas = m.ioas;
-	d->mount.backend->iopf = d->iopf;
-	pr_info("vtd: IOMMUFD_TEST mock device %u is requester id 0x%x again, FAULT object %u adopted", c->dev_id, c->sid,
-		iopf_fault_id(d->iopf));
-	return 0;
-}
-
 static int dev_attach_iopf_mock(void *opaque, const struct iopf_mock_config *c, int iommufd, uint32_t ioas)
 {
 	struct vtd_dev *d = opaque;
+	struct vm *vm = d->mount.vm;
+	const struct iopf_source_env env = { .iommufd = iommufd, .fds = vm_fdtab(vm), .loop = vm->loop };
 	int r;
 
-	/* Restoring, nothing is undone on failure: the previous binary takes the objects back. */
-	if (d->mount.vm->restore)
-		return d->iopf ? err_num(EEXIST, "--iopf-mock: one mock device per vVT-d") : adopt_iopf_mock(d, c, iommufd);
-	if (d->iopf)
+	if (d->src.iopf)
 		return err_num(EEXIST, "--iopf-mock: one mock device per vVT-d");
 	if (!d->vtd.feat.sm)
 		return err_num(EOPNOTSUPP, "--iopf-mock: page requests need the vVT-d's scalable mode");
-	d->mock = calloc(1, sizeof(*d->mock));
-	if (!d->mock)
-		return err_num(ENOMEM, "--iopf-mock");
-	(void)ioas;
-	r = iopf_create(iommufd, vm_fdtab(d->mount.vm), d->mount.vm->loop, c->timeout_ms, &d->iopf);
+	r = vm->restore ? iopf_source_adopt(&d->src, &env, c, vm->restore, vm->restore_why, sizeof(vm->restore_why)) :
+			  iopf_source_create(&d->src, &env, c, ioas, true);
 	if (r)
-		goto err;
-	vtd_set_iopf(&d->vtd, d->iopf);
-	r = iommufd_ioas_alloc(iommufd, &d->mock_ioas);
-	if (!r)
-		r = iopf_mock_attach(d->mock, iommufd, d->mock_ioas, iopf_fault_id(d->iopf), c);
-	if (!r)
-		r = iopf_add_device(d->iopf, c->dev_id, c->sid, &vtd_iopf_frontend, &d->vtd);
-	if (r)
-		goto err;
-	d->mount.backend->iopf = d->iopf;      /* vm.viommu shows its counters */
-	pr_info("vtd: IOMMUFD_TEST mock device %u is requester id 0x%x, its page requests through FAULT object %u",
-		c->dev_id, c->sid, iopf_fault_id(d->iopf));
+		return r;
+	vtd_set_iopf(&d->vtd, d->src.iopf);
+	r = iopf_add_device(d->src.iopf, c->dev_id, c->sid, &vtd_iopf_frontend, &d->vtd);
+	if (r) {
+		if (!vm->restore)
+			release_iopf(d);
+		return r;
+	}
+	d->mount.backend->iopf = d->src.iopf;      /* vm.viommu shows its counters */
+	pr_info("vtd: IOMMUFD_TEST mock device %u is requester id 0x%x, its page requests through FAULT object %u%s",
+		c->dev_id, c->sid, iopf_fault_id(d->src.iopf), vm->restore ? " (adopted)" : "");
 	return 0;
-err:
-	release_iopf(d);
-	free(d->mock);
-	d->mock = NULL;
-	return r;
 }
 #endif
 
@@ -432,29 +369,6 @@ const char *vtd_dev_state_refusal(const struct vtd_dev *d)
 	return NULL;
 }
 
-/* The page-request source: the service's groups awaiting the guest, the mock's HWPTs. */
-static int iopf_save(struct vtd_dev *d, struct lu_writer *w)
-{
-	struct iopf_saved *f = malloc(sizeof(*f));
-	int r;
-
-	if (!f)
-		return err_num(ENOMEM, "vtd: saving the page-request source");
-	r = iopf_state_get(d->iopf, f);
-	if (!r) {
-		iopf_state_put(w, f);
-		r = lu_writer_end(w);
-	}
-	free(f);
-#ifdef NESTVM_IOMMUFD_TEST
-	if (!r && d->mock) {
-		iopf_mock_state_put(w, d->mock, d->mock_ioas);
-		r = lu_writer_end(w);
-	}
-#endif
-	return r;
-}
-
 int vtd_dev_state_save(struct vtd_dev *d, struct lu_writer *w)
 {
 	int r = vtd_state_save(&d->vtd, w);
@@ -464,8 +378,8 @@ int vtd_dev_state_save(struct vtd_dev *d, struct lu_writer *w)
 		r = viommu_shadow_state_save(d->mount.backend, w);
 		pthread_mutex_unlock(&d->vtd.lock);
 	}
-	if (!r && d->iopf)
-		r = iopf_save(d, w);
+	if (!r && d->src.iopf)
+		r = iopf_source_save(&d->src, w);
 	return r;
 }
 
@@ -479,9 +393,9 @@ int vtd_dev_state_restore(struct vtd_dev *d, const struct lu_state *st, char *wh
 		snprintf(why, why_size, "--viommu vtd: the state has no '%s' section", VTD_STATE_TYPE);
 		return -EINVAL;
 	}
-	if (!d->iopf != !lu_state_find(st, IOPF_STATE_TYPE, 0)) {
-		snprintf(why, why_size, "vtd: a page-request source was %s, the VM has %s", d->iopf ? "not saved" : "saved",
-			 d->iopf ? "one" : "none");
+	if (!d->src.iopf != !iopf_source_saved(st)) {
+		snprintf(why, why_size, "vtd: a page-request source was %s, the VM has %s", d->src.iopf ? "not saved" : "saved",
+			 d->src.iopf ? "one" : "none");
 		return -EINVAL;
 	}
 	if (!d->shadow != !lu_state_find(st, VIOMMU_SHADOW_STATE_TYPE, 0)) {

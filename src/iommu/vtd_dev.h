@@ -16,11 +16,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "iommu/iopf_source.h"
 #include "iommu/viommu_mount.h"
 #include "iommu/vtd.h"
 
-struct iopf;
-struct iopf_mock;
 struct lu_state;
 struct lu_writer;
 struct viommu_shadow_saved;
@@ -31,9 +30,7 @@ struct vtd_dev {
 	struct viommu_mount mount;      /* backend: software; shadow (wrapping it) once a device is assigned */
 	bool shadow;
 	bool nested;                    /* (one or the other once a device is assigned) */
-	struct iopf *iopf;              /* the I/O page fault service, with a page-request source */
-	struct iopf_mock *mock;         /* test builds: the IOMMUFD_TEST mock device as that source */
-	uint32_t mock_ioas;             /* its empty IOAS (0: none) */
+	struct iopf_source src;         /* the page-request source, if any (test builds: the mock device) */
 	struct viommu_shadow_saved *adopt;      /* restoring: the saved shadow devices, until the registers are back */
 };
 

@@ -125,7 +125,7 @@ check "PRG 8: read before the update, carried across it, answered SUCCESS by the
 		/iopf: StreamID 0x10 PRG 8 cookie / && index(\$0, \"cookie \" c \" answered SUCCESS \(guest\), the kernel took it\") && a { ok = 1 }
 		END { exit !ok }' '$T/log'" || { grep -n 'PRG 8\|adopted FAULT' "$T/log" | sed 's/^/#   /'; }
 check "... the new process took the mock device's HWPTs and the FAULT object over (no new ones)" \
-	grep -q 'vtd: IOMMUFD_TEST mock device [0-9]* is requester id 0x10 again, FAULT object [0-9]* adopted' "$T/log" ||
+	grep -q 'vtd: IOMMUFD_TEST mock device [0-9]* is requester id 0x10, its page requests through FAULT object [0-9]* (adopted)' "$T/log" ||
 	show "$T/log" 20
 # vm.viommu before step 6: 46 groups; the guest answered 3 (PRG 1-3), the full queue 2 (PRG 4, 5),
 # the bound 8, the timeout 33 (PRG 6 and the flood's 32); SUCCESS 2 + 2 + 8, INVALID 1 + 33; 1 late;

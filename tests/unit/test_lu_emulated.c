@@ -68,10 +68,10 @@ static int dec_shadow(const struct lu_section *s, void *o, char *why, size_t n)
 	return viommu_shadow_state_decode(s, o, why, n);
 }
 
-/* A finished writer's only section, parsed (TYPE, any version 1). NULL when it does not parse. */
+/* A finished writer's only section, parsed (TYPE, versions 1-2). NULL when it does not parse. */
 static const struct lu_section *only(struct lu_writer *w, struct lu_state *st, const char *type)
 {
-	const struct lu_section_spec spec = { type, 1, 1, true, false };
+	const struct lu_section_spec spec = { type, 1, 2, true, false };
 
 	if (lu_writer_finish(w) || lu_state_parse(st, w->buf, w->len, &spec, 1) || st->nr != 1)
 		return NULL;
@@ -462,10 +462,11 @@ static void test_smmuv3(void)
 	lu_state_free(&st);
 	lu_writer_free(&w);
 
-	for (int i = 0; i < 6; i++) {
+	for (int i = 0; i < 8; i++) {
 		static const char *const what[] = { "a reserved CR0 bit", "GBPA's Update bit", "a StreamID twice",
 						    "a StreamID beyond SIDSIZE", "a queue base with reserved bits",
-						    "no translation granule" };
+						    "no translation granule", "PRI queue state without IDR0.PRI",
+						    "CR0.PRIQEN without IDR0.PRI" };
 
 		lu_writer_init(&w);
 		switch (i) {
@@ -475,6 +476,8 @@ static void test_smmuv3(void)
 		case 3: a.s.streams[1].sid = 1u << 16; break;
 		case 4: a.s.evtq.base |= 1ull << 63; break;
 		case 5: a.s.feat.gran4k = a.s.feat.gran16k = a.s.feat.gran64k = false; break;
+		case 6: a.s.priq.base = 0x40000000; break;
+		case 7: a.s.cr0 |= CR0_PRIQEN; break;
 		}
 		smmuv3_state_save(&a.s, &w);
 		s = only(&w, &st, SMMUV3_STATE_TYPE);
@@ -486,7 +489,23 @@ static void test_smmuv3(void)
 		a.s.streams[1].sid = 16;
 		a.s.evtq.base &= ~(1ull << 63);
 		a.s.feat.gran4k = true;
+		a.s.priq.base = 0;
+		a.s.cr0 &= ~CR0_PRIQEN;
 	}
+	/* A version 1 section (before the PRI queue): the same bytes but the version-2 tail, still read. */
+	lu_writer_init(&w);
+	smmuv3_state_save(&a.s, &w);
+	s = only(&w, &st, SMMUV3_STATE_TYPE);
+	if (s) {
+		struct lu_section v1 = *s;
+
+		v1.version = 1;
+		v1.len -= 2 + 16 + 8 + 8 + 24;     /* PRI, PRIQS; queue; IRQ_CFG0; CFG1-2; counters */
+		CHECK(smmuv3_state_decode(&v1, &bad, why, sizeof(why)) == 0 && !bad.feat.pri && !bad.priq.base,
+		      "smmuv3: a version 1 section is still read, without a PRI queue (%s)", why);
+	}
+	lu_state_free(&st);
+	lu_writer_free(&w);
 	smmuv3_destroy(&b.s);
 	viommu_destroy(b.v);
 	h_fini(&a);

@@ -8,6 +8,8 @@
 #include "arch/arm64/vcpu_state.h"
 #include "devices/pl011_state.h"
 #include "iommu/fail_inject.h"
+#include "iommu/iopf.h"
+#include "iommu/iopf_mock.h"
 #include "iommu/smmuv3_dev.h"
 #include "iommu/smmuv3_state.h"
 #include "iommu/viommu_nested.h"
@@ -21,6 +23,9 @@ static const struct lu_section_spec specs[] = {
 	/* --viommu smmuv3 (checked by smmuv3_dev_state_restore: present exactly when the VM has one). */
 	{ SMMUV3_STATE_TYPE, 1, SMMUV3_STATE_VERSION, false, false },
 	{ VIOMMU_NESTED_STATE_TYPE, 1, VIOMMU_NESTED_STATE_VERSION, false, false },
+	/* Its page-request source (test builds: the IOMMUFD_TEST mock device). */
+	{ IOPF_STATE_TYPE, 1, IOPF_STATE_VERSION, false, false },
+	{ IOPF_MOCK_STATE_TYPE, 1, IOPF_MOCK_STATE_VERSION, false, false },
 };
 const struct lu_section_spec *const arch_state_specs = specs;
 const unsigned int arch_state_nr_specs = sizeof(specs) / sizeof(specs[0]);
@@ -29,9 +34,6 @@ const char *arch_state_refusal(struct vm *vm)
 {
 	if (vm->arch.fw)
 		return "--firmware: the flash, RTC and fw_cfg models are not serialized yet";
-	/* Its FAULT object would cross (iopf.h), but the vSMMU's PRIQ registers are not in its section. */
-	if (vm->arch.smmu && vm->cfg->iopf_mock.on)
-		return "--iopf-mock behind the vSMMUv3: its PRI queue is not carried across an update yet";
 	return NULL;
 }
 
