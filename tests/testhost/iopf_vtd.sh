@@ -92,11 +92,7 @@ grep -E '^(ok|not ok|# |1\.\.)' "$T/out" | grep -v '^# iopf-step' > "$T/prog"
 payload_points "$T/prog" vtd_prq 16
 check "L2's /init ran vtd_prq to completion" [ "$(guest_exit "$T/out")" = 0 ] || show "$T/out" 30
 
-answered() {
-	local c
-	c=$(sed -n "s/^nestvm: debug: iopf: device [0-9]* (StreamID 0x10) PRG $1 cookie \([0-9]*\):.*/\1/p" "$T/log" | tail -n1)
-	[ -n "$c" ] && grep -q "^nestvm: debug: iopf: StreamID 0x10 PRG $1 cookie $c answered $2 ($3), the kernel took it" "$T/log"
-}
+answered() { iopf_answered "$T/log" "$@"; }
 check "PRG 1: the guest's Success reached the kernel as SUCCESS with the group's cookie" answered 1 SUCCESS guest
 check "PRG 2: the guest's Invalid Request reached the kernel as INVALID with the group's cookie" answered 2 INVALID guest
 check "PRG 3: took the last free slot, answered SUCCESS by the guest" answered 3 SUCCESS guest
@@ -115,15 +111,8 @@ check "flood: the 32 kept ones answered INVALID at the timeout" [ "$(count INVAL
 check "PRG 7: in flight at power-off, answered INVALID at shutdown" answered 7 INVALID shutdown
 check "update exec with PRG 8 awaiting the guest: exit 0, the phases ($(head -c 200 "$T/update"))" \
 	sh -c "grep -q '\"phases_us\":{\"pause\":' '$T/update' && grep -qx 'exit 0' '$T/update'" || show "$T/update"
-# The order in nestvm's log: the old process read PRG 8's group, the new one adopted the FAULT object
-# with one group awaiting the guest, then the guest's answer went to the kernel with that cookie.
-c8=$(sed -n 's/^nestvm: debug: iopf: device [0-9]* (StreamID 0x10) PRG 8 cookie \([0-9]*\):.*/\1/p' "$T/log" | tail -n1)
-check "PRG 8: read before the update, carried across it, answered SUCCESS by the guest after it with cookie ${c8:-?}" \
-	sh -c "[ -n '$c8' ] && awk -v c='$c8' '
-		/iopf: device [0-9]* \(StreamID 0x10\) PRG 8 cookie / && index(\$0, \"cookie \" c \":\") { r = NR }
-		/iopf: adopted FAULT object [0-9]* with 1 group\(s\) awaiting the guest/ && r && !a { a = NR }
-		/iopf: StreamID 0x10 PRG 8 cookie / && index(\$0, \"cookie \" c \" answered SUCCESS \(guest\), the kernel took it\") && a { ok = 1 }
-		END { exit !ok }' '$T/log'" || { grep -n 'PRG 8\|adopted FAULT' "$T/log" | sed 's/^/#   /'; }
+check "PRG 8: read before the update, carried across it, answered SUCCESS by the guest after it with cookie $(iopf_cookie "$T/log" 8)" \
+	iopf_carried "$T/log" 8 || { grep -n 'PRG 8\|adopted FAULT' "$T/log" | sed 's/^/#   /'; }
 check "... the new process took the mock device's HWPTs and the FAULT object over (no new ones)" \
 	grep -q 'vtd: IOMMUFD_TEST mock device [0-9]* is requester id 0x10, its page requests through FAULT object [0-9]* (adopted)' "$T/log" ||
 	show "$T/log" 20

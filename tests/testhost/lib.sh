@@ -92,6 +92,27 @@ payload_path() {
 	fi
 	[ -f "$PAYLOAD" ] || { not_ok "$2: payload $PAYLOAD is built (run tools/build arm64)"; return 1; }
 }
+# iopf_cookie LOG PRG: the cookie of PRG's last group of StreamID 0x10 as nestvm (-v) read it from
+# the fault fd (docs/iopf.md; iopf.sh, iopf_vtd.sh).
+iopf_cookie() { sed -n "s/^nestvm: debug: iopf: device [0-9]* (StreamID 0x10) PRG $2 cookie \([0-9]*\):.*/\1/p" "$1" | tail -n1; }
+# iopf_answered LOG PRG CODE REASON: nestvm wrote (that cookie, CODE) back for REASON and the kernel took it.
+iopf_answered() {
+	local c
+	c=$(iopf_cookie "$1" "$2")
+	[ -n "$c" ] && grep -q "^nestvm: debug: iopf: StreamID 0x10 PRG $2 cookie $c answered $3 ($4), the kernel took it" "$1"
+}
+# iopf_carried LOG PRG: in that order, the old process read PRG's group, a new one (a live update)
+# adopted the FAULT object with one group awaiting the guest, and the guest's SUCCESS went to the
+# kernel with the cookie the old one read.
+iopf_carried() {
+	local c
+	c=$(iopf_cookie "$1" "$2")
+	[ -n "$c" ] && awk -v c="$c" -v g="$2" '
+		index($0, "(StreamID 0x10) PRG " g " cookie " c ":") { r = NR }
+		/iopf: adopted FAULT object [0-9]* with 1 group\(s\) awaiting the guest/ && r && !a { a = NR }
+		index($0, "StreamID 0x10 PRG " g " cookie " c " answered SUCCESS (guest), the kernel took it") && a { ok = 1 }
+		END { exit !ok }' "$1"
+}
 # payload_points OUT PREFIX MIN: re-emits each TAP point of a payload's output OUT as one of this
 # script's own (prefixed), its diagnostics as comments, then checks it ran to its plan with at least
 # MIN points and no Bail out.
