@@ -500,27 +500,32 @@ void iopf_describe(struct iopf *f, json_object *o)
 
 static void close_fd(struct fdtab *fds, int fd)
 {
+	if (fd < 0)
+		return;
 	if (fds)
 		fdtab_close(fds, fd);
 	else
 		close(fd);
 }
 
-/* The service over FD (ours, or FDS's: closed through it), object ID. */
+/*
+ * The service over FD (ours, or FDS's: closed through it), object ID. On failure FD is closed,
+ * unless KEEP_FD (a handed-over fd: the previous binary takes it back as it is).
+ */
 static int create(int iommufd, uint32_t id, int fd, struct fdtab *fds, struct evloop *loop, unsigned int timeout_ms,
-		  struct iopf **out)
+		  bool keep_fd, struct iopf **out)
 {
 	struct iopf *f = calloc(1, sizeof(*f));
 	int r;
 
 	if (!f) {
-		close_fd(fds, fd);
+		close_fd(fds, keep_fd ? -1 : fd);
 		return err_num(ENOMEM, "iopf");
 	}
 	r = pthread_mutex_init(&f->lock, NULL);
 	if (r) {
 		free(f);
-		close_fd(fds, fd);
+		close_fd(fds, keep_fd ? -1 : fd);
 		return err_num(r, "iopf: mutex");
 	}
 	f->iommufd = iommufd;
@@ -549,13 +554,15 @@ static int create(int iommufd, uint32_t id, int fd, struct fdtab *fds, struct ev
 
 err:
 	f->iommufd = -1;    /* the caller's object: iopf_create destroys it */
+	if (keep_fd)
+		f->fd = -1;
 	iopf_destroy(f);
 	return r;
 }
 
 int iopf_create_fd(int iommufd, uint32_t id, int fd, struct evloop *loop, unsigned int timeout_ms, struct iopf **out)
 {
-	return create(iommufd, id, fd, NULL, loop, timeout_ms, out);
+	return create(iommufd, id, fd, NULL, loop, timeout_ms, false, out);
 }
 
 int iopf_create(int iommufd, struct fdtab *fds, struct evloop *loop, unsigned int timeout_ms, struct iopf **out)
@@ -568,7 +575,7 @@ int iopf_create(int iommufd, struct fdtab *fds, struct evloop *loop, unsigned in
 		return r;
 	/* Owned by the VM's fd table: it crosses a live update with the groups the kernel holds. */
 	fd = fdtab_adopt(fds, fd, FD_IOMMUFD_EVENTQ, "iopf", IOPF_FD_NAME);
-	r = fd < 0 ? fd : create(iommufd, id, fd, fds, loop, timeout_ms, out);
+	r = fd < 0 ? fd : create(iommufd, id, fd, fds, loop, timeout_ms, false, out);
 	if (r)
 		iommufd_destroy(iommufd, id);
 	return r;
@@ -629,7 +636,7 @@ int iopf_adopt(int iommufd, struct fdtab *fds, struct evloop *loop, const struct
 		return -ENOENT;
 	}
 	/* Before any read: groups the kernel queued during the update are read by this process. */
-	r = create(iommufd, s->fault_id, fd, fds, loop, s->timeout_ms, &f);
+	r = create(iommufd, s->fault_id, fd, fds, loop, s->timeout_ms, true, &f);
 	if (r) {
 		snprintf(why, why_size, "iopf: watching the handed-over fault queue: %s", strerror(-r));
 		return r;
