@@ -67,6 +67,23 @@ ticks_on() { d=$(($(secs) + 60)); while [ "$(ticks)" -le "$1" ]; do [ "$(secs)" 
 # after_update R: memcheck goes on past round R with no bad word, in the same process
 goes_on() { wait_round $(($1 + 3)) 120 && [ "$(bad)" = 0 ] && alive "$pid"; }
 
+# updates N [GAP_US [EACH]]: N updates in a row (GAP_US apart; EACH, a command, after each one that
+# succeeded); ok_n counts those, worst is the largest downtime, $T/phases has each reply's phases.
+updates() {
+	local n=0 d
+	ok_n=0 worst=0
+	: > "$T/phases"
+	while [ $n -lt "$1" ]; do
+		n=$((n + 1))
+		CTL --json "$S" update exec > "$T/c" 2>&1 || { show "$T/c"; break; }
+		d=$(sed -n 's/.*"downtime_us":\([0-9]*\).*/\1/p' "$T/c"); [ "${d:-0}" -gt "$worst" ] && worst=$d
+		grep -o '"phases_us":{[^}]*},"downtime_us":[0-9]*,"state_bytes":[0-9]*' "$T/c" >> "$T/phases"
+		ok_n=$n
+		[ -z "${3:-}" ] || $3
+		[ "${2:-0}" = 0 ] || usleep "$2"
+	done
+}
+
 # --- one update, to the same binary and to a copy at another path ---
 check "L2 (2 vCPUs, 256M) boots, memcheck counts" boot || show "$T/out"
 r0=$(round) f0=$(nfds)
@@ -108,12 +125,8 @@ check "a binary the exec refuses (a script, fd exec): 500, the VM resumed here (
 check "... memcheck goes on past round $r0, 0 bad words" goes_on "$r0" || show "$T/out"
 
 # --- N updates in a row: no fd leak ---
-f1=$(nfds) ok_n=0 worst=0
-for n in $(seq "$ROUNDS"); do
-	CTL --json "$S" update exec > "$T/c" 2>&1 || { show "$T/c"; break; }
-	d=$(sed -n 's/.*"downtime_us":\([0-9]*\).*/\1/p' "$T/c"); [ "${d:-0}" -gt "$worst" ] && worst=$d
-	ok_n=$n
-done
+f1=$(nfds)
+updates "$ROUNDS"
 check "$ROUNDS updates in a row all succeeded ($ok_n, worst downtime ${worst} us)" [ "$ok_n" = "$ROUNDS" ]
 check "... memcheck goes on, 0 bad words (round $(round))" goes_on "$(round)" || show "$T/out"
 t0=$(ticks)
@@ -195,14 +208,8 @@ if check "an edu device is bound to vfio-pci in L1 (${edu_cdev:-none}), edu_test
 		skip "nestvm has CAP_IPC_LOCK: iommufd does not recharge (VmPin ${p0:-?} kB before, ${p1:-?} kB after)" \
 			"edu: VmPin follows the update"
 	fi
-	f1=$(nfds) ok_n=0 worst=0
-	: > "$T/phases"
-	for n in $(seq "$ROUNDS"); do
-		CTL --json "$S" update exec > "$T/c" 2>&1 || { show "$T/c"; break; }
-		d=$(sed -n 's/.*"downtime_us":\([0-9]*\).*/\1/p' "$T/c"); [ "${d:-0}" -gt "$worst" ] && worst=$d
-		grep -o '"phases_us":{[^}]*},"downtime_us":[0-9]*,"state_bytes":[0-9]*' "$T/c" >> "$T/phases"
-		ok_n=$n
-	done
+	f1=$(nfds)
+	updates "$ROUNDS"
 	sed 's/^/# /' "$T/phases"
 	check "edu: $ROUNDS updates in a row with the device assigned ($ok_n, worst downtime ${worst} us)" [ "$ok_n" = "$ROUNDS" ]
 	r0=$(loop_round); dma_goes_on "$r0"; st=$?
@@ -260,15 +267,8 @@ if [ -c "${edu_cdev:-/nonexistent}" ]; then
 		[ $st = 0 ] || { disk_worst | sed 's/^/# /'; show "$T/out"; }
 	check "virtio: edu DMA and MSIs go on (round $r0 -> $(loop_round), bad/lost $(loop_bad)), memcheck 0 bad" \
 		dma_goes_on "$r0" || show "$T/out" 60
-	f1=$(nfds) ok_n=0 worst=0
-	: > "$T/phases"
-	for n in $(seq "$VIRTIO_ROUNDS"); do
-		CTL --json "$S" update exec > "$T/c" 2>&1 || { show "$T/c"; break; }
-		d=$(sed -n 's/.*"downtime_us":\([0-9]*\).*/\1/p' "$T/c"); [ "${d:-0}" -gt "$worst" ] && worst=$d
-		grep -o '"phases_us":{[^}]*},"downtime_us":[0-9]*,"state_bytes":[0-9]*' "$T/c" >> "$T/phases"
-		ok_n=$n
-		usleep 300000   # the guest's requests pile up again between two updates
-	done
+	f1=$(nfds)
+	updates "$VIRTIO_ROUNDS" 300000 # the guest's requests pile up again between two updates
 	sed 's/^/# virtio update: /' "$T/phases"
 	echo "# virtio: updates that found disk requests in flight at the pause (completed by the next process): $(grep -c 'request(s) in flight at the pause' "$T/out") of $((VIRTIO_ROUNDS + 1))"
 	check "virtio: $VIRTIO_ROUNDS updates in a row during the disk I/O ($ok_n, worst downtime ${worst} us)" \
@@ -345,15 +345,8 @@ elif [ -c "${edu_cdev:-/nonexistent}" ]; then
 	faults_on "$x0" "$e0"; st=$?
 	check "vsmmu: after the update a DMA to an unmapped IOVA still reports F_TRANSLATION to L2 through the vEVENTQ ($x0 -> $(faults) in L2, $e0 -> $(ev_faults) on the event stream)" \
 		[ $st = 0 ] || show "$T/out" 60
-	f1=$(nfds) ok_n=0 worst=0
-	: > "$T/phases"
-	for n in $(seq "$SMMU_ROUNDS"); do
-		CTL --json "$S" update exec > "$T/c" 2>&1 || { show "$T/c"; break; }
-		d=$(sed -n 's/.*"downtime_us":\([0-9]*\).*/\1/p' "$T/c"); [ "${d:-0}" -gt "$worst" ] && worst=$d
-		grep -o '"phases_us":{[^}]*},"downtime_us":[0-9]*,"state_bytes":[0-9]*' "$T/c" >> "$T/phases"
-		ok_n=$n
-		usleep 300000
-	done
+	f1=$(nfds)
+	updates "$SMMU_ROUNDS" 300000
 	sed 's/^/# vsmmu update: /' "$T/phases"
 	echo "# vsmmu: updates that found disk requests in flight at the pause: $(grep -c 'request(s) in flight at the pause' "$T/out") of $((SMMU_ROUNDS + 1))"
 	check "vsmmu: $SMMU_ROUNDS updates in a row during DMA and disk I/O ($ok_n, worst downtime ${worst} us)" \
@@ -431,15 +424,8 @@ elif [ -c "${edu_cdev:-/nonexistent}" ] && [ -c "${edu_cdev2:-/nonexistent}" ]; 
 	edu2_on "$(edu2_ok)"; st=$?
 	check "vtd: edu 2's runs go on after the update: L2 maps, DMAs and unmaps through the adopted IOAS ($e0 -> $(edu2_ok) passed, $(edu2_bad) failed)" \
 		[ $st = 0 ] || show "$T/out" 60
-	f1=$(nfds_noevent) ok_n=0 worst=0
-	: > "$T/phases"
-	for n in $(seq "$VTD_ROUNDS"); do
-		CTL --json "$S" update exec > "$T/c" 2>&1 || { show "$T/c"; break; }
-		d=$(sed -n 's/.*"downtime_us":\([0-9]*\).*/\1/p' "$T/c"); [ "${d:-0}" -gt "$worst" ] && worst=$d
-		grep -o '"phases_us":{[^}]*},"downtime_us":[0-9]*,"state_bytes":[0-9]*' "$T/c" >> "$T/phases"
-		ok_n=$n
-		usleep 300000
-	done
+	f1=$(nfds_noevent)
+	updates "$VTD_ROUNDS" 300000
 	sed 's/^/# vtd update: /' "$T/phases"
 	check "vtd: $VTD_ROUNDS updates in a row during DMA, maps and unmaps ($ok_n, worst downtime ${worst} us)" \
 		[ "$ok_n" = "$VTD_ROUNDS" ]
@@ -491,6 +477,8 @@ LEAK_ANON_SLACK_KB=${LU_LEAK_ANON_SLACK_KB:-256}
 pss_anon() { sed -n 's/^Pss_Anon:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$pid/smaps_rollup"; }
 rss_anon() { sed -n 's/^RssAnon:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$pid/status"; }
 free_id() { sed -n 's/.*"iommufd_free_id":\([0-9]*\).*/\1/p' "$T/c"; }
+# seen_id: the last reply's free_id added to $ids (each value once)
+seen_id() { case " $ids " in *" $(free_id) "*) ;; *) ids="$ids $(free_id)" ;; esac; }
 # within A B: B is at most LEAK_ANON_SLACK_KB above A
 within() { [ -n "$1" ] && [ -n "$2" ] && [ "$2" -le $(($1 + LEAK_ANON_SLACK_KB)) ]; }
 anon_ok() { within "$a0" "$a1" && within "$r0" "$r1"; }
@@ -509,16 +497,9 @@ elif [ -c "${leak_devs:-/nonexistent}" ]; then
 	i0=$(free_id) f0=$($LEAK_FDS) a0=$(pss_anon) r0=$(rss_anon) p0=$(vmpin) s0=$(sed -n 's/^SUnreclaim:[[:space:]]*//p' /proc/meminfo)
 	check "leak: the first update: exit 0, the reply has iommufd_free_id ($i0)" \
 		sh -c "[ $rc = 0 ] && [ -n '$i0' ]" || { show "$T/c"; show "$T/out" 60; }
-	ok_n=0 worst=0 ids=''
+	ids=''
 	t0=$(cut -d' ' -f1 /proc/uptime)
-	: > "$T/phases"
-	for n in $(seq "$LEAK_ROUNDS"); do
-		CTL --json "$S" update exec > "$T/c" 2>&1 || { show "$T/c"; break; }
-		d=$(sed -n 's/.*"downtime_us":\([0-9]*\).*/\1/p' "$T/c"); [ "${d:-0}" -gt "$worst" ] && worst=$d
-		grep -o '"phases_us":{[^}]*},"downtime_us":[0-9]*' "$T/c" >> "$T/phases"
-		case " $ids " in *" $(free_id) "*) ;; *) ids="$ids $(free_id)" ;; esac
-		ok_n=$n
-	done
+	updates "$LEAK_ROUNDS" 0 seen_id
 	t1=$(cut -d' ' -f1 /proc/uptime)
 	awk -F'[:,}]' '{ for (i = 1; i < NF; i++) if ($i ~ /downtime_us/) print $(i + 1) }' "$T/phases" | sort -n |
 		awk '{ v[NR] = $1 } END { if (NR) printf "# leak: %d updates in %s s, downtime median %d us, p99 %d us, max %d us\n", NR, "'"$(awk "BEGIN{print $t1 - $t0}")"'", v[int((NR + 1) / 2)], v[int(NR * 0.99 + 0.999)], v[NR] }'
