@@ -67,6 +67,21 @@ ticks_on() { d=$(($(secs) + 60)); while [ "$(ticks)" -le "$1" ]; do [ "$(secs)" 
 # after_update R: memcheck goes on past round R with no bad word, in the same process
 goes_on() { wait_round $(($1 + 3)) 120 && [ "$(bad)" = 0 ] && alive "$pid"; }
 
+# stall_dump: a guest that stopped making progress (docs/testhost.md, the 1-vCPU L1 stalls), for
+# whoever looks next: nestvm's threads as L1 sees them, then SIGTERM, on which nestvm prints each
+# vCPU's registers, LAPIC, pending events and TSC deadline, with L1's symbol for each RIP (L1 runs
+# the kit kernel L2 runs, neither with KASLR). The VM is gone afterwards.
+stall_dump() {
+	local a
+	echo "# stall: the guest stopped; L1 uptime $(secs) s"
+	show_proc "$pid" "$S"
+	kill -TERM "$pid" 2>/dev/null
+	d=$(($(secs) + 10)); while alive "$pid" && [ "$(secs)" -lt $d ]; do usleep 100000; done
+	lines "$T/out" | grep 'vCPU [0-9]*:' | sed 's/^/# stall: /'
+	for a in $(lines "$T/out" | sed -n 's/.*vCPU [0-9]*: rip 0x\([0-9a-f]*\) .*/\1/p'); do
+		echo "# stall: rip $a in $(awk -v a="$(printf '%016s' "$a" | tr ' ' 0)" '$1 <= a && $1 > b { b = $1; n = $3 } END { print n }' /proc/kallsyms 2>/dev/null)"
+	done
+}
 # updates N [GAP_US [EACH]]: N updates in a row (GAP_US apart; EACH, a command, after each one that
 # succeeded); ok_n counts those, worst is the largest downtime, $T/phases has each reply's phases.
 updates() {
@@ -421,9 +436,11 @@ elif [ -c "${edu_cdev:-/nonexistent}" ] && [ -c "${edu_cdev2:-/nonexistent}" ]; 
 	dma_goes_on "$r0"; st=$?
 	check "vtd: edu 1's DMA through its adopted IOAS goes on, data and MSIs (interrupt remapping) intact (round $r0 -> $(loop_round), bad/lost $(loop_bad))" \
 		[ $st = 0 ] || show "$T/out" 60
-	edu2_on "$(edu2_ok)"; st=$?
+	edu2_on "$(edu2_ok)"; st2=$?
 	check "vtd: edu 2's runs go on after the update: L2 maps, DMAs and unmaps through the adopted IOAS ($e0 -> $(edu2_ok) passed, $(edu2_bad) failed)" \
-		[ $st = 0 ] || show "$T/out" 60
+		[ $st2 = 0 ] || show "$T/out" 60
+	# CI once saw this VM stop 2 s after its first update, console and all (2026-12-04).
+	[ $st = 0 ] || [ $st2 = 0 ] || stall_dump
 	f1=$(nfds_noevent)
 	updates "$VTD_ROUNDS" 300000
 	sed 's/^/# vtd update: /' "$T/phases"
@@ -484,10 +501,13 @@ within() { [ -n "$1" ] && [ -n "$2" ] && [ "$2" -le $(($1 + LEAK_ANON_SLACK_KB))
 anon_ok() { within "$a0" "$a1" && within "$r0" "$r1"; }
 if [ "$NESTVM_ARCH" = arm64 ]; then
 	LEAK_VM="--viommu smmuv3, edu (L2's iommufd), virtio-blk and virtio-console" LEAK_BOOT=smmu_boot
-	LEAK_FDS=nfds LEAK_WHAT="the vSMMUv3" leak_devs=${edu_cdev:-}
+	LEAK_FDS=nfds LEAK_WHAT="the vSMMUv3" leak_devs=${edu_cdev:-} LEAK_PIN_SLACK_KB=0
 else
 	LEAK_VM="--viommu vtd and two edus (L2's iommufd)" LEAK_BOOT=vtd_boot LEAK_FDS=nfds_noevent
 	LEAK_WHAT="the vVT-d" leak_devs=${edu_cdev2:+$edu_cdev}
+	# edu 2's runs map their DMA buffers and unmap them again: a few pages pinned at any moment
+	# (a CI run read 0 kB after the first update, 8 kB after the last). A leak is guest RAM again.
+	LEAK_PIN_SLACK_KB=64
 fi
 if [ "$LEAK_ROUNDS" = 0 ]; then
 	skip "LU_LEAK_ROUNDS=0" "updates in a row behind $LEAK_WHAT without a leak"
@@ -511,7 +531,8 @@ elif [ -c "${leak_devs:-/nonexistent}" ]; then
 		sh -c "[ -n '$i1' ] && [ '$i0' = '$i1' ] && [ '$ids' = ' $i0' ]"
 	check "leak: ... anonymous memory: Pss_Anon $a0 -> $a1 kB, RssAnon $r0 -> $r1 kB (slack $LEAK_ANON_SLACK_KB kB)" \
 		anon_ok
-	check "leak: ... pinned guest RAM does not grow: VmPin $p0 -> $p1 kB" sh -c "[ -n '$p1' ] && [ '$p1' -le '${p0:-0}' ]"
+	check "leak: ... pinned guest RAM does not grow: VmPin $p0 -> $p1 kB (slack $LEAK_PIN_SLACK_KB kB)" \
+		sh -c "[ -n '$p1' ] && [ '$p1' -le $((${p0:-0} + LEAK_PIN_SLACK_KB)) ]"
 	echo "# leak: L1 SUnreclaim $s0 -> $s1 (kernel slab, for the record: other L1 activity moves it)"
 	dma_goes_on "$(loop_round)"; st=$?
 	check "leak: ... edu DMA and MSIs go on (bad/lost $(loop_bad)), memcheck 0 bad" [ $st = 0 ] || show "$T/out" 60
