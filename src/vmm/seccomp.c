@@ -93,7 +93,8 @@ static const unsigned long vcpu_ioctls[] = {
 	KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS, KVM_SET_SREGS, /* x86 exits: string I/O, hypercalls */
 	KVM_GET_MSRS, KVM_SET_MSRS,
 	KVM_GET_VCPU_EVENTS, KVM_SET_VCPU_EVENTS,
-	KVM_GET_LAPIC, KVM_GET_NESTED_STATE, KVM_GET_TSC_KHZ, /* arch_vcpu_dump: a stuck guest's interrupts and timer */
+	/* arch_vcpu_dump: a stuck guest's interrupts, timer and call chain */
+	KVM_GET_LAPIC, KVM_GET_NESTED_STATE, KVM_GET_TSC_KHZ, KVM_TRANSLATE,
 #endif
 };
 

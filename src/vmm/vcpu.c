@@ -175,11 +175,20 @@ static int handle_exit(struct vcpu *v)
 		/* No register dump: AMD's KVM resets the vCPU before it reports a shutdown. */
 		pr_err("guest crashed: vCPU %u shut down (triple fault)", v->id);
 		return stop_vm(v, EXIT_GUEST_CRASH);
-	case KVM_EXIT_INTERNAL_ERROR:
-		pr_err("guest crashed: KVM internal error on vCPU %u (suberror %u, %u data words)", v->id,
-		       run->internal.suberror, run->internal.ndata);
+	case KVM_EXIT_INTERNAL_ERROR: {
+		/* The words say what KVM could not do (DELIVERY_EV on x86: the exit's info 2, reason and
+		 * info 1, the faulting GPA and the host CPU: x86.c kvm_prepare_event_vectoring_exit). */
+		char words[16 * 19 + 1] = "";
+		size_t len = 0;
+
+		for (uint32_t i = 0; i < run->internal.ndata && i < 16; i++)
+			len += (size_t)snprintf(words + len, sizeof(words) - len, " %#llx",
+						(unsigned long long)run->internal.data[i]);
+		pr_err("guest crashed: KVM internal error on vCPU %u (suberror %u, %u data words:%s)", v->id,
+		       run->internal.suberror, run->internal.ndata, words);
 		arch_vcpu_dump(v);
 		return stop_vm(v, EXIT_GUEST_CRASH);
+	}
 	case KVM_EXIT_FAIL_ENTRY:
 		pr_err("guest crashed: vCPU %u entry failed (hardware reason 0x%llx, cpu %u)", v->id,
 		       (unsigned long long)run->fail_entry.hardware_entry_failure_reason, run->fail_entry.cpu);

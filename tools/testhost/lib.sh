@@ -25,16 +25,34 @@ th_arch_check() {  # normalise and validate an --arch value
 
 th_kimage_name() { [ "$1" = arm64 ] && echo Image || echo bzImage; }
 
-# The kernel build is keyed by source version + fragment + patch, so any change rebuilds.
+# The kernel patches ARCH's kernel is built with: patches/*.patch (every arch) and patches/ARCH/*.patch.
+th_arch_patches() {
+	ls "$TH_DIR"/patches/*.patch "$TH_DIR/patches/$1"/*.patch 2>/dev/null
+}
+
+# The kernel build is keyed by source version + fragment + patches, so any change rebuilds.
 th_kernel_key() {
-	cat "$TH_DIR/fragments/$1.config" "$TH_DIR"/patches/*.patch | { echo "linux-source-$KVER"; cat; } |
+	# shellcheck disable=SC2046
+	cat "$TH_DIR/fragments/$1.config" $(th_arch_patches "$1") | { echo "linux-source-$KVER"; cat; } |
 		sha256sum | cut -c1-16
 }
 
-# Where the testhost parts for ARCH live: a kit (NESTVM_TESTHOST_KIT) or our own build cache.
+# th_kit_missing ARCH: the first of ARCH's patches the kit (NESTVM_TESTHOST_KIT) was built without,
+# nothing when it has them all. The kit keeps what it applied in patches/ (its build-kit.sh applies
+# every one of them to both arches); a patch counts only when it is there byte for byte.
+th_kit_missing() {
+	local p
+	for p in $(th_arch_patches "$1"); do
+		cmp -s "$p" "$NESTVM_TESTHOST_KIT/patches/$(basename "$p")" ||
+			cmp -s "$p" "$NESTVM_TESTHOST_KIT/patches/$1/$(basename "$p")" || { basename "$p"; return; }
+	done
+}
+
+# Where the testhost parts for ARCH live: a kit (NESTVM_TESTHOST_KIT) when it has every patch ARCH's
+# kernel needs, else our own build cache (tools/testhost/kernel builds it there).
 th_kit_dir() {
 	local arch=$1
-	if [ -n "${NESTVM_TESTHOST_KIT:-}" ]; then
+	if [ -n "${NESTVM_TESTHOST_KIT:-}" ] && [ -z "$(th_kit_missing "$arch")" ]; then
 		[ -d "$NESTVM_TESTHOST_KIT/$arch" ] || th_die "kit $NESTVM_TESTHOST_KIT has no $arch/ (unset NESTVM_TESTHOST_KIT to build one)"
 		echo "$(cd "$NESTVM_TESTHOST_KIT" && pwd)/$arch"
 	else
@@ -60,20 +78,26 @@ th_sid_apt() {
 	fi
 }
 
-# Unpacked, patched linux-source-7.2 (shared by the kernel build and the kernel selftests).
+# Unpacked linux-source-7.2 with every patch of every arch (each touches only its own arch's code),
+# shared by the kernel builds and the kernel selftests. One maker at a time (flock).
 th_linux_source() {
-	local src="$CACHE/linux-source-$KVER" key
-	key=$(sha256sum "$TH_DIR"/patches/*.patch | sha256sum | cut -c1-16)
+	local src="$CACHE/linux-source-$KVER" key lk
+	key=$(sha256sum "$TH_DIR"/patches/*.patch "$TH_DIR"/patches/*/*.patch 2>/dev/null | sha256sum | cut -c1-16)
+	exec {lk}> "$CACHE/linux-source.lock" && flock "$lk" || th_die "cannot lock $CACHE/linux-source.lock"
 	if [ ! -f "$src/.nestvm-$key" ]; then
 		th_sid_apt
 		th_say "fetching linux-source-$KVER from sid (private apt state, unpacked under $CACHE)"
-		local dl="$CACHE/dl"; rm -rf "$dl" "$src"; mkdir -p "$dl"
+		local dl="$CACHE/dl"; rm -rf "$dl" "$src" "$src.tmp"; mkdir -p "$dl"
 		(cd "$dl" && apt-get "${TH_APT[@]}" download -qq "linux-source-$KVER") || th_die "download of linux-source-$KVER failed"
 		dpkg -x "$dl"/linux-source-${KVER}_*_all.deb "$dl/pkg"
 		mkdir -p "$src.tmp" && tar -C "$src.tmp" --strip-components=1 -xf "$dl/pkg/usr/src/linux-source-$KVER.tar.xz"
-		for p in "$TH_DIR"/patches/*.patch; do patch -s -d "$src.tmp" -p1 < "$p" || th_die "patch $p failed"; done
+		for p in "$TH_DIR"/patches/*.patch "$TH_DIR"/patches/*/*.patch; do
+			[ -f "$p" ] || continue
+			patch -s -d "$src.tmp" -p1 < "$p" || th_die "patch $p failed"
+		done
 		mv "$src.tmp" "$src" && rm -rf "$dl" && touch "$src/.nestvm-$key"
 	fi
+	exec {lk}>&-
 	echo "$src"
 }
 

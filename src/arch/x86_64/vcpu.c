@@ -2,6 +2,7 @@
 /* x86_64 vCPU setup: CPUID, MSRs, LAPIC LINT pins, and the boot registers of the BSP. */
 #include <asm/kvm.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -11,6 +12,7 @@
 #include "arch/x86_64/cpuid.h"
 #include "arch/x86_64/layout.h"
 #include "arch/x86_64/machine.h"
+#include "vmm/guest_mem.h"
 #include "vmm/log.h"
 #include "vmm/vcpu.h"
 #include "vmm/vm.h"
@@ -158,10 +160,10 @@ static void dump_blocking(struct vcpu *v)
 	/* E2BIG when the nested state has a payload (L2 inside the guest): the header is still filled. */
 	if (ioctl(v->fd, KVM_GET_NESTED_STATE, &n) == 0 || errno == E2BIG)
 		gif = n.flags & KVM_STATE_NESTED_GIF_SET ? "1" : "0";
-	pr_err("vCPU %u: events irq injected %u nr %u soft %u shadow %#x nmi pending %u masked %u "
+	pr_err("vCPU %u: events irq injected %u nr %u soft %u shadow %#x nmi injected %u pending %u masked %u "
 	       "exception injected %u nr %u gif %s", v->id, e.interrupt.injected, e.interrupt.nr,
-	       e.interrupt.soft, e.interrupt.shadow, e.nmi.pending, e.nmi.masked, e.exception.injected,
-	       e.exception.nr, gif);
+	       e.interrupt.soft, e.interrupt.shadow, e.nmi.injected, e.nmi.pending, e.nmi.masked,
+	       e.exception.injected, e.exception.nr, gif);
 	/* The TSC-deadline timer (SDM 11.5.4.1) next to the guest's TSC now: 0 is disarmed; a deadline
 	 * far ahead of the TSC is an idle (NOHZ) vCPU, one behind it a lost expiry. */
 	struct {
@@ -175,6 +177,35 @@ static void dump_blocking(struct vcpu *v)
 		       (unsigned long long)m.e[0].data, (unsigned long long)m.e[1].data,
 		       ahead >= 0 ? "ahead" : "behind", (ahead >= 0 ? ahead : -ahead) / (khz > 0 ? khz : 1));
 	}
+}
+
+/*
+ * The kernel-half words on top of a stopped vCPU's stack (at most 16 of the first 64 words), for a
+ * hang's post mortem: mapped against the guest kernel's symbols they are its call chain. Each page
+ * of the stack goes through the guest's own page tables (KVM_TRANSLATE); a word the guest cannot
+ * reach ends the walk.
+ */
+static void dump_stack_words(struct vcpu *v, uint64_t rsp)
+{
+	char line[16 * 19 + 1];
+	size_t len = 0;
+	unsigned int shown = 0;
+
+	for (unsigned int i = 0; i < 64 && shown < 16; i++) {
+		struct kvm_translation t = { .linear_address = rsp + i * 8ull };
+		uint64_t word;
+
+		if (ioctl(v->fd, KVM_TRANSLATE, &t) || !t.valid ||
+		    gmem_read(&v->vm->mem, t.physical_address, &word, sizeof(word)))
+			break;
+		/* x86_64 Linux's kernel text and modules live in the top 2 GiB. */
+		if (word < 0xffffffff80000000ull)
+			continue;
+		len += (size_t)snprintf(line + len, sizeof(line) - len, " %llx", (unsigned long long)word);
+		shown++;
+	}
+	if (shown)
+		pr_err("vCPU %u: stack:%s", v->id, line);
 }
 
 void arch_vcpu_dump(struct vcpu *v)
@@ -192,6 +223,9 @@ void arch_vcpu_dump(struct vcpu *v)
 	       (unsigned long long)r.rflags, (unsigned long long)s.cr0, (unsigned long long)s.cr2,
 	       (unsigned long long)s.cr3, (unsigned long long)s.cr4, (unsigned long long)s.efer, s.cs.selector,
 	       (unsigned long long)s.idt.base, s.idt.limit);
+	/* Only a 64-bit guest's stack is worth reading this way (EFER.LMA, bit 10). */
+	if (s.efer & (1ull << 10))
+		dump_stack_words(v, r.rsp);
 	/* Interrupt state, for hangs: what is pending/in service and the timer's programming. */
 	if (ioctl(v->fd, KVM_GET_LAPIC, &l)) {
 		err_errno("vCPU %u: reading its LAPIC", v->id);
