@@ -229,13 +229,20 @@ static void gcmd_write(struct vtd *s, uint32_t val)
 		vtd_streams_unload(s);
 		break;
 	case GCMD_QIE:
-		/* 6.5.2: enabling resets IQH to 0; disabling is allowed only with the queue empty
-		 * (IQH == IQT), otherwise the spec leaves it undefined: refused here. */
+		/*
+		 * 6.5.2: software sets IQT to 0 before enabling, but hardware fetches whenever IQH !=
+		 * IQT with QIES set: what was queued before the enable (Windows does) is fetched now,
+		 * and an IQT beyond the queue is an error now. IQH is 0 here: 11.4.9.5 QH is reset
+		 * when QIES clears (below), not when it is set. Disabling is allowed only with the
+		 * queue empty (IQH == IQT), otherwise the spec leaves it undefined: refused here.
+		 */
 		if (!(s->gsts & GCMD_QIE)) {
-			s->iqh = 0;
 			s->gsts |= GCMD_QIE;
+			if (s->iqt != s->iqh)
+				vtd_iq_run(s);
 		} else if (s->iqh == s->iqt) {
 			s->gsts &= ~GCMD_QIE;
+			s->iqh = 0;
 		} else {
 			pr_debug("vtd: QIE cleared with the queue not empty: ignored");
 		}

@@ -169,15 +169,16 @@ static void check_iq(struct lu_cursor *c, const struct vtd_saved *o)
 	else if (o->iqercd > IQEI_RSVD || (o->iqercd && !iqe))
 		lu_cursor_fail(c, "IQERCD %#llx with FSTS.IQE %u", (unsigned long long)o->iqercd, iqe);
 	else if (!(o->gsts & GCMD_QIE))
-		return;     /* IQH, IQT and IQA are only used again after QIE, which resets IQH */
+		return;     /* IQT and IQA are only used again after QIE; IQH is 0 (normalize) */
 	/* QIE on: IQA cannot change, IQH moves only in whole descriptors modulo the queue. */
 	else if (o->iqh >= size || (o->iqh & (align - 1)))
 		lu_cursor_fail(c, "IQH %#llx: not a descriptor of the %#llx-byte queue", (unsigned long long)o->iqh,
 			       (unsigned long long)size);
 	/*
 	 * A queue run ends with IQH at IQT, or stops with IQE set (a tail beyond the queue or not on
-	 * a DW boundary: IQEI 1). IQH 0 without a run since QIE was set: IQT is as software wrote it
-	 * before (the model fetches on IQT writes and IQE clears only).
+	 * a DW boundary: IQEI 1). IQH 0 short of IQT without IQE: a state of the model before the
+	 * queue ran on QIE too (it ran on IQT writes and IQE clears only, and this one still does
+	 * for such a state: see vtd_state_restore).
 	 */
 	else if (!iqe && o->iqh && (o->iqt >= size || (o->iqt & (align - 1))))
 		lu_cursor_fail(c, "IQT %#llx beyond the %#llx-byte queue with QIE on and no IQE", (unsigned long long)o->iqt,
@@ -200,6 +201,17 @@ static void check_prq(struct lu_cursor *c, const struct vtd_saved *o)
 	} else {
 		check_event(c, "PE", &o->feat, o->pectl, o->pedata, o->peaddr, o->peuaddr, o->prs & (PRS_PPR | PRS_PRO));
 	}
+}
+
+/*
+ * A state saved by an earlier model: what its register writes kept and this one's do not is dropped,
+ * as the writes would now (refusing it would fail the update of a guest that wrote it): IQH with
+ * QIE clear (11.4.9.5: reset when QIES clears).
+ */
+static void normalize(struct vtd_saved *o)
+{
+	if (!(o->gsts & GCMD_QIE))
+		o->iqh = 0;
 }
 
 static void check(struct lu_cursor *c, const struct vtd_saved *o)
@@ -335,8 +347,10 @@ int vtd_state_decode(const struct lu_section *sec, struct vtd_saved *o, char *wh
 		o->stream[i].sid = lu_get_u16(&c);
 		o->stream[i].assigned = lu_get_bool(&c);
 	}
-	if (!c.bad)
+	if (!c.bad) {
+		normalize(o);
 		check(&c, o);
+	}
 	return lu_cursor_finish(&c, why, why_size);
 }
 
@@ -413,6 +427,9 @@ int vtd_state_restore(struct vtd *s, const struct vtd_saved *sv, char *why, size
 	s->feuaddr = sv->feuaddr;
 	memcpy(s->frcd, sv->frcd, sizeof(s->frcd));
 	s->fri = sv->fri;
+	/* QIE on with IQH 0 short of IQT and no IQE comes only from a model before the queue ran on
+	 * QIE (check_iq): those descriptors are fetched at the next IQT write or IQE clear, as there.
+	 * Not here: a wait descriptor's interrupt would reach LAPICs not restored yet. */
 	s->iqh = sv->iqh;
 	s->iqt = sv->iqt;
 	s->iqa = sv->iqa;

@@ -415,6 +415,46 @@ static void test_iq(void)
 	CHECK(rd64(VTD_IOTLB) == (1ull << 60), "IOTLB register with QIE: ignored (no IAIG)");
 }
 
+/*
+ * QIE 0 -> 1 (6.5.2): software should have set IQT to 0 first (Linux does), but hardware fetches
+ * whenever IQH != IQT with QIES set, so descriptors queued before the enable (as Windows does) are
+ * processed at once, and an IQT beyond the queue is an error then. IQH reads 0 again once QIE is
+ * clear (11.4.9.5 QH: "reset to 0 whenever the queued invalidation is disabled").
+ */
+static void test_qie_enable(void)
+{
+	const uint64_t wait = 5 | 1u << 5 | 0x5aull << 32;     /* status write 0x5a */
+
+	setup();
+	put(IQ, wait);
+	put(IQ + 8, STATUS);
+	put(IQ + 16, wait | 0x100000000ull);                    /* status write 0x5b */
+	put(IQ + 24, STATUS);
+	/* The Linux way: IQT 0, IQA, QIE; one descriptor; the queue drained, then QIE cleared. */
+	wr64(VTD_IQT, 0);
+	wr64(VTD_IQA, IQ);
+	gcmd(GCMD_QIE, 0);
+	wr64(VTD_IQT, 0x10);
+	CHECK(get(STATUS) == 0x5a && rd64(VTD_IQH) == 0x10, "one descriptor consumed: IQH 0x10");
+	gcmd(0, GCMD_QIE);
+	CHECK(!(rd32(VTD_GSTS) & GCMD_QIE) && rd64(VTD_IQH) == 0 && rd64(VTD_IQT) == 0x10,
+	      "QIE cleared (queue empty): IQH reads 0 at once, IQT kept");
+	/* Enabled again without writing IQT 0 first: the descriptors up to IQT 0x20 are fetched at once. */
+	put(STATUS, 0);
+	wr64(VTD_IQT, 0x20);
+	CHECK(get(STATUS) == 0 && rd64(VTD_IQH) == 0, "IQT written with QIE clear: nothing fetched");
+	gcmd(GCMD_QIE, 0);
+	CHECK((rd32(VTD_GSTS) & GCMD_QIE) && get(STATUS) == 0x5b && rd64(VTD_IQH) == 0x20 && !(rd32(VTD_FSTS) & FSTS_IQE),
+	      "QIE set with IQT 0x20: both queued wait descriptors fetched at once, IQH 0x20");
+	/* A fresh unit, IQT beyond the 256-entry queue before QIE: the enable finds it (11.4.9.9 IQEI 1). */
+	setup();
+	wr64(VTD_IQA, IQ);
+	wr64(VTD_IQT, 0x2000);
+	gcmd(GCMD_QIE, 0);
+	CHECK((rd32(VTD_GSTS) & GCMD_QIE) && (rd32(VTD_FSTS) & FSTS_IQE) && (rd64(VTD_IQERCD) & 0xf) == IQEI_TAIL &&
+	      rd64(VTD_IQH) == 0, "QIE set with IQT beyond the queue: IQE, IQEI tail");
+}
+
 static void test_iotlb_register(void)
 {
 	struct viommu_xlate x;
@@ -682,6 +722,7 @@ int main(void)
 	test_translate();
 	test_fault_overflow();
 	test_iq();
+	test_qie_enable();
 	test_iotlb_register();
 	test_scalable();
 	test_ir();

@@ -258,9 +258,11 @@ int main(void)
 	wr32(VTD_PRS, PRS_PPR);
 	CHECK(!(rd32(VTD_PECTL) & FECTL_IP), "clearing PPR (and PRO) clears a pending IP");
 
-	/* 256-bit invalidation descriptors: the response's upper half (private data) is allowed. */
+	/* 256-bit invalidation descriptors: the response's upper half (private data) is allowed. The
+	 * queue set up again as Linux does it: IQT 0 before IQA and QIE (6.5.2). */
 	gcmd(0);
 	wr32(VTD_GCMD, rd32(VTD_GSTS) & ~GCMD_QIE);
+	wr64(VTD_IQT, 0);
 	wr64(VTD_IQA, IQ | IQA_DW);
 	gcmd(GCMD_QIE);
 	put(IQ, 0x9 | (uint64_t)RID << 16);

@@ -463,14 +463,36 @@ static void test_reachable(void)
 		return;
 	}
 	gcmd(&u, GCMD_TE);
+	memset(gmem_ptr(&gm, IQ, 0x50), 0, 0x50);
 	wr64(&u, VTD_IQT, 0x50);
 	wr64(&u, VTD_IQA, IQ);
 	gcmd(&u, GCMD_QIE);
-	CHECK(rd32(&u, VTD_GSTS) == (GCMD_TE | GCMD_QIE) && rd64(&u, VTD_IQH) == 0 && rd64(&u, VTD_IQT) == 0x50,
-	      "TE before any SRTP; QIE on with IQT left at 0x50 (nothing fetched yet)");
+	CHECK(rd32(&u, VTD_GSTS) == (GCMD_TE | GCMD_QIE) && rd64(&u, VTD_IQH) == 0 && rd64(&u, VTD_IQT) == 0x50 &&
+	      (rd32(&u, VTD_FSTS) & FSTS_IQE) && rd64(&u, VTD_IQERCD) == IQEI_TYPE,
+	      "TE before any SRTP; QIE set with IQT left at 0x50: fetched at once, stopped at IQH 0 (IQE, IQEI 3)");
 	CHECK(save(&u, &w, &st, &s, &sv, why, sizeof(why)) == 0, "... decodes (%s)", why);
 	lu_state_free(&st);
 	lu_writer_free(&w);
+	/* What the model before the fetch on QIE left (IQH 0 short of IQT, no IQE): a version-1 state
+	 * an older binary may hand over. */
+	u.s.fsts &= ~FSTS_IQE;
+	u.s.iqercd = 0;
+	u.s.fectl &= ~FECTL_IP;
+	CHECK(save(&u, &w, &st, &s, &sv, why, sizeof(why)) == 0, "QIE on, IQH 0, IQT 0x50, no IQE (an older model's) decodes (%s)",
+	      why);
+	lu_state_free(&st);
+	lu_writer_free(&w);
+	for (uint64_t i = 0; i < 0x50; i += 16)
+		put(IQ + i, 5);     /* wait descriptors, no status write, no interrupt */
+	wr64(&u, VTD_IQT, 0x50);
+	CHECK(rd64(&u, VTD_IQH) == 0x50 && !(rd32(&u, VTD_FSTS) & FSTS_IQE), "the next IQT write fetches them");
+	/* An older model's QIE clear with IQH left at 0x50: decoded with IQH 0, as 11.4.9.5 has it. */
+	u.s.gsts &= ~GCMD_QIE;
+	CHECK(save(&u, &w, &st, &s, &sv, why, sizeof(why)) == 0 && sv.iqh == 0 && sv.iqt == 0x50,
+	      "QIE clear with IQH 0x50 (an older model's) decodes with IQH 0 (%s)", why);
+	lu_state_free(&st);
+	lu_writer_free(&w);
+	u.s.gsts |= GCMD_QIE;
 	wr64(&u, VTD_IQT, 0x1000);
 	CHECK((rd32(&u, VTD_FSTS) & FSTS_IQE) && rd64(&u, VTD_IQERCD) == IQEI_TAIL && rd64(&u, VTD_IQT) == 0x1000,
 	      "IQT beyond the queue: IQE, IQEI 1");
