@@ -112,8 +112,10 @@ struct iopf_group;
 #define RTADDR_MASK     (~0xfffull)
 #define RTADDR_TTM(v)   (((v) >> 10) & 3)
 
-/* CCMD_REG (11.4.6.1). */
+/* CCMD_REG (11.4.6.1): ICC 63, CIRG 62:61, CAIG 60:59 (hardware's), FM 33:32, SID 31:16, DID 15:0;
+ * 58:34 reserved. */
 #define CCMD_ICC        (1ull << 63)
+#define CCMD_SW         (3ull << 61 | 0x3ffffffffull)      /* CIRG, FM, SID, DID */
 #define CCMD_CIRG(v)    (((v) >> 61) & 3)
 #define CCMD_CAIG(g)    ((uint64_t)(g) << 59)
 #define CCMD_FM(v)      (((v) >> 32) & 3)

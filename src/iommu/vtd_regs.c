@@ -363,8 +363,9 @@ static void write64(struct vtd *s, uint64_t off, uint64_t v, bool lo_written, bo
 		s->rtaddr = v & (s->feat.sm ? RTADDR_MASK | 3ull << 10 : RTADDR_MASK);
 		return;
 	case VTD_CCMD:
-		/* CAIG is hardware's; ICC reads 1 only while a command is in flight (never here). */
-		s->ccmd = v & ~(CCMD_ICC | CCMD_CAIG(3));
+		/* CAIG is hardware's, 58:34 reserved (11.4.6.1); ICC reads 1 only while a command is in
+		 * flight (never here). */
+		s->ccmd = v & CCMD_SW;
 		if (hi_written && (v & CCMD_ICC))
 			vtd_ccmd_write(s, v);
 		return;

@@ -206,12 +206,13 @@ static void check_prq(struct lu_cursor *c, const struct vtd_saved *o)
 /*
  * A state saved by an earlier model: what its register writes kept and this one's do not is dropped,
  * as the writes would now (refusing it would fail the update of a guest that wrote it): IQH with
- * QIE clear (11.4.9.5: reset when QIES clears).
+ * QIE clear (11.4.9.5: reset when QIES clears), CCMD 58:34 (reserved, 11.4.6.1).
  */
 static void normalize(struct vtd_saved *o)
 {
 	if (!(o->gsts & GCMD_QIE))
 		o->iqh = 0;
+	o->ccmd &= CCMD_ICC | CCMD_CAIG(3) | CCMD_SW;
 }
 
 static void check(struct lu_cursor *c, const struct vtd_saved *o)

@@ -220,6 +220,13 @@ static void test_registers(void)
 	CHECK(rd64(VTD_IQA) == (IQ | IQA_DW | 7), "IQA: DW (with SMTS) kept, 10:3 reserved");
 	wr64(VTD_IRTA, IRT | 0x7f0 | IRTA_EIME | 7);
 	CHECK(rd64(VTD_IRTA) == (IRT | IRTA_EIME | 7), "IRTA: 10:4 reserved");
+	/* CCMD (11.4.6.1): 58:34 reserved, CAIG 60:59 hardware's; CIRG, FM, SID, DID are kept. */
+	wr64(VTD_CCMD, 0x07fffffc00000000ull | 1ull << 61 | 3ull << 32 | 0x0008ull << 16 | DID);
+	CHECK(rd64(VTD_CCMD) == (1ull << 61 | 3ull << 32 | 0x0008ull << 16 | DID), "CCMD: 58:34 reserved (no ICC)");
+	wr32(VTD_CCMD + 4, 0x07fffffc);
+	CHECK(rd64(VTD_CCMD) == (0x0008ull << 16 | DID), "CCMD upper half: 58:34 reserved");
+	wr64(VTD_CCMD, CCMD_ICC | 0x07fffffc00000000ull | 1ull << 61);
+	CHECK(rd64(VTD_CCMD) == (1ull << 61 | CCMD_CAIG(1)), "CCMD with ICC: CIRG, CAIG global, 58:34 reserved");
 }
 
 static void enable_translation(void)
