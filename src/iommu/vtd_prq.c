@@ -283,7 +283,7 @@ void vtd_prq_write(struct vtd *s, uint64_t off, uint64_t v)
 		s->peaddr = (uint32_t)v & ~3u;          /* MA 31:2 */
 		return;
 	case VTD_PEUADDR:
-		s->peuaddr = s->feat.eim ? (uint32_t)v : 0;
+		s->peuaddr = s->ecap & ECAP_EIM ? (uint32_t)v : 0;
 		return;
 	}
 }

@@ -391,7 +391,9 @@ static void write64(struct vtd *s, uint64_t off, uint64_t v, bool lo_written, bo
 		s->iqa = v & (s->feat.sm ? IQA_MASK | IQA_DW : IQA_MASK);
 		return;
 	case VTD_IRTA:
-		s->irta = v & (s->feat.eim ? IRTA_MASK : IRTA_MASK & ~IRTA_EIME);
+		/* 11.4.9.13: RsvdZ without ECAP.IR; EIME only with ECAP.EIM (x2APIC destinations). */
+		if (s->ecap & ECAP_IR)
+			s->irta = v & (s->ecap & ECAP_EIM ? IRTA_MASK : IRTA_MASK & ~IRTA_EIME);
 		return;
 	case VTD_PQH: case VTD_PQT: case VTD_PQA:
 		vtd_prq_write(s, off, v);
@@ -421,7 +423,7 @@ static void write32(struct vtd *s, uint64_t off, uint32_t v)
 		s->feaddr = v & ~3u;        /* MA 31:2 */
 		return;
 	case VTD_FEUADDR:
-		s->feuaddr = s->feat.eim ? v : 0;   /* MUA: only with x2APIC destinations */
+		s->feuaddr = s->ecap & ECAP_EIM ? v : 0;        /* MUA: only with x2APIC destinations */
 		return;
 	case VTD_ICS:
 		if (v & ICS_IWC)
@@ -439,7 +441,7 @@ static void write32(struct vtd *s, uint64_t off, uint32_t v)
 		s->ieaddr = v & ~3u;
 		return;
 	case VTD_IEUADDR:
-		s->ieuaddr = s->feat.eim ? v : 0;
+		s->ieuaddr = s->ecap & ECAP_EIM ? v : 0;
 		return;
 	case VTD_PRS: case VTD_PECTL: case VTD_PEDATA: case VTD_PEADDR: case VTD_PEUADDR:
 		vtd_prq_write(s, off, v);

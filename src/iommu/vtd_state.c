@@ -141,12 +141,12 @@ out:
 }
 
 /* An event's control/data/address registers (FECTL 11.4.9.2, IECTL 11.4.9.10, PECTL 11.4.11.5 and
- * theirs): IM and IP only, IMD 15:0, MA 31:2, MUA only with x2APIC destinations (feat.eim, which is
- * what the register writes follow). IP needs a condition still pending (PENDING). */
+ * theirs): IM and IP only, IMD 15:0, MA 31:2, MUA only with x2APIC destinations (ECAP.EIM, which
+ * needs IR: what the register writes follow). IP needs a condition still pending (PENDING). */
 static void check_event(struct lu_cursor *c, const char *name, const struct vtd_features *f, uint32_t ctl,
 			uint32_t data, uint32_t addr, uint32_t uaddr, bool pending)
 {
-	if ((ctl & ~EVT_CTL_BITS) || (data & ~0xffffu) || (addr & 3) || (uaddr && !f->eim))
+	if ((ctl & ~EVT_CTL_BITS) || (data & ~0xffffu) || (addr & 3) || (uaddr && !(f->ir && f->eim)))
 		lu_cursor_fail(c, "%sCTL %#x DATA %#x ADDR %#x UADDR %#x: reserved bits", name, ctl, data, addr, uaddr);
 	else if ((ctl & FECTL_IP) && !pending)
 		lu_cursor_fail(c, "%sCTL.IP with nothing pending (it clears when software clears the condition)", name);
@@ -206,20 +206,28 @@ static void check_prq(struct lu_cursor *c, const struct vtd_saved *o)
 /*
  * A state saved by an earlier model: what its register writes kept and this one's do not is dropped,
  * as the writes would now (refusing it would fail the update of a guest that wrote it): IQH with
- * QIE clear (11.4.9.5: reset when QIES clears), CCMD 58:34 (reserved, 11.4.6.1).
+ * QIE clear (11.4.9.5: reset when QIES clears), CCMD 58:34 (reserved, 11.4.6.1), IRTA without IR
+ * (11.4.9.13: RsvdZ), its EIME and the events' upper addresses without ECAP.EIM (which needs IR).
  */
 static void normalize(struct vtd_saved *o)
 {
 	if (!(o->gsts & GCMD_QIE))
 		o->iqh = 0;
 	o->ccmd &= CCMD_ICC | CCMD_CAIG(3) | CCMD_SW;
+	if (!o->feat.ir)
+		o->irta = o->irta_active = 0;
+	if (!(o->feat.ir && o->feat.eim)) {
+		o->irta &= ~IRTA_EIME;
+		o->irta_active &= ~IRTA_EIME;
+		o->feuaddr = o->ieuaddr = o->peuaddr = 0;
+	}
 }
 
 static void check(struct lu_cursor *c, const struct vtd_saved *o)
 {
 	const struct vtd_features *f = &o->feat;
 	uint64_t cap, ecap, rta_bits = f->sm ? RTADDR_MASK | 3ull << 10 : RTADDR_MASK;
-	uint64_t irta_bits = f->eim ? IRTA_MASK : IRTA_MASK & ~IRTA_EIME;
+	uint64_t irta_bits = !f->ir ? 0 : f->eim ? IRTA_MASK : IRTA_MASK & ~IRTA_EIME;
 	uint32_t gsts_bits = GCMD_TE | GCMD_SRTP | (f->qi ? GCMD_QIE : 0) | (f->ir ? GCMD_IRE | GCMD_SIRTP | GCMD_CFI : 0);
 	bool ppf = false;
 
@@ -256,7 +264,8 @@ static void check(struct lu_cursor *c, const struct vtd_saved *o)
 			       (unsigned long long)o->rta);
 	else if (o->rta && !(o->gsts & GCMD_SRTP))
 		lu_cursor_fail(c, "a latched root table %#llx without GSTS.RTPS", (unsigned long long)o->rta);
-	/* IRTA (11.4.9.13): 10:4 reserved, EIME 11 only with x2APIC support; S 3:0 any size. */
+	/* IRTA (11.4.9.13): RsvdZ without IR; 10:4 reserved, EIME 11 only with x2APIC support (ECAP.EIM);
+	 * S 3:0 any size. */
 	else if ((o->irta & ~irta_bits) || (o->irta_active & ~irta_bits))
 		lu_cursor_fail(c, "IRTA %#llx (latched %#llx): reserved bits", (unsigned long long)o->irta,
 			       (unsigned long long)o->irta_active);

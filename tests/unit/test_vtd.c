@@ -153,10 +153,9 @@ static void iq_push(const uint64_t (*d)[2], unsigned int n)
 	wr64(VTD_IQT, t);
 }
 
-static void setup(void)
+static void setup_with(const struct vtd_features *f)
 {
 	static const struct vtd_hooks hooks = { .msi = h_msi, .xlate_changed = h_changed };
-	struct vtd_features f;
 
 	if (v) {
 		vtd_destroy(&s);
@@ -165,11 +164,18 @@ static void setup(void)
 	memset(gmem_ptr(&gm, RAM_BASE, RAM_SIZE), 0, RAM_SIZE);
 	pt_brk = PGTABLES;
 	v = viommu_soft_create(&gm);
-	vtd_default_features(&f);
-	if (vtd_init(&s, &f, &gm, v, &hooks, NULL))
+	if (vtd_init(&s, f, &gm, v, &hooks, NULL))
 		return;
 	vtd_add_stream(&s, SID);
 	nr_msi = nr_changed = 0;
+}
+
+static void setup(void)
+{
+	struct vtd_features f;
+
+	vtd_default_features(&f);
+	setup_with(&f);
 }
 
 static void test_registers(void)
@@ -719,6 +725,39 @@ static void test_ir(void)
 	CHECK(!vtd_ir_translate(&s, SID, &a, &d, true) && a == 0x12345000, "outside 0xFEEx_xxxx: unchanged");
 }
 
+/*
+ * Without ECAP.IR, IRTA is RsvdZ (11.4.9.13); without ECAP.EIM (which needs IR here) so are its
+ * EIME bit and the upper address registers of the unit's events (FEUADDR, IEUADDR: only
+ * implementations with extended interrupt mode must have them).
+ */
+static void test_no_ir(void)
+{
+	struct vtd_features f;
+
+	vtd_default_features(&f);
+	f.ir = false;
+	setup_with(&f);
+	CHECK(!(rd64(VTD_ECAP) & (ECAP_IR | ECAP_EIM)), "IR off: ECAP.IR and EIM 0");
+	wr64(VTD_IRTA, IRT | IRTA_EIME | 7);
+	CHECK(rd64(VTD_IRTA) == 0, "IR off: IRTA reads 0 after a 64-bit write");
+	wr32(VTD_IRTA, (uint32_t)IRT | IRTA_EIME | 7);
+	wr32(VTD_IRTA + 4, 0x1);
+	CHECK(rd64(VTD_IRTA) == 0, "... and after 32-bit writes");
+	wr32(VTD_GCMD, GCMD_SIRTP);
+	CHECK(rd32(VTD_GSTS) == 0, "IR off: SIRTP ignored");
+	wr32(VTD_FEUADDR, 0x12345600);
+	wr32(VTD_IEUADDR, 0x12345600);
+	CHECK(rd32(VTD_FEUADDR) == 0 && rd32(VTD_IEUADDR) == 0, "IR off (so no EIM): FEUADDR, IEUADDR read 0");
+
+	vtd_default_features(&f);
+	f.eim = false;
+	setup_with(&f);
+	CHECK((rd64(VTD_ECAP) & ECAP_IR) && !(rd64(VTD_ECAP) & ECAP_EIM), "IR without EIM");
+	wr64(VTD_IRTA, IRT | IRTA_EIME | 7);
+	wr32(VTD_FEUADDR, 0x12345600);
+	CHECK(rd64(VTD_IRTA) == (IRT | 7) && rd32(VTD_FEUADDR) == 0, "IRTA without EIME, FEUADDR reads 0");
+}
+
 int main(void)
 {
 	if (gmem_add_ram(&gm, RAM_BASE, RAM_SIZE, false)) {
@@ -733,6 +772,7 @@ int main(void)
 	test_iotlb_register();
 	test_scalable();
 	test_ir();
+	test_no_ir();
 	vtd_destroy(&s);
 	viommu_destroy(v);
 	gmem_destroy(&gm);

@@ -529,6 +529,23 @@ static void test_older_model(void)
 	lu_writer_free(&w);
 	unit_fini(&u);
 	unit_fini(&v);
+
+	/* Without IR (so without EIM): IRTA and the events' upper addresses an older model kept. */
+	f.ir = false;
+	if (unit_init(&u, &f, NULL) || unit_init(&v, &f, NULL)) {
+		CHECK(0, "unit set-up without IR");
+		return;
+	}
+	u.s.irta = IRT | IRTA_EIME | 7;
+	u.s.feuaddr = u.s.ieuaddr = 0x100;
+	CHECK(save(&u, &w, &st, &s, &sv, why, sizeof(why)) == 0 && !sv.irta && !sv.feuaddr && !sv.ieuaddr,
+	      "IR off, IRTA and FEUADDR/IEUADDR set: decoded as 0 (%s)", why);
+	CHECK(vtd_state_restore(&v.s, &sv, why, sizeof(why)) == 0 && !rd64(&v, VTD_IRTA) && !rd32(&v, VTD_FEUADDR) &&
+	      !rd32(&v, VTD_IEUADDR), "restored: IRTA, FEUADDR, IEUADDR read 0 (%s)", why);
+	lu_state_free(&st);
+	lu_writer_free(&w);
+	unit_fini(&u);
+	unit_fini(&v);
 }
 
 int main(int argc, char **argv)
