@@ -308,7 +308,8 @@ int vtd_set_features(struct vtd *s, const struct vtd_features *f);
 /*
  * The page request source (the I/O page fault service, iopf.h) of this unit, before the guest runs:
  * with one (and scalable mode) ECAP offers PRS and PDS and the page request queue registers work;
- * NULL takes them away. Its devices are registered with vtd_iopf_frontend and the unit.
+ * NULL takes them away (the registers read 0 and are back at their power-on values). Its devices
+ * are registered with vtd_iopf_frontend and the unit.
  */
 void vtd_set_iopf(struct vtd *s, struct iopf *iopf);
 extern const struct iopf_frontend vtd_iopf_frontend;

@@ -48,6 +48,11 @@ void vtd_derive_caps(const struct vtd_features *f, bool prs, uint64_t *cap, uint
 static void make_caps(struct vtd *s)
 {
 	vtd_derive_caps(&s->feat, s->iopf != NULL, &s->cap, &s->ecap);
+	/* Without ECAP.PRS (no source, or it went) the page request registers are RsvdZ (11.4.11):
+	 * they hold their power-on values, so a source coming again starts from those and the
+	 * state saved is the one of a unit that never had one (vtd_state.c check_prq). */
+	if (!(s->ecap & ECAP_PRS))
+		vtd_prq_reset(s);
 }
 
 void vtd_set_iopf(struct vtd *s, struct iopf *iopf)

@@ -548,6 +548,42 @@ static void test_older_model(void)
 	unit_fini(&v);
 }
 
+/* A unit whose page request source went (vtd_set_iopf NULL) after the guest programmed its queue:
+ * no ECAP.PRS, so the registers hold their power-on values, and the unit saves and decodes. */
+static void test_source_gone(void)
+{
+	static struct unit u;
+	static struct vtd_saved sv;
+	struct vtd_features f;
+	struct iopf *src = NULL;
+	struct lu_writer w;
+	struct lu_state st;
+	const struct lu_section *s;
+	char why[200] = "";
+	int sv_fd[2];
+
+	vtd_default_features(&f);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv_fd) ||
+	    iopf_create_fd(-1, 3, sv_fd[0], NULL, 1000, &src) || unit_init(&u, &f, src)) {
+		CHECK(0, "unit set-up");
+		return;
+	}
+	wr64(&u, VTD_PQT, 0x20);
+	wr64(&u, VTD_PQA, PRQ);
+	wr32(&u, VTD_PEDATA, 0x51);
+	wr32(&u, VTD_PEADDR, 0xfee03000);
+	wr32(&u, VTD_PECTL, 0);
+	vtd_set_iopf(&u.s, NULL);
+	CHECK(save(&u, &w, &st, &s, &sv, why, sizeof(why)) == 0 && !(sv.ecap & ECAP_PRS) && !sv.pqa && !sv.pqt &&
+	      sv.pectl == FECTL_IM && !sv.pedata && !sv.peaddr, "the source gone: saved and decoded, PRQ registers at reset (%s)",
+	      why);
+	lu_state_free(&st);
+	lu_writer_free(&w);
+	iopf_destroy(src);
+	close(sv_fd[1]);
+	unit_fini(&u);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "--corpus"))
@@ -560,6 +596,7 @@ int main(int argc, char **argv)
 	test_driven();
 	test_reachable();
 	test_older_model();
+	test_source_gone();
 	gmem_destroy(&gm);
 	return tap_done();
 }
