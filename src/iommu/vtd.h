@@ -108,6 +108,10 @@ struct iopf_group;
 #define GCMD_SIRTP      (1u << 24)
 #define GCMD_CFI        (1u << 23)
 
+/* The address field (63:12) of RTADDR, IQA, IRTA and PQA: "hardware ignores and does not implement
+ * bits 63:HAW" (11.4.5, 11.4.9.6, 11.4.9.13, 11.4.11.3), so they read 0. HAW is 32..52 here. */
+#define VTD_ADDR_BITS(haw) (((1ull << (haw)) - 1) & ~0xfffull)
+
 /* RTADDR_REG (11.4.5): RTA 63:12, TTM 11:10 (00 legacy, 01 scalable with ECAP.SMTS; no abort-DMA mode). */
 #define RTADDR_MASK     (~0xfffull)
 #define RTADDR_TTM(v)   (((v) >> 10) & 3)

@@ -364,8 +364,9 @@ static void write64(struct vtd *s, uint64_t off, uint64_t v, bool lo_written, bo
 {
 	switch (off) {
 	case VTD_RTADDR:
-		/* TTM is writable with SMTS: 01b scalable; 10b/11b fault at translation time. */
-		s->rtaddr = v & (s->feat.sm ? RTADDR_MASK | 3ull << 10 : RTADDR_MASK);
+		/* TTM is writable with SMTS: 01b scalable; 10b/11b fault at translation time. RTA
+		 * 63:HAW not implemented (11.4.5). */
+		s->rtaddr = v & (VTD_ADDR_BITS(s->feat.haw) | (s->feat.sm ? 3ull << 10 : 0));
 		return;
 	case VTD_CCMD:
 		/* CAIG is hardware's, 58:34 reserved (11.4.6.1); ICC reads 1 only while a command is in
@@ -390,15 +391,17 @@ static void write64(struct vtd *s, uint64_t off, uint64_t v, bool lo_written, bo
 			vtd_iq_run(s);
 		return;
 	case VTD_IQA:
-		/* 11.4.9.6: written only while QIE is clear. DW (256-bit descriptors) needs ECAP.SMTS. */
+		/* 11.4.9.6: written only while QIE is clear. DW (256-bit descriptors) needs ECAP.SMTS;
+		 * IQA 63:HAW not implemented. */
 		if (s->gsts & GCMD_QIE)
 			return;
-		s->iqa = v & (s->feat.sm ? IQA_MASK | IQA_DW : IQA_MASK);
+		s->iqa = v & (VTD_ADDR_BITS(s->feat.haw) | 7 | (s->feat.sm ? IQA_DW : 0));
 		return;
 	case VTD_IRTA:
-		/* 11.4.9.13: RsvdZ without ECAP.IR; EIME only with ECAP.EIM (x2APIC destinations). */
+		/* 11.4.9.13: RsvdZ without ECAP.IR; EIME only with ECAP.EIM (x2APIC destinations);
+		 * IRTA 63:HAW not implemented. */
 		if (s->ecap & ECAP_IR)
-			s->irta = v & (s->ecap & ECAP_EIM ? IRTA_MASK : IRTA_MASK & ~IRTA_EIME);
+			s->irta = v & (VTD_ADDR_BITS(s->feat.haw) | 0xf | (s->ecap & ECAP_EIM ? IRTA_EIME : 0));
 		return;
 	case VTD_PQH: case VTD_PQT: case VTD_PQA:
 		vtd_prq_write(s, off, v);

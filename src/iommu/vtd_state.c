@@ -207,10 +207,22 @@ static void check_prq(struct lu_cursor *c, const struct vtd_saved *o)
  * A state saved by an earlier model: what its register writes kept and this one's do not is dropped,
  * as the writes would now (refusing it would fail the update of a guest that wrote it): IQH with
  * QIE clear (11.4.9.5: reset when QIES clears), CCMD 58:34 (reserved, 11.4.6.1), IRTA without IR
- * (11.4.9.13: RsvdZ), its EIME and the events' upper addresses without ECAP.EIM (which needs IR).
+ * (11.4.9.13: RsvdZ), its EIME and the events' upper addresses without ECAP.EIM (which needs IR),
+ * address bits 63:HAW of RTADDR, IQA, IRTA, PQA and the latched tables (not implemented, vtd.h).
  */
 static void normalize(struct vtd_saved *o)
 {
+	/* (A HAW vtd_init refuses is refused by check.) */
+	if (vtd_features_ok(&o->feat)) {
+		uint64_t high = ~((1ull << o->feat.haw) - 1);  /* 63:HAW */
+
+		o->rtaddr &= ~high;
+		o->rta &= ~high;
+		o->iqa &= ~high;
+		o->irta &= ~high;
+		o->irta_active &= ~high;
+		o->pqa &= ~high;
+	}
 	if (!(o->gsts & GCMD_QIE))
 		o->iqh = 0;
 	o->ccmd &= CCMD_ICC | CCMD_CAIG(3) | CCMD_SW;

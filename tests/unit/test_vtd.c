@@ -226,6 +226,20 @@ static void test_registers(void)
 	CHECK(rd64(VTD_IQA) == (IQ | IQA_DW | 7), "IQA: DW (with SMTS) kept, 10:3 reserved");
 	wr64(VTD_IRTA, IRT | 0x7f0 | IRTA_EIME | 7);
 	CHECK(rd64(VTD_IRTA) == (IRT | IRTA_EIME | 7), "IRTA: 10:4 reserved");
+	/* Table and queue addresses: bits 63:HAW (48 here) are not implemented, they read 0. */
+	wr64(VTD_RTADDR, 0xffff000000000000ull | ROOT | 1u << 10);
+	wr64(VTD_IQA, 0xffff000000000000ull | IQ | 7);
+	wr64(VTD_IRTA, 0xffff000000000000ull | IRT | 7);
+	CHECK(rd64(VTD_RTADDR) == (ROOT | 1u << 10) && rd64(VTD_IQA) == (IQ | 7) && rd64(VTD_IRTA) == (IRT | 7),
+	      "RTADDR, IQA, IRTA: bits 63:48 (above HAW) read 0");
+	wr32(VTD_RTADDR + 4, 0xffffffff);
+	wr32(VTD_IQA + 4, 0xffffffff);
+	wr32(VTD_IRTA + 4, 0xffffffff);
+	CHECK(rd64(VTD_RTADDR) == (0xffffull << 32 | ROOT | 1u << 10) && rd64(VTD_IQA) == (0xffffull << 32 | IQ | 7) &&
+	      rd64(VTD_IRTA) == (0xffffull << 32 | IRT | 7), "... written as 32-bit halves: 47:32 kept");
+	wr64(VTD_RTADDR, 0);
+	wr64(VTD_IQA, 0);
+	wr64(VTD_IRTA, 0);
 	/* CCMD (11.4.6.1): 58:34 reserved, CAIG 60:59 hardware's; CIRG, FM, SID, DID are kept. */
 	wr64(VTD_CCMD, 0x07fffffc00000000ull | 1ull << 61 | 3ull << 32 | 0x0008ull << 16 | DID);
 	CHECK(rd64(VTD_CCMD) == (1ull << 61 | 3ull << 32 | 0x0008ull << 16 | DID), "CCMD: 58:34 reserved (no ICC)");

@@ -150,6 +150,9 @@ int main(void)
 	wr64(VTD_PQT, 0);
 	wr64(VTD_PQA, PRQ | 0xff8);
 	CHECK(rd64(VTD_PQA) == PRQ, "PQA_REG: address 63:12 and PQS 2:0 only");
+	wr64(VTD_PQA, 0xffff000000000000ull | PRQ | 2);
+	CHECK(rd64(VTD_PQA) == (PRQ | 2), "PQA_REG: bits 63:48 (above HAW) read 0");
+	wr64(VTD_PQA, PRQ);
 	wr32(VTD_PEDATA, 0x12345);
 	wr32(VTD_PEADDR, 0xfee01003);
 	CHECK(rd32(VTD_PEDATA) == 0x2345 && rd32(VTD_PEADDR) == 0xfee01000, "PEDATA 15:0, PEADDR 31:2");

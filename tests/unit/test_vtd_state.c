@@ -521,10 +521,24 @@ static void test_older_model(void)
 	}
 	wr64(&u, VTD_CCMD, (uint64_t)DID);
 	u.s.ccmd |= VTD_BITS(58, 34);
+	/* Address bits above HAW (48). */
+	wr64(&u, VTD_RTADDR, ROOT);
+	gcmd(&u, GCMD_SRTP);
+	wr64(&u, VTD_IQA, IQ);
+	wr64(&u, VTD_IRTA, IRT | 7);
+	gcmd(&u, GCMD_SIRTP);
+	u.s.rtaddr |= VTD_BITS(63, 48);
+	u.s.rta |= 1ull << 50;
+	u.s.iqa |= 1ull << 63;
+	u.s.irta |= 1ull << 48;
+	u.s.irta_active |= 1ull << 52;
 	CHECK(save(&u, &w, &st, &s, &sv, why, sizeof(why)) == 0 && sv.ccmd == DID, "CCMD 58:34 set: decoded without them (%s)",
 	      why);
-	CHECK(vtd_state_restore(&v.s, &sv, why, sizeof(why)) == 0 && rd64(&v, VTD_CCMD) == DID,
-	      "restored: CCMD reads DID only (%s)", why);
+	CHECK(sv.rtaddr == ROOT && sv.rta == ROOT && sv.iqa == IQ && sv.irta == (IRT | 7) && sv.irta_active == (IRT | 7),
+	      "RTADDR, IQA, IRTA and the latched tables with bits above HAW: decoded without them");
+	CHECK(vtd_state_restore(&v.s, &sv, why, sizeof(why)) == 0 && rd64(&v, VTD_CCMD) == DID && rd64(&v, VTD_RTADDR) == ROOT &&
+	      rd64(&v, VTD_IQA) == IQ && rd64(&v, VTD_IRTA) == (IRT | 7) && v.s.rta == ROOT && v.s.irta_active == (IRT | 7),
+	      "restored: CCMD reads DID only, the addresses below HAW (%s)", why);
 	lu_state_free(&st);
 	lu_writer_free(&w);
 	unit_fini(&u);
