@@ -478,8 +478,17 @@ int vtd_state_restore(struct vtd *s, const struct vtd_saved *sv, char *why, size
 	s->nr_page_reqs_lost = sv->nr_page_reqs_lost;
 	s->nr_page_resps = sv->nr_page_resps;
 	s->nr_inv_pend = 0;
-	/* As after SRTP: contexts load again (assigned streams now); remapped MSI routes follow at
-	 * the next register access (xlate_changed), as after SIRTP. */
+	/*
+	 * As after SRTP: contexts load again, the assigned streams' here (their devices' DMA does
+	 * not wait for a walk), the others' at their next DMA, which finds the caches empty and
+	 * walks as hardware does on a miss. Nothing else the registers imply is left for later:
+	 * translation and interrupt remapping read them as they are now. The xlate_changed hook
+	 * only runs at the end of the next register access, but no MSI route exists yet to follow:
+	 * the IOAPIC's and the PCI functions' are made after this restore (arch_state_restore,
+	 * pci_host_state_restore), through the restored IRTA/GSTS; the retranslation it causes
+	 * finds them unchanged (or picks up an IRTE changed without an IEC invalidation, which an
+	 * empty interrupt entry cache may do at any time, 6.5.2.7).
+	 */
 	s->xlate_changed = true;
 	viommu_begin_access(s->viommu);
 	vtd_streams_unload(s);

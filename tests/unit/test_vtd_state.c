@@ -349,6 +349,17 @@ static void test_driven(void)
 	CHECK(differing(&a, &b, false) != 0, "(the new unit differs before the restore)");
 	why[0] = 0;
 	CHECK(vtd_state_restore(&b.s, &sv, why, sizeof(why)) == 0, "restored (%s)", why);
+	{
+		/* Before any register access: what the IOAPIC's and the PCI functions' restores (after
+		 * this one) program their MSI routes with is the restored interrupt remapping. */
+		uint64_t addr = 0xfee00000ull | 1u << 5 | 1u << 4;     /* remappable, handle 1 */
+		uint32_t data = 0;
+
+		put(IRT + 16, 1 | 0x41ull << 16 | 3ull << 32);
+		put(IRT + 24, 0);
+		CHECK(vtd_ir_translate(&b.s, SID, &addr, &data, true) == 0 && addr == 0xfee03000 && data == 0x4041,
+		      "the restored unit remaps an MSI at once (IRTE 1: APIC 3, vector 0x41)");
+	}
 	CHECK(differing(&a, &b, true) == 0, "every register reads the same through vtd_mmio");
 	CHECK(b.s.nr_streams == 2 && b.s.streams[0].sid == SID_ASSIGNED && b.s.streams[0].assigned &&
 	      b.s.streams[0].loaded && b.s.streams[1].sid == SID && !b.s.streams[1].assigned,
