@@ -489,8 +489,8 @@ static void test_reachable(void)
 	u.s.fsts &= ~FSTS_IQE;
 	u.s.iqercd = 0;
 	u.s.fectl &= ~FECTL_IP;
-	CHECK(save(&u, &w, &st, &s, &sv, why, sizeof(why)) == 0, "QIE on, IQH 0, IQT 0x50, no IQE (an older model's) decodes (%s)",
-	      why);
+	CHECK(save(&u, &w, &st, &s, &sv, why, sizeof(why)) == 0,
+	      "QIE on, IQH 0, IQT 0x50, no IQE (an older model's) decodes (%s)", why);
 	lu_state_free(&st);
 	lu_writer_free(&w);
 	for (uint64_t i = 0; i < 0x50; i += 16)
@@ -547,8 +547,9 @@ static void test_older_model(void)
 	      why);
 	CHECK(sv.rtaddr == ROOT && sv.rta == ROOT && sv.iqa == IQ && sv.irta == (IRT | 7) && sv.irta_active == (IRT | 7),
 	      "RTADDR, IQA, IRTA and the latched tables with bits above HAW: decoded without them");
-	CHECK(vtd_state_restore(&v.s, &sv, why, sizeof(why)) == 0 && rd64(&v, VTD_CCMD) == DID && rd64(&v, VTD_RTADDR) == ROOT &&
-	      rd64(&v, VTD_IQA) == IQ && rd64(&v, VTD_IRTA) == (IRT | 7) && v.s.rta == ROOT && v.s.irta_active == (IRT | 7),
+	CHECK(vtd_state_restore(&v.s, &sv, why, sizeof(why)) == 0 && rd64(&v, VTD_CCMD) == DID &&
+	      rd64(&v, VTD_RTADDR) == ROOT && rd64(&v, VTD_IQA) == IQ && rd64(&v, VTD_IRTA) == (IRT | 7) && v.s.rta == ROOT &&
+	      v.s.irta_active == (IRT | 7),
 	      "restored: CCMD reads DID only, the addresses below HAW (%s)", why);
 	lu_state_free(&st);
 	lu_writer_free(&w);
@@ -600,8 +601,8 @@ static void test_source_gone(void)
 	wr32(&u, VTD_PECTL, 0);
 	vtd_set_iopf(&u.s, NULL);
 	CHECK(save(&u, &w, &st, &s, &sv, why, sizeof(why)) == 0 && !(sv.ecap & ECAP_PRS) && !sv.pqa && !sv.pqt &&
-	      sv.pectl == FECTL_IM && !sv.pedata && !sv.peaddr, "the source gone: saved and decoded, PRQ registers at reset (%s)",
-	      why);
+	      sv.pectl == FECTL_IM && !sv.pedata && !sv.peaddr,
+	      "the source gone: saved and decoded, PRQ registers at reset (%s)", why);
 	lu_state_free(&st);
 	lu_writer_free(&w);
 	iopf_destroy(src);
