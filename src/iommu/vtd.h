@@ -108,12 +108,18 @@ struct iopf_group;
 #define GCMD_SIRTP      (1u << 24)
 #define GCMD_CFI        (1u << 23)
 
+/* The address field (63:12) of RTADDR, IQA, IRTA and PQA: "hardware ignores and does not implement
+ * bits 63:HAW" (11.4.5, 11.4.9.6, 11.4.9.13, 11.4.11.3), so they read 0. HAW is 32..52 here. */
+#define VTD_ADDR_BITS(haw) (((1ull << (haw)) - 1) & ~0xfffull)
+
 /* RTADDR_REG (11.4.5): RTA 63:12, TTM 11:10 (00 legacy, 01 scalable with ECAP.SMTS; no abort-DMA mode). */
 #define RTADDR_MASK     (~0xfffull)
 #define RTADDR_TTM(v)   (((v) >> 10) & 3)
 
-/* CCMD_REG (11.4.6.1). */
+/* CCMD_REG (11.4.6.1): ICC 63, CIRG 62:61, CAIG 60:59 (hardware's), FM 33:32, SID 31:16, DID 15:0;
+ * 58:34 reserved. */
 #define CCMD_ICC        (1ull << 63)
+#define CCMD_SW         (3ull << 61 | 0x3ffffffffull)      /* CIRG, FM, SID, DID */
 #define CCMD_CIRG(v)    (((v) >> 61) & 3)
 #define CCMD_CAIG(g)    ((uint64_t)(g) << 59)
 #define CCMD_FM(v)      (((v) >> 32) & 3)
@@ -306,7 +312,8 @@ int vtd_set_features(struct vtd *s, const struct vtd_features *f);
 /*
  * The page request source (the I/O page fault service, iopf.h) of this unit, before the guest runs:
  * with one (and scalable mode) ECAP offers PRS and PDS and the page request queue registers work;
- * NULL takes them away. Its devices are registered with vtd_iopf_frontend and the unit.
+ * NULL takes them away (the registers read 0 and are back at their power-on values). Its devices
+ * are registered with vtd_iopf_frontend and the unit.
  */
 void vtd_set_iopf(struct vtd *s, struct iopf *iopf);
 extern const struct iopf_frontend vtd_iopf_frontend;

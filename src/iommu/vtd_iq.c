@@ -203,7 +203,7 @@ void vtd_ccmd_write(struct vtd *s, uint64_t val)
 	/* CAIG reports the granularity done; 0 (for the reserved CIRG 0) says the request was invalid. */
 	if (g)
 		vtd_inv_context(s, g, CCMD_DID(val), CCMD_SID(val), CCMD_FM(val));
-	s->ccmd = (val & ~(CCMD_ICC | CCMD_CAIG(3))) | CCMD_CAIG(g);
+	s->ccmd = (val & CCMD_SW) | CCMD_CAIG(g);
 }
 
 void vtd_iotlb_write(struct vtd *s, uint64_t val)

@@ -260,7 +260,7 @@ void vtd_prq_write(struct vtd *s, uint64_t off, uint64_t v)
 		s->pqt = v & PQ_OFF_MASK;
 		return;
 	case VTD_PQA:
-		s->pqa = v & PQA_MASK;
+		s->pqa = v & (VTD_ADDR_BITS(s->feat.haw) | 7);        /* PQA 63:HAW not implemented */
 		return;
 	case VTD_PRS:
 		/* PPR and PRO are RW1C; with both clear no event is pending any more. */
@@ -283,7 +283,7 @@ void vtd_prq_write(struct vtd *s, uint64_t off, uint64_t v)
 		s->peaddr = (uint32_t)v & ~3u;          /* MA 31:2 */
 		return;
 	case VTD_PEUADDR:
-		s->peuaddr = s->feat.eim ? (uint32_t)v : 0;
+		s->peuaddr = s->ecap & ECAP_EIM ? (uint32_t)v : 0;
 		return;
 	}
 }

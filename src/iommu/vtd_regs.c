@@ -48,6 +48,11 @@ void vtd_derive_caps(const struct vtd_features *f, bool prs, uint64_t *cap, uint
 static void make_caps(struct vtd *s)
 {
 	vtd_derive_caps(&s->feat, s->iopf != NULL, &s->cap, &s->ecap);
+	/* Without ECAP.PRS (no source, or it went) the page request registers are RsvdZ (11.4.11):
+	 * they hold their power-on values, so a source coming again starts from those and the
+	 * state saved is the one of a unit that never had one (vtd_state.c check_prq). */
+	if (!(s->ecap & ECAP_PRS))
+		vtd_prq_reset(s);
 }
 
 void vtd_set_iopf(struct vtd *s, struct iopf *iopf)
@@ -229,13 +234,20 @@ static void gcmd_write(struct vtd *s, uint32_t val)
 		vtd_streams_unload(s);
 		break;
 	case GCMD_QIE:
-		/* 6.5.2: enabling resets IQH to 0; disabling is allowed only with the queue empty
-		 * (IQH == IQT), otherwise the spec leaves it undefined: refused here. */
+		/*
+		 * 6.5.2: software sets IQT to 0 before enabling, but hardware fetches whenever IQH !=
+		 * IQT with QIES set: what was queued before the enable (Windows does) is fetched now,
+		 * and an IQT beyond the queue is an error now. IQH is 0 here: 11.4.9.5 QH is reset
+		 * when QIES clears (below), not when it is set. Disabling is allowed only with the
+		 * queue empty (IQH == IQT), otherwise the spec leaves it undefined: refused here.
+		 */
 		if (!(s->gsts & GCMD_QIE)) {
-			s->iqh = 0;
 			s->gsts |= GCMD_QIE;
+			if (s->iqt != s->iqh)
+				vtd_iq_run(s);
 		} else if (s->iqh == s->iqt) {
 			s->gsts &= ~GCMD_QIE;
+			s->iqh = 0;
 		} else {
 			pr_debug("vtd: QIE cleared with the queue not empty: ignored");
 		}
@@ -352,12 +364,14 @@ static void write64(struct vtd *s, uint64_t off, uint64_t v, bool lo_written, bo
 {
 	switch (off) {
 	case VTD_RTADDR:
-		/* TTM is writable with SMTS: 01b scalable; 10b/11b fault at translation time. */
-		s->rtaddr = v & (s->feat.sm ? RTADDR_MASK | 3ull << 10 : RTADDR_MASK);
+		/* TTM is writable with SMTS: 01b scalable; 10b/11b fault at translation time. RTA
+		 * 63:HAW not implemented (11.4.5). */
+		s->rtaddr = v & (VTD_ADDR_BITS(s->feat.haw) | (s->feat.sm ? 3ull << 10 : 0));
 		return;
 	case VTD_CCMD:
-		/* CAIG is hardware's; ICC reads 1 only while a command is in flight (never here). */
-		s->ccmd = v & ~(CCMD_ICC | CCMD_CAIG(3));
+		/* CAIG is hardware's, 58:34 reserved (11.4.6.1); ICC reads 1 only while a command is in
+		 * flight (never here). */
+		s->ccmd = v & CCMD_SW;
 		if (hi_written && (v & CCMD_ICC))
 			vtd_ccmd_write(s, v);
 		return;
@@ -377,13 +391,17 @@ static void write64(struct vtd *s, uint64_t off, uint64_t v, bool lo_written, bo
 			vtd_iq_run(s);
 		return;
 	case VTD_IQA:
-		/* 11.4.9.6: written only while QIE is clear. DW (256-bit descriptors) needs ECAP.SMTS. */
+		/* 11.4.9.6: written only while QIE is clear. DW (256-bit descriptors) needs ECAP.SMTS;
+		 * IQA 63:HAW not implemented. */
 		if (s->gsts & GCMD_QIE)
 			return;
-		s->iqa = v & (s->feat.sm ? IQA_MASK | IQA_DW : IQA_MASK);
+		s->iqa = v & (VTD_ADDR_BITS(s->feat.haw) | 7 | (s->feat.sm ? IQA_DW : 0));
 		return;
 	case VTD_IRTA:
-		s->irta = v & (s->feat.eim ? IRTA_MASK : IRTA_MASK & ~IRTA_EIME);
+		/* 11.4.9.13: RsvdZ without ECAP.IR; EIME only with ECAP.EIM (x2APIC destinations);
+		 * IRTA 63:HAW not implemented. */
+		if (s->ecap & ECAP_IR)
+			s->irta = v & (VTD_ADDR_BITS(s->feat.haw) | 0xf | (s->ecap & ECAP_EIM ? IRTA_EIME : 0));
 		return;
 	case VTD_PQH: case VTD_PQT: case VTD_PQA:
 		vtd_prq_write(s, off, v);
@@ -413,7 +431,7 @@ static void write32(struct vtd *s, uint64_t off, uint32_t v)
 		s->feaddr = v & ~3u;        /* MA 31:2 */
 		return;
 	case VTD_FEUADDR:
-		s->feuaddr = s->feat.eim ? v : 0;   /* MUA: only with x2APIC destinations */
+		s->feuaddr = s->ecap & ECAP_EIM ? v : 0;        /* MUA: only with x2APIC destinations */
 		return;
 	case VTD_ICS:
 		if (v & ICS_IWC)
@@ -431,7 +449,7 @@ static void write32(struct vtd *s, uint64_t off, uint32_t v)
 		s->ieaddr = v & ~3u;
 		return;
 	case VTD_IEUADDR:
-		s->ieuaddr = s->feat.eim ? v : 0;
+		s->ieuaddr = s->ecap & ECAP_EIM ? v : 0;
 		return;
 	case VTD_PRS: case VTD_PECTL: case VTD_PEDATA: case VTD_PEADDR: case VTD_PEUADDR:
 		vtd_prq_write(s, off, v);

@@ -141,12 +141,12 @@ out:
 }
 
 /* An event's control/data/address registers (FECTL 11.4.9.2, IECTL 11.4.9.10, PECTL 11.4.11.5 and
- * theirs): IM and IP only, IMD 15:0, MA 31:2, MUA only with x2APIC destinations (feat.eim, which is
- * what the register writes follow). IP needs a condition still pending (PENDING). */
+ * theirs): IM and IP only, IMD 15:0, MA 31:2, MUA only with x2APIC destinations (ECAP.EIM, which
+ * needs IR: what the register writes follow). IP needs a condition still pending (PENDING). */
 static void check_event(struct lu_cursor *c, const char *name, const struct vtd_features *f, uint32_t ctl,
 			uint32_t data, uint32_t addr, uint32_t uaddr, bool pending)
 {
-	if ((ctl & ~EVT_CTL_BITS) || (data & ~0xffffu) || (addr & 3) || (uaddr && !f->eim))
+	if ((ctl & ~EVT_CTL_BITS) || (data & ~0xffffu) || (addr & 3) || (uaddr && !(f->ir && f->eim)))
 		lu_cursor_fail(c, "%sCTL %#x DATA %#x ADDR %#x UADDR %#x: reserved bits", name, ctl, data, addr, uaddr);
 	else if ((ctl & FECTL_IP) && !pending)
 		lu_cursor_fail(c, "%sCTL.IP with nothing pending (it clears when software clears the condition)", name);
@@ -169,15 +169,16 @@ static void check_iq(struct lu_cursor *c, const struct vtd_saved *o)
 	else if (o->iqercd > IQEI_RSVD || (o->iqercd && !iqe))
 		lu_cursor_fail(c, "IQERCD %#llx with FSTS.IQE %u", (unsigned long long)o->iqercd, iqe);
 	else if (!(o->gsts & GCMD_QIE))
-		return;     /* IQH, IQT and IQA are only used again after QIE, which resets IQH */
+		return;     /* IQT and IQA are only used again after QIE; IQH is 0 (normalize) */
 	/* QIE on: IQA cannot change, IQH moves only in whole descriptors modulo the queue. */
 	else if (o->iqh >= size || (o->iqh & (align - 1)))
 		lu_cursor_fail(c, "IQH %#llx: not a descriptor of the %#llx-byte queue", (unsigned long long)o->iqh,
 			       (unsigned long long)size);
 	/*
 	 * A queue run ends with IQH at IQT, or stops with IQE set (a tail beyond the queue or not on
-	 * a DW boundary: IQEI 1). IQH 0 without a run since QIE was set: IQT is as software wrote it
-	 * before (the model fetches on IQT writes and IQE clears only).
+	 * a DW boundary: IQEI 1). IQH 0 short of IQT without IQE: a state of the model before the
+	 * queue ran on QIE too (it ran on IQT writes and IQE clears only, and this one still does
+	 * for such a state: see vtd_state_restore).
 	 */
 	else if (!iqe && o->iqh && (o->iqt >= size || (o->iqt & (align - 1))))
 		lu_cursor_fail(c, "IQT %#llx beyond the %#llx-byte queue with QIE on and no IQE", (unsigned long long)o->iqt,
@@ -202,11 +203,43 @@ static void check_prq(struct lu_cursor *c, const struct vtd_saved *o)
 	}
 }
 
+/*
+ * A state saved by an earlier model: what its register writes kept and this one's do not is dropped,
+ * as the writes would now (refusing it would fail the update of a guest that wrote it): IQH with
+ * QIE clear (11.4.9.5: reset when QIES clears), CCMD 58:34 (reserved, 11.4.6.1), IRTA without IR
+ * (11.4.9.13: RsvdZ), its EIME and the events' upper addresses without ECAP.EIM (which needs IR),
+ * address bits 63:HAW of RTADDR, IQA, IRTA, PQA and the latched tables (not implemented, vtd.h).
+ */
+static void normalize(struct vtd_saved *o)
+{
+	/* (A HAW vtd_init refuses is refused by check.) */
+	if (vtd_features_ok(&o->feat)) {
+		uint64_t high = ~((1ull << o->feat.haw) - 1);  /* 63:HAW */
+
+		o->rtaddr &= ~high;
+		o->rta &= ~high;
+		o->iqa &= ~high;
+		o->irta &= ~high;
+		o->irta_active &= ~high;
+		o->pqa &= ~high;
+	}
+	if (!(o->gsts & GCMD_QIE))
+		o->iqh = 0;
+	o->ccmd &= CCMD_ICC | CCMD_CAIG(3) | CCMD_SW;
+	if (!o->feat.ir)
+		o->irta = o->irta_active = 0;
+	if (!(o->feat.ir && o->feat.eim)) {
+		o->irta &= ~IRTA_EIME;
+		o->irta_active &= ~IRTA_EIME;
+		o->feuaddr = o->ieuaddr = o->peuaddr = 0;
+	}
+}
+
 static void check(struct lu_cursor *c, const struct vtd_saved *o)
 {
 	const struct vtd_features *f = &o->feat;
 	uint64_t cap, ecap, rta_bits = f->sm ? RTADDR_MASK | 3ull << 10 : RTADDR_MASK;
-	uint64_t irta_bits = f->eim ? IRTA_MASK : IRTA_MASK & ~IRTA_EIME;
+	uint64_t irta_bits = !f->ir ? 0 : f->eim ? IRTA_MASK : IRTA_MASK & ~IRTA_EIME;
 	uint32_t gsts_bits = GCMD_TE | GCMD_SRTP | (f->qi ? GCMD_QIE : 0) | (f->ir ? GCMD_IRE | GCMD_SIRTP | GCMD_CFI : 0);
 	bool ppf = false;
 
@@ -243,7 +276,8 @@ static void check(struct lu_cursor *c, const struct vtd_saved *o)
 			       (unsigned long long)o->rta);
 	else if (o->rta && !(o->gsts & GCMD_SRTP))
 		lu_cursor_fail(c, "a latched root table %#llx without GSTS.RTPS", (unsigned long long)o->rta);
-	/* IRTA (11.4.9.13): 10:4 reserved, EIME 11 only with x2APIC support; S 3:0 any size. */
+	/* IRTA (11.4.9.13): RsvdZ without IR; 10:4 reserved, EIME 11 only with x2APIC support (ECAP.EIM);
+	 * S 3:0 any size. */
 	else if ((o->irta & ~irta_bits) || (o->irta_active & ~irta_bits))
 		lu_cursor_fail(c, "IRTA %#llx (latched %#llx): reserved bits", (unsigned long long)o->irta,
 			       (unsigned long long)o->irta_active);
@@ -335,8 +369,10 @@ int vtd_state_decode(const struct lu_section *sec, struct vtd_saved *o, char *wh
 		o->stream[i].sid = lu_get_u16(&c);
 		o->stream[i].assigned = lu_get_bool(&c);
 	}
-	if (!c.bad)
+	if (!c.bad) {
+		normalize(o);
 		check(&c, o);
+	}
 	return lu_cursor_finish(&c, why, why_size);
 }
 
@@ -413,6 +449,9 @@ int vtd_state_restore(struct vtd *s, const struct vtd_saved *sv, char *why, size
 	s->feuaddr = sv->feuaddr;
 	memcpy(s->frcd, sv->frcd, sizeof(s->frcd));
 	s->fri = sv->fri;
+	/* QIE on with IQH 0 short of IQT and no IQE comes only from a model before the queue ran on
+	 * QIE (check_iq): those descriptors are fetched at the next IQT write or IQE clear, as there.
+	 * Not here: a wait descriptor's interrupt would reach LAPICs not restored yet. */
 	s->iqh = sv->iqh;
 	s->iqt = sv->iqt;
 	s->iqa = sv->iqa;
@@ -439,8 +478,17 @@ int vtd_state_restore(struct vtd *s, const struct vtd_saved *sv, char *why, size
 	s->nr_page_reqs_lost = sv->nr_page_reqs_lost;
 	s->nr_page_resps = sv->nr_page_resps;
 	s->nr_inv_pend = 0;
-	/* As after SRTP: contexts load again (assigned streams now); remapped MSI routes follow at
-	 * the next register access (xlate_changed), as after SIRTP. */
+	/*
+	 * As after SRTP: contexts load again, the assigned streams' here (their devices' DMA does
+	 * not wait for a walk), the others' at their next DMA, which finds the caches empty and
+	 * walks as hardware does on a miss. Nothing else the registers imply is left for later:
+	 * translation and interrupt remapping read them as they are now. The xlate_changed hook
+	 * only runs at the end of the next register access, but no MSI route exists yet to follow:
+	 * the IOAPIC's and the PCI functions' are made after this restore (arch_state_restore,
+	 * pci_host_state_restore), through the restored IRTA/GSTS; the retranslation it causes
+	 * finds them unchanged (or picks up an IRTE changed without an IEC invalidation, which an
+	 * empty interrupt entry cache may do at any time, 6.5.2.7).
+	 */
 	s->xlate_changed = true;
 	viommu_begin_access(s->viommu);
 	vtd_streams_unload(s);

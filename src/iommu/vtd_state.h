@@ -19,8 +19,9 @@
  * streams at restore, the others at their next DMA, as after an SRTP), the IOTLB invalidations
  * batched for the backend (none between two register accesses: vtd_iq_run flushes them before it
  * returns, under the lock, and the vCPUs are parked while the VM is saved), the "mode said" log
- * flags. The queue itself is carried as IQH/IQT: descriptors the model has not fetched yet (it
- * fetches on IQT writes and when IQE is cleared) are fetched by the new unit on the same events.
+ * flags. The queue itself is carried as IQH/IQT: the model fetches when QIE is set, on IQT writes
+ * and when IQE is cleared, so with QIE on and no IQE nothing is left unfetched, but in a state of a
+ * model that did not fetch on QIE (those descriptors are fetched at the next IQT write or IQE clear).
  *
  * This is the register model's section only: the shadow backend's devices (their IOASes and what is
  * mapped in them) have their own ("viommu-shadow", viommu_shadow.h), and vtd_dev.c saves and restores

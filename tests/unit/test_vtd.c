@@ -153,10 +153,9 @@ static void iq_push(const uint64_t (*d)[2], unsigned int n)
 	wr64(VTD_IQT, t);
 }
 
-static void setup(void)
+static void setup_with(const struct vtd_features *f)
 {
 	static const struct vtd_hooks hooks = { .msi = h_msi, .xlate_changed = h_changed };
-	struct vtd_features f;
 
 	if (v) {
 		vtd_destroy(&s);
@@ -165,11 +164,18 @@ static void setup(void)
 	memset(gmem_ptr(&gm, RAM_BASE, RAM_SIZE), 0, RAM_SIZE);
 	pt_brk = PGTABLES;
 	v = viommu_soft_create(&gm);
-	vtd_default_features(&f);
-	if (vtd_init(&s, &f, &gm, v, &hooks, NULL))
+	if (vtd_init(&s, f, &gm, v, &hooks, NULL))
 		return;
 	vtd_add_stream(&s, SID);
 	nr_msi = nr_changed = 0;
+}
+
+static void setup(void)
+{
+	struct vtd_features f;
+
+	vtd_default_features(&f);
+	setup_with(&f);
 }
 
 static void test_registers(void)
@@ -220,6 +226,27 @@ static void test_registers(void)
 	CHECK(rd64(VTD_IQA) == (IQ | IQA_DW | 7), "IQA: DW (with SMTS) kept, 10:3 reserved");
 	wr64(VTD_IRTA, IRT | 0x7f0 | IRTA_EIME | 7);
 	CHECK(rd64(VTD_IRTA) == (IRT | IRTA_EIME | 7), "IRTA: 10:4 reserved");
+	/* Table and queue addresses: bits 63:HAW (48 here) are not implemented, they read 0. */
+	wr64(VTD_RTADDR, 0xffff000000000000ull | ROOT | 1u << 10);
+	wr64(VTD_IQA, 0xffff000000000000ull | IQ | 7);
+	wr64(VTD_IRTA, 0xffff000000000000ull | IRT | 7);
+	CHECK(rd64(VTD_RTADDR) == (ROOT | 1u << 10) && rd64(VTD_IQA) == (IQ | 7) && rd64(VTD_IRTA) == (IRT | 7),
+	      "RTADDR, IQA, IRTA: bits 63:48 (above HAW) read 0");
+	wr32(VTD_RTADDR + 4, 0xffffffff);
+	wr32(VTD_IQA + 4, 0xffffffff);
+	wr32(VTD_IRTA + 4, 0xffffffff);
+	CHECK(rd64(VTD_RTADDR) == (0xffffull << 32 | ROOT | 1u << 10) && rd64(VTD_IQA) == (0xffffull << 32 | IQ | 7) &&
+	      rd64(VTD_IRTA) == (0xffffull << 32 | IRT | 7), "... written as 32-bit halves: 47:32 kept");
+	wr64(VTD_RTADDR, 0);
+	wr64(VTD_IQA, 0);
+	wr64(VTD_IRTA, 0);
+	/* CCMD (11.4.6.1): 58:34 reserved, CAIG 60:59 hardware's; CIRG, FM, SID, DID are kept. */
+	wr64(VTD_CCMD, 0x07fffffc00000000ull | 1ull << 61 | 3ull << 32 | 0x0008ull << 16 | DID);
+	CHECK(rd64(VTD_CCMD) == (1ull << 61 | 3ull << 32 | 0x0008ull << 16 | DID), "CCMD: 58:34 reserved (no ICC)");
+	wr32(VTD_CCMD + 4, 0x07fffffc);
+	CHECK(rd64(VTD_CCMD) == (0x0008ull << 16 | DID), "CCMD upper half: 58:34 reserved");
+	wr64(VTD_CCMD, CCMD_ICC | 0x07fffffc00000000ull | 1ull << 61);
+	CHECK(rd64(VTD_CCMD) == (1ull << 61 | CCMD_CAIG(1)), "CCMD with ICC: CIRG, CAIG global, 58:34 reserved");
 }
 
 static void enable_translation(void)
@@ -413,6 +440,46 @@ static void test_iq(void)
 	/* Register-based invalidation is ignored while the queue is enabled. */
 	wr64(VTD_IOTLB, IOTLB_IVT | 1ull << 60);
 	CHECK(rd64(VTD_IOTLB) == (1ull << 60), "IOTLB register with QIE: ignored (no IAIG)");
+}
+
+/*
+ * QIE 0 -> 1 (6.5.2): software should have set IQT to 0 first (Linux does), but hardware fetches
+ * whenever IQH != IQT with QIES set, so descriptors queued before the enable (as Windows does) are
+ * processed at once, and an IQT beyond the queue is an error then. IQH reads 0 again once QIE is
+ * clear (11.4.9.5 QH: "reset to 0 whenever the queued invalidation is disabled").
+ */
+static void test_qie_enable(void)
+{
+	const uint64_t wait = 5 | 1u << 5 | 0x5aull << 32;     /* status write 0x5a */
+
+	setup();
+	put(IQ, wait);
+	put(IQ + 8, STATUS);
+	put(IQ + 16, wait | 0x100000000ull);                    /* status write 0x5b */
+	put(IQ + 24, STATUS);
+	/* The Linux way: IQT 0, IQA, QIE; one descriptor; the queue drained, then QIE cleared. */
+	wr64(VTD_IQT, 0);
+	wr64(VTD_IQA, IQ);
+	gcmd(GCMD_QIE, 0);
+	wr64(VTD_IQT, 0x10);
+	CHECK(get(STATUS) == 0x5a && rd64(VTD_IQH) == 0x10, "one descriptor consumed: IQH 0x10");
+	gcmd(0, GCMD_QIE);
+	CHECK(!(rd32(VTD_GSTS) & GCMD_QIE) && rd64(VTD_IQH) == 0 && rd64(VTD_IQT) == 0x10,
+	      "QIE cleared (queue empty): IQH reads 0 at once, IQT kept");
+	/* Enabled again without writing IQT 0 first: the descriptors up to IQT 0x20 are fetched at once. */
+	put(STATUS, 0);
+	wr64(VTD_IQT, 0x20);
+	CHECK(get(STATUS) == 0 && rd64(VTD_IQH) == 0, "IQT written with QIE clear: nothing fetched");
+	gcmd(GCMD_QIE, 0);
+	CHECK((rd32(VTD_GSTS) & GCMD_QIE) && get(STATUS) == 0x5b && rd64(VTD_IQH) == 0x20 && !(rd32(VTD_FSTS) & FSTS_IQE),
+	      "QIE set with IQT 0x20: both queued wait descriptors fetched at once, IQH 0x20");
+	/* A fresh unit, IQT beyond the 256-entry queue before QIE: the enable finds it (11.4.9.9 IQEI 1). */
+	setup();
+	wr64(VTD_IQA, IQ);
+	wr64(VTD_IQT, 0x2000);
+	gcmd(GCMD_QIE, 0);
+	CHECK((rd32(VTD_GSTS) & GCMD_QIE) && (rd32(VTD_FSTS) & FSTS_IQE) && (rd64(VTD_IQERCD) & 0xf) == IQEI_TAIL &&
+	      rd64(VTD_IQH) == 0, "QIE set with IQT beyond the queue: IQE, IQEI tail");
 }
 
 static void test_iotlb_register(void)
@@ -672,6 +739,39 @@ static void test_ir(void)
 	CHECK(!vtd_ir_translate(&s, SID, &a, &d, true) && a == 0x12345000, "outside 0xFEEx_xxxx: unchanged");
 }
 
+/*
+ * Without ECAP.IR, IRTA is RsvdZ (11.4.9.13); without ECAP.EIM (which needs IR here) so are its
+ * EIME bit and the upper address registers of the unit's events (FEUADDR, IEUADDR: only
+ * implementations with extended interrupt mode must have them).
+ */
+static void test_no_ir(void)
+{
+	struct vtd_features f;
+
+	vtd_default_features(&f);
+	f.ir = false;
+	setup_with(&f);
+	CHECK(!(rd64(VTD_ECAP) & (ECAP_IR | ECAP_EIM)), "IR off: ECAP.IR and EIM 0");
+	wr64(VTD_IRTA, IRT | IRTA_EIME | 7);
+	CHECK(rd64(VTD_IRTA) == 0, "IR off: IRTA reads 0 after a 64-bit write");
+	wr32(VTD_IRTA, (uint32_t)IRT | IRTA_EIME | 7);
+	wr32(VTD_IRTA + 4, 0x1);
+	CHECK(rd64(VTD_IRTA) == 0, "... and after 32-bit writes");
+	wr32(VTD_GCMD, GCMD_SIRTP);
+	CHECK(rd32(VTD_GSTS) == 0, "IR off: SIRTP ignored");
+	wr32(VTD_FEUADDR, 0x12345600);
+	wr32(VTD_IEUADDR, 0x12345600);
+	CHECK(rd32(VTD_FEUADDR) == 0 && rd32(VTD_IEUADDR) == 0, "IR off (so no EIM): FEUADDR, IEUADDR read 0");
+
+	vtd_default_features(&f);
+	f.eim = false;
+	setup_with(&f);
+	CHECK((rd64(VTD_ECAP) & ECAP_IR) && !(rd64(VTD_ECAP) & ECAP_EIM), "IR without EIM");
+	wr64(VTD_IRTA, IRT | IRTA_EIME | 7);
+	wr32(VTD_FEUADDR, 0x12345600);
+	CHECK(rd64(VTD_IRTA) == (IRT | 7) && rd32(VTD_FEUADDR) == 0, "IRTA without EIME, FEUADDR reads 0");
+}
+
 int main(void)
 {
 	if (gmem_add_ram(&gm, RAM_BASE, RAM_SIZE, false)) {
@@ -682,9 +782,11 @@ int main(void)
 	test_translate();
 	test_fault_overflow();
 	test_iq();
+	test_qie_enable();
 	test_iotlb_register();
 	test_scalable();
 	test_ir();
+	test_no_ir();
 	vtd_destroy(&s);
 	viommu_destroy(v);
 	gmem_destroy(&gm);

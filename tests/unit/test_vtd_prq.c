@@ -150,6 +150,9 @@ int main(void)
 	wr64(VTD_PQT, 0);
 	wr64(VTD_PQA, PRQ | 0xff8);
 	CHECK(rd64(VTD_PQA) == PRQ, "PQA_REG: address 63:12 and PQS 2:0 only");
+	wr64(VTD_PQA, 0xffff000000000000ull | PRQ | 2);
+	CHECK(rd64(VTD_PQA) == (PRQ | 2), "PQA_REG: bits 63:48 (above HAW) read 0");
+	wr64(VTD_PQA, PRQ);
 	wr32(VTD_PEDATA, 0x12345);
 	wr32(VTD_PEADDR, 0xfee01003);
 	CHECK(rd32(VTD_PEDATA) == 0x2345 && rd32(VTD_PEADDR) == 0xfee01000, "PEDATA 15:0, PEADDR 31:2");
@@ -258,9 +261,11 @@ int main(void)
 	wr32(VTD_PRS, PRS_PPR);
 	CHECK(!(rd32(VTD_PECTL) & FECTL_IP), "clearing PPR (and PRO) clears a pending IP");
 
-	/* 256-bit invalidation descriptors: the response's upper half (private data) is allowed. */
+	/* 256-bit invalidation descriptors: the response's upper half (private data) is allowed. The
+	 * queue set up again as Linux does it: IQT 0 before IQA and QIE (6.5.2). */
 	gcmd(0);
 	wr32(VTD_GCMD, rd32(VTD_GSTS) & ~GCMD_QIE);
+	wr64(VTD_IQT, 0);
 	wr64(VTD_IQA, IQ | IQA_DW);
 	gcmd(GCMD_QIE);
 	put(IQ, 0x9 | (uint64_t)RID << 16);
@@ -287,6 +292,30 @@ int main(void)
 	iopf_read(fs);
 	CHECK(got(&r) && r.cookie == 2006 && r.code == IOMMUFD_PAGE_RESP_INVALID && rd64(VTD_PQT) == 0,
 	      "a queue outside RAM: INVALID, PQT unchanged");
+
+	/* The source goes: ECAP.PRS 0, so the registers are RsvdZ (11.4.11); with a source again they
+	 * are at their power-on values, not what the guest wrote before. */
+	wr64(VTD_PQA, PRQ);
+	wr64(VTD_PQH, 0x40);
+	wr64(VTD_PQT, 0x60);
+	wr32(VTD_PEDATA, 0x77);
+	wr32(VTD_PECTL, 0);
+	vtd_set_iopf(&s, NULL);
+	CHECK(!(rd64(VTD_ECAP) & ECAP_PRS) && !rd64(VTD_PQA) && !rd64(VTD_PQH) && !rd64(VTD_PQT) && !rd32(VTD_PECTL) &&
+	      !rd32(VTD_PEDATA), "the source gone: ECAP.PRS 0, the page request registers read 0");
+	wr64(VTD_PQA, PRQ);
+	wr32(VTD_PECTL, 0);
+	CHECK(!rd64(VTD_PQA) && !rd32(VTD_PECTL), "... and ignore writes");
+	vtd_set_iopf(&s, fs);
+	CHECK((rd64(VTD_ECAP) & ECAP_PRS) && !rd64(VTD_PQA) && !rd64(VTD_PQH) && !rd64(VTD_PQT) && !rd32(VTD_PRS) &&
+	      rd32(VTD_PECTL) == FECTL_IM && !rd32(VTD_PEDATA) && !rd32(VTD_PEADDR),
+	      "a source again: the registers at their power-on values (PECTL.IM), not the old ones");
+	fault(307, 0x300000, 2007, 1, -1);
+	iopf_read(fs);
+	CHECK(got(&r) && r.cookie == 2007 && r.code == IOMMUFD_PAGE_RESP_INVALID && !rd64(VTD_PQT),
+	      "... so no queue (PQA 0): INVALID, nothing written");
+	wr64(VTD_PQA, PRQ);
+	wr32(VTD_PECTL, 0);
 
 	/* Reset: registers to their power-on values, the capability stays. */
 	pthread_mutex_lock(&s.lock);

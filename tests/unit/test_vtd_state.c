@@ -349,6 +349,17 @@ static void test_driven(void)
 	CHECK(differing(&a, &b, false) != 0, "(the new unit differs before the restore)");
 	why[0] = 0;
 	CHECK(vtd_state_restore(&b.s, &sv, why, sizeof(why)) == 0, "restored (%s)", why);
+	{
+		/* Before any register access: what the IOAPIC's and the PCI functions' restores (after
+		 * this one) program their MSI routes with is the restored interrupt remapping. */
+		uint64_t addr = 0xfee00000ull | 1u << 5 | 1u << 4;     /* remappable, handle 1 */
+		uint32_t data = 0;
+
+		put(IRT + 16, 1 | 0x41ull << 16 | 3ull << 32);
+		put(IRT + 24, 0);
+		CHECK(vtd_ir_translate(&b.s, SID, &addr, &data, true) == 0 && addr == 0xfee03000 && data == 0x4041,
+		      "the restored unit remaps an MSI at once (IRTE 1: APIC 3, vector 0x41)");
+	}
 	CHECK(differing(&a, &b, true) == 0, "every register reads the same through vtd_mmio");
 	CHECK(b.s.nr_streams == 2 && b.s.streams[0].sid == SID_ASSIGNED && b.s.streams[0].assigned &&
 	      b.s.streams[0].loaded && b.s.streams[1].sid == SID && !b.s.streams[1].assigned,
@@ -463,20 +474,139 @@ static void test_reachable(void)
 		return;
 	}
 	gcmd(&u, GCMD_TE);
+	memset(gmem_ptr(&gm, IQ, 0x50), 0, 0x50);
 	wr64(&u, VTD_IQT, 0x50);
 	wr64(&u, VTD_IQA, IQ);
 	gcmd(&u, GCMD_QIE);
-	CHECK(rd32(&u, VTD_GSTS) == (GCMD_TE | GCMD_QIE) && rd64(&u, VTD_IQH) == 0 && rd64(&u, VTD_IQT) == 0x50,
-	      "TE before any SRTP; QIE on with IQT left at 0x50 (nothing fetched yet)");
+	CHECK(rd32(&u, VTD_GSTS) == (GCMD_TE | GCMD_QIE) && rd64(&u, VTD_IQH) == 0 && rd64(&u, VTD_IQT) == 0x50 &&
+	      (rd32(&u, VTD_FSTS) & FSTS_IQE) && rd64(&u, VTD_IQERCD) == IQEI_TYPE,
+	      "TE before any SRTP; QIE set with IQT left at 0x50: fetched at once, stopped at IQH 0 (IQE, IQEI 3)");
 	CHECK(save(&u, &w, &st, &s, &sv, why, sizeof(why)) == 0, "... decodes (%s)", why);
 	lu_state_free(&st);
 	lu_writer_free(&w);
+	/* What the model before the fetch on QIE left (IQH 0 short of IQT, no IQE): a version-1 state
+	 * an older binary may hand over. */
+	u.s.fsts &= ~FSTS_IQE;
+	u.s.iqercd = 0;
+	u.s.fectl &= ~FECTL_IP;
+	CHECK(save(&u, &w, &st, &s, &sv, why, sizeof(why)) == 0,
+	      "QIE on, IQH 0, IQT 0x50, no IQE (an older model's) decodes (%s)", why);
+	lu_state_free(&st);
+	lu_writer_free(&w);
+	for (uint64_t i = 0; i < 0x50; i += 16)
+		put(IQ + i, 5);     /* wait descriptors, no status write, no interrupt */
+	wr64(&u, VTD_IQT, 0x50);
+	CHECK(rd64(&u, VTD_IQH) == 0x50 && !(rd32(&u, VTD_FSTS) & FSTS_IQE), "the next IQT write fetches them");
+	/* An older model's QIE clear with IQH left at 0x50: decoded with IQH 0, as 11.4.9.5 has it. */
+	u.s.gsts &= ~GCMD_QIE;
+	CHECK(save(&u, &w, &st, &s, &sv, why, sizeof(why)) == 0 && sv.iqh == 0 && sv.iqt == 0x50,
+	      "QIE clear with IQH 0x50 (an older model's) decodes with IQH 0 (%s)", why);
+	lu_state_free(&st);
+	lu_writer_free(&w);
+	u.s.gsts |= GCMD_QIE;
 	wr64(&u, VTD_IQT, 0x1000);
 	CHECK((rd32(&u, VTD_FSTS) & FSTS_IQE) && rd64(&u, VTD_IQERCD) == IQEI_TAIL && rd64(&u, VTD_IQT) == 0x1000,
 	      "IQT beyond the queue: IQE, IQEI 1");
 	CHECK(save(&u, &w, &st, &s, &sv, why, sizeof(why)) == 0, "... decodes (%s)", why);
 	lu_state_free(&st);
 	lu_writer_free(&w);
+	unit_fini(&u);
+}
+
+/* A state of an earlier model with register bits its writes kept and this one's drop: decoded as
+ * this model's writes would have left it, restored so, saved again the same. */
+static void test_older_model(void)
+{
+	static struct unit u, v;
+	static struct vtd_saved sv;
+	struct vtd_features f;
+	struct lu_writer w;
+	struct lu_state st;
+	const struct lu_section *s;
+	char why[200] = "";
+
+	vtd_default_features(&f);
+	if (unit_init(&u, &f, NULL) || unit_init(&v, &f, NULL)) {
+		CHECK(0, "unit set-up");
+		return;
+	}
+	wr64(&u, VTD_CCMD, (uint64_t)DID);
+	u.s.ccmd |= VTD_BITS(58, 34);
+	/* Address bits above HAW (48). */
+	wr64(&u, VTD_RTADDR, ROOT);
+	gcmd(&u, GCMD_SRTP);
+	wr64(&u, VTD_IQA, IQ);
+	wr64(&u, VTD_IRTA, IRT | 7);
+	gcmd(&u, GCMD_SIRTP);
+	u.s.rtaddr |= VTD_BITS(63, 48);
+	u.s.rta |= 1ull << 50;
+	u.s.iqa |= 1ull << 63;
+	u.s.irta |= 1ull << 48;
+	u.s.irta_active |= 1ull << 52;
+	CHECK(save(&u, &w, &st, &s, &sv, why, sizeof(why)) == 0 && sv.ccmd == DID, "CCMD 58:34 set: decoded without them (%s)",
+	      why);
+	CHECK(sv.rtaddr == ROOT && sv.rta == ROOT && sv.iqa == IQ && sv.irta == (IRT | 7) && sv.irta_active == (IRT | 7),
+	      "RTADDR, IQA, IRTA and the latched tables with bits above HAW: decoded without them");
+	CHECK(vtd_state_restore(&v.s, &sv, why, sizeof(why)) == 0 && rd64(&v, VTD_CCMD) == DID &&
+	      rd64(&v, VTD_RTADDR) == ROOT && rd64(&v, VTD_IQA) == IQ && rd64(&v, VTD_IRTA) == (IRT | 7) && v.s.rta == ROOT &&
+	      v.s.irta_active == (IRT | 7),
+	      "restored: CCMD reads DID only, the addresses below HAW (%s)", why);
+	lu_state_free(&st);
+	lu_writer_free(&w);
+	unit_fini(&u);
+	unit_fini(&v);
+
+	/* Without IR (so without EIM): IRTA and the events' upper addresses an older model kept. */
+	f.ir = false;
+	if (unit_init(&u, &f, NULL) || unit_init(&v, &f, NULL)) {
+		CHECK(0, "unit set-up without IR");
+		return;
+	}
+	u.s.irta = IRT | IRTA_EIME | 7;
+	u.s.feuaddr = u.s.ieuaddr = 0x100;
+	CHECK(save(&u, &w, &st, &s, &sv, why, sizeof(why)) == 0 && !sv.irta && !sv.feuaddr && !sv.ieuaddr,
+	      "IR off, IRTA and FEUADDR/IEUADDR set: decoded as 0 (%s)", why);
+	CHECK(vtd_state_restore(&v.s, &sv, why, sizeof(why)) == 0 && !rd64(&v, VTD_IRTA) && !rd32(&v, VTD_FEUADDR) &&
+	      !rd32(&v, VTD_IEUADDR), "restored: IRTA, FEUADDR, IEUADDR read 0 (%s)", why);
+	lu_state_free(&st);
+	lu_writer_free(&w);
+	unit_fini(&u);
+	unit_fini(&v);
+}
+
+/* A unit whose page request source went (vtd_set_iopf NULL) after the guest programmed its queue:
+ * no ECAP.PRS, so the registers hold their power-on values, and the unit saves and decodes. */
+static void test_source_gone(void)
+{
+	static struct unit u;
+	static struct vtd_saved sv;
+	struct vtd_features f;
+	struct iopf *src = NULL;
+	struct lu_writer w;
+	struct lu_state st;
+	const struct lu_section *s;
+	char why[200] = "";
+	int sv_fd[2];
+
+	vtd_default_features(&f);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv_fd) ||
+	    iopf_create_fd(-1, 3, sv_fd[0], NULL, 1000, &src) || unit_init(&u, &f, src)) {
+		CHECK(0, "unit set-up");
+		return;
+	}
+	wr64(&u, VTD_PQT, 0x20);
+	wr64(&u, VTD_PQA, PRQ);
+	wr32(&u, VTD_PEDATA, 0x51);
+	wr32(&u, VTD_PEADDR, 0xfee03000);
+	wr32(&u, VTD_PECTL, 0);
+	vtd_set_iopf(&u.s, NULL);
+	CHECK(save(&u, &w, &st, &s, &sv, why, sizeof(why)) == 0 && !(sv.ecap & ECAP_PRS) && !sv.pqa && !sv.pqt &&
+	      sv.pectl == FECTL_IM && !sv.pedata && !sv.peaddr,
+	      "the source gone: saved and decoded, PRQ registers at reset (%s)", why);
+	lu_state_free(&st);
+	lu_writer_free(&w);
+	iopf_destroy(src);
+	close(sv_fd[1]);
 	unit_fini(&u);
 }
 
@@ -491,6 +621,8 @@ int main(int argc, char **argv)
 	test_fresh();
 	test_driven();
 	test_reachable();
+	test_older_model();
+	test_source_gone();
 	gmem_destroy(&gm);
 	return tap_done();
 }
