@@ -7,8 +7,21 @@
 #include <stdint.h>
 
 #define CFG_MAX_DISKS 8
-#define CFG_MAX_CPUS 64
-#define CFG_MAX_CPUS_STR "64"
+/*
+ * --cpus: on x86_64 as many as the MADT has room for (X86_MADT_MAX_CPUS); above 255 the vCPUs have
+ * x2APIC ids, which interrupts reach only through remapping (CFG_XAPIC_MAX_CPUS, --viommu vtd). On
+ * arm64 as many as the layout has GICv3 redistributor frames for (ARM64_GIC_REDIST_SIZE / STRIDE).
+ * The running KVM's own limit (KVM_CAP_MAX_VCPUS) is checked when the VM is made.
+ */
+#if defined(__x86_64__)
+#define CFG_MAX_CPUS 1024
+#define CFG_MAX_CPUS_STR "1024"
+#else
+#define CFG_MAX_CPUS 123
+#define CFG_MAX_CPUS_STR "123"
+#endif
+#define CFG_XAPIC_MAX_CPUS 255      /* xAPIC ids 0-254 (0xff is broadcast), SDM Vol. 3A 11.4.6 */
+#define CFG_XAPIC_MAX_CPUS_STR "255"
 #define CFG_MAX_VFIO 8
 #define CFG_MAX_HOTPLUG_SLOTS 16
 #define CFG_MAX_HOTPLUG_SLOTS_STR "16"

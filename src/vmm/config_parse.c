@@ -631,6 +631,14 @@ int config_parse_run(struct vm_config *cfg, int argc, char **argv)
 		return bad("--boot-marker", cfg->boot_marker, "is what --boot-timeout waits for, which is missing");
 	if (cfg->iommufd_fd >= 0 && !cfg->nr_vfio && !cfg->iopf_mock.on)
 		return bad("--iommufd", NULL, "is only used with --device vfio,...");
+#if defined(__x86_64__)
+	/* An interrupt names its destination in 8 bits (IOAPIC RTE 63:56, MSI address 19:12): only an
+	 * IRTE's 32-bit x2APIC destination (VT-d 9.10, ECAP.EIM) reaches ids above 254, as the guest's
+	 * Linux knows (without remapping it brings up no vCPU it could not send interrupts to). */
+	if (cfg->cpus > CFG_XAPIC_MAX_CPUS && cfg->viommu_model != VIOMMU_MODEL_VTD)
+		return bad("--cpus", NULL, "above " CFG_XAPIC_MAX_CPUS_STR " needs --viommu vtd (interrupt remapping with "
+			   "x2APIC destinations)");
+#endif
 	if (cfg->iopf_mock.on && (cfg->iommufd_fd < 0 ||
 				  (cfg->viommu_model != VIOMMU_MODEL_SMMUV3 && cfg->viommu_model != VIOMMU_MODEL_VTD)))
 		return bad("--iopf-mock", NULL, "needs --iommufd fd=N (where the mock device is) and --viommu smmuv3|vtd");

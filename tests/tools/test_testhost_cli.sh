@@ -17,6 +17,26 @@ expect_fail "kit file missing" 3 "kit file .*/arm64/Image is missing" \
 expect_fail "kit without the arch" 3 "has no x86_64/" \
 	env NESTVM_TESTHOST_KIT="$T/kit" "$run" --arch x86_64 -- true
 
+# A kit is used only if it was built with every kernel patch the arch needs (lib.sh th_kit_missing):
+# one that recorded only the all-arch patches lacks x86_64's; one that records none is taken as is.
+missing() { NESTVM_TESTHOST_KIT=$1 bash -c '. "$0/tools/testhost/lib.sh"; th_kit_missing "$1"' "$TOP" "$2"; }
+mkdir -p "$T/kit2/patches" && cp "$TOP"/tools/testhost/patches/*.patch "$T/kit2/patches/"
+m=$(missing "$T/kit2" x86_64)
+if [ -n "$(ls "$TOP"/tools/testhost/patches/x86_64/*.patch 2>/dev/null)" ]; then
+	[ -n "$m" ] && [ -f "$TOP/tools/testhost/patches/x86_64/$m" ] && ok "a kit without x86_64's patches lacks $m" ||
+		not_ok "a kit without x86_64's patches: th_kit_missing said '$m'"
+fi
+m=$(missing "$T/kit2" arm64)
+[ -z "$m" ] && ok "... it has all of arm64's" || not_ok "... arm64: th_kit_missing said '$m'"
+cp "$TOP"/tools/testhost/patches/x86_64/*.patch "$T/kit2/patches/" 2>/dev/null
+m=$(missing "$T/kit2" x86_64)
+[ -z "$m" ] && ok "... and with them copied in, x86_64's too" || not_ok "... with them: th_kit_missing said '$m'"
+echo "changed" >> "$T/kit2/patches/$(ls "$TOP"/tools/testhost/patches/*.patch | head -n1 | sed 's|.*/||')"
+m=$(missing "$T/kit2" arm64)
+[ -n "$m" ] && ok "a patch that differs from ours counts as missing ($m)" || not_ok "a changed patch was taken"
+m=$(missing "$T/kit" x86_64)
+[ -z "$m" ] && ok "a kit that records no patches is taken as it is" || not_ok "a kit without patches/: '$m'"
+
 # QEMU missing: a PATH with everything but qemu-system-*.
 mkdir -p "$T/bin"
 for d in /usr/local/bin /usr/bin /bin; do

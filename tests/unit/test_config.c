@@ -236,7 +236,17 @@ int main(void)
 	test_firmware();
 	test_boot_timeout();
 	CHECK(RUN(&c, "--kernel", "k", "--cpus", "0") == -EINVAL, "--cpus 0");
-	CHECK(RUN(&c, "--kernel", "k", "--cpus", "1000") == -EINVAL, "--cpus too many");
+	CHECK(RUN(&c, "--kernel", "k", "--cpus", "1025") == -EINVAL, "--cpus too many");
+#ifdef __x86_64__
+	CHECK(!RUN(&c, "--kernel", "k", "--cpus", "255") && c.cpus == 255, "--cpus 255 without a vIOMMU (xAPIC ids 0-254)");
+	CHECK(RUN(&c, "--kernel", "k", "--cpus", "256") == -EINVAL,
+	      "--cpus 256 without --viommu vtd: refused (no interrupt could reach id 255 and above)");
+	CHECK(!RUN(&c, "--kernel", "k", "--cpus", "1024", "--viommu", "vtd") && c.cpus == 1024,
+	      "--cpus 1024 (the MADT's room) with --viommu vtd: x2APIC destinations through interrupt remapping");
+#else
+	CHECK(!RUN(&c, "--kernel", "k", "--cpus", "123") && c.cpus == 123, "--cpus 123 (arm64: a redistributor frame each)");
+	CHECK(RUN(&c, "--kernel", "k", "--cpus", "124") == -EINVAL, "--cpus 124: no redistributor frame left");
+#endif
 	CHECK(RUN(&c, "--kernel", "k", "--memory", "1M") == -EINVAL, "--memory too small");
 	CHECK(RUN(&c, "--kernel", "k", "--memory", "20000000T") == -EINVAL, "--memory overflow");
 	CHECK(RUN(&c, "--kernel", "k", "--memory", "size=1G,colour=red") == -EINVAL, "--memory unknown key");

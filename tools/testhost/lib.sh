@@ -38,10 +38,12 @@ th_kernel_key() {
 }
 
 # th_kit_missing ARCH: the first of ARCH's patches the kit (NESTVM_TESTHOST_KIT) was built without,
-# nothing when it has them all. The kit keeps what it applied in patches/ (its build-kit.sh applies
-# every one of them to both arches); a patch counts only when it is there byte for byte.
+# nothing when it has them all. A kit keeps what it applied in patches/ (its build-kit.sh applies
+# every one of them to both arches); a patch counts only when it is there byte for byte. A kit with
+# no patches/ at all says nothing about them and is taken as it is.
 th_kit_missing() {
 	local p
+	[ -d "$NESTVM_TESTHOST_KIT/patches" ] || return 0
 	for p in $(th_arch_patches "$1"); do
 		cmp -s "$p" "$NESTVM_TESTHOST_KIT/patches/$(basename "$p")" ||
 			cmp -s "$p" "$NESTVM_TESTHOST_KIT/patches/$1/$(basename "$p")" || { basename "$p"; return; }
@@ -82,7 +84,8 @@ th_sid_apt() {
 # shared by the kernel builds and the kernel selftests. One maker at a time (flock).
 th_linux_source() {
 	local src="$CACHE/linux-source-$KVER" key lk
-	key=$(sha256sum "$TH_DIR"/patches/*.patch "$TH_DIR"/patches/*/*.patch 2>/dev/null | sha256sum | cut -c1-16)
+	# Keyed by the patches' contents, not by where the checkout is (a clone elsewhere shares the tree).
+	key=$(cat "$TH_DIR"/patches/*.patch "$TH_DIR"/patches/*/*.patch 2>/dev/null | sha256sum | cut -c1-16)
 	exec {lk}> "$CACHE/linux-source.lock" && flock "$lk" || th_die "cannot lock $CACHE/linux-source.lock"
 	if [ ! -f "$src/.nestvm-$key" ]; then
 		th_sid_apt

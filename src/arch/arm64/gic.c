@@ -8,8 +8,12 @@
 #include <unistd.h>
 
 #include "arch/arm64/layout.h"
+#include "vmm/config.h"
 #include "vmm/log.h"
 #include "vmm/vm.h"
+
+_Static_assert((uint64_t)CFG_MAX_CPUS * ARM64_GIC_REDIST_STRIDE <= ARM64_GIC_REDIST_SIZE,
+	       "every vCPU --cpus allows has a redistributor frame");
 
 uint32_t arm64_spi_irq(uint32_t spi)
 {

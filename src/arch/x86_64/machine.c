@@ -17,6 +17,7 @@
 #include "arch/x86_64/machine.h"
 #include "devices/pci.h"
 #include "iommu/vtd_dev.h"
+#include "vmm/config.h"
 #include "vmm/console.h"
 #include "vmm/exitcode.h"
 #include "vmm/log.h"
@@ -72,6 +73,9 @@ static void com1_tx(void *opaque, const uint8_t *buf, size_t len)
  * must not offer Suppress EOI Broadcast (SDM Vol. 3A 11.8.5; KVM's split-irqchip default offers
  * it without honouring it). Without the capability guests stay at xAPIC ids (255 vCPUs).
  */
+_Static_assert(X86_XAPIC_MAX_CPUS == CFG_XAPIC_MAX_CPUS, "--cpus' xAPIC limit is the layout's");
+_Static_assert(CFG_MAX_CPUS <= X86_MADT_MAX_CPUS, "every vCPU --cpus allows fits in the MADT");
+
 static int enable_x2apic_api(struct vm *vm)
 {
 	int have = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_X2APIC_API);
