@@ -66,6 +66,9 @@ static void com1_tx(void *opaque, const uint8_t *buf, size_t len)
 	console_write(buf, len);
 }
 
+_Static_assert(X86_XAPIC_MAX_CPUS == CFG_XAPIC_MAX_CPUS, "--cpus' xAPIC limit is the layout's");
+_Static_assert(CFG_MAX_CPUS <= X86_MADT_MAX_CPUS, "every vCPU --cpus allows fits in the MADT");
+
 /*
  * KVM_CAP_X2APIC_API (api.rst 7.7): 32-bit APIC ids in MSIs (address_hi 31:8, 4.52) and in the
  * x2APIC LAPIC's ID register (4.57), and no "0xff is broadcast" quirk, which x2APIC ids above
@@ -73,9 +76,6 @@ static void com1_tx(void *opaque, const uint8_t *buf, size_t len)
  * must not offer Suppress EOI Broadcast (SDM Vol. 3A 11.8.5; KVM's split-irqchip default offers
  * it without honouring it). Without the capability guests stay at xAPIC ids (255 vCPUs).
  */
-_Static_assert(X86_XAPIC_MAX_CPUS == CFG_XAPIC_MAX_CPUS, "--cpus' xAPIC limit is the layout's");
-_Static_assert(CFG_MAX_CPUS <= X86_MADT_MAX_CPUS, "every vCPU --cpus allows fits in the MADT");
-
 static int enable_x2apic_api(struct vm *vm)
 {
 	int have = ioctl(vm->kvm_fd, KVM_CHECK_EXTENSION, KVM_CAP_X2APIC_API);

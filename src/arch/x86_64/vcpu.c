@@ -22,6 +22,12 @@
 #define MSR_MTRR_DEF_TYPE 0x2ff
 #define MTRR_DEF_ENABLE (1ull << 11)
 #define MTRR_TYPE_WB 6
+/* IA32_APIC_BASE (SDM Vol. 3A 11.4.4, 11.12.1): BSP 8, EXTD 10 (x2APIC mode), EN 11, base 0xfee00000. */
+#define MSR_IA32_APIC_BASE 0x1b
+#define APIC_BASE_BSP (1ull << 8)
+#define APIC_BASE_EXTD (1ull << 10)
+#define APIC_BASE_EN (1ull << 11)
+#define APIC_DEFAULT_BASE 0xfee00000ull
 
 /* LAPIC registers (SDM Vol. 3A 11.5.1): LVT LINT0/LINT1, delivery mode in bits 10:8. */
 #define APIC_LVT0 0x350
@@ -56,17 +62,32 @@ static int set_msrs(struct vcpu *v)
 		struct kvm_msr_entry e[1];
 	} m;
 
-	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+	/*
+	 * More vCPUs than xAPIC ids: every LAPIC starts in x2APIC mode, as firmware leaves a machine
+	 * whose APIC ids go past 254. Linux counts the MADT's x2APIC entries (ids from 255 on) only
+	 * with x2APIC already on at boot (arch/x86/kernel/acpi/boot.c: apic_id_valid() of the boot
+	 * APIC driver); switched on later, with interrupt remapping, it keeps 255 CPUs. INIT keeps the
+	 * mode (SDM Vol. 3A 11.12.5.1), so the APs come up in it too.
+	 */
+	bool x2apic = v->vm->cfg->cpus > X86_XAPIC_MAX_CPUS;
+	size_t n = sizeof(want) / sizeof(want[0]) + (x2apic ? 1 : 0);
+
+	for (size_t i = 0; i < n; i++) {
 		memset(&m, 0, sizeof(m));
 		m.hdr.nmsrs = 1;
-		m.e[0].index = want[i].index;
-		m.e[0].data = want[i].data;
+		if (i < sizeof(want) / sizeof(want[0])) {
+			m.e[0].index = want[i].index;
+			m.e[0].data = want[i].data;
+		} else {
+			m.e[0].index = MSR_IA32_APIC_BASE;
+			m.e[0].data = APIC_DEFAULT_BASE | APIC_BASE_EN | APIC_BASE_EXTD | (v->id ? 0 : APIC_BASE_BSP);
+		}
 		int r = ioctl(v->fd, KVM_SET_MSRS, &m);
 
 		if (r < 0)
-			return err_errno("KVM_SET_MSRS %#x vCPU %u", want[i].index, v->id);
+			return err_errno("KVM_SET_MSRS %#x vCPU %u", m.e[0].index, v->id);
 		if (r != 1) {
-			pr_err("KVM_SET_MSRS: KVM refused MSR %#x on vCPU %u", want[i].index, v->id);
+			pr_err("KVM_SET_MSRS: KVM refused MSR %#x on vCPU %u", m.e[0].index, v->id);
 			return -EINVAL;
 		}
 	}
@@ -219,10 +240,10 @@ void arch_vcpu_dump(struct vcpu *v)
 		return;
 	}
 	pr_err("vCPU %u: rip %#llx rsp %#llx rflags %#llx cr0 %#llx cr2 %#llx cr3 %#llx cr4 %#llx efer %#llx "
-	       "cs %#x idt %#llx+%#x", v->id, (unsigned long long)r.rip, (unsigned long long)r.rsp,
+	       "cs %#x idt %#llx+%#x apic_base %#llx", v->id, (unsigned long long)r.rip, (unsigned long long)r.rsp,
 	       (unsigned long long)r.rflags, (unsigned long long)s.cr0, (unsigned long long)s.cr2,
 	       (unsigned long long)s.cr3, (unsigned long long)s.cr4, (unsigned long long)s.efer, s.cs.selector,
-	       (unsigned long long)s.idt.base, s.idt.limit);
+	       (unsigned long long)s.idt.base, s.idt.limit, (unsigned long long)s.apic_base);
 	/* Only a 64-bit guest's stack is worth reading this way (EFER.LMA, bit 10). */
 	if (s.efer & (1ull << 10))
 		dump_stack_words(v, r.rsp);
