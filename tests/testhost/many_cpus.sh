@@ -37,7 +37,7 @@ t0=$(secs)
 # bring-up all 259 APs spin in cpuhp_ap_sync_alive() while the BSP releases them one by one, and on
 # this emulated host (no PAUSE filter, one L1 CPU) the BSP then gets a 260th of the CPU: 1200 s were
 # not enough for it.
-GUEST_TIMEOUT=1500 guest "$T/out" "$GCMD" "loglevel=1 cpuhp.parallel=0" --cpus $N --memory 768M --viommu vtd; rc=$?
+GUEST_TIMEOUT=2700 guest "$T/out" "$GCMD" "loglevel=1 cpuhp.parallel=0" --cpus $N --memory 768M --viommu vtd; rc=$?
 echo "# $N vCPUs: $(($(secs) - t0)) s from start to power-off (L1 seconds)"
 line() { sed -n "s/^mc: $1 //p" "$T/out" | tail -n1; }
 check "L2 brought all $N vCPUs online ($(line online))" [ "$(line online)" = "0-$LAST" ] || show "$T/out" 40
