@@ -24,7 +24,6 @@
 #define CR0_PG  (1ull << 31)
 #define CR4_PAE (1ull << 5)
 #define EFER_LME (1ull << 8)
-#define EFER_LMA (1ull << 10)
 
 #define BOOT_CS 0x10
 #define BOOT_DS 0x18

@@ -7,6 +7,8 @@
 
 #include "vmm/guest_mem.h"
 
+#define EFER_LMA (1ull << 10)   /* long mode active (SDM Vol. 3A 2.2.1) */
+
 /* GDT and identity-mapped page tables (2 MiB pages, 0-4 GiB) at their layout.h addresses. */
 int boot64_write_tables(const struct guest_mem *gm);
 /* Long mode, flat __BOOT_CS/__BOOT_DS, RIP = ENTRY, RSI = zero page. */

@@ -69,6 +69,11 @@
 #define X86_IOAPIC_ADDR     0xfec00000ull
 #define X86_VTD_ADDR        0xfed90000ull    /* --viommu vtd: the remapping unit's register page (DMAR DRHD) */
 #define X86_LAPIC_ADDR      0xfee00000ull
+/* IA32_APIC_BASE (MSR 0x1b, SDM Vol. 3A 11.4.4, 11.12.1): BSP 8, EXTD 10 (x2APIC mode), EN 11. */
+#define X86_MSR_APIC_BASE   0x1b
+#define X86_APIC_BASE_BSP   (1ull << 8)
+#define X86_APIC_BASE_EXTD  (1ull << 10)
+#define X86_APIC_BASE_EN    (1ull << 11)
 #define X86_XAPIC_MAX_CPUS  255              /* xAPIC ids 0-254 (0xff: broadcast); above, x2APIC ids */
 #define X86_MADT_MAX_CPUS   1024             /* what the ACPI area holds beside the other tables */
 #define X86_IDENTITY_MAP    0xfffbc000ull

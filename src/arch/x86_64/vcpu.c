@@ -22,12 +22,6 @@
 #define MSR_MTRR_DEF_TYPE 0x2ff
 #define MTRR_DEF_ENABLE (1ull << 11)
 #define MTRR_TYPE_WB 6
-/* IA32_APIC_BASE (SDM Vol. 3A 11.4.4, 11.12.1): BSP 8, EXTD 10 (x2APIC mode), EN 11, base 0xfee00000. */
-#define MSR_IA32_APIC_BASE 0x1b
-#define APIC_BASE_BSP (1ull << 8)
-#define APIC_BASE_EXTD (1ull << 10)
-#define APIC_BASE_EN (1ull << 11)
-#define APIC_DEFAULT_BASE 0xfee00000ull
 
 /* LAPIC registers (SDM Vol. 3A 11.5.1): LVT LINT0/LINT1, delivery mode in bits 10:8. */
 #define APIC_LVT0 0x350
@@ -52,42 +46,37 @@ static int set_cpuid(struct vm *vm, struct vcpu *v)
 
 static int set_msrs(struct vcpu *v)
 {
-	static const struct { uint32_t index; uint64_t data; } want[] = {
+	struct { uint32_t index; uint64_t data; } want[] = {
 		/* What firmware leaves: fast strings on, MTRRs enabled with write-back default (SDM 11.11.2.1). */
 		{ MSR_IA32_MISC_ENABLE, MISC_ENABLE_FAST_STRING },
 		{ MSR_MTRR_DEF_TYPE, MTRR_DEF_ENABLE | MTRR_TYPE_WB },
+		/*
+		 * More vCPUs than xAPIC ids: every LAPIC starts in x2APIC mode, as firmware leaves a
+		 * machine whose APIC ids go past 254. Linux counts the MADT's x2APIC entries (ids from 255
+		 * on) only with x2APIC already on at boot (arch/x86/kernel/acpi/boot.c: apic_id_valid() of
+		 * the boot APIC driver); switched on later, with interrupt remapping, it keeps 255 CPUs.
+		 * INIT keeps the mode (SDM Vol. 3A 11.12.5.1), so the APs come up in it too.
+		 */
+		{ X86_MSR_APIC_BASE, X86_LAPIC_ADDR | X86_APIC_BASE_EN | X86_APIC_BASE_EXTD |
+				     (v->id ? 0 : X86_APIC_BASE_BSP) },
 	};
+	size_t n = sizeof(want) / sizeof(want[0]) - (v->vm->cfg->cpus > X86_XAPIC_MAX_CPUS ? 0 : 1);
 	struct {
 		struct kvm_msrs hdr;
 		struct kvm_msr_entry e[1];
 	} m;
 
-	/*
-	 * More vCPUs than xAPIC ids: every LAPIC starts in x2APIC mode, as firmware leaves a machine
-	 * whose APIC ids go past 254. Linux counts the MADT's x2APIC entries (ids from 255 on) only
-	 * with x2APIC already on at boot (arch/x86/kernel/acpi/boot.c: apic_id_valid() of the boot
-	 * APIC driver); switched on later, with interrupt remapping, it keeps 255 CPUs. INIT keeps the
-	 * mode (SDM Vol. 3A 11.12.5.1), so the APs come up in it too.
-	 */
-	bool x2apic = v->vm->cfg->cpus > X86_XAPIC_MAX_CPUS;
-	size_t n = sizeof(want) / sizeof(want[0]) + (x2apic ? 1 : 0);
-
 	for (size_t i = 0; i < n; i++) {
 		memset(&m, 0, sizeof(m));
 		m.hdr.nmsrs = 1;
-		if (i < sizeof(want) / sizeof(want[0])) {
-			m.e[0].index = want[i].index;
-			m.e[0].data = want[i].data;
-		} else {
-			m.e[0].index = MSR_IA32_APIC_BASE;
-			m.e[0].data = APIC_DEFAULT_BASE | APIC_BASE_EN | APIC_BASE_EXTD | (v->id ? 0 : APIC_BASE_BSP);
-		}
+		m.e[0].index = want[i].index;
+		m.e[0].data = want[i].data;
 		int r = ioctl(v->fd, KVM_SET_MSRS, &m);
 
 		if (r < 0)
-			return err_errno("KVM_SET_MSRS %#x vCPU %u", m.e[0].index, v->id);
+			return err_errno("KVM_SET_MSRS %#x vCPU %u", want[i].index, v->id);
 		if (r != 1) {
-			pr_err("KVM_SET_MSRS: KVM refused MSR %#x on vCPU %u", m.e[0].index, v->id);
+			pr_err("KVM_SET_MSRS: KVM refused MSR %#x on vCPU %u", want[i].index, v->id);
 			return -EINVAL;
 		}
 	}
@@ -244,8 +233,8 @@ void arch_vcpu_dump(struct vcpu *v)
 	       (unsigned long long)r.rflags, (unsigned long long)s.cr0, (unsigned long long)s.cr2,
 	       (unsigned long long)s.cr3, (unsigned long long)s.cr4, (unsigned long long)s.efer, s.cs.selector,
 	       (unsigned long long)s.idt.base, s.idt.limit, (unsigned long long)s.apic_base);
-	/* Only a 64-bit guest's stack is worth reading this way (EFER.LMA, bit 10). */
-	if (s.efer & (1ull << 10))
+	/* Only a 64-bit guest's stack is worth reading this way. */
+	if (s.efer & EFER_LMA)
 		dump_stack_words(v, r.rsp);
 	/* Interrupt state, for hangs: what is pending/in service and the timer's programming. */
 	if (ioctl(v->fd, KVM_GET_LAPIC, &l)) {

@@ -20,6 +20,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "arch/x86_64/layout.h"
 #include "arch/x86_64/vcpu_state.h"
 #include "vmm/log.h"
 #include "vmm/vcpu.h"
@@ -192,11 +193,10 @@ static int xsave_size(struct vm *vm)
  * 11.12.5.1), which is its KVM vCPU id: that is what the restore writes back.
  */
 #define APIC_ID 0x20
-#define APIC_BASE_EXTD (1ull << 10)     /* IA32_APIC_BASE: x2APIC mode (SDM Vol. 3A 11.12.1) */
 
 static bool lapic_32bit_id(const struct vcpu *v, uint64_t apic_base)
 {
-	return v->vm->arch.x2apic_ids && (apic_base & APIC_BASE_EXTD);
+	return v->vm->arch.x2apic_ids && (apic_base & X86_APIC_BASE_EXTD);
 }
 
 void x86_lapic_id_to_state(struct kvm_lapic_state *l, bool x2apic_32bit)
