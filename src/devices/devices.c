@@ -81,12 +81,13 @@ static int vfio_create(struct vm *vm)
 		snprintf(vm->restore_why, sizeof(vm->restore_why), "root ports and switches are not restored");
 		return -EINVAL;
 	}
-	if (vm->restore) {
+	if (vm->restore && !vm_restore_reopens(vm)) {
 		r = vfio_adopt(vm);
 		for (unsigned int i = 0; !r && i < cfg->nr_vfio && i < CFG_MAX_VFIO; i++)
 			r = vfio_pci_create(vm, &cfg->vfio[i], i);
 		return r;
 	}
+	/* Also after a kexec: a new iommufd and IOAS, the devices opened, reset and attached anew. */
 	r = iommufd_ctx_open(&vm->iommufd, cfg->iommufd_fd);
 	if (r)
 		return r;

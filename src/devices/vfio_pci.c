@@ -147,7 +147,7 @@ static int bind_attach(struct vfio_pci *v, int iommufd, uint32_t ioas)
 	return 0;
 }
 
-static int device_info(struct vfio_pci *v, bool restoring)
+static int device_info(struct vfio_pci *v, bool adopted)
 {
 	struct vfio_device_info info = { .argsz = sizeof(info) };
 	struct vfio_region_info ri = { .argsz = sizeof(ri), .index = VFIO_PCI_CONFIG_REGION_INDEX };
@@ -160,9 +160,9 @@ static int device_info(struct vfio_pci *v, bool restoring)
 	}
 	/*
 	 * Start from a clean device state (the previous user may have left it anywhere); not after a
-	 * live update, where the device is the guest's, running.
+	 * live update by exec, where the device is the guest's, running.
 	 */
-	if (!restoring && (fail_inject("reset") ||
+	if (!adopted && (fail_inject("reset") ||
 			   ((info.flags & VFIO_DEVICE_FLAGS_RESET) && ioctl(v->fd, VFIO_DEVICE_RESET))))
 		return err_errno("%s: VFIO_DEVICE_RESET", v->name);
 	v->has_reset = info.flags & VFIO_DEVICE_FLAGS_RESET;
@@ -296,6 +296,9 @@ int vfio_pci_create_below(struct vm *vm, const struct vfio_config *cfg, unsigned
 	bool added = false;
 	/* Made by vm_create after a live update (a hot-add later is a new device as ever). */
 	bool restoring = vm->restore && !(vm->pci && vm->pci->running);
+	/* After an exec the cdev is handed over, bound, attached and running; after a kexec it is opened
+	 * and reset anew (vm_restore_reopens) and vfio_pci_lu_restore replays the guest's settings. */
+	bool adopt = restoring && !vm_restore_reopens(vm);
 	int r;
 
 	if (!v)
@@ -315,7 +318,7 @@ int vfio_pci_create_below(struct vm *vm, const struct vfio_config *cfg, unsigned
 		snprintf(v->name, sizeof(v->name), "vfio%u (%s)", idx, cfg->host);
 	else
 		snprintf(v->name, sizeof(v->name), "vfio%u (fd %d)", idx, cfg->fd);
-	if (restoring) {
+	if (adopt) {
 		/* A live update: the cdev the previous process handed over, bound and attached as it left it. */
 		r = vfio_pci_state_adopt_fd(v->fds, vm->restore, idx, &v->fd, &v->devid, vm->restore_why,
 					    sizeof(vm->restore_why));
@@ -325,10 +328,10 @@ int vfio_pci_create_below(struct vm *vm, const struct vfio_config *cfg, unsigned
 			r = bind_attach(v, vm->iommufd.fd, vm->iommufd.ioas_id);
 	}
 	if (!r)
-		r = device_info(v, restoring);
+		r = device_info(v, adopt);
 	if (!r && (r = vfio_pci_cfg_pread(v, 0, real, sizeof(real))))
 		err_num(r, "%s: reading config space", v->name);
-	if (r && restoring) {
+	if (r && adopt) {
 		/* Nothing closed: the previous binary takes the VM back with this very fd (vm_restore_fallback). */
 		return r;
 	}
@@ -373,7 +376,7 @@ int vfio_pci_create_below(struct vm *vm, const struct vfio_config *cfg, unsigned
 	}
 	if (!r)
 		r = vfio_pci_irq_init(v);
-	if (r && restoring) {
+	if (r && adopt) {
 		/* As above: the handed-over device must stay as it is for the fallback (this process execs). */
 		return r;
 	}

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <linux/pci_regs.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -212,6 +213,59 @@ static int take(struct vfio_pci *v, enum fd_kind kind, const char *suffix, unsig
 	return fd;
 }
 
+/*
+ * After a kexec (vm_restore_reopens): the function was opened and reset anew (VFIO_DEVICE_RESET in
+ * vfio_pci_create_below) and nothing of the old process's interrupt set-up exists. The guest's
+ * settings, restored into the emulated config space and MSI-X table, are applied to it as if the
+ * guest had just written them: COMMAND (decode, bus mastering), then MSI or MSI-X with new eventfds
+ * (VFIO_DEVICE_SET_IRQS, routed to the guest's messages), then INTx. What only the device held (its
+ * own registers, a DMA in flight at the reboot) is gone: the guest meets a function reset it did not
+ * ask for, which a driver sees as lost completions (docs/liveupdate.md).
+ */
+static int replay(struct vfio_pci *v, const struct vfio_pci_saved *sv, const struct pci_msix_saved *mx, char *why,
+		  size_t why_size)
+{
+	struct pci_dev *d = &v->pci;
+	uint16_t cmd;
+
+	if (mx && pci_msix_restore_table(&v->msix, mx)) {
+		snprintf(why, why_size, "%s: an MSI-X table of %u vectors saved, the function has %u", v->name, mx->nr,
+			 v->msix.nr);
+		return -EINVAL;
+	}
+	atomic_store(&v->pm_state, sv->pm_state);
+	pthread_mutex_lock(&d->lock);
+	if (sv->pm_state != VFIO_PCI_D0)
+		vfio_pci_bars_power(v, false);
+	cmd = pci_cfg_get16(d, PCI_COMMAND);
+	pthread_mutex_unlock(&d->lock);
+	vfio_pci_cmd_forward(v, cmd);
+	if (sv->msi_enabled)
+		vfio_pci_msi_update(v);
+	if (mx) {
+		/* The vectors' routes first (enable and function mask from the restored control word). */
+		pthread_mutex_lock(&d->lock);
+		pci_msix_ctrl_written(&v->msix);
+		pthread_mutex_unlock(&d->lock);
+		if (sv->msix_on)
+			vfio_pci_msix_update(v);
+	}
+	if (sv->intx)
+		vfio_pci_intx_enable(v);
+	if (v->rom_size)
+		vfio_pci_rom_update(v);
+	if (sv->msi_enabled != v->msi.enabled || sv->msix_on != v->msix_on || sv->intx_on != v->intx_on) {
+		snprintf(why, why_size, "%s: re-arming its interrupts failed (MSI %d/%d, MSI-X %d/%d, INTx %d/%d: saved/now; "
+			 "see nestvm's log)", v->name, sv->msi_enabled, v->msi.enabled, sv->msix_on, v->msix_on, sv->intx_on,
+			 v->intx_on);
+		return -EIO;
+	}
+	pr_debug("%s: re-initialised at 00:%02x.%x after the kexec (MSI %s, MSI-X %s, INTx %s, D%u)", v->name,
+		 d->devfn >> 3, d->devfn & 7, sv->msi_enabled ? "on" : "off", sv->msix_on ? "on" : "off",
+		 sv->intx_on ? "on" : "off", sv->pm_state);
+	return 0;
+}
+
 int vfio_pci_lu_restore(struct pci_dev *d, const struct lu_state *st, char *why, size_t why_size)
 {
 	struct vfio_pci *v = (struct vfio_pci *)d;
@@ -245,6 +299,16 @@ int vfio_pci_lu_restore(struct pci_dev *d, const struct lu_state *st, char *why,
 		r = 0;
 	if (r)
 		return r;
+	if (vm_restore_reopens(d->vm)) {
+		if (ms) {
+			mx = malloc(sizeof(*mx));
+			r = mx ? pci_msix_state_decode(ms, mx, why, why_size) : -ENOMEM;
+		}
+		if (!r)
+			r = replay(v, &sv, mx, why, why_size);
+		free(mx);
+		return r;
+	}
 	for (unsigned int i = 0; i < sv.msi_nvec && !r; i++)
 		if ((msi_fds[i] = take(v, FD_EVENTFD, "msi", i, true, why, why_size)) < 0)
 			r = -ENOENT;

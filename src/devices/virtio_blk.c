@@ -341,7 +341,7 @@ static int blk_lu_restore(struct virtio_dev *v, const struct lu_state *st, char 
 		goto out;
 	r = -EINVAL;
 	if (s->sectors != b->sectors || s->ro != b->ro) {
-		snprintf(why, why_size, "%s: a disk of %" PRIu64 " sectors%s was saved, the handed-over one has %" PRIu64 "%s",
+		snprintf(why, why_size, "%s: a disk of %" PRIu64 " sectors%s was saved, this one has %" PRIu64 "%s",
 			 b->name, s->sectors, s->ro ? " (read-only)" : "", b->sectors, b->ro ? " (read-only)" : "");
 		goto out;
 	}
@@ -395,8 +395,9 @@ static int disk_open(struct virtio_blk *b, const struct disk_config *disk, unsig
 	struct stat st;
 	uint64_t size;
 
-	if (vm->restore) {
-		/* A live update: the previous process's fd (its open file holds the image's lock). */
+	/* After a kexec the image is opened again by its path (vm_restore_reopens): sync() ran before it. */
+	if (vm->restore && !vm_restore_reopens(vm)) {
+		/* A live update by exec: the previous process's fd (its open file holds the image's lock). */
 		char name[FDTAB_NAME_LEN];
 
 		snprintf(name, sizeof(name), "disk%u", index);
@@ -486,7 +487,7 @@ err_file:
 	evloop_file_remove(vm->loop, b->file);
 err_free:
 	/* Restoring, the handed-over fd stays registered: the previous binary takes the VM back with it. */
-	if (!vm->restore && b->fd >= 0)
+	if ((!vm->restore || vm_restore_reopens(vm)) && b->fd >= 0)
 		fdtab_close(b->fds, b->fd);
 	free(b);
 	return r;

@@ -16,9 +16,9 @@ const struct lu_section_spec lu_fds_spec = {
 	.type = LU_FDS_TYPE, .min_version = 1, .max_version = LU_FDS_VERSION, .multi = false, .required = true,
 };
 
-int lu_fds_save(struct lu_writer *w, struct fdtab *t)
+int lu_fds_save(struct lu_writer *w, struct fdtab *t, enum fd_kind only)
 {
-	unsigned int nr = fdtab_snapshot(t, NULL, 0, true), got;
+	unsigned int nr = fdtab_snapshot(t, NULL, 0, true), got, k = 0;
 	struct fdtab_entry *e = calloc(nr ? nr : 1, sizeof(*e));
 
 	if (!e)
@@ -27,6 +27,10 @@ int lu_fds_save(struct lu_writer *w, struct fdtab *t)
 	got = fdtab_snapshot(t, e, nr, true);
 	if (got < nr)
 		nr = got;
+	for (unsigned int i = 0; i < nr; i++)
+		if (only == FD_KIND_COUNT || e[i].kind == only)
+			e[k++] = e[i];
+	nr = k;
 	lu_writer_begin(w, LU_FDS_TYPE, 0, LU_FDS_VERSION, LU_SEC_MANDATORY);
 	lu_put_u32(w, nr);
 	for (unsigned int i = 0; i < nr; i++) {

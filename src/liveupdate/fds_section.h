@@ -21,8 +21,12 @@
 /* The reader's spec for it: version 1 only, once, required. */
 extern const struct lu_section_spec lu_fds_spec;
 
-/* Writes the "fds" section (mandatory) listing T's handed-over fds (every kind but FD_LOCAL). */
-int lu_fds_save(struct lu_writer *w, struct fdtab *t);
+/*
+ * Writes the "fds" section (mandatory) listing T's handed-over fds (fdtab_kind_kept), all of them
+ * (ONLY = FD_KIND_COUNT: across an exec) or those of kind ONLY (across a kexec: the guest RAM memfds
+ * LUO preserves; the restore opens the others anew).
+ */
+int lu_fds_save(struct lu_writer *w, struct fdtab *t, enum fd_kind only);
 /*
  * Decodes section S into a new array *OUT of *NR entries (free() it). Only the encoding is checked
  * here (bounds, kinds, names); -EINVAL with a reason in WHY.

@@ -82,6 +82,17 @@ struct vm {
 	struct arch_vm arch;
 };
 
+/*
+ * Restoring after a kexec (nestvm restore, cfg->lu_fds: the RAM memfds LUO handed back): only guest
+ * RAM and the state crossed the reboot, so the host's devices (VFIO cdevs and the iommufd, disk
+ * images) are opened anew from the run arguments and given the saved guest-visible state; after an
+ * exec they are the handed-over fds, adopted as they are.
+ */
+static inline bool vm_restore_reopens(const struct vm *vm)
+{
+	return vm->restore && vm->cfg && vm->cfg->lu_fds;
+}
+
 /* The VM's memory map (arch_layout where the VM was not made by vm_create, e.g. in unit tests). */
 static inline const struct arch_layout *vm_layout(const struct vm *vm)
 {

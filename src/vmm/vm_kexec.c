@@ -104,9 +104,36 @@ static int read_cmdline(struct vm_update *u, char *buf, size_t size)
 }
 
 /*
+ * Fds the restore in the next kernel opens again instead of retrieving them from the session
+ * (vm_restore_reopens): the assigned devices' VFIO cdevs and their iommufd (the function is reset
+ * and re-initialised from the saved guest-visible state) and the disk images (by path; sync()
+ * runs before the reboot). Linux 7.2 could not preserve any of them anyway.
+ */
+static bool reopened(enum fd_kind kind)
+{
+	return kind == FD_IOMMUFD || kind == FD_VFIO_DEVICE || kind == FD_DISK;
+}
+
+/* What keeps the next kernel's restore from opening the VM's devices again, or NULL. */
+static const char *reopen_refusal(const struct vm_config *cfg)
+{
+	if (cfg->iommufd_fd >= 0)
+		return "--iommufd fd=: the manager's iommufd ends with this kernel and nestvm cannot open it again";
+	for (unsigned int i = 0; i < cfg->nr_vfio && i < CFG_MAX_VFIO; i++)
+		if (cfg->vfio[i].fd >= 0)
+			return "--device vfio,fd=: the manager's VFIO cdev ends with this kernel and nestvm cannot open it again";
+	if (cfg->iopf_mock.on)
+		return "--iopf-mock: the kernel's mock device does not survive a kexec";
+	if (cfg->nr_vfio && cfg->viommu_model != VIOMMU_MODEL_NONE)
+		return "assigned devices behind a vIOMMU: its iommufd objects (HWPTs, vIOMMU, vDEVICEs) are not rebuilt "
+		       "after a kexec yet";
+	return NULL;
+}
+
+/*
  * Asks the kernel, with a throwaway session, whether it preserves a memfd and every fd of another
- * kind the VM would need in the next kernel: 7.2 has handlers for memfds only (mm/memfd_luo.c), so
- * an assigned device's iommufd or VFIO cdev makes the update refuse, saying so.
+ * kind the VM would need in the next kernel that the restore does not open again (reopened): 7.2
+ * has handlers for memfds only (mm/memfd_luo.c), so any such fd makes the update refuse, saying so.
  */
 static int probe(struct vm_update *u)
 {
@@ -132,7 +159,7 @@ static int probe(struct vm_update *u)
 			    "cannot survive it", luo_strerror(-r));
 	}
 	for (unsigned int i = 0; i < nr; i++) {
-		if (e[i].kind == FD_GUEST_RAM)
+		if (e[i].kind == FD_GUEST_RAM || reopened(e[i].kind))
 			continue;
 		r = luo_preserve_fd(s, e[i].fd, 2 + i);
 		close(s);   /* unpreserves whatever it took */
@@ -140,8 +167,8 @@ static int probe(struct vm_update *u)
 			return fail(u, EOPNOTSUPP, "this kernel can preserve %s fd %s across kexec, but nestvm does not "
 				    "restore one yet (only guest RAM memfds): refused", fd_kind_name(e[i].kind), e[i].name);
 		return fail(u, EOPNOTSUPP, "this kernel cannot preserve %s fd %s across kexec "
-			    "(LIVEUPDATE_SESSION_PRESERVE_FD: %s): a VM with assigned devices cannot survive a kexec "
-			    "on it (Linux 7.2 preserves memfds only)", fd_kind_name(e[i].kind), e[i].name, luo_strerror(-r));
+			    "(LIVEUPDATE_SESSION_PRESERVE_FD: %s; Linux 7.2 preserves memfds only)", fd_kind_name(e[i].kind),
+			    e[i].name, luo_strerror(-r));
 	}
 	close(s);
 	return 0;
@@ -177,6 +204,8 @@ int vm_kexec_prepare(struct vm_update *u)
 			    "take the session over (the VM would be lost)");
 	if (u->vm->cfg->hugepages)
 		return fail(u, EOPNOTSUPP, "--hugepages: LUO cannot preserve hugetlb memfds (mm/memfd_luo.c)");
+	if (reopen_refusal(u->vm->cfg))
+		return fail(u, EOPNOTSUPP, "%s", reopen_refusal(u->vm->cfg));
 	x->kernel_fd = r = open_image(u, "kernel", x->kernel);
 	if (r < 0)
 		return r;
@@ -317,7 +346,7 @@ int vm_kexec_commit(struct vm_update *u)
 	if (!r)
 		r = lu_kexec_save(&w, &x->k);
 	if (!r)
-		r = lu_fds_save(&w, &vm->fds);
+		r = lu_fds_save(&w, &vm->fds, FD_GUEST_RAM);
 	if (!r)
 		r = lu_writer_finish(&w);
 	if (r) {

@@ -150,7 +150,7 @@ int vm_update_commit(struct vm_update *u)
 	u->info.t_saved = vm_update_now_ns();
 	r = vm_state_save(vm, &w, u->argc, u->argv, &u->info);
 	if (!r)
-		r = lu_fds_save(&w, &vm->fds);
+		r = lu_fds_save(&w, &vm->fds, FD_KIND_COUNT);
 	if (!r)
 		r = lu_writer_finish(&w);
 	if (r) {

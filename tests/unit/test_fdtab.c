@@ -165,7 +165,7 @@ static void test_handover(const char *self)
 
 	/* The "fds" section, as the old process writes it. */
 	lu_writer_init(&w);
-	CHECK(lu_fds_save(&w, &t) == 0 && lu_writer_finish(&w) == 0, "fds section written");
+	CHECK(lu_fds_save(&w, &t, FD_KIND_COUNT) == 0 && lu_writer_finish(&w) == 0, "fds section written");
 	CHECK(lu_state_parse(&st, w.buf, w.len, spec, 1) == 0 && lu_fds_decode(lu_state_find(&st, LU_FDS_TYPE, 0), &e, &nr,
 	      why, sizeof(why)) == 0 && nr == 3 && e[0].fd == ram && e[0].kind == FD_GUEST_RAM &&
 	      !strcmp(e[0].name, "ram@0x40000000") && !strcmp(e[0].owner, "guest_mem") && e[1].fd == irq &&
@@ -173,6 +173,15 @@ static void test_handover(const char *self)
 	lu_state_free(&st);
 	free(e);
 	sfd = lu_writer_to_memfd(&w, "nestvm-state");
+	lu_writer_free(&w);
+	/* Across a kexec only the RAM memfds are preserved: the section lists those alone. */
+	lu_writer_init(&w);
+	CHECK(lu_fds_save(&w, &t, FD_GUEST_RAM) == 0 && lu_writer_finish(&w) == 0 &&
+	      lu_state_parse(&st, w.buf, w.len, spec, 1) == 0 && lu_fds_decode(lu_state_find(&st, LU_FDS_TYPE, 0), &e, &nr,
+	      why, sizeof(why)) == 0 && nr == 1 && e[0].fd == ram && e[0].kind == FD_GUEST_RAM,
+	      "fds section of one kind (the kexec's): only the guest RAM memfd");
+	lu_state_free(&st);
+	free(e);
 	lu_writer_free(&w);
 
 	CHECK(fdtab_handover_begin(&t) == 0 && !cloexec(ram) && !cloexec(irq) && !cloexec(sock) && cloexec(local),
