@@ -141,8 +141,11 @@ static int dev_add_vfio(void *opaque, int vfio_fd, uint32_t dev_id, uint32_t ioa
 		if (getenv("NESTVM_VIOMMU_UNBATCHED"))
 			viommu_nested_set_unbatched(n, true);
 	}
-	if (d->mount.vm->restore && !(d->mount.vm->pci && d->mount.vm->pci->running)) {
-		/* A live update: the device, its vDEVICE and nested HWPT are as the previous process left them. */
+	if (d->mount.vm->restore && !(d->mount.vm->pci && d->mount.vm->pci->running) &&
+	    !vm_restore_reopens(d->mount.vm)) {
+		/* A live update by exec: the device, its vDEVICE and nested HWPT are as the previous process
+		 * left them. After a kexec they are made anew, the nested HWPTs from the guest's STEs when
+		 * the registers are restored (smmuv3_state_restore reloads every stream). */
 		struct vm *vm = d->mount.vm;
 
 		r = adopt_state(d);

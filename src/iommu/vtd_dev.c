@@ -192,7 +192,9 @@ static int dev_attach_vfio(void *opaque, int vfio_fd, uint32_t dev_id, uint32_t 
 	struct vtd_dev *d = opaque;
 	struct vm *vm = d->mount.vm;
 	bool running = vm->pci && vm->pci->running;
-	bool adopt = vm->restore && !running;
+	/* After a kexec the backend starts afresh: vtd_state_restore loads the assigned streams' contexts
+	 * and the shadow (or nested) backend builds their spaces from the guest's tables. */
+	bool adopt = vm->restore && !running && !vm_restore_reopens(vm);
 	int r;
 
 	if (!d->shadow && !d->nested) {

@@ -49,8 +49,9 @@ static const struct ctl_cmd ctl_cmds[] = {
 	  "ask the guest to release a hot-plugged device", "ID" },
 	{ "update", "PUT", "vm.update", "updated",
 	  "re-exec nestvm (PATH, else the same binary) with the VM running on; or kexec the host into a new "
-	  "kernel with guest RAM and the VM state kept in a LUO session (no assigned devices: Linux 7.2 preserves "
-	  "memfds only; `nestvm restore --luo-session NAME` takes the VM back)",
+	  "kernel with guest RAM and the VM state kept in a LUO session (`nestvm restore --luo-session NAME` "
+	  "takes the VM back; Linux 7.2 preserves memfds only, so disks are reopened by path and assigned "
+	  "devices reset and re-initialised, the guest seeing a function reset)",
 	  "exec [--binary PATH] [--rehearse] | kexec --kernel PATH [--initrd PATH] [--cmdline STR] [--session NAME] "
 	  "[--rehearse]" },
 };

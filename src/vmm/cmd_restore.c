@@ -56,8 +56,10 @@ void cmd_restore_usage(void)
 	       "  After `nestvm ctl SOCKET update kexec` rebooted the host into a new kernel: takes the LUO\n"
 	       "  session NAME (/dev/liveupdate) back, rebuilds the VM from its state around its preserved guest\n"
 	       "  RAM, finishes the session and runs the VM on, with the `nestvm run` arguments it had.\n"
-	       "  What survives the kexec on this kernel: guest RAM (memfds) and the VM state nestvm saves;\n"
-	       "  VMs with assigned devices are refused before the kexec (Linux 7.2 preserves memfds only).\n"
+	       "  What survives the kexec on this kernel: guest RAM (memfds) and the VM state nestvm saves\n"
+	       "  (Linux 7.2 preserves memfds only). Disk images are opened again by path; assigned devices\n"
+	       "  (path= or host=) are opened, reset and given back the guest's settings (COMMAND, MSI/MSI-X),\n"
+	       "  behind a vIOMMU rebuilt from the guest's tables: the guest sees a function reset.\n"
 	       "  A refused state leaves the session unfinished, kept by a child for the next restore.\n");
 }
 

@@ -105,13 +105,14 @@ static int read_cmdline(struct vm_update *u, char *buf, size_t size)
 
 /*
  * Fds the restore in the next kernel opens again instead of retrieving them from the session
- * (vm_restore_reopens): the assigned devices' VFIO cdevs and their iommufd (the function is reset
- * and re-initialised from the saved guest-visible state) and the disk images (by path; sync()
- * runs before the reboot). Linux 7.2 could not preserve any of them anyway.
+ * (vm_restore_reopens): the assigned devices' VFIO cdevs, their iommufd and the vIOMMU's vEVENTQ
+ * in it (the function is reset and re-initialised from the saved guest-visible state, the vIOMMU's
+ * objects rebuilt from the guest's tables) and the disk images (by path; sync() runs before the
+ * reboot). Linux 7.2 could not preserve any of them anyway.
  */
 static bool reopened(enum fd_kind kind)
 {
-	return kind == FD_IOMMUFD || kind == FD_VFIO_DEVICE || kind == FD_DISK;
+	return kind == FD_IOMMUFD || kind == FD_IOMMUFD_EVENTQ || kind == FD_VFIO_DEVICE || kind == FD_DISK;
 }
 
 /* What keeps the next kernel's restore from opening the VM's devices again, or NULL. */
@@ -124,9 +125,6 @@ static const char *reopen_refusal(const struct vm_config *cfg)
 			return "--device vfio,fd=: the manager's VFIO cdev ends with this kernel and nestvm cannot open it again";
 	if (cfg->iopf_mock.on)
 		return "--iopf-mock: the kernel's mock device does not survive a kexec";
-	if (cfg->nr_vfio && cfg->viommu_model != VIOMMU_MODEL_NONE)
-		return "assigned devices behind a vIOMMU: its iommufd objects (HWPTs, vIOMMU, vDEVICEs) are not rebuilt "
-		       "after a kexec yet";
 	return NULL;
 }
 

@@ -4,23 +4,25 @@
 # Phase 1 (no argument): an L2 runs tests/guest/memcheck (a pattern over 32 MiB of its RAM, 8 on
 # x86_64, where the nested L2 verifies 32 MiB in 20-30 s; verified every round, the round its
 # counter), diskcheck on a virtio disk whose image is on the 9p share (it must outlive L1's RAM), and
-# edu's DMA loop with MSIs (edu_test --loop, L2's no-IOMMU vfio-pci); refusals (a command line
-# without liveupdate=on, a missing kernel, edu behind a vIOMMU); a --rehearse (session, preserve,
-# kexec_file_load and save, all undone: the VM goes on); then `nestvm ctl SOCKET update kexec` with
-# the same kit kernel, an initramfs made of this L1's /init and busybox, and this L1's command line
-# with nestvm.cmd= replaced by "sh THIS phase2": L1 reboots into it, its /init runs phase 2.
+# edu's DMA loop with MSIs through L2's iommufd behind the vIOMMU (--viommu smmuv3 on arm64, vtd on
+# x86_64); refusals (a command line without liveupdate=on, a missing kernel, edu passed as an fd); a
+# --rehearse (session, preserve, kexec_file_load and save, all undone: the VM goes on); then `nestvm
+# ctl SOCKET update kexec` with the same kit kernel, an initramfs made of this L1's /init and
+# busybox, and this L1's command line with nestvm.cmd= replaced by "sh THIS phase2": L1 reboots into
+# it, its /init runs phase 2.
 # Phase 2: a restore with a corrupt state (NESTVM_FAIL_AT=luo-corrupt-state, a private copy) is
 # refused and the session stays retrievable; `nestvm restore --luo-session` then takes the VM back:
 # memcheck goes on past the round it had, 0 bad words; the disk was opened again and diskcheck goes
-# on clean; edu was opened, reset and re-initialised (Linux 7.2 cannot preserve it) and its DMA loop
-# goes on with its MSIs, having lost at most the one DMA in flight at the reboot; the phases are
-# printed; the session is finished (a third restore finds none). TAP numbering continues across the
-# kexec (state in $P, on the 9p share).
+# on clean; edu was opened, reset and re-initialised (Linux 7.2 cannot preserve it), the vIOMMU's
+# host objects rebuilt from the guest's tables, and its DMA loop goes on with its MSIs, having lost
+# at most the one DMA in flight at the reboot; the phases are printed; the session is finished (a
+# third restore finds none). TAP numbering continues across the kexec (state in $P, on the 9p share).
 . tests/testhost/lib.sh
 
 P=/nestvm/build-testhost/luo-kexec D=/tmp/luo S=/tmp/luo/api.sock EV=/tmp/luo/events SESSION=lu-test
 MIB=32; [ "$NESTVM_ARCH" = arm64 ] || MIB=8
 DISK_W=2
+if [ "$NESTVM_ARCH" = arm64 ]; then KERNEL=/kit/arm64/Image VIOMMU=smmuv3; else KERNEL=/kit/x86_64/bzImage VIOMMU=vtd; fi
 CTL() { "$NESTVM" ctl "$@"; }
 alive() { [ -e "/proc/$1/stat" ] && ! grep -q '^[0-9]* ([^)]*) Z' "/proc/$1/stat"; }
 round() { { tr -d '\r' < "$D/out"; } 2>/dev/null | sed -n 's/^memcheck: round \([0-9]*\) .*/\1/p' | tail -n1; }
@@ -61,7 +63,7 @@ if [ "${1:-}" = phase2 ]; then
 		show "$D/out"
 	if [ -n "$e0" ]; then
 		set -- $e0; er=$1 eb=$2 el=$3
-		check "edu was opened, reset and re-initialised: its DMA loop goes on with its MSIs past round $er" \
+		check "edu was opened, reset and re-initialised behind the rebuilt $VIOMMU: its DMA loop goes on with its MSIs past round $er" \
 			edu_wait $((er + 3)) || show "$D/out"
 		set -- $(edu_at); e1r=${1:-0} e1b=${2:-0} e1l=${3:-0}
 		# The function reset lost what only the device held: the DMA in flight at the reboot (its MSI
@@ -118,24 +120,25 @@ for d in /sys/bus/pci/devices/*; do
 	[ "$(cat "$d/vendor")" = 0x1234 ] && [ "$(cat "$d/device")" = 0x11e8 ] || continue
 	for v in "$d"/vfio-dev/vfio*; do [ -e "$v" ] && [ -z "$edu_cdev" ] && edu_cdev=/dev/vfio/devices/${v##*/}; done
 done
-if [ "$NESTVM_ARCH" = arm64 ]; then KERNEL=/kit/arm64/Image VIOMMU=smmuv3; else KERNEL=/kit/x86_64/bzImage VIOMMU=vtd; fi
 if [ -n "$edu_cdev" ]; then
-	# Behind a vIOMMU the device's iommufd objects would have to be rebuilt: refused before anything
-	# stops, so the VM need not even boot for it.
+	# A manager's VFIO cdev (fd=) ends with this kernel and nestvm could not open it again: refused
+	# before anything stops, so the VM need not even boot for it.
 	rm -f "$D/out" "$S"
 	"$NESTVM" run --kernel "$GUEST_KERNEL" --initrd "$GUEST_INITRD" --cpus 1 --memory 128M --cmdline "loglevel=1 panic=-1" \
-		--viommu $VIOMMU --device vfio,path="$edu_cdev" --api-socket path="$S" < /dev/null > "$D/out" 2>&1 &
+		--device vfio,fd=3 --api-socket path="$S" < /dev/null > "$D/out" 2>&1 3<> "$edu_cdev" &
 	pid=$!
 	i=0; while [ ! -S "$S" ] && [ $i -lt 600 ] && alive "$pid"; do usleep 100000; i=$((i + 1)); done
 	CTL "$S" update kexec --kernel "$KERNEL" --rehearse > "$D/c" 2>&1; rc=$?
-	check "edu behind --viommu $VIOMMU: update kexec is refused (exit $rc, 409: its iommufd objects are not rebuilt yet)" \
-		sh -c "[ $rc = 1 ] && grep -q '409.*behind a vIOMMU' '$D/c'" || show "$D/c"
+	check "edu passed as --device vfio,fd=: update kexec is refused (exit $rc, 409: nestvm could not open it again)" \
+		sh -c "[ $rc = 1 ] && grep -q '409.*vfio,fd=' '$D/c'" || show "$D/c"
 	CTL "$S" info > "$D/c" 2>&1
 	check "... and the VM goes on (ctl info: Running)" grep -q '^state: Running' "$D/c" || show "$D/c"
 	stop
-	# The VM to update: edu's DMA loop beside memcheck and diskcheck.
-	GCMD="memcheck $MIB 200 & diskcheck /dev/vda $DISK_W 64 8 & edu_test --noiommu --bind --loop 0"
-	KCMD="vfio.enable_unsafe_noiommu_mode=1" EDU="--device vfio,path=$edu_cdev"
+	# The VM to update: edu behind the vIOMMU, its DMA loop through L2's iommufd (nested HWPTs on
+	# arm64's vSMMUv3, the shadow vVT-d's IOAS on x86_64), beside memcheck and diskcheck.
+	GCMD="memcheck $MIB 200 & diskcheck /dev/vda $DISK_W 64 8 & edu_test --iommufd --bind --timeout-ms 5000 --loop 0"
+	KCMD="iommu.strict=1"; [ "$VIOMMU" = vtd ] && KCMD="intel_iommu=on,sm_on iommu.strict=1"
+	EDU="--viommu $VIOMMU --device vfio,path=$edu_cdev"
 else
 	skip "no edu device in L1 (run with --edu 1)" "the kexec update of a VM with an assigned device"
 	GCMD="memcheck $MIB 200 & diskcheck /dev/vda $DISK_W 64 8" KCMD='' EDU=''
