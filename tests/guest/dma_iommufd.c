@@ -8,7 +8,6 @@
 #include "dma_space.h"
 #include "guest_util.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -32,28 +31,6 @@ void dma_space_init(struct dma_space *ds, const struct dma_space_ops *ops, uint6
 	ds->ops = ops;
 	ds->iommufd = ds->group_fd = ds->pagemap_fd = -1;
 	ds->next_iova = iova;
-}
-
-/* Finds the cdev of PCI device bdf: /sys/bus/pci/devices/BDF/vfio-dev/vfioN -> /dev/vfio/devices/vfioN. */
-static int cdev_path(const char *bdf, char *path, size_t len)
-{
-	char dir[PATH_MAX];
-	struct dirent *e;
-	DIR *d;
-
-	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
-	d = opendir(dir);
-	if (!d)
-		return gu_errno("%s (is %s bound to vfio-pci?)", dir, bdf);
-	while ((e = readdir(d)) != NULL) {
-		if (strncmp(e->d_name, "vfio", 4) == 0) {
-			snprintf(path, len, "/dev/vfio/devices/%s", e->d_name);
-			closedir(d);
-			return 0;
-		}
-	}
-	closedir(d);
-	return gu_err(ENODEV, "%s: no vfioN entry", dir);
 }
 
 /* Picks the first IOVA: the preferred one when an allowed range holds it, else the first aligned
@@ -106,7 +83,7 @@ static int iommufd_open_device(struct dma_space *ds, const char *dev, int *dev_f
 	if (dev[0] == '/') {
 		snprintf(path, sizeof(path), "%s", dev);
 	} else {
-		ret = cdev_path(dev, path, sizeof(path));
+		ret = gu_vfio_cdev(dev, path, sizeof(path));
 		if (ret)
 			return ret;
 	}

@@ -170,6 +170,27 @@ int gu_bind_vfio(const char *bdf)
 	return 0;
 }
 
+int gu_vfio_cdev(const char *bdf, char *path, size_t len)
+{
+	char dir[PATH_MAX];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "/sys/bus/pci/devices/%s/vfio-dev", bdf);
+	d = opendir(dir);
+	if (!d)
+		return gu_errno("%s (is %s bound to vfio-pci?)", dir, bdf);
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, "vfio", 4) == 0) {
+			snprintf(path, len, "/dev/vfio/devices/%s", e->d_name);
+			closedir(d);
+			return 0;
+		}
+	}
+	closedir(d);
+	return gu_err(ENODEV, "%s: no vfioN entry", dir);
+}
+
 long long gu_now_ms(void)
 {
 	struct timespec ts;

@@ -25,6 +25,9 @@ int gu_write_file(const char *path, const char *s);
 int gu_find_pci(unsigned int vendor, unsigned int device, unsigned int nth, char *bdf, size_t len);
 /* Binds PCI function BDF to vfio-pci (unbinding another driver first) through driver_override. */
 int gu_bind_vfio(const char *bdf);
+/* The VFIO cdev of PCI function BDF (bound to vfio-pci) into path: /sys/bus/pci/devices/BDF/vfio-dev/
+ * vfioN -> /dev/vfio/devices/vfioN. 0 or -errno (reported). */
+int gu_vfio_cdev(const char *bdf, char *path, size_t len);
 
 /*
  * Keeps mlocked pages where they are: locked is not pinned, and compaction still migrates mlocked
