@@ -85,6 +85,7 @@ struct iopf_group;
 /* ECAP_REG (11.4.3). */
 #define ECAP_C          (1ull << 0)     /* page-walk coherency: no clflush needed by the driver */
 #define ECAP_QI         (1ull << 1)
+#define ECAP_DT         (1ull << 2)     /* 11.4.3 DT: device-TLBs (ATS); legacy TT 01b, 6.5.2.5/6.5.2.6 */
 #define ECAP_IR         (1ull << 3)
 #define ECAP_EIM        (1ull << 4)     /* 32-bit x2APIC destination ids in IRTEs */
 #define ECAP_PT         (1ull << 6)     /* pass-through context entries (TT = 10b) */
@@ -224,6 +225,10 @@ struct vtd_features {
 	/* The nested backend (vtd_nested.h): an assigned device's config the host refuses is recorded
 	 * as a fault (the guest never sees the host's), and the device is blocked. */
 	bool nested;
+	/* Device-TLBs: ECAP.DT and the device-TLB invalidation descriptors; offered only when a
+	 * function behind the unit models an ATS capability (the iopf test function); nestvm's own
+	 * functions cache no translations, so the invalidations complete at once. */
+	bool dt;
 };
 
 struct vtd_hooks {

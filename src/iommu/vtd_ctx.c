@@ -30,6 +30,7 @@
 #define CTX_DID(hi)     ((uint16_t)((hi) >> 8))
 #define CTX_HI_RSVD     (VTD_BITS(63, 24) | 1ull << 7)
 #define TT_SLPT         0               /* untranslated requests through the second-stage tables */
+#define TT_DEVTLB       1               /* the same, translation requests too (ECAP.DT) */
 #define TT_PT           2               /* pass-through (ECAP.PT) */
 /* Scalable-mode root entry (9.2): LP 0 / LCTP 63:12 (devfn 0-127) in the low qword, UP / UCTP in
  * the high one, bits 11:1 of each reserved. Scalable-mode context entry (9.4, 256-bit): qword 0
@@ -220,8 +221,11 @@ static int load_context(struct vtd *s, struct vtd_stream *st, struct viommu_stre
 			break;
 		cfg->kind = VIOMMU_CFG_BYPASS;
 		return 0;
+	case TT_DEVTLB:
 	case TT_SLPT:
-		if (ss_config(s, cfg, lo, CTX_AW(hi), false))
+		/* TT 01b (9.3, with ECAP.DT) allows translation requests too: the requests seen here
+		 * are all untranslated ones, walked as with TT 00b. */
+		if ((CTX_TT(lo) == TT_DEVTLB && !s->feat.dt) || ss_config(s, cfg, lo, CTX_AW(hi), false))
 			break;
 		cfg->tag = st->did;
 		cfg->record_faults = !st->fpd;

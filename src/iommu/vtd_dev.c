@@ -340,6 +340,9 @@ int vtd_dev_create(struct vm *vm, uint64_t base, bool dest32, struct vtd_dev **o
 		goto err_free;
 	vtd_default_features(&f);
 	f.dest32 = dest32;
+	/* Device-TLBs only with a function that has ATS (--iopf-mock function=on): the guest would
+	 * enable ATS on no other, so ECAP.DT would only add invalidations. */
+	f.dt = vm->cfg && vm->cfg->iopf_mock.on && vm->cfg->iopf_mock.function;
 	r = vtd_init(&d->vtd, &f, &vm->mem, d->mount.backend, &hooks, d);
 	if (r)
 		goto err_backend;

@@ -34,7 +34,8 @@ struct vtd_dev {
 	struct viommu_shadow_saved *adopt;      /* restoring: the saved shadow devices, until the registers are back */
 };
 
-/* Creates the unit at BASE (VTD_MMIO_SIZE bytes) with the default feature set. DEST32: the VM's
+/* Creates the unit at BASE (VTD_MMIO_SIZE bytes) with the default feature set, and device-TLBs
+ * (ECAP.DT) with --iopf-mock function=on. DEST32: the VM's
  * KVM takes 32-bit destination ids (KVM_CAP_X2APIC_API), so remapped interrupts may target x2APIC
  * ids above 255. */
 int vtd_dev_create(struct vm *vm, uint64_t base, bool dest32, struct vtd_dev **out);

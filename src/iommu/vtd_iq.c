@@ -5,7 +5,8 @@
  * ones (DW = 1; the upper half of the legacy types reserved): context-cache (6.5.2.1), IOTLB
  * (6.5.2.2), interrupt entry cache (6.5.2.7), invalidation wait (6.5.2.8), and with 256-bit
  * descriptors PASID-based IOTLB (6.5.2.4) and PASID-cache (6.5.2.3); with ECAP.PRS the page group
- * response (vtd_prq.c).
+ * response (vtd_prq.c); with ECAP.DT device-TLB (6.5.2.5) and, 256-bit, PASID-based device-TLB
+ * (6.5.2.6), checked and completed at once (no device-TLB is modelled).
  * Each IQT write processes at most one queue's worth of descriptors; a descriptor that cannot be
  * fetched or is invalid stops the queue with IQH at it and FSTS.IQE set (6.5.2.10), until the
  * guest clears IQE. Nothing here waits: every invalidation completes before the next descriptor.
@@ -17,11 +18,12 @@
 enum {
 	DESC_CC = 1,                /* context-cache invalidate */
 	DESC_IOTLB = 2,
-	DESC_DEVTLB = 3,            /* device-TLB: ECAP.DT = 0, invalid here */
+	DESC_DEVTLB = 3,            /* device-TLB (with ECAP.DT) */
 	DESC_IEC = 4,               /* interrupt entry cache */
 	DESC_WAIT = 5,
 	DESC_PIOTLB = 6,            /* PASID-based IOTLB (256-bit only) */
 	DESC_PC = 7,                /* PASID cache (256-bit only) */
+	DESC_PDEVTLB = 8,           /* PASID-based device-TLB (with ECAP.DT, 256-bit only) */
 	DESC_PGRESP = 9,            /* page group response (with ECAP.PRS: vtd_prq.c) */
 };
 
@@ -35,6 +37,14 @@ enum {
 #define PIOTLB_RSVD_LO  (VTD_BITS(15, 6) | VTD_BITS(63, 52))
 #define PIOTLB_RSVD_HI  VTD_BITS(11, 7)
 #define PC_RSVD_LO      (VTD_BITS(15, 6) | VTD_BITS(63, 52))
+/* Device-TLB (6.5.2.5): PFSID 15:12 and 63:52 (ignored: no ECAP.DIT), MIP 20:16, SID 47:32;
+ * ADDR 63:12, S 0. */
+#define DEVTLB_RSVD_LO  (VTD_BITS(11, 4) | VTD_BITS(31, 21) | VTD_BITS(51, 48))
+#define DEVTLB_RSVD_HI  VTD_BITS(11, 1)
+/* PASID-based device-TLB (6.5.2.6): MIP 8:4, PFSID 15:12 and 63:52, SID 31:16, PASID 51:32;
+ * ADDR 63:12, S 11, G 0. */
+#define PDEVTLB_RSVD_LO VTD_BITS(11, 9)
+#define PDEVTLB_RSVD_HI VTD_BITS(10, 1)
 
 /* IOTLB / PASID-based-IOTLB descriptor high qword (6.5.2.2, 6.5.2.4): ADDR 63:12, IH 6, AM 5:0;
  * the PASID-based one's PASID in bits 51:32 of the low qword. */
@@ -102,6 +112,17 @@ static unsigned int do_desc(struct vtd *s, uint64_t lo, uint64_t hi, bool wide, 
 		return 0;
 	case DESC_PGRESP:
 		return vtd_prq_response(s, lo, hi);
+	case DESC_DEVTLB:
+	case DESC_PDEVTLB:
+		if (!s->feat.dt || ((lo & 0xf) == DESC_PDEVTLB && !wide))
+			return IQEI_TYPE;
+		if ((lo & 0xf) == DESC_DEVTLB ? (lo & DEVTLB_RSVD_LO) || (hi & DEVTLB_RSVD_HI) :
+						(lo & PDEVTLB_RSVD_LO) || (hi & PDEVTLB_RSVD_HI))
+			return IQEI_RSVD;
+		/* Done at once: no device-TLB is modelled (nestvm's functions cache no translations),
+		 * and an assigned device's ATC is the host's, invalidated by the host IOMMU driver
+		 * when nestvm's IOAS (shadow) or the nested HWPT changes. */
+		return 0;
 	case DESC_WAIT:
 		if ((lo & WAIT_RSVD_LO) || (hi & WAIT_RSVD_HI))
 			return IQEI_RSVD;
@@ -120,7 +141,7 @@ static unsigned int do_desc(struct vtd *s, uint64_t lo, uint64_t hi, bool wide, 
 			vtd_iwc_signal(s);
 		return 0;
 	}
-	/* Device-TLB (no ECAP.DT), the PASID-based types (no scalable mode), and unknown ones. */
+	/* Unknown types (the offered ones without their feature return above). */
 	return IQEI_TYPE;
 }
 

@@ -31,10 +31,12 @@ void vtd_derive_caps(const struct vtd_features *f, bool prs, uint64_t *cap, uint
 	       (f->sm && f->fs && f->fl5lp ? CAP_FL5LP : 0) | (f->cm ? CAP_CM : 0);
 	/* Coherent walks (C, SMPWC), scalable mode with first- and second-stage translation when
 	 * asked (SMTS, FLTS, SLTS) but no PASID-granular requests (ECAP.PASID=0: requests without
-	 * PASID only, through RID_PASID 0; RPS=0), no NEST, no device TLBs (DT=0), no snoop
-	 * control (SC=0): SNP in a leaf is reserved. MHMV 15: IEC index masks up to 2^15. */
+	 * PASID only, through RID_PASID 0; RPS=0), no NEST, no snoop control (SC=0): SNP in a leaf
+	 * is reserved. MHMV 15: IEC index masks up to 2^15. Device-TLBs (DT) only when a function
+	 * models ATS (f->dt): Linux enables ATS only with DT (intel_iommu_probe_device), and PRI only
+	 * with ATS. */
 	*ecap = ECAP_C | (f->qi ? ECAP_QI : 0) | (f->ir ? ECAP_IR : 0) | (f->ir && f->eim ? ECAP_EIM : 0) |
-		(f->pt ? ECAP_PT : 0) | ECAP_IRO(VTD_IVA) | ECAP_MHMV(15) |
+		(f->pt ? ECAP_PT : 0) | ECAP_IRO(VTD_IVA) | ECAP_MHMV(15) | (f->dt ? ECAP_DT : 0) |
 		(f->sm ? ECAP_SMTS | ECAP_SMPWC : 0) | (f->sm && f->ss ? ECAP_SLTS : 0) | (f->sm && f->fs ? ECAP_FLTS : 0);
 	/* Page requests only with a source for them, and only in scalable mode (rev 3.0 on: the
 	 * PASID-related features, page requests among them, are reported Clear without SMTS). PDS
@@ -73,11 +75,12 @@ void vtd_set_caching_mode(struct vtd *s)
 }
 
 /* The walker takes 3..5 levels and 32..52-bit addresses; IR needs QI (5.1: Linux will not enable
- * one without the other, and the IEC is only invalidated through the queue). */
+ * one without the other, and the IEC is only invalidated through the queue); so does DT (11.4.3 DT:
+ * "must also support Queued Invalidation"; device-TLBs are invalidated through it only). */
 bool vtd_features_ok(const struct vtd_features *f)
 {
 	return f->mgaw >= 39 && f->mgaw <= 57 && f->haw >= 32 && f->haw <= 52 && (f->sagaw & 0xe) && !(f->sagaw & ~0xe) &&
-	       (!f->ir || f->qi) && (!f->sm || f->qi);
+	       (!f->ir || f->qi) && (!f->sm || f->qi) && (!f->dt || f->qi);
 }
 
 static int check_features(const struct vtd_features *f)

@@ -14,7 +14,7 @@
  * advanced fault logging, CAP.AFL = 0), WBFS (CAP.RWBF = 0) and 22:0 are never set here. */
 #define GSTS_BITS       (GCMD_TE | GCMD_SRTP | GCMD_QIE | GCMD_IRE | GCMD_SIRTP | GCMD_CFI)
 /* FSTS (11.4.9.1) without FRI: PFO, PPF, IQE. ICE and ITE report device-TLB invalidation errors:
- * never, with ECAP.DT = 0. */
+ * never (without ECAP.DT; with it the invalidations complete at once, vtd_iq.c). */
 #define FSTS_BITS       (FSTS_PFO | FSTS_PPF | FSTS_IQE)
 #define FSTS_PENDING    (FSTS_PFO | FSTS_PPF | FSTS_IQE | FSTS_ICE | FSTS_ITE)
 /* IOTLB_REG (11.4.7): IIRG 61:60, IAIG 58:57, DR 49, DW 48, DID 47:32; IVT 63 reads 1 only while an
@@ -72,7 +72,7 @@ static bool feat_equal(const struct vtd_features *a, const struct vtd_features *
 	return a->mgaw == b->mgaw && a->haw == b->haw && a->sagaw == b->sagaw && a->ir == b->ir && a->eim == b->eim &&
 	       a->qi == b->qi && a->pt == b->pt && a->sm == b->sm && a->fs == b->fs && a->ss == b->ss &&
 	       a->fl1gp == b->fl1gp && a->fl5lp == b->fl5lp && a->cm == b->cm && a->dest32 == b->dest32 &&
-	       a->nested == b->nested;
+	       a->nested == b->nested && a->dt == b->dt;
 }
 
 int vtd_state_save(struct vtd *s, struct lu_writer *w)
@@ -165,7 +165,7 @@ static void check_iq(struct lu_cursor *c, const struct vtd_saved *o)
 	else if ((o->iqh | o->iqt) & ~IQ_OFF_MASK)
 		lu_cursor_fail(c, "IQH %#llx IQT %#llx: bits outside QH/QT 18:4", (unsigned long long)o->iqh,
 			       (unsigned long long)o->iqt);
-	/* IQEI 3:0 is 0-4 here; 63:4 (ITESID, ICESID) are device-TLB's. Cleared with IQE. */
+	/* IQEI 3:0 is 0-4 here; 63:4 (ITESID, ICESID) are device-TLB errors' (never). Cleared with IQE. */
 	else if (o->iqercd > IQEI_RSVD || (o->iqercd && !iqe))
 		lu_cursor_fail(c, "IQERCD %#llx with FSTS.IQE %u", (unsigned long long)o->iqercd, iqe);
 	else if (!(o->gsts & GCMD_QIE))
@@ -247,7 +247,8 @@ static void check(struct lu_cursor *c, const struct vtd_saved *o)
 		lu_cursor_fail(c, "a feature set vtd_init refuses (MGAW %u HAW %u SAGAW %#x)", f->mgaw, f->haw, f->sagaw);
 		return;
 	}
-	/* CAP/ECAP are the features' (ECAP.PRS and PDS: a page request source, scalable mode only). */
+	/* CAP/ECAP are the features' (ECAP.PRS and PDS: a page request source, scalable mode only;
+	 * ECAP.DT gave feat.dt, vtd_state_decode). */
 	vtd_derive_caps(f, o->ecap & ECAP_PRS, &cap, &ecap);
 	if (o->cap != cap || o->ecap != ecap) {
 		lu_cursor_fail(c, "CAP %#llx ECAP %#llx are not what the features give (CAP %#llx ECAP %#llx)",
@@ -323,6 +324,9 @@ int vtd_state_decode(const struct lu_section *sec, struct vtd_saved *o, char *wh
 	get_feat(&c, &o->feat);
 	o->cap = lu_get_u64(&c);
 	o->ecap = lu_get_u64(&c);
+	/* feat.dt is not in the feature encoding: the saved ECAP.DT carries it (a state of a model
+	 * before it has DT = 0), as ECAP.PRS carries the page request source. */
+	o->feat.dt = o->ecap & ECAP_DT;
 	o->gsts = lu_get_u32(&c);
 	o->rtaddr = lu_get_u64(&c);
 	o->rta = lu_get_u64(&c);
@@ -400,9 +404,10 @@ int vtd_state_restore(struct vtd *s, const struct vtd_saved *sv, char *why, size
 	pthread_mutex_lock(&s->lock);
 	/* The guest read CAP/ECAP once at boot: the new unit must show it the same. */
 	if (!feat_equal(&s->feat, &sv->feat)) {
-		snprintf(why, why_size, "vtd: the guest saw a feature set (MGAW %u SM %u CM %u NESTED %u ...) this unit does "
-			 "not have (MGAW %u SM %u CM %u NESTED %u ...)", sv->feat.mgaw, sv->feat.sm, sv->feat.cm,
-			 sv->feat.nested, s->feat.mgaw, s->feat.sm, s->feat.cm, s->feat.nested);
+		snprintf(why, why_size, "vtd: the guest saw a feature set (MGAW %u SM %u CM %u NESTED %u DT %u ...) this "
+			 "unit does not have (MGAW %u SM %u CM %u NESTED %u DT %u ...)", sv->feat.mgaw, sv->feat.sm,
+			 sv->feat.cm, sv->feat.nested, sv->feat.dt, s->feat.mgaw, s->feat.sm, s->feat.cm, s->feat.nested,
+			 s->feat.dt);
 		goto out;
 	}
 	if (s->cap != sv->cap || s->ecap != sv->ecap) {

@@ -7,7 +7,8 @@
  *
  *   "vtd", instance 0, version 1, mandatory: the feature set (u8 MGAW, HAW, SAGAW, u8 IR, EIM, QI,
  *   PT, SM, FS, SS, FL1GP, FL5LP, CM, DEST32, NESTED: the new unit's must be the same), u64 CAP,
- *   ECAP (checked against what the features derive, ECAP.PRS/PDS against a page request source),
+ *   ECAP (checked against what the features derive, ECAP.PRS/PDS against a page request source;
+ *   ECAP.DT gives the feature DT, which the feature set does not hold),
  *   u32 GSTS, u64 RTADDR and the root table address SRTP latched, u64 CCMD, IOTLB, IVA, u32 FSTS
  *   (FRI apart), FECTL, FEDATA, FEADDR, FEUADDR, 8 x u64 FRCD low, high, u8 FRI, u64 IQH, IQT, IQA,
  *   IQERCD, u32 ICS, IECTL, IEDATA, IEADDR, IEUADDR, u64 IRTA and the one SIRTP latched, u64 PQH,

@@ -77,6 +77,8 @@ struct iopf_mock_config {
 				     * the one it came with went when it left) or a HWPT that stays */
 	uint32_t sid;               /* the guest's StreamID for it */
 	unsigned int timeout_ms;    /* the guest's answer timeout; 0: the default (iopf.h) */
+	/* --iopf-mock ...,function=on: a PCIe function with ATS and PRI capabilities at the source's requester id */
+	bool function;
 };
 
 struct fdtab_entry;

@@ -146,8 +146,10 @@ void config_run_usage(void)
 	       "  --api-socket path=PATH|fd=N  serve the control API (HTTP, cloud-hypervisor style) on a unix socket\n"
 	       "  --event-monitor path=PATH|fd=N  write VM events there, one JSON object per line\n"
 #ifdef NESTVM_IOMMUFD_TEST
-	       "  --iopf-mock dev_id=N,stdev_id=N,hwpt=N,sid=N[,timeout_ms=N]  (test build) an IOMMUFD_TEST mock\n"
-	       "                          device on --iommufd as the page-request source of StreamID (vtd: requester id) sid\n"
+	       "  --iopf-mock dev_id=N,stdev_id=N,hwpt=N,sid=N[,timeout_ms=N][,function=on|off]  (test build) an\n"
+	       "                          IOMMUFD_TEST mock device on --iommufd as the page-request source of StreamID\n"
+	       "                          (vtd: requester id) sid; function=on: a PCIe function with ATS and PRI\n"
+	       "                          capabilities at that requester id (the vVT-d then offers device-TLBs, ECAP.DT)\n"
 #endif
 	       "  -v, --verbose           debug messages\n"
 	       "  -h, --help              this text\n",
@@ -417,7 +419,8 @@ static int parse_iommufd(struct vm_config *cfg, char *arg)
 }
 
 #ifdef NESTVM_IOMMUFD_TEST
-/* --iopf-mock dev_id=N,stdev_id=N,hwpt=N,sid=N[,timeout_ms=N] (test builds only: iommu/iopf_mock.h). */
+/* --iopf-mock dev_id=N,stdev_id=N,hwpt=N,sid=N[,timeout_ms=N][,function=on|off] (test builds only:
+ * iommu/iopf_mock.h). */
 static int parse_iopf_mock(struct vm_config *cfg, char *arg)
 {
 	const char *orig = strdupa(arg);
@@ -426,12 +429,17 @@ static int parse_iopf_mock(struct vm_config *cfg, char *arg)
 	struct kv kv[KV_MAX];
 
 	if (kv_split(arg, kv, &n))
-		return bad("--iopf-mock", orig, "expected dev_id=N,stdev_id=N,hwpt=N,sid=N[,timeout_ms=N]");
+		return bad("--iopf-mock", orig, "expected dev_id=N,stdev_id=N,hwpt=N,sid=N[,timeout_ms=N][,function=on|off]");
 	for (unsigned int i = 0; i < n; i++) {
 		static const char *const keys[] = { "dev_id", "stdev_id", "hwpt", "sid", "timeout_ms" };
 		unsigned int *dst[] = { &m->dev_id, &m->stdev_id, &m->hwpt_id, &m->sid, &m->timeout_ms };
 		unsigned int k;
 
+		if (!strcmp(kv[i].key, "function")) {
+			if (!kv[i].val || parse_bool(kv[i].val, &m->function))
+				return bad("--iopf-mock", orig, "expected function=on|off");
+			continue;
+		}
 		for (k = 0; k < 5 && strcmp(kv[i].key, keys[k]); k++)
 			;
 		if (k == 5 || !kv[i].val || parse_uint(kv[i].val, k == 3 ? 0 : 1, k == 3 ? 0xffff : UINT32_MAX, dst[k]))

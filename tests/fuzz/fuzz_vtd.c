@@ -17,7 +17,8 @@
  *   [1]      IQA page (low nibble) | QS (bits 6:4) | DW (bit 7)
  *   [2]      IRTA page (low nibble) | S (bits 7:4)
  *   [3]      enables: TE[0] QIE[1] IRE[2] CFI[3] EIME[4] unmask events[5]; KVM's 32-bit
- *            destination ids (feat.dest32)[6]
+ *            destination ids (feat.dest32)[6]; device-TLBs (feat.dt: ECAP.DT, TT 01b, the
+ *            device-TLB descriptors)[7]
  *   [4..11]  four source ids (16-bit)        [12..15] IQT
  *   [16..23] two IOVAs                        [24] NOPS (at most 64)
  *   [25]     nested backend[0], a second assigned device[1], host FL5LP[2] FL1GP[3] SRS[4] EAFS[5]
@@ -167,6 +168,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	       (size_t)(data + size - ram) < RAM_SIZE ? (size_t)(data + size - ram) : RAM_SIZE);
 	vtd_default_features(&f);
 	f.dest32 = data[3] & 0x40;
+	f.dt = data[3] & 0x80;
 	v = viommu_soft_create(&gm);
 	if (v && (data[25] & 1))
 		v = nested_backend(v, data, &f);

@@ -3,8 +3,9 @@
 # Writes the seed inputs of fuzz_vtd (layout: tests/fuzz/fuzz_vtd.c) to corpus/fuzz_vtd/: a root
 # table, a context entry for 00:01.0 over a 4-level second-stage path (legacy mode) or a
 # scalable-mode root/context entry with a PASID directory and table entry over a first-stage path,
-# an invalidation queue with one descriptor of each kind (128- or 256-bit), and an interrupt
-# remapping table, so the fuzzer starts from structures that translate, invalidate and remap.
+# an invalidation queue with one descriptor of each kind (128- or 256-bit; with device-TLBs the
+# device-TLB ones, and TT 01b for 00:01.0 in legacy mode), and an interrupt remapping table, so the
+# fuzzer starts from structures that translate, invalidate and remap.
 # Usage: tests/fuzz/vtd_seeds.py
 import os
 import struct
@@ -13,11 +14,17 @@ PAGE = 4096
 RAM = 0x40000000
 
 
-def ram():
+# Device-TLB (type 3: QDEP, PFSID, SID 00:01.0, 8 KiB with S) and PASID-based device-TLB (type 8,
+# 256-bit only: PASID 0, G) descriptors as Linux fills them.
+DEVTLB = (3 | 31 << 16 | 0xd << 12 | 0xabc << 52 | 8 << 32, 0x1000 | 1)
+PDEVTLB = (8 | 31 << 4 | 0xd << 12 | 0xabc << 52 | 8 << 16, 0x1000 | 1 << 11 | 1)
+
+
+def ram(dt=False):
     img = bytearray(16 * PAGE)
     q = lambda off, v: struct.pack_into('<Q', img, off, v)
     q(0, RAM + 1 * PAGE | 1)                        # root entry, bus 0 -> context table
-    q(1 * PAGE + 8 * 16, RAM + 2 * PAGE | 1)        # context entry 00:01.0: TT 00b, SLPTPTR
+    q(1 * PAGE + 8 * 16, RAM + 2 * PAGE | (1 << 2 if dt else 0) | 1)   # 00:01.0: TT 00b (01b), SLPTPTR
     q(1 * PAGE + 8 * 16 + 8, 2 | 5 << 8)            # AW 2 (4-level), DID 5
     q(1 * PAGE + 16 * 16, RAM + 2 * PAGE | 2 << 2 | 1)   # 00:02.0 pass-through
     for a, b in ((2, 3), (3, 4), (4, 5)):
@@ -26,6 +33,8 @@ def ram():
         q(5 * PAGE + i * 8, RAM + (9 + i) * PAGE | (3 if i & 1 else 1))
     descs = [(2 | 1 << 4, 0), (2 | 3 << 4 | 5 << 16, 0x1000 | 1), (1 | 1 << 4, 0), (1 | 3 << 4 | 8 << 32, 0),
              (4, 0), (4 | 1 << 4 | 3 << 32, 0), (5 | 1 << 5 | 1 << 4 | 0x1234 << 32, RAM + 8 * PAGE)]
+    if dt:
+        descs.insert(-1, DEVTLB)
     for i, (lo, hi) in enumerate(descs):
         q(6 * PAGE + i * 16, lo)
         q(6 * PAGE + i * 16 + 8, hi)
@@ -35,7 +44,7 @@ def ram():
     return bytes(img), len(descs) * 16
 
 
-def ram_scalable():
+def ram_scalable(dt=False):
     img = bytearray(16 * PAGE)
     q = lambda off, v: struct.pack_into('<Q', img, off, v)
     q(0, RAM + 1 * PAGE | 1)                        # scalable root entry, bus 0, devfn 0-127
@@ -51,6 +60,8 @@ def ram_scalable():
         q(5 * PAGE + i * 8, RAM + (12 + (i & 3)) * PAGE | (7 if i & 1 else 5))
     descs = [(2 | 1 << 4, 0), (7 | 3 << 4, 0), (6 | 3 << 4 | 5 << 16, 0x1000 | 1), (6 | 2 << 4 | 5 << 16, 0),
              (1 | 1 << 4, 0), (4, 0), (5 | 1 << 5 | 1 << 4 | 0x1234 << 32, RAM + 8 * PAGE)]
+    if dt:
+        descs[-1:-1] = [DEVTLB, PDEVTLB]
     for i, (lo, hi) in enumerate(descs):
         q(6 * PAGE + i * 32, lo)
         q(6 * PAGE + i * 32 + 8, hi)
@@ -64,7 +75,8 @@ def op(off, width, kind, value):
 
 
 def seed(enables, ops, scalable=False, nested=(0, 0, 0)):
-    img, iqt = ram_scalable() if scalable else ram()
+    dt = bool(enables & 0x80)                                     # device-TLBs (fuzz_vtd.c)
+    img, iqt = ram_scalable(dt) if scalable else ram(dt)
     h = bytearray(32)
     h[0], h[1], h[2], h[3] = 1 << 4 if scalable else 0, 6 | (0x80 if scalable else 0), 7 | 7 << 4, enables
     struct.pack_into('<4H', h, 4, 0x0008, 0x0010, 0x0008, 0x0100)
@@ -95,6 +107,9 @@ def main():
         'nested-refused': seed(0x23, regs + xl, True, (0x03, 1, 0)),
         'nested-inval': seed(0x23, regs, True, (0x1f, 0, 1)),
         'nested-legacy': seed(0x23, xl + regs, False, (0x01, 2, 0)),
+        # device-TLBs: their descriptors in the queue, TT 01b (legacy)
+        'devtlb': seed(0xa3, xl + regs),
+        'scalable-devtlb': seed(0xa3, xl + regs, True),
     }
     for name, data in seeds.items():
         with open(os.path.join(out, name), 'wb') as f:

@@ -321,8 +321,18 @@ int main(void)
 	CHECK(RUN(&c, "--kernel", "k", "--iommufd", "fd=5", "--iopf-mock", "dev_id=1,stdev_id=2,hwpt=3,sid=16") == -EINVAL,
 	      "--iopf-mock needs a vIOMMU");
 	CHECK(!RUN(&c, "--kernel", "k", "--viommu", "vtd", "--iommufd", "fd=5", "--iopf-mock",
-		   "dev_id=1,stdev_id=2,hwpt=3,sid=16") && c.iopf_mock.on && c.iopf_mock.sid == 16,
-	      "--iopf-mock with --iommufd and --viommu vtd (x86_64)");
+		   "dev_id=1,stdev_id=2,hwpt=3,sid=16") && c.iopf_mock.on && c.iopf_mock.sid == 16 && !c.iopf_mock.function,
+	      "--iopf-mock with --iommufd and --viommu vtd (x86_64): no function by default");
+	CHECK(!RUN(&c, "--kernel", "k", "--viommu", "vtd", "--iommufd", "fd=5", "--iopf-mock",
+		   "dev_id=1,stdev_id=2,hwpt=3,sid=16,function=on") && c.iopf_mock.function,
+	      "--iopf-mock function=on");
+	CHECK(!RUN(&c, "--kernel", "k", "--viommu", "vtd", "--iommufd", "fd=5", "--iopf-mock",
+		   "dev_id=1,stdev_id=2,hwpt=3,sid=16,function=off") && !c.iopf_mock.function,
+	      "--iopf-mock function=off");
+	CHECK(RUN(&c, "--kernel", "k", "--viommu", "vtd", "--iommufd", "fd=5", "--iopf-mock",
+		  "dev_id=1,stdev_id=2,hwpt=3,sid=16,function=maybe") == -EINVAL &&
+	      RUN(&c, "--kernel", "k", "--viommu", "vtd", "--iommufd", "fd=5", "--iopf-mock",
+		  "dev_id=1,stdev_id=2,hwpt=3,sid=16,function") == -EINVAL, "--iopf-mock function= junk or empty refused");
 #endif
 #endif
 	/* --viommu */

@@ -193,6 +193,7 @@ static void test_registers(void)
 	      "ECAP: C, QI, IR, EIM, PT");
 	CHECK(((ecap >> 8) & 0x3ff) * 16 == VTD_IVA && (ecap & ECAP_SMTS) && (ecap & ECAP_FLTS) && (ecap & ECAP_SLTS) &&
 	      !(ecap & (1ull << 40)) && !(ecap & (1ull << 26)), "ECAP: IRO, SMTS/FLTS/SLTS, no PASID, no NEST");
+	CHECK(!(ecap & ECAP_DT), "ECAP: no DT by default");
 	CHECK((cap & CAP_FL1GP) && (cap & CAP_FL5LP), "CAP: first-stage 1G and 5-level");
 	CHECK(rd32(VTD_CAP) == (uint32_t)cap && rd32(VTD_CAP + 4) == (uint32_t)(cap >> 32), "CAP in 32-bit halves");
 	wr64(VTD_CAP, 0);
@@ -440,6 +441,95 @@ static void test_iq(void)
 	/* Register-based invalidation is ignored while the queue is enabled. */
 	wr64(VTD_IOTLB, IOTLB_IVT | 1ull << 60);
 	CHECK(rd64(VTD_IOTLB) == (1ull << 60), "IOTLB register with QIE: ignored (no IAIG)");
+}
+
+/* Clears IQE after replacing the descriptor at IQH with a wait (no status write), as Linux does. */
+static void iq_skip_bad(void)
+{
+	put(IQ + rd64(VTD_IQH), 5);
+	put(IQ + rd64(VTD_IQH) + 8, 0);
+	wr32(VTD_FSTS, FSTS_IQE);
+}
+
+static bool iq_stopped(unsigned int iqei)
+{
+	return (rd32(VTD_FSTS) & FSTS_IQE) && (rd64(VTD_IQERCD) & 0xf) == iqei;
+}
+
+/*
+ * Device-TLBs (ECAP.DT, f.dt): the device-TLB (6.5.2.5) and PASID-based device-TLB (6.5.2.6,
+ * 256-bit only) descriptors as Linux fills them (qi_desc_dev_iotlb / _pasid: SID, PFSID, QDEP,
+ * ADDR with S) complete at once; legacy TT 01b translates as TT 00b.
+ */
+static void test_dt(void)
+{
+	/* Type 3: QDEP 31, PFSID 0xabcd (15:12 and 63:52), SID; 8 KiB at 0x10000 (S). */
+	const uint64_t devtlb_lo = 3 | 31u << 16 | 0xdull << 12 | 0xabcull << 52 | (uint64_t)SID << 32;
+	const uint64_t wait_lo = 5 | 1u << 5 | 0x11ull << 32;
+	struct vtd_features f;
+	struct viommu_xlate x;
+	uint64_t root;
+
+	setup();
+	set_context(SID, alloc_table(), 1, false);
+	enable_translation();
+	CHECK(vtd_translate(&s, SID, 0x10000, false, &x) == -EFAULT &&
+	      ((rd64(VTD_FRCD + 8) >> 32) & 0xff) == VTD_FR_CTX_INVALID, "no DT: legacy TT 01b faults (0x03)");
+	wr64(VTD_IQA, IQ);
+	gcmd(GCMD_QIE, 0);
+	const uint64_t dev[1][2] = { { devtlb_lo, 0x10000 | 1 } };
+	iq_push(dev, 1);
+	CHECK(iq_stopped(IQEI_TYPE), "no DT: device-TLB descriptor is IQE, IQEI type");
+
+	vtd_default_features(&f);
+	f.dt = true;
+	setup_with(&f);
+	CHECK(rd64(VTD_ECAP) & ECAP_DT, "dt: ECAP.DT");
+	f.qi = f.ir = f.sm = false;
+	CHECK(!vtd_features_ok(&f), "dt needs QI");
+	root = alloc_table();
+	ss_map(root, 0x10000, DATA, 3);
+	set_context(SID, root, 1, false);
+	enable_translation();
+	CHECK(vtd_translate(&s, SID, 0x10000, false, &x) == 0 && x.pa == DATA, "dt: legacy TT 01b translates");
+	wr64(VTD_IQA, IQ);
+	gcmd(GCMD_QIE, 0);
+	const uint64_t ok[2][2] = { { devtlb_lo, 0x10000 | 1 }, { wait_lo, STATUS } };
+	iq_push(ok, 2);
+	CHECK(!(rd32(VTD_FSTS) & FSTS_IQE) && get(STATUS) == 0x11 && rd64(VTD_IQH) == 32,
+	      "dt: device-TLB descriptor completes, the wait after it writes its status");
+	const uint64_t rsvd[2][2] = { { devtlb_lo | 1ull << 21, 0x10000 }, { devtlb_lo, 0x10000 | 2 } };
+	iq_push(rsvd, 1);
+	CHECK(iq_stopped(IQEI_RSVD) && rd64(VTD_IQH) == 32, "dt: device-TLB with lo bit 21 (reserved): IQE, IQEI rsvd");
+	iq_skip_bad();
+	iq_push(&rsvd[1], 1);
+	CHECK(iq_stopped(IQEI_RSVD), "dt: device-TLB with hi bit 1 (reserved): IQE, IQEI rsvd");
+	iq_skip_bad();
+	const uint64_t pdev[1][2] = { { 8 | (uint64_t)SID << 16, 0x10000 } };
+	iq_push(pdev, 1);
+	CHECK(iq_stopped(IQEI_TYPE), "dt: PASID-based device-TLB on a 128-bit queue: IQE, IQEI type");
+	iq_skip_bad();
+
+	/* 256-bit queue: type 8 (QDEP 31, PFSID 0xabcd, SID, PASID 5; 16 KiB at 0x10000 with S: bit 13
+	 * clear, bit 12 set; G), type 3, a wait. */
+	gcmd(0, GCMD_QIE);
+	memset(gmem_ptr(&gm, IQ, 0x1000), 0, 0x1000);
+	wr64(VTD_IQT, 0);
+	wr64(VTD_IQA, IQ | IQA_DW);
+	gcmd(GCMD_QIE, 0);
+	put(IQ, 8 | 31u << 4 | 0xdull << 12 | 0xabcull << 52 | (uint64_t)SID << 16 | 5ull << 32);
+	put(IQ + 8, 0x11000 | 1u << 11 | 1);
+	put(IQ + 32, devtlb_lo);
+	put(IQ + 40, 0x10000);
+	put(IQ + 64, wait_lo + (1ull << 32));            /* status 0x12 */
+	put(IQ + 72, STATUS);
+	wr64(VTD_IQT, 96);
+	CHECK(!(rd32(VTD_FSTS) & FSTS_IQE) && rd64(VTD_IQH) == 96 && get(STATUS) == 0x12,
+	      "dt, 256-bit: PASID-based and plain device-TLB descriptors complete, the wait writes its status");
+	put(IQ + 96, 8 | (uint64_t)SID << 16);
+	put(IQ + 104, 0x10000 | 1u << 10);
+	wr64(VTD_IQT, 128);
+	CHECK(iq_stopped(IQEI_RSVD) && rd64(VTD_IQH) == 96, "dt: PASID-based device-TLB with hi bit 10 (reserved): IQE");
 }
 
 /*
@@ -783,6 +873,7 @@ int main(void)
 	test_fault_overflow();
 	test_iq();
 	test_qie_enable();
+	test_dt();
 	test_iotlb_register();
 	test_scalable();
 	test_ir();

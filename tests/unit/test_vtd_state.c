@@ -610,6 +610,60 @@ static void test_source_gone(void)
 	unit_fini(&u);
 }
 
+/* Device-TLBs (feat.dt): ECAP.DT carries them across (the feature set's encoding has no DT), so a
+ * unit with DT round-trips, and a state with DT and one without go only to a unit alike. */
+static void test_dt(void)
+{
+	static struct unit a, b, n;
+	static struct vtd_saved sv;
+	struct vtd_features f, nf;
+	struct lu_writer w, w2;
+	struct lu_state st, st2;
+	const struct lu_section *s, *s2;
+	char why[200] = "";
+
+	vtd_default_features(&nf);
+	f = nf;
+	f.dt = true;
+	if (unit_init(&a, &f, NULL) || unit_init(&b, &f, NULL) || unit_init(&n, &nf, NULL)) {
+		CHECK(0, "unit set-up");
+		return;
+	}
+	/* A device-TLB invalidation and a wait consumed. */
+	wr64(&a, VTD_IQA, IQ);
+	gcmd(&a, GCMD_QIE);
+	put(IQ, 3 | (uint64_t)SID << 32);
+	put(IQ + 8, 0x10000);
+	put(IQ + 16, 5 | 1 << 5 | 0x79ull << 32);
+	put(IQ + 24, STATUS);
+	wr64(&a, VTD_IQT, 0x20);
+	CHECK(rd64(&a, VTD_IQH) == 0x20 && (uint32_t)get(STATUS) == 0x79, "dt: a device-TLB descriptor consumed");
+	CHECK(save(&a, &w, &st, &s, &sv, why, sizeof(why)) == 0 && sv.feat.dt && (sv.ecap & ECAP_DT),
+	      "dt: saved and decoded with DT (%s)", why);
+	why[0] = 0;
+	CHECK(vtd_state_restore(&n.s, &sv, why, sizeof(why)) == -EINVAL && strstr(why, "DT 1"),
+	      "dt: restore into a unit without DT refused (%s)", why);
+	why[0] = 0;
+	CHECK(vtd_state_restore(&b.s, &sv, why, sizeof(why)) == 0 && differing(&a, &b, true) == 0,
+	      "dt: restored into a unit with DT, every register the same (%s)", why);
+	CHECK(save(&b, &w2, &st2, &s2, &sv, why, sizeof(why)) == 0 && same_payload(s, s2), "dt: saved again the same");
+	lu_state_free(&st);
+	lu_state_free(&st2);
+	lu_writer_free(&w);
+	lu_writer_free(&w2);
+	/* A state without DT (as every one before it): decoded DT 0, refused by a unit with DT. */
+	CHECK(save(&n, &w, &st, &s, &sv, why, sizeof(why)) == 0 && !sv.feat.dt && !(sv.ecap & ECAP_DT),
+	      "no DT: decoded without (%s)", why);
+	why[0] = 0;
+	CHECK(vtd_state_restore(&a.s, &sv, why, sizeof(why)) == -EINVAL && strstr(why, "DT 0"),
+	      "no DT: restore into a unit with DT refused (%s)", why);
+	lu_state_free(&st);
+	lu_writer_free(&w);
+	unit_fini(&a);
+	unit_fini(&b);
+	unit_fini(&n);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc == 3 && !strcmp(argv[1], "--corpus"))
@@ -623,6 +677,7 @@ int main(int argc, char **argv)
 	test_reachable();
 	test_older_model();
 	test_source_gone();
+	test_dt();
 	gmem_destroy(&gm);
 	return tap_done();
 }
