@@ -25,7 +25,10 @@
  * (nestvm's bounds, timeout: a bench that is not measuring the chain). Exit status 1 when a
  * bench did not complete (no answer for 60 s).
  *
- * usage: iopf-mock [--sid N] [--timeout-ms N] [--bench] -- NESTVM-COMMAND...
+ * With --function nestvm also shows the guest a PCIe function with ATS and PRI at that StreamID
+ * (--iopf-mock ...,function=on: devices/iopf_fn.h), for the guest's own IOMMU driver to own.
+ *
+ * usage: iopf-mock [--sid N] [--timeout-ms N] [--bench] [--function] -- NESTVM-COMMAND...
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -212,7 +215,7 @@ int main(int argc, char **argv)
 	char fdarg[32], mockarg[160], line[256];
 	char **args;
 	int i, fd, status, nargs, errpipe[2] = { -1, -1 };
-	bool bench_mode = false, bench_failed = false;
+	bool bench_mode = false, bench_failed = false, function = false;
 	pthread_t watcher;
 	FILE *errs = NULL;
 	pid_t pid;
@@ -224,11 +227,13 @@ int main(int argc, char **argv)
 			timeout_ms = (unsigned int)strtoul(argv[++i], NULL, 0);
 		else if (!strcmp(argv[i], "--bench"))
 			bench_mode = true;
+		else if (!strcmp(argv[i], "--function"))
+			function = true;
 		else
 			break;
 	}
 	if (i >= argc - 1 || strcmp(argv[i], "--")) {
-		fprintf(stderr, "usage: iopf-mock [--sid N] [--timeout-ms N] [--bench] -- NESTVM-COMMAND...\n");
+		fprintf(stderr, "usage: iopf-mock [--sid N] [--timeout-ms N] [--bench] [--function] -- NESTVM-COMMAND...\n");
 		return 2;
 	}
 	i++;
@@ -258,6 +263,8 @@ int main(int argc, char **argv)
 		      md.mock_domain.out_stdev_id, ia.out_ioas_id, sid);
 	if (timeout_ms)
 		snprintf(mockarg + strlen(mockarg), sizeof(mockarg) - strlen(mockarg), ",timeout_ms=%u", timeout_ms);
+	if (function)
+		snprintf(mockarg + strlen(mockarg), sizeof(mockarg) - strlen(mockarg), ",function=on");
 	nargs = argc - i;
 	args = calloc((size_t)nargs + 5, sizeof(*args));
 	if (!args)

@@ -8,6 +8,7 @@
 #include <stdio.h>
 
 #include "devices/hotplug.h"
+#include "devices/iopf_fn.h"
 #include "devices/pci.h"
 #include "devices/pci_topology.h"
 #include "devices/vfio_pci.h"
@@ -109,6 +110,14 @@ int devices_create(struct vm *vm)
 	int r, fds = -1;
 
 	iommufd_ctx_init(&vm->iommufd, &vm->fds);
+#ifdef NESTVM_IOMMUFD_TEST
+	/* First, so its slot (the mock source's requester id) is not taken by the next-free-slot ones. */
+	if (cfg->iopf_mock.on && cfg->iopf_mock.function) {
+		r = iopf_fn_create(vm, cfg->iopf_mock.sid);
+		if (r)
+			goto err;
+	}
+#endif
 	for (unsigned int i = 0; i < cfg->nr_disks && i < CFG_MAX_DISKS; i++) {
 		r = virtio_blk_create(vm, &cfg->disks[i], i);
 		if (r)
