@@ -73,6 +73,8 @@ check "the harness raised both page requests and iopf_l2 answered them" [ "$step
 check "PRG 1 reached L2's fault queue with its address and permissions (read+write)" \
 	grep -q '^iopf-l2: fault grpid 1 addr 0x10000 perm 3 ' "$T/out" || show "$T/out" 20
 check "PRG 2 too" grep -q '^iopf-l2: fault grpid 2 addr 0x20000 perm 3 ' "$T/out" || show "$T/out" 20
+grep '^iopf-l2: ' "$T/out" | sed 's/^/# L2: /'
+grep 'iopf: StreamID 0x10 PRG [12] cookie [0-9]* answered' "$T/log" | sed 's/^nestvm: debug: /# /'
 answered() { iopf_answered "$T/log" "$@"; }
 check "PRG 1: L2's Success (through its driver's page group response) reached the kernel as SUCCESS with the group's cookie" \
 	answered 1 SUCCESS guest || grep 'PRG 1 ' "$T/log" | sed 's/^/#   /'

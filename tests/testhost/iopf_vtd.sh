@@ -16,8 +16,8 @@
 # (the FAULT object, its fd and the group cross the exec): the guest answers it through the new
 # process and the kernel gets SUCCESS with the cookie the old process read; a request in flight at
 # power-off -> INVALID at shutdown.
-# Why not L2's intel-iommu driver and an L2 iommufd fault queue: docs/iopf.md ("vVT-d: why no L2
-# Linux driver in the proof").
+# The same chain through L2's intel-iommu and an L2 iommufd fault queue, with a PRI function in L2:
+# iopf_linux.sh (docs/iopf.md, "The chain through L2 Linux").
 . tests/testhost/lib.sh
 
 if [ "$NESTVM_ARCH" != x86_64 ]; then
@@ -136,8 +136,8 @@ grep 'iopf: ' "$T/log" | grep -v ' PRG 1[0-3][0-9] ' | sed 's/^/# /'
 # L2's own intel-iommu (scalable mode) on a unit with ECAP.PRS: it enables its page request queue
 # and interrupt, takes the request, finds no PRI-enabled device at requester id 0x10 (there is none
 # in L2: the mock device is no PCI function there) and answers it Invalid Request itself; the
-# kernel gets INVALID through the page group response. This is where the chain to an L2 iommufd
-# fault queue stops (docs/iopf.md, "why no L2 Linux driver").
+# kernel gets INVALID through the page group response. With a PRI function at that id the chain goes
+# on to an L2 iommufd fault queue: iopf_linux.sh.
 rm -f "$T/ctl" "$T/raw" "$T/log"
 mkfifo "$T/ctl"
 b64=$(printf '%s' 'echo "# l2-ready"; sleep 8; grep -i prq /proc/interrupts | sed "s/^ */irq: /";
