@@ -59,6 +59,7 @@ struct viommu_nested {
 	struct evloop *loop;
 	struct fdtab *fds;          /* the vEVENTQ fd's owner (NULL: ours) */
 	bool have_viommu, unbatched;
+	bool adopting;              /* viommu_nested_adopting: attach records configs in soft only */
 	int host_msi_err;           /* 0: host_msi is the first device's software MSI window */
 	uint64_t host_msi;
 	uint32_t parent_id, viommu_id, veventq_id;
@@ -184,7 +185,7 @@ static int nested_attach(struct viommu *v, uint32_t sid, const struct viommu_str
 
 	/* The software backend keeps every stream's config: emulated DMA and assigned devices' MSIs. */
 	r = viommu_attach(n->soft, sid, cfg);
-	if (r || !d)
+	if (r || !d || n->adopting)
 		return r;
 	if (cfg->kind == VIOMMU_CFG_S1 && fail_inject("vste-s1")) {
 		r = -errno;
@@ -212,7 +213,7 @@ static void nested_detach(struct viommu *v, uint32_t sid)
 
 	if (n->soft->ops->detach)
 		n->soft->ops->detach(n->soft, sid);
-	if (d)
+	if (d && !n->adopting)
 		dev_set_cfg(n, d, &abort_cfg);
 }
 
@@ -674,11 +675,11 @@ int viommu_nested_state_get(struct viommu *v, struct viommu_nested_saved *out)
 	memset(out, 0, sizeof(*out));
 	if (!n->have_viommu)
 		return -ENODEV;
-	if (n->fmt->per_hwpt)
-		return -EOPNOTSUPP;     /* no live update of per_hwpt formats (no vDEVICE ids to carry) */
 	out->parent_id = n->parent_id;
 	out->viommu_id = n->viommu_id;
 	out->veventq_id = n->veventq_id;
+	out->blocked_ioas = n->blocked_ioas;
+	out->blocked_id = n->blocked_id;
 	out->next_seq = n->parse.next_seq;
 	out->started = n->parse.started;
 	out->nr_lost = n->parse.nr_lost;
@@ -696,49 +697,86 @@ int viommu_nested_state_get(struct viommu *v, struct viommu_nested_saved *out)
 	return 0;
 }
 
+/* The first adopted device: the objects every device shares, and the vEVENTQ's reader. */
+static int adopt_objects(struct viommu_nested *n, const struct viommu_nested_saved *s, int vfio_fd, char *why,
+			 size_t why_size)
+{
+	int fd, r;
+
+	if (n->fmt->per_hwpt != (s->blocked_id != 0)) {
+		snprintf(why, why_size, "nested vIOMMU: the saved objects are %s, the %s format has %s", s->blocked_id ?
+			 "HWPTs only" : "a vIOMMU object", n->fmt->name, n->fmt->per_hwpt ? "HWPTs only" : "a vIOMMU object");
+		return -EINVAL;
+	}
+	if (n->fmt->per_hwpt) {
+		n->parent_id = s->parent_id;
+		n->blocked_ioas = s->blocked_ioas;
+		n->blocked_id = s->blocked_id;
+		n->host_msi_err = -ENOENT;      /* as make_blocked */
+		n->have_viommu = true;
+		return 0;
+	}
+	fd = fdtab_lookup(n->fds, FD_IOMMUFD_EVENTQ, VIOMMU_NESTED_FD_NAME);
+	if (fd < 0) {
+		snprintf(why, why_size, "nested vIOMMU: the vEVENTQ fd was not handed over");
+		return -ENOENT;
+	}
+	/* Before any read: events the host queued during the update are read by this process. */
+	r = evloop_watch(n->loop, fd, veventq_ready, n, &n->watch);
+	if (r) {
+		snprintf(why, why_size, "nested vIOMMU: watching the handed-over vEVENTQ: %s", strerror(-r));
+		return r;
+	}
+	n->veventq_fd = fd;
+	n->parent_id = s->parent_id;
+	n->viommu_id = s->viommu_id;
+	n->veventq_id = s->veventq_id;
+	n->parse = (struct veventq_parse){ .next_seq = s->next_seq, .started = s->started, .nr_lost = s->nr_lost };
+	n->nr_lost_reported = s->nr_lost_reported;
+	n->have_viommu = true;
+	n->host_msi_err = resv_regions_vfio_msi(vfio_fd, &n->host_msi);
+	return 0;
+}
+
 int viommu_nested_adopt_device(struct viommu *v, const struct viommu_nested_saved *s, int vfio_fd, uint32_t dev_id,
 			       uint32_t sid, char *why, size_t why_size)
 {
 	struct viommu_nested *n = to_nested(v);
 	const struct viommu_nested_saved_dev *o = NULL;
+	struct nested_dev *d;
 	int r;
 
 	for (unsigned int i = 0; i < s->nr_devs; i++)
 		if (s->dev[i].sid == sid)
 			o = &s->dev[i];
 	if (!o || o->dev_id != dev_id || n->nr_devs == NESTED_MAX_DEVS || find_dev(n, sid)) {
-		snprintf(why, why_size, "nested vIOMMU: no saved vDEVICE for device %u as %s 0x%x", dev_id,
+		snprintf(why, why_size, "nested vIOMMU: nothing saved for device %u as %s 0x%x", dev_id,
 			 n->fmt->sid_name, sid);
 		return -EINVAL;
 	}
 	if (!n->have_viommu) {
-		int fd = fdtab_lookup(n->fds, FD_IOMMUFD_EVENTQ, VIOMMU_NESTED_FD_NAME);
-
-		if (fd < 0) {
-			snprintf(why, why_size, "nested vIOMMU: the vEVENTQ fd was not handed over");
-			return -ENOENT;
-		}
-		/* Before any read: events the host queued during the update are read by this process. */
-		r = evloop_watch(n->loop, fd, veventq_ready, n, &n->watch);
-		if (r) {
-			snprintf(why, why_size, "nested vIOMMU: watching the handed-over vEVENTQ: %s", strerror(-r));
+		r = adopt_objects(n, s, vfio_fd, why, why_size);
+		if (r)
 			return r;
-		}
-		n->veventq_fd = fd;
-		n->parent_id = s->parent_id;
-		n->viommu_id = s->viommu_id;
-		n->veventq_id = s->veventq_id;
-		n->parse = (struct veventq_parse){ .next_seq = s->next_seq, .started = s->started, .nr_lost = s->nr_lost };
-		n->nr_lost_reported = s->nr_lost_reported;
-		n->have_viommu = true;
-		n->host_msi_err = resv_regions_vfio_msi(vfio_fd, &n->host_msi);
 	}
-	n->dev[n->nr_devs++] = (struct nested_dev){
+	d = &n->dev[n->nr_devs++];
+	*d = (struct nested_dev){
 		.vfio_fd = vfio_fd, .dev_id = dev_id, .sid = sid, .vdevice_id = o->vdevice_id, .hwpt_id = o->hwpt_id,
 		.data_type = o->data_type, .data_len = o->data_len, .own = o->hwpt_id != 0, .kind = VIOMMU_CFG_S1,
 	};
-	memcpy(n->dev[n->nr_devs - 1].data, o->data, o->data_len);
+	/* per_hwpt: the nest parent (bypass) and the blocked HWPT are shared, never the device's to destroy.
+	 * The tag (which invalidations concern it) comes with the stream's reload. */
+	if (n->fmt->per_hwpt && (o->hwpt_id == n->parent_id || o->hwpt_id == n->blocked_id)) {
+		d->own = false;
+		d->kind = o->hwpt_id == n->parent_id ? VIOMMU_CFG_BYPASS : VIOMMU_CFG_ABORT;
+	}
+	memcpy(d->data, o->data, o->data_len);
 	pr_debug("nested vIOMMU: adopted device %u as %s 0x%x (vDEVICE %u, HWPT %u, vIOMMU %u)", dev_id,
 		 n->fmt->sid_name, sid, o->vdevice_id, o->hwpt_id, n->viommu_id);
 	return 0;
+}
+
+void viommu_nested_adopting(struct viommu *v, bool on)
+{
+	to_nested(v)->adopting = on;
 }

@@ -112,9 +112,14 @@ void viommu_nested_set_unbatched(struct viommu *v, bool on);
  *   the host dropped, u64 of them reported; u32 devices (at most 16), each u32 iommufd device id,
  *   u32 guest stream id, u32 vDEVICE id, u32 nested HWPT id (0: none), u32 its IOMMU_HWPT_DATA_*
  *   type, u32 length (at most 64) + the format's blob it was allocated with (SMMUv3: STE words 0-1).
+ *
+ * Version 2 (written by per_hwpt formats only, so that an older nestvm still takes a vSMMU's
+ * version 1) adds, after the u64 losses: u32 blocked IOAS id, u32 blocked HWPT id (both non-zero);
+ * the vIOMMU, vEVENTQ and vDEVICE ids are then 0 and every device has a HWPT (its own nested one,
+ * the nest parent or the blocked HWPT).
  */
 #define VIOMMU_NESTED_STATE_TYPE "viommu-nested"
-#define VIOMMU_NESTED_STATE_VERSION 1
+#define VIOMMU_NESTED_STATE_VERSION 2
 #define VIOMMU_NESTED_FD_NAME "veventq"
 #define VIOMMU_NESTED_MAX_DEVS 16
 
@@ -123,6 +128,7 @@ struct viommu_nested_saved {
 	uint32_t next_seq;
 	bool started;
 	uint64_t nr_lost, nr_lost_reported;
+	uint32_t blocked_ioas, blocked_id;      /* per_hwpt formats (version 2); 0 otherwise */
 	uint32_t nr_devs;
 	struct viommu_nested_saved_dev {
 		uint32_t dev_id, sid, vdevice_id, hwpt_id, data_type, data_len;
@@ -133,7 +139,7 @@ struct viommu_nested_saved {
 struct lu_writer;
 struct lu_section;
 
-/* The objects and queue state of V (VM paused). -ENODEV: no vIOMMU object yet (nothing to carry). */
+/* The objects and queue state of V (VM paused). -ENODEV: no objects yet (nothing to carry). */
 int viommu_nested_state_get(struct viommu *v, struct viommu_nested_saved *out);
 void viommu_nested_state_put(struct lu_writer *w, const struct viommu_nested_saved *s);
 /* Pure: ids non-zero, distinct devices and stream ids, blob lengths within 64. -EINVAL with WHY. */
@@ -147,5 +153,12 @@ int viommu_nested_state_decode(const struct lu_section *sec, struct viommu_neste
  */
 int viommu_nested_adopt_device(struct viommu *v, const struct viommu_nested_saved *s, int vfio_fd, uint32_t dev_id,
 			       uint32_t sid, char *why, size_t why_size);
+/*
+ * ON: the configs the front-end attaches go to the software backend only, the adopted devices'
+ * HWPTs untouched (a front-end that loads streams before its registers are back: the vVT-d). OFF
+ * again before the streams are reloaded from the restored registers: an unchanged config keeps its
+ * adopted HWPT, a changed one is replaced as at a guest invalidation.
+ */
+void viommu_nested_adopting(struct viommu *v, bool on);
 
 #endif

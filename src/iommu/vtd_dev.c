@@ -109,13 +109,35 @@ static int use_shadow(struct vtd_dev *d)
 	return 0;
 }
 
+/* The nested backend (wrapping the software one) for a host VT-d with CAP / ECAP: the unit then
+ * offers what the host can nest (first stage only, CM = 0). */
+static int use_nested(struct vtd_dev *d, uint64_t cap, uint64_t ecap)
+{
+	struct vm *vm = d->mount.vm;
+	struct viommu *n = viommu_nested_create(&vtd_nested_format, d->mount.backend, vm->iommufd.fd, vm->loop,
+						vm_fdtab(vm));
+	struct vtd_features f;
+	int r = viommu_mount_wrap(&d->mount, n, &d->vtd.lock, &d->vtd.viommu, &d->vtd);
+
+	if (r)
+		return r;
+	d->nested = true;
+	/* tools/bench/viommu-inval compares against one entry per ioctl (QEMU's way). */
+	if (getenv("NESTVM_VIOMMU_UNBATCHED"))
+		viommu_nested_set_unbatched(n, true);
+	f = d->vtd.feat;
+	vtd_nested_features(&f, cap, ecap);
+	pr_info("vtd: nested backend (host VT-d CAP 0x%llx ECAP 0x%llx)", (unsigned long long)cap,
+		(unsigned long long)ecap);
+	return vtd_set_features(&d->vtd, &f);
+}
+
 /*
  * The first assigned device (DEV_ID on IOAS) chooses the backend, which wraps the software one (it
  * keeps the emulated devices): nested when the host VT-d can nest (IOMMU_GET_HW_INFO type
- * INTEL_VTD with ECAP.NEST, and the kernel gives the device a NEST_PARENT HWPT), with the unit's
- * CAP/ECAP then what the host can nest (first stage only, CM = 0); else shadow. The VT-d of QEMU
- * up to 11.1 (the testhost's) has no NEST. backend=nested on a host that cannot nest is an error;
- * backend=shadow never asks the host.
+ * INTEL_VTD with ECAP.NEST, and the kernel gives the device a NEST_PARENT HWPT); else shadow. The
+ * VT-d of QEMU up to 11.1 (the testhost's) has no NEST. backend=nested on a host that cannot nest
+ * is an error; backend=shadow never asks the host.
  */
 static int choose_backend(struct vtd_dev *d, uint32_t dev_id, uint32_t ioas)
 {
@@ -131,53 +153,83 @@ static int choose_backend(struct vtd_dev *d, uint32_t dev_id, uint32_t ioas)
 		pr_err("vtd: backend=nested: %s", why);
 		return r;
 	}
-	if (!r) {
-		struct viommu *n = viommu_nested_create(&vtd_nested_format, d->mount.backend, vm->iommufd.fd, vm->loop,
-							vm_fdtab(vm));
-		struct vtd_features f;
-
-		r = viommu_mount_wrap(&d->mount, n, &d->vtd.lock, &d->vtd.viommu, &d->vtd);
-		if (r)
-			return r;
-		d->nested = true;
-		/* tools/bench/viommu-inval compares against one entry per ioctl (QEMU's way). */
-		if (getenv("NESTVM_VIOMMU_UNBATCHED"))
-			viommu_nested_set_unbatched(n, true);
-		f = d->vtd.feat;
-		vtd_nested_features(&f, cap, ecap);
-		pr_info("vtd: nested backend (host VT-d CAP 0x%llx ECAP 0x%llx)", (unsigned long long)cap,
-			(unsigned long long)ecap);
-		return vtd_set_features(&d->vtd, &f);
-	}
+	if (!r)
+		return use_nested(d, cap, ecap);
 	if (want == VIOMMU_BACKEND_AUTO)
 		pr_info("vtd: shadow backend: %s", why);
 	return use_shadow(d);
 }
 
 /*
- * A live update: the previous process's backend, the shadow one (the nested one is refused before
- * the update, vtd_dev_state_refusal). Its devices adopt their IOASes as they are, and configs the
- * unit loads before its registers are back (an assigned source id's eager load) change nothing.
+ * A live update by exec: the previous process's shadow backend. Its devices adopt their IOASes as
+ * they are, and configs the unit loads before its registers are back (an assigned source id's eager
+ * load) change nothing.
  */
-static int adopt_shadow(struct vtd_dev *d)
+static int adopt_shadow(struct vtd_dev *d, const struct lu_section *s)
 {
 	struct vm *vm = d->mount.vm;
-	const struct lu_section *s = lu_state_find(vm->restore, VIOMMU_SHADOW_STATE_TYPE, 0);
 	int r;
 
-	if (!s) {
-		snprintf(vm->restore_why, sizeof(vm->restore_why), "vtd: no saved shadow vIOMMU for the assigned devices");
-		return -EINVAL;
-	}
-	d->adopt = calloc(1, sizeof(*d->adopt));
-	if (!d->adopt)
+	d->shadow_saved = calloc(1, sizeof(*d->shadow_saved));
+	if (!d->shadow_saved)
 		return err_num(ENOMEM, "vtd: restoring the shadow vIOMMU");
-	r = viommu_shadow_state_decode(s, d->adopt, vm->restore_why, sizeof(vm->restore_why));
+	r = viommu_shadow_state_decode(s, d->shadow_saved, vm->restore_why, sizeof(vm->restore_why));
 	if (!r)
 		r = use_shadow(d);
 	if (!r)
 		viommu_shadow_adopting(d->mount.backend, true);
 	return r;
+}
+
+/*
+ * ... or its nested backend: the nest parent, blocked and nested HWPTs are adopted by id, so only
+ * IOMMU_GET_HW_INFO is asked (for the features the guest saw; vtd_state_restore checks them), no
+ * probe HWPT allocated. Until the registers are back the configs the unit loads (TE still 0)
+ * change nothing in the kernel.
+ */
+static int adopt_nested(struct vtd_dev *d, uint32_t dev_id, const struct lu_section *s)
+{
+	struct vm *vm = d->mount.vm;
+	uint64_t cap, ecap;
+	char why[192];
+	int r;
+
+	d->nested_saved = malloc(sizeof(*d->nested_saved));
+	if (!d->nested_saved)
+		return err_num(ENOMEM, "vtd: restoring the nested vIOMMU");
+	r = viommu_nested_state_decode(s, d->nested_saved, vm->restore_why, sizeof(vm->restore_why));
+	if (r)
+		return r;
+	r = vtd_nested_host_info(vm->iommufd.fd, dev_id, &cap, &ecap, why, sizeof(why));
+	if (r) {
+		snprintf(vm->restore_why, sizeof(vm->restore_why), "vtd: the saved nested vIOMMU on this host: %s", why);
+		return r;
+	}
+	r = use_nested(d, cap, ecap);
+	if (!r)
+		viommu_nested_adopting(d->mount.backend, true);
+	return r;
+}
+
+/* The backend the saved state has, which --viommu vtd,backend= must allow. */
+static int adopt_backend(struct vtd_dev *d, uint32_t dev_id)
+{
+	struct vm *vm = d->mount.vm;
+	enum viommu_backend want = vm->cfg ? vm->cfg->viommu_backend : VIOMMU_BACKEND_AUTO;
+	const struct lu_section *n = lu_state_find(vm->restore, VIOMMU_NESTED_STATE_TYPE, 0);
+	const struct lu_section *s = lu_state_find(vm->restore, VIOMMU_SHADOW_STATE_TYPE, 0);
+
+	if (!n && !s) {
+		snprintf(vm->restore_why, sizeof(vm->restore_why),
+			 "vtd: no saved nested or shadow vIOMMU for the assigned devices");
+		return -EINVAL;
+	}
+	if ((n && want == VIOMMU_BACKEND_SHADOW) || (!n && want == VIOMMU_BACKEND_NESTED)) {
+		snprintf(vm->restore_why, sizeof(vm->restore_why), "vtd: the saved vIOMMU has the %s backend, this VM "
+			 "asks for backend=%s", n ? "nested" : "shadow", n ? "shadow" : "nested");
+		return -EINVAL;
+	}
+	return n ? adopt_nested(d, dev_id, n) : adopt_shadow(d, s);
 }
 
 /*
@@ -199,7 +251,7 @@ static int dev_attach_vfio(void *opaque, int vfio_fd, uint32_t dev_id, uint32_t 
 
 	if (!d->shadow && !d->nested) {
 		if (adopt)
-			r = adopt_shadow(d);
+			r = adopt_backend(d, dev_id);
 		else if (!running)
 			r = choose_backend(d, dev_id, ioas);
 		else if (d->vtd.feat.cm)
@@ -211,10 +263,12 @@ static int dev_attach_vfio(void *opaque, int vfio_fd, uint32_t dev_id, uint32_t 
 			return r;
 	}
 	pthread_mutex_lock(&d->vtd.lock);
-	if (adopt)
-		r = d->nested ? -EINVAL :
-		    viommu_shadow_adopt_device(d->mount.backend, d->adopt, vfio_fd, dev_id, ioas, rid, vm->restore_why,
+	if (adopt && d->nested)
+		r = viommu_nested_adopt_device(d->mount.backend, d->nested_saved, vfio_fd, dev_id, rid, vm->restore_why,
 					       sizeof(vm->restore_why));
+	else if (adopt)
+		r = viommu_shadow_adopt_device(d->mount.backend, d->shadow_saved, vfio_fd, dev_id, ioas, rid,
+					       vm->restore_why, sizeof(vm->restore_why));
 	else if (d->nested)
 		r = viommu_nested_add_device(d->mount.backend, vfio_fd, dev_id, ioas, rid);
 	else
@@ -367,11 +421,23 @@ err_free:
 	return r;
 }
 
-const char *vtd_dev_state_refusal(const struct vtd_dev *d)
+/* The nested backend's objects (under the unit's lock, as the shadow's devices). */
+static int save_nested(struct vtd_dev *d, struct lu_writer *w)
 {
-	if (d->nested)
-		return "--viommu vtd with the nested backend: its nested HWPTs are not carried across an update yet";
-	return NULL;
+	struct viommu_nested_saved *n = malloc(sizeof(*n));
+	int r;
+
+	if (!n)
+		return err_num(ENOMEM, "vtd: saving the nested vIOMMU");
+	pthread_mutex_lock(&d->vtd.lock);
+	r = viommu_nested_state_get(d->mount.backend, n);
+	pthread_mutex_unlock(&d->vtd.lock);
+	if (!r) {
+		viommu_nested_state_put(w, n);
+		r = lu_writer_end(w);
+	}
+	free(n);
+	return r;
 }
 
 int vtd_dev_state_save(struct vtd_dev *d, struct lu_writer *w)
@@ -383,9 +449,21 @@ int vtd_dev_state_save(struct vtd_dev *d, struct lu_writer *w)
 		r = viommu_shadow_state_save(d->mount.backend, w);
 		pthread_mutex_unlock(&d->vtd.lock);
 	}
+	if (!r && d->nested)
+		r = save_nested(d, w);
 	if (!r && d->src.iopf)
 		r = iopf_source_save(&d->src, w);
 	return r;
+}
+
+static void free_saved(struct vtd_dev *d)
+{
+	if (d->shadow_saved)
+		viommu_shadow_saved_free(d->shadow_saved);
+	free(d->shadow_saved);
+	free(d->nested_saved);
+	d->shadow_saved = NULL;
+	d->nested_saved = NULL;
 }
 
 int vtd_dev_state_restore(struct vtd_dev *d, const struct lu_state *st, char *why, size_t why_size)
@@ -408,12 +486,24 @@ int vtd_dev_state_restore(struct vtd_dev *d, const struct lu_state *st, char *wh
 			 d->shadow ? "one" : "no assigned device to adopt it");
 		return -EINVAL;
 	}
+	if (!d->nested != !lu_state_find(st, VIOMMU_NESTED_STATE_TYPE, 0)) {
+		snprintf(why, why_size, "vtd: a nested vIOMMU was %s, the VM has %s", d->nested ? "not saved" : "saved",
+			 d->nested ? "one" : "no nested backend to adopt it");
+		return -EINVAL;
+	}
 	sv = malloc(sizeof(*sv));
 	if (!sv)
 		return -ENOMEM;
 	r = vtd_state_decode(s, sv, why, why_size);
-	/* The assigned streams' configs come back from the guest's tables, recorded by the shadow
-	 * backend (still adopting): what their IOASes hold is what the guest last invalidated. */
+	/* The assigned streams' configs come back from the guest's tables when the registers do. The
+	 * shadow backend (still adopting) only records them: what their IOASes hold is what the guest
+	 * last invalidated. The nested one takes them (no longer adopting): an unchanged PASID entry
+	 * keeps its adopted HWPT without an ioctl and gives it its domain id for invalidations. */
+	if (d->nested) {
+		pthread_mutex_lock(&d->vtd.lock);
+		viommu_nested_adopting(d->mount.backend, false);
+		pthread_mutex_unlock(&d->vtd.lock);
+	}
 	if (!r)
 		r = vtd_state_restore(&d->vtd, sv, why, why_size);
 	free(sv);
@@ -422,11 +512,7 @@ int vtd_dev_state_restore(struct vtd_dev *d, const struct lu_state *st, char *wh
 		viommu_shadow_adopting(d->mount.backend, false);
 		pthread_mutex_unlock(&d->vtd.lock);
 	}
-	if (d->adopt) {
-		viommu_shadow_saved_free(d->adopt);
-		free(d->adopt);
-		d->adopt = NULL;
-	}
+	free_saved(d);
 	return r;
 }
 
@@ -441,8 +527,6 @@ void vtd_dev_destroy(struct vm *vm, struct vtd_dev *d)
 	viommu_mount_hide(&d->mount);
 	vtd_destroy(&d->vtd);
 	viommu_mount_fini(&d->mount);
-	if (d->adopt)
-		viommu_shadow_saved_free(d->adopt);
-	free(d->adopt);
+	free_saved(d);
 	free(d);
 }

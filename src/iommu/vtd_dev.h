@@ -22,6 +22,7 @@
 
 struct lu_state;
 struct lu_writer;
+struct viommu_nested_saved;
 struct viommu_shadow_saved;
 struct vm;
 
@@ -31,7 +32,10 @@ struct vtd_dev {
 	bool shadow;
 	bool nested;                    /* (one or the other once a device is assigned) */
 	struct iopf_source src;         /* the page-request source, if any (test builds: the mock device) */
-	struct viommu_shadow_saved *adopt;      /* restoring: the saved shadow devices, until the registers are back */
+	/* Restoring by exec: the saved devices of the backend adopted (one or the other), until the
+	 * registers are back. */
+	struct viommu_shadow_saved *shadow_saved;
+	struct viommu_nested_saved *nested_saved;
 };
 
 /* Creates the unit at BASE (VTD_MMIO_SIZE bytes) with the default feature set, and device-TLBs
@@ -43,9 +47,9 @@ void vtd_dev_destroy(struct vm *vm, struct vtd_dev *d);
 
 /*
  * Live update by re-exec (docs/liveupdate.md): the register model (vtd_state.h) and, with assigned
- * devices, the shadow backend's devices (viommu_shadow.h). The nested backend is not carried.
+ * devices, the backend's devices: the shadow one's (viommu_shadow.h) or the nested one's
+ * (viommu_nested.h: the nest parent, blocked and nested HWPTs by id).
  */
-const char *vtd_dev_state_refusal(const struct vtd_dev *d);
 int vtd_dev_state_save(struct vtd_dev *d, struct lu_writer *w);
 /* After the assigned devices adopted their IOASes (at VM build), before the PCI functions' state. */
 int vtd_dev_state_restore(struct vtd_dev *d, const struct lu_state *st, char *why, size_t why_size);

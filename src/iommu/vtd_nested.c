@@ -138,14 +138,11 @@ void vtd_nested_features(struct vtd_features *f, uint64_t host_cap, uint64_t hos
 		f->sagaw = (uint8_t)sagaw;
 }
 
-int vtd_nested_probe(int iommufd, uint32_t dev_id, uint32_t ioas, uint64_t *cap, uint64_t *ecap, char *why,
-		     size_t why_size)
+int vtd_nested_host_info(int iommufd, uint32_t dev_id, uint64_t *cap, uint64_t *ecap, char *why, size_t why_size)
 {
 	struct iommu_hw_info_vtd info = { 0 };
 	struct iommu_hw_info hi = { .size = sizeof(hi), .dev_id = dev_id, .data_len = sizeof(info),
 				    .data_uptr = (uintptr_t)&info };
-	struct iommu_hwpt_alloc a = { .size = sizeof(a), .flags = IOMMU_HWPT_ALLOC_NEST_PARENT, .dev_id = dev_id,
-				      .pt_id = ioas, .data_type = IOMMU_HWPT_DATA_NONE };
 	const char *w;
 
 	if (ioctl(iommufd, IOMMU_GET_HW_INFO, &hi)) {
@@ -162,6 +159,20 @@ int vtd_nested_probe(int iommufd, uint32_t dev_id, uint32_t ioas, uint64_t *cap,
 			 (unsigned long long)info.ecap_reg);
 		return -EOPNOTSUPP;
 	}
+	*cap = info.cap_reg;
+	*ecap = info.ecap_reg;
+	return 0;
+}
+
+int vtd_nested_probe(int iommufd, uint32_t dev_id, uint32_t ioas, uint64_t *cap, uint64_t *ecap, char *why,
+		     size_t why_size)
+{
+	struct iommu_hwpt_alloc a = { .size = sizeof(a), .flags = IOMMU_HWPT_ALLOC_NEST_PARENT, .dev_id = dev_id,
+				      .pt_id = ioas, .data_type = IOMMU_HWPT_DATA_NONE };
+	int r = vtd_nested_host_info(iommufd, dev_id, cap, ecap, why, why_size);
+
+	if (r)
+		return r;
 	if (ioctl(iommufd, IOMMU_HWPT_ALLOC, &a)) {
 		int e = errno;
 
@@ -169,7 +180,5 @@ int vtd_nested_probe(int iommufd, uint32_t dev_id, uint32_t ioas, uint64_t *cap,
 		return -e;
 	}
 	iommufd_destroy(iommufd, a.out_hwpt_id);
-	*cap = info.cap_reg;
-	*ecap = info.ecap_reg;
 	return 0;
 }

@@ -40,6 +40,12 @@ int vtd_nested_host_check(uint64_t cap, uint64_t ecap, const char **why);
  */
 void vtd_nested_features(struct vtd_features *f, uint64_t host_cap, uint64_t host_ecap);
 /*
+ * Device DEV_ID's host VT-d (IOMMU_GET_HW_INFO, nothing allocated): 0 with *CAP / *ECAP when it is
+ * of type INTEL_VTD and can nest (a live update adopting the nested objects asks only this), or
+ * -errno with WHY (nothing reported).
+ */
+int vtd_nested_host_info(int iommufd, uint32_t dev_id, uint64_t *cap, uint64_t *ecap, char *why, size_t why_size);
+/*
  * Whether device DEV_ID (bound to IOMMUFD, on IOAS) can go on the nested backend: its
  * IOMMU_GET_HW_INFO is of type INTEL_VTD with a host that can nest, and the kernel gives it a
  * NEST_PARENT HWPT on IOAS (allocated and destroyed again). 0 with *CAP / *ECAP, or -errno with

@@ -25,8 +25,8 @@
  * model that did not fetch on QIE (those descriptors are fetched at the next IQT write or IQE clear).
  *
  * This is the register model's section only: the shadow backend's devices (their IOASes and what is
- * mapped in them) have their own ("viommu-shadow", viommu_shadow.h), and vtd_dev.c saves and restores
- * both; the nested backend is not carried (vtd_dev_state_refusal).
+ * mapped in them) have their own ("viommu-shadow", viommu_shadow.h), as do the nested backend's
+ * objects ("viommu-nested", viommu_nested.h); vtd_dev.c saves and restores them with this one.
  */
 #ifndef NESTVM_VTD_STATE_H
 #define NESTVM_VTD_STATE_H

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
- * The live-update sections of emulated devices and the vSMMU (docs/liveupdate.md): "virtio-pci",
- * "virtio-blk", "virtio-console", "viommu-nested" and "viommu-shadow" (round trips, every truncation, each invalid
- * field), and "smmuv3": a model driven as Linux's driver does (tables, queues, a stage-1 stream, a
+ * The live-update sections of emulated devices and the vIOMMUs (docs/liveupdate.md): "virtio-pci",
+ * "virtio-blk", "virtio-console", "viommu-nested" (versions 1 and 2) and "viommu-shadow" (round
+ * trips, every truncation, each invalid field), and "smmuv3": a model driven as Linux's driver does (tables, queues, a stage-1 stream, a
  * fault recorded), saved, restored into a new frozen model over the same guest RAM, which then
  * reads back the same registers, translates the same way and records the next event after the old.
  * `test_lu_emulated --corpus DIR` also writes fuzz_state_format seeds of the sections.
@@ -278,8 +278,8 @@ static void test_nested(void)
 	lu_writer_end(&w);
 	s = only(&w, &st, VIOMMU_NESTED_STATE_TYPE);
 	seed(&w, "viommu-nested");
-	CHECK(s && !viommu_nested_state_decode(s, &out, why, sizeof(why)) && !memcmp(&out, &good, sizeof(out)),
-	      "viommu-nested: round trip (%s)", why);
+	CHECK(s && s->version == 1 && !viommu_nested_state_decode(s, &out, why, sizeof(why)) &&
+	      !memcmp(&out, &good, sizeof(out)), "viommu-nested: round trip, version 1 (an older nestvm reads it) (%s)", why);
 	if (s)
 		truncations("viommu-nested", s, dec_nested, &out);
 	lu_state_free(&st);
@@ -314,6 +314,53 @@ static void test_nested(void)
 		s = only(&w, &st, VIOMMU_NESTED_STATE_TYPE);
 		CHECK(s && viommu_nested_state_decode(s, &out, why, sizeof(why)) == -EINVAL, "viommu-nested: %s refused (%s)",
 		      what[i], why);
+		lu_state_free(&st);
+		lu_writer_free(&w);
+	}
+}
+
+/* Version 2: a format without vIOMMU object (VT-d): the blocked IOAS and HWPT, no vIOMMU, vEVENTQ or vDEVICE ids. */
+static void test_nested_per_hwpt(void)
+{
+	static struct viommu_nested_saved good, out, c;
+	const struct lu_section *s;
+	struct lu_writer w;
+	struct lu_state st;
+	char why[200] = "";
+
+	good = (struct viommu_nested_saved){ .parent_id = 17, .blocked_ioas = 18, .blocked_id = 19, .nr_devs = 2 };
+	good.dev[0] = (struct viommu_nested_saved_dev){ .dev_id = 10, .sid = 8, .hwpt_id = 20, .data_type = 3, .data_len = 24 };
+	memset(good.dev[0].data, 0xcd, 24);
+	good.dev[1] = (struct viommu_nested_saved_dev){ .dev_id = 11, .sid = 16, .hwpt_id = 17 };      /* on the parent */
+	lu_writer_init(&w);
+	viommu_nested_state_put(&w, &good);
+	lu_writer_end(&w);
+	s = only(&w, &st, VIOMMU_NESTED_STATE_TYPE);
+	seed(&w, "viommu-nested-hwpt");
+	CHECK(s && s->version == 2 && !viommu_nested_state_decode(s, &out, why, sizeof(why)) &&
+	      !memcmp(&out, &good, sizeof(out)), "viommu-nested HWPT-only: version 2 round trip (%s)", why);
+	if (s)
+		truncations("viommu-nested HWPT-only", s, dec_nested, &out);
+	lu_state_free(&st);
+	lu_writer_free(&w);
+	for (int i = 0; i < 5; i++) {
+		static const char *const what[] = { "a vIOMMU id", "blocked IOAS id 0", "the blocked HWPT is the parent",
+						    "a vDEVICE id", "a device on no HWPT" };
+
+		c = good;
+		switch (i) {
+		case 0: c.viommu_id = 4; break;
+		case 1: c.blocked_ioas = 0; break;
+		case 2: c.blocked_id = 17; break;
+		case 3: c.dev[1].vdevice_id = 6; break;
+		case 4: c.dev[0].hwpt_id = 0; break;
+		}
+		lu_writer_init(&w);
+		viommu_nested_state_put(&w, &c);
+		lu_writer_end(&w);
+		s = only(&w, &st, VIOMMU_NESTED_STATE_TYPE);
+		CHECK(s && viommu_nested_state_decode(s, &out, why, sizeof(why)) == -EINVAL,
+		      "viommu-nested HWPT-only: %s refused (%s)", what[i], why);
 		lu_state_free(&st);
 		lu_writer_free(&w);
 	}
@@ -519,6 +566,7 @@ int main(int argc, char **argv)
 	test_virtio_blk();
 	test_virtio_con();
 	test_nested();
+	test_nested_per_hwpt();
 	test_shadow();
 	test_smmuv3();
 	return tap_done();

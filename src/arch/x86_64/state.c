@@ -29,6 +29,7 @@
 #include "iommu/fail_inject.h"
 #include "iommu/iopf.h"
 #include "iommu/iopf_mock.h"
+#include "iommu/viommu_nested.h"
 #include "iommu/viommu_shadow.h"
 #include "iommu/vtd_dev.h"
 #include "iommu/vtd_state.h"
@@ -48,6 +49,7 @@ static const struct lu_section_spec specs[] = {
 	/* --viommu vtd (checked by vtd_dev_state_restore: present exactly when the VM has one). */
 	{ VTD_STATE_TYPE, 1, VTD_STATE_VERSION, false, false },
 	{ VIOMMU_SHADOW_STATE_TYPE, 1, VIOMMU_SHADOW_STATE_VERSION, false, false },
+	{ VIOMMU_NESTED_STATE_TYPE, 1, VIOMMU_NESTED_STATE_VERSION, false, false },
 	/* Its page-request source (test builds: the IOMMUFD_TEST mock device). */
 	{ IOPF_STATE_TYPE, 1, IOPF_STATE_VERSION, false, false },
 	{ IOPF_MOCK_STATE_TYPE, 1, IOPF_MOCK_STATE_VERSION, false, false },
@@ -87,13 +89,7 @@ void x86_state_probe(struct vm *vm, struct vcpu *v)
 
 const char *arch_state_refusal(struct vm *vm)
 {
-	const char *why = vm->arch.vtd ? vtd_dev_state_refusal(vm->arch.vtd) : NULL;
-
-	if (why)
-		return why;
-	if (vm->arch.lu_refusal)
-		return vm->arch.lu_refusal;
-	return NULL;
+	return vm->arch.lu_refusal;
 }
 
 static int ports_save(struct vm *vm, struct lu_writer *w)

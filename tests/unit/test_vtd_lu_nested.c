@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The nested vVT-d across a live update (vtd_dev.c, viommu_nested.c; docs/liveupdate.md), over the
+ * fake iommufd (tests/fuzz/fake_iommufd.c). By exec: a VM whose guest put one assigned device on a
+ * first-stage PASID entry (a nested HWPT) and another in pass-through (the nest parent) is saved;
+ * a second VM in restore mode, on the same fake (its objects live on, as across an exec), adopts
+ * them: only IOMMU_GET_HW_INFO is asked, both devices stay where they were, and the guest's next
+ * invalidations reach the adopted HWPT. A saved backend the new VM may not have is refused with a
+ * reason. By kexec (a new iommufd): the backend is chosen afresh and the HWPT made from the guest's
+ * tables. No testhost VT-d can nest, so this is the only test of it (docs/viommu.md).
+ */
+#include <errno.h>
+#include <linux/iommufd.h>
+#include <linux/vfio.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "../fuzz/fake_iommufd.h"
+#include "devices/pci.h"
+#include "iommu/viommu_nested.h"
+#include "iommu/viommu_shadow.h"
+#include "iommu/vtd_dev.h"
+#include "iommu/vtd_nested.h"
+#include "iommu/vtd_state.h"
+#include "liveupdate/state_format.h"
+#include "tap.h"
+#include "vmm/evloop.h"
+#include "vmm/fdtab.h"
+#include "vmm/vm.h"
+
+#define VTD_BASE    0xfed90000ull
+#define RAM_BASE    0x40000000ull
+#define RAM_SIZE    (4ull << 20)
+#define ROOT        (RAM_BASE + 0x100000)
+#define SM_CTX      (RAM_BASE + 0x101000)
+#define PASID_DIR1  (RAM_BASE + 0x102000)
+#define PASID_TBL1  (RAM_BASE + 0x103000)
+#define PASID_DIR2  (RAM_BASE + 0x104000)
+#define PASID_TBL2  (RAM_BASE + 0x105000)
+#define IQ          (RAM_BASE + 0x110000)
+#define STATUS      (RAM_BASE + 0x130000)
+#define FS1         (RAM_BASE + 0x200000)       /* the guest's first-stage tables (never walked here) */
+
+#define IOAS        2
+#define SID1        0x0008
+#define SID2        0x0010
+#define DID1        5
+
+#define HOST_CAP    (VTD_HOST_CAP_FL1GP | (47ull << 16) | (0x4ull << 8))
+#define HOST_ECAP   (VTD_HOST_ECAP_NEST | VTD_HOST_ECAP_SMTS | VTD_HOST_ECAP_SLTS | VTD_HOST_ECAP_FLTS | 1ull << 31)   /* and SRS */
+
+#define D_CC_GLOBAL     (1ull | 1ull << 4)
+#define D_PC_GLOBAL     (7ull | 3ull << 4)
+#define D_IOTLB(g, did) (2ull | (uint64_t)(g) << 4 | (uint64_t)(did) << 16)
+#define D_PIOTLB(g, did, pasid) (6ull | (uint64_t)(g) << 4 | (uint64_t)(did) << 16 | (uint64_t)(pasid) << 32)
+#define D_WAIT(data)    (5ull | 1ull << 5 | (uint64_t)(data) << 32)
+#define IH              (1ull << 6)
+
+static const struct lu_section_spec specs[] = {
+	{ VTD_STATE_TYPE, 1, VTD_STATE_VERSION, false, false },
+	{ VIOMMU_NESTED_STATE_TYPE, 1, VIOMMU_NESTED_STATE_VERSION, false, false },
+	{ VIOMMU_SHADOW_STATE_TYPE, 1, VIOMMU_SHADOW_STATE_VERSION, false, false },
+};
+
+struct tvm {
+	struct vm vm;
+	struct vm_config cfg;
+	struct vtd_dev *d;
+};
+
+static int iommufd, vfio1, vfio2;
+static struct evloop *loop;
+static struct tvm *g;           /* the VM the guest helpers below act on */
+
+/* A VM with a vVT-d (--viommu vtd,backend=B), restoring RESTORE (NULL: a boot) by exec or, with
+ * REOPENS, after a kexec; its RAM a copy of FROM's (the memfd across the exec). */
+static int vm_make(struct tvm *t, enum viommu_backend b, const struct lu_state *restore, bool reopens,
+		   struct tvm *from)
+{
+	static const struct fdtab_entry luo_fd;        /* any: vm_restore_reopens looks for LUO fds */
+
+	memset(t, 0, sizeof(*t));
+	t->cfg = (struct vm_config){ .viommu_model = VIOMMU_MODEL_VTD, .viommu_backend = b };
+	if (reopens) {
+		t->cfg.lu_fds = &luo_fd;
+		t->cfg.nr_lu_fds = 1;
+	}
+	t->vm.cfg = &t->cfg;
+	t->vm.vm_fd = t->vm.kvm_fd = -1;
+	t->vm.loop = loop;
+	t->vm.restore = restore;
+	t->vm.iommufd.fd = iommufd;
+	if (gmem_add_ram(&t->vm.mem, RAM_BASE, RAM_SIZE, false) || bus_init(&t->vm.mmio, "mmio") ||
+	    bus_init(&t->vm.pio, "pio") || pci_host_create(&t->vm) || vtd_dev_create(&t->vm, VTD_BASE, false, &t->d))
+		return -EIO;
+	if (from)
+		memcpy(gmem_ptr(&t->vm.mem, RAM_BASE, RAM_SIZE), gmem_ptr(&from->vm.mem, RAM_BASE, RAM_SIZE), RAM_SIZE);
+	g = t;
+	return 0;
+}
+
+static void vm_free(struct tvm *t)
+{
+	pci_host_remove_all(t->vm.pci);
+	vtd_dev_destroy(&t->vm, t->d);
+	pci_host_destroy(&t->vm);
+	bus_destroy(&t->vm.pio);
+	bus_destroy(&t->vm.mmio);
+	gmem_destroy(&t->vm.mem);
+}
+
+static int attach(struct tvm *t, int vfio, uint32_t dev_id, uint16_t sid)
+{
+	return pci_host_viommu_attach_vfio(t->vm.pci, vfio, dev_id, IOAS, sid);
+}
+
+static void mmio(uint64_t off, uint64_t x, uint32_t len, bool write, uint64_t *out)
+{
+	uint8_t d[8] = { 0 };
+
+	for (int i = 0; i < 8; i++)
+		d[i] = (uint8_t)(x >> (8 * i));
+	vtd_mmio(&g->d->vtd, off, d, len, write);
+	if (out) {
+		*out = 0;
+		for (int i = (int)len - 1; i >= 0; i--)
+			*out = *out << 8 | d[i];
+	}
+}
+
+static uint64_t rd(uint64_t off, uint32_t len)
+{
+	uint64_t x;
+
+	mmio(off, 0, len, false, &x);
+	return x;
+}
+
+static void wr(uint64_t off, uint64_t x, uint32_t len)
+{
+	mmio(off, x, len, true, NULL);
+}
+
+static void put(uint64_t pa, uint64_t x)
+{
+	memcpy(gmem_ptr(&g->vm.mem, pa, 8), &x, 8);
+}
+
+static uint32_t get32(uint64_t pa)
+{
+	uint32_t x;
+
+	memcpy(&x, gmem_ptr(&g->vm.mem, pa, 4), 4);
+	return x;
+}
+
+static void gcmd(uint32_t set)
+{
+	uint32_t st = (uint32_t)rd(VTD_GSTS, 4) & (GCMD_TE | GCMD_QIE | GCMD_IRE | GCMD_CFI);
+
+	wr(VTD_GCMD, st | set, 4);
+}
+
+static void iq_push(const uint64_t (*d)[2], unsigned int nr)
+{
+	uint64_t t = rd(VTD_IQT, 8);
+
+	for (unsigned int i = 0; i < nr; i++) {
+		put(IQ + t, d[i][0]);
+		put(IQ + t + 8, d[i][1]);
+		put(IQ + t + 16, 0);
+		put(IQ + t + 24, 0);
+		t = (t + 32) % 0x1000;
+	}
+	wr(VTD_IQT, t, 8);
+}
+
+/* Scalable-mode context entry of SID -> PASID directory DIR -> table TBL, whose entry 0 (RID_PASID)
+ * has PGTT with domain DID and first-stage qword Q2. */
+static void set_stream(uint16_t sid, uint64_t dir, uint64_t tbl, unsigned int pgtt, uint16_t did, uint64_t q2)
+{
+	put(ROOT + (sid >> 8) * 16, SM_CTX | 1);
+	put(SM_CTX + (sid & 0x7f) * 32, dir | 1);
+	put(SM_CTX + (sid & 0x7f) * 32 + 8, 0);
+	put(dir, tbl | 1);
+	put(tbl, (uint64_t)pgtt << 6 | 1);
+	put(tbl + 8, did);
+	put(tbl + 16, q2);
+}
+
+/* The guest's driver: device 1 on a first-stage table (SRE), device 2 in pass-through, then SRTP,
+ * the queue, the global invalidations and TE. */
+static void guest_enable(void)
+{
+	static const uint64_t d[][2] = { { D_CC_GLOBAL, 0 }, { D_PC_GLOBAL, 0 }, { D_IOTLB(1, 0), 0 }, { D_WAIT(1), STATUS } };
+
+	set_stream(SID1, PASID_DIR1, PASID_TBL1, 1, DID1, FS1 | 1);
+	set_stream(SID2, PASID_DIR2, PASID_TBL2, 4, DID1 + 1, 0);
+	wr(VTD_RTADDR, ROOT | 1u << 10, 8);
+	wr(VTD_GCMD, GCMD_SRTP, 4);
+	wr(VTD_IQA, IQ | IQA_DW, 8);
+	gcmd(GCMD_QIE);
+	iq_push(d, 4);
+	gcmd(GCMD_TE);
+}
+
+/* How many of the calls since the last clear were REQ. */
+static unsigned int nr_calls(unsigned long req)
+{
+	const struct fake_call *k;
+	unsigned int nr, n = 0;
+
+	k = fake_iommufd_calls(&nr);
+	for (unsigned int i = 0; i < nr; i++)
+		n += k[i].req == req;
+	return n;
+}
+
+static void fake_setup(uint64_t ecap)
+{
+	struct fake_iommufd_cfg c = { .hw_type = IOMMU_HW_INFO_TYPE_INTEL_VTD, .vtd_cap = HOST_CAP, .vtd_ecap = ecap };
+
+	fake_iommufd_setup(iommufd, vfio1, &c);
+	fake_iommufd_add_vfio(vfio2);
+}
+
+/* The saved state of the first VM (the previous process), kept for every test. */
+static struct lu_writer saved;
+static uint32_t parent_hwpt, h1;
+
+static void test_exec(void)
+{
+	struct tvm old, new;
+	struct lu_state st;
+	const struct fake_call *k;
+	unsigned int nr;
+	char why[256] = "";
+	uint64_t cap, ecap;
+	int r;
+
+	fake_setup(HOST_ECAP);
+	CHECK(vm_make(&old, VIOMMU_BACKEND_AUTO, NULL, false, NULL) == 0 && attach(&old, vfio1, 10, SID1) == 0 &&
+	      attach(&old, vfio2, 11, SID2) == 0 && old.d->nested, "booted VM: two assigned devices on the nested backend");
+	fake_iommufd_clear_calls();
+	guest_enable();
+	h1 = fake_iommufd_attached_of(vfio1);
+	parent_hwpt = fake_iommufd_attached_of(vfio2);
+	k = fake_iommufd_calls(&nr);
+	CHECK(get32(STATUS) == 1 && nr_calls(IOMMU_HWPT_ALLOC) == 1 && k[0].req == IOMMU_HWPT_ALLOC && k[0].out_id == h1 &&
+	      k[0].data_type == IOMMU_HWPT_DATA_VTD_S1 && k[0].id == parent_hwpt && k[0].s1.pgtbl_addr == FS1,
+	      "the guest enabled its unit: device 1 on nested HWPT %u, device 2 (pass-through) on the nest parent %u", h1,
+	      parent_hwpt);
+	cap = rd(VTD_CAP, 8);
+	ecap = rd(VTD_ECAP, 8);
+
+	lu_writer_init(&saved);
+	CHECK(vtd_dev_state_save(old.d, &saved) == 0 && lu_writer_finish(&saved) == 0 &&
+	      lu_state_parse(&st, saved.buf, saved.len, specs, 3) == 0 && lu_state_find(&st, VIOMMU_NESTED_STATE_TYPE, 0) &&
+	      lu_state_find(&st, VIOMMU_NESTED_STATE_TYPE, 0)->version == 2 &&
+	      !lu_state_find(&st, VIOMMU_SHADOW_STATE_TYPE, 0), "saved: 'vtd' and 'viommu-nested' version 2 (%s)", st.why);
+
+	/* The new process: the same iommufd, its objects alive; nothing may be made, attached or destroyed. */
+	fake_iommufd_clear_calls();
+	r = vm_make(&new, VIOMMU_BACKEND_AUTO, &st, false, &old);
+	if (!r)
+		r = attach(&new, vfio1, 10, SID1);
+	if (!r)
+		r = attach(&new, vfio2, 11, SID2);
+	CHECK(r == 0 && new.d->nested && !strcmp(new.d->mount.backend->ops->name, "nested"),
+	      "restore by exec: both devices adopted on the nested backend (%d: %s)", r, new.vm.restore_why);
+	r = vtd_dev_state_restore(new.d, &st, why, sizeof(why));
+	CHECK(r == 0 && !new.d->nested_saved, "vtd_dev_state_restore: the registers back, the saved objects freed (%s)", why);
+	k = fake_iommufd_calls(&nr);
+	CHECK(nr == 1 && k[0].req == IOMMU_GET_HW_INFO && k[0].dev_id == 10,
+	      "... the only ioctl was IOMMU_GET_HW_INFO (%u calls; no HWPT/vIOMMU/vDEVICE alloc, attach or destroy)", nr);
+	CHECK(nr_calls(IOMMU_HWPT_ALLOC) + nr_calls(IOMMU_VIOMMU_ALLOC) + nr_calls(IOMMU_VDEVICE_ALLOC) == 0,
+	      "... no IOMMU_HWPT_ALLOC, IOMMU_VIOMMU_ALLOC or IOMMU_VDEVICE_ALLOC");
+	CHECK(fake_iommufd_attached_of(vfio1) == h1 && fake_iommufd_attached_of(vfio2) == parent_hwpt,
+	      "... device 1 still on nested HWPT %u, device 2 on the nest parent", h1);
+	CHECK(rd(VTD_CAP, 8) == cap && rd(VTD_ECAP, 8) == ecap && (rd(VTD_GSTS, 4) & GCMD_TE),
+	      "... the unit shows the guest the same CAP/ECAP, translation enabled");
+
+	/* The guest goes on: its invalidations reach the adopted HWPT (its domain id came with the reload). */
+	{
+		uint64_t d[][2] = { { D_PIOTLB(3, DID1, 0), 0x40000 | IH | 2 }, { D_IOTLB(1, 0), 0 }, { D_WAIT(2), STATUS } };
+
+		fake_iommufd_clear_calls();
+		iq_push(d, 3);
+		k = fake_iommufd_calls(&nr);
+		CHECK(nr == 1 && k[0].req == IOMMU_HWPT_INVALIDATE && k[0].id == h1 && !k[0].err && k[0].nr_entries == 2 &&
+		      k[0].data_type == IOMMU_HWPT_INVALIDATE_DATA_VTD_S1 && k[0].e[0].addr == 0x40000 &&
+		      k[0].e[0].npages == 4 && k[0].e[0].flags == IOMMU_VTD_INV_FLAGS_LEAF && k[0].e[1].npages == UINT64_MAX,
+		      "after the update: PIOTLB page + global IOTLB -> one IOMMU_HWPT_INVALIDATE on adopted HWPT %u, none "
+		      "for the device on the nest parent", h1);
+		CHECK(get32(STATUS) == 2, "... the guest's wait completed");
+	}
+	/* A new PASID entry: replaced as at any invalidation; the adopted HWPT is the new process's to destroy. */
+	put(PASID_TBL1 + 16, FS1 + 0x1000);
+	{
+		uint64_t d[][2] = { { D_PC_GLOBAL, 0 }, { D_WAIT(3), STATUS } };
+
+		fake_iommufd_clear_calls();
+		iq_push(d, 2);
+		k = fake_iommufd_calls(&nr);
+		CHECK(nr == 3 && k[0].req == IOMMU_HWPT_ALLOC && k[0].id == parent_hwpt && k[0].s1.pgtbl_addr == FS1 + 0x1000 &&
+		      k[1].req == VFIO_DEVICE_ATTACH_IOMMUFD_PT && k[2].req == IOMMU_DESTROY && k[2].id == h1 && !k[2].err,
+		      "a changed PASID entry after the update: new nested HWPT on the adopted parent, HWPT %u destroyed", h1);
+	}
+	lu_state_free(&st);
+	/* The new process ends first; the old one's objects are gone with it (never two owners at once:
+	 * the exec replaced the old process, which here only frees its memory). */
+	vm_free(&new);
+	vm_free(&old);
+	CHECK(fake_iommufd_teardown() == 0, "no iommufd object left");
+}
+
+/* A saved backend the new VM cannot or may not have, and a backend the state does not have. */
+static void test_refusals(void)
+{
+	struct lu_writer w;
+	struct lu_state st, sh;
+	struct tvm t;
+	char why[256] = "";
+	unsigned int nr;
+	int r;
+
+	CHECK(lu_state_parse(&st, saved.buf, saved.len, specs, 3) == 0, "the saved nested state");
+
+	fake_setup(HOST_ECAP);
+	r = vm_make(&t, VIOMMU_BACKEND_SHADOW, &st, false, NULL);
+	if (!r)
+		r = attach(&t, vfio1, 10, SID1);
+	CHECK(r == -EINVAL && strstr(t.vm.restore_why, "nested backend") && strstr(t.vm.restore_why, "backend=shadow") &&
+	      !t.d->nested && !t.d->shadow && (fake_iommufd_calls(&nr), nr == 0),
+	      "nested state into a VM with backend=shadow: refused, nothing asked (%s)", t.vm.restore_why);
+	vm_free(&t);
+	fake_iommufd_teardown();
+
+	fake_setup(HOST_ECAP & ~VTD_HOST_ECAP_NEST);
+	r = vm_make(&t, VIOMMU_BACKEND_AUTO, &st, false, NULL);
+	if (!r)
+		r = attach(&t, vfio1, 10, SID1);
+	CHECK(r == -EOPNOTSUPP && strstr(t.vm.restore_why, "ECAP.NEST = 0") && !t.d->nested &&
+	      nr_calls(IOMMU_HWPT_ALLOC) == 0, "nested state on a host that cannot nest: refused (%s)", t.vm.restore_why);
+	vm_free(&t);
+	fake_iommufd_teardown();
+
+	/* A shadow state (its section is not even decoded) into a VM with backend=nested. */
+	lu_writer_init(&w);
+	lu_writer_begin(&w, VIOMMU_SHADOW_STATE_TYPE, 0, 1, LU_SEC_MANDATORY);
+	lu_writer_end(&w);
+	CHECK(lu_writer_finish(&w) == 0 && lu_state_parse(&sh, w.buf, w.len, specs, 3) == 0, "a state with a shadow vIOMMU");
+	fake_setup(HOST_ECAP);
+	r = vm_make(&t, VIOMMU_BACKEND_NESTED, &sh, false, NULL);
+	if (!r)
+		r = attach(&t, vfio1, 10, SID1);
+	CHECK(r == -EINVAL && strstr(t.vm.restore_why, "shadow backend") && strstr(t.vm.restore_why, "backend=nested") &&
+	      !t.d->nested && !t.d->shadow, "shadow state into a VM with backend=nested: refused (%s)", t.vm.restore_why);
+	vm_free(&t);
+	fake_iommufd_teardown();
+	lu_state_free(&sh);
+	lu_writer_free(&w);
+
+	/* Objects of a format with a vIOMMU object (a vSMMU's, version 1): not the vVT-d's. */
+	{
+		static struct viommu_nested_saved v = { .parent_id = 3, .viommu_id = 4, .veventq_id = 5, .nr_devs = 1 };
+
+		v.dev[0] = (struct viommu_nested_saved_dev){ .dev_id = 10, .sid = SID1, .vdevice_id = 6, .hwpt_id = 7 };
+		lu_writer_init(&w);
+		viommu_nested_state_put(&w, &v);
+		lu_writer_end(&w);
+		CHECK(lu_writer_finish(&w) == 0 && lu_state_parse(&sh, w.buf, w.len, specs, 3) == 0, "a vSMMU's nested state");
+		fake_setup(HOST_ECAP);
+		r = vm_make(&t, VIOMMU_BACKEND_AUTO, &sh, false, NULL);
+		if (!r)
+			r = attach(&t, vfio1, 10, SID1);
+		CHECK(r == -EINVAL && strstr(t.vm.restore_why, "a vIOMMU object") && nr_calls(IOMMU_HWPT_ALLOC) == 0,
+		      "... into the vVT-d: refused (%s)", t.vm.restore_why);
+		vm_free(&t);
+		fake_iommufd_teardown();
+		lu_state_free(&sh);
+		lu_writer_free(&w);
+	}
+
+	/* No assigned device to adopt the saved nested objects. */
+	fake_setup(HOST_ECAP);
+	r = vm_make(&t, VIOMMU_BACKEND_AUTO, &st, false, NULL);
+	CHECK(r == 0 && vtd_dev_state_restore(t.d, &st, why, sizeof(why)) == -EINVAL &&
+	      strstr(why, "nested vIOMMU was saved"), "nested state, no assigned device: vtd_dev_state_restore refuses (%s)",
+	      why);
+	vm_free(&t);
+	fake_iommufd_teardown();
+	lu_state_free(&st);
+}
+
+/* After a kexec (a new iommufd): the backend chosen afresh, the nested HWPT made from the guest's tables. */
+static void test_kexec(void)
+{
+	struct tvm t, from;
+	struct lu_state st;
+	char why[256] = "";
+	uint32_t h;
+	int r;
+
+	/* The guest's tables as the first VM left them (RAM preserved across the kexec). */
+	fake_setup(HOST_ECAP);
+	CHECK(vm_make(&from, VIOMMU_BACKEND_AUTO, NULL, false, NULL) == 0, "the tables' VM");
+	set_stream(SID1, PASID_DIR1, PASID_TBL1, 1, DID1, FS1 | 1);
+	set_stream(SID2, PASID_DIR2, PASID_TBL2, 4, DID1 + 1, 0);
+	CHECK(lu_state_parse(&st, saved.buf, saved.len, specs, 3) == 0, "the saved nested state");
+	r = vm_make(&t, VIOMMU_BACKEND_AUTO, &st, true, &from);
+	if (!r)
+		r = attach(&t, vfio1, 10, SID1);
+	if (!r)
+		r = attach(&t, vfio2, 11, SID2);
+	CHECK(r == 0 && t.d->nested && !t.d->nested_saved && nr_calls(IOMMU_HWPT_ALLOC) >= 3,
+	      "restore after a kexec: the backend chosen afresh (probe, nest parent, blocked HWPT)");
+	fake_iommufd_clear_calls();
+	r = vtd_dev_state_restore(t.d, &st, why, sizeof(why));
+	h = fake_iommufd_attached_of(vfio1);
+	CHECK(r == 0 && nr_calls(IOMMU_HWPT_ALLOC) == 1 && h && h != fake_iommufd_attached_of(vfio2),
+	      "... vtd_dev_state_restore loads the streams: a new nested HWPT %u from the guest's PASID entry (%s)", h, why);
+	vm_free(&t);
+	vm_free(&from);
+	lu_state_free(&st);
+	CHECK(fake_iommufd_teardown() == 0, "kexec: no iommufd object left");
+}
+
+int main(void)
+{
+	iommufd = eventfd(0, EFD_CLOEXEC);
+	vfio1 = eventfd(0, EFD_CLOEXEC);
+	vfio2 = eventfd(0, EFD_CLOEXEC);
+	if (iommufd < 0 || vfio1 < 0 || vfio2 < 0 || evloop_init(&loop, 16)) {
+		printf("Bail out! scaffolding\n");
+		return 1;
+	}
+	test_exec();
+	test_refusals();
+	test_kexec();
+	lu_writer_free(&saved);
+	evloop_destroy(loop);
+	close(iommufd);
+	close(vfio1);
+	close(vfio2);
+	return tap_done();
+}
