@@ -17,23 +17,7 @@
 . tests/testhost/lib.sh
 
 payload_path iopf-guest/iopf-guest.bin "iopf payload" || { done_testing; exit $?; }
-MOCK=/nestvm/build-testhost/arm64/iopf-mock
-if [ ! -x "$MOCK" ]; then
-	not_ok "iopf-mock is built (a test build: tools/build arm64 sets -Diommufd_test=true)"
-	done_testing
-	exit $?
-fi
-
-# wait_for TEXT SECS: until the guest's console has a line TEXT (the payload's step markers),
-# looked for every 100 ms (the update step has half a timeout from its marker on).
-wait_for() {
-	local d=$(($(secs) + $2))
-	while [ "$(secs)" -lt $d ]; do
-		grep -q "^$1" "$T/raw" 2>/dev/null && return 0
-		usleep 100000
-	done
-	return 1
-}
+iopf_mock_or_end
 
 # count ANSWER HOW: the flood's groups (PRG 100-139) the kernel got ANSWER for, answered by HOW.
 count() {
@@ -51,7 +35,7 @@ for step in "1:trigger 1 10000 3" "2:trigger 2 20000 1" "3:trigger 3 30000 3
 trigger 4 40000 3
 trigger 5 50000 3" "4:trigger 6 60000 3" "5:$flood" "6:trigger 8 80000 3" "7:trigger 7 70000 3"; do
 	n=${step%%:*}
-	if ! wait_for "# iopf-step $n" 120; then
+	if ! raw_wait "# iopf-step $n" 120; then
 		echo "# the payload never reached step $n"
 		steps_ok=0
 		break
@@ -68,7 +52,7 @@ trigger 5 50000 3" "4:trigger 6 60000 3" "5:$flood" "6:trigger 8 80000 3" "7:tri
 	echo "${step#*:}" >&9
 	if [ "$n" = 6 ]; then
 		# PRG 8 is in the guest's PRIQ, unanswered: nestvm is updated under it.
-		if wait_for "# iopf-pending 8" 120; then
+		if raw_wait "# iopf-pending 8" 120; then
 			"$NESTVM" ctl --json "$T/api" update exec > "$T/update" 2>&1
 			echo "exit $?" >> "$T/update"
 		else

@@ -16,22 +16,8 @@ if [ "$NESTVM_ARCH" != x86_64 ]; then
 	done_testing
 	exit $?
 fi
-MOCK=/nestvm/build-testhost/x86_64/iopf-mock
-if [ ! -x "$MOCK" ]; then
-	not_ok "iopf-mock is built (a test build: tools/build x86_64 sets -Diommufd_test=true)"
-	done_testing
-	exit $?
-fi
+iopf_mock_or_end
 
-wait_for() {
-	local i=0
-	while [ $i -lt "$2" ]; do
-		tr -d '\r' < "$T/raw" 2>/dev/null | grep -q "^$1" && return 0
-		sleep 1
-		i=$((i + 1))
-	done
-	return 1
-}
 
 mkfifo "$T/ctl"
 # nestvm's answer timeout, long enough for L2's driver, its fault queue and the program under TCG.
@@ -44,13 +30,13 @@ mock=$!
 exec 9>"$T/ctl"
 steps_ok=1
 for g in 1 2; do
-	if [ $g = 1 ] && ! wait_for "iopf-l2: ready" 400; then
+	if [ $g = 1 ] && ! raw_wait "iopf-l2: ready" 400; then
 		echo "# iopf_l2 never got ready"
 		steps_ok=0
 		break
 	fi
 	printf 'trigger %d %x 3\n' $g $((g * 65536)) >&9
-	if ! wait_for "iopf-l2: answered grpid $g " 120; then
+	if ! raw_wait "iopf-l2: answered grpid $g " 120; then
 		echo "# iopf_l2 never answered PRG $g"
 		steps_ok=0
 		break

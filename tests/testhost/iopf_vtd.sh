@@ -25,22 +25,7 @@ if [ "$NESTVM_ARCH" != x86_64 ]; then
 	done_testing
 	exit $?
 fi
-MOCK=/nestvm/build-testhost/x86_64/iopf-mock
-if [ ! -x "$MOCK" ]; then
-	not_ok "iopf-mock is built (a test build: tools/build x86_64 sets -Diommufd_test=true)"
-	done_testing
-	exit $?
-fi
-
-wait_for() {
-	local i=0
-	while [ $i -lt "$2" ]; do
-		tr -d '\r' < "$T/raw" 2>/dev/null | grep -q "^$1" && return 0
-		sleep 1
-		i=$((i + 1))
-	done
-	return 1
-}
+iopf_mock_or_end
 
 # count ANSWER HOW: the flood's groups (PRG 100-139) the kernel got ANSWER for, answered by HOW.
 count() {
@@ -63,7 +48,7 @@ trigger 4 40000 3" "3b:trigger 5 50000 3" "4:trigger 6 60000 3" "5:$flood" "6:tr
 	n=${step%%:*}
 	if [ "$n" = 3b ]; then
 		sleep 1     # PRG 5 after PRG 4 set PRO
-	elif ! wait_for "# iopf-step $n" 240; then
+	elif ! raw_wait "# iopf-step $n" 240; then
 		echo "# the program never reached step $n"
 		steps_ok=0
 		break
@@ -79,7 +64,7 @@ trigger 4 40000 3" "3b:trigger 5 50000 3" "4:trigger 6 60000 3" "5:$flood" "6:tr
 	echo "${step#*:}" >&9
 	if [ "$n" = 6 ]; then
 		# PRG 8 is in the guest's queue, unanswered: nestvm is updated under it.
-		if wait_for "# iopf-pending 8" 120; then
+		if raw_wait "# iopf-pending 8" 120; then
 			"$NESTVM" ctl --json "$T/api" update exec > "$T/update" 2>&1
 			echo "exit $?" >> "$T/update"
 		else
@@ -147,7 +132,7 @@ dmesg | grep -Ei "page request|prq" | sed "s/^/dmesg: /"; ls /sys/bus/pci/device
 mock=$!
 exec 9>"$T/ctl"
 ready=0
-wait_for "# l2-ready" 240 && ready=1 && echo "trigger 9 90000 3" >&9
+raw_wait "# l2-ready" 240 && ready=1 && echo "trigger 9 90000 3" >&9
 exec 9>&-
 wait $mock
 rc=$?

@@ -132,3 +132,23 @@ payload_points() {
 	check "$pre: ran to its plan (1..$plan) with all $n points, at least $min, no Bail out" \
 		sh -c "[ '$plan' = '$n' ] && [ '$n' -ge '$min' ] && ! grep -q '^Bail out!' '$out'" || show "$out"
 }
+
+# raw_wait PATTERN SECS: the console of a guest running in the background ($T/raw, CRs dropped) has a
+# line starting with PATTERN within SECS seconds (iopf.sh, iopf_vtd.sh, iopf_linux.sh).
+raw_wait() {
+	local d=$(($(secs) + $2))
+	while [ "$(secs)" -lt $d ]; do
+		tr -d '\r' < "$T/raw" 2>/dev/null | grep -q "^$1" && return 0
+		usleep 100000
+	done
+	return 1
+}
+# iopf_mock_or_end: MOCK, the test build's tools/iopf-mock for this arch; without it a failed point
+# and the end of the script.
+iopf_mock_or_end() {
+	MOCK=/nestvm/build-testhost/$NESTVM_ARCH/iopf-mock
+	[ -x "$MOCK" ] && return 0
+	not_ok "iopf-mock is built (a test build: tools/build $NESTVM_ARCH sets -Diommufd_test=true)"
+	done_testing
+	exit $?
+}
