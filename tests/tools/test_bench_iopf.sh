@@ -75,5 +75,5 @@ if [ -e /dev/iommu ]; then
 else
 	expect_fail "iopf_bare: no /dev/iommu is an error" 1 "^iopf_bare: /dev/iommu: No such file" "$bare" 10 1
 fi
-expect_fail "iopf-mock: usage names --bench" 2 "^usage: iopf-mock \[--sid N\] \[--timeout-ms N\] \[--bench\] --" "$mock" --bench
+expect_fail "iopf-mock: usage names --bench and --function" 2 "^usage: iopf-mock \[--sid N\] \[--timeout-ms N\] \[--bench\] \[--function\] --" "$mock" --bench
 done_testing
