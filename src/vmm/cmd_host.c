@@ -166,7 +166,8 @@ static void probe_liveupdate(void)
 		printf(", iommufd %s", r ? "no" : "yes");
 		close(fd);
 	}
-	printf(" (nestvm carries guest RAM and its own state; VMs with assigned devices are refused)\n");
+	printf(" (nestvm carries guest RAM and its own state; disks are reopened, assigned devices reset and "
+	       "re-initialised)\n");
 	close(s);
 	close(dev);
 }
