@@ -252,6 +252,21 @@ void pci_host_viommu_detach_vfio(struct pci_host *h, uint32_t rid)
 		v->ops->detach_vfio(v->opaque, rid);
 }
 
+bool pci_host_viommu_iopf_offered(struct pci_host *h, uint32_t rid)
+{
+	const struct pci_viommu *v = pci_host_viommu(h);
+
+	return v && v->ops->iopf_offered && v->ops->set_iopf && v->ops->iopf_offered(v->opaque, rid);
+}
+
+void pci_host_viommu_set_iopf(struct pci_host *h, uint32_t rid, bool on)
+{
+	const struct pci_viommu *v = pci_host_viommu(h);
+
+	if (v && v->ops->set_iopf)
+		v->ops->set_iopf(v->opaque, rid, on);
+}
+
 int pci_host_msi_translate(const struct pci_host *h, uint32_t rid, uint64_t *addr, uint32_t *data, bool report)
 {
 	const struct pci_viommu *v = pci_host_viommu(h);

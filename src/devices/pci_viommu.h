@@ -42,6 +42,18 @@ struct pci_viommu_ops {
 	 */
 	int (*msi_translate)(void *opaque, uint32_t rid, uint64_t *addr, uint32_t *data, bool report);
 	/*
+	 * Optional: whether the page requests of the attached assigned function RID can reach the guest
+	 * (its host IOMMU reports them to iommufd, and this vIOMMU has a page request queue to put them
+	 * in); the function then shows the guest ATS and PRI capabilities (devices/pci_pri.h).
+	 */
+	bool (*iopf_offered)(void *opaque, uint32_t rid);
+	/*
+	 * With iopf_offered: the guest set (ON) or cleared PRI Enable of assigned function RID (a vCPU's
+	 * config write, a function reset, a restore). The function's page requests reach the guest's
+	 * queue while it is set and the guest's translation config of RID asks for them.
+	 */
+	void (*set_iopf)(void *opaque, uint32_t rid, bool on);
+	/*
 	 * Test builds only (NULL otherwise; iommu/iopf_mock.h): the IOMMUFD_TEST mock device of C, on
 	 * IOMMUFD, becomes the page-request source of its stream. Before the guest runs; its objects go
 	 * with release_vfio.

@@ -17,6 +17,7 @@
 #define NESTVM_DEVICES_VFIO_PCI_H
 
 #include <json-c/json.h>
+#include <linux/pci_regs.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -25,6 +26,7 @@
 
 #include "devices/pci.h"
 #include "devices/pci_msix.h"
+#include "devices/pci_pri.h"
 
 struct fdtab;
 struct ioas_peers;
@@ -125,8 +127,13 @@ struct vfio_pci {
 	bool has_flr;                   /* PCIe DEVCAP Function Level Reset Capability (6.0 7.5.3.3) */
 	uint8_t pm_states;              /* bit N: DN supported (D0, D3hot always; D1/D2 from PMC) */
 	_Atomic uint8_t pm_state;       /* guest-visible PowerState, PCI_D0..PCI_D3hot encodings 0..3 */
-	/* The emulated config space as built, before any guest write: what a function reset returns to. */
-	uint8_t reset_cfg[256];        /* the legacy space: extended capabilities read as none */
+	/* Page requests (vfio_pci_pri.c): our ATS + PRI capabilities' offset (0: not offered), and the
+	 * PRI Enable the vIOMMU was last told. */
+	uint16_t pri_cap;
+	bool pri_on;
+	/* The emulated config space as built, before any guest write: what a function reset returns to
+	 * (the legacy space and, when offered, the ATS + PRI capabilities at its end). */
+	uint8_t reset_cfg[PCI_CFG_SPACE_SIZE + PCI_ATS_PRI_SIZE];
 };
 
 /*
@@ -221,6 +228,14 @@ void vfio_pci_irq_fini(struct vfio_pci *v);
 /* After a config write touching the MSI capability / MSI-X Message Control. */
 void vfio_pci_msi_update(struct vfio_pci *v);
 void vfio_pci_msix_update(struct vfio_pci *v);
+
+/* vfio_pci_pri.c. After the function is attached behind its vIOMMU: ATS and PRI offered to the guest
+ * when the function has both and the vIOMMU takes its page requests. */
+void vfio_pci_pri_init(struct vfio_pci *v);
+/* A config write of REG/LEN (applied): PRI Enable changes reach the vIOMMU. */
+void vfio_pci_pri_write(struct vfio_pci *v, uint32_t reg, const uint8_t *data, uint32_t len);
+/* After a function reset or a restore of config space: the vIOMMU follows PRI Enable again. */
+void vfio_pci_pri_sync(struct vfio_pci *v);
 /* After a COMMAND write: routes and arms INTx the first time (the vGIC exists by then). */
 void vfio_pci_intx_enable(struct vfio_pci *v);
 /* Live update (vfio_pci_state.h): every irqfd of V detached; fires wait in the eventfds. */

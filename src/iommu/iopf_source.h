@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
- * The page-request source of a vIOMMU front-end: the I/O page fault service (iopf.h) and, in test
- * builds, the IOMMUFD_TEST mock device that raises its requests (iopf_mock.h). Made, adopted after
- * a live update, saved and released the same way behind the vSMMUv3 and the vVT-d; the front-end
- * only registers the service with its own queue (smmuv3_set_iopf, vtd_set_iopf) and its device.
+ * The page-request source of a vIOMMU front-end: the I/O page fault service (iopf.h) of its assigned
+ * functions' page requests and, in test builds, the IOMMUFD_TEST mock device that raises requests
+ * (iopf_mock.h). Made, adopted after a live update, saved and released the same way behind the
+ * vSMMUv3 and the vVT-d; the front-end only registers the service with its own queue
+ * (smmuv3_set_iopf, vtd_set_iopf) and its devices.
  */
 #ifndef NESTVM_IOMMU_IOPF_SOURCE_H
 #define NESTVM_IOMMU_IOPF_SOURCE_H
@@ -36,16 +37,18 @@ struct iopf_source_env {
 };
 
 /*
- * A FAULT object and the mock device C behind it, its HWPTs on IOAS, or with OWN_IOAS on an empty
- * IOAS of its own (x86 guest RAM at GPA 0 lies below the mock domain's aperture). Unwinds.
+ * A FAULT object (unless S has one: the page requests of assigned functions and the mock's share it)
+ * and the mock device C behind it, its HWPTs on IOAS, or with OWN_IOAS on an empty IOAS of its own
+ * (x86 guest RAM at GPA 0 lies below the mock domain's aperture). C NULL: the FAULT object only (any
+ * build). Unwinds what it made.
  */
 int iopf_source_create(struct iopf_source *s, const struct iopf_source_env *env, const struct iopf_mock_config *c,
 		       uint32_t ioas, bool own_ioas);
 /*
  * The new process of a live update, instead of iopf_source_create: the FAULT object, its fd, the
- * groups awaiting the guest and the mock's HWPTs from ST's "iopf" and "iopf-mock" sections. Nothing
- * is allocated or answered; on failure (WHY) nothing is undone either (the previous binary takes
- * the objects back as they are).
+ * groups awaiting the guest (unless S has them already) and, with C, the mock's HWPTs from ST's
+ * "iopf" and "iopf-mock" sections. Nothing is allocated or answered; on failure (WHY) nothing is
+ * undone either (the previous binary takes the objects back as they are).
  */
 int iopf_source_adopt(struct iopf_source *s, const struct iopf_source_env *env, const struct iopf_mock_config *c,
 		      const struct lu_state *st, char *why, size_t why_size);

@@ -247,6 +247,7 @@ struct vtd_stream {
 	bool assigned;              /* an assigned device: its config is loaded as soon as it may change */
 	bool loaded;                /* attached to the backend from the current context entry */
 	bool fpd;                   /* context entry FPD: faults not recorded */
+	bool pri;                   /* the assigned function's PRI Enable (vtd_set_pri) */
 	uint16_t did;
 };
 
@@ -304,6 +305,12 @@ int vtd_add_stream(struct vtd *s, uint16_t sid);
 int vtd_add_assigned(struct vtd *s, uint16_t sid);
 /* The assigned device SID is gone: its stream is no longer loaded eagerly. Locked. */
 void vtd_remove_assigned(struct vtd *s, uint16_t sid);
+/*
+ * The guest set (ON) or cleared PRI Enable of assigned function SID: its config is loaded again,
+ * asking the backend for its page requests (viommu_stream_cfg.iopf) while PRI is enabled and its
+ * scalable-mode context entry has PRE (9.4). Takes the lock.
+ */
+void vtd_set_pri(struct vtd *s, uint16_t sid, bool on);
 /*
  * The shadow backend's needs, before the guest runs: caching mode (CAP.CM = 1, 6.1: the guest
  * invalidates when it makes entries present), and no first-stage tables (ECAP.FLTS = 0: Linux does

@@ -36,6 +36,7 @@
  * the high one, bits 11:1 of each reserved. Scalable-mode context entry (9.4, 256-bit): qword 0
  * P 0, FPD 1, DTE 2, PASIDE 3, PRE 4, PDTS 11:9 (2^(PDTS+7) directory entries), PASIDDIRPTR
  * 63:12; qword 1 RID_PASID 19:0, RID_PRIV 20, 63:21 reserved; qwords 2-3 reserved. */
+#define SM_CTX_PRE      (1ull << 4)
 #define SM_CTX_PDTS(q0) ((unsigned int)((q0) >> 9) & 7)
 #define SM_CTX_Q1_RSVD  VTD_BITS(63, 21)
 /* PASID directory entry (9.5): P 0, FPD 1, 11:2 reserved, SMPTBLPTR 63:12. */
@@ -146,6 +147,9 @@ static int load_scalable(struct vtd *s, struct vtd_stream *st, struct viommu_str
 	st->did = (uint16_t)pe[1];
 	cfg->tag = st->did;
 	cfg->record_faults = !st->fpd;
+	/* Page requests reach the page request queue only with PRE (9.4); the function sends them only
+	 * with PRI enabled (PCIe 10.5.2.2): then the backend asks the host for them. */
+	cfg->iopf = (q[0] & SM_CTX_PRE) && st->pri;
 	cfg->raw[0] = pe[0];
 	cfg->raw[1] = pe[1];
 	cfg->raw[2] = pe[2];

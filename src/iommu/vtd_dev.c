@@ -109,6 +109,37 @@ static int use_shadow(struct vtd_dev *d)
 	return 0;
 }
 
+/*
+ * Page requests of assigned functions (devices/vfio_pci_pri.c, docs/iopf.md): a host VT-d that
+ * reports them (ECAP.PRS) gives the unit a page request queue (ECAP.PRS, PDS) fed by a FAULT object
+ * (the mock's too, in test builds), and ECAP.DT, without which Linux enables no function's ATS, nor
+ * so its PRI. The nested core then allocates the HWPT of each stream whose guest enabled PRI (and
+ * set PRE) with that FAULT object. After an exec the guest must see what it saw: the saved service
+ * is adopted, and without one none is made. A host that refuses the FAULT object leaves the unit
+ * without page requests (said once).
+ */
+static void nested_iopf(struct vtd_dev *d, uint64_t host_ecap, struct vtd_features *f)
+{
+	struct vm *vm = d->mount.vm;
+	const struct iopf_source_env env = { .iommufd = vm->iommufd.fd, .fds = vm_fdtab(vm), .loop = vm->loop };
+	bool adopt = vm->restore && !vm_restore_reopens(vm);
+	int r;
+
+	if (!(host_ecap & VTD_HOST_ECAP_PRS) || !f->sm || (adopt && !iopf_source_saved(vm->restore)))
+		return;
+	r = adopt ? iopf_source_adopt(&d->src, &env, NULL, vm->restore, vm->restore_why, sizeof(vm->restore_why)) :
+		    iopf_source_create(&d->src, &env, NULL, 0, false);
+	if (r) {
+		pr_warn("vtd: the host reports page requests, but no FAULT object: the assigned functions get no PRI");
+		return;
+	}
+	vtd_set_iopf(&d->vtd, d->src.iopf);
+	viommu_nested_set_iopf(d->mount.backend, d->src.iopf, &vtd_iopf_frontend, &d->vtd);
+	d->mount.backend->iopf = d->src.iopf;      /* vm.viommu shows its counters */
+	d->assigned_iopf = true;
+	f->dt = true;
+}
+
 /* The nested backend (wrapping the software one) for a host VT-d with CAP / ECAP: the unit then
  * offers what the host can nest (first stage only, CM = 0). */
 static int use_nested(struct vtd_dev *d, uint64_t cap, uint64_t ecap)
@@ -127,8 +158,9 @@ static int use_nested(struct vtd_dev *d, uint64_t cap, uint64_t ecap)
 		viommu_nested_set_unbatched(n, true);
 	f = d->vtd.feat;
 	vtd_nested_features(&f, cap, ecap);
-	pr_info("vtd: nested backend (host VT-d CAP 0x%llx ECAP 0x%llx)", (unsigned long long)cap,
-		(unsigned long long)ecap);
+	nested_iopf(d, ecap, &f);
+	pr_info("vtd: nested backend (host VT-d CAP 0x%llx ECAP 0x%llx)%s", (unsigned long long)cap,
+		(unsigned long long)ecap, d->assigned_iopf ? ", page requests of assigned functions" : "");
 	return vtd_set_features(&d->vtd, &f);
 }
 
@@ -303,13 +335,36 @@ static void dev_detach_vfio(void *opaque, uint32_t rid)
 	pthread_mutex_unlock(&d->vtd.lock);
 }
 
-/* The page-request source goes: its groups answered first, then its HWPTs, then the FAULT object. */
+/* pci_viommu_ops.iopf_offered: assigned function RID's page requests reach the page request queue. */
+static bool dev_iopf_offered(void *opaque, uint32_t rid)
+{
+	struct vtd_dev *d = opaque;
+
+	(void)rid;
+	return d->assigned_iopf;
+}
+
+static void dev_set_iopf(void *opaque, uint32_t rid, bool on)
+{
+	struct vtd_dev *d = opaque;
+
+	if (d->assigned_iopf)
+		vtd_set_pri(&d->vtd, (uint16_t)rid, on);
+}
+
+/*
+ * The page-request source goes: its groups answered first, then its HWPTs (the mock's; the nested
+ * backend's went before, dev_release_vfio), then the FAULT object.
+ */
 static void release_iopf(struct vtd_dev *d)
 {
 	if (!d->src.iopf)
 		return;
 	vtd_set_iopf(&d->vtd, NULL);
+	if (d->nested)
+		viommu_nested_set_iopf(d->mount.backend, NULL, NULL, NULL);
 	d->mount.backend->iopf = NULL;
+	d->assigned_iopf = false;
 	iopf_source_release(&d->src);
 }
 
@@ -317,13 +372,17 @@ static void dev_release_vfio(void *opaque)
 {
 	struct vtd_dev *d = opaque;
 
-	release_iopf(d);
+	/* Answered by nestvm before the devices leave their fault-capable HWPTs (whose kernel would
+	 * answer the groups it still holds itself, and refuse nestvm's answers after). */
+	if (d->src.iopf)
+		iopf_answer_all(d->src.iopf);
 	if (d->shadow) {
 		ioas_peers_listen(&d->mount.vm->iommufd.peers, NULL, NULL);
 		viommu_shadow_release(d->mount.backend);
 	}
 	if (d->nested)
 		viommu_nested_release(d->mount.backend);
+	release_iopf(d);
 }
 
 #ifdef NESTVM_IOMMUFD_TEST
@@ -344,7 +403,7 @@ static int dev_attach_iopf_mock(void *opaque, const struct iopf_mock_config *c, 
 	const struct iopf_source_env env = { .iommufd = iommufd, .fds = vm_fdtab(vm), .loop = vm->loop };
 	int r;
 
-	if (d->src.iopf)
+	if (d->src.mock)
 		return err_num(EEXIST, "--iopf-mock: one mock device per vVT-d");
 	if (!d->vtd.feat.sm)
 		return err_num(EOPNOTSUPP, "--iopf-mock: page requests need the vVT-d's scalable mode");
@@ -355,7 +414,8 @@ static int dev_attach_iopf_mock(void *opaque, const struct iopf_mock_config *c, 
 	vtd_set_iopf(&d->vtd, d->src.iopf);
 	r = iopf_add_device(d->src.iopf, c->dev_id, c->sid, &vtd_iopf_frontend, &d->vtd);
 	if (r) {
-		if (!vm->restore)
+		/* The service stays while assigned functions use it; the VM's teardown takes the rest. */
+		if (!vm->restore && !d->assigned_iopf)
 			release_iopf(d);
 		return r;
 	}
@@ -377,6 +437,8 @@ int vtd_dev_create(struct vm *vm, uint64_t base, bool dest32, struct vtd_dev **o
 		.detach_vfio = dev_detach_vfio,
 		.release_vfio = dev_release_vfio,
 		.msi_translate = dev_msi_translate,
+		.iopf_offered = dev_iopf_offered,
+		.set_iopf = dev_set_iopf,
 #ifdef NESTVM_IOMMUFD_TEST
 		.attach_iopf_mock = dev_attach_iopf_mock,
 #endif

@@ -32,6 +32,7 @@ struct vtd_dev {
 	bool shadow;
 	bool nested;                    /* (one or the other once a device is assigned) */
 	struct iopf_source src;         /* the page-request source, if any (test builds: the mock device) */
+	bool assigned_iopf;             /* ... which takes the assigned functions' page requests (nested) */
 	/* Restoring by exec: the saved devices of the backend adopted (one or the other), until the
 	 * registers are back. */
 	struct viommu_shadow_saved *shadow_saved;

@@ -192,7 +192,28 @@ void vtd_remove_assigned(struct vtd *s, uint16_t sid)
 {
 	for (unsigned int i = 0; i < s->nr_streams; i++)
 		if (s->streams[i].sid == sid)
-			s->streams[i].assigned = s->streams[i].loaded = false;
+			s->streams[i].assigned = s->streams[i].loaded = s->streams[i].pri = false;
+}
+
+void vtd_set_pri(struct vtd *s, uint16_t sid, bool on)
+{
+	bool changed = false;
+
+	pthread_mutex_lock(&s->lock);
+	for (unsigned int i = 0; i < s->nr_streams; i++) {
+		struct vtd_stream *st = &s->streams[i];
+
+		if (st->sid == sid && st->assigned && st->pri != on) {
+			st->pri = on;
+			st->loaded = false;
+			changed = true;
+		}
+	}
+	if (changed) {
+		viommu_begin_access(s->viommu);
+		vtd_load_assigned(s);
+	}
+	pthread_mutex_unlock(&s->lock);
 }
 
 /*
