@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -24,6 +25,8 @@ static struct {
 	uint64_t virt_id[MAX_IDS];  /* vDEVICE ids: the guest StreamID */
 	bool is_vdev[MAX_IDS];
 	int veventq_wr;
+	int fault_kern;             /* the kernel's end of the last FAULT object's fd */
+	bool is_fault[MAX_IDS];     /* FAULT objects */
 	uint32_t attached;          /* last successful attach */
 	uint32_t fault_of[MAX_IDS]; /* HWPTs allocated with IOMMU_HWPT_FAULT_ID_VALID: the FAULT object */
 	bool is_parent[MAX_IDS];    /* NEST_PARENT HWPTs */
@@ -33,7 +36,7 @@ static struct {
 	uint32_t attached_of[FAKE_MAX_VFIO];
 	struct fake_call calls[FAKE_MAX_CALLS];
 	unsigned int nr_calls;
-} f = { .iommufd = -1, .vfio_fd = -1, .veventq_wr = -1, .vfio = { -1, -1, -1, -1 } };
+} f = { .iommufd = -1, .vfio_fd = -1, .veventq_wr = -1, .fault_kern = -1, .vfio = { -1, -1, -1, -1 } };
 
 void fake_iommufd_setup(int iommufd, int vfio_fd, const struct fake_iommufd_cfg *cfg)
 {
@@ -46,6 +49,8 @@ void fake_iommufd_setup(int iommufd, int vfio_fd, const struct fake_iommufd_cfg 
 	memset(f.fault_of, 0, sizeof(f.fault_of));
 	memset(f.is_parent, 0, sizeof(f.is_parent));
 	memset(f.is_vtd, 0, sizeof(f.is_vtd));
+	memset(f.is_fault, 0, sizeof(f.is_fault));
+	f.fault_kern = -1;
 	memset(f.attached_of, 0, sizeof(f.attached_of));
 	for (unsigned int i = 0; i < FAKE_MAX_VFIO; i++)
 		f.vfio[i] = -1;
@@ -117,6 +122,11 @@ int fake_iommufd_veventq_writer(void)
 	return f.veventq_wr;
 }
 
+int fake_iommufd_fault_kernel(void)
+{
+	return f.fault_kern;
+}
+
 void fake_iommufd_set_fail(uint32_t fail)
 {
 	f.cfg.fail = fail;
@@ -143,6 +153,9 @@ unsigned int fake_iommufd_teardown(void)
 	if (f.veventq_wr >= 0)
 		close(f.veventq_wr);
 	f.veventq_wr = -1;
+	if (f.fault_kern >= 0)
+		close(f.fault_kern);
+	f.fault_kern = -1;
 	f.iommufd = f.vfio_fd = -1;
 	for (unsigned int i = 0; i < FAKE_MAX_VFIO; i++)
 		f.vfio[i] = -1;
@@ -352,6 +365,26 @@ static int iommufd_ioctl(unsigned long req, void *arg, struct fake_call *c)
 		f.veventq_wr = p[1];
 		return 0;
 	}
+	case IOMMU_FAULT_QUEUE_ALLOC: {
+		struct iommu_fault_alloc *a = arg;
+		int p[2];
+
+		/* Records in, responses out, each a message: what the kernel's fault fd keeps apart too. */
+		if (a->size < sizeof(*a) || a->flags || f.fault_kern >= 0)
+			return fail(EINVAL);
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, p))
+			return -1;
+		if (new_id(&a->out_fault_id)) {
+			close(p[0]);
+			close(p[1]);
+			return -1;
+		}
+		f.is_fault[a->out_fault_id] = true;
+		a->out_fault_fd = (uint32_t)p[0];
+		f.fault_kern = p[1];
+		c->out_id = a->out_fault_id;
+		return 0;
+	}
 	case IOMMU_VDEVICE_ALLOC: {
 		struct iommu_vdevice_alloc *a = arg;
 
@@ -399,7 +432,12 @@ static int iommufd_ioctl(unsigned long req, void *arg, struct fake_call *c)
 			return fail(ENOENT);
 		if (f.cfg.fail & FAKE_FAIL_DESTROY)
 			return fail(EBUSY);
+		/* A FAULT object is held by every HWPT allocated with it (iommufd refcounts). */
+		for (unsigned int i = FIRST_ID; f.is_fault[a->id] && i < MAX_IDS; i++)
+			if (f.live[i] && f.fault_of[i] == a->id)
+				return fail(EBUSY);
 		f.live[a->id] = false;
+		f.is_fault[a->id] = false;
 		f.is_vdev[a->id] = false;
 		f.is_parent[a->id] = f.is_vtd[a->id] = false;
 		return 0;

@@ -74,7 +74,10 @@ uint32_t fake_iommufd_fault_of(uint32_t hwpt);
 unsigned int fake_iommufd_live(void);
 /* The write end of the last vEVENTQ handed out (records for the backend to read), or -1. */
 int fake_iommufd_veventq_writer(void);
-/* Objects allocated and not destroyed; closes the vEVENTQ writer. */
+/* The kernel's end of the last FAULT object's fd (IOMMU_FAULT_QUEUE_ALLOC, a SOCK_SEQPACKET pair):
+ * write struct iommu_hwpt_pgfault records, read struct iommu_hwpt_page_response; or -1. */
+int fake_iommufd_fault_kernel(void);
+/* Objects allocated and not destroyed; closes the vEVENTQ writer and the FAULT fd's kernel end. */
 unsigned int fake_iommufd_teardown(void);
 
 #endif

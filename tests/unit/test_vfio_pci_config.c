@@ -2,9 +2,10 @@
 /*
  * vfio-pci config-space virtualization without a device: the capability walk over garbage and
  * loops, which bytes are emulated vs passed through, the MSI capability's write masks, a hidden
- * ROM, and the BAR mmap split around the MSI-X table and PBA pages. Power management and the
- * COMMAND ordering run against a memfd standing in for the VFIO device fd (config region at 0,
- * BAR0's region at DEV_BAR0), so what reaches "the device" is visible.
+ * ROM, and the BAR mmap split around the MSI-X table and PBA pages. Power management, the
+ * COMMAND ordering and the emulated ATS/PRI of a function with page requests run against a memfd
+ * standing in for the VFIO device fd (config region at 0, BAR0's region at DEV_BAR0), so what
+ * reaches "the device" is visible.
  */
 #include <linux/pci_regs.h>
 #include <stdlib.h>
@@ -245,6 +246,124 @@ static void test_flr(void)
 	bus_destroy(&vm.mmio);
 }
 
+/* The vIOMMU side of page requests (pci_viommu_ops.iopf_offered / set_iopf), recorded. */
+static bool offer;
+static int nr_set, last_on = -1;
+static uint32_t last_rid;
+
+static bool v_offered(void *opaque, uint32_t rid)
+{
+	return offer;
+}
+
+static void v_set(void *opaque, uint32_t rid, bool on)
+{
+	nr_set++;
+	last_on = on;
+	last_rid = rid;
+}
+
+#define H_ATS 0x130
+#define H_PRI 0x148     /* the function's own layout, not ours */
+
+/*
+ * A PCIe function whose extended space (4 KiB config region) holds AER at 0x100 -> ATS at H_ATS ->
+ * PRI at H_PRI (capacity CAP) unless NO_ATS, behind host H; offered or not by its vIOMMU.
+ */
+static struct vfio_pci *pri_function(struct vm *vm, struct pci_host *h, uint32_t cap, bool no_ats, bool loop)
+{
+	struct vfio_pci *v = calloc(1, sizeof(*v));
+	uint8_t c[4096] = { 0 };
+
+	pci_le_put(c + PCI_VENDOR_ID, 4, 0x11e81234);
+	pci_le_put(c + 0x100, 4, PCI_EXT_CAP_ID_ERR | 1u << 16 | (uint32_t)(no_ats ? H_PRI : H_ATS) << 20);
+	pci_le_put(c + H_ATS, 4, PCI_EXT_CAP_ID_ATS | 1u << 16 | (uint32_t)H_PRI << 20);
+	/* LOOP: PRI's next points back at AER (a walk must end anyway); PRI is found first. */
+	pci_le_put(c + H_PRI, 4, PCI_EXT_CAP_ID_PRI | 1u << 16 | (loop ? 0x100u << 20 : 0));
+	pci_le_put(c + H_PRI + PCI_PRI_MAX_REQ, 4, cap);
+	v->fd = memfd_create("vfio-dev", MFD_CLOEXEC);
+	if (v->fd < 0 || ftruncate(v->fd, DEV_BAR0 + 0x1000) || pwrite(v->fd, c, sizeof(c), 0) != sizeof(c))
+		return NULL;
+	v->cfg_size = 4096;
+	snprintf(v->name, sizeof(v->name), "vfio-pri");
+	pci_dev_init(&v->pci, vm, &full_ops, "vfio-pri", 0x1234, 0x11e8, 0, 0, 0);
+	vfio_pci_config_header(v, c, 0);
+	vfio_pci_config_snapshot(v);
+	pthread_mutex_init(&v->irq_lock, NULL);
+	v->pci.host = h;
+	v->pci.devfn = 0x18;
+	vfio_pci_pri_init(v);
+	return v;
+}
+
+static void test_page_requests(void)
+{
+	static const struct pci_viommu_ops vops = { .name = "test", .iopf_offered = v_offered, .set_iopf = v_set };
+	struct vm vm = { .vm_fd = -1 };
+	struct pci_host h;
+	struct vfio_pci *v;
+	struct pci_dev *d;
+
+	memset(&h, 0, sizeof(h));
+	bus_init(&vm.mmio, "mmio");
+	pci_host_set_viommu(&h, &vops, NULL);
+	offer = true;
+	v = pri_function(&vm, &h, 512, false, false);
+	CHECK(v != NULL, "a function with ATS and PRI built");
+	if (!v)
+		return;
+	d = &v->pci;
+	CHECK(v->pri_cap == 0x100 && rd(d, 0x100, 4) == (PCI_EXT_CAP_ID_ATS | 1u << 16 | 0x110u << 20) &&
+	      rd(d, 0x110, 4) == (PCI_EXT_CAP_ID_PRI | 1u << 16) && rd(d, 0x120, 4) == 0,
+	      "offered: ATS at 0x100 -> PRI at 0x110, the last (the function's AER and layout hidden)");
+	CHECK(rd(d, 0x110 + PCI_PRI_MAX_REQ, 4) == 32 && rd(d, 0x110 + PCI_PRI_STATUS, 2) == PCI_PRI_STATUS_STOPPED &&
+	      rd(d, 0x100 + PCI_ATS_CAP, 2) == PCI_ATS_CAP_PAGE_ALIGNED,
+	      "capacity 512 capped at what nestvm keeps per device (32); Stopped; ATS page aligned");
+	wr(d, 0x100 + PCI_ATS_CTRL, 2, PCI_ATS_CTRL_ENABLE | 3);
+	wr(d, 0x110 + PCI_PRI_ALLOC_REQ, 4, 32);
+	CHECK(rd(d, 0x100 + PCI_ATS_CTRL, 2) == (PCI_ATS_CTRL_ENABLE | 3) && rd(d, 0x110 + PCI_PRI_ALLOC_REQ, 4) == 32 &&
+	      nr_set == 0, "ATS Enable/STU and the allocation are the guest's; the vIOMMU is not told");
+	wr(d, 0x110 + PCI_PRI_CTRL, 2, PCI_PRI_CTRL_ENABLE);
+	CHECK(nr_set == 1 && last_on == 1 && last_rid == 0x18 && !(rd(d, 0x110 + PCI_PRI_STATUS, 2) & PCI_PRI_STATUS_STOPPED),
+	      "PRI Enable: the vIOMMU is told for RID 0x18, Stopped clears");
+	wr(d, 0x110 + PCI_PRI_CTRL, 2, PCI_PRI_CTRL_ENABLE);
+	CHECK(nr_set == 1, "the same Enable again: not told twice");
+	d->cfg[0x110 + PCI_PRI_STATUS] |= PCI_PRI_STATUS_RF | PCI_PRI_STATUS_UPRGI;
+	wr(d, 0x110 + PCI_PRI_CTRL, 2, PCI_PRI_CTRL_ENABLE | PCI_PRI_CTRL_RESET);
+	CHECK((rd(d, 0x110 + PCI_PRI_STATUS, 2) & 3) == 3 && rd(d, 0x110 + PCI_PRI_CTRL, 2) == PCI_PRI_CTRL_ENABLE,
+	      "Reset with Enable set does nothing (10.5.2.2), and reads 0");
+	wr(d, 0x110 + PCI_PRI_CTRL, 2, PCI_PRI_CTRL_RESET);
+	CHECK(nr_set == 2 && last_on == 0 && rd(d, 0x110 + PCI_PRI_STATUS, 2) == PCI_PRI_STATUS_STOPPED,
+	      "Enable 0 with Reset: told, error bits cleared, Stopped");
+	wr(d, 0x110 + PCI_PRI_CTRL, 2, PCI_PRI_CTRL_ENABLE);
+	vfio_pci_function_reset(v);
+	CHECK(nr_set == 4 && last_on == 0 && rd(d, 0x110 + PCI_PRI_CTRL, 2) == 0 &&
+	      rd(d, 0x110 + PCI_PRI_STATUS, 2) == PCI_PRI_STATUS_STOPPED && rd(d, 0x100 + PCI_ATS_CTRL, 2) == 0 &&
+	      rd(d, 0x110 + PCI_PRI_ALLOC_REQ, 4) == 0,
+	      "a function reset: PRI and ATS back to reset values, Stopped, the vIOMMU told PRI is off");
+	pm_free(v);
+
+	v = pri_function(&vm, &h, 8, false, true);
+	CHECK(v && v->pri_cap && rd(&v->pci, 0x110 + PCI_PRI_MAX_REQ, 4) == 8,
+	      "a looping extended list: the walk ends, PRI found; capacity 8 (the function's) kept");
+	if (v)
+		pm_free(v);
+	v = pri_function(&vm, &h, 8, true, false);
+	CHECK(v && !v->pri_cap && rd(&v->pci, 0x100, 4) == 0, "PRI without ATS: not offered (Linux enables PRI only with ATS)");
+	if (v)
+		pm_free(v);
+	offer = false;
+	v = pri_function(&vm, &h, 8, false, false);
+	CHECK(v && !v->pri_cap && rd(&v->pci, 0x100, 4) == 0, "a vIOMMU that cannot take its page requests: nothing offered");
+	if (v) {
+		wr(&v->pci, 0x110 + PCI_PRI_CTRL, 2, PCI_PRI_CTRL_ENABLE);
+		CHECK(nr_set == 4 && rd(&v->pci, 0x110, 4) == 0, "... and writes there do nothing");
+		pm_free(v);
+	}
+	pci_host_set_viommu(&h, NULL, NULL);
+	bus_destroy(&vm.mmio);
+}
+
 int main(void)
 {
 	uint8_t real[256];
@@ -374,5 +493,6 @@ int main(void)
 	}
 	test_power_management();
 	test_flr();
+	test_page_requests();
 	return tap_done();
 }

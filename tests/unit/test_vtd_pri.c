@@ -1,0 +1,246 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Page requests of an assigned function behind the nested vVT-d (vtd_dev.c nested_iopf, vtd_ctx.c
+ * PRE, devices/vfio_pci_pri.c's set_iopf), over the fake iommufd (tests/fuzz/fake_iommufd.c) whose
+ * FAULT fd is a SOCK_SEQPACKET pair: a host VT-d with ECAP.PRS gives the unit a page request queue
+ * (ECAP.PRS, PDS) and device-TLBs (ECAP.DT) and the PCI host offers the function's PRI; the guest's
+ * PRI Enable plus its scalable-mode context entry's PRE put the function on a HWPT allocated with
+ * the FAULT object; a page request group the kernel queues there reaches the guest's page request
+ * queue as the function's, the guest's page group response reaches the kernel with the cookie;
+ * PRI off or PRE clear takes the function off it; a host without PRS offers none of it; teardown
+ * answers and destroys in the order iommufd allows. No testhost device has PRI (docs/iopf.md).
+ */
+#include <errno.h>
+#include <linux/iommufd.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "../fuzz/fake_iommufd.h"
+#include "devices/pci.h"
+#include "iommu/iopf.h"
+#include "iommu/vtd_dev.h"
+#include "iommu/vtd_nested.h"
+#include "tap.h"
+#include "vmm/evloop.h"
+#include "vmm/vm.h"
+
+#define VTD_BASE    0xfed90000ull
+#define RAM_BASE    0x40000000ull
+#define RAM_SIZE    (8ull << 20)
+#define ROOT        (RAM_BASE + 0x100000)
+#define SM_CTX      (RAM_BASE + 0x101000)
+#define PASID_DIR   (RAM_BASE + 0x102000)
+#define PASID_TBL   (RAM_BASE + 0x103000)
+#define IQ          (RAM_BASE + 0x110000)      /* 128 256-bit descriptors (QS 0, DW 1) */
+#define PRQ         (RAM_BASE + 0x120000)      /* 128 256-bit page request descriptors (PQS 0) */
+#define STATUS      (RAM_BASE + 0x130000)
+#define FS          (RAM_BASE + 0x200000)      /* the guest's first-stage tables (never walked here) */
+#define IOAS        2
+#define DEV_ID      10
+#define SID         0x0008                     /* 00:01.0 */
+#define DID         5
+#define CTX_PRE     (1ull << 4)                /* scalable-mode context entry Page Request Enable (9.4) */
+
+#define HOST_CAP    (VTD_HOST_CAP_FL1GP | (47ull << 16) | (0x4ull << 8))
+#define HOST_ECAP   (VTD_HOST_ECAP_NEST | VTD_HOST_ECAP_SMTS | VTD_HOST_ECAP_SLTS | VTD_HOST_ECAP_FLTS)
+
+static int iommufd, vfio;
+static struct evloop *loop;
+static struct vm vm;
+static struct vm_config cfg;
+static struct vtd_dev *d;
+static unsigned int iq_tail;
+
+static void mmio(uint64_t off, uint64_t *x, uint32_t len, bool w)
+{
+	uint8_t b[8];
+
+	for (uint32_t i = 0; i < len; i++)
+		b[i] = (uint8_t)(*x >> (8 * i));
+	vtd_mmio(&d->vtd, off, b, len, w);
+	if (!w)
+		for (*x = 0; len--;)
+			*x = *x << 8 | b[len];
+}
+
+static uint64_t rd(uint64_t off, uint32_t len) { uint64_t x = 0; mmio(off, &x, len, false); return x; }
+static void wr(uint64_t off, uint64_t v, uint32_t len) { mmio(off, &v, len, true); }
+static void put(uint64_t pa, uint64_t x) { memcpy(gmem_ptr(&vm.mem, pa, 8), &x, 8); }
+static uint64_t get(uint64_t pa) { uint64_t x; memcpy(&x, gmem_ptr(&vm.mem, pa, 8), 8); return x; }
+
+static void gcmd(uint32_t set)
+{
+	wr(VTD_GCMD, (rd(VTD_GSTS, 4) & (GCMD_TE | GCMD_QIE | GCMD_IRE | GCMD_CFI)) | set, 4);
+}
+
+/* One 256-bit descriptor (LO, HI; the upper half 0) on the invalidation queue, IQT past it. */
+static void iq(uint64_t lo, uint64_t hi)
+{
+	put(IQ + iq_tail * 32, lo);
+	put(IQ + iq_tail * 32 + 8, hi);
+	put(IQ + iq_tail * 32 + 16, 0);
+	put(IQ + iq_tail * 32 + 24, 0);
+	iq_tail = (iq_tail + 1) % 128;
+	wr(VTD_IQT, (uint64_t)iq_tail * 32, 8);
+}
+
+/* The guest's context entry for SID (PRE as given) -> PASID 0: first stage, DID. Then the
+ * context and PASID caches are invalidated (Linux's order). */
+static void set_tables(bool pre)
+{
+	put(ROOT, SM_CTX | 1);
+	put(SM_CTX + (SID & 0x7f) * 32, PASID_DIR | 1 | (pre ? CTX_PRE : 0));
+	put(PASID_DIR, PASID_TBL | 1);
+	put(PASID_TBL, 1ull << 6 | 1);      /* P, PGTT 001b first stage */
+	put(PASID_TBL + 8, DID);
+	put(PASID_TBL + 16, FS);            /* 4-level */
+	iq(1 | 1ull << 4, 0);               /* context cache, global */
+	iq(7 | 3ull << 4, 0);               /* PASID cache, global */
+}
+
+/* A VM with the vVT-d whose first assigned device (DEV_ID, SID) sits on a host VT-d with ECAP. */
+static int make_vm(uint64_t ecap)
+{
+	struct fake_iommufd_cfg c = { .hw_type = IOMMU_HW_INFO_TYPE_INTEL_VTD, .vtd_cap = HOST_CAP, .vtd_ecap = ecap };
+
+	memset(&vm, 0, sizeof(vm));
+	cfg = (struct vm_config){ .viommu_model = VIOMMU_MODEL_VTD };
+	vm.cfg = &cfg;
+	vm.vm_fd = vm.kvm_fd = -1;
+	vm.loop = loop;
+	iq_tail = 0;
+	if (gmem_add_ram(&vm.mem, RAM_BASE, RAM_SIZE, false) || bus_init(&vm.mmio, "mmio") || bus_init(&vm.pio, "pio") ||
+	    pci_host_create(&vm) || vtd_dev_create(&vm, VTD_BASE, false, &d))
+		return -EIO;
+	fake_iommufd_setup(iommufd, vfio, &c);
+	vm.iommufd.fd = iommufd;
+	return pci_host_viommu_attach_vfio(vm.pci, vfio, DEV_ID, IOAS, SID);
+}
+
+static unsigned int destroy_vm(void)
+{
+	pci_host_remove_all(vm.pci);
+	vtd_dev_destroy(&vm, d);
+	pci_host_destroy(&vm);
+	bus_destroy(&vm.pio);
+	bus_destroy(&vm.mmio);
+	gmem_destroy(&vm.mem);
+	return fake_iommufd_teardown();
+}
+
+/* The guest enables scalable mode, the queue (256-bit descriptors), translation. */
+static void enable(void)
+{
+	wr(VTD_RTADDR, ROOT | 1u << 10, 8);
+	wr(VTD_GCMD, GCMD_SRTP, 4);
+	wr(VTD_IQA, IQ | IQA_DW, 8);
+	gcmd(GCMD_QIE);
+	gcmd(GCMD_TE);
+}
+
+/* The FAULT object of the device's current HWPT (0: none) and whether that HWPT is a VT-d S1 one. */
+static uint32_t current_fault(bool *s1)
+{
+	uint32_t hwpt = fake_iommufd_attached_of(vfio);
+	unsigned int nr;
+	const struct fake_call *k = fake_iommufd_calls(&nr);
+
+	*s1 = false;
+	for (unsigned int i = 0; i < nr; i++)
+		if (k[i].req == IOMMU_HWPT_ALLOC && k[i].out_id == hwpt && !k[i].err)
+			*s1 = k[i].data_type == IOMMU_HWPT_DATA_VTD_S1;
+	return fake_iommufd_fault_of(hwpt);
+}
+
+static unsigned int count(unsigned long req)
+{
+	unsigned int nr, n = 0;
+	const struct fake_call *k = fake_iommufd_calls(&nr);
+
+	for (unsigned int i = 0; i < nr; i++)
+		n += k[i].req == req && !k[i].err;
+	return n;
+}
+
+static void test_no_prs(void)
+{
+	int r = make_vm(HOST_ECAP);
+
+	CHECK(r == 0 && !(rd(VTD_ECAP, 8) & (ECAP_PRS | ECAP_PDS)) && !pci_host_viommu_iopf_offered(vm.pci, SID) &&
+	      count(IOMMU_FAULT_QUEUE_ALLOC) == 0,
+	      "host VT-d without ECAP.PRS: no page request queue, PRI not offered, no FAULT object");
+	CHECK(destroy_vm() == 0, "... teardown destroys every object");
+}
+
+static void test_chain(void)
+{
+	struct iommu_hwpt_pgfault pf = {
+		.flags = IOMMU_PGFAULT_FLAGS_LAST_PAGE, .dev_id = DEV_ID, .grpid = 0x45,
+		.perm = IOMMU_PGFAULT_PERM_READ | IOMMU_PGFAULT_PERM_WRITE, .addr = 0x7f0000123000ull, .cookie = 77,
+	};
+	struct iommu_hwpt_page_response resp;
+	uint32_t fault;
+	bool s1;
+	int r = make_vm(HOST_ECAP | VTD_HOST_ECAP_PRS);
+	int kern = fake_iommufd_fault_kernel();
+
+	CHECK(r == 0 && (rd(VTD_ECAP, 8) & (ECAP_PRS | ECAP_PDS | ECAP_DT)) == (ECAP_PRS | ECAP_PDS | ECAP_DT) &&
+	      pci_host_viommu_iopf_offered(vm.pci, SID) && count(IOMMU_FAULT_QUEUE_ALLOC) == 1 && kern >= 0,
+	      "host VT-d with ECAP.PRS: one FAULT object, the unit offers PRS, PDS and DT, the function's PRI is offered");
+	if (r || kern < 0)
+		goto out;
+	fault = iopf_fault_id(d->src.iopf);
+	enable();
+	set_tables(true);
+	CHECK(current_fault(&s1) == 0 && s1, "PRE set, PRI still off: the function is on a nested HWPT without the FAULT object");
+	pci_host_viommu_set_iopf(vm.pci, SID, true);
+	CHECK(current_fault(&s1) == fault && s1,
+	      "the guest enables PRI: a nested HWPT allocated with the FAULT object (IOMMU_HWPT_FAULT_ID_VALID) replaces it");
+
+	wr(VTD_PQH, 0, 8);
+	wr(VTD_PQT, 0, 8);
+	wr(VTD_PQA, PRQ, 8);
+	CHECK(write(kern, &pf, sizeof(pf)) == sizeof(pf) && iopf_read(d->src.iopf) == 0, "the kernel queues a page request group");
+	CHECK(rd(VTD_PQT, 8) == 0x20 && (get(PRQ) & 0xff) == 1 && ((get(PRQ) >> 16) & 0xffff) == SID &&
+	      ((get(PRQ + 8) >> 3) & 0x1ff) == 0x45 && (get(PRQ + 8) & ~0xfffull) == 0x7f0000123000ull,
+	      "... it is in the guest's page request queue as the function's (requester id, PRG index, address)");
+	iq(0x9 | (uint64_t)SID << 16, 0x45ull << 3 | 1u << 2);     /* page group response, Success */
+	CHECK(read(kern, &resp, sizeof(resp)) == sizeof(resp) && resp.cookie == 77 && resp.code == IOMMUFD_PAGE_RESP_SUCCESS,
+	      "the guest's page group response reaches the kernel: cookie 77, SUCCESS");
+
+	pci_host_viommu_set_iopf(vm.pci, SID, false);
+	CHECK(current_fault(&s1) == 0 && s1, "the guest disables PRI: back on a nested HWPT without the FAULT object");
+	pci_host_viommu_set_iopf(vm.pci, SID, true);
+	set_tables(false);
+	CHECK(current_fault(&s1) == 0 && s1, "PRI on but the context entry's PRE clear (9.4): no FAULT object either");
+	set_tables(true);
+	CHECK(current_fault(&s1) == fault, "PRE set again: the FAULT object again");
+
+	/* A group left unanswered: teardown answers it before the function leaves its HWPT. */
+	pf.grpid = 0x46;
+	pf.cookie = 78;
+	CHECK(write(kern, &pf, sizeof(pf)) == sizeof(pf) && iopf_read(d->src.iopf) == 0 && iopf_pending(d->src.iopf, SID) == 1,
+	      "a second group awaits the guest");
+	pci_host_remove_all(vm.pci);
+	CHECK(read(kern, &resp, sizeof(resp)) == sizeof(resp) && resp.cookie == 78 && resp.code == IOMMUFD_PAGE_RESP_INVALID,
+	      "the VM's functions go: the group is answered INVALID by nestvm first");
+out:
+	CHECK(destroy_vm() == 0, "teardown destroys every object (the FAULT object after the HWPTs holding it)");
+}
+
+int main(void)
+{
+	iommufd = eventfd(0, EFD_CLOEXEC);
+	vfio = eventfd(0, EFD_CLOEXEC);
+	if (iommufd < 0 || vfio < 0 || evloop_init(&loop, 16)) {
+		printf("Bail out! scaffolding\n");
+		return 1;
+	}
+	test_no_prs();
+	test_chain();
+	evloop_destroy(loop);
+	close(iommufd);
+	close(vfio);
+	return tap_done();
+}
