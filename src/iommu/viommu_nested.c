@@ -771,6 +771,15 @@ int viommu_nested_adopt_device(struct viommu *v, const struct viommu_nested_save
 		d->kind = o->hwpt_id == n->parent_id ? VIOMMU_CFG_BYPASS : VIOMMU_CFG_ABORT;
 	}
 	memcpy(d->data, o->data, o->data_len);
+	/* Its page requests go on reaching the guest (the FAULT object adopted before the devices). Whether
+	 * the adopted HWPT carries the FAULT object is not saved: the stream's reload gives it one anew
+	 * when the guest's config asks for it (one HWPT replacement). */
+	if (n->iopf && iopf_add_device(n->iopf, dev_id, sid, n->iopf_ops, n->iopf_fe)) {
+		n->nr_devs--;
+		snprintf(why, why_size, "nested vIOMMU: device %u as %s 0x%x: no room for its page requests", dev_id,
+			 n->fmt->sid_name, sid);
+		return -ENOSPC;
+	}
 	pr_debug("nested vIOMMU: adopted device %u as %s 0x%x (vDEVICE %u, HWPT %u, vIOMMU %u)", dev_id,
 		 n->fmt->sid_name, sid, o->vdevice_id, o->hwpt_id, n->viommu_id);
 	return 0;

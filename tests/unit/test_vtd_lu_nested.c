@@ -7,7 +7,9 @@
  * them: only IOMMU_GET_HW_INFO is asked, both devices stay where they were, and the guest's next
  * invalidations reach the adopted HWPT. A saved backend the new VM may not have is refused with a
  * reason. By kexec (a new iommufd): the backend is chosen afresh and the HWPT made from the guest's
- * tables. No testhost VT-d can nest, so this is the only test of it (docs/viommu.md).
+ * tables. With a host VT-d that reports page requests (ECAP.PRS), the FAULT object is adopted with
+ * the rest and the adopted function's page requests go on reaching the guest. No testhost VT-d can
+ * nest, so this is the only test of it (docs/viommu.md).
  */
 #include <errno.h>
 #include <linux/iommufd.h>
@@ -18,6 +20,7 @@
 
 #include "../fuzz/fake_iommufd.h"
 #include "devices/pci.h"
+#include "iommu/iopf.h"
 #include "iommu/viommu_nested.h"
 #include "iommu/viommu_shadow.h"
 #include "iommu/vtd_dev.h"
@@ -40,6 +43,7 @@
 #define PASID_TBL2  (RAM_BASE + 0x105000)
 #define IQ          (RAM_BASE + 0x110000)
 #define STATUS      (RAM_BASE + 0x130000)
+#define PRQ         (RAM_BASE + 0x140000)       /* the page request queue (PQS 0) */
 #define FS1         (RAM_BASE + 0x200000)       /* the guest's first-stage tables (never walked here) */
 
 #define IOAS        2
@@ -61,6 +65,7 @@ static const struct lu_section_spec specs[] = {
 	{ VTD_STATE_TYPE, 1, VTD_STATE_VERSION, false, false },
 	{ VIOMMU_NESTED_STATE_TYPE, 1, VIOMMU_NESTED_STATE_VERSION, false, false },
 	{ VIOMMU_SHADOW_STATE_TYPE, 1, VIOMMU_SHADOW_STATE_VERSION, false, false },
+	{ IOPF_STATE_TYPE, 1, IOPF_STATE_VERSION, false, false },
 };
 
 struct tvm {
@@ -256,7 +261,7 @@ static void test_exec(void)
 
 	lu_writer_init(&saved);
 	CHECK(vtd_dev_state_save(old.d, &saved) == 0 && lu_writer_finish(&saved) == 0 &&
-	      lu_state_parse(&st, saved.buf, saved.len, specs, 3) == 0 && lu_state_find(&st, VIOMMU_NESTED_STATE_TYPE, 0) &&
+	      lu_state_parse(&st, saved.buf, saved.len, specs, 4) == 0 && lu_state_find(&st, VIOMMU_NESTED_STATE_TYPE, 0) &&
 	      lu_state_find(&st, VIOMMU_NESTED_STATE_TYPE, 0)->version == 2 &&
 	      !lu_state_find(&st, VIOMMU_SHADOW_STATE_TYPE, 0), "saved: 'vtd' and 'viommu-nested' version 2 (%s)", st.why);
 
@@ -325,7 +330,7 @@ static void test_refusals(void)
 	unsigned int nr;
 	int r;
 
-	CHECK(lu_state_parse(&st, saved.buf, saved.len, specs, 3) == 0, "the saved nested state");
+	CHECK(lu_state_parse(&st, saved.buf, saved.len, specs, 4) == 0, "the saved nested state");
 
 	fake_setup(HOST_ECAP);
 	r = vm_make(&t, VIOMMU_BACKEND_SHADOW, &st, false, NULL);
@@ -350,7 +355,7 @@ static void test_refusals(void)
 	lu_writer_init(&w);
 	lu_writer_begin(&w, VIOMMU_SHADOW_STATE_TYPE, 0, 1, LU_SEC_MANDATORY);
 	lu_writer_end(&w);
-	CHECK(lu_writer_finish(&w) == 0 && lu_state_parse(&sh, w.buf, w.len, specs, 3) == 0, "a state with a shadow vIOMMU");
+	CHECK(lu_writer_finish(&w) == 0 && lu_state_parse(&sh, w.buf, w.len, specs, 4) == 0, "a state with a shadow vIOMMU");
 	fake_setup(HOST_ECAP);
 	r = vm_make(&t, VIOMMU_BACKEND_NESTED, &sh, false, NULL);
 	if (!r)
@@ -370,7 +375,7 @@ static void test_refusals(void)
 		lu_writer_init(&w);
 		viommu_nested_state_put(&w, &v);
 		lu_writer_end(&w);
-		CHECK(lu_writer_finish(&w) == 0 && lu_state_parse(&sh, w.buf, w.len, specs, 3) == 0, "a vSMMU's nested state");
+		CHECK(lu_writer_finish(&w) == 0 && lu_state_parse(&sh, w.buf, w.len, specs, 4) == 0, "a vSMMU's nested state");
 		fake_setup(HOST_ECAP);
 		r = vm_make(&t, VIOMMU_BACKEND_AUTO, &sh, false, NULL);
 		if (!r)
@@ -408,7 +413,7 @@ static void test_kexec(void)
 	CHECK(vm_make(&from, VIOMMU_BACKEND_AUTO, NULL, false, NULL) == 0, "the tables' VM");
 	set_stream(SID1, PASID_DIR1, PASID_TBL1, 1, DID1, FS1 | 1);
 	set_stream(SID2, PASID_DIR2, PASID_TBL2, 4, DID1 + 1, 0);
-	CHECK(lu_state_parse(&st, saved.buf, saved.len, specs, 3) == 0, "the saved nested state");
+	CHECK(lu_state_parse(&st, saved.buf, saved.len, specs, 4) == 0, "the saved nested state");
 	r = vm_make(&t, VIOMMU_BACKEND_AUTO, &st, true, &from);
 	if (!r)
 		r = attach(&t, vfio1, 10, SID1);
@@ -427,6 +432,88 @@ static void test_kexec(void)
 	CHECK(fake_iommufd_teardown() == 0, "kexec: no iommufd object left");
 }
 
+/*
+ * Page requests across the exec: device 1's guest set PRE and enabled PRI, so it sits on a HWPT
+ * with the FAULT object, and a group awaits the guest. The new process adopts the FAULT object
+ * (its fd handed over in the fd table) instead of allocating one, keeps the group, routes the
+ * function's next group to the guest, and shows the same ECAP.
+ */
+static void test_exec_pri(void)
+{
+	struct iommu_hwpt_pgfault pf = { .flags = IOMMU_PGFAULT_FLAGS_LAST_PAGE, .dev_id = 10, .grpid = 3,
+					 .perm = IOMMU_PGFAULT_PERM_READ, .addr = 0x5000, .cookie = 40 };
+	struct tvm old, new;
+	struct lu_writer w;
+	struct lu_state st;
+	uint32_t fault, hf;
+	uint64_t ecap;
+	char why[256] = "";
+	int r, kern, ffd;
+
+	fake_setup(HOST_ECAP | VTD_HOST_ECAP_PRS);
+	CHECK(vm_make(&old, VIOMMU_BACKEND_AUTO, NULL, false, NULL) == 0 && vm_fdtab_init(&old.vm) == 0 &&
+	      attach(&old, vfio1, 10, SID1) == 0 && old.d->src.iopf, "PRS host: booted with a FAULT object");
+	if (!old.d->src.iopf)
+		return;
+	guest_enable();
+	put(SM_CTX + (SID1 & 0x7f) * 32, PASID_DIR1 | 1 | 1u << 4);        /* PRE */
+	{
+		uint64_t d[][2] = { { D_CC_GLOBAL, 0 }, { D_PC_GLOBAL, 0 }, { D_WAIT(2), STATUS } };
+
+		iq_push(d, 3);
+	}
+	pci_host_viommu_set_iopf(old.vm.pci, SID1, true);
+	wr(VTD_PQH, 0, 8);
+	wr(VTD_PQT, 0, 8);
+	wr(VTD_PQA, PRQ, 8);
+	fault = iopf_fault_id(old.d->src.iopf);
+	hf = fake_iommufd_attached_of(vfio1);
+	kern = fake_iommufd_fault_kernel();
+	CHECK(fake_iommufd_fault_of(hf) == fault && write(kern, &pf, sizeof(pf)) == sizeof(pf) &&
+	      iopf_read(old.d->src.iopf) == 0 && iopf_pending(old.d->src.iopf, SID1) == 1,
+	      "PRE + PRI: device 1 on HWPT %u with FAULT object %u, one group awaiting the guest", hf, fault);
+	ecap = rd(VTD_ECAP, 8);
+	lu_writer_init(&w);
+	CHECK(vtd_dev_state_save(old.d, &w) == 0 && lu_writer_finish(&w) == 0 &&
+	      lu_state_parse(&st, w.buf, w.len, specs, 4) == 0 && lu_state_find(&st, IOPF_STATE_TYPE, 0),
+	      "saved with the 'iopf' section (%s)", st.why);
+
+	fake_iommufd_clear_calls();
+	ffd = fdtab_lookup(vm_fdtab(&old.vm), FD_IOMMUFD_EVENTQ, IOPF_FD_NAME);
+	r = vm_make(&new, VIOMMU_BACKEND_AUTO, &st, false, &old);
+	if (!r)
+		r = vm_fdtab_init(&new.vm);
+	/* The exec hands the fault fd over in the fd table. */
+	if (!r && (ffd < 0 || fdtab_adopt(vm_fdtab(&new.vm), dup(ffd), FD_IOMMUFD_EVENTQ, "test", IOPF_FD_NAME) < 0))
+		r = -EBADF;
+	if (!r)
+		r = attach(&new, vfio1, 10, SID1);
+	if (!r)
+		r = vtd_dev_state_restore(new.d, &st, why, sizeof(why));
+	/* vfio_pci_lu_restore tells the unit what the restored PRI Enable says. */
+	if (!r)
+		pci_host_viommu_set_iopf(new.vm.pci, SID1, true);
+	CHECK(r == 0 && new.d->src.iopf && iopf_fault_id(new.d->src.iopf) == fault && nr_calls(IOMMU_FAULT_QUEUE_ALLOC) == 0 &&
+	      rd(VTD_ECAP, 8) == ecap, "restore by exec: FAULT object %u adopted, none allocated, the same ECAP (%d: %s%s)",
+	      fault, r, new.vm.restore_why, why);
+	CHECK(r == 0 && fake_iommufd_fault_of(fake_iommufd_attached_of(vfio1)) == fault,
+	      "... device 1 on a HWPT with the FAULT object");
+	if (!r) {
+		pf.grpid = 4;
+		pf.cookie = 41;
+		CHECK(iopf_pending(new.d->src.iopf, SID1) == 1 && write(kern, &pf, sizeof(pf)) == sizeof(pf) &&
+		      iopf_read(new.d->src.iopf) == 0 && iopf_pending(new.d->src.iopf, SID1) == 2,
+		      "... the group from before the exec still awaits the guest, the function's next one reaches it too");
+	}
+	lu_state_free(&st);
+	lu_writer_free(&w);
+	vm_free(&new);
+	vm_free(&old);
+	fdtab_destroy(vm_fdtab(&new.vm));
+	fdtab_destroy(vm_fdtab(&old.vm));
+	fake_iommufd_teardown();
+}
+
 int main(void)
 {
 	iommufd = eventfd(0, EFD_CLOEXEC);
@@ -439,6 +526,7 @@ int main(void)
 	test_exec();
 	test_refusals();
 	test_kexec();
+	test_exec_pri();
 	lu_writer_free(&saved);
 	evloop_destroy(loop);
 	close(iommufd);
