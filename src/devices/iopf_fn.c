@@ -2,7 +2,7 @@
 /*
  * The iopf test function (iopf_fn.h): a Root Complex Integrated Endpoint (so Linux allows it ATS
  * without an ATSR: intel-iommu dmar_ats_supported) with the ATS and Page Request extended
- * capabilities of pci_pri.h at 0x100, Outstanding Page Request Capacity 32 (what nestvm keeps
+ * capabilities of pci_ats.h at 0x100, Outstanding Page Request Capacity 32 (what nestvm keeps
  * awaiting the guest per device, IOPF_MAX_PER_DEV).
  * The page requests do not depend on these enables: the mock raises them in the host whatever the
  * guest set, as a misbehaving function could.
@@ -14,7 +14,7 @@
 #include <stdlib.h>
 
 #include "devices/pci.h"
-#include "devices/pci_pri.h"
+#include "devices/pci_ats.h"
 #include "iommu/iopf.h"
 #include "vmm/log.h"
 #include "vmm/vm.h"

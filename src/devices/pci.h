@@ -230,8 +230,10 @@ const struct pci_viommu *pci_host_viommu(const struct pci_host *h);
 int pci_host_viommu_attach_vfio(struct pci_host *h, int vfio_fd, uint32_t dev_id, uint32_t ioas, uint32_t rid);
 /* A hot-removed assigned function RID (its cdev closed) leaves the vIOMMU (pci_viommu_ops.detach_vfio). */
 void pci_host_viommu_detach_vfio(struct pci_host *h, uint32_t rid);
-/* pci_viommu_ops.iopf_offered / set_iopf for assigned function RID (false / nothing without them). */
+/* pci_viommu_ops.iopf_offered / set_iopf / pasid_bits for assigned function RID (false / nothing / 0
+ * without them). */
 bool pci_host_viommu_iopf_offered(struct pci_host *h, uint32_t rid);
+unsigned int pci_host_viommu_pasid_bits(struct pci_host *h, uint32_t rid);
 void pci_host_viommu_set_iopf(struct pci_host *h, uint32_t rid, bool on);
 /* MSI (ADDR, DATA) from RID through the vIOMMU (pci_viommu_ops.msi_translate); unchanged without one. */
 int pci_host_msi_translate(const struct pci_host *h, uint32_t rid, uint64_t *addr, uint32_t *data, bool report);

@@ -259,6 +259,13 @@ bool pci_host_viommu_iopf_offered(struct pci_host *h, uint32_t rid)
 	return v && v->ops->iopf_offered && v->ops->set_iopf && v->ops->iopf_offered(v->opaque, rid);
 }
 
+unsigned int pci_host_viommu_pasid_bits(struct pci_host *h, uint32_t rid)
+{
+	const struct pci_viommu *v = pci_host_viommu(h);
+
+	return v && v->ops->pasid_bits ? v->ops->pasid_bits(v->opaque, rid) : 0;
+}
+
 void pci_host_viommu_set_iopf(struct pci_host *h, uint32_t rid, bool on)
 {
 	const struct pci_viommu *v = pci_host_viommu(h);

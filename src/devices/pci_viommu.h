@@ -44,9 +44,14 @@ struct pci_viommu_ops {
 	/*
 	 * Optional: whether the page requests of the attached assigned function RID can reach the guest
 	 * (its host IOMMU reports them to iommufd, and this vIOMMU has a page request queue to put them
-	 * in); the function then shows the guest ATS and PRI capabilities (devices/pci_pri.h).
+	 * in); the function then shows the guest ATS and PRI capabilities (devices/pci_ats.h).
 	 */
 	bool (*iopf_offered)(void *opaque, uint32_t rid);
+	/*
+	 * Optional: how many PASID (SubstreamID) bits the vIOMMU gives the attached assigned function RID
+	 * (0: none); the function then shows a PASID capability of at most that width.
+	 */
+	unsigned int (*pasid_bits)(void *opaque, uint32_t rid);
 	/*
 	 * With iopf_offered: the guest set (ON) or cleared PRI Enable of assigned function RID (a vCPU's
 	 * config write, a function reset, a restore). The function's page requests reach the guest's

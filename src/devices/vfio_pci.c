@@ -224,7 +224,7 @@ void vfio_pci_function_reset(struct vfio_pci *v)
 	/* Emulated state first: COMMAND 0 takes the BARs (and their memslots) down before the device resets. */
 	pci_dev_cfg_reset(d, v->reset_cfg, sizeof(v->reset_cfg));
 	atomic_store(&v->pm_state, VFIO_PCI_D0);
-	vfio_pci_pri_sync(v);   /* PRI Enable 0: the vIOMMU stops routing its page requests to the guest */
+	vfio_pci_ecap_sync(v);   /* PRI Enable 0: the vIOMMU stops routing its page requests to the guest */
 	if (v->msi.cap)
 		vfio_pci_msi_update(v);
 	if (v->has_msix && v->msix.dev)
@@ -376,7 +376,7 @@ int vfio_pci_create_below(struct vm *vm, const struct vfio_config *cfg, unsigned
 						pci_dev_requester_id(&v->pci));
 	}
 	if (!r)
-		vfio_pci_pri_init(v);
+		vfio_pci_ecap_init(v);
 	if (!r)
 		r = vfio_pci_irq_init(v);
 	if (r && adopt) {

@@ -26,7 +26,7 @@
 
 #include "devices/pci.h"
 #include "devices/pci_msix.h"
-#include "devices/pci_pri.h"
+#include "devices/pci_ats.h"
 
 struct fdtab;
 struct ioas_peers;
@@ -127,13 +127,13 @@ struct vfio_pci {
 	bool has_flr;                   /* PCIe DEVCAP Function Level Reset Capability (6.0 7.5.3.3) */
 	uint8_t pm_states;              /* bit N: DN supported (D0, D3hot always; D1/D2 from PMC) */
 	_Atomic uint8_t pm_state;       /* guest-visible PowerState, PCI_D0..PCI_D3hot encodings 0..3 */
-	/* Page requests (vfio_pci_pri.c): our ATS + PRI capabilities' offset (0: not offered), and the
+	/* Page requests (vfio_pci_ecap.c): our ATS + PRI capabilities' offset (0: not offered), and the
 	 * PRI Enable the vIOMMU was last told. */
 	uint16_t pri_cap;
 	bool pri_on;
 	/* The emulated config space as built, before any guest write: what a function reset returns to
-	 * (the legacy space and, when offered, the ATS + PRI capabilities at its end). */
-	uint8_t reset_cfg[PCI_CFG_SPACE_SIZE + PCI_ATS_PRI_SIZE];
+	 * (the legacy space and the emulated extended capabilities after it, vfio_pci_ecap.c). */
+	uint8_t reset_cfg[PCI_CFG_SPACE_SIZE + PCI_ATS_EMUL_MAX];
 };
 
 /*
@@ -229,13 +229,14 @@ void vfio_pci_irq_fini(struct vfio_pci *v);
 void vfio_pci_msi_update(struct vfio_pci *v);
 void vfio_pci_msix_update(struct vfio_pci *v);
 
-/* vfio_pci_pri.c. After the function is attached behind its vIOMMU: ATS and PRI offered to the guest
- * when the function has both and the vIOMMU takes its page requests. */
-void vfio_pci_pri_init(struct vfio_pci *v);
+/* vfio_pci_ecap.c. After the function is attached behind its vIOMMU: ATS and PRI offered to the guest
+ * when the function has both and the vIOMMU takes its page requests, PASID when the vIOMMU gives it
+ * PASIDs and the host enabled them. */
+void vfio_pci_ecap_init(struct vfio_pci *v);
 /* A config write of REG/LEN (applied): PRI Enable changes reach the vIOMMU. */
-void vfio_pci_pri_write(struct vfio_pci *v, uint32_t reg, const uint8_t *data, uint32_t len);
+void vfio_pci_ecap_write(struct vfio_pci *v, uint32_t reg, const uint8_t *data, uint32_t len);
 /* After a function reset or a restore of config space: the vIOMMU follows PRI Enable again. */
-void vfio_pci_pri_sync(struct vfio_pci *v);
+void vfio_pci_ecap_sync(struct vfio_pci *v);
 /* After a COMMAND write: routes and arms INTx the first time (the vGIC exists by then). */
 void vfio_pci_intx_enable(struct vfio_pci *v);
 /* Live update (vfio_pci_state.h): every irqfd of V detached; fires wait in the eventfds. */

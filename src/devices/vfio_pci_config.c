@@ -7,7 +7,7 @@
  * passed through), and PCI Express (but for Device Control's FLR bit) and vendor-specific
  * capabilities, whose bodies are passed through to the device (VFIO's own config virtualization
  * guards them on the host side). Extended capabilities (0x100+) read as none but for the emulated
- * ATS and PRI of a function whose page requests reach the guest (vfio_pci_pri.c).
+ * ATS, PRI and PASID that vfio_pci_ecap.c adds.
  */
 #include <errno.h>
 #include <linux/pci_regs.h>
@@ -359,7 +359,7 @@ void vfio_pci_cfg_write(struct pci_dev *d, uint32_t reg, const uint8_t *wdata, u
 	}
 	if (v->pm_cap && overlaps(reg, len, v->pm_cap + PCI_PM_CTRL, v->pm_cap + PCI_PM_CTRL + 2u))
 		pm_write(v);
-	vfio_pci_pri_write(v, reg, wdata, len);
+	vfio_pci_ecap_write(v, reg, wdata, len);
 	if (flr) {
 		pr_debug("%s: function level reset", v->name);
 		vfio_pci_function_reset(v);

@@ -308,7 +308,7 @@ int vfio_pci_lu_restore(struct pci_dev *d, const struct lu_state *st, char *why,
 			r = replay(v, &sv, mx, why, why_size);
 		free(mx);
 		if (!r)
-			vfio_pci_pri_sync(v);   /* the vIOMMU routes its page requests as the guest had set */
+			vfio_pci_ecap_sync(v);   /* the vIOMMU routes its page requests as the guest had set */
 		return r;
 	}
 	for (unsigned int i = 0; i < sv.msi_nvec && !r; i++)
@@ -349,7 +349,7 @@ int vfio_pci_lu_restore(struct pci_dev *d, const struct lu_state *st, char *why,
 		return r;
 	if (v->rom_size)
 		vfio_pci_rom_update(v);
-	vfio_pci_pri_sync(v);
+	vfio_pci_ecap_sync(v);
 	/* Last: the new VM's irqfds, which deliver whatever fired since the old VM's were detached. */
 	vfio_pci_irq_resume(v);
 	pr_debug("%s: restored at 00:%02x.%x (MSI %s, MSI-X %s, INTx %s, D%u)", v->name, d->devfn >> 3, d->devfn & 7,

@@ -23,6 +23,8 @@ struct iopf;
 struct iopf_group;
 
 /* The feature set the guest sees; the nested backend will derive it from IOMMU_GET_HW_INFO. */
+#define SMMUV3_MAX_SSIDSIZE 20     /* IHI 0070 6.3.2: IDR1.SSIDSIZE is at most 20 */
+
 struct smmuv3_features {
 	bool two_level_st;          /* IDR0.ST_LVL */
 	bool msi;                   /* IDR0.MSI: MSI-capable interrupts and CMD_SYNC completion writes */
@@ -31,7 +33,7 @@ struct smmuv3_features {
 	bool ril;                   /* IDR3.RIL: range TLBI */
 	bool gran4k, gran16k, gran64k;
 	uint8_t sidsize;            /* IDR1.SIDSIZE: StreamID bits (16 for PCI RIDs) */
-	uint8_t ssidsize;           /* IDR1.SSIDSIZE: SubstreamID bits, 0 = no PASIDs */
+	uint8_t ssidsize;           /* IDR1.SSIDSIZE: SubstreamID bits, 0 = no PASIDs (at most SMMUV3_MAX_SSIDSIZE) */
 	uint8_t cmdqs, evtqs;       /* IDR1.CMDQS/EVTQS: log2 of max queue entries */
 	bool pri;                   /* IDR0.PRI: the PRI queue and CMD_PRI_RESP (set with an iopf source) */
 	uint8_t priqs;              /* IDR1.PRIQS */

@@ -108,6 +108,16 @@ static int adopt_state(struct smmuv3_dev *d)
 	return viommu_nested_state_decode(s, d->adopt, vm->restore_why, sizeof(vm->restore_why));
 }
 
+/* pci_viommu_ops.pasid_bits: with the nested backend the host walks the guest's CD tables, so an
+ * assigned function gets the SubstreamIDs the unit offers (IDR1.SSIDSIZE, clamped to the host's). */
+static unsigned int dev_pasid_bits(void *opaque, uint32_t rid)
+{
+	struct smmuv3_dev *d = opaque;
+
+	(void)rid;
+	return d->nested ? d->smmu.feat.ssidsize : 0;
+}
+
 /*
  * An assigned device behind this SMMU (pci_viommu_ops.attach_vfio): the first one switches the backend
  * to the nested one (wrapping the software backend, which keeps the emulated devices) and clamps
@@ -260,6 +270,7 @@ int smmuv3_dev_create(struct vm *vm, uint64_t base, const uint32_t irq[SMMUV3_NR
 		.detach_vfio = dev_remove_vfio,
 		.release_vfio = dev_release_vfio,
 		.msi_translate = dev_msi_translate,
+		.pasid_bits = dev_pasid_bits,
 #ifdef NESTVM_IOMMUFD_TEST
 		.attach_iopf_mock = dev_attach_iopf_mock,
 #endif

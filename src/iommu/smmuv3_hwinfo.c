@@ -21,6 +21,9 @@ void smmuv3_features_clamp(struct smmuv3_features *f, const uint32_t host_idr[6]
 	f->gran64k = f->gran64k && (host_idr[5] & IDR5_GRAN64K);
 	if (host_ssid < f->ssidsize)
 		f->ssidsize = (uint8_t)host_ssid;
+	/* More than 10 bits makes the guest's IDR0 offer 2-level CD tables (CD2L), which the host must walk. */
+	if (!(host_idr[0] & IDR0_CD2L) && f->ssidsize > 10)
+		f->ssidsize = 10;
 	/* OAS encodings 0..5 grow with the size (32..48 bits); 6 (52 bits) only with 64K. */
 	if (host_oas < f->oas)
 		f->oas = (uint8_t)host_oas;

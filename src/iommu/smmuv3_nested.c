@@ -89,6 +89,10 @@ int smmuv3_nested_clamp_features(struct viommu *v, struct smmuv3_features *f)
 
 	if (r)
 		return r;
+	/* The host walks the guest's CD tables itself (the nested STE carries S1ContextPtr, S1Fmt and
+	 * S1CDMax): the guest may have as many SubstreamIDs as the host gives, which an assigned function
+	 * with PASIDs uses (its PASID capability, devices/vfio_pci_ecap.c). Emulated functions have none. */
+	f->ssidsize = SMMUV3_MAX_SSIDSIZE;
 	smmuv3_features_clamp(f, info.idr);
 	return 0;
 }

@@ -66,7 +66,7 @@ void smmuv3_reset(struct smmuv3 *s)
 
 static bool features_ok(const struct smmuv3_features *f)
 {
-	return !(f->sidsize > 32 || f->ssidsize > 20 || f->cmdqs > 19 || f->evtqs > 19 || f->priqs > 19 || f->oas > 5 ||
+	return !(f->sidsize > 32 || f->ssidsize > SMMUV3_MAX_SSIDSIZE || f->cmdqs > 19 || f->evtqs > 19 || f->priqs > 19 || f->oas > 5 ||
 		 !(f->gran4k || f->gran16k || f->gran64k));
 }
 

@@ -171,7 +171,7 @@ int smmuv3_state_decode(const struct lu_section *sec, struct smmuv3_saved *o, ch
 	if (c.bad)
 		return lu_cursor_finish(&c, why, why_size);
 	/* The feature sets smmuv3_set_features accepts (smmuv3_regs.c features_ok). */
-	if (f->sidsize > 32 || f->ssidsize > 20 || f->cmdqs > 19 || f->evtqs > 19 || f->priqs > 19 || f->oas > 5 ||
+	if (f->sidsize > 32 || f->ssidsize > SMMUV3_MAX_SSIDSIZE || f->cmdqs > 19 || f->evtqs > 19 || f->priqs > 19 || f->oas > 5 ||
 	    !(f->gran4k || f->gran16k || f->gran64k))
 		lu_cursor_fail(&c, "an unsupported feature set (SIDSIZE %u SSIDSIZE %u CMDQS %u EVTQS %u OAS %u)",
 			       f->sidsize, f->ssidsize, f->cmdqs, f->evtqs, f->oas);

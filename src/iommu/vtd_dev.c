@@ -110,7 +110,7 @@ static int use_shadow(struct vtd_dev *d)
 }
 
 /*
- * Page requests of assigned functions (devices/vfio_pci_pri.c, docs/iopf.md): a host VT-d that
+ * Page requests of assigned functions (devices/vfio_pci_ecap.c, docs/iopf.md): a host VT-d that
  * reports them (ECAP.PRS) gives the unit a page request queue (ECAP.PRS, PDS) fed by a FAULT object
  * (the mock's too, in test builds), and ECAP.DT, without which Linux enables no function's ATS, nor
  * so its PRI. The nested core then allocates the HWPT of each stream whose guest enabled PRI (and

@@ -407,11 +407,15 @@ static int iommufd_ioctl(unsigned long req, void *arg, struct fake_call *c)
 		if (f.cfg.fail & FAKE_FAIL_HW_INFO)
 			return fail(EOPNOTSUPP);
 		memcpy(info.idr, f.cfg.idr, sizeof(info.idr));
-		if (f.cfg.hw_type == IOMMU_HW_INFO_TYPE_INTEL_VTD)
+		if (!a->data_len)
+			;   /* only the generic part asked for */
+		else if (f.cfg.hw_type == IOMMU_HW_INFO_TYPE_INTEL_VTD)
 			memcpy((void *)(uintptr_t)a->data_uptr, &vtd, a->data_len < sizeof(vtd) ? a->data_len : sizeof(vtd));
 		else
 			memcpy((void *)(uintptr_t)a->data_uptr, &info, a->data_len < sizeof(info) ? a->data_len : sizeof(info));
 		a->out_data_type = f.cfg.hw_type;
+		a->out_capabilities = f.cfg.hw_caps;
+		a->out_max_pasid_log2 = f.cfg.max_pasid_log2;
 		return 0;
 	}
 	case IOMMU_HWPT_INVALIDATE: {

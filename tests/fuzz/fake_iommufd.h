@@ -33,6 +33,8 @@ struct fake_iommufd_cfg {
 	uint32_t hw_type;           /* IOMMU_GET_HW_INFO out_data_type */
 	uint32_t idr[6];            /* ... and the host SMMU's IDR0-5 */
 	uint64_t vtd_cap, vtd_ecap; /* ... or (hw_type INTEL_VTD) the host VT-d's CAP and ECAP */
+	uint64_t hw_caps;           /* ... and out_capabilities (IOMMU_HW_CAP_*) */
+	uint8_t max_pasid_log2;     /* ... and out_max_pasid_log2 */
 };
 
 #define FAKE_MAX_VFIO 4

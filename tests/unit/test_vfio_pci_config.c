@@ -13,6 +13,9 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <sys/eventfd.h>
+
+#include "../fuzz/fake_iommufd.h"
 #include "devices/vfio_pci.h"
 #include "tap.h"
 #include "vmm/vm.h"
@@ -246,10 +249,17 @@ static void test_flr(void)
 	bus_destroy(&vm.mmio);
 }
 
-/* The vIOMMU side of page requests (pci_viommu_ops.iopf_offered / set_iopf), recorded. */
+/* The vIOMMU side of page requests and PASIDs (pci_viommu_ops.iopf_offered / set_iopf / pasid_bits), recorded. */
 static bool offer;
+static unsigned int pasid_bits;
 static int nr_set, last_on = -1;
 static uint32_t last_rid;
+static int iommufd = -1;
+
+static unsigned int v_pasid(void *opaque, uint32_t rid)
+{
+	return pasid_bits;
+}
 
 static bool v_offered(void *opaque, uint32_t rid)
 {
@@ -268,10 +278,14 @@ static void v_set(void *opaque, uint32_t rid, bool on)
 
 /*
  * A PCIe function whose extended space (4 KiB config region) holds AER at 0x100 -> ATS at H_ATS ->
- * PRI at H_PRI (capacity CAP) unless NO_ATS, behind host H; offered or not by its vIOMMU.
+ * PRI at H_PRI (capacity CAP) unless NO_ATS, behind host H; offered or not by its vIOMMU; its iommufd
+ * device (10, on the fake) reports HW_CAPS and MAX_PASID_LOG2.
  */
-static struct vfio_pci *pri_function(struct vm *vm, struct pci_host *h, uint32_t cap, bool no_ats, bool loop)
+static struct vfio_pci *ecap_function(struct vm *vm, struct pci_host *h, uint32_t cap, bool no_ats, bool loop,
+				      uint64_t hw_caps, uint8_t max_pasid_log2)
 {
+	struct fake_iommufd_cfg fc = { .hw_type = IOMMU_HW_INFO_TYPE_INTEL_VTD, .hw_caps = hw_caps,
+				       .max_pasid_log2 = max_pasid_log2 };
 	struct vfio_pci *v = calloc(1, sizeof(*v));
 	uint8_t c[4096] = { 0 };
 
@@ -285,6 +299,10 @@ static struct vfio_pci *pri_function(struct vm *vm, struct pci_host *h, uint32_t
 	if (v->fd < 0 || ftruncate(v->fd, DEV_BAR0 + 0x1000) || pwrite(v->fd, c, sizeof(c), 0) != sizeof(c))
 		return NULL;
 	v->cfg_size = 4096;
+	v->iommufd = iommufd;
+	v->devid = 10;
+	fake_iommufd_teardown();
+	fake_iommufd_setup(iommufd, -1, &fc);
 	snprintf(v->name, sizeof(v->name), "vfio-pri");
 	pci_dev_init(&v->pci, vm, &full_ops, "vfio-pri", 0x1234, 0x11e8, 0, 0, 0);
 	vfio_pci_config_header(v, c, 0);
@@ -292,19 +310,26 @@ static struct vfio_pci *pri_function(struct vm *vm, struct pci_host *h, uint32_t
 	pthread_mutex_init(&v->irq_lock, NULL);
 	v->pci.host = h;
 	v->pci.devfn = 0x18;
-	vfio_pci_pri_init(v);
+	vfio_pci_ecap_init(v);
 	return v;
+}
+
+static struct vfio_pci *pri_function(struct vm *vm, struct pci_host *h, uint32_t cap, bool no_ats, bool loop)
+{
+	return ecap_function(vm, h, cap, no_ats, loop, 0, 0);
 }
 
 static void test_page_requests(void)
 {
-	static const struct pci_viommu_ops vops = { .name = "test", .iopf_offered = v_offered, .set_iopf = v_set };
+	static const struct pci_viommu_ops vops = { .name = "test", .iopf_offered = v_offered, .set_iopf = v_set,
+						    .pasid_bits = v_pasid };
 	struct vm vm = { .vm_fd = -1 };
 	struct pci_host h;
 	struct vfio_pci *v;
 	struct pci_dev *d;
 
 	memset(&h, 0, sizeof(h));
+	iommufd = eventfd(0, EFD_CLOEXEC);
 	bus_init(&vm.mmio, "mmio");
 	pci_host_set_viommu(&h, &vops, NULL);
 	offer = true;
@@ -360,6 +385,47 @@ static void test_page_requests(void)
 		CHECK(nr_set == 4 && rd(&v->pci, 0x110, 4) == 0, "... and writes there do nothing");
 		pm_free(v);
 	}
+	offer = true;
+	v = ecap_function(&vm, &h, 8, false, false, IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED, 0);
+	CHECK(v && !v->pri_cap && rd(&v->pci, 0x100, 4) == 0, "iommufd says ATS cannot be used on it: no ATS, no PRI");
+	if (v)
+		pm_free(v);
+
+	/* PASIDs: the smaller of the vIOMMU's and the host's width; the host's execute / privileged modes. */
+	pasid_bits = 16;
+	v = ecap_function(&vm, &h, 8, false, false, IOMMU_HW_CAP_PCI_PASID_EXEC, 20);
+	if (v) {
+		d = &v->pci;
+		CHECK(rd(d, 0x110, 4) == (PCI_EXT_CAP_ID_PRI | 1u << 16 | 0x120u << 20) &&
+		      rd(d, 0x120, 4) == (PCI_EXT_CAP_ID_PASID | 1u << 16) &&
+		      rd(d, 0x120 + PCI_PASID_CAP, 2) == (PCI_PASID_CAP_EXEC | 16 << 8),
+		      "ATS -> PRI -> PASID at 0x120: 16 bits (the vIOMMU's, the host has 20), execute permission, no privileged mode");
+		wr(d, 0x120 + PCI_PASID_CTRL, 2, PCI_PASID_CTRL_ENABLE | PCI_PASID_CTRL_EXEC | PCI_PASID_CTRL_PRIV);
+		CHECK(rd(d, 0x120 + PCI_PASID_CTRL, 2) == (PCI_PASID_CTRL_ENABLE | PCI_PASID_CTRL_EXEC),
+		      "PASID Control: Enable and Execute writable, Privileged (not supported) stays 0");
+		vfio_pci_function_reset(v);
+		CHECK(rd(d, 0x120 + PCI_PASID_CTRL, 2) == 0 && rd(d, 0x120 + PCI_PASID_CAP, 2) == (PCI_PASID_CAP_EXEC | 16 << 8),
+		      "a function reset clears PASID Control, the capability stays");
+		pm_free(v);
+	}
+	offer = false;
+	v = ecap_function(&vm, &h, 8, false, false, IOMMU_HW_CAP_PCI_PASID_PRIV, 5);
+	CHECK(v && !v->pri_cap && rd(&v->pci, 0x100, 4) == (PCI_EXT_CAP_ID_PASID | 1u << 16) &&
+	      rd(&v->pci, 0x100 + PCI_PASID_CAP, 2) == (PCI_PASID_CAP_PRIV | 5 << 8),
+	      "no PRI offered: PASID alone at 0x100, 5 bits (the host's), privileged mode");
+	if (v)
+		pm_free(v);
+	v = ecap_function(&vm, &h, 8, false, false, 0, 0);
+	CHECK(v && rd(&v->pci, 0x100, 4) == 0, "the host enabled no PASID on it: none offered");
+	if (v)
+		pm_free(v);
+	pasid_bits = 0;
+	v = ecap_function(&vm, &h, 8, false, false, 0, 20);
+	CHECK(v && rd(&v->pci, 0x100, 4) == 0, "a vIOMMU that gives it no PASIDs: none offered");
+	if (v)
+		pm_free(v);
+	fake_iommufd_teardown();
+	close(iommufd);
 	pci_host_set_viommu(&h, NULL, NULL);
 	bus_destroy(&vm.mmio);
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /*
  * Page requests of an assigned function behind the nested vVT-d (vtd_dev.c nested_iopf, vtd_ctx.c
- * PRE, devices/vfio_pci_pri.c's set_iopf), over the fake iommufd (tests/fuzz/fake_iommufd.c) whose
+ * PRE, devices/vfio_pci_ecap.c's set_iopf), over the fake iommufd (tests/fuzz/fake_iommufd.c) whose
  * FAULT fd is a SOCK_SEQPACKET pair: a host VT-d with ECAP.PRS gives the unit a page request queue
  * (ECAP.PRS, PDS) and device-TLBs (ECAP.DT) and the PCI host offers the function's PRI; the guest's
  * PRI Enable plus its scalable-mode context entry's PRE put the function on a HWPT allocated with

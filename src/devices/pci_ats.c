@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
-/* Emulated ATS and Page Request extended capabilities (pci_pri.h). */
-#include "devices/pci_pri.h"
+/* Emulated ATS, Page Request and PASID extended capabilities (pci_ats.h). */
+#include "devices/pci_ats.h"
 
 #include <linux/pci_regs.h>
 
@@ -47,6 +47,16 @@ static bool update_status(struct pci_dev *d, uint16_t off, bool reset)
 	st = (uint16_t)((st & ~PCI_PRI_STATUS_STOPPED) | (on ? 0 : PCI_PRI_STATUS_STOPPED));
 	pci_cfg_set16(d, PRI_AT(off) + PCI_PRI_STATUS, st);
 	return on;
+}
+
+void pci_pasid_add(struct pci_dev *d, uint16_t off, uint16_t next, unsigned int width, bool exec, bool priv)
+{
+	uint16_t cap = (uint16_t)((exec ? PCI_PASID_CAP_EXEC : 0) | (priv ? PCI_PASID_CAP_PRIV : 0) | (width & 0x1f) << 8);
+
+	pci_cfg_set32(d, off, ext_hdr(PCI_EXT_CAP_ID_PASID, next));
+	pci_cfg_set16(d, off + PCI_PASID_CAP, cap);
+	mask16(d->wmask, off + PCI_PASID_CTRL, (uint16_t)(PCI_PASID_CTRL_ENABLE | (exec ? PCI_PASID_CTRL_EXEC : 0) |
+							  (priv ? PCI_PASID_CTRL_PRIV : 0)));
 }
 
 bool pci_pri_sync(struct pci_dev *d, uint16_t off)
