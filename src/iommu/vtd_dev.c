@@ -113,7 +113,9 @@ static int use_shadow(struct vtd_dev *d)
  * Page requests of assigned functions (devices/vfio_pci_ecap.c, docs/iopf.md): a host VT-d that
  * reports them (ECAP.PRS) gives the unit a page request queue (ECAP.PRS, PDS) fed by a FAULT object
  * (the mock's too, in test builds), and ECAP.DT, without which Linux enables no function's ATS, nor
- * so its PRI. The nested core then allocates the HWPT of each stream whose guest enabled PRI (and
+ * so its PRI (the guest's device-TLB descriptors complete at once: the host's invalidation of a
+ * nested HWPT flushes the function's device TLB too, Linux 7.2 intel/cache.c CACHE_TAG_NESTING_DEVTLB).
+ * The nested core then allocates the HWPT of each stream whose guest enabled PRI (and
  * set PRE) with that FAULT object. After an exec the guest must see what it saw: the saved service
  * is adopted, and without one none is made. A host that refuses the FAULT object leaves the unit
  * without page requests (said once).
