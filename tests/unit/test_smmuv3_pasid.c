@@ -18,6 +18,7 @@
 #include "devices/pci.h"
 #include "iommu/smmuv3_defs.h"
 #include "iommu/smmuv3_dev.h"
+#include "pci_vm.h"
 #include "tap.h"
 #include "vmm/evloop.h"
 #include "vmm/vm.h"
@@ -46,12 +47,7 @@ static int run(bool assign, uint32_t host_idr0, uint32_t host_ssid, uint32_t *id
 	c.idr[0] = host_idr0;
 	c.idr[1] = host_ssid << 6 | 16;
 	c.idr[5] = 4 | (1u << 4);       /* OAS 44 bits, 4K granule */
-	memset(&vm, 0, sizeof(vm));
-	vm.cfg = &cfg;
-	vm.vm_fd = vm.kvm_fd = -1;
-	vm.loop = loop;
-	if (gmem_add_ram(&vm.mem, RAM_BASE, RAM_SIZE, false) || bus_init(&vm.mmio, "mmio") || bus_init(&vm.pio, "pio") ||
-	    pci_host_create(&vm) || smmuv3_dev_create(&vm, SMMU_BASE, irq, &d))
+	if (pci_vm_init(&vm, &cfg, loop, RAM_BASE, RAM_SIZE) || smmuv3_dev_create(&vm, SMMU_BASE, irq, &d))
 		return -EIO;
 	fake_iommufd_setup(iommufd, vfio, &c);
 	vm.iommufd.fd = iommufd;
@@ -64,10 +60,7 @@ static int run(bool assign, uint32_t host_idr0, uint32_t host_ssid, uint32_t *id
 	*bits = pci_host_viommu_pasid_bits(vm.pci, SID);
 	pci_host_remove_all(vm.pci);
 	smmuv3_dev_destroy(&vm, d);
-	pci_host_destroy(&vm);
-	bus_destroy(&vm.pio);
-	bus_destroy(&vm.mmio);
-	gmem_destroy(&vm.mem);
+	pci_vm_fini(&vm);
 	fake_iommufd_teardown();
 	return r;
 }

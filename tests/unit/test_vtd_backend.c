@@ -16,6 +16,7 @@
 #include "devices/pci.h"
 #include "iommu/vtd_dev.h"
 #include "iommu/vtd_nested.h"
+#include "pci_vm.h"
 #include "tap.h"
 #include "vmm/evloop.h"
 #include "vmm/vm.h"
@@ -46,13 +47,8 @@ static const char *attach_to(enum viommu_backend backend, uint64_t ecap, unsigne
 	unsigned int nr;
 	struct vm vm;
 
-	memset(&vm, 0, sizeof(vm));
-	vm.cfg = &cfg;
-	vm.vm_fd = vm.kvm_fd = -1;
-	vm.loop = loop;
 	name[0] = 0;
-	if (gmem_add_ram(&vm.mem, RAM_BASE, RAM_SIZE, false) || bus_init(&vm.mmio, "mmio") || bus_init(&vm.pio, "pio") ||
-	    pci_host_create(&vm) || vtd_dev_create(&vm, VTD_BASE, false, &d)) {
+	if (pci_vm_init(&vm, &cfg, loop, RAM_BASE, RAM_SIZE) || vtd_dev_create(&vm, VTD_BASE, false, &d)) {
 		*r = -EIO;
 		return "no VM";
 	}
@@ -69,10 +65,7 @@ static const char *attach_to(enum viommu_backend backend, uint64_t ecap, unsigne
 		*nr_hw_info += k[i].req == IOMMU_GET_HW_INFO;
 	pci_host_remove_all(vm.pci);
 	vtd_dev_destroy(&vm, d);
-	pci_host_destroy(&vm);
-	bus_destroy(&vm.pio);
-	bus_destroy(&vm.mmio);
-	gmem_destroy(&vm.mem);
+	pci_vm_fini(&vm);
 	fake_iommufd_teardown();
 	return name;
 }

@@ -27,6 +27,7 @@
 #include "iommu/vtd_nested.h"
 #include "iommu/vtd_state.h"
 #include "liveupdate/state_format.h"
+#include "pci_vm.h"
 #include "tap.h"
 #include "vmm/evloop.h"
 #include "vmm/fdtab.h"
@@ -91,13 +92,11 @@ static int vm_make(struct tvm *t, enum viommu_backend b, const struct lu_state *
 		t->cfg.lu_fds = &luo_fd;
 		t->cfg.nr_lu_fds = 1;
 	}
-	t->vm.cfg = &t->cfg;
-	t->vm.vm_fd = t->vm.kvm_fd = -1;
-	t->vm.loop = loop;
+	if (pci_vm_init(&t->vm, &t->cfg, loop, RAM_BASE, RAM_SIZE))
+		return -EIO;
 	t->vm.restore = restore;
 	t->vm.iommufd.fd = iommufd;
-	if (gmem_add_ram(&t->vm.mem, RAM_BASE, RAM_SIZE, false) || bus_init(&t->vm.mmio, "mmio") ||
-	    bus_init(&t->vm.pio, "pio") || pci_host_create(&t->vm) || vtd_dev_create(&t->vm, VTD_BASE, false, &t->d))
+	if (vtd_dev_create(&t->vm, VTD_BASE, false, &t->d))
 		return -EIO;
 	if (from)
 		memcpy(gmem_ptr(&t->vm.mem, RAM_BASE, RAM_SIZE), gmem_ptr(&from->vm.mem, RAM_BASE, RAM_SIZE), RAM_SIZE);
@@ -109,10 +108,7 @@ static void vm_free(struct tvm *t)
 {
 	pci_host_remove_all(t->vm.pci);
 	vtd_dev_destroy(&t->vm, t->d);
-	pci_host_destroy(&t->vm);
-	bus_destroy(&t->vm.pio);
-	bus_destroy(&t->vm.mmio);
-	gmem_destroy(&t->vm.mem);
+	pci_vm_fini(&t->vm);
 }
 
 static int attach(struct tvm *t, int vfio, uint32_t dev_id, uint16_t sid)

@@ -21,6 +21,7 @@
 #include "iommu/iopf.h"
 #include "iommu/vtd_dev.h"
 #include "iommu/vtd_nested.h"
+#include "pci_vm.h"
 #include "tap.h"
 #include "vmm/evloop.h"
 #include "vmm/vm.h"
@@ -104,14 +105,9 @@ static int make_vm(uint64_t ecap)
 {
 	struct fake_iommufd_cfg c = { .hw_type = IOMMU_HW_INFO_TYPE_INTEL_VTD, .vtd_cap = HOST_CAP, .vtd_ecap = ecap };
 
-	memset(&vm, 0, sizeof(vm));
 	cfg = (struct vm_config){ .viommu_model = VIOMMU_MODEL_VTD };
-	vm.cfg = &cfg;
-	vm.vm_fd = vm.kvm_fd = -1;
-	vm.loop = loop;
 	iq_tail = 0;
-	if (gmem_add_ram(&vm.mem, RAM_BASE, RAM_SIZE, false) || bus_init(&vm.mmio, "mmio") || bus_init(&vm.pio, "pio") ||
-	    pci_host_create(&vm) || vtd_dev_create(&vm, VTD_BASE, false, &d))
+	if (pci_vm_init(&vm, &cfg, loop, RAM_BASE, RAM_SIZE) || vtd_dev_create(&vm, VTD_BASE, false, &d))
 		return -EIO;
 	fake_iommufd_setup(iommufd, vfio, &c);
 	vm.iommufd.fd = iommufd;
@@ -122,10 +118,7 @@ static unsigned int destroy_vm(void)
 {
 	pci_host_remove_all(vm.pci);
 	vtd_dev_destroy(&vm, d);
-	pci_host_destroy(&vm);
-	bus_destroy(&vm.pio);
-	bus_destroy(&vm.mmio);
-	gmem_destroy(&vm.mem);
+	pci_vm_fini(&vm);
 	return fake_iommufd_teardown();
 }
 
