@@ -115,9 +115,9 @@ static int use_shadow(struct vtd_dev *d)
  * (the mock's too, in test builds), and ECAP.DT, without which Linux enables no function's ATS, nor
  * so its PRI (the guest's device-TLB descriptors complete at once: the host's invalidation of a
  * nested HWPT flushes the function's device TLB too, Linux 7.2 intel/cache.c CACHE_TAG_NESTING_DEVTLB).
- * The nested core then allocates the HWPT of each stream whose guest enabled PRI (and
- * set PRE) with that FAULT object. After an exec the guest must see what it saw: the saved service
- * is adopted, and without one none is made. A host that refuses the FAULT object leaves the unit
+ * The nested core then allocates the HWPT of each stream whose guest enabled PRI (and set PRE)
+ * with that FAULT object. After an exec the guest must see what it saw: the saved service is
+ * adopted, and without one none is made. A host that refuses the FAULT object leaves the unit
  * without page requests (said once).
  */
 static void nested_iopf(struct vtd_dev *d, uint64_t host_ecap, struct vtd_features *f)
