@@ -3,22 +3,48 @@
  * libFuzzer target: vfio-pci's config-space virtualization (vfio_pci_config.c) for a function whose
  * real config space is anything at all, then guest config reads and writes of any offset and width.
  * The "device fd" is a fake: a memfd holding the real config image at the config region's offset
- * (or a pipe, so every pread/pwrite fails), which is all the code reads config through. The input
- * is a flags byte, six BAR size selectors, the real config space (256 bytes, or 4 KiB extended),
- * then 8-byte guest accesses. Nothing may crash, hang or touch memory it does not own (ASan).
+ * (or a pipe, so every pread/pwrite fails), which is all the code reads config through. With the
+ * extended space the emulated ATS, PRI and PASID capabilities (vfio_pci_ecap.c) are built from the
+ * function's extended list, a vIOMMU that offers page requests and PASID bits as the flags say, and
+ * the fake iommufd's IOMMU_GET_HW_INFO. The input is a flags byte, six BAR size selectors, the real
+ * config space (256 bytes, or 4 KiB extended), then 8-byte guest accesses. Nothing may crash, hang
+ * or touch memory it does not own (ASan).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 
+#include <linux/iommufd.h>
+#include <sys/eventfd.h>
+
 #include "devices/vfio_pci.h"
+#include "fake_iommufd.h"
 #include "fuzz_vm.h"
 
 #define HDR 7
 #define OP_LEN 8
 
 static const struct pci_dev_ops ops = { .cfg_read = vfio_pci_cfg_read, .cfg_write = vfio_pci_cfg_write };
-static int mfd = -1, pipefd[2];
+static int mfd = -1, pipefd[2], iommufd = -1;
+static uint8_t flags;
+
+/* The vIOMMU in front of the function: flags bit 3 offers page requests, bits 7:4 are its PASID bits. */
+static bool v_offered(void *opaque, uint32_t rid)
+{
+	return flags & 8;
+}
+
+static unsigned int v_pasid_bits(void *opaque, uint32_t rid)
+{
+	return flags >> 4;
+}
+
+static void v_set_iopf(void *opaque, uint32_t rid, bool on)
+{
+}
+
+static const struct pci_viommu_ops vops = { .name = "fuzz", .iopf_offered = v_offered, .pasid_bits = v_pasid_bits,
+					    .set_iopf = v_set_iopf };
 
 static void op(struct vfio_pci *v, const uint8_t *p)
 {
@@ -45,17 +71,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mfd < 0) {
 		fuzz_vm_init();
 		mfd = memfd_create("fuzz-vfio-config", MFD_CLOEXEC);
-		if (mfd < 0 || pipe2(pipefd, O_CLOEXEC | O_NONBLOCK))
+		iommufd = eventfd(0, EFD_CLOEXEC);
+		if (mfd < 0 || iommufd < 0 || pipe2(pipefd, O_CLOEXEC | O_NONBLOCK) || pci_host_set_viommu(fvm.pci, &vops, NULL))
 			__builtin_trap();
 	}
 	if (size < HDR)
 		return 0;
+	flags = data[0];
+	{
+		/* The host: PASIDs up to 20 bits, execute / privileged modes and ATS from BAR selector 0's low bits. */
+		struct fake_iommufd_cfg fc = { .hw_type = IOMMU_HW_INFO_TYPE_INTEL_VTD, .max_pasid_log2 = data[1] & 0x10 ? 20 : 5,
+					       .hw_caps = data[1] & (IOMMU_HW_CAP_PCI_PASID_EXEC | IOMMU_HW_CAP_PCI_PASID_PRIV |
+								     IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED) };
+
+		fake_iommufd_setup(iommufd, -1, &fc);
+	}
 	rlen = data[0] & 1 ? PCI_CFG_SPACE_SIZE_EXP : PCI_CFG_SPACE_SIZE;
 	memcpy(real, data + HDR, size - HDR < rlen ? size - HDR : rlen);
 	v = calloc(1, sizeof(*v));
 	if (!v)
 		return 0;
 	v->fd = data[0] & 2 ? pipefd[0] : mfd;
+	v->iommufd = iommufd;
+	v->devid = 10;
 	v->cfg_off = data[0] & 4 ? 0x10000 : 0;
 	v->cfg_size = rlen;
 	snprintf(v->name, sizeof(v->name), "vfio-fuzz");
@@ -83,9 +121,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (!vfio_pci_config_caps(v, real, caps, ncaps)) {
 		size_t start = HDR + (size - HDR < rlen ? size - HDR : rlen);
 
+		/* As vfio_pci_create: the snapshot, then (behind the vIOMMU) the extended capabilities. */
+		vfio_pci_config_snapshot(v);
+		v->pci.host = fvm.pci;
+		vfio_pci_ecap_init(v);
 		for (size_t i = start; i + OP_LEN <= size; i += OP_LEN)
 			op(v, data + i);
 	}
+	fake_iommufd_teardown();
 	vfio_pci_irq_fini(v);
 	pci_msix_fini(&v->msix);
 	pci_dev_fini(&v->pci);

@@ -174,6 +174,20 @@ ops += b''.join(struct.pack('<BHIB', s, r, v, 0) for s, r, v in [
     (5, 0x04, 0x0006), (5, 0x52, 0x8000), (6, 0x44, 0xfee00000), (5, 0x42, 0x0001), (5, 0x64, 0x0003),
     (5, 0x78, 0x2810), (6, 0x10, 0xffffffff), (2, 0x10, 0), (6, 0x30, 0xffffffff), (2 | 0x80, 0x100, 0)])
 put('fuzz_vfio_pci_config', 'msi-msix-pm-pcie', bytes([0, 12, 0, 0x80 | 10, 0, 0, 0]) + bytes(c) + ops)
+# ... a PCIe function with AER -> ATS -> PRI in its extended space, behind a vIOMMU that offers page
+# requests and 4 PASID bits (flags 0x49), on a host with 20 PASID bits and execute mode (selector 0x12):
+# the emulated ATS (0x100), PRI (0x110) and PASID (0x120) read and written.
+x = bytearray(4096)
+x[0:256] = c
+struct.pack_into('<I', x, 0x100, 0x0001 | 1 << 16 | 0x140 << 20)      # AER
+struct.pack_into('<I', x, 0x140, 0x000f | 1 << 16 | 0x180 << 20)      # ATS
+struct.pack_into('<I', x, 0x180, 0x0013 | 1 << 16)                    # PRI
+struct.pack_into('<I', x, 0x188, 64)                                  # Outstanding Page Request Capacity
+ops = b''.join(struct.pack('<BHIB', 0x80 | 2, r, 0, 0) for r in range(0x100, 0x130, 4))
+ops += b''.join(struct.pack('<BHIB', s, r, v, 0) for s, r, v in [
+    (0x85, 0x106, 0x8003), (0x85, 0x114, 1), (0x86, 0x11c, 32), (0x85, 0x114, 3), (0x85, 0x114, 2),
+    (0x85, 0x126, 7), (0x81, 0x114, 0), (0x82, 0x124, 0)])
+put('fuzz_vfio_pci_config', 'ext-ats-pri-pasid', bytes([0x49, 0x12, 0, 0, 0, 0, 0]) + bytes(x) + ops)
 
 # fuzz_pio: exits [port table index, low bits, flags (0x80 table, 0x40 out, size sel), count-1, 0, offset, 0, 0] + data
 def pio(idx, low, out, sizesel, count, data=b''):
