@@ -344,16 +344,19 @@ static const unsigned long hotplug_ioctls[] = {
 	VFIO_DEVICE_GET_REGION_INFO, VFIO_DEVICE_GET_IRQ_INFO, VFIO_DEVICE_RESET,
 	IOMMU_HWPT_ALLOC, IOMMU_VDEVICE_ALLOC, IOMMU_IOAS_ALLOC, IOMMU_IOAS_MAP_FILE,
 	VFIO_DEVICE_FEATURE,                        /* P2P: its BAR pieces exported as dma-bufs (vfio_pci_p2p.c) */
+	IOMMU_GET_HW_INFO,                          /* its PASIDs and ATS (devices/vfio_pci_ecap.c) */
 };
 
 /*
- * A page-request source (iommu/iopf.h): the loop thread re-arms the answer timeout's timerfd; in
- * test builds it also moves the IOMMUFD_TEST mock device back to its own HWPT at teardown
- * (IOMMU_TEST_CMD, iommu/iopf_mock.c). The fault fd is read and written with read/write.
+ * A page-request source (iommu/iopf.h): the loop thread re-arms the answer timeout's timerfd. A
+ * vVT-d may have one without --iopf-mock (the page requests of assigned functions, on a host VT-d
+ * with ECAP.PRS: iommu/vtd_dev.c), which only the first assigned device decides. The fault fd is
+ * read and written with read/write. In test builds the loop also moves the IOMMUFD_TEST mock device
+ * back to its own HWPT at teardown (IOMMU_TEST_CMD, iommu/iopf_mock.c).
  */
 static const int iopf_syscalls[] = { SCMP_SYS(timerfd_settime) };
 #ifdef NESTVM_IOMMUFD_TEST
-static const unsigned long iopf_ioctls[] = { IOMMU_TEST_CMD };
+static const unsigned long iopf_mock_ioctls[] = { IOMMU_TEST_CMD };
 #endif
 
 int seccomp_install_vm(enum seccomp_thread t, const struct vm_config *cfg)
@@ -362,19 +365,21 @@ int seccomp_install_vm(enum seccomp_thread t, const struct vm_config *cfg)
 		.sys = hotplug_syscalls, .nr_sys = N(hotplug_syscalls),
 		.ioctls = hotplug_ioctls, .nr_ioctls = N(hotplug_ioctls), .file_mmap = true,
 	};
-	static const struct seccomp_more iopf = {
-		.sys = iopf_syscalls, .nr_sys = N(iopf_syscalls),
+	static const struct seccomp_more iopf = { .sys = iopf_syscalls, .nr_sys = N(iopf_syscalls) };
 #ifdef NESTVM_IOMMUFD_TEST
-		.ioctls = iopf_ioctls, .nr_ioctls = N(iopf_ioctls),
+	static const struct seccomp_more iopf_mock = { .ioctls = iopf_mock_ioctls, .nr_ioctls = N(iopf_mock_ioctls) };
 #endif
-	};
-	const struct seccomp_more *mores[2];
+	const struct seccomp_more *mores[3];
 	unsigned int n = 0;
 
 	if (t == SECCOMP_THREAD_LOOP && cfg->hotplug_slots)
 		mores[n++] = &hotplug;
-	if (t == SECCOMP_THREAD_LOOP && cfg->iopf_mock.on)
+	if (t == SECCOMP_THREAD_LOOP && (cfg->iopf_mock.on || cfg->viommu_model == VIOMMU_MODEL_VTD))
 		mores[n++] = &iopf;
+#ifdef NESTVM_IOMMUFD_TEST
+	if (t == SECCOMP_THREAD_LOOP && cfg->iopf_mock.on)
+		mores[n++] = &iopf_mock;
+#endif
 	if (cfg->firmware_vars)
 		return install(t, cfg->seccomp, firmware_syscalls, N(firmware_syscalls), mores, n);
 	return install(t, cfg->seccomp, NULL, 0, mores, n);

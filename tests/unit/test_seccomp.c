@@ -20,6 +20,7 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <sys/timerfd.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <termios.h>
@@ -31,7 +32,7 @@
 enum action { DO_SOCKET, DO_EXEC_MMAP, DO_TTY_IOCTL, DO_ALLOWED, DO_KVM_RUN_IOCTL, DO_PREAD, DO_PWRITE,
 	      DO_FILE_MMAP_SHARED, DO_FILE_MMAP_PRIVATE, DO_FILE_MMAP_EXEC, DO_EXEC_MPROTECT, DO_URING_FILES_UPDATE,
 	      DO_URING_REGISTER_BUFFERS, DO_ACCEPT, DO_CONNECT, DO_FSYNC, DO_OPENAT, DO_VFIO_BIND,
-	      DO_MAP_FILE_IOCTL, DO_IOAS_ALLOC_IOCTL, DO_VFIO_FEATURE, DO_RECVMSG, DO_SETSOCKOPT_TCP, DO_SETSOCKOPT_SOCKET };
+	      DO_MAP_FILE_IOCTL, DO_IOAS_ALLOC_IOCTL, DO_HW_INFO_IOCTL, DO_TIMERFD_SETTIME, DO_VFIO_FEATURE, DO_RECVMSG, DO_SETSOCKOPT_TCP, DO_SETSOCKOPT_SOCKET };
 
 struct job {
 	enum seccomp_thread t;
@@ -42,6 +43,7 @@ struct job {
 	int lfd, cfd;   /* a listening unix socket and an unconnected one, made before the filter */
 	const char *vars;   /* non-NULL: installed through seccomp_install_vm with this --firmware-vars */
 	unsigned int hotplug;   /* nonzero: installed through seccomp_install_vm with --hotplug-slots */
+	enum viommu_model viommu;   /* non-NONE: installed through seccomp_install_vm with --viommu */
 };
 
 /* Exit 0 when the syscall got past the filter: it succeeded, or the kernel itself said WANT_ERRNO. */
@@ -56,9 +58,9 @@ static void *confined(void *arg)
 	uint64_t one = 1;
 	long r;
 
-	if (j->vars || j->hotplug) {
+	if (j->vars || j->hotplug || j->viommu) {
 		struct vm_config cfg = { .seccomp = j->m, .firmware = j->vars ? "code" : NULL, .firmware_vars = j->vars,
-					 .hotplug_slots = j->hotplug };
+					 .hotplug_slots = j->hotplug, .viommu_model = j->viommu };
 
 		if (seccomp_install_vm(j->t, &cfg))
 			syscall(SYS_exit_group, 3);
@@ -187,6 +189,17 @@ static void *confined(void *arg)
 		/* A device hot-added behind the shadow vVT-d gets an IOAS of its own (bad fd: EBADF). */
 		passed(syscall(SYS_ioctl, -1, IOMMU_IOAS_ALLOC, 0), EBADF);
 		break;
+	case DO_HW_INFO_IOCTL:
+		/* A hot-added device's PASIDs and ATS (vfio_pci_ecap.c; bad fd: EBADF). */
+		passed(syscall(SYS_ioctl, -1, IOMMU_GET_HW_INFO, 0), EBADF);
+		break;
+	case DO_TIMERFD_SETTIME: {
+		/* The page-request service's answer timeout (bad fd: EBADF). */
+		struct itimerspec its = { 0 };
+
+		passed(syscall(SYS_timerfd_settime, -1, 0, &its, NULL), EBADF);
+		break;
+	}
 	case DO_KVM_RUN_IOCTL:
 		/* Allowed by request number; the bad fd gives EBADF from the kernel, not SIGSYS. */
 		r = syscall(SYS_ioctl, -1, KVM_RUN, 0);
@@ -336,6 +349,7 @@ int main(void)
 			{ DO_VFIO_FEATURE, true, "VFIO_DEVICE_FEATURE (P2P dma-buf export)" },
 			{ DO_IOAS_ALLOC_IOCTL, true, "IOMMU_IOAS_ALLOC (shadow vVT-d)" },
 			{ DO_MAP_FILE_IOCTL, true, "IOMMU_IOAS_MAP_FILE (shadow vVT-d)" },
+			{ DO_HW_INFO_IOCTL, true, "IOMMU_GET_HW_INFO (its PASIDs and ATS)" },
 			{ DO_PREAD, true, "pread (config space)" }, { DO_FILE_MMAP_SHARED, true, "shared file mmap (BARs)" },
 			{ DO_FILE_MMAP_EXEC, false, "executable file mmap" }, { DO_FILE_MMAP_PRIVATE, false, "private file mmap" },
 			{ DO_SOCKET, false, "socket()" }, { DO_FSYNC, false, "fsync" },
@@ -349,6 +363,16 @@ int main(void)
 		st = run_child((struct job){ .t = SECCOMP_THREAD_VCPU, .m = SECCOMP_ON, .a = DO_OPENAT, .hotplug = 1 });
 		CHECK(stopped_by_filter(st), "vCPU thread with --hotplug-slots: openat still stops it (status 0x%x)", st);
 	}
+	/* A vVT-d may get a page-request service (assigned functions on a host with ECAP.PRS): its timer
+	 * is re-armed on the loop thread; nothing else gains it. */
+	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_TIMERFD_SETTIME });
+	CHECK(stopped_by_filter(st), "loop thread without a vIOMMU: timerfd_settime stops it (status 0x%x)", st);
+	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_TIMERFD_SETTIME,
+				     .viommu = VIOMMU_MODEL_VTD });
+	CHECK(exited_ok(st), "loop thread with --viommu vtd: timerfd_settime allowed (status 0x%x)", st);
+	st = run_child((struct job){ .t = SECCOMP_THREAD_VCPU, .m = SECCOMP_ON, .a = DO_TIMERFD_SETTIME,
+				     .viommu = VIOMMU_MODEL_VTD });
+	CHECK(stopped_by_filter(st), "vCPU thread with --viommu vtd: timerfd_settime still stops it (status 0x%x)", st);
 	/* io_uring_register: the loop thread may only update its fixed-file table. */
 	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_URING_FILES_UPDATE });
 	CHECK(exited_ok(st), "loop thread: IORING_REGISTER_FILES_UPDATE passes the filter (status 0x%x)", st);
