@@ -18,6 +18,7 @@
 #ifndef NESTVM_VIOMMU_H
 #define NESTVM_VIOMMU_H
 
+#include <errno.h>
 #include <json-c/json.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -121,6 +122,11 @@ struct viommu_fault {
 struct viommu_ops {
 	const char *name;
 	int (*attach)(struct viommu *v, uint32_t sid, const struct viommu_stream_cfg *cfg);
+	/*
+	 * Optional (nested backends of front-ends with PASIDs): requests of assigned device SID with
+	 * PASID (non-zero) translate by CFG (abort: blocked). -ENODEV: not a device of this backend.
+	 */
+	int (*attach_pasid)(struct viommu *v, uint32_t sid, uint32_t pasid, const struct viommu_stream_cfg *cfg);
 	void (*detach)(struct viommu *v, uint32_t sid);
 	/*
 	 * Applies N invalidations in order. Returns 0; or -ETIMEDOUT when all were applied but an ATC
@@ -156,6 +162,12 @@ struct viommu {
 static inline int viommu_attach(struct viommu *v, uint32_t sid, const struct viommu_stream_cfg *cfg)
 {
 	return v->ops->attach(v, sid, cfg);
+}
+
+static inline int viommu_attach_pasid(struct viommu *v, uint32_t sid, uint32_t pasid,
+				      const struct viommu_stream_cfg *cfg)
+{
+	return v->ops->attach_pasid ? v->ops->attach_pasid(v, sid, pasid, cfg) : -ENODEV;
 }
 
 static inline int viommu_invalidate(struct viommu *v, const struct viommu_inval *inv, unsigned int n,

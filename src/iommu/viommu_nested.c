@@ -40,6 +40,7 @@
 struct nested_dev {
 	int vfio_fd;                /* not ours: the vfio-pci model's cdev */
 	uint32_t dev_id, sid, vdevice_id;
+	uint32_t pasid;             /* 0: the device's requests without PASID; else one PASID of it (pas[]) */
 	uint32_t hwpt_id;           /* the nested HWPT the device is attached to; 0: none yet */
 	uint32_t data_type, data_len;       /* what it carries (the format's blob) */
 	bool fault;                 /* ... and whether it reports I/O page faults to the service */
@@ -71,6 +72,12 @@ struct viommu_nested {
 	uint64_t nr_fwd_cmds, nr_ioctls;        /* invalidations forwarded, IOMMU_HWPT_INVALIDATE calls */
 	struct nested_dev dev[NESTED_MAX_DEVS];
 	unsigned int nr_devs;
+	/* PASIDs (viommu_nested_attach_pasid): every HWPT is allocated PASID-capable, and each PASID
+	 * the guest set up is an attachment of its own, with a nested HWPT or the nest parent. */
+	bool pasids;
+	struct nested_dev pas[VIOMMU_NESTED_MAX_PASIDS];
+	unsigned int nr_pas;
+	bool pas_full_said;
 	struct iopf *iopf;          /* the I/O page fault service (viommu_nested_set_iopf), or NULL */
 	const struct iopf_frontend *iopf_ops;
 	void *iopf_fe;
@@ -93,12 +100,20 @@ static struct nested_dev *find_dev(struct viommu_nested *n, uint32_t sid)
 
 static int attach_pt(struct nested_dev *d, uint32_t pt_id)
 {
-	struct vfio_device_attach_iommufd_pt a = { .argsz = sizeof(a), .pt_id = pt_id };
+	struct vfio_device_attach_iommufd_pt a = { .argsz = sizeof(a), .pt_id = pt_id,
+						   .flags = d->pasid ? VFIO_DEVICE_ATTACH_PASID : 0, .pasid = d->pasid };
 
-	/* On an attached device this replaces the domain without a window of no translation. */
+	/* On an attached device (or PASID) this replaces the domain without a window of no translation. */
 	if (ioctl(d->vfio_fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &a))
-		return err_errno("VFIO_DEVICE_ATTACH_IOMMUFD_PT of device %u to HWPT %u", d->dev_id, pt_id);
+		return err_errno("VFIO_DEVICE_ATTACH_IOMMUFD_PT of device %u PASID %u to HWPT %u", d->dev_id, d->pasid, pt_id);
 	return 0;
+}
+
+/* HWPTs a PASID may be attached to, and the device's own while it has PASIDs attached, must all be
+ * PASID-capable (Linux 7.2 iommufd_hwpt_pasid_compat). */
+static uint32_t pasid_flag(const struct viommu_nested *n)
+{
+	return n->pasids ? IOMMU_HWPT_ALLOC_PASID : 0;
 }
 
 /*
@@ -155,8 +170,8 @@ static int dev_set_cfg(struct viommu_nested *n, struct nested_dev *d, const stru
 	}
 	/* The vIOMMU object holds the nested HWPTs; without one (per_hwpt) the nest parent does. */
 	r = hwpt_alloc_fault(n->iommufd, d->dev_id, n->fmt->per_hwpt ? n->parent_id : n->viommu_id,
-			     fault ? IOMMU_HWPT_FAULT_ID_VALID : 0, fault ? iopf_fault_id(n->iopf) : 0, type, data, len,
-			     &id, n->what_nested);
+			     (fault ? IOMMU_HWPT_FAULT_ID_VALID : 0) | pasid_flag(n), fault ? iopf_fault_id(n->iopf) : 0,
+			     type, data, len, &id, n->what_nested);
 	if (r)
 		return r;
 	r = attach_pt(d, id);
@@ -217,6 +232,61 @@ static void nested_detach(struct viommu *v, uint32_t sid)
 		dev_set_cfg(n, d, &abort_cfg);
 }
 
+static struct nested_dev *find_pasid(struct viommu_nested *n, uint32_t sid, uint32_t pasid)
+{
+	for (unsigned int i = 0; i < n->nr_pas; i++)
+		if (n->pas[i].sid == sid && n->pas[i].pasid == pasid)
+			return &n->pas[i];
+	return NULL;
+}
+
+/* PASID attachment P goes: detached (its requests are blocked), its nested HWPT destroyed. */
+static void pasid_drop(struct viommu_nested *n, struct nested_dev *p)
+{
+	struct vfio_device_detach_iommufd_pt a = { .argsz = sizeof(a), .flags = VFIO_DEVICE_DETACH_PASID,
+						   .pasid = p->pasid };
+
+	if (ioctl(p->vfio_fd, VFIO_DEVICE_DETACH_IOMMUFD_PT, &a))
+		err_errno("VFIO_DEVICE_DETACH_IOMMUFD_PT of device %u PASID %u", p->dev_id, p->pasid);
+	if (p->hwpt_id && p->own)
+		iommufd_destroy(n->iommufd, p->hwpt_id);
+	*p = n->pas[--n->nr_pas];
+}
+
+static int nested_attach_pasid(struct viommu *v, uint32_t sid, uint32_t pasid, const struct viommu_stream_cfg *cfg)
+{
+	struct viommu_nested *n = to_nested(v);
+	struct nested_dev *d = find_dev(n, sid), *p = find_pasid(n, sid, pasid);
+	bool made = false;
+	int r;
+
+	if (!d || !n->pasids || !pasid || n->adopting)
+		return -ENODEV;
+	if (cfg->kind == VIOMMU_CFG_ABORT) {
+		if (p)
+			pasid_drop(n, p);
+		return 0;
+	}
+	if (!p) {
+		if (n->nr_pas == VIOMMU_NESTED_MAX_PASIDS) {
+			if (!n->pas_full_said)
+				pr_warn("nested vIOMMU: more than %u PASIDs set up: the others stay blocked",
+					VIOMMU_NESTED_MAX_PASIDS);
+			n->pas_full_said = true;
+			return -ENOSPC;
+		}
+		p = &n->pas[n->nr_pas++];
+		*p = (struct nested_dev){ .vfio_fd = d->vfio_fd, .dev_id = d->dev_id, .sid = sid, .pasid = pasid };
+		made = true;
+	}
+	r = dev_set_cfg(n, p, cfg);
+	if (r && made)
+		n->pas[--n->nr_pas] = (struct nested_dev){ 0 };     /* nothing was attached */
+	else if (r)
+		pasid_drop(n, p);       /* the host refused the new config: blocked, not left on the old one */
+	return r;
+}
+
 /* Does the host need to see INV? TLBIs always (the kernel adds our VMID); per-stream ones for assigned streams. */
 static bool forward(struct viommu_nested *n, const struct viommu_inval *inv)
 {
@@ -273,15 +343,16 @@ static int nested_invalidate(struct viommu *v, const struct viommu_inval *inv, u
 		return r;
 	}
 	if (n->fmt->per_hwpt) {
-		/* Each nested HWPT gets the entries of its own guest domain, in the guest's order. */
-		for (unsigned int k = 0; k < n->nr_devs; k++) {
-			struct nested_dev *d = &n->dev[k];
+		/* Each nested HWPT gets the entries of its own guest domain, in the guest's order: the
+		 * devices' and their PASIDs'. */
+		for (unsigned int k = 0; k < n->nr_devs + n->nr_pas; k++) {
+			struct nested_dev *d = k < n->nr_devs ? &n->dev[k] : &n->pas[k - n->nr_devs];
 
 			if (!d->own)
 				continue;       /* on the nest parent or blocked: no guest stage 1 cached */
 			m = 0;
 			for (unsigned int i = 0; i < nr && m < VIOMMU_INV_BATCH; i++) {
-				if (!n->fmt->inval_matches(&inv[i], d->tag))
+				if (!n->fmt->inval_matches(&inv[i], d->tag, d->pasid))
 					continue;
 				n->fmt->invalidate(&inv[i], &n->entries[m * n->fmt->inval_len]);
 				n->entry_idx[m++] = i;
@@ -368,8 +439,8 @@ static int make_blocked(struct viommu_nested *n, struct nested_dev *d, uint32_t 
 
 	if (r)
 		goto err_parent;
-	r = hwpt_alloc(n->iommufd, d->dev_id, n->blocked_ioas, 0, IOMMU_HWPT_DATA_NONE, NULL, 0, &n->blocked_id,
-		       "blocked (empty IOAS)");
+	r = hwpt_alloc(n->iommufd, d->dev_id, n->blocked_ioas, pasid_flag(n), IOMMU_HWPT_DATA_NONE, NULL, 0,
+		       &n->blocked_id, "blocked (empty IOAS)");
 	if (r)
 		goto err_ioas;
 	n->have_viommu = true;
@@ -390,8 +461,8 @@ static int make_viommu(struct viommu_nested *n, struct nested_dev *d, uint32_t i
 {
 	int r;
 
-	r = hwpt_alloc(n->iommufd, d->dev_id, ioas, IOMMU_HWPT_ALLOC_NEST_PARENT, IOMMU_HWPT_DATA_NONE, NULL, 0,
-		       &n->parent_id, "nest parent (stage 2)");
+	r = hwpt_alloc(n->iommufd, d->dev_id, ioas, IOMMU_HWPT_ALLOC_NEST_PARENT | pasid_flag(n), IOMMU_HWPT_DATA_NONE,
+		       NULL, 0, &n->parent_id, "nest parent (stage 2)");
 	if (r)
 		return r;
 	r = attach_pt(d, n->parent_id);
@@ -501,6 +572,16 @@ void viommu_nested_remove_device(struct viommu *v, uint32_t sid)
 	if (d->hwpt_id && d->own)
 		destroy_quiet(n->iommufd, d->hwpt_id, "nested HWPT");
 	*d = n->dev[--n->nr_devs];
+	/* Its PASIDs' attachments went with the cdev too. */
+	for (unsigned int i = 0; i < n->nr_pas;) {
+		if (n->pas[i].sid != sid) {
+			i++;
+			continue;
+		}
+		if (n->pas[i].hwpt_id && n->pas[i].own)
+			destroy_quiet(n->iommufd, n->pas[i].hwpt_id, "nested HWPT (PASID)");
+		n->pas[i] = n->pas[--n->nr_pas];
+	}
 }
 
 int viommu_nested_hw_info(struct viommu *v, void *buf, uint32_t len)
@@ -547,6 +628,16 @@ void viommu_nested_set_unbatched(struct viommu *v, bool on)
 	to_nested(v)->unbatched = on;
 }
 
+void viommu_nested_set_pasids(struct viommu *v, bool on)
+{
+	to_nested(v)->pasids = on;
+}
+
+unsigned int viommu_nested_nr_pasids(struct viommu *v)
+{
+	return to_nested(v)->nr_pas;
+}
+
 static void destroy_quiet(int iommufd, uint32_t id, const char *what)
 {
 	struct iommu_destroy d = { .size = sizeof(d), .id = id };
@@ -569,6 +660,10 @@ void viommu_nested_release(struct viommu *v)
 	n->watch = NULL;
 	/* Children first: vDEVICEs and nested HWPTs, then the vEVENTQ, the vIOMMU, the nest parent. The
 	 * cdevs may be closed already (that detached them and may have freed their vDEVICEs). */
+	for (unsigned int i = 0; i < n->nr_pas; i++)
+		if (n->pas[i].hwpt_id && n->pas[i].own)
+			destroy_quiet(n->iommufd, n->pas[i].hwpt_id, "nested HWPT (PASID)");
+	n->nr_pas = 0;
 	for (unsigned int i = 0; i < n->nr_devs; i++) {
 		if (n->dev[i].vdevice_id)
 			destroy_quiet(n->iommufd, n->dev[i].vdevice_id, "vDEVICE");
@@ -624,6 +719,19 @@ static void nested_describe(struct viommu *v, json_object *o)
 		json_object_array_add(devs, d);
 	}
 	json_object_object_add(o, "devices", devs);
+	if (n->pasids) {
+		json_object *pas = json_object_new_array();
+
+		for (unsigned int i = 0; i < n->nr_pas; i++) {
+			json_object *p = json_object_new_object();
+
+			json_object_object_add(p, "sid", json_object_new_int64(n->pas[i].sid));
+			json_object_object_add(p, "pasid", json_object_new_int64(n->pas[i].pasid));
+			json_object_object_add(p, "hwpt_id", json_object_new_int64(n->pas[i].hwpt_id));
+			json_object_array_add(pas, p);
+		}
+		json_object_object_add(o, "pasids", pas);
+	}
 	json_object_object_add(c, "forwarded_commands", json_object_new_int64((int64_t)n->nr_fwd_cmds));
 	json_object_object_add(c, "invalidation_ioctls", json_object_new_int64((int64_t)n->nr_ioctls));
 	json_object_object_add(c, "lost_events", json_object_new_int64((int64_t)n->nr_lost_reported));
@@ -634,6 +742,7 @@ static const struct viommu_ops nested_ops = {
 	.name = "nested",
 	.describe = nested_describe,
 	.attach = nested_attach,
+	.attach_pasid = nested_attach_pasid,
 	.detach = nested_detach,
 	.invalidate = nested_invalidate,
 	.translate = nested_translate,

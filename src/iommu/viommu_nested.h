@@ -56,12 +56,13 @@ struct viommu_nested_format {
 	 * allocated on the NEST_PARENT HWPT and invalidated one by one, IOMMU_HWPT_INVALIDATE_DATA_VTD_S1
 	 * on the nested HWPT's id). alloc_nested then returns 0 bytes for abort (the device goes to
 	 * the blocked HWPT) and bypass (to the nest parent), and for a stage-1 config it cannot encode
-	 * (refused: -EOPNOTSUPP); inval_matches says which invalidations concern a device whose config
-	 * carries TAG (viommu_stream_cfg.tag: the VT-d domain id). viommu_type, veventq_type,
+	 * (refused: -EOPNOTSUPP); inval_matches says which invalidations concern a device (PASID 0) or
+	 * one of its PASID attachments whose config carries TAG (viommu_stream_cfg.tag: the VT-d domain
+	 * id). viommu_type, veventq_type,
 	 * event_len and decode_event are unused.
 	 */
 	bool per_hwpt;
-	bool (*inval_matches)(const struct viommu_inval *inv, uint16_t tag);
+	bool (*inval_matches)(const struct viommu_inval *inv, uint16_t tag, uint32_t pasid);
 };
 
 /*
@@ -101,6 +102,15 @@ void viommu_nested_set_iopf(struct viommu *v, struct iopf *f, const struct iopf_
 void viommu_nested_release(struct viommu *v);
 /* Forward one entry per IOMMU_HWPT_INVALIDATE (the QEMU way) instead of batches: for benchmarks. */
 void viommu_nested_set_unbatched(struct viommu *v, bool on);
+/*
+ * The front-end gives assigned devices PASIDs (before the first device): every HWPT is then
+ * allocated with IOMMU_HWPT_ALLOC_PASID, and viommu_attach_pasid attaches a device's PASID to a
+ * nested HWPT of its own (VFIO_DEVICE_ATTACH_PASID), to the nest parent (bypass), or detaches it
+ * (abort: its requests are blocked). At most VIOMMU_NESTED_MAX_PASIDS attachments in all.
+ */
+void viommu_nested_set_pasids(struct viommu *v, bool on);
+/* PASID attachments there are (a live update by exec does not carry them: vtd_dev refuses it). */
+unsigned int viommu_nested_nr_pasids(struct viommu *v);
 
 /*
  * Live update by re-exec (docs/liveupdate.md). The iommufd objects stay alive in the handed-over
@@ -122,6 +132,7 @@ void viommu_nested_set_unbatched(struct viommu *v, bool on);
 #define VIOMMU_NESTED_STATE_VERSION 2
 #define VIOMMU_NESTED_FD_NAME "veventq"
 #define VIOMMU_NESTED_MAX_DEVS 16
+#define VIOMMU_NESTED_MAX_PASIDS 64   /* PASID attachments of all devices together */
 
 struct viommu_nested_saved {
 	uint32_t parent_id, viommu_id, veventq_id;

@@ -92,6 +92,8 @@ struct iopf_group;
 #define ECAP_IRO(x)     ((uint64_t)((x) >> 4) << 8)
 #define ECAP_MHMV(x)    ((uint64_t)(x) << 20)
 #define ECAP_PRS        (1ull << 29)    /* page requests (the page request queue, 7.5); only with SMTS */
+#define ECAP_PSS(x)     ((uint64_t)((x) - 1) << 35) /* PASID size supported: PASIDs of x bits */
+#define ECAP_PASID      (1ull << 40)    /* PASID-granular translation (requests with PASID) */
 #define ECAP_PDS        (1ull << 42)    /* page request drain: the wait descriptor's PD bit (6.5.2.8) */
 #define ECAP_SMTS       (1ull << 43)    /* scalable-mode translation */
 #define ECAP_SLTS       (1ull << 46)    /* second-stage translation in scalable mode */
@@ -229,7 +231,14 @@ struct vtd_features {
 	 * function behind the unit models an ATS capability (the iopf test function); nestvm's own
 	 * functions cache no translations, so the invalidations complete at once. */
 	bool dt;
+	/* PASIDs (requests with PASID: ECAP.PASID, PSS = pasid_bits - 1), nested backend only: each PASID
+	 * entry the guest sets up for an assigned function is a host attachment of its own (vtd_pasid.c).
+	 * 0: none. At most VTD_MAX_PASID_BITS, so one scan of a function's PASID table stays bounded. */
+	uint8_t pasid_bits;
 };
+
+#define VTD_MAX_PASID_BITS 10
+#define VTD_STREAM_PASIDS 8         /* PASIDs of one assigned function attached at a time */
 
 struct vtd_hooks {
 	/* A 32-bit MSI write of the unit itself (fault event, invalidation completion event). */
@@ -249,6 +258,8 @@ struct vtd_stream {
 	bool fpd;                   /* context entry FPD: faults not recorded */
 	bool pri;                   /* the assigned function's PRI Enable (vtd_set_pri) */
 	uint16_t did;
+	uint32_t pasid[VTD_STREAM_PASIDS];  /* its PASIDs attached in the backend (vtd_pasid.c) */
+	unsigned int nr_pasids;
 };
 
 struct vtd {
@@ -275,6 +286,7 @@ struct vtd {
 
 	struct vtd_stream streams[VTD_MAX_STREAMS];
 	unsigned int nr_streams;
+	bool pasid_full_said;       /* a function set up more than VTD_STREAM_PASIDS PASIDs (said once) */
 	bool xlate_changed;
 	bool mode_said[2];          /* "legacy"/"scalable" root table reported once each */
 	uint64_t nr_descs, nr_faults, nr_faults_lost;
@@ -391,5 +403,18 @@ int vtd_inv_flush(struct vtd *s, uint32_t *cookie);
 void vtd_streams_unload(struct vtd *s);
 /* Loads and attaches the assigned streams that are not loaded (a failed load attaches abort). */
 void vtd_load_assigned(struct vtd *s);
+
+/*
+ * PASIDs (vtd_pasid.c). The config of PASID (non-zero, below 2^pasid_bits) of ST's source id from
+ * the guest's scalable-mode tables: 0 with CFG; -ENOENT / -EINVAL with CFG abort (no usable entry,
+ * translation off, legacy mode). Faults are not recorded.
+ */
+int vtd_pasid_config(struct vtd *s, const struct vtd_stream *st, uint32_t pasid, struct viommu_stream_cfg *cfg);
+/* Whether SID's PASID table entry of PASID is present / its PASID directory entry is. */
+bool vtd_pasid_present(struct vtd *s, uint16_t sid, uint32_t pasid);
+bool vtd_pasid_dir_present(struct vtd *s, uint16_t sid, uint32_t pasid);
+/* ST's PASID attachments follow the guest's PASID table: the attached ones loaded again, new
+ * present entries attached (bounded: see vtd_pasid.c). Locked; no-op without pasid_bits. */
+void vtd_pasids_load(struct vtd *s, struct vtd_stream *st);
 
 #endif

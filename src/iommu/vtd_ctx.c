@@ -103,53 +103,58 @@ static int ss_config(struct vtd *s, struct viommu_stream_cfg *cfg, uint64_t slpt
 }
 
 /*
- * Scalable mode (3.4.3): requests without PASID from SID use the context entry's RID_PASID,
- * which is 0 here (ECAP.RPS = 0), through the PASID directory and table it points at.
+ * Scalable mode (3.4.3): the PASID table entry (PE) of PASID of SID, through the scalable-mode
+ * context entry (its qword 0 in *CTX0) and the PASID directory it points at: directory entry
+ * PASID 19:6 (within the context's 2^(PDTS+7) entries), table entry PASID 5:0, 64 bytes each. *FPD
+ * ORs every level's FPD. Requests without PASID use RID_PASID, which is 0 here (ECAP.RPS = 0).
  */
-static int load_scalable(struct vtd *s, struct vtd_stream *st, struct viommu_stream_cfg *cfg, uint8_t *reason)
+static int walk_pasid_entry(struct vtd *s, uint16_t sid, uint32_t pasid, uint64_t *ctx0, uint64_t pe[3], bool *fpd,
+			    uint8_t *reason)
 {
-	uint64_t root = s->rta & RTADDR_MASK, haw_mask = VTD_BITS(s->feat.haw - 1, 12), re, ctp, at, q[4], pde, pe[3];
-	bool upper = (st->sid & 0xff) >= 128;
+	uint64_t root = s->rta & RTADDR_MASK, haw_mask = VTD_BITS(s->feat.haw - 1, 12), re, ctp, at, q[4], pde;
+	bool upper = (sid & 0xff) >= 128;
 
-	if (vtd_read64(s, root + (st->sid >> 8) * 16 + (upper ? 8 : 0), &re))
+	*fpd = false;
+	if (vtd_read64(s, root + (sid >> 8) * 16 + (upper ? 8 : 0), &re))
 		return fail(reason, VTD_FR_SM_ROOT_FETCH);
 	if (!(re & 1))
 		return fail(reason, VTD_FR_SM_ROOT_NOT_PRESENT);
 	ctp = re & ~0xfffull;
 	if ((re & VTD_BITS(11, 1)) || (ctp & ~haw_mask))
 		return fail(reason, VTD_FR_SM_ROOT_RSVD);
-	at = ctp + (st->sid & 0x7f) * 32ull;
+	at = ctp + (sid & 0x7f) * 32ull;
 	for (int i = 0; i < 4; i++)
 		if (vtd_read64(s, at + 8 * i, &q[i]))
 			return fail(reason, VTD_FR_SM_CTX_FETCH);
 	if (!(q[0] & CTX_P))
 		return fail(reason, VTD_FR_SM_CTX_NOT_PRESENT);
-	st->fpd = q[0] & CTX_FPD;
+	*fpd = q[0] & CTX_FPD;
 	if ((q[0] & VTD_BITS(8, 5)) || (q[1] & SM_CTX_Q1_RSVD) || q[2] || q[3] || ((q[0] & ~0xfffull) & ~haw_mask))
 		return fail(reason, VTD_FR_SM_CTX_RSVD);
 	if (q[1] & VTD_BITS(19, 0))
 		return fail(reason, VTD_FR_SM_CTX_RID_PASID);  /* RID_PASID must be 0 without ECAP.RPS */
-	/* PASID 0: directory entry 0 (PASID 19:6) -- always inside the 2^(PDTS+7)-entry directory --
-	 * and table entry 0 (PASID 5:0), 64 bytes each. */
-	if (vtd_read64(s, q[0] & ~0xfffull, &pde))
+	*ctx0 = q[0];
+	if ((pasid >> 6) >> (SM_CTX_PDTS(q[0]) + 7))
+		return fail(reason, VTD_FR_SM_PDE_NOT_PRESENT);    /* beyond the directory */
+	if (vtd_read64(s, (q[0] & ~0xfffull) + (pasid >> 6) * 8ull, &pde))
 		return fail(reason, VTD_FR_SM_PDE_FETCH);
 	if (!(pde & 1))
 		return fail(reason, VTD_FR_SM_PDE_NOT_PRESENT);
-	st->fpd |= (pde & CTX_FPD) != 0;
+	*fpd |= (pde & CTX_FPD) != 0;
 	if ((pde & PDE_RSVD) || ((pde & ~0xfffull) & ~haw_mask))
 		return fail(reason, VTD_FR_SM_PDE_RSVD);
 	for (int i = 0; i < 3; i++)
-		if (vtd_read64(s, (pde & ~0xfffull) + 8 * i, &pe[i]))
+		if (vtd_read64(s, (pde & ~0xfffull) + (pasid & 63) * 64ull + 8 * i, &pe[i]))
 			return fail(reason, VTD_FR_SM_PE_FETCH);
 	if (!(pe[0] & 1))
 		return fail(reason, VTD_FR_SM_PE_NOT_PRESENT);
-	st->fpd |= (pe[0] & CTX_FPD) != 0;
-	st->did = (uint16_t)pe[1];
-	cfg->tag = st->did;
-	cfg->record_faults = !st->fpd;
-	/* Page requests reach the page request queue only with PRE (9.4); the function sends them only
-	 * with PRI enabled (PCIe 10.5.2.2): then the backend asks the host for them. */
-	cfg->iopf = (q[0] & SM_CTX_PRE) && st->pri;
+	*fpd |= (pe[0] & CTX_FPD) != 0;
+	return 0;
+}
+
+/* CFG from PASID table entry PE (9.6) of a unit with S's features. */
+static int decode_pe(struct vtd *s, const uint64_t pe[3], struct viommu_stream_cfg *cfg, uint8_t *reason)
+{
 	cfg->raw[0] = pe[0];
 	cfg->raw[1] = pe[1];
 	cfg->raw[2] = pe[2];
@@ -181,6 +186,68 @@ static int load_scalable(struct vtd *s, struct vtd_stream *st, struct viommu_str
 	}
 	/* Nested (011b, no ECAP.NEST), reserved PGTT, AW outside SAGAW: SPT.4 (Appendix A). */
 	return fail(reason, VTD_FR_SM_PASID_INVALID);
+}
+
+/* Requests without PASID from ST's source id: PASID 0's entry, its domain id and FPD into ST. */
+static int load_scalable(struct vtd *s, struct vtd_stream *st, struct viommu_stream_cfg *cfg, uint8_t *reason)
+{
+	uint64_t ctx0 = 0, pe[3];
+	bool fpd;
+	int r = walk_pasid_entry(s, st->sid, 0, &ctx0, pe, &fpd, reason);
+
+	st->fpd = fpd;
+	if (r)
+		return r;
+	st->did = (uint16_t)pe[1];
+	cfg->tag = st->did;
+	cfg->record_faults = !st->fpd;
+	/* Page requests reach the page request queue only with PRE (9.4); the function sends them only
+	 * with PRI enabled (PCIe 10.5.2.2): then the backend asks the host for them. */
+	cfg->iopf = (ctx0 & SM_CTX_PRE) && st->pri;
+	return decode_pe(s, pe, cfg, reason);
+}
+
+int vtd_pasid_config(struct vtd *s, const struct vtd_stream *st, uint32_t pasid, struct viommu_stream_cfg *cfg)
+{
+	uint64_t ctx0 = 0, pe[3];
+	uint8_t reason;
+	bool fpd;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->kind = VIOMMU_CFG_ABORT;
+	if (!(s->gsts & GCMD_TE) || !(s->gsts & GCMD_SRTP) || RTADDR_TTM(s->rta) != 1 || !pasid ||
+	    pasid >> s->feat.pasid_bits)
+		return -ENOENT;
+	if (walk_pasid_entry(s, st->sid, pasid, &ctx0, pe, &fpd, &reason))
+		return -ENOENT;
+	cfg->tag = (uint16_t)pe[1];
+	cfg->record_faults = !fpd;
+	cfg->iopf = (ctx0 & SM_CTX_PRE) && st->pri;
+	if (decode_pe(s, pe, cfg, &reason)) {
+		*cfg = (struct viommu_stream_cfg){ .kind = VIOMMU_CFG_ABORT };
+		return -EINVAL;
+	}
+	return 0;
+}
+
+bool vtd_pasid_present(struct vtd *s, uint16_t sid, uint32_t pasid)
+{
+	uint64_t ctx0, pe[3];
+	uint8_t reason;
+	bool fpd;
+
+	return !walk_pasid_entry(s, sid, pasid, &ctx0, pe, &fpd, &reason);
+}
+
+bool vtd_pasid_dir_present(struct vtd *s, uint16_t sid, uint32_t pasid)
+{
+	uint64_t ctx0, pe[3];
+	uint8_t reason;
+	bool fpd;
+
+	/* The walk got past the directory entry when it succeeded or stopped at the table entry. */
+	return !walk_pasid_entry(s, sid, pasid, &ctx0, pe, &fpd, &reason) || reason == VTD_FR_SM_PE_FETCH ||
+	       reason == VTD_FR_SM_PE_NOT_PRESENT;
 }
 
 /*
@@ -317,6 +384,7 @@ void vtd_load_assigned(struct vtd *s)
 			vtd_fault_record(s, st->sid, (s->gsts & GCMD_SRTP) && RTADDR_TTM(s->rta) == 1 ?
 						     VTD_FR_SM_PASID_INVALID : VTD_FR_CTX_INVALID, 0, false);
 		st->loaded = true;
+		vtd_pasids_load(s, st);     /* its requests with PASID, if the unit has them */
 	}
 }
 

@@ -160,6 +160,8 @@ static int use_nested(struct vtd_dev *d, uint64_t cap, uint64_t ecap)
 		viommu_nested_set_unbatched(n, true);
 	f = d->vtd.feat;
 	vtd_nested_features(&f, cap, ecap);
+	/* Before the first device: with PASIDs every HWPT is allocated PASID-capable. */
+	viommu_nested_set_pasids(n, f.pasid_bits != 0);
 	nested_iopf(d, ecap, &f);
 	pr_info("vtd: nested backend (host VT-d CAP 0x%llx ECAP 0x%llx)%s", (unsigned long long)cap,
 		(unsigned long long)ecap, d->assigned_iopf ? ", page requests of assigned functions" : "");
@@ -346,6 +348,15 @@ static bool dev_iopf_offered(void *opaque, uint32_t rid)
 	return d->assigned_iopf;
 }
 
+/* pci_viommu_ops.pasid_bits: the nested backend attaches an assigned function's PASIDs (vtd_pasid.c). */
+static unsigned int dev_pasid_bits(void *opaque, uint32_t rid)
+{
+	struct vtd_dev *d = opaque;
+
+	(void)rid;
+	return d->nested ? d->vtd.feat.pasid_bits : 0;
+}
+
 static void dev_set_iopf(void *opaque, uint32_t rid, bool on)
 {
 	struct vtd_dev *d = opaque;
@@ -441,6 +452,7 @@ int vtd_dev_create(struct vm *vm, uint64_t base, bool dest32, struct vtd_dev **o
 		.msi_translate = dev_msi_translate,
 		.iopf_offered = dev_iopf_offered,
 		.set_iopf = dev_set_iopf,
+		.pasid_bits = dev_pasid_bits,
 #ifdef NESTVM_IOMMUFD_TEST
 		.attach_iopf_mock = dev_attach_iopf_mock,
 #endif
@@ -494,7 +506,15 @@ static int save_nested(struct vtd_dev *d, struct lu_writer *w)
 	if (!n)
 		return err_num(ENOMEM, "vtd: saving the nested vIOMMU");
 	pthread_mutex_lock(&d->vtd.lock);
-	r = viommu_nested_state_get(d->mount.backend, n);
+	/* The saved nested objects have no PASID attachments (docs/liveupdate.md): refused, the VM
+	 * keeps running as it is. */
+	if (viommu_nested_nr_pasids(d->mount.backend)) {
+		pr_err("vtd: %u PASID attachments of assigned functions do not cross a live update yet",
+		       viommu_nested_nr_pasids(d->mount.backend));
+		r = -EBUSY;
+	} else {
+		r = viommu_nested_state_get(d->mount.backend, n);
+	}
 	pthread_mutex_unlock(&d->vtd.lock);
 	if (!r) {
 		viommu_nested_state_put(w, n);

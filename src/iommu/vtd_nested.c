@@ -78,9 +78,10 @@ static void vtd_invalidate(const struct viommu_inval *inv, void *entry)
  * and context-cache invalidations are the front-end's (it reloads the entry and the core
  * re-attaches); device-TLB invalidations are the kernel's (above).
  */
-static bool vtd_inval_matches(const struct viommu_inval *inv, uint16_t tag)
+/* A PASID-based invalidation names its PASID (the ssid; 0 for requests without PASID, RID_PASID). */
+static bool vtd_inval_matches(const struct viommu_inval *inv, uint16_t tag, uint32_t pasid)
 {
-	return viommu_inval_covers(inv, tag, 0);
+	return viommu_inval_covers(inv, tag, pasid);
 }
 
 /* No vEVENTQ for VT-d (per_hwpt): nothing to decode. */
@@ -122,8 +123,15 @@ void vtd_nested_features(struct vtd_features *f, uint64_t host_cap, uint64_t hos
 {
 	unsigned int mgaw = VTD_HOST_CAP_MGAW(host_cap), sagaw = f->sagaw & VTD_HOST_CAP_SAGAW(host_cap);
 
-	(void)host_ecap;
 	f->sm = f->qi = true;
+	/* PASIDs as the host has them (each PASID entry a host attachment), up to what one scan of a
+	 * function's PASID table may walk. */
+	f->pasid_bits = 0;
+	if (host_ecap & VTD_HOST_ECAP_PASID) {
+		unsigned int host = (unsigned int)((host_ecap >> 35) & 0x1f) + 1;
+
+		f->pasid_bits = (uint8_t)(host < VTD_MAX_PASID_BITS ? host : VTD_MAX_PASID_BITS);
+	}
 	f->fs = true;               /* ECAP.FLTS: the guest's first stage is what the host nests */
 	f->ss = false;              /* ECAP.SLTS = 0: a guest second stage would not nest */
 	f->cm = false;              /* the host walks the guest's tables: nothing to shadow */

@@ -24,6 +24,7 @@ extern const struct viommu_nested_format vtd_nested_format;
 /* The host VT-d bits the nested backend needs (11.4.2 / 11.4.3). */
 #define VTD_HOST_ECAP_NEST      (1ull << 26)    /* nested translation (PGTT 011b) */
 #define VTD_HOST_ECAP_PRS       (1ull << 29)    /* page requests (the host reports them to iommufd) */
+#define VTD_HOST_ECAP_PASID     (1ull << 40)    /* requests with PASID; PSS (39:35) + 1 PASID bits */
 #define VTD_HOST_ECAP_SMTS      (1ull << 43)
 #define VTD_HOST_ECAP_SLTS      (1ull << 46)    /* the nest parent is a second-stage table */
 #define VTD_HOST_ECAP_FLTS      (1ull << 47)    /* the guest's tables are walked as first stage */

@@ -40,8 +40,9 @@
  *     entry has PRE set (9.4). nestvm's page request sources are configured by the host, not by the
  *     guest's context entries (docs/iopf.md), so nestvm takes "PQA never written" (0, its reset
  *     value) as "no queue" and answers "Invalid Request": nothing in the guest would ever answer.
- *   - ECAP.PASID is 0 (no PASID-granular translation): a group with a PASID cannot come from a
- *     function set up for this unit; answered "Invalid Request" (nestvm's choice).
+ *   - A group with a PASID the unit does not offer (ECAP.PASID 0, or beyond PSS) cannot come from
+ *     a function set up for this unit; answered "Invalid Request" (nestvm's choice). With PASIDs
+ *     (vtd_pasid.c) it is written with PASID Present and the PASID.
  *   - A queue nestvm cannot write (not guest RAM): nothing is written, PQT does not move, the group
  *     is answered "Invalid Request" (VT-d has no error bit for it; nestvm's choice).
  *   - Response Code Success -> IOMMUFD_PAGE_RESP_SUCCESS; Invalid Request and Response Failure ->
@@ -139,7 +140,8 @@ static bool push(struct vtd *s, const struct iopf_group *g, uint32_t *code)
 	uint64_t base = s->pqa & ~0xfffull;
 
 	*code = IOMMUFD_PAGE_RESP_INVALID;
-	if (!(s->ecap & ECAP_PRS) || !s->pqa || g->pasid_valid || g->grpid > PRGI_MAX || !g->nr)
+	if (!(s->ecap & ECAP_PRS) || !s->pqa || (g->pasid_valid && (!s->feat.pasid_bits || g->pasid >> s->feat.pasid_bits)) ||
+	    g->grpid > PRGI_MAX || !g->nr)
 		return false;
 	used = (tail - head) & (n - 1);
 	/* PRO set: dropped until software clears it; full (a PQH/PQT beyond the queue reads as full):

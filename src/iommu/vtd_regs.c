@@ -45,6 +45,9 @@ void vtd_derive_caps(const struct vtd_features *f, bool prs, uint64_t *cap, uint
 	 * ecap_prs && ecap_pds for pri_supported). Guests of a unit without a source see neither. */
 	if (prs && f->sm)
 		*ecap |= ECAP_PRS | ECAP_PDS;
+	/* Requests with PASID (nested backend, a host with them): ECAP.PASID and PSS, scalable mode only. */
+	if (f->sm && f->pasid_bits)
+		*ecap |= ECAP_PASID | ECAP_PSS(f->pasid_bits);
 }
 
 static void make_caps(struct vtd *s)
@@ -80,7 +83,7 @@ void vtd_set_caching_mode(struct vtd *s)
 bool vtd_features_ok(const struct vtd_features *f)
 {
 	return f->mgaw >= 39 && f->mgaw <= 57 && f->haw >= 32 && f->haw <= 52 && (f->sagaw & 0xe) && !(f->sagaw & ~0xe) &&
-	       (!f->ir || f->qi) && (!f->sm || f->qi) && (!f->dt || f->qi);
+	       (!f->ir || f->qi) && (!f->sm || f->qi) && (!f->dt || f->qi) && f->pasid_bits <= VTD_MAX_PASID_BITS;
 }
 
 static int check_features(const struct vtd_features *f)
@@ -190,9 +193,12 @@ int vtd_add_assigned(struct vtd *s, uint16_t sid)
 
 void vtd_remove_assigned(struct vtd *s, uint16_t sid)
 {
-	for (unsigned int i = 0; i < s->nr_streams; i++)
-		if (s->streams[i].sid == sid)
+	for (unsigned int i = 0; i < s->nr_streams; i++) {
+		if (s->streams[i].sid == sid) {
 			s->streams[i].assigned = s->streams[i].loaded = s->streams[i].pri = false;
+			s->streams[i].nr_pasids = 0;    /* their attachments went with the device */
+		}
+	}
 }
 
 void vtd_set_pri(struct vtd *s, uint16_t sid, bool on)

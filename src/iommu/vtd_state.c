@@ -72,7 +72,7 @@ static bool feat_equal(const struct vtd_features *a, const struct vtd_features *
 	return a->mgaw == b->mgaw && a->haw == b->haw && a->sagaw == b->sagaw && a->ir == b->ir && a->eim == b->eim &&
 	       a->qi == b->qi && a->pt == b->pt && a->sm == b->sm && a->fs == b->fs && a->ss == b->ss &&
 	       a->fl1gp == b->fl1gp && a->fl5lp == b->fl5lp && a->cm == b->cm && a->dest32 == b->dest32 &&
-	       a->nested == b->nested && a->dt == b->dt;
+	       a->nested == b->nested && a->dt == b->dt && a->pasid_bits == b->pasid_bits;
 }
 
 int vtd_state_save(struct vtd *s, struct lu_writer *w)
@@ -327,6 +327,8 @@ int vtd_state_decode(const struct lu_section *sec, struct vtd_saved *o, char *wh
 	/* feat.dt is not in the feature encoding: the saved ECAP.DT carries it (a state of a model
 	 * before it has DT = 0), as ECAP.PRS carries the page request source. */
 	o->feat.dt = o->ecap & ECAP_DT;
+	/* ... nor PASIDs: ECAP.PASID and PSS carry them. */
+	o->feat.pasid_bits = o->ecap & ECAP_PASID ? (uint8_t)(((o->ecap >> 35) & 0x1f) + 1) : 0;
 	o->gsts = lu_get_u32(&c);
 	o->rtaddr = lu_get_u64(&c);
 	o->rta = lu_get_u64(&c);

@@ -89,6 +89,8 @@ static const unsigned long vcpu_ioctls[] = {
 	/* nested vIOMMU: the guest's CMDQ runs on its doorbell write: CFGI_STE makes a nested HWPT and
 	 * attaches the device to it (the old one destroyed), invalidations are forwarded */
 	IOMMU_HWPT_ALLOC, VFIO_DEVICE_ATTACH_IOMMUFD_PT, IOMMU_DESTROY, IOMMU_HWPT_INVALIDATE,
+	/* ... and a PASID entry the guest cleared detaches that PASID (iommu/vtd_pasid.c) */
+	VFIO_DEVICE_DETACH_IOMMUFD_PT,
 #ifdef __x86_64__
 	KVM_GET_REGS, KVM_SET_REGS, KVM_GET_SREGS, KVM_SET_SREGS, /* x86 exits: string I/O, hypercalls */
 	KVM_GET_MSRS, KVM_SET_MSRS,

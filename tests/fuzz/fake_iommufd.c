@@ -27,6 +27,8 @@ static struct {
 	int veventq_wr;
 	int fault_kern;             /* the kernel's end of the last FAULT object's fd */
 	bool is_fault[MAX_IDS];     /* FAULT objects */
+	bool pasid_compat[MAX_IDS]; /* HWPTs allocated with IOMMU_HWPT_ALLOC_PASID */
+	uint32_t pas_pasid[FAKE_MAX_VFIO][FAKE_MAX_PASIDS], pas_pt[FAKE_MAX_VFIO][FAKE_MAX_PASIDS];  /* PASID attachments */
 	uint32_t attached;          /* last successful attach */
 	uint32_t fault_of[MAX_IDS]; /* HWPTs allocated with IOMMU_HWPT_FAULT_ID_VALID: the FAULT object */
 	bool is_parent[MAX_IDS];    /* NEST_PARENT HWPTs */
@@ -50,6 +52,8 @@ void fake_iommufd_setup(int iommufd, int vfio_fd, const struct fake_iommufd_cfg 
 	memset(f.is_parent, 0, sizeof(f.is_parent));
 	memset(f.is_vtd, 0, sizeof(f.is_vtd));
 	memset(f.is_fault, 0, sizeof(f.is_fault));
+	memset(f.pasid_compat, 0, sizeof(f.pasid_compat));
+	memset(f.pas_pt, 0, sizeof(f.pas_pt));
 	f.fault_kern = -1;
 	memset(f.attached_of, 0, sizeof(f.attached_of));
 	for (unsigned int i = 0; i < FAKE_MAX_VFIO; i++)
@@ -82,6 +86,38 @@ uint32_t fake_iommufd_attached_of(int vfio_fd)
 	int i = vfio_slot(vfio_fd);
 
 	return i < 0 ? 0 : f.attached_of[i];
+}
+
+/* The slot of device I's PASID attachment, or -1. */
+static int pas_slot(int i, uint32_t pasid)
+{
+	for (int k = 0; k < FAKE_MAX_PASIDS; k++)
+		if (f.pas_pt[i][k] && f.pas_pasid[i][k] == pasid)
+			return k;
+	return -1;
+}
+
+uint32_t fake_iommufd_pasid_attached(int vfio_fd, uint32_t pasid)
+{
+	int i = vfio_slot(vfio_fd), k = i < 0 ? -1 : pas_slot(i, pasid);
+
+	return k < 0 ? 0 : f.pas_pt[i][k];
+}
+
+/* Linux 7.2 iommufd_hwpt_pasid_compat: a PASID goes only to a PASID-capable HWPT, and only while the
+ * device's own is one too (an IOAS's automatic domain is not); and a device with PASIDs attached
+ * stays on PASID-capable HWPTs. */
+static bool compat(uint32_t pt)
+{
+	return pt >= FIRST_ID && pt < MAX_IDS && f.pasid_compat[pt];
+}
+
+static bool has_pasids(int i)
+{
+	for (int k = 0; k < FAKE_MAX_PASIDS; k++)
+		if (f.pas_pt[i][k])
+			return true;
+	return false;
 }
 
 const struct fake_call *fake_iommufd_calls(unsigned int *nr)
@@ -279,6 +315,7 @@ static int alloc_vtd(struct iommu_hwpt_alloc *a, struct fake_call *c)
 	if (new_id(&a->out_hwpt_id))
 		return -1;
 	f.is_vtd[a->out_hwpt_id] = true;
+	f.pasid_compat[a->out_hwpt_id] = a->flags & IOMMU_HWPT_ALLOC_PASID;
 	f.s1_of[a->out_hwpt_id] = s1;
 	f.fault_of[a->out_hwpt_id] = a->flags & IOMMU_HWPT_FAULT_ID_VALID ? a->fault_id : 0;
 	return 0;
@@ -334,6 +371,7 @@ static int iommufd_ioctl(unsigned long req, void *arg, struct fake_call *c)
 			return -1;
 		f.fault_of[a->out_hwpt_id] = a->flags & IOMMU_HWPT_FAULT_ID_VALID ? a->fault_id : 0;
 		f.is_parent[a->out_hwpt_id] = a->flags & IOMMU_HWPT_ALLOC_NEST_PARENT;
+		f.pasid_compat[a->out_hwpt_id] = a->flags & IOMMU_HWPT_ALLOC_PASID;
 		c->out_id = a->out_hwpt_id;
 		return 0;
 	}
@@ -443,7 +481,7 @@ static int iommufd_ioctl(unsigned long req, void *arg, struct fake_call *c)
 		f.live[a->id] = false;
 		f.is_fault[a->id] = false;
 		f.is_vdev[a->id] = false;
-		f.is_parent[a->id] = f.is_vtd[a->id] = false;
+		f.is_parent[a->id] = f.is_vtd[a->id] = f.pasid_compat[a->id] = false;
 		return 0;
 	}
 	}
@@ -474,6 +512,49 @@ int ioctl(int fd, unsigned long req, ...)
 		c->err = r ? errno : 0;
 		return r;
 	}
+	if (vfio_slot(fd) >= 0 && req == VFIO_DEVICE_DETACH_IOMMUFD_PT) {
+		struct vfio_device_detach_iommufd_pt *a = arg;
+		struct fake_call *c = record(req);
+		int i = vfio_slot(fd), k = pas_slot(i, a->pasid), r = 0;
+
+		c->vfio_fd = fd;
+		c->flags = a->flags;
+		c->pasid = a->pasid;
+		if (a->argsz < sizeof(*a) || !(a->flags & VFIO_DEVICE_DETACH_PASID) || k < 0)
+			r = fail(EINVAL);   /* only PASIDs are detached here (a device leaves by closing) */
+		else
+			f.pas_pt[i][k] = 0;
+		c->err = r ? errno : 0;
+		return r;
+	}
+	if (vfio_slot(fd) >= 0 && req == VFIO_DEVICE_ATTACH_IOMMUFD_PT &&
+	    (((struct vfio_device_attach_iommufd_pt *)arg)->flags & VFIO_DEVICE_ATTACH_PASID)) {
+		struct vfio_device_attach_iommufd_pt *a = arg;
+		struct fake_call *c = record(req);
+		int i = vfio_slot(fd), k = pas_slot(i, a->pasid), r = 0;
+
+		c->vfio_fd = fd;
+		c->id = a->pt_id;
+		c->flags = a->flags;
+		c->pasid = a->pasid;
+		if (a->argsz < sizeof(*a) || !a->pasid || !live(a->pt_id))
+			r = fail(ENOENT);
+		else if (!compat(a->pt_id) || (f.attached_of[i] && !compat(f.attached_of[i])))
+			r = fail(EINVAL);
+		else if (a->pt_id < MAX_IDS && f.is_vtd[a->pt_id] && vtd_attach_refused(a->pt_id))
+			r = fail(EINVAL);
+		for (int j = 0; k < 0 && !r && j < FAKE_MAX_PASIDS; j++)
+			if (!f.pas_pt[i][j])
+				k = j;
+		if (!r && k < 0)
+			r = fail(ENOSPC);
+		if (!r) {
+			f.pas_pasid[i][k] = a->pasid;
+			f.pas_pt[i][k] = a->pt_id;      /* a replacement when it had one */
+		}
+		c->err = r ? errno : 0;
+		return r;
+	}
 	if (vfio_slot(fd) >= 0) {
 		struct vfio_device_attach_iommufd_pt *a = arg;
 		struct fake_call *c = record(req);
@@ -488,6 +569,8 @@ int ioctl(int fd, unsigned long req, ...)
 			r = fail(EINVAL);
 		else if (a->argsz < sizeof(*a) || !live(a->pt_id))
 			r = fail(ENOENT);
+		else if (has_pasids(vfio_slot(fd)) && !compat(a->pt_id))
+			r = fail(EINVAL);
 		/* A nested VT-d HWPT's first-stage checks are at attach (intel_pasid_setup_nested): a
 		 * 5-level table needs the host's FL5LP, SRE its SRS (ECAP bit 31), EAFE its EAFS (34). */
 		else if (a->pt_id < MAX_IDS && f.is_vtd[a->pt_id] && vtd_attach_refused(a->pt_id))

@@ -38,6 +38,7 @@ struct fake_iommufd_cfg {
 };
 
 #define FAKE_MAX_VFIO 4
+#define FAKE_MAX_PASIDS 16          /* PASID attachments per device */
 #define FAKE_MAX_CALLS 256
 #define FAKE_CALL_ENTRIES 8
 
@@ -49,6 +50,7 @@ struct fake_call {
 	uint32_t dev_id, id;        /* HWPT_ALLOC: pt_id; attach: pt_id; INVALIDATE: hwpt_id; DESTROY: id */
 	uint32_t out_id;            /* an id handed out */
 	uint32_t flags, data_type;
+	uint32_t pasid;             /* attach / detach with VFIO_DEVICE_ATTACH_PASID / _DETACH_PASID */
 	struct iommu_hwpt_vtd_s1 s1;        /* HWPT_ALLOC with IOMMU_HWPT_DATA_VTD_S1 */
 	uint32_t nr_entries;        /* INVALIDATE: entries asked (the first FAKE_CALL_ENTRIES VT-d ones kept) */
 	struct iommu_hwpt_vtd_s1_invalidate e[FAKE_CALL_ENTRIES];
@@ -67,6 +69,8 @@ void fake_iommufd_add_vfio(int vfio_fd);
 uint32_t fake_iommufd_attached(void);
 /* ... of device fd VFIO_FD. */
 uint32_t fake_iommufd_attached_of(int vfio_fd);
+/* The HWPT PASID of device fd VFIO_FD is attached to (VFIO_DEVICE_ATTACH_PASID), or 0. */
+uint32_t fake_iommufd_pasid_attached(int vfio_fd, uint32_t pasid);
 /* The calls taken since setup or the last fake_iommufd_clear_calls (at most FAKE_MAX_CALLS kept). */
 const struct fake_call *fake_iommufd_calls(unsigned int *nr);
 void fake_iommufd_clear_calls(void);
