@@ -10,83 +10,24 @@
  * reach that HWPT; page requests with a PASID reach the page request queue with it; a live update
  * is refused while PASIDs are attached; teardown leaves nothing. No testhost VT-d can nest.
  */
-#include <errno.h>
-#include <linux/iommufd.h>
 #include <linux/vfio.h>
-#include <string.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
 
-#include "../fuzz/fake_iommufd.h"
-#include "devices/pci.h"
 #include "iommu/iopf.h"
-#include "iommu/vtd_dev.h"
-#include "iommu/vtd_nested.h"
 #include "liveupdate/state_format.h"
-#include "pci_vm.h"
 #include "tap.h"
-#include "vmm/evloop.h"
-#include "vmm/vm.h"
+#include "vtd_harness.h"
 
-#define VTD_BASE    0xfed90000ull
-#define RAM_BASE    0x40000000ull
-#define RAM_SIZE    (8ull << 20)
 #define ROOT        (RAM_BASE + 0x100000)
 #define SM_CTX      (RAM_BASE + 0x101000)
 #define PASID_DIR   (RAM_BASE + 0x102000)
 #define PASID_TBL   (RAM_BASE + 0x103000)      /* PASIDs 0-63 */
 #define PASID_TBL1  (RAM_BASE + 0x104000)      /* PASIDs 64-127 */
 #define PASID_TBL16 (RAM_BASE + 0x105000)      /* PASIDs 1024-1087: beyond the 10 bits offered */
-#define IQ          (RAM_BASE + 0x110000)
 #define PRQ         (RAM_BASE + 0x120000)
 #define STATUS      (RAM_BASE + 0x130000)
 #define FS0         (RAM_BASE + 0x200000)
 #define FS5         (RAM_BASE + 0x300000)
-#define IOAS        2
-#define DEV_ID      10
-#define SID         0x0008
-#define HOST_CAP    (VTD_HOST_CAP_FL1GP | (47ull << 16) | (0x4ull << 8))
-#define HOST_ECAP   (VTD_HOST_ECAP_NEST | VTD_HOST_ECAP_SMTS | VTD_HOST_ECAP_SLTS | VTD_HOST_ECAP_FLTS | \
-		     VTD_HOST_ECAP_PRS | VTD_HOST_ECAP_PASID | 19ull << 35)     /* PSS 19: 20 PASID bits */
-
-static int iommufd, vfio;
-static struct evloop *loop;
-static struct vm vm;
-static struct vm_config cfg;
-static struct vtd_dev *d;
-static unsigned int iq_tail;
-
-static void mmio(uint64_t off, uint64_t *x, uint32_t len, bool w)
-{
-	uint8_t b[8];
-
-	for (uint32_t i = 0; i < len; i++)
-		b[i] = (uint8_t)(*x >> (8 * i));
-	vtd_mmio(&d->vtd, off, b, len, w);
-	if (!w)
-		for (*x = 0; len--;)
-			*x = *x << 8 | b[len];
-}
-
-static uint64_t rd(uint64_t off, uint32_t len) { uint64_t x = 0; mmio(off, &x, len, false); return x; }
-static void wr(uint64_t off, uint64_t v, uint32_t len) { mmio(off, &v, len, true); }
-static void put(uint64_t pa, uint64_t x) { memcpy(gmem_ptr(&vm.mem, pa, 8), &x, 8); }
-static uint64_t get(uint64_t pa) { uint64_t x; memcpy(&x, gmem_ptr(&vm.mem, pa, 8), 8); return x; }
-
-static void gcmd(uint32_t set)
-{
-	wr(VTD_GCMD, (rd(VTD_GSTS, 4) & (GCMD_TE | GCMD_QIE | GCMD_IRE | GCMD_CFI)) | set, 4);
-}
-
-static void iq(uint64_t lo, uint64_t hi)
-{
-	put(IQ + iq_tail * 32, lo);
-	put(IQ + iq_tail * 32 + 8, hi);
-	put(IQ + iq_tail * 32 + 16, 0);
-	put(IQ + iq_tail * 32 + 24, 0);
-	iq_tail = (iq_tail + 1) % 128;
-	wr(VTD_IQT, (uint64_t)iq_tail * 32, 8);
-}
+#define PASID_ECAP  (HOST_ECAP | VTD_HOST_ECAP_PRS | VTD_HOST_ECAP_PASID | 19ull << 35)  /* PSS 19: 20 bits */
 
 /* PASID P's table entry: PGTT (1 first stage, 4 pass-through; 0: not present), domain DID, FSPTPTR. */
 static void set_pe(uint32_t p, unsigned int pgtt, uint16_t did, uint64_t fs)
@@ -123,30 +64,9 @@ static const struct fake_call *made(uint32_t id)
 	return NULL;
 }
 
-static int make_vm(uint64_t ecap)
-{
-	struct fake_iommufd_cfg c = { .hw_type = IOMMU_HW_INFO_TYPE_INTEL_VTD, .vtd_cap = HOST_CAP, .vtd_ecap = ecap };
-
-	cfg = (struct vm_config){ .viommu_model = VIOMMU_MODEL_VTD };
-	iq_tail = 0;
-	if (pci_vm_init(&vm, &cfg, loop, RAM_BASE, RAM_SIZE) || vtd_dev_create(&vm, VTD_BASE, false, &d))
-		return -EIO;
-	fake_iommufd_setup(iommufd, vfio, &c);
-	vm.iommufd.fd = iommufd;
-	return pci_host_viommu_attach_vfio(vm.pci, vfio, DEV_ID, IOAS, SID);
-}
-
-static unsigned int destroy_vm(void)
-{
-	pci_host_remove_all(vm.pci);
-	vtd_dev_destroy(&vm, d);
-	pci_vm_fini(&vm);
-	return fake_iommufd_teardown();
-}
-
 static void test_no_pasid(void)
 {
-	int r = make_vm(HOST_ECAP & ~(VTD_HOST_ECAP_PASID | 0x1full << 35));
+	int r = make_vm(HOST_ECAP | VTD_HOST_ECAP_PRS);
 
 	CHECK(r == 0 && !(rd(VTD_ECAP, 8) & ECAP_PASID) && pci_host_viommu_pasid_bits(vm.pci, SID) == 0 &&
 	      count(IOMMU_HWPT_ALLOC, IOMMU_HWPT_ALLOC_PASID) == 0,
@@ -163,7 +83,7 @@ static void test_pasids(void)
 	uint32_t h5, parent;
 	const struct fake_call *k;
 	unsigned int nr, n;
-	int r = make_vm(HOST_ECAP);
+	int r = make_vm(PASID_ECAP);
 
 	CHECK(r == 0 && (rd(VTD_ECAP, 8) & ECAP_PASID) && ((rd(VTD_ECAP, 8) >> 35) & 0x1f) == 9 &&
 	      pci_host_viommu_pasid_bits(vm.pci, SID) == 10,
@@ -185,11 +105,7 @@ static void test_pasids(void)
 	put(PASID_DIR, PASID_TBL | 1);
 	set_pe(0, 1, 5, FS0);
 	set_pe(5, 1, 7, FS5);
-	wr(VTD_RTADDR, ROOT | 1u << 10, 8);
-	wr(VTD_GCMD, GCMD_SRTP, 4);
-	wr(VTD_IQA, IQ | IQA_DW, 8);
-	gcmd(GCMD_QIE);
-	gcmd(GCMD_TE);      /* the PASID table is scanned as the function's requests without PASID load */
+	enable(ROOT);       /* TE: the PASID table is scanned as the function's requests without PASID load */
 	pc_selective(7, 5);
 	h5 = fake_iommufd_pasid_attached(vfio, 5);
 	CHECK(h5 && made(h5) && made(h5)->data_type == IOMMU_HWPT_DATA_VTD_S1 && made(h5)->s1.pgtbl_addr == FS5 &&
@@ -257,16 +173,12 @@ out:
 
 int main(void)
 {
-	iommufd = eventfd(0, EFD_CLOEXEC);
-	vfio = eventfd(0, EFD_CLOEXEC);
-	if (iommufd < 0 || vfio < 0 || evloop_init(&loop, 16)) {
+	if (harness_init()) {
 		printf("Bail out! scaffolding\n");
 		return 1;
 	}
 	test_no_pasid();
 	test_pasids();
-	evloop_destroy(loop);
-	close(iommufd);
-	close(vfio);
+	harness_fini();
 	return tap_done();
 }

@@ -10,81 +10,18 @@
  * PRI off or PRE clear takes the function off it; a host without PRS offers none of it; teardown
  * answers and destroys in the order iommufd allows. No testhost device has PRI (docs/iopf.md).
  */
-#include <errno.h>
-#include <linux/iommufd.h>
-#include <string.h>
-#include <sys/eventfd.h>
-#include <unistd.h>
-
-#include "../fuzz/fake_iommufd.h"
-#include "devices/pci.h"
 #include "iommu/iopf.h"
-#include "iommu/vtd_dev.h"
-#include "iommu/vtd_nested.h"
-#include "pci_vm.h"
 #include "tap.h"
-#include "vmm/evloop.h"
-#include "vmm/vm.h"
+#include "vtd_harness.h"
 
-#define VTD_BASE    0xfed90000ull
-#define RAM_BASE    0x40000000ull
-#define RAM_SIZE    (8ull << 20)
 #define ROOT        (RAM_BASE + 0x100000)
 #define SM_CTX      (RAM_BASE + 0x101000)
 #define PASID_DIR   (RAM_BASE + 0x102000)
 #define PASID_TBL   (RAM_BASE + 0x103000)
-#define IQ          (RAM_BASE + 0x110000)      /* 128 256-bit descriptors (QS 0, DW 1) */
 #define PRQ         (RAM_BASE + 0x120000)      /* 128 256-bit page request descriptors (PQS 0) */
-#define STATUS      (RAM_BASE + 0x130000)
 #define FS          (RAM_BASE + 0x200000)      /* the guest's first-stage tables (never walked here) */
-#define IOAS        2
-#define DEV_ID      10
-#define SID         0x0008                     /* 00:01.0 */
 #define DID         5
 #define CTX_PRE     (1ull << 4)                /* scalable-mode context entry Page Request Enable (9.4) */
-
-#define HOST_CAP    (VTD_HOST_CAP_FL1GP | (47ull << 16) | (0x4ull << 8))
-#define HOST_ECAP   (VTD_HOST_ECAP_NEST | VTD_HOST_ECAP_SMTS | VTD_HOST_ECAP_SLTS | VTD_HOST_ECAP_FLTS)
-
-static int iommufd, vfio;
-static struct evloop *loop;
-static struct vm vm;
-static struct vm_config cfg;
-static struct vtd_dev *d;
-static unsigned int iq_tail;
-
-static void mmio(uint64_t off, uint64_t *x, uint32_t len, bool w)
-{
-	uint8_t b[8];
-
-	for (uint32_t i = 0; i < len; i++)
-		b[i] = (uint8_t)(*x >> (8 * i));
-	vtd_mmio(&d->vtd, off, b, len, w);
-	if (!w)
-		for (*x = 0; len--;)
-			*x = *x << 8 | b[len];
-}
-
-static uint64_t rd(uint64_t off, uint32_t len) { uint64_t x = 0; mmio(off, &x, len, false); return x; }
-static void wr(uint64_t off, uint64_t v, uint32_t len) { mmio(off, &v, len, true); }
-static void put(uint64_t pa, uint64_t x) { memcpy(gmem_ptr(&vm.mem, pa, 8), &x, 8); }
-static uint64_t get(uint64_t pa) { uint64_t x; memcpy(&x, gmem_ptr(&vm.mem, pa, 8), 8); return x; }
-
-static void gcmd(uint32_t set)
-{
-	wr(VTD_GCMD, (rd(VTD_GSTS, 4) & (GCMD_TE | GCMD_QIE | GCMD_IRE | GCMD_CFI)) | set, 4);
-}
-
-/* One 256-bit descriptor (LO, HI; the upper half 0) on the invalidation queue, IQT past it. */
-static void iq(uint64_t lo, uint64_t hi)
-{
-	put(IQ + iq_tail * 32, lo);
-	put(IQ + iq_tail * 32 + 8, hi);
-	put(IQ + iq_tail * 32 + 16, 0);
-	put(IQ + iq_tail * 32 + 24, 0);
-	iq_tail = (iq_tail + 1) % 128;
-	wr(VTD_IQT, (uint64_t)iq_tail * 32, 8);
-}
 
 /* The guest's context entry for SID (PRE as given) -> PASID 0: first stage, DID. Then the
  * context and PASID caches are invalidated (Linux's order). */
@@ -98,38 +35,6 @@ static void set_tables(bool pre)
 	put(PASID_TBL + 16, FS);            /* 4-level */
 	iq(1 | 1ull << 4, 0);               /* context cache, global */
 	iq(7 | 3ull << 4, 0);               /* PASID cache, global */
-}
-
-/* A VM with the vVT-d whose first assigned device (DEV_ID, SID) sits on a host VT-d with ECAP. */
-static int make_vm(uint64_t ecap)
-{
-	struct fake_iommufd_cfg c = { .hw_type = IOMMU_HW_INFO_TYPE_INTEL_VTD, .vtd_cap = HOST_CAP, .vtd_ecap = ecap };
-
-	cfg = (struct vm_config){ .viommu_model = VIOMMU_MODEL_VTD };
-	iq_tail = 0;
-	if (pci_vm_init(&vm, &cfg, loop, RAM_BASE, RAM_SIZE) || vtd_dev_create(&vm, VTD_BASE, false, &d))
-		return -EIO;
-	fake_iommufd_setup(iommufd, vfio, &c);
-	vm.iommufd.fd = iommufd;
-	return pci_host_viommu_attach_vfio(vm.pci, vfio, DEV_ID, IOAS, SID);
-}
-
-static unsigned int destroy_vm(void)
-{
-	pci_host_remove_all(vm.pci);
-	vtd_dev_destroy(&vm, d);
-	pci_vm_fini(&vm);
-	return fake_iommufd_teardown();
-}
-
-/* The guest enables scalable mode, the queue (256-bit descriptors), translation. */
-static void enable(void)
-{
-	wr(VTD_RTADDR, ROOT | 1u << 10, 8);
-	wr(VTD_GCMD, GCMD_SRTP, 4);
-	wr(VTD_IQA, IQ | IQA_DW, 8);
-	gcmd(GCMD_QIE);
-	gcmd(GCMD_TE);
 }
 
 /* The FAULT object of the device's current HWPT (0: none) and whether that HWPT is a VT-d S1 one. */
@@ -184,7 +89,7 @@ static void test_chain(void)
 	if (r || kern < 0)
 		goto out;
 	fault = iopf_fault_id(d->src.iopf);
-	enable();
+	enable(ROOT);
 	set_tables(true);
 	CHECK(current_fault(&s1) == 0 && s1, "PRE set, PRI still off: the function is on a nested HWPT without the FAULT object");
 	pci_host_viommu_set_iopf(vm.pci, SID, true);
@@ -224,16 +129,12 @@ out:
 
 int main(void)
 {
-	iommufd = eventfd(0, EFD_CLOEXEC);
-	vfio = eventfd(0, EFD_CLOEXEC);
-	if (iommufd < 0 || vfio < 0 || evloop_init(&loop, 16)) {
+	if (harness_init()) {
 		printf("Bail out! scaffolding\n");
 		return 1;
 	}
 	test_no_prs();
 	test_chain();
-	evloop_destroy(loop);
-	close(iommufd);
-	close(vfio);
+	harness_fini();
 	return tap_done();
 }
