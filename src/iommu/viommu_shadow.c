@@ -11,7 +11,9 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
+#include "iommu/hwpt.h"
 #include "iommu/ioas_peers.h"
+#include "iommu/iopf.h"
 #include "iommu/iommufd.h"
 #include "iommu/shadow_map.h"
 #include "vmm/guest_mem.h"
@@ -29,6 +31,11 @@ struct shadow_dev {
 	int vfio_fd;                /* not ours: the vfio-pci model's cdev */
 	uint32_t dev_id, sid, ram_ioas, ioas;
 	enum shadow_on on;
+	uint32_t pt;                /* what it is attached to: ram_ioas, ioas or fault_hwpt */
+	/* While the guest's config asks for its page requests (cfg.iopf) and the backend has a page
+	 * request service: a HWPT on ioas with the service's FAULT object, which it is attached to
+	 * instead of ioas itself. 0: none. */
+	uint32_t fault_hwpt;
 	struct viommu_stream_cfg cfg;       /* kind ABORT until the front-end attaches */
 	struct shadow_map map;
 	bool map_error_said;
@@ -46,6 +53,9 @@ struct viommu_shadow {
 	uint64_t nr_syncs, nr_full_syncs;
 	struct shadow_dev dev[SHADOW_MAX_DEVS];
 	unsigned int nr_devs;
+	struct iopf *iopf;          /* the I/O page fault service (viommu_shadow_set_iopf), or NULL */
+	const struct iopf_frontend *iopf_ops;
+	void *iopf_fe;
 };
 
 static struct viommu_shadow *to_shadow(struct viommu *v)
@@ -181,13 +191,56 @@ static int attach_pt(struct shadow_dev *d, uint32_t pt_id, enum shadow_on on)
 {
 	struct vfio_device_attach_iommufd_pt a = { .argsz = sizeof(a), .pt_id = pt_id };
 
-	if (d->on == on)
+	if (d->pt == pt_id)
 		return 0;
 	/* On an attached device this replaces the domain without a window of no translation. */
 	if (ioctl(d->vfio_fd, VFIO_DEVICE_ATTACH_IOMMUFD_PT, &a))
-		return err_errno("shadow vIOMMU: VFIO_DEVICE_ATTACH_IOMMUFD_PT of device %u to IOAS %u", d->dev_id, pt_id);
+		return err_errno("shadow vIOMMU: VFIO_DEVICE_ATTACH_IOMMUFD_PT of device %u to %u", d->dev_id, pt_id);
 	d->on = on;
+	d->pt = pt_id;
 	return 0;
+}
+
+/*
+ * D onto its own IOAS: through a HWPT with the FAULT object when FAULT (its page requests then
+ * reach the service: the guest enabled PRI and its context entry asks for them), else the IOAS
+ * itself; the HWPT goes once D is off it. A HWPT the kernel refuses leaves D on the IOAS (said).
+ */
+static int onto_shadow(struct viommu_shadow *s, struct shadow_dev *d, bool fault)
+{
+	uint32_t old = d->fault_hwpt;
+	int r;
+
+	fault = fault && s->iopf;
+	if (fault && !d->fault_hwpt &&
+	    hwpt_alloc_fault(s->iommufd, d->dev_id, d->ioas, IOMMU_HWPT_FAULT_ID_VALID, iopf_fault_id(s->iopf),
+			     IOMMU_HWPT_DATA_NONE, NULL, 0, &d->fault_hwpt, "shadow (page requests)"))
+		d->fault_hwpt = 0;
+	if (!fault)
+		d->fault_hwpt = 0;
+	r = attach_pt(d, d->fault_hwpt ? d->fault_hwpt : d->ioas, ON_SHADOW);
+	if (r && d->fault_hwpt != old) {
+		/* Refused: D stays where it was, the new HWPT goes, the old one stays D's. */
+		if (d->fault_hwpt)
+			iommufd_destroy(s->iommufd, d->fault_hwpt);
+		d->fault_hwpt = old;
+		return r;
+	}
+	if (old && old != d->fault_hwpt && d->pt != old)
+		iommufd_destroy(s->iommufd, old);
+	return r;
+}
+
+/* D back on guest RAM (bypass): a HWPT for its page requests is no longer needed. */
+static int onto_ram(struct viommu_shadow *s, struct shadow_dev *d)
+{
+	int r = attach_pt(d, d->ram_ioas, ON_RAM);
+
+	if (!r && d->fault_hwpt) {
+		iommufd_destroy(s->iommufd, d->fault_hwpt);
+		d->fault_hwpt = 0;
+	}
+	return r;
 }
 
 /* [START, END) (END 0: everything) of D made equal to the guest's tables. */
@@ -227,13 +280,13 @@ static int shadow_attach(struct viommu *v, uint32_t sid, const struct viommu_str
 	switch (cfg->kind) {
 	case VIOMMU_CFG_BYPASS:
 		/* All of guest RAM at IOVA == GPA is the VM's IOAS: nothing to copy. */
-		r = attach_pt(d, d->ram_ioas, ON_RAM);
+		r = onto_ram(s, d);
 		if (!r)
 			shadow_map_clear(&d->map);
 		return r;
 	case VIOMMU_CFG_ABORT:
 		shadow_map_clear(&d->map);
-		return attach_pt(d, d->ioas, ON_SHADOW);
+		return onto_shadow(s, d, false);
 	case VIOMMU_CFG_S1:
 		break;
 	}
@@ -242,13 +295,13 @@ static int shadow_attach(struct viommu *v, uint32_t sid, const struct viommu_str
 	r = sync(s, d, 0, 0);
 	if (r && r != -E2BIG)
 		pr_debug("shadow vIOMMU: syncing stream %#x: %d", sid, r);
-	r = attach_pt(d, d->ioas, ON_SHADOW);
+	r = onto_shadow(s, d, cfg->iopf);
 	if (r && d->on == ON_RAM) {
 		/* The IOAS refused the device (the guest mapped an IOVA the device reserves, which the
 		 * IOAS learns only at attach): it must not stay on guest RAM untranslated. Emptied, the
 		 * IOAS takes it; the guest's next invalidations map again (those IOVAs fail, counted). */
 		shadow_map_clear(&d->map);
-		r = attach_pt(d, d->ioas, ON_SHADOW);
+		r = onto_shadow(s, d, cfg->iopf);
 	}
 	return r;
 }
@@ -263,7 +316,7 @@ static void shadow_detach(struct viommu *v, uint32_t sid)
 	if (d) {
 		d->cfg = (struct viommu_stream_cfg){ .kind = VIOMMU_CFG_ABORT };
 		shadow_map_clear(&d->map);
-		attach_pt(d, d->ioas, ON_SHADOW);
+		onto_shadow(s, d, false);
 	}
 }
 
@@ -353,11 +406,15 @@ int viommu_shadow_add_device(struct viommu *v, int vfio_fd, uint32_t dev_id, uin
 	d = &s->dev[s->nr_devs];
 	*d = (struct shadow_dev){
 		.owner = s, .vfio_fd = vfio_fd, .dev_id = dev_id, .sid = sid, .ram_ioas = ram_ioas, .on = ON_RAM,
-		.cfg = { .kind = VIOMMU_CFG_BYPASS },
+		.pt = ram_ioas, .cfg = { .kind = VIOMMU_CFG_BYPASS },
 	};
 	r = iommufd_ioas_alloc(s->iommufd, &d->ioas);
 	if (r)
 		return r;
+	if (s->iopf && (r = iopf_add_device(s->iopf, dev_id, sid, s->iopf_ops, s->iopf_fe))) {
+		iommufd_destroy(s->iommufd, d->ioas);
+		return r;
+	}
 	shadow_map_init(&d->map, &sink_ops, d);
 	s->nr_devs++;
 	return 0;
@@ -370,6 +427,11 @@ void viommu_shadow_remove_device(struct viommu *v, uint32_t sid)
 
 	if (!d)
 		return;
+	if (s->iopf)
+		iopf_remove_device(s->iopf, sid);
+	/* The cdev is closed (that detached it): its HWPT and IOAS can go. */
+	if (d->fault_hwpt)
+		iommufd_destroy(s->iommufd, d->fault_hwpt);
 	iommufd_destroy(s->iommufd, d->ioas);
 	shadow_map_fini(&d->map);
 	*d = s->dev[--s->nr_devs];
@@ -385,10 +447,21 @@ void viommu_shadow_release(struct viommu *v)
 			 (unsigned long long)s->nr_full_syncs);
 	/* The cdevs are closed (that detached them): destroying an IOAS drops its mappings. */
 	for (unsigned int i = 0; i < s->nr_devs; i++) {
+		if (s->dev[i].fault_hwpt)
+			iommufd_destroy(s->iommufd, s->dev[i].fault_hwpt);
 		iommufd_destroy(s->iommufd, s->dev[i].ioas);
 		shadow_map_fini(&s->dev[i].map);
 	}
 	s->nr_devs = 0;
+}
+
+void viommu_shadow_set_iopf(struct viommu *v, struct iopf *f, const struct iopf_frontend *ops, void *fe)
+{
+	struct viommu_shadow *s = to_shadow(v);
+
+	s->iopf = f;
+	s->iopf_ops = ops;
+	s->iopf_fe = fe;
 }
 
 int viommu_shadow_state_save(struct viommu *v, struct lu_writer *w)
@@ -403,6 +476,12 @@ int viommu_shadow_state_save(struct viommu *v, struct lu_writer *w)
 	for (unsigned int i = 0; i < s->nr_devs; i++) {
 		const struct shadow_dev *d = &s->dev[i];
 
+		/* Not in the state (yet): refused, the VM keeps running as it is. */
+		if (d->fault_hwpt) {
+			free(sv);
+			return err_num(EBUSY, "shadow vIOMMU: device %u's page requests (its guest enabled PRI) do not "
+					      "cross a live update yet", d->dev_id);
+		}
 		sv->dev[i] = (struct viommu_shadow_saved_dev){
 			.dev_id = d->dev_id, .sid = d->sid, .ioas = d->ioas, .on_shadow = d->on == ON_SHADOW,
 			.nr_areas = (uint32_t)d->map.nr, .areas = d->map.a,
@@ -443,7 +522,8 @@ int viommu_shadow_adopt_device(struct viommu *v, const struct viommu_shadow_save
 	d = &s->dev[s->nr_devs];
 	*d = (struct shadow_dev){
 		.owner = s, .vfio_fd = vfio_fd, .dev_id = dev_id, .sid = sid, .ram_ioas = ram_ioas, .ioas = o->ioas,
-		.on = o->on_shadow ? ON_SHADOW : ON_RAM, .cfg = { .kind = VIOMMU_CFG_ABORT },
+		.on = o->on_shadow ? ON_SHADOW : ON_RAM, .pt = o->on_shadow ? o->ioas : ram_ioas,
+		.cfg = { .kind = VIOMMU_CFG_ABORT },
 	};
 	shadow_map_init(&d->map, &sink_ops, d);
 	r = shadow_map_load(&d->map, o->areas, o->nr_areas);

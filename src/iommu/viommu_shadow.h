@@ -59,6 +59,16 @@ int viommu_shadow_add_device(struct viommu *v, int vfio_fd, uint32_t dev_id, uin
 void viommu_shadow_remove_device(struct viommu *v, uint32_t sid);
 /* Destroys the devices' IOASes (after their cdevs closed, before the iommufd does). */
 void viommu_shadow_release(struct viommu *v);
+/*
+ * The I/O page fault service F (iopf.h) with front-end OPS/FE: each assigned device is registered as
+ * its stream, and a device whose config has `iopf` is attached to a HWPT on its IOAS allocated with
+ * F's FAULT object (IOMMU_HWPT_FAULT_ID_VALID) instead of the IOAS: the host's page requests for
+ * what the shadow lacks reach the guest, whose answer maps it (caching mode: its invalidation syncs
+ * the shadow) before the function retries. Before the first device; F outlives the devices.
+ */
+struct iopf;
+struct iopf_frontend;
+void viommu_shadow_set_iopf(struct viommu *v, struct iopf *f, const struct iopf_frontend *ops, void *fe);
 
 /*
  * Live update by re-exec (docs/liveupdate.md). The devices' IOASes stay alive in the handed-over

@@ -88,11 +88,49 @@ static void dev_peers_changed(void *opaque, uint64_t gpa, uint64_t size)
 	pthread_mutex_unlock(&d->vtd.lock);
 }
 
-/* The shadow backend (wrapping the software one): the unit in caching mode, which the shadow needs
- * to see the guest's maps (6.1). */
-static int use_shadow(struct vtd_dev *d)
+/*
+ * Page requests of assigned functions (devices/vfio_pci_ecap.c, docs/iopf.md): a host VT-d that
+ * reports them (HOST_PRS: ECAP.PRS) gives the unit a page request queue (ECAP.PRS, PDS) fed by a
+ * FAULT object (the mock's too, in test builds), and ECAP.DT, without which Linux enables no
+ * function's ATS, nor so its PRI. The guest's device-TLB descriptors complete at once: the host
+ * flushes the function's device TLB itself with the invalidation of its nested HWPT (Linux 7.2
+ * intel/cache.c CACHE_TAG_NESTING_DEVTLB) or with the unmap of its shadow IOAS. The backend then
+ * puts each stream whose guest enabled PRI (and set PRE) on a HWPT with that FAULT object. After an
+ * exec the guest must see what it saw: the saved service is adopted, and without one none is made.
+ * A host that refuses the FAULT object leaves the unit without page requests (said once).
+ */
+static void assigned_iopf(struct vtd_dev *d, bool host_prs, struct vtd_features *f)
 {
 	struct vm *vm = d->mount.vm;
+	const struct iopf_source_env env = { .iommufd = vm->iommufd.fd, .fds = vm_fdtab(vm), .loop = vm->loop };
+	bool adopt = vm->restore && !vm_restore_reopens(vm);
+	int r;
+
+	if (!f->sm || (adopt ? !iopf_source_saved(vm->restore) : !host_prs))
+		return;
+	r = adopt ? iopf_source_adopt(&d->src, &env, NULL, vm->restore, vm->restore_why, sizeof(vm->restore_why)) :
+		    iopf_source_create(&d->src, &env, NULL, 0, false);
+	if (r) {
+		pr_warn("vtd: the host reports page requests, but no FAULT object: the assigned functions get no PRI");
+		return;
+	}
+	vtd_set_iopf(&d->vtd, d->src.iopf);
+	if (d->nested)
+		viommu_nested_set_iopf(d->mount.backend, d->src.iopf, &vtd_iopf_frontend, &d->vtd);
+	else
+		viommu_shadow_set_iopf(d->mount.backend, d->src.iopf, &vtd_iopf_frontend, &d->vtd);
+	d->mount.backend->iopf = d->src.iopf;      /* vm.viommu shows its counters */
+	d->assigned_iopf = true;
+	f->dt = true;
+}
+
+/* The shadow backend (wrapping the software one): the unit in caching mode, which the shadow needs
+ * to see the guest's maps (6.1); page requests when HOST_PRS (cold-plugged: CAP/ECAP are read at
+ * boot) or, restoring by exec, when the state has them. */
+static int use_shadow(struct vtd_dev *d, bool host_prs)
+{
+	struct vm *vm = d->mount.vm;
+	struct vtd_features f;
 	int r = viommu_mount_wrap(&d->mount,
 				  viommu_shadow_create(d->mount.backend, &vm->mem, &vm->iommufd.peers, vm->iommufd.fd),
 				  &d->vtd.lock, &d->vtd.viommu, &d->vtd);
@@ -102,44 +140,18 @@ static int use_shadow(struct vtd_dev *d)
 	pthread_mutex_lock(&d->vtd.lock);
 	d->shadow = true;
 	pthread_mutex_unlock(&d->vtd.lock);
+	f = d->vtd.feat;
+	assigned_iopf(d, host_prs, &f);
+	if (d->assigned_iopf) {
+		r = vtd_set_features(&d->vtd, &f);
+		if (r)
+			return r;
+	}
 	vtd_set_caching_mode(&d->vtd);
 	/* One vVT-d per VM: nothing else listens. */
 	if (ioas_peers_listen(&vm->iommufd.peers, dev_peers_changed, d))
 		pr_warn("vtd: another listener holds the peer BAR windows: P2P DMA behind this unit is blocked");
 	return 0;
-}
-
-/*
- * Page requests of assigned functions (devices/vfio_pci_ecap.c, docs/iopf.md): a host VT-d that
- * reports them (ECAP.PRS) gives the unit a page request queue (ECAP.PRS, PDS) fed by a FAULT object
- * (the mock's too, in test builds), and ECAP.DT, without which Linux enables no function's ATS, nor
- * so its PRI (the guest's device-TLB descriptors complete at once: the host's invalidation of a
- * nested HWPT flushes the function's device TLB too, Linux 7.2 intel/cache.c CACHE_TAG_NESTING_DEVTLB).
- * The nested core then allocates the HWPT of each stream whose guest enabled PRI (and set PRE)
- * with that FAULT object. After an exec the guest must see what it saw: the saved service is
- * adopted, and without one none is made. A host that refuses the FAULT object leaves the unit
- * without page requests (said once).
- */
-static void nested_iopf(struct vtd_dev *d, uint64_t host_ecap, struct vtd_features *f)
-{
-	struct vm *vm = d->mount.vm;
-	const struct iopf_source_env env = { .iommufd = vm->iommufd.fd, .fds = vm_fdtab(vm), .loop = vm->loop };
-	bool adopt = vm->restore && !vm_restore_reopens(vm);
-	int r;
-
-	if (!(host_ecap & VTD_HOST_ECAP_PRS) || !f->sm || (adopt && !iopf_source_saved(vm->restore)))
-		return;
-	r = adopt ? iopf_source_adopt(&d->src, &env, NULL, vm->restore, vm->restore_why, sizeof(vm->restore_why)) :
-		    iopf_source_create(&d->src, &env, NULL, 0, false);
-	if (r) {
-		pr_warn("vtd: the host reports page requests, but no FAULT object: the assigned functions get no PRI");
-		return;
-	}
-	vtd_set_iopf(&d->vtd, d->src.iopf);
-	viommu_nested_set_iopf(d->mount.backend, d->src.iopf, &vtd_iopf_frontend, &d->vtd);
-	d->mount.backend->iopf = d->src.iopf;      /* vm.viommu shows its counters */
-	d->assigned_iopf = true;
-	f->dt = true;
 }
 
 /* The nested backend (wrapping the software one) for a host VT-d with CAP / ECAP: the unit then
@@ -162,7 +174,7 @@ static int use_nested(struct vtd_dev *d, uint64_t cap, uint64_t ecap)
 	vtd_nested_features(&f, cap, ecap);
 	/* Before the first device: with PASIDs every HWPT is allocated PASID-capable. */
 	viommu_nested_set_pasids(n, f.pasid_bits != 0);
-	nested_iopf(d, ecap, &f);
+	assigned_iopf(d, ecap & VTD_HOST_ECAP_PRS, &f);
 	pr_info("vtd: nested backend (host VT-d CAP 0x%llx ECAP 0x%llx)%s", (unsigned long long)cap,
 		(unsigned long long)ecap, d->assigned_iopf ? ", page requests of assigned functions" : "");
 	return vtd_set_features(&d->vtd, &f);
@@ -173,7 +185,7 @@ static int use_nested(struct vtd_dev *d, uint64_t cap, uint64_t ecap)
  * keeps the emulated devices): nested when the host VT-d can nest (IOMMU_GET_HW_INFO type
  * INTEL_VTD with ECAP.NEST, and the kernel gives the device a NEST_PARENT HWPT); else shadow. The
  * VT-d of QEMU up to 11.1 (the testhost's) has no NEST. backend=nested on a host that cannot nest
- * is an error; backend=shadow never asks the host.
+ * is an error; backend=shadow asks the host only IOMMU_GET_HW_INFO (for its page requests).
  */
 static int choose_backend(struct vtd_dev *d, uint32_t dev_id, uint32_t ioas)
 {
@@ -193,7 +205,11 @@ static int choose_backend(struct vtd_dev *d, uint32_t dev_id, uint32_t ioas)
 		return use_nested(d, cap, ecap);
 	if (want == VIOMMU_BACKEND_AUTO)
 		pr_info("vtd: shadow backend: %s", why);
-	return use_shadow(d);
+	/* Its page requests: the probe read ECAP (also when the host cannot nest); backend=shadow asks
+	 * only for it. */
+	if (want == VIOMMU_BACKEND_SHADOW && vtd_host_regs(vm->iommufd.fd, dev_id, &cap, &ecap, why, sizeof(why)))
+		ecap = 0;
+	return use_shadow(d, ecap & VTD_HOST_ECAP_PRS);
 }
 
 /*
@@ -211,7 +227,7 @@ static int adopt_shadow(struct vtd_dev *d, const struct lu_section *s)
 		return err_num(ENOMEM, "vtd: restoring the shadow vIOMMU");
 	r = viommu_shadow_state_decode(s, d->shadow_saved, vm->restore_why, sizeof(vm->restore_why));
 	if (!r)
-		r = use_shadow(d);
+		r = use_shadow(d, false);      /* page requests as the state has them */
 	if (!r)
 		viommu_shadow_adopting(d->mount.backend, true);
 	return r;
@@ -291,7 +307,7 @@ static int dev_attach_vfio(void *opaque, int vfio_fd, uint32_t dev_id, uint32_t 
 		else if (!running)
 			r = choose_backend(d, dev_id, ioas);
 		else if (d->vtd.feat.cm)
-			r = use_shadow(d);
+			r = use_shadow(d, false);      /* ECAP was read at boot: no page requests now */
 		else
 			r = err_num(EOPNOTSUPP, "vtd: a hot-added assigned device needs the unit in caching mode from boot "
 					       "(--hotplug-slots without backend=nested) or an assigned device at boot");
@@ -366,7 +382,7 @@ static void dev_set_iopf(void *opaque, uint32_t rid, bool on)
 }
 
 /*
- * The page-request source goes: its groups answered first, then its HWPTs (the mock's; the nested
+ * The page-request source goes: its groups answered first, then its HWPTs (the mock's; the
  * backend's went before, dev_release_vfio), then the FAULT object.
  */
 static void release_iopf(struct vtd_dev *d)
@@ -376,6 +392,8 @@ static void release_iopf(struct vtd_dev *d)
 	vtd_set_iopf(&d->vtd, NULL);
 	if (d->nested)
 		viommu_nested_set_iopf(d->mount.backend, NULL, NULL, NULL);
+	else if (d->shadow)
+		viommu_shadow_set_iopf(d->mount.backend, NULL, NULL, NULL);
 	d->mount.backend->iopf = NULL;
 	d->assigned_iopf = false;
 	iopf_source_release(&d->src);

@@ -146,12 +146,11 @@ void vtd_nested_features(struct vtd_features *f, uint64_t host_cap, uint64_t hos
 		f->sagaw = (uint8_t)sagaw;
 }
 
-int vtd_nested_host_info(int iommufd, uint32_t dev_id, uint64_t *cap, uint64_t *ecap, char *why, size_t why_size)
+int vtd_host_regs(int iommufd, uint32_t dev_id, uint64_t *cap, uint64_t *ecap, char *why, size_t why_size)
 {
 	struct iommu_hw_info_vtd info = { 0 };
 	struct iommu_hw_info hi = { .size = sizeof(hi), .dev_id = dev_id, .data_len = sizeof(info),
 				    .data_uptr = (uintptr_t)&info };
-	const char *w;
 
 	if (ioctl(iommufd, IOMMU_GET_HW_INFO, &hi)) {
 		snprintf(why, why_size, "IOMMU_GET_HW_INFO of device %u: %s", dev_id, strerror(errno));
@@ -162,14 +161,22 @@ int vtd_nested_host_info(int iommufd, uint32_t dev_id, uint64_t *cap, uint64_t *
 			 hi.out_data_type);
 		return -EOPNOTSUPP;
 	}
-	if (vtd_nested_host_check(info.cap_reg, info.ecap_reg, &w)) {
-		snprintf(why, why_size, "%s (CAP 0x%llx ECAP 0x%llx)", w, (unsigned long long)info.cap_reg,
-			 (unsigned long long)info.ecap_reg);
-		return -EOPNOTSUPP;
-	}
 	*cap = info.cap_reg;
 	*ecap = info.ecap_reg;
 	return 0;
+}
+
+int vtd_nested_host_info(int iommufd, uint32_t dev_id, uint64_t *cap, uint64_t *ecap, char *why, size_t why_size)
+{
+	const char *w;
+	int r = vtd_host_regs(iommufd, dev_id, cap, ecap, why, why_size);
+
+	if (!r && vtd_nested_host_check(*cap, *ecap, &w)) {
+		snprintf(why, why_size, "%s (CAP 0x%llx ECAP 0x%llx)", w, (unsigned long long)*cap,
+			 (unsigned long long)*ecap);
+		r = -EOPNOTSUPP;
+	}
+	return r;
 }
 
 int vtd_nested_probe(int iommufd, uint32_t dev_id, uint32_t ioas, uint64_t *cap, uint64_t *ecap, char *why,

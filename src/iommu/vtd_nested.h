@@ -44,9 +44,12 @@ void vtd_nested_features(struct vtd_features *f, uint64_t host_cap, uint64_t hos
 /*
  * Device DEV_ID's host VT-d (IOMMU_GET_HW_INFO, nothing allocated): 0 with *CAP / *ECAP when it is
  * of type INTEL_VTD and can nest (a live update adopting the nested objects asks only this), or
- * -errno with WHY (nothing reported).
+ * -errno with WHY (nothing reported); *CAP / *ECAP are set also when it is a VT-d that cannot nest.
  */
 int vtd_nested_host_info(int iommufd, uint32_t dev_id, uint64_t *cap, uint64_t *ecap, char *why, size_t why_size);
+/* Device DEV_ID's host VT-d CAP and ECAP (IOMMU_GET_HW_INFO, of type INTEL_VTD), whether it can nest or not:
+ * 0, or -errno with WHY. */
+int vtd_host_regs(int iommufd, uint32_t dev_id, uint64_t *cap, uint64_t *ecap, char *why, size_t why_size);
 /*
  * Whether device DEV_ID (bound to IOMMUFD, on IOAS) can go on the nested backend: its
  * IOMMU_GET_HW_INFO is of type INTEL_VTD with a host that can nest, and the kernel gives it a

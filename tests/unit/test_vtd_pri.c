@@ -11,6 +11,7 @@
  * answers and destroys in the order iommufd allows. No testhost device has PRI (docs/iopf.md).
  */
 #include "iommu/iopf.h"
+#include "liveupdate/state_format.h"
 #include "tap.h"
 #include "vtd_harness.h"
 
@@ -127,6 +128,72 @@ out:
 	CHECK(destroy_vm() == 0, "teardown destroys every object (the FAULT object after the HWPTs holding it)");
 }
 
+/* The shadow backend (a host VT-d without nesting, with PRS): a function whose guest enabled PRI
+ * (PRE set, a second-stage PASID entry) goes on a HWPT with the FAULT object on its shadow IOAS. */
+static void test_shadow(void)
+{
+	struct iommu_hwpt_pgfault pf = { .flags = IOMMU_PGFAULT_FLAGS_LAST_PAGE, .dev_id = DEV_ID, .grpid = 0x12,
+					 .perm = IOMMU_PGFAULT_PERM_READ, .addr = 0x5000, .cookie = 90 };
+	struct iommu_hwpt_page_response resp;
+	struct lu_writer w;
+	uint32_t fault, h, shadow_ioas = 0;
+	unsigned int nr;
+	const struct fake_call *k;
+	int r = make_vm((HOST_ECAP & ~VTD_HOST_ECAP_NEST) | VTD_HOST_ECAP_PRS);
+	int kern = fake_iommufd_fault_kernel();
+
+	CHECK(r == 0 && !strcmp(d->mount.backend->ops->name, "shadow") &&
+	      (rd(VTD_ECAP, 8) & (ECAP_PRS | ECAP_PDS | ECAP_DT)) == (ECAP_PRS | ECAP_PDS | ECAP_DT) &&
+	      (rd(VTD_CAP, 8) & CAP_CM) && pci_host_viommu_iopf_offered(vm.pci, SID) && kern >= 0,
+	      "host VT-d with PRS but no nesting: shadow backend (CM=1) with PRS, PDS, DT; the function's PRI offered");
+	if (r || kern < 0)
+		goto out;
+	fault = iopf_fault_id(d->src.iopf);
+	enable(ROOT);
+	put(ROOT, SM_CTX | 1);
+	put(SM_CTX + (SID & 0x7f) * 32, PASID_DIR | 1 | CTX_PRE);
+	put(PASID_DIR, PASID_TBL | 1);
+	put(PASID_TBL, FS | 2ull << 2 | 2ull << 6 | 1);    /* P, AW 2 (4-level), PGTT 010b second stage: empty */
+	put(PASID_TBL + 8, DID);
+	put(PASID_TBL + 16, 0);
+	iq(1 | 1ull << 4, 0);
+	iq(7 | 3ull << 4, 0);
+	k = fake_iommufd_calls(&nr);
+	for (unsigned int i = 0; i < nr; i++)
+		if (k[i].req == IOMMU_IOAS_ALLOC && !k[i].err)
+			shadow_ioas = k[i].out_id;
+	CHECK(shadow_ioas && fake_iommufd_attached_of(vfio) == shadow_ioas,
+	      "PRI still off: the function on its shadow IOAS itself");
+	pci_host_viommu_set_iopf(vm.pci, SID, true);
+	h = fake_iommufd_attached_of(vfio);
+	k = fake_iommufd_calls(&nr);
+	r = -1;
+	for (unsigned int i = 0; i < nr; i++)
+		if (k[i].req == IOMMU_HWPT_ALLOC && !k[i].err && k[i].out_id == h)
+			r = k[i].id == shadow_ioas && k[i].data_type == IOMMU_HWPT_DATA_NONE;
+	CHECK(r == 1 && fake_iommufd_fault_of(h) == fault,
+	      "the guest enables PRI: a HWPT on its shadow IOAS with the FAULT object, the function on it");
+	wr(VTD_PQH, 0, 8);
+	wr(VTD_PQT, 0, 8);
+	wr(VTD_PQA, PRQ, 8);
+	CHECK(write(kern, &pf, sizeof(pf)) == sizeof(pf) && iopf_read(d->src.iopf) == 0 && rd(VTD_PQT, 8) == 0x20 &&
+	      ((get(PRQ) >> 16) & 0xffff) == SID, "a page request group of it reaches the guest's queue");
+	iq(0x9 | (uint64_t)SID << 16, 0x12ull << 3 | 1u << 2);
+	CHECK(read(kern, &resp, sizeof(resp)) == sizeof(resp) && resp.cookie == 90 && resp.code == IOMMUFD_PAGE_RESP_SUCCESS,
+	      "... and the guest's answer reaches the kernel (cookie 90, SUCCESS)");
+	lu_writer_init(&w);
+	CHECK(vtd_dev_state_save(d, &w) == -EBUSY, "a live update is refused while it is on that HWPT");
+	lu_writer_free(&w);
+	fake_iommufd_clear_calls();
+	pci_host_viommu_set_iopf(vm.pci, SID, false);
+	k = fake_iommufd_calls(&nr);
+	CHECK(fake_iommufd_attached_of(vfio) == shadow_ioas && nr == 2 && k[1].req == IOMMU_DESTROY && k[1].id == h &&
+	      !k[1].err, "PRI off: back on the shadow IOAS itself, then the HWPT destroyed");
+	pci_host_viommu_set_iopf(vm.pci, SID, true);
+out:
+	CHECK(destroy_vm() == 0, "shadow: teardown destroys every object (the FAULT object after the HWPT holding it)");
+}
+
 int main(void)
 {
 	if (harness_init()) {
@@ -135,6 +202,7 @@ int main(void)
 	}
 	test_no_prs();
 	test_chain();
+	test_shadow();
 	harness_fini();
 	return tap_done();
 }
