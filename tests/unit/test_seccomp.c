@@ -32,7 +32,7 @@
 enum action { DO_SOCKET, DO_EXEC_MMAP, DO_TTY_IOCTL, DO_ALLOWED, DO_KVM_RUN_IOCTL, DO_PREAD, DO_PWRITE,
 	      DO_FILE_MMAP_SHARED, DO_FILE_MMAP_PRIVATE, DO_FILE_MMAP_EXEC, DO_EXEC_MPROTECT, DO_URING_FILES_UPDATE,
 	      DO_URING_REGISTER_BUFFERS, DO_ACCEPT, DO_CONNECT, DO_FSYNC, DO_OPENAT, DO_VFIO_BIND,
-	      DO_MAP_FILE_IOCTL, DO_IOAS_ALLOC_IOCTL, DO_HW_INFO_IOCTL, DO_TIMERFD_SETTIME, DO_VFIO_FEATURE, DO_RECVMSG, DO_SETSOCKOPT_TCP, DO_SETSOCKOPT_SOCKET };
+	      DO_MAP_FILE_IOCTL, DO_IOAS_ALLOC_IOCTL, DO_HW_INFO_IOCTL, DO_TIMERFD_SETTIME, DO_VFIO_DETACH, DO_VFIO_FEATURE, DO_RECVMSG, DO_SETSOCKOPT_TCP, DO_SETSOCKOPT_SOCKET };
 
 struct job {
 	enum seccomp_thread t;
@@ -192,6 +192,10 @@ static void *confined(void *arg)
 	case DO_HW_INFO_IOCTL:
 		/* A hot-added device's PASIDs and ATS (vfio_pci_ecap.c; bad fd: EBADF). */
 		passed(syscall(SYS_ioctl, -1, IOMMU_GET_HW_INFO, 0), EBADF);
+		break;
+	case DO_VFIO_DETACH:
+		/* A PASID entry the guest cleared detaches that PASID (vtd_pasid.c; bad fd: EBADF). */
+		passed(syscall(SYS_ioctl, -1, VFIO_DEVICE_DETACH_IOMMUFD_PT, 0), EBADF);
 		break;
 	case DO_TIMERFD_SETTIME: {
 		/* The page-request service's answer timeout (bad fd: EBADF). */
@@ -363,6 +367,8 @@ int main(void)
 		st = run_child((struct job){ .t = SECCOMP_THREAD_VCPU, .m = SECCOMP_ON, .a = DO_OPENAT, .hotplug = 1 });
 		CHECK(stopped_by_filter(st), "vCPU thread with --hotplug-slots: openat still stops it (status 0x%x)", st);
 	}
+	st = run_child((struct job){ .t = SECCOMP_THREAD_VCPU, .m = SECCOMP_ON, .a = DO_VFIO_DETACH });
+	CHECK(exited_ok(st), "vCPU thread: VFIO_DEVICE_DETACH_IOMMUFD_PT (a PASID the guest cleared) allowed (status 0x%x)", st);
 	/* A vVT-d may get a page-request service (assigned functions on a host with ECAP.PRS): its timer
 	 * is re-armed on the loop thread; nothing else gains it. */
 	st = run_child((struct job){ .t = SECCOMP_THREAD_LOOP, .m = SECCOMP_ON, .a = DO_TIMERFD_SETTIME });
