@@ -60,7 +60,11 @@ static void host_info(struct vfio_pci *v, uint8_t *pasid_log2, uint64_t *caps)
 
 	*pasid_log2 = 0;
 	*caps = IOMMU_HW_CAP_PCI_ATS_NOT_SUPPORTED;
-	if (v->iommufd < 0 || ioctl(v->iommufd, IOMMU_GET_HW_INFO, &hi)) {
+	if (v->iommufd < 0) {
+		pr_debug("%s: no iommufd: no ATS, PRI or PASID offered", v->name);
+		return;
+	}
+	if (ioctl(v->iommufd, IOMMU_GET_HW_INFO, &hi)) {
 		pr_debug("%s: IOMMU_GET_HW_INFO: %s: no ATS, PRI or PASID offered", v->name, strerror(errno));
 		return;
 	}

@@ -67,8 +67,9 @@ void vtd_pasids_load(struct vtd *s, struct vtd_stream *st)
 		had[i] = st->pasid[i];
 	for (unsigned int i = 0; i < nr; i++)
 		apply(s, st, had[i]);
-	/* New ones: present entries of the PASID table, 64 per directory entry. */
-	for (uint32_t pasid = 1; pasid < limit && st->nr_pasids < VTD_STREAM_PASIDS; pasid++) {
+	/* New ones: present entries of the PASID table, 64 per directory entry (past the bound too, so
+	 * that a function with more is said). */
+	for (uint32_t pasid = 1; pasid < limit; pasid++) {
 		if (!(pasid & 63) && !vtd_pasid_dir_present(s, st->sid, pasid)) {
 			pasid += 63;    /* the whole directory entry's 64 are not there */
 			continue;

@@ -22,6 +22,8 @@
  *   [4..11]  four source ids (16-bit)        [12..15] IQT
  *   [16..23] two IOVAs                        [24] NOPS (at most 64)
  *   [25]     nested backend[0], a second assigned device[1], host FL5LP[2] FL1GP[3] SRS[4] EAFS[5]
+ *            PASIDs[6] (host ECAP.PASID, PSS 19 or with [7] 4: the guest's PASID entries beyond 0
+ *            become attachments of their own, vtd_pasid.c)
  *   [26]     host refusals after the devices are added: nested HWPT[0] attach[1] destroy[2]
  *   [27]     entries the host takes per IOMMU_HWPT_INVALIDATE (low 2 bits; 0: all)
  * An operation: offset[11:0] from bytes 0-1, byte 2 bits 1:0 the width (1, 2, 4, 8 bytes), bits
@@ -115,7 +117,8 @@ static struct viommu *nested_backend(struct viommu *soft, const uint8_t *hdr, st
 	uint64_t cap = (47ull << 16) | (0x4ull << 8) | (hdr[25] & 4 ? VTD_HOST_CAP_FL5LP | (56ull << 16) : 0) |
 		       (hdr[25] & 8 ? VTD_HOST_CAP_FL1GP : 0);
 	uint64_t ecap = VTD_HOST_ECAP_NEST | VTD_HOST_ECAP_SMTS | VTD_HOST_ECAP_SLTS | VTD_HOST_ECAP_FLTS |
-			(hdr[25] & 16 ? 1ull << 31 : 0) | (hdr[25] & 32 ? 1ull << 34 : 0);
+			(hdr[25] & 16 ? 1ull << 31 : 0) | (hdr[25] & 32 ? 1ull << 34 : 0) |
+			(hdr[25] & 64 ? VTD_HOST_ECAP_PASID | (hdr[25] & 128 ? 4ull : 19ull) << 35 : 0);
 	struct fake_iommufd_cfg c = { .hw_type = IOMMU_HW_INFO_TYPE_INTEL_VTD, .vtd_cap = cap, .vtd_ecap = ecap,
 				      .inval_accept = hdr[27] & 3 };
 
@@ -127,7 +130,10 @@ static struct viommu *nested_backend(struct viommu *soft, const uint8_t *hdr, st
 	fake_iommufd_setup(fds[0], fds[1], &c);
 	fake_iommufd_add_vfio(fds[2]);
 	vtd_nested_features(f, cap, ecap);
-	return viommu_nested_create(&vtd_nested_format, soft, fds[0], loop, NULL);
+	soft = viommu_nested_create(&vtd_nested_format, soft, fds[0], loop, NULL);
+	if (soft)
+		viommu_nested_set_pasids(soft, f->pasid_bits != 0);   /* as vtd_dev.c use_nested */
+	return soft;
 }
 
 /* The assigned devices (the header's source ids 0 and 1), then the refusals the input asks for. */

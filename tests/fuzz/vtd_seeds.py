@@ -44,7 +44,7 @@ def ram(dt=False):
     return bytes(img), len(descs) * 16
 
 
-def ram_scalable(dt=False):
+def ram_scalable(dt=False, pasids=False):
     img = bytearray(16 * PAGE)
     q = lambda off, v: struct.pack_into('<Q', img, off, v)
     q(0, RAM + 1 * PAGE | 1)                        # scalable root entry, bus 0, devfn 0-127
@@ -54,6 +54,12 @@ def ram_scalable(dt=False):
     q(11 * PAGE, 1 << 6 | 1)                        # PASID entry 0: PGTT first stage
     q(11 * PAGE + 8, 5)                             # DID 5
     q(11 * PAGE + 16, RAM + 2 * PAGE)               # FSPTPTR, 4-level
+    if pasids:                                      # PASIDs 1 (first stage, DID 6) and 2 (pass-through)
+        q(11 * PAGE + 64, 1 << 6 | 1)
+        q(11 * PAGE + 64 + 8, 6)
+        q(11 * PAGE + 64 + 16, RAM + 2 * PAGE)
+        q(11 * PAGE + 128, 4 << 6 | 1)
+        q(11 * PAGE + 128 + 8, 6)
     for a, b in ((2, 3), (3, 4), (4, 5)):
         q(a * PAGE, RAM + b * PAGE | 7)             # P RW US
     for i in range(8):
@@ -76,7 +82,7 @@ def op(off, width, kind, value):
 
 def seed(enables, ops, scalable=False, nested=(0, 0, 0)):
     dt = bool(enables & 0x80)                                     # device-TLBs (fuzz_vtd.c)
-    img, iqt = ram_scalable(dt) if scalable else ram(dt)
+    img, iqt = ram_scalable(dt, bool(nested[0] & 0x40)) if scalable else ram(dt)
     h = bytearray(32)
     h[0], h[1], h[2], h[3] = 1 << 4 if scalable else 0, 6 | (0x80 if scalable else 0), 7 | 7 << 4, enables
     struct.pack_into('<4H', h, 4, 0x0008, 0x0010, 0x0008, 0x0100)
@@ -107,6 +113,9 @@ def main():
         'nested-refused': seed(0x23, regs + xl, True, (0x03, 1, 0)),
         'nested-inval': seed(0x23, regs, True, (0x1f, 0, 1)),
         'nested-legacy': seed(0x23, xl + regs, False, (0x01, 2, 0)),
+        # ... and a host with PASIDs: PASIDs 1 and 2 of the scalable image's table become
+        # attachments of their own
+        'nested-pasid': seed(0x23, xl + regs, True, (0x7f, 0, 0)),
         # device-TLBs: their descriptors in the queue, TT 01b (legacy)
         'devtlb': seed(0xa3, xl + regs),
         'scalable-devtlb': seed(0xa3, xl + regs, True),
